@@ -1,0 +1,261 @@
+//! Collectors: the AWS edge. One module per service turns API responses into [`Resource`]s.
+//!
+//! A collector never drops what it could not read silently: every failed call becomes a
+//! [`ReadFailure`] naming the resource kinds it leaves unknown, and resources of those kinds are
+//! removed from the region's result, so a partial list can never pass for a complete one.
+
+pub mod ec2;
+pub mod ecs;
+pub mod rds;
+mod registry;
+pub mod ssm;
+
+pub use registry::{collectors, collector_for};
+
+use std::collections::BTreeMap;
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::SdkConfig;
+use futures::future::BoxFuture;
+
+use crate::digest::DigestKey;
+use crate::model::{Properties, ReadFailure, Resource, ResourceKind, Selection, Service};
+use crate::naming::logical_name;
+
+/// What a collector needs to read one region.
+#[derive(Debug, Clone)]
+pub struct RegionContext {
+    /// The environment being scanned.
+    pub environment: String,
+    /// The region.
+    pub region: String,
+    /// How the environment's resources are selected.
+    pub selection: Selection,
+    /// SDK configuration for this region (credentials, retries, timeouts, endpoints).
+    pub sdk_config: SdkConfig,
+    /// Key for SecureString digests; `None` never asks for a SecureString's value.
+    pub secure_digest: Option<DigestKey>,
+}
+
+impl RegionContext {
+    /// Whether a resource with `tags` belongs to the environment. A resource tagged with another
+    /// environment never does; an untagged one does when it sits inside one of the environment's
+    /// containers (`in_env_container`: its VPC, ECS cluster or DB cluster), so hand-made,
+    /// untagged resources in the environment's VPC are seen rather than missed.
+    pub fn owns(&self, tags: &BTreeMap<String, String>, in_env_container: bool) -> bool {
+        match tags.get(&self.selection.tag_key) {
+            Some(value) => value == &self.environment,
+            None => in_env_container,
+        }
+    }
+
+    /// Builds a resource, deriving its logical name from its display name.
+    pub fn resource(
+        &self,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        arn: Option<String>,
+        tags: BTreeMap<String, String>,
+        properties: Properties,
+    ) -> Resource {
+        let name = name.into();
+        Resource {
+            kind: properties.kind(),
+            region: self.region.clone(),
+            id: id.into(),
+            logical_name: logical_name(&name, &self.environment),
+            name,
+            arn,
+            tags,
+            properties,
+        }
+    }
+
+    /// A [`ReadFailure`] for a failed SDK call.
+    pub fn failure<E, R>(
+        &self,
+        service: Service,
+        operation: &str,
+        kinds: &[ResourceKind],
+        error: &SdkError<E, R>,
+    ) -> ReadFailure
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        ReadFailure {
+            region: self.region.clone(),
+            service,
+            operation: operation.to_string(),
+            kinds: kinds.to_vec(),
+            code: error_code(error),
+            message: DisplayErrorContext(error).to_string(),
+        }
+    }
+}
+
+/// The AWS error code of a service error, or the class of a transport failure.
+pub fn error_code<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata,
+{
+    match error {
+        SdkError::ServiceError(service) => service
+            .err()
+            .code()
+            .unwrap_or("UnknownServiceError")
+            .to_string(),
+        SdkError::TimeoutError(_) => "Timeout".into(),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => "Timeout".into(),
+        SdkError::DispatchFailure(failure) if failure.is_io() => "ConnectionError".into(),
+        SdkError::DispatchFailure(_) => "DispatchFailure".into(),
+        SdkError::ResponseError(_) => "MalformedResponse".into(),
+        SdkError::ConstructionFailure(_) => "RequestConstructionFailure".into(),
+        _ => "UnknownError".into(),
+    }
+}
+
+/// What one collector read in one region.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Resources of every kind that was read completely.
+    pub resources: Vec<Resource>,
+    /// Reads that failed.
+    pub failures: Vec<ReadFailure>,
+}
+
+impl Collected {
+    /// Records a failure.
+    pub fn fail(&mut self, failure: ReadFailure) {
+        self.failures.push(failure);
+    }
+
+    /// Removes every resource of a kind that some failure left unknown: what is returned is
+    /// either the whole of a kind or nothing of it.
+    pub fn finish(mut self) -> Self {
+        if !self.failures.is_empty() {
+            let unread: Vec<ResourceKind> =
+                self.failures.iter().flat_map(|f| f.kinds.iter().copied()).collect();
+            self.resources.retain(|r| !unread.contains(&r.kind));
+        }
+        self
+    }
+}
+
+/// One AWS service's reader. New service = one module implementing this plus one registry line.
+pub trait Collector: Send + Sync {
+    /// The service it reads.
+    fn service(&self) -> Service;
+    /// The resource kinds it produces.
+    fn kinds(&self) -> &'static [ResourceKind];
+    /// The IAM actions it calls (all read-only).
+    fn permissions(&self) -> &'static [&'static str];
+    /// Reads one region. Never fails as a whole: failures are recorded in the result.
+    fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected>;
+}
+
+/// Splits `items` into the batches an API that takes at most `max` names per call needs.
+pub fn batches<T>(items: &[T], max: usize) -> std::slice::Chunks<'_, T> {
+    items.chunks(max.max(1))
+}
+
+/// The display name: the `Name` tag when set, else `fallback`.
+pub fn display_name(tags: &BTreeMap<String, String>, fallback: &str) -> String {
+    tags.get("Name")
+        .filter(|n| !n.trim().is_empty())
+        .cloned()
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{InternetGateway, SsmParameter};
+
+    fn ctx() -> RegionContext {
+        RegionContext {
+            environment: "staging".into(),
+            region: "us-east-1".into(),
+            selection: Selection {
+                tag_key: "Environment".into(),
+                ssm_paths: vec!["/staging".into()],
+            },
+            sdk_config: SdkConfig::builder().build(),
+            secure_digest: None,
+        }
+    }
+
+    fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn ownership_follows_the_tag_then_the_container() {
+        let ctx = ctx();
+        assert!(ctx.owns(&tags(&[("Environment", "staging")]), false));
+        assert!(!ctx.owns(&tags(&[("Environment", "prod")]), true), "another env's resource in our VPC");
+        assert!(ctx.owns(&tags(&[]), true), "untagged inside our VPC is ours (hand-made)");
+        assert!(!ctx.owns(&tags(&[]), false), "untagged elsewhere is not");
+        assert!(!ctx.owns(&tags(&[("Environment", "staging-old")]), false));
+    }
+
+    #[test]
+    fn batches_respect_the_api_limit() {
+        let names: Vec<u32> = (0..23).collect();
+        let sizes: Vec<usize> = batches(&names, 10).map(|b| b.len()).collect();
+        assert_eq!(sizes, [10, 10, 3]);
+        assert_eq!(batches::<u32>(&[], 10).count(), 0);
+        assert_eq!(batches(&names[..10], 10).count(), 1);
+    }
+
+    #[test]
+    fn finish_drops_every_resource_of_an_unread_kind() {
+        let ctx = ctx();
+        let mut collected = Collected::default();
+        collected.resources.push(ctx.resource(
+            "igw-1",
+            "igw-staging",
+            None,
+            BTreeMap::new(),
+            Properties::InternetGateway(InternetGateway { vpcs: vec![] }),
+        ));
+        collected.resources.push(ctx.resource(
+            "/staging/a",
+            "/staging/a",
+            None,
+            BTreeMap::new(),
+            Properties::SsmParameter(SsmParameter {
+                parameter_type: "String".into(),
+                data_type: None,
+                version: 1,
+                last_modified: None,
+                tier: None,
+                key_id: None,
+                description: None,
+                value: Some("x".into()),
+                value_digest: None,
+            }),
+        ));
+        collected.fail(ReadFailure {
+            region: "us-east-1".into(),
+            service: Service::Ec2,
+            operation: "DescribeInternetGateways".into(),
+            kinds: vec![ResourceKind::InternetGateway],
+            code: "ThrottlingException".into(),
+            message: "slow down".into(),
+        });
+        let done = collected.finish();
+        assert_eq!(done.resources.len(), 1);
+        assert_eq!(done.resources[0].kind, ResourceKind::SsmParameter);
+        assert_eq!(done.resources[0].logical_name, "/{env}/a");
+    }
+
+    #[test]
+    fn display_names_prefer_the_name_tag() {
+        assert_eq!(display_name(&tags(&[("Name", "app-sg-staging")]), "sg-1"), "app-sg-staging");
+        assert_eq!(display_name(&tags(&[("Name", " ")]), "sg-1"), "sg-1");
+        assert_eq!(display_name(&tags(&[]), "sg-1"), "sg-1");
+    }
+}

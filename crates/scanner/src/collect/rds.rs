@@ -1,0 +1,193 @@
+//! RDS and Aurora through the RDS API: DB clusters and their instances.
+//!
+//! RDS `Describe*` calls take no tag filters (AWS and the emulator both reject `tag:` filters), so
+//! clusters are listed in full (100 per page) and selected by the `TagList` they return.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use aws_sdk_rds::types as rds;
+use aws_sdk_rds::Client;
+use futures::future::BoxFuture;
+
+use super::{display_name, Collected, Collector, RegionContext};
+use crate::model::{
+    DbCluster, DbClusterMember, DbInstance, Properties, ResourceKind as K, ResourceRef,
+    ServerlessV2Scaling, Service,
+};
+
+/// Page size of `DescribeDBClusters` / `DescribeDBInstances` (the API's maximum).
+const PAGE_SIZE: i32 = 100;
+
+const KINDS: &[K] = &[K::DbCluster, K::DbInstance];
+
+/// Reads RDS / Aurora.
+pub struct RdsCollector;
+
+impl Collector for RdsCollector {
+    fn service(&self) -> Service {
+        Service::Rds
+    }
+
+    fn kinds(&self) -> &'static [K] {
+        KINDS
+    }
+
+    fn permissions(&self) -> &'static [&'static str] {
+        &["rds:DescribeDBClusters", "rds:DescribeDBInstances"]
+    }
+
+    fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
+        Box::pin(collect(ctx))
+    }
+}
+
+fn tags(tags: &[rds::Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .collect()
+}
+
+async fn collect(ctx: &RegionContext) -> Collected {
+    let client = Client::new(&ctx.sdk_config);
+    let mut out = Collected::default();
+    let (clusters, instances) = tokio::join!(
+        client
+            .describe_db_clusters()
+            .max_records(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+        client
+            .describe_db_instances()
+            .max_records(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect(),
+    );
+
+    // Instances are selected through their cluster, so they are unknown when clusters are.
+    let clusters = match clusters {
+        Ok(clusters) => clusters,
+        Err(e) => {
+            out.fail(ctx.failure(Service::Rds, "DescribeDBClusters", KINDS, &e));
+            return out;
+        }
+    };
+    let mut env_clusters = HashSet::new();
+    let mut writers: HashMap<String, bool> = HashMap::new();
+    for cluster in &clusters {
+        let cluster_tags = tags(cluster.tag_list());
+        if !ctx.owns(&cluster_tags, false) {
+            continue;
+        }
+        if let Some(id) = cluster.db_cluster_identifier() {
+            env_clusters.insert(id.to_string());
+        }
+        for member in cluster.db_cluster_members() {
+            if let Some(instance) = member.db_instance_identifier() {
+                writers.insert(instance.to_string(), member.is_cluster_writer().unwrap_or(false));
+            }
+        }
+        out.resources.push(cluster_resource(ctx, cluster, cluster_tags));
+    }
+
+    match instances {
+        Ok(instances) => {
+            for instance in instances {
+                let in_env_cluster = instance
+                    .db_cluster_identifier()
+                    .is_some_and(|c| env_clusters.contains(c));
+                let instance_tags = tags(instance.tag_list());
+                if ctx.owns(&instance_tags, in_env_cluster) {
+                    out.resources.push(instance_resource(ctx, &instance, instance_tags, &writers));
+                }
+            }
+        }
+        Err(e) => out.fail(ctx.failure(Service::Rds, "DescribeDBInstances", &[K::DbInstance], &e)),
+    }
+    out.finish()
+}
+
+fn cluster_resource(
+    ctx: &RegionContext,
+    cluster: &rds::DbCluster,
+    tags: BTreeMap<String, String>,
+) -> crate::model::Resource {
+    let id = cluster.db_cluster_identifier().unwrap_or_default();
+    ctx.resource(
+        id,
+        display_name(&tags, id),
+        cluster.db_cluster_arn().map(str::to_string),
+        tags,
+        Properties::DbCluster(DbCluster {
+            engine: cluster.engine().unwrap_or_default().to_string(),
+            engine_version: cluster.engine_version().map(str::to_string),
+            engine_mode: cluster.engine_mode().map(str::to_string),
+            status: cluster.status().map(str::to_string),
+            storage_encrypted: cluster.storage_encrypted().unwrap_or(false),
+            kms_key_id: cluster.kms_key_id().map(str::to_string),
+            backup_retention_period: cluster.backup_retention_period(),
+            deletion_protection: cluster.deletion_protection().unwrap_or(false),
+            iam_database_authentication: cluster
+                .iam_database_authentication_enabled()
+                .unwrap_or(false),
+            serverless_v2_scaling: cluster.serverless_v2_scaling_configuration().map(|s| {
+                ServerlessV2Scaling {
+                    min_capacity: s.min_capacity().filter(|v| v.is_finite()),
+                    max_capacity: s.max_capacity().filter(|v| v.is_finite()),
+                }
+            }),
+            parameter_group: cluster.db_cluster_parameter_group().map(str::to_string),
+            subnet_group: cluster.db_subnet_group().map(str::to_string),
+            security_groups: cluster
+                .vpc_security_groups()
+                .iter()
+                .filter_map(|g| g.vpc_security_group_id().map(ResourceRef::id))
+                .collect(),
+            port: cluster.port(),
+            availability_zones: cluster.availability_zones().to_vec(),
+            members: cluster
+                .db_cluster_members()
+                .iter()
+                .filter_map(|m| {
+                    Some(DbClusterMember {
+                        instance: m.db_instance_identifier()?.to_string(),
+                        writer: m.is_cluster_writer().unwrap_or(false),
+                    })
+                })
+                .collect(),
+        }),
+    )
+}
+
+fn instance_resource(
+    ctx: &RegionContext,
+    instance: &rds::DbInstance,
+    tags: BTreeMap<String, String>,
+    writers: &HashMap<String, bool>,
+) -> crate::model::Resource {
+    let id = instance.db_instance_identifier().unwrap_or_default();
+    let role = match (instance.db_cluster_identifier(), writers.get(id)) {
+        (None, _) => "standalone",
+        (Some(_), Some(true)) => "writer",
+        (Some(_), _) => "reader",
+    };
+    ctx.resource(
+        id,
+        display_name(&tags, id),
+        instance.db_instance_arn().map(str::to_string),
+        tags,
+        Properties::DbInstance(DbInstance {
+            cluster: instance.db_cluster_identifier().map(str::to_string),
+            instance_class: instance.db_instance_class().unwrap_or_default().to_string(),
+            engine: instance.engine().unwrap_or_default().to_string(),
+            role: role.to_string(),
+            availability_zone: instance.availability_zone().map(str::to_string),
+            performance_insights: instance.performance_insights_enabled().unwrap_or(false),
+            publicly_accessible: instance.publicly_accessible().unwrap_or(false),
+            status: instance.db_instance_status().map(str::to_string),
+        }),
+    )
+}

@@ -1,0 +1,399 @@
+//! Scan configuration: built-in defaults, an optional YAML file, and command-line overrides.
+//!
+//! ```yaml
+//! # driftscan.yaml
+//! defaults:
+//!   tag_key: Environment
+//!   max_attempts: 5
+//! environments:
+//!   staging:
+//!     regions: [us-east-1]
+//!     role_arn: arn:aws:iam::111111111111:role/driftscan-read
+//!   dev:
+//!     regions: [us-east-2]
+//!     ssm_paths: ["/{env}/", "/shared/", "/legacy/dev/"]
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::digest::DigestKey;
+use crate::error::ConfigError;
+use crate::model::Selection;
+use crate::naming::{validate_environment_name, ENV_PLACEHOLDER};
+
+/// The file name looked for in the working directory when no `--config` is given.
+pub const DEFAULT_CONFIG_FILE: &str = "driftscan.yaml";
+/// Default tag whose value names the environment.
+pub const DEFAULT_TAG_KEY: &str = "Environment";
+/// Default SSM paths; `{env}` is the environment's name.
+pub const DEFAULT_SSM_PATHS: [&str; 2] = ["/{env}/", "/shared/"];
+/// Default attempts per API call (the SDK's standard retry mode).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// Default number of (region, service) reads in flight at once.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Default limit on one API call, retries included.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The config file's contents.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Settings for every environment.
+    #[serde(default)]
+    pub defaults: EnvironmentSettings,
+    /// Per-environment settings, overriding `defaults`.
+    #[serde(default)]
+    pub environments: BTreeMap<String, EnvironmentSettings>,
+}
+
+/// Settings that may be given per environment or as defaults. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentSettings {
+    /// Tag whose value names the environment.
+    pub tag_key: Option<String>,
+    /// Regions to scan.
+    pub regions: Option<Vec<String>>,
+    /// SSM paths to read recursively; `{env}` is replaced by the environment's name.
+    pub ssm_paths: Option<Vec<String>>,
+    /// An IAM role to assume for this environment (another account, read-only).
+    pub role_arn: Option<String>,
+    /// A named profile from the shared AWS config files.
+    pub profile: Option<String>,
+    /// Attempts per API call, including the first (standard retry mode).
+    pub max_attempts: Option<u32>,
+    /// (region, service) reads in flight at once.
+    pub concurrency: Option<usize>,
+    /// Limit on one API call, retries included, in seconds.
+    pub operation_timeout_secs: Option<u64>,
+}
+
+impl EnvironmentSettings {
+    /// `self` with every unset field taken from `fallback`.
+    fn or(self, fallback: &EnvironmentSettings) -> EnvironmentSettings {
+        EnvironmentSettings {
+            tag_key: self.tag_key.or_else(|| fallback.tag_key.clone()),
+            regions: self.regions.or_else(|| fallback.regions.clone()),
+            ssm_paths: self.ssm_paths.or_else(|| fallback.ssm_paths.clone()),
+            role_arn: self.role_arn.or_else(|| fallback.role_arn.clone()),
+            profile: self.profile.or_else(|| fallback.profile.clone()),
+            max_attempts: self.max_attempts.or(fallback.max_attempts),
+            concurrency: self.concurrency.or(fallback.concurrency),
+            operation_timeout_secs: self.operation_timeout_secs.or(fallback.operation_timeout_secs),
+        }
+    }
+}
+
+impl ConfigFile {
+    /// Parses a config file's text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        if text.trim().is_empty() {
+            return Ok(ConfigFile::default());
+        }
+        let config: ConfigFile = serde_saphyr::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            ConfigError::Parse {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: first_line(&e.to_string()),
+            }
+        })?;
+        for name in config.environments.keys() {
+            validate_environment_name(name).map_err(|e| ConfigError::Parse {
+                path: path.to_path_buf(),
+                line: 0,
+                column: 0,
+                message: format!("environments: {e}"),
+            })?;
+        }
+        Ok(config)
+    }
+
+    /// Reads and parses a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Loads `explicit` if given, else `./driftscan.yaml` if it exists, else an empty config.
+    pub fn discover(explicit: Option<&Path>) -> Result<(Self, Option<PathBuf>), ConfigError> {
+        match explicit {
+            Some(path) => Ok((Self::load(path)?, Some(path.to_path_buf()))),
+            None => {
+                let default = PathBuf::from(DEFAULT_CONFIG_FILE);
+                if default.is_file() {
+                    Ok((Self::load(&default)?, Some(default)))
+                } else {
+                    Ok((ConfigFile::default(), None))
+                }
+            }
+        }
+    }
+
+    /// Resolves what to scan for `environment`: command-line overrides, then the environment's
+    /// settings, then `defaults`, then built-in defaults. `fallback_region` is the region from the
+    /// standard AWS chain (`AWS_REGION`, profile), used when nothing else names one.
+    pub fn plan(
+        &self,
+        environment: &str,
+        overrides: EnvironmentSettings,
+        fallback_region: Option<String>,
+        secure_digest: Option<DigestKey>,
+    ) -> Result<ScanPlan, ConfigError> {
+        validate_environment_name(environment)?;
+        let configured = self
+            .environments
+            .get(environment)
+            .cloned()
+            .unwrap_or_default()
+            .or(&self.defaults);
+        let settings = overrides.or(&configured);
+
+        let regions = match settings.regions {
+            Some(regions) if !regions.is_empty() => regions,
+            _ => fallback_region
+                .map(|r| vec![r])
+                .ok_or_else(|| ConfigError::NoRegion(environment.to_string()))?,
+        };
+        for region in &regions {
+            validate_region(region)?;
+        }
+
+        let tag_key = settings.tag_key.unwrap_or_else(|| DEFAULT_TAG_KEY.to_string());
+        if tag_key.trim().is_empty() {
+            return Err(ConfigError::Invalid("tag_key must not be empty".into()));
+        }
+        let ssm_paths = settings
+            .ssm_paths
+            .unwrap_or_else(|| DEFAULT_SSM_PATHS.iter().map(|p| p.to_string()).collect())
+            .iter()
+            .map(|p| normalize_ssm_path(&p.replace(ENV_PLACEHOLDER, environment)))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let max_attempts = settings.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
+        if !(1..=20).contains(&max_attempts) {
+            return Err(ConfigError::Invalid(format!(
+                "max_attempts must be between 1 and 20, not {max_attempts}"
+            )));
+        }
+        let concurrency = settings.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+        if !(1..=64).contains(&concurrency) {
+            return Err(ConfigError::Invalid(format!(
+                "concurrency must be between 1 and 64, not {concurrency}"
+            )));
+        }
+        let operation_timeout = match settings.operation_timeout_secs {
+            None => DEFAULT_OPERATION_TIMEOUT,
+            Some(secs @ 1..=900) => Duration::from_secs(secs),
+            Some(other) => {
+                return Err(ConfigError::Invalid(format!(
+                    "operation_timeout_secs must be between 1 and 900, not {other}"
+                )))
+            }
+        };
+
+        let mut regions = regions;
+        regions.sort();
+        regions.dedup();
+        Ok(ScanPlan {
+            environment: environment.to_string(),
+            regions,
+            selection: Selection { tag_key, ssm_paths },
+            role_arn: settings.role_arn,
+            profile: settings.profile,
+            max_attempts,
+            concurrency,
+            operation_timeout,
+            secure_digest,
+        })
+    }
+}
+
+/// Everything a scan of one environment needs, fully resolved.
+#[derive(Debug, Clone)]
+pub struct ScanPlan {
+    /// The environment.
+    pub environment: String,
+    /// Regions to scan, sorted and unique.
+    pub regions: Vec<String>,
+    /// How resources are selected.
+    pub selection: Selection,
+    /// Role to assume, if any.
+    pub role_arn: Option<String>,
+    /// Named profile, if any.
+    pub profile: Option<String>,
+    /// Attempts per API call.
+    pub max_attempts: u32,
+    /// (region, service) reads in flight at once.
+    pub concurrency: usize,
+    /// Limit on one API call, retries included.
+    pub operation_timeout: Duration,
+    /// Key for SecureString digests; `None` reads no SecureString value at all.
+    pub secure_digest: Option<DigestKey>,
+}
+
+/// Checks that `region` looks like an AWS region name (`us-east-1`, `eu-central-2`,
+/// `us-gov-west-1`, `cn-north-1`).
+pub fn validate_region(region: &str) -> Result<(), ConfigError> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let valid = parts.len() >= 3
+        && parts.first().is_some_and(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts.last().is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()));
+    if valid {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid(format!(
+            "`{region}` is not an AWS region name (expected e.g. us-east-1)"
+        )))
+    }
+}
+
+/// Normalizes an SSM path to the form the APIs take: a leading `/`, no trailing `/` except for
+/// the root.
+fn normalize_ssm_path(path: &str) -> Result<String, ConfigError> {
+    if !path.starts_with('/') || path.contains("//") || path.contains(char::is_whitespace) {
+        return Err(ConfigError::Invalid(format!(
+            "SSM path `{path}` must start with `/` and contain no empty segment or space"
+        )));
+    }
+    let trimmed = path.trim_end_matches('/');
+    Ok(if trimmed.is_empty() {
+        "/".to_string()
+    } else {
+        trimmed.to_string()
+    })
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ConfigFile, ConfigError> {
+        ConfigFile::parse(text, Path::new("driftscan.yaml"))
+    }
+
+    #[test]
+    fn defaults_without_a_file() {
+        let plan = ConfigFile::default()
+            .plan("staging", EnvironmentSettings::default(), Some("us-east-1".into()), None)
+            .unwrap();
+        assert_eq!(plan.regions, ["us-east-1"]);
+        assert_eq!(plan.selection.tag_key, "Environment");
+        assert_eq!(plan.selection.ssm_paths, ["/staging", "/shared"]);
+        assert_eq!(plan.max_attempts, DEFAULT_MAX_ATTEMPTS);
+    }
+
+    #[test]
+    fn precedence_is_cli_then_environment_then_defaults() {
+        let config = parse(
+            "defaults:\n  tag_key: Env\n  regions: [eu-west-1]\n  max_attempts: 3\n\
+             environments:\n  prod:\n    regions: [us-east-1, us-west-2]\n    ssm_paths: ['/{env}/app/']\n",
+        )
+        .unwrap();
+        let plan = config
+            .plan("prod", EnvironmentSettings::default(), Some("ap-south-1".into()), None)
+            .unwrap();
+        assert_eq!(plan.regions, ["us-east-1", "us-west-2"]);
+        assert_eq!(plan.selection.tag_key, "Env");
+        assert_eq!(plan.selection.ssm_paths, ["/prod/app"]);
+        assert_eq!(plan.max_attempts, 3);
+
+        let cli = EnvironmentSettings {
+            regions: Some(vec!["us-west-2".into()]),
+            max_attempts: Some(7),
+            ..Default::default()
+        };
+        let plan = config.plan("prod", cli, None, None).unwrap();
+        assert_eq!(plan.regions, ["us-west-2"]);
+        assert_eq!(plan.max_attempts, 7);
+
+        let plan = config.plan("dev", EnvironmentSettings::default(), None, None).unwrap();
+        assert_eq!(plan.regions, ["eu-west-1"], "defaults apply to unlisted environments");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_location() {
+        let err = parse("defaults:\n  tag_key: Env\n  regoins: [us-east-1]\n").unwrap_err();
+        let ConfigError::Parse { line, column, message, .. } = &err else {
+            panic!("unexpected {err:?}");
+        };
+        assert_eq!(*line, 3, "{err}");
+        assert!(*column >= 1, "{err}");
+        assert!(message.contains("regoins"), "{message}");
+    }
+
+    #[test]
+    fn wrong_types_are_errors_with_a_location() {
+        let err = parse("defaults:\n  max_attempts: many\n").unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { line: 2, .. }), "{err}");
+    }
+
+    #[test]
+    fn invalid_environment_names_in_the_file_are_rejected() {
+        let err = parse("environments:\n  Prod: {}\n").unwrap_err();
+        assert!(err.to_string().contains("Prod"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_file_is_an_empty_config() {
+        assert_eq!(parse("").unwrap(), ConfigFile::default());
+        assert_eq!(parse("  \n").unwrap(), ConfigFile::default());
+    }
+
+    #[test]
+    fn a_missing_region_is_an_error() {
+        let err = ConfigFile::default()
+            .plan("staging", EnvironmentSettings::default(), None, None)
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::NoRegion(_)));
+    }
+
+    #[test]
+    fn regions_are_validated() {
+        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4"] {
+            assert!(validate_region(ok).is_ok(), "{ok}");
+        }
+        for bad in ["useast1", "us-east", "US-EAST-1", "us--1", "", "us-east-1a"] {
+            assert!(validate_region(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn out_of_range_settings_are_rejected() {
+        for settings in [
+            EnvironmentSettings { max_attempts: Some(0), ..Default::default() },
+            EnvironmentSettings { concurrency: Some(0), ..Default::default() },
+            EnvironmentSettings { operation_timeout_secs: Some(0), ..Default::default() },
+            EnvironmentSettings { ssm_paths: Some(vec!["app".into()]), ..Default::default() },
+            EnvironmentSettings { tag_key: Some(" ".into()), ..Default::default() },
+        ] {
+            let result = ConfigFile::default().plan("dev", settings.clone(), Some("us-east-1".into()), None);
+            assert!(result.is_err(), "{settings:?}");
+        }
+    }
+
+    #[test]
+    fn ssm_paths_are_normalized() {
+        assert_eq!(normalize_ssm_path("/shared/").unwrap(), "/shared");
+        assert_eq!(normalize_ssm_path("/").unwrap(), "/");
+        assert!(normalize_ssm_path("//x").is_err());
+    }
+}

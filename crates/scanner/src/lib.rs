@@ -1,0 +1,23 @@
+//! driftscan's engine.
+//!
+//! - [`model`]: the versioned snapshot of an environment's live state.
+//! - [`collect`]: one collector per AWS service (the only code that calls AWS to read).
+//! - [`scan`]: runs the collectors across regions and services into a [`model::Snapshot`].
+//! - [`config`]: what to scan, from defaults, a YAML file and command-line overrides.
+//!
+//! Front ends (the `driftscan` CLI, the Lambda) parse input, call this crate and render output.
+
+#![warn(missing_docs)]
+
+pub mod aws;
+pub mod collect;
+pub mod config;
+pub mod digest;
+pub mod error;
+pub mod model;
+pub mod naming;
+pub mod resolve;
+pub mod scan;
+
+pub use config::{ConfigFile, EnvironmentSettings, ScanPlan};
+pub use model::{ReadFailure, Resource, ResourceKind, Snapshot};

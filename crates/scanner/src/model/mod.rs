@@ -1,0 +1,196 @@
+//! The snapshot model: a typed, versioned, deterministic record of one environment's live state.
+//!
+//! SDK types stop at `collect/`: everything here is plain serde data, so snapshots can be saved,
+//! committed, diffed and read back instead of a live scan.
+
+mod resources;
+
+pub use resources::*;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::SnapshotReadError;
+
+/// The `schema` string of every snapshot this version writes and reads.
+pub const SNAPSHOT_SCHEMA: &str = "driftscan.snapshot/v1";
+
+/// One environment's live state across one or more regions.
+///
+/// Resources are sorted by region, kind, logical name and id, and every collection inside them is
+/// sorted too, so the same live state always serializes to the same bytes. The snapshot carries no
+/// capture timestamp for the same reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Always [`SNAPSHOT_SCHEMA`].
+    pub schema: String,
+    /// The environment's name (`staging`, `pr-42`, ...).
+    pub environment: String,
+    /// The regions that were scanned, sorted.
+    pub regions: Vec<String>,
+    /// How the environment's resources were selected.
+    pub selection: Selection,
+    /// `true` only when every read in every region succeeded.
+    pub complete: bool,
+    /// Every read that failed, with the resource kinds it leaves unknown. Empty when complete.
+    pub failures: Vec<ReadFailure>,
+    /// The environment's resources.
+    pub resources: Vec<Resource>,
+}
+
+impl Snapshot {
+    /// Assembles a snapshot, sorting everything so that equal state gives equal bytes.
+    pub fn new(
+        environment: String,
+        mut regions: Vec<String>,
+        selection: Selection,
+        mut failures: Vec<ReadFailure>,
+        mut resources: Vec<Resource>,
+    ) -> Self {
+        regions.sort();
+        regions.dedup();
+        failures.sort();
+        failures.dedup();
+        for resource in &mut resources {
+            resource.properties.canonicalize();
+        }
+        resources.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        Snapshot {
+            schema: SNAPSHOT_SCHEMA.to_string(),
+            environment,
+            regions,
+            selection,
+            complete: failures.is_empty(),
+            failures,
+            resources,
+        }
+    }
+
+    /// Reads a snapshot written by `driftscan snapshot`, rejecting other schemas and
+    /// inconsistent completeness flags.
+    pub fn from_json(text: &str) -> Result<Self, SnapshotReadError> {
+        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| SnapshotReadError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        if snapshot.schema != SNAPSHOT_SCHEMA {
+            return Err(SnapshotReadError::Schema {
+                found: snapshot.schema,
+                expected: SNAPSHOT_SCHEMA,
+            });
+        }
+        if snapshot.complete != snapshot.failures.is_empty() {
+            return Err(SnapshotReadError::Inconsistent(
+                "`complete` must be true exactly when `failures` is empty".into(),
+            ));
+        }
+        Ok(snapshot)
+    }
+
+    /// Pretty JSON with a trailing newline: the on-disk form.
+    pub fn to_json(&self) -> String {
+        // Serializing plain data with string keys cannot fail.
+        let mut text = serde_json::to_string_pretty(self).expect("snapshot serializes");
+        text.push('\n');
+        text
+    }
+
+    /// Whether `kind` was read completely in `region`; findings about absent resources of an
+    /// unread kind must never be produced.
+    pub fn kind_is_complete(&self, region: &str, kind: ResourceKind) -> bool {
+        !self
+            .failures
+            .iter()
+            .any(|f| f.region == region && f.kinds.contains(&kind))
+    }
+
+    /// Resource counts per kind, for summaries.
+    pub fn counts(&self) -> BTreeMap<ResourceKind, usize> {
+        let mut counts = BTreeMap::new();
+        for resource in &self.resources {
+            *counts.entry(resource.kind()).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+/// How an environment's resources are found: by tag, by SSM path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    /// The tag whose value names the environment (default `Environment`).
+    pub tag_key: String,
+    /// SSM Parameter Store paths read recursively (default `/<env>/` and `/shared/`).
+    pub ssm_paths: Vec<String>,
+}
+
+/// The AWS services driftscan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// VPC networking (EC2 API).
+    Ec2,
+    /// Elastic Container Service.
+    Ecs,
+    /// RDS and Aurora.
+    Rds,
+    /// Systems Manager Parameter Store.
+    Ssm,
+}
+
+impl Service {
+    /// The service's lowercase API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Ec2 => "ec2",
+            Service::Ecs => "ecs",
+            Service::Rds => "rds",
+            Service::Ssm => "ssm",
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A read that did not succeed: the snapshot is incomplete for `kinds` in `region`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadFailure {
+    /// Region of the failed call.
+    pub region: String,
+    /// Service of the failed call.
+    pub service: Service,
+    /// API operation, e.g. `DescribeSecurityGroups`.
+    pub operation: String,
+    /// Resource kinds left unknown by the failure.
+    pub kinds: Vec<ResourceKind>,
+    /// The AWS error code (`AccessDenied`, `ThrottlingException`, ...) or the transport failure
+    /// class (`Timeout`, `DispatchFailure`, `ResponseError`).
+    pub code: String,
+    /// The error message, with its cause chain.
+    pub message: String,
+}
+
+impl fmt::Display for ReadFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kinds: Vec<&str> = self.kinds.iter().map(|k| k.as_str()).collect();
+        write!(
+            f,
+            "{} {}:{} failed ({}): {} [unread: {}]",
+            self.region,
+            self.service,
+            self.operation,
+            self.code,
+            self.message,
+            kinds.join(", ")
+        )
+    }
+}

@@ -1,0 +1,112 @@
+//! Environment names and the logical names resources are matched by.
+
+use crate::error::ConfigError;
+
+/// The placeholder that stands for the environment's name in logical names.
+pub const ENV_PLACEHOLDER: &str = "{env}";
+
+/// Checks an environment name: lowercase letters, digits and dashes, starting with a letter,
+/// at most 32 characters (`dev`, `staging`, `prod`, `pr-42`).
+pub fn validate_environment_name(name: &str) -> Result<(), ConfigError> {
+    let valid = !name.is_empty()
+        && name.len() <= 32
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(())
+    } else {
+        Err(ConfigError::InvalidEnvironment(name.to_string()))
+    }
+}
+
+/// Replaces every whole-token occurrence of `env` in `name` with [`ENV_PLACEHOLDER`].
+///
+/// A token is delimited by the start or end of the name or by a character that is not an ASCII
+/// letter or digit, so `ecs-cluster-staging`, `/staging/cache-ttl` and `staging_db` are rewritten
+/// while `product-api` keeps its `prod` and `pr-70` is not `pr-7`. Matching ignores ASCII case.
+pub fn logical_name(name: &str, env: &str) -> String {
+    if env.is_empty() {
+        return name.to_string();
+    }
+    let bytes = name.as_bytes();
+    let env_len = env.len();
+    let mut out = String::with_capacity(name.len());
+    let mut i = 0;
+    let mut copied_to = 0;
+    while i + env_len <= bytes.len() {
+        let at_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        let end = i + env_len;
+        let at_end = end == bytes.len() || !bytes[end].is_ascii_alphanumeric();
+        if at_start && at_end && bytes[i..end].eq_ignore_ascii_case(env.as_bytes()) {
+            out.push_str(&name[copied_to..i]);
+            out.push_str(ENV_PLACEHOLDER);
+            i = end;
+            copied_to = end;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&name[copied_to..]);
+    out
+}
+
+/// The last path segment of an ARN-like string: the role name of
+/// `arn:aws:iam::123456789012:role/path/app-task` is `app-task`.
+pub fn arn_resource_name(arn: &str) -> &str {
+    arn.rsplit(['/', ':']).next().unwrap_or(arn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffix_prefix_and_path_tokens_are_replaced() {
+        assert_eq!(logical_name("ecs-cluster-staging", "staging"), "ecs-cluster-{env}");
+        assert_eq!(logical_name("staging-vpc", "staging"), "{env}-vpc");
+        assert_eq!(logical_name("/staging/cache-ttl", "staging"), "/{env}/cache-ttl");
+        assert_eq!(logical_name("db_staging_primary", "staging"), "db_{env}_primary");
+        assert_eq!(logical_name("staging", "staging"), "{env}");
+        assert_eq!(logical_name("Staging-App", "staging"), "{env}-App");
+    }
+
+    #[test]
+    fn a_substring_of_another_word_is_not_rewritten() {
+        assert_eq!(logical_name("product-api-prod", "prod"), "product-api-{env}");
+        assert_eq!(logical_name("reproduce", "prod"), "reproduce");
+        assert_eq!(logical_name("trading-app-pr-70", "pr-7"), "trading-app-pr-70");
+        assert_eq!(logical_name("trading-app-pr-7", "pr-7"), "trading-app-{env}");
+        assert_eq!(logical_name("devops-dev", "dev"), "devops-{env}");
+    }
+
+    #[test]
+    fn names_without_the_token_are_unchanged() {
+        assert_eq!(logical_name("/shared/app-name", "prod"), "/shared/app-name");
+        assert_eq!(logical_name("", "prod"), "");
+        assert_eq!(logical_name("prod", ""), "prod");
+    }
+
+    #[test]
+    fn multibyte_names_are_handled() {
+        assert_eq!(logical_name("é-prod-ü", "prod"), "é-{env}-ü");
+    }
+
+    #[test]
+    fn environment_names_are_validated() {
+        for ok in ["dev", "staging", "prod", "pr-42", "eu1"] {
+            assert!(validate_environment_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Prod", "pr_42", "-dev", "dev-", "1dev", "a/b", &"x".repeat(33)] {
+            assert!(validate_environment_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn arn_names() {
+        assert_eq!(arn_resource_name("arn:aws:iam::123456789012:role/path/app-task"), "app-task");
+        assert_eq!(arn_resource_name("plain"), "plain");
+    }
+}

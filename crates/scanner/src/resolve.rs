@@ -1,0 +1,123 @@
+//! Naming references: after a region is read, every `ResourceRef` to a resource of the snapshot
+//! gets that resource's display name, so a rule reads "from app-sg-staging", not "from sg-0abc".
+
+use std::collections::HashMap;
+
+use crate::model::{Properties, Resource, ResourceRef, RulePeer};
+
+/// Names every reference whose target is among `resources` (same region).
+pub fn name_references(resources: &mut [Resource]) {
+    let names: HashMap<(String, String), String> = resources
+        .iter()
+        .map(|r| ((r.region.clone(), r.id.clone()), r.name.clone()))
+        .collect();
+    for resource in resources.iter_mut() {
+        let region = resource.region.clone();
+        for reference in references_mut(&mut resource.properties) {
+            if let Some(name) = names.get(&(region.clone(), reference.id.clone())) {
+                reference.name = Some(name.clone());
+            }
+        }
+    }
+}
+
+fn references_mut(properties: &mut Properties) -> Vec<&mut ResourceRef> {
+    let mut refs: Vec<&mut ResourceRef> = Vec::new();
+    match properties {
+        Properties::Subnet(s) => {
+            refs.push(&mut s.vpc);
+            refs.extend(s.route_table.as_mut());
+        }
+        Properties::RouteTable(t) => {
+            refs.push(&mut t.vpc);
+            refs.extend(t.subnets.iter_mut());
+            refs.extend(t.routes.iter_mut().filter_map(|r| r.target_ref.as_mut()));
+        }
+        Properties::InternetGateway(g) => refs.extend(g.vpcs.iter_mut()),
+        Properties::NatGateway(n) => {
+            refs.push(&mut n.vpc);
+            refs.push(&mut n.subnet);
+        }
+        Properties::SecurityGroup(g) => {
+            refs.extend(g.vpc.as_mut());
+            for rule in g.ingress.iter_mut().chain(g.egress.iter_mut()) {
+                if let RulePeer::Group(group) = &mut rule.peer {
+                    refs.push(group);
+                }
+            }
+        }
+        Properties::VpcPeeringConnection(p) => {
+            refs.push(&mut p.requester.vpc);
+            refs.push(&mut p.accepter.vpc);
+        }
+        Properties::EcsService(s) => {
+            if let Some(network) = &mut s.network {
+                refs.extend(network.subnets.iter_mut());
+                refs.extend(network.security_groups.iter_mut());
+            }
+        }
+        Properties::DbCluster(c) => refs.extend(c.security_groups.iter_mut()),
+        Properties::Vpc(_)
+        | Properties::EcsCluster(_)
+        | Properties::EcsTaskDefinition(_)
+        | Properties::DbInstance(_)
+        | Properties::SsmParameter(_) => {}
+    }
+    refs
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{ResourceKind, SecurityGroup, SecurityGroupRule};
+
+    fn group(region: &str, id: &str, name: &str, peer: Option<&str>) -> Resource {
+        Resource {
+            kind: ResourceKind::SecurityGroup,
+            region: region.into(),
+            id: id.into(),
+            name: name.into(),
+            logical_name: name.into(),
+            arn: None,
+            tags: BTreeMap::new(),
+            properties: Properties::SecurityGroup(SecurityGroup {
+                group_name: name.into(),
+                description: String::new(),
+                vpc: None,
+                ingress: peer
+                    .map(|p| SecurityGroupRule {
+                        protocol: "tcp".into(),
+                        from_port: Some(5432),
+                        to_port: Some(5432),
+                        peer: RulePeer::Group(ResourceRef::id(p)),
+                        description: None,
+                    })
+                    .into_iter()
+                    .collect(),
+                egress: vec![],
+            }),
+        }
+    }
+
+    fn peer_name(resource: &Resource) -> Option<&str> {
+        let Properties::SecurityGroup(g) = &resource.properties else { unreachable!() };
+        let RulePeer::Group(r) = &g.ingress[0].peer else { unreachable!() };
+        r.name.as_deref()
+    }
+
+    #[test]
+    fn references_get_the_names_of_their_targets_in_the_same_region() {
+        let mut resources = vec![
+            group("us-east-1", "sg-app", "app-staging", None),
+            group("us-east-1", "sg-db", "db-staging", Some("sg-app")),
+            group("us-west-2", "sg-db2", "db-staging", Some("sg-app")),
+            group("us-east-1", "sg-x", "x", Some("sg-unknown")),
+        ];
+        name_references(&mut resources);
+        assert_eq!(peer_name(&resources[1]), Some("app-staging"));
+        assert_eq!(peer_name(&resources[2]), None, "another region's group is not this one");
+        assert_eq!(peer_name(&resources[3]), None);
+    }
+}
