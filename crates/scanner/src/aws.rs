@@ -51,9 +51,9 @@ pub async fn load(plan: &ScanPlan) -> SdkConfig {
                 .build()
                 .await;
             base.into_builder()
-                .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-                    provider,
-                ))
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+                )
                 .build()
         }
     }
@@ -61,5 +61,7 @@ pub async fn load(plan: &ScanPlan) -> SdkConfig {
 
 /// `base` pointed at `region`.
 pub fn for_region(base: &SdkConfig, region: &str) -> SdkConfig {
-    base.to_builder().region(Region::new(region.to_string())).build()
+    base.to_builder()
+        .region(Region::new(region.to_string()))
+        .build()
 }

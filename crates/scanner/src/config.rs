@@ -83,7 +83,9 @@ impl EnvironmentSettings {
             profile: self.profile.or_else(|| fallback.profile.clone()),
             max_attempts: self.max_attempts.or(fallback.max_attempts),
             concurrency: self.concurrency.or(fallback.concurrency),
-            operation_timeout_secs: self.operation_timeout_secs.or(fallback.operation_timeout_secs),
+            operation_timeout_secs: self
+                .operation_timeout_secs
+                .or(fallback.operation_timeout_secs),
         }
     }
 }
@@ -141,6 +143,35 @@ impl ConfigFile {
         }
     }
 
+    /// Whether no region is given by `overrides` or the file for `environment`, so the standard
+    /// AWS chain must name one (asking it may mean a slow instance-metadata lookup).
+    pub fn needs_default_region(&self, environment: &str, overrides: &EnvironmentSettings) -> bool {
+        let has = |s: Option<&EnvironmentSettings>| {
+            s.and_then(|s| s.regions.as_ref())
+                .is_some_and(|r| !r.is_empty())
+        };
+        !(has(Some(overrides))
+            || has(self.environments.get(environment))
+            || has(Some(&self.defaults)))
+    }
+
+    /// The profile `environment` uses: `overrides`, then the file.
+    pub fn profile_for(
+        &self,
+        environment: &str,
+        overrides: &EnvironmentSettings,
+    ) -> Option<String> {
+        overrides
+            .profile
+            .clone()
+            .or_else(|| {
+                self.environments
+                    .get(environment)
+                    .and_then(|e| e.profile.clone())
+            })
+            .or_else(|| self.defaults.profile.clone())
+    }
+
     /// Resolves what to scan for `environment`: command-line overrides, then the environment's
     /// settings, then `defaults`, then built-in defaults. `fallback_region` is the region from the
     /// standard AWS chain (`AWS_REGION`, profile), used when nothing else names one.
@@ -170,7 +201,9 @@ impl ConfigFile {
             validate_region(region)?;
         }
 
-        let tag_key = settings.tag_key.unwrap_or_else(|| DEFAULT_TAG_KEY.to_string());
+        let tag_key = settings
+            .tag_key
+            .unwrap_or_else(|| DEFAULT_TAG_KEY.to_string());
         if tag_key.trim().is_empty() {
             return Err(ConfigError::Invalid("tag_key must not be empty".into()));
         }
@@ -248,8 +281,12 @@ pub struct ScanPlan {
 pub fn validate_region(region: &str) -> Result<(), ConfigError> {
     let parts: Vec<&str> = region.split('-').collect();
     let valid = parts.len() >= 3
-        && parts.first().is_some_and(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts.last().is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts
+            .first()
+            .is_some_and(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
         && parts[1..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()));
@@ -293,7 +330,12 @@ mod tests {
     #[test]
     fn defaults_without_a_file() {
         let plan = ConfigFile::default()
-            .plan("staging", EnvironmentSettings::default(), Some("us-east-1".into()), None)
+            .plan(
+                "staging",
+                EnvironmentSettings::default(),
+                Some("us-east-1".into()),
+                None,
+            )
             .unwrap();
         assert_eq!(plan.regions, ["us-east-1"]);
         assert_eq!(plan.selection.tag_key, "Environment");
@@ -309,7 +351,12 @@ mod tests {
         )
         .unwrap();
         let plan = config
-            .plan("prod", EnvironmentSettings::default(), Some("ap-south-1".into()), None)
+            .plan(
+                "prod",
+                EnvironmentSettings::default(),
+                Some("ap-south-1".into()),
+                None,
+            )
             .unwrap();
         assert_eq!(plan.regions, ["us-east-1", "us-west-2"]);
         assert_eq!(plan.selection.tag_key, "Env");
@@ -325,14 +372,26 @@ mod tests {
         assert_eq!(plan.regions, ["us-west-2"]);
         assert_eq!(plan.max_attempts, 7);
 
-        let plan = config.plan("dev", EnvironmentSettings::default(), None, None).unwrap();
-        assert_eq!(plan.regions, ["eu-west-1"], "defaults apply to unlisted environments");
+        let plan = config
+            .plan("dev", EnvironmentSettings::default(), None, None)
+            .unwrap();
+        assert_eq!(
+            plan.regions,
+            ["eu-west-1"],
+            "defaults apply to unlisted environments"
+        );
     }
 
     #[test]
     fn unknown_keys_are_errors_with_a_location() {
         let err = parse("defaults:\n  tag_key: Env\n  regoins: [us-east-1]\n").unwrap_err();
-        let ConfigError::Parse { line, column, message, .. } = &err else {
+        let ConfigError::Parse {
+            line,
+            column,
+            message,
+            ..
+        } = &err
+        else {
             panic!("unexpected {err:?}");
         };
         assert_eq!(*line, 3, "{err}");
@@ -368,7 +427,12 @@ mod tests {
 
     #[test]
     fn regions_are_validated() {
-        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4"] {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+        ] {
             assert!(validate_region(ok).is_ok(), "{ok}");
         }
         for bad in ["useast1", "us-east", "US-EAST-1", "us--1", "", "us-east-1a"] {
@@ -379,13 +443,29 @@ mod tests {
     #[test]
     fn out_of_range_settings_are_rejected() {
         for settings in [
-            EnvironmentSettings { max_attempts: Some(0), ..Default::default() },
-            EnvironmentSettings { concurrency: Some(0), ..Default::default() },
-            EnvironmentSettings { operation_timeout_secs: Some(0), ..Default::default() },
-            EnvironmentSettings { ssm_paths: Some(vec!["app".into()]), ..Default::default() },
-            EnvironmentSettings { tag_key: Some(" ".into()), ..Default::default() },
+            EnvironmentSettings {
+                max_attempts: Some(0),
+                ..Default::default()
+            },
+            EnvironmentSettings {
+                concurrency: Some(0),
+                ..Default::default()
+            },
+            EnvironmentSettings {
+                operation_timeout_secs: Some(0),
+                ..Default::default()
+            },
+            EnvironmentSettings {
+                ssm_paths: Some(vec!["app".into()]),
+                ..Default::default()
+            },
+            EnvironmentSettings {
+                tag_key: Some(" ".into()),
+                ..Default::default()
+            },
         ] {
-            let result = ConfigFile::default().plan("dev", settings.clone(), Some("us-east-1".into()), None);
+            let result =
+                ConfigFile::default().plan("dev", settings.clone(), Some("us-east-1".into()), None);
             assert!(result.is_err(), "{settings:?}");
         }
     }

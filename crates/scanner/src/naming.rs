@@ -65,20 +65,38 @@ mod tests {
 
     #[test]
     fn suffix_prefix_and_path_tokens_are_replaced() {
-        assert_eq!(logical_name("ecs-cluster-staging", "staging"), "ecs-cluster-{env}");
+        assert_eq!(
+            logical_name("ecs-cluster-staging", "staging"),
+            "ecs-cluster-{env}"
+        );
         assert_eq!(logical_name("staging-vpc", "staging"), "{env}-vpc");
-        assert_eq!(logical_name("/staging/cache-ttl", "staging"), "/{env}/cache-ttl");
-        assert_eq!(logical_name("db_staging_primary", "staging"), "db_{env}_primary");
+        assert_eq!(
+            logical_name("/staging/cache-ttl", "staging"),
+            "/{env}/cache-ttl"
+        );
+        assert_eq!(
+            logical_name("db_staging_primary", "staging"),
+            "db_{env}_primary"
+        );
         assert_eq!(logical_name("staging", "staging"), "{env}");
         assert_eq!(logical_name("Staging-App", "staging"), "{env}-App");
     }
 
     #[test]
     fn a_substring_of_another_word_is_not_rewritten() {
-        assert_eq!(logical_name("product-api-prod", "prod"), "product-api-{env}");
+        assert_eq!(
+            logical_name("product-api-prod", "prod"),
+            "product-api-{env}"
+        );
         assert_eq!(logical_name("reproduce", "prod"), "reproduce");
-        assert_eq!(logical_name("trading-app-pr-70", "pr-7"), "trading-app-pr-70");
-        assert_eq!(logical_name("trading-app-pr-7", "pr-7"), "trading-app-{env}");
+        assert_eq!(
+            logical_name("trading-app-pr-70", "pr-7"),
+            "trading-app-pr-70"
+        );
+        assert_eq!(
+            logical_name("trading-app-pr-7", "pr-7"),
+            "trading-app-{env}"
+        );
         assert_eq!(logical_name("devops-dev", "dev"), "devops-{env}");
     }
 
@@ -99,14 +117,26 @@ mod tests {
         for ok in ["dev", "staging", "prod", "pr-42", "eu1"] {
             assert!(validate_environment_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "Prod", "pr_42", "-dev", "dev-", "1dev", "a/b", &"x".repeat(33)] {
+        for bad in [
+            "",
+            "Prod",
+            "pr_42",
+            "-dev",
+            "dev-",
+            "1dev",
+            "a/b",
+            &"x".repeat(33),
+        ] {
             assert!(validate_environment_name(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn arn_names() {
-        assert_eq!(arn_resource_name("arn:aws:iam::123456789012:role/path/app-task"), "app-task");
+        assert_eq!(
+            arn_resource_name("arn:aws:iam::123456789012:role/path/app-task"),
+            "app-task"
+        );
         assert_eq!(arn_resource_name("plain"), "plain");
     }
 }

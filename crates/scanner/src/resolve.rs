@@ -3,7 +3,37 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Properties, Resource, ResourceRef, RulePeer};
+use crate::model::{Properties, Resource, ResourceKind, ResourceRef, RulePeer};
+use crate::naming::logical_name;
+
+/// Gives resources that AWS creates without a name a stable one derived from their VPC, so they
+/// match across environments and runs: a VPC's main route table becomes `<vpc>/main-route-table`
+/// and its default security group `<vpc>/default`. Resources with a `Name` tag keep it.
+pub fn name_implicit_resources(resources: &mut [Resource], environment: &str) {
+    let vpc_names: HashMap<(String, String), String> = resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::Vpc)
+        .map(|r| ((r.region.clone(), r.id.clone()), r.name.clone()))
+        .collect();
+    for resource in resources.iter_mut() {
+        if resource.tags.contains_key("Name") {
+            continue;
+        }
+        let (vpc, suffix) = match &resource.properties {
+            Properties::RouteTable(t) if t.main => (&t.vpc, "main-route-table"),
+            Properties::SecurityGroup(g) if g.group_name == "default" => match &g.vpc {
+                Some(vpc) => (vpc, "default"),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let vpc_name = vpc_names
+            .get(&(resource.region.clone(), vpc.id.clone()))
+            .unwrap_or(&vpc.id);
+        resource.name = format!("{vpc_name}/{suffix}");
+        resource.logical_name = logical_name(&resource.name, environment);
+    }
+}
 
 /// Names every reference whose target is among `resources` (same region).
 pub fn name_references(resources: &mut [Resource]) {
@@ -102,9 +132,45 @@ mod tests {
     }
 
     fn peer_name(resource: &Resource) -> Option<&str> {
-        let Properties::SecurityGroup(g) = &resource.properties else { unreachable!() };
-        let RulePeer::Group(r) = &g.ingress[0].peer else { unreachable!() };
+        let Properties::SecurityGroup(g) = &resource.properties else {
+            unreachable!()
+        };
+        let RulePeer::Group(r) = &g.ingress[0].peer else {
+            unreachable!()
+        };
         r.name.as_deref()
+    }
+
+    #[test]
+    fn implicit_resources_are_named_after_their_vpc() {
+        let vpc = Resource {
+            kind: ResourceKind::Vpc,
+            region: "us-east-1".into(),
+            id: "vpc-1".into(),
+            name: "vpc-staging".into(),
+            logical_name: "vpc-{env}".into(),
+            arn: None,
+            tags: BTreeMap::from([("Name".to_string(), "vpc-staging".to_string())]),
+            properties: Properties::Vpc(crate::model::Vpc {
+                cidr_blocks: vec![],
+                ipv6_cidr_blocks: vec![],
+                dns_support: true,
+                dns_hostnames: true,
+                is_default: false,
+                state: "available".into(),
+            }),
+        };
+        let mut default_group = group("us-east-1", "sg-d", "default", None);
+        if let Properties::SecurityGroup(g) = &mut default_group.properties {
+            g.vpc = Some(ResourceRef::id("vpc-1"));
+        }
+        let mut named = group("us-east-1", "sg-n", "default", None);
+        named.tags.insert("Name".into(), "kept".into());
+        let mut resources = vec![vpc, default_group, named];
+        name_implicit_resources(&mut resources, "staging");
+        assert_eq!(resources[1].name, "vpc-staging/default");
+        assert_eq!(resources[1].logical_name, "vpc-{env}/default");
+        assert_eq!(resources[2].name, "default", "a Name tag wins");
     }
 
     #[test]
@@ -117,7 +183,11 @@ mod tests {
         ];
         name_references(&mut resources);
         assert_eq!(peer_name(&resources[1]), Some("app-staging"));
-        assert_eq!(peer_name(&resources[2]), None, "another region's group is not this one");
+        assert_eq!(
+            peer_name(&resources[2]),
+            None,
+            "another region's group is not this one"
+        );
         assert_eq!(peer_name(&resources[3]), None);
     }
 }

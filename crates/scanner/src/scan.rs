@@ -7,7 +7,7 @@ use futures::{stream, StreamExt};
 use crate::collect::{Collected, Collector, RegionContext};
 use crate::config::ScanPlan;
 use crate::model::{Service, Snapshot};
-use crate::resolve::name_references;
+use crate::resolve::{name_implicit_resources, name_references};
 
 /// Receives progress while a snapshot is taken (the CLI draws a progress bar from it).
 pub trait Progress: Send + Sync {
@@ -81,6 +81,7 @@ pub async fn snapshot_with(
         resources.extend(collected.resources);
         failures.extend(collected.failures);
     }
+    name_implicit_resources(&mut resources, &plan.environment);
     name_references(&mut resources);
     Snapshot::new(
         plan.environment.clone(),

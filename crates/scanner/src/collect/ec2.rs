@@ -68,7 +68,12 @@ impl Collector for Ec2Collector {
 
 fn tags(tags: &[ec2::Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect()
 }
 
@@ -97,8 +102,10 @@ async fn collect(ctx: &RegionContext) -> Collected {
         .into_iter()
         .filter(|v| ctx.owns(&tags(v.tags()), false))
         .collect();
-    let env_vpc_ids: HashSet<String> =
-        env_vpcs.iter().filter_map(|v| v.vpc_id().map(str::to_string)).collect();
+    let env_vpc_ids: HashSet<String> = env_vpcs
+        .iter()
+        .filter_map(|v| v.vpc_id().map(str::to_string))
+        .collect();
 
     let (subnets, route_tables, igws, nats, groups, peerings, dns) = tokio::join!(
         client
@@ -210,9 +217,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
                 }
             }
         }
-        Err(e) => {
-            out.fail(ctx.failure(Service::Ec2, "DescribeNatGateways", &[K::NatGateway], &e))
-        }
+        Err(e) => out.fail(ctx.failure(Service::Ec2, "DescribeNatGateways", &[K::NatGateway], &e)),
     }
     match groups {
         Ok(groups) => {
@@ -237,7 +242,10 @@ async fn collect(ctx: &RegionContext) -> Collected {
                     .and_then(|s| s.code())
                     .map(|c| c.as_str().to_string())
                     .unwrap_or_default();
-                if matches!(status.as_str(), "deleted" | "rejected" | "expired" | "failed") {
+                if matches!(
+                    status.as_str(),
+                    "deleted" | "rejected" | "expired" | "failed"
+                ) {
                     continue;
                 }
                 let touches_env = [peering.requester_vpc_info(), peering.accepter_vpc_info()]
@@ -264,29 +272,38 @@ async fn vpc_dns_attributes(
     ctx: &RegionContext,
     vpcs: &[ec2::Vpc],
 ) -> Result<HashMap<String, (bool, bool)>, crate::model::ReadFailure> {
-    let ids: Vec<String> = vpcs.iter().filter_map(|v| v.vpc_id().map(str::to_string)).collect();
+    let ids: Vec<String> = vpcs
+        .iter()
+        .filter_map(|v| v.vpc_id().map(str::to_string))
+        .collect();
     let lookups = ids.into_iter().map(|vpc_id| {
         let client = client.clone();
         async move {
-        let support = client
-            .describe_vpc_attribute()
-            .vpc_id(&vpc_id)
-            .attribute(VpcAttributeName::EnableDnsSupport)
-            .send()
-            .await?;
-        let hostnames = client
-            .describe_vpc_attribute()
-            .vpc_id(&vpc_id)
-            .attribute(VpcAttributeName::EnableDnsHostnames)
-            .send()
-            .await?;
-        Ok((
-            vpc_id,
-            (
-                support.enable_dns_support().and_then(|v| v.value()).unwrap_or(false),
-                hostnames.enable_dns_hostnames().and_then(|v| v.value()).unwrap_or(false),
-            ),
-        ))
+            let support = client
+                .describe_vpc_attribute()
+                .vpc_id(&vpc_id)
+                .attribute(VpcAttributeName::EnableDnsSupport)
+                .send()
+                .await?;
+            let hostnames = client
+                .describe_vpc_attribute()
+                .vpc_id(&vpc_id)
+                .attribute(VpcAttributeName::EnableDnsHostnames)
+                .send()
+                .await?;
+            Ok((
+                vpc_id,
+                (
+                    support
+                        .enable_dns_support()
+                        .and_then(|v| v.value())
+                        .unwrap_or(false),
+                    hostnames
+                        .enable_dns_hostnames()
+                        .and_then(|v| v.value())
+                        .unwrap_or(false),
+                ),
+            ))
         }
     });
     let results: Vec<Result<_, _>> = stream::iter(lookups)
@@ -336,7 +353,10 @@ fn vpc_resource(
             dns_support,
             dns_hostnames,
             is_default: vpc.is_default().unwrap_or(false),
-            state: vpc.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            state: vpc
+                .state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
         }),
     )
 }
@@ -352,7 +372,9 @@ impl SubnetRouting {
         let mut explicit = HashMap::new();
         let mut main_by_vpc = HashMap::new();
         for table in tables {
-            let Some(table_id) = table.route_table_id() else { continue };
+            let Some(table_id) = table.route_table_id() else {
+                continue;
+            };
             for association in table.associations() {
                 if association.main().unwrap_or(false) {
                     if let Some(vpc) = table.vpc_id() {
@@ -363,11 +385,16 @@ impl SubnetRouting {
                 }
             }
         }
-        SubnetRouting { explicit, main_by_vpc }
+        SubnetRouting {
+            explicit,
+            main_by_vpc,
+        }
     }
 
     fn table_for(&self, subnet_id: &str, vpc_id: &str) -> Option<&String> {
-        self.explicit.get(subnet_id).or_else(|| self.main_by_vpc.get(vpc_id))
+        self.explicit
+            .get(subnet_id)
+            .or_else(|| self.main_by_vpc.get(vpc_id))
     }
 }
 
@@ -444,7 +471,10 @@ fn route_table_resource(ctx: &RegionContext, table: &ec2::RouteTable) -> crate::
                     .to_string(),
                 target,
                 target_ref: target_id.map(ResourceRef::id),
-                state: route.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                state: route
+                    .state()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -455,7 +485,10 @@ fn route_table_resource(ctx: &RegionContext, table: &ec2::RouteTable) -> crate::
         tags,
         Properties::RouteTable(RouteTable {
             vpc: ResourceRef::id(table.vpc_id().unwrap_or_default()),
-            main: table.associations().iter().any(|a| a.main().unwrap_or(false)),
+            main: table
+                .associations()
+                .iter()
+                .any(|a| a.main().unwrap_or(false)),
             routes,
             subnets: table
                 .associations()
@@ -498,7 +531,10 @@ fn nat_gateway_resource(ctx: &RegionContext, nat: &ec2::NatGateway) -> crate::mo
         Properties::NatGateway(NatGateway {
             vpc: ResourceRef::id(nat.vpc_id().unwrap_or_default()),
             subnet: ResourceRef::id(nat.subnet_id().unwrap_or_default()),
-            state: nat.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            state: nat
+                .state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
             connectivity_type: nat
                 .connectivity_type()
                 .map(|c| c.as_str().to_string())
@@ -622,11 +658,19 @@ mod tests {
             .ip_protocol("tcp")
             .from_port(5432)
             .to_port(5432)
-            .ip_ranges(ec2::IpRange::builder().cidr_ip("10.1.0.0/16").description("vpc").build())
+            .ip_ranges(
+                ec2::IpRange::builder()
+                    .cidr_ip("10.1.0.0/16")
+                    .description("vpc")
+                    .build(),
+            )
             .ipv6_ranges(ec2::Ipv6Range::builder().cidr_ipv6("::/0").build())
             .prefix_list_ids(ec2::PrefixListId::builder().prefix_list_id("pl-1").build())
             .user_id_group_pairs(
-                ec2::UserIdGroupPair::builder().group_id("sg-app").description("").build(),
+                ec2::UserIdGroupPair::builder()
+                    .group_id("sg-app")
+                    .description("")
+                    .build(),
             )
             .build();
         let all = ec2::IpPermission::builder()
@@ -635,7 +679,9 @@ mod tests {
             .build();
         let rules = split_permissions(&[permission, all]);
         assert_eq!(rules.len(), 5);
-        assert!(rules[..4].iter().all(|r| r.protocol == "tcp" && r.from_port == Some(5432)));
+        assert!(rules[..4]
+            .iter()
+            .all(|r| r.protocol == "tcp" && r.from_port == Some(5432)));
         assert_eq!(rules[0].peer, RulePeer::Cidr("10.1.0.0/16".into()));
         assert_eq!(rules[0].description.as_deref(), Some("vpc"));
         assert_eq!(rules[1].peer, RulePeer::Ipv6Cidr("::/0".into()));
@@ -649,15 +695,33 @@ mod tests {
     #[test]
     fn route_targets_are_normalized() {
         let cases = [
-            (ec2::Route::builder().gateway_id("local").build(), RouteTarget::Local, None),
-            (ec2::Route::builder().gateway_id("igw-1").build(), RouteTarget::Igw, Some("igw-1")),
-            (ec2::Route::builder().nat_gateway_id("nat-1").build(), RouteTarget::Nat, Some("nat-1")),
             (
-                ec2::Route::builder().vpc_peering_connection_id("pcx-1").build(),
+                ec2::Route::builder().gateway_id("local").build(),
+                RouteTarget::Local,
+                None,
+            ),
+            (
+                ec2::Route::builder().gateway_id("igw-1").build(),
+                RouteTarget::Igw,
+                Some("igw-1"),
+            ),
+            (
+                ec2::Route::builder().nat_gateway_id("nat-1").build(),
+                RouteTarget::Nat,
+                Some("nat-1"),
+            ),
+            (
+                ec2::Route::builder()
+                    .vpc_peering_connection_id("pcx-1")
+                    .build(),
                 RouteTarget::Peering,
                 Some("pcx-1"),
             ),
-            (ec2::Route::builder().gateway_id("vgw-1").build(), RouteTarget::Gateway, Some("vgw-1")),
+            (
+                ec2::Route::builder().gateway_id("vgw-1").build(),
+                RouteTarget::Gateway,
+                Some("vgw-1"),
+            ),
             (ec2::Route::builder().build(), RouteTarget::Other, None),
         ];
         for (route, target, id) in cases {
@@ -676,11 +740,18 @@ mod tests {
             ec2::RouteTable::builder()
                 .route_table_id("rtb-public")
                 .vpc_id("vpc-1")
-                .associations(ec2::RouteTableAssociation::builder().subnet_id("subnet-a").build())
+                .associations(
+                    ec2::RouteTableAssociation::builder()
+                        .subnet_id("subnet-a")
+                        .build(),
+                )
                 .build(),
         ];
         let routing = SubnetRouting::new(&tables);
-        assert_eq!(routing.table_for("subnet-a", "vpc-1").unwrap(), "rtb-public");
+        assert_eq!(
+            routing.table_for("subnet-a", "vpc-1").unwrap(),
+            "rtb-public"
+        );
         assert_eq!(routing.table_for("subnet-b", "vpc-1").unwrap(), "rtb-main");
         assert_eq!(routing.table_for("subnet-c", "vpc-2"), None);
     }

@@ -61,7 +61,12 @@ impl Collector for EcsCollector {
 
 fn tags(tags: &[ecs::Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect()
 }
 
@@ -82,9 +87,12 @@ async fn collect(ctx: &RegionContext) -> Collected {
         let cluster_tags = tags(cluster.tags());
         let cluster_is_env = ctx.owns(&cluster_tags, false);
         if cluster_is_env {
-            out.resources.push(cluster_resource(ctx, cluster, cluster_tags));
+            out.resources
+                .push(cluster_resource(ctx, cluster, cluster_tags));
         }
-        let Some(cluster_arn) = cluster.cluster_arn() else { continue };
+        let Some(cluster_arn) = cluster.cluster_arn() else {
+            continue;
+        };
         match read_services(&client, cluster_arn).await {
             Ok(found) => services.extend(
                 found
@@ -131,8 +139,11 @@ async fn collect(ctx: &RegionContext) -> Collected {
         Ok(outputs) => {
             for output in outputs {
                 if let Some(definition) = output.task_definition() {
-                    out.resources
-                        .push(task_definition_resource(ctx, definition, tags(output.tags())));
+                    out.resources.push(task_definition_resource(
+                        ctx,
+                        definition,
+                        tags(output.tags()),
+                    ));
                 }
             }
         }
@@ -197,8 +208,9 @@ async fn read_services(
         .try_collect()
         .await
         .map_err(|e| ("ListServices", e.map_service_error(Into::into)))?;
-    let requests: Vec<Vec<String>> =
-        batches(&arns, DESCRIBE_SERVICES_MAX).map(<[String]>::to_vec).collect();
+    let requests: Vec<Vec<String>> = batches(&arns, DESCRIBE_SERVICES_MAX)
+        .map(<[String]>::to_vec)
+        .collect();
     let outputs: Vec<_> = stream::iter(requests)
         .map(|batch| {
             let client = client.clone();
@@ -251,7 +263,10 @@ fn cluster_resource(
                 .settings()
                 .iter()
                 .filter_map(|s| {
-                    Some((s.name()?.as_str().to_string(), s.value().unwrap_or_default().to_string()))
+                    Some((
+                        s.name()?.as_str().to_string(),
+                        s.value().unwrap_or_default().to_string(),
+                    ))
                 })
                 .collect(),
             capacity_providers: cluster.capacity_providers().to_vec(),
@@ -264,7 +279,8 @@ fn cluster_resource(
 
 /// `family:revision` from a task definition ARN (or the input itself when it is not an ARN).
 pub fn task_definition_id(arn: &str) -> &str {
-    arn.split_once(":task-definition/").map_or(arn, |(_, id)| id)
+    arn.split_once(":task-definition/")
+        .map_or(arn, |(_, id)| id)
 }
 
 /// The cluster name from a cluster ARN.
@@ -282,14 +298,18 @@ fn service_resource(ctx: &RegionContext, service: &ecs::Service) -> crate::model
         .map(|vpc| ServiceNetwork {
             subnets: vpc.subnets().iter().map(ResourceRef::id).collect(),
             security_groups: vpc.security_groups().iter().map(ResourceRef::id).collect(),
-            assign_public_ip: vpc.assign_public_ip().is_some_and(|a| a.as_str() == "ENABLED"),
+            assign_public_ip: vpc
+                .assign_public_ip()
+                .is_some_and(|a| a.as_str() == "ENABLED"),
         });
-    let deployment = service.deployment_configuration().map(|d| ServiceDeployment {
-        maximum_percent: d.maximum_percent(),
-        minimum_healthy_percent: d.minimum_healthy_percent(),
-        circuit_breaker_enabled: d.deployment_circuit_breaker().map(|c| c.enable()),
-        circuit_breaker_rollback: d.deployment_circuit_breaker().map(|c| c.rollback()),
-    });
+    let deployment = service
+        .deployment_configuration()
+        .map(|d| ServiceDeployment {
+            maximum_percent: d.maximum_percent(),
+            minimum_healthy_percent: d.minimum_healthy_percent(),
+            circuit_breaker_enabled: d.deployment_circuit_breaker().map(|c| c.enable()),
+            circuit_breaker_rollback: d.deployment_circuit_breaker().map(|c| c.rollback()),
+        });
     ctx.resource(
         format!("{cluster}/{name}"),
         display_name(&tags, name),
@@ -302,7 +322,9 @@ fn service_resource(ctx: &RegionContext, service: &ecs::Service) -> crate::model
             launch_type: service.launch_type().map(|l| l.as_str().to_string()),
             capacity_provider_strategy: strategy(service.capacity_provider_strategy()),
             platform_version: service.platform_version().map(str::to_string),
-            scheduling_strategy: service.scheduling_strategy().map(|s| s.as_str().to_string()),
+            scheduling_strategy: service
+                .scheduling_strategy()
+                .map(|s| s.as_str().to_string()),
             task_definition: service
                 .task_definition()
                 .map(task_definition_id)
@@ -371,7 +393,12 @@ fn container(definition: &ecs::ContainerDefinition) -> Container {
         environment: definition
             .environment()
             .iter()
-            .filter_map(|kv| Some((kv.name()?.to_string(), kv.value().unwrap_or_default().to_string())))
+            .filter_map(|kv| {
+                Some((
+                    kv.name()?.to_string(),
+                    kv.value().unwrap_or_default().to_string(),
+                ))
+            })
             .collect(),
         // Only where each secret comes from: its value is never fetched.
         secrets: definition
@@ -415,7 +442,11 @@ fn task_definition_resource(
                 .collect(),
             task_role: role(definition.task_role_arn()),
             execution_role: role(definition.execution_role_arn()),
-            containers: definition.container_definitions().iter().map(container).collect(),
+            containers: definition
+                .container_definitions()
+                .iter()
+                .map(container)
+                .collect(),
         }),
     )
 }
@@ -436,7 +467,12 @@ mod tests {
                 None,
             ),
             ("registry:5000/app", "registry:5000/app", None, None),
-            ("registry:5000/app:staging-42", "registry:5000/app", Some("staging-42"), None),
+            (
+                "registry:5000/app:staging-42",
+                "registry:5000/app",
+                Some("staging-42"),
+                None,
+            ),
             ("app@sha256:abc", "app", None, Some("sha256:abc")),
             ("app:v1@sha256:abc", "app", Some("v1"), Some("sha256:abc")),
         ];
@@ -451,7 +487,9 @@ mod tests {
     #[test]
     fn task_definition_ids_come_from_arns() {
         assert_eq!(
-            task_definition_id("arn:aws:ecs:us-east-1:123456789012:task-definition/trading-app-prod:7"),
+            task_definition_id(
+                "arn:aws:ecs:us-east-1:123456789012:task-definition/trading-app-prod:7"
+            ),
             "trading-app-prod:7"
         );
         assert_eq!(task_definition_id("trading-app:3"), "trading-app:3");
@@ -469,7 +507,12 @@ mod tests {
                     .build()
                     .unwrap(),
             )
-            .environment(ecs::KeyValuePair::builder().name("LOG_LEVEL").value("info").build())
+            .environment(
+                ecs::KeyValuePair::builder()
+                    .name("LOG_LEVEL")
+                    .value("info")
+                    .build(),
+            )
             .build();
         let c = container(&definition);
         assert_eq!(

@@ -10,7 +10,7 @@ pub mod rds;
 mod registry;
 pub mod ssm;
 
-pub use registry::{collectors, collector_for};
+pub use registry::{collector_for, collectors};
 
 use std::collections::BTreeMap;
 
@@ -136,8 +136,11 @@ impl Collected {
     /// either the whole of a kind or nothing of it.
     pub fn finish(mut self) -> Self {
         if !self.failures.is_empty() {
-            let unread: Vec<ResourceKind> =
-                self.failures.iter().flat_map(|f| f.kinds.iter().copied()).collect();
+            let unread: Vec<ResourceKind> = self
+                .failures
+                .iter()
+                .flat_map(|f| f.kinds.iter().copied())
+                .collect();
             self.resources.retain(|r| !unread.contains(&r.kind));
         }
         self
@@ -188,15 +191,24 @@ mod tests {
     }
 
     fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn ownership_follows_the_tag_then_the_container() {
         let ctx = ctx();
         assert!(ctx.owns(&tags(&[("Environment", "staging")]), false));
-        assert!(!ctx.owns(&tags(&[("Environment", "prod")]), true), "another env's resource in our VPC");
-        assert!(ctx.owns(&tags(&[]), true), "untagged inside our VPC is ours (hand-made)");
+        assert!(
+            !ctx.owns(&tags(&[("Environment", "prod")]), true),
+            "another env's resource in our VPC"
+        );
+        assert!(
+            ctx.owns(&tags(&[]), true),
+            "untagged inside our VPC is ours (hand-made)"
+        );
         assert!(!ctx.owns(&tags(&[]), false), "untagged elsewhere is not");
         assert!(!ctx.owns(&tags(&[("Environment", "staging-old")]), false));
     }
@@ -254,7 +266,10 @@ mod tests {
 
     #[test]
     fn display_names_prefer_the_name_tag() {
-        assert_eq!(display_name(&tags(&[("Name", "app-sg-staging")]), "sg-1"), "app-sg-staging");
+        assert_eq!(
+            display_name(&tags(&[("Name", "app-sg-staging")]), "sg-1"),
+            "app-sg-staging"
+        );
         assert_eq!(display_name(&tags(&[("Name", " ")]), "sg-1"), "sg-1");
         assert_eq!(display_name(&tags(&[]), "sg-1"), "sg-1");
     }

@@ -43,7 +43,12 @@ impl Collector for RdsCollector {
 
 fn tags(tags: &[rds::Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect()
 }
 
@@ -87,10 +92,14 @@ async fn collect(ctx: &RegionContext) -> Collected {
         }
         for member in cluster.db_cluster_members() {
             if let Some(instance) = member.db_instance_identifier() {
-                writers.insert(instance.to_string(), member.is_cluster_writer().unwrap_or(false));
+                writers.insert(
+                    instance.to_string(),
+                    member.is_cluster_writer().unwrap_or(false),
+                );
             }
         }
-        out.resources.push(cluster_resource(ctx, cluster, cluster_tags));
+        out.resources
+            .push(cluster_resource(ctx, cluster, cluster_tags));
     }
 
     match instances {
@@ -101,7 +110,8 @@ async fn collect(ctx: &RegionContext) -> Collected {
                     .is_some_and(|c| env_clusters.contains(c));
                 let instance_tags = tags(instance.tag_list());
                 if ctx.owns(&instance_tags, in_env_cluster) {
-                    out.resources.push(instance_resource(ctx, &instance, instance_tags, &writers));
+                    out.resources
+                        .push(instance_resource(ctx, &instance, instance_tags, &writers));
                 }
             }
         }

@@ -40,20 +40,30 @@ mod tests {
                 assert!(seen.insert(*kind), "{kind} is collected twice");
             }
         }
-        assert_eq!(seen.len(), ResourceKind::ALL.len(), "a kind has no collector");
+        assert_eq!(
+            seen.len(),
+            ResourceKind::ALL.len(),
+            "a kind has no collector"
+        );
     }
 
     #[test]
     fn permissions_are_read_only_and_of_the_collectors_service() {
         let services: HashSet<Service> = collectors().iter().map(|c| c.service()).collect();
-        assert_eq!(services.len(), collectors().len(), "one collector per service");
+        assert_eq!(
+            services.len(),
+            collectors().len(),
+            "one collector per service"
+        );
         for collector in collectors() {
             assert!(!collector.permissions().is_empty());
             for permission in collector.permissions() {
                 let (service, action) = permission.split_once(':').unwrap();
                 assert_eq!(service, collector.service().as_str(), "{permission}");
                 assert!(
-                    ["Describe", "List", "Get"].iter().any(|p| action.starts_with(p)),
+                    ["Describe", "List", "Get"]
+                        .iter()
+                        .any(|p| action.starts_with(p)),
                     "{permission} is not read-only"
                 );
             }

@@ -51,7 +51,9 @@ async fn collect(ctx: &RegionContext) -> Collected {
     let mut parameters: BTreeMap<String, crate::model::Resource> = BTreeMap::new();
     for path in &ctx.selection.ssm_paths {
         let describe = {
-            let mut request = client.describe_parameters().max_results(DESCRIBE_PARAMETERS_MAX);
+            let mut request = client
+                .describe_parameters()
+                .max_results(DESCRIBE_PARAMETERS_MAX);
             if path != "/" {
                 let filter = ParameterStringFilter::builder()
                     .key("Path")
@@ -87,7 +89,9 @@ async fn collect(ctx: &RegionContext) -> Collected {
         match values {
             Ok(pages) => {
                 for parameter in pages.iter().flat_map(|page| page.parameters()) {
-                    let Some(name) = parameter.name() else { continue };
+                    let Some(name) = parameter.name() else {
+                        continue;
+                    };
                     let resource = ctx.resource(
                         name,
                         name,
@@ -139,7 +143,9 @@ pub fn parameter_properties(
             .last_modified_date()
             .or(metadata.and_then(|m| m.last_modified_date()))
             .and_then(|d| d.fmt(Format::DateTime).ok()),
-        tier: metadata.and_then(|m| m.tier()).map(|t| t.as_str().to_string()),
+        tier: metadata
+            .and_then(|m| m.tier())
+            .map(|t| t.as_str().to_string()),
         key_id: if secure {
             metadata.and_then(|m| m.key_id()).map(str::to_string)
         } else {
@@ -206,7 +212,9 @@ mod tests {
             .value("300")
             .version(1)
             .build();
-        let metadata = ssm::ParameterMetadata::builder().key_id("should-not-show").build();
+        let metadata = ssm::ParameterMetadata::builder()
+            .key_id("should-not-show")
+            .build();
         let properties = parameter_properties(&parameter, Some(&metadata), None);
         assert_eq!(properties.value.as_deref(), Some("300"));
         assert_eq!(properties.key_id, None);

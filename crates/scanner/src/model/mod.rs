@@ -72,11 +72,12 @@ impl Snapshot {
     /// Reads a snapshot written by `driftscan snapshot`, rejecting other schemas and
     /// inconsistent completeness flags.
     pub fn from_json(text: &str) -> Result<Self, SnapshotReadError> {
-        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| SnapshotReadError::Json {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+        let snapshot: Snapshot =
+            serde_json::from_str(text).map_err(|e| SnapshotReadError::Json {
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            })?;
         if snapshot.schema != SNAPSHOT_SCHEMA {
             return Err(SnapshotReadError::Schema {
                 found: snapshot.schema,

@@ -86,9 +86,9 @@ impl ResourceKind {
             | ResourceKind::NatGateway
             | ResourceKind::SecurityGroup
             | ResourceKind::VpcPeeringConnection => Service::Ec2,
-            ResourceKind::EcsCluster | ResourceKind::EcsService | ResourceKind::EcsTaskDefinition => {
-                Service::Ecs
-            }
+            ResourceKind::EcsCluster
+            | ResourceKind::EcsService
+            | ResourceKind::EcsTaskDefinition => Service::Ecs,
             ResourceKind::DbCluster | ResourceKind::DbInstance => Service::Rds,
             ResourceKind::SsmParameter => Service::Ssm,
         }

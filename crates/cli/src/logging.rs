@@ -1,0 +1,22 @@
+//! Structured logs on standard error.
+
+use tracing_subscriber::EnvFilter;
+
+/// Logs go to standard error; standard output carries only the command's result.
+/// `DRIFTSCAN_LOG` (a tracing filter) wins over `-v`.
+pub fn init(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter =
+        EnvFilter::try_from_env("DRIFTSCAN_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
