@@ -143,9 +143,11 @@ impl EnvironmentSpec {
                     ("api-timeout", "30"),
                 ],
             },
-            other => return Err(InfraError::Refused(format!(
+            other => {
+                return Err(InfraError::Refused(format!(
                 "unknown environment `{other}`: the reference platform has dev, staging and prod"
-            ))),
+            )))
+            }
         };
         Ok(match region {
             Some(region) => EnvironmentSpec {

@@ -1,0 +1,143 @@
+//! Command-line contract: help, bad input, output files.
+
+use predicates::str::contains;
+
+use crate::support::{block_on, Moto};
+
+#[test]
+fn help_describes_the_snapshot_command() {
+    let driftscan = || crate::support::driftscan_command("http://127.0.0.1:9");
+    driftscan()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("snapshot"));
+    driftscan()
+        .args(["snapshot", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("--env"))
+        .stdout(contains("--region"))
+        .stdout(contains("--secure-digest"));
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_exit_2() {
+    let moto = Moto::start();
+    // An invalid environment name.
+    moto.driftscan()
+        .args(["snapshot", "--env", "Prod_1", "--region", "us-east-1"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid environment name `Prod_1`"));
+    // A region that is not a region name.
+    moto.driftscan()
+        .args(["snapshot", "--env", "prod", "--region", "useast1"])
+        .assert()
+        .code(2)
+        .stderr(contains("`useast1` is not an AWS region name"));
+    // No region anywhere.
+    moto.driftscan()
+        .args(["snapshot", "--env", "prod"])
+        .assert()
+        .code(2)
+        .stderr(contains("no region for environment `prod`"));
+    // --secure-digest without a key.
+    moto.driftscan()
+        .args([
+            "snapshot",
+            "--env",
+            "prod",
+            "--region",
+            "us-east-1",
+            "--secure-digest",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("DRIFTSCAN_SECURE_DIGEST_KEY"));
+    // A config file with an unknown key: file, line and column.
+    let config = moto.dir.path().join("driftscan.yaml");
+    std::fs::write(
+        &config,
+        "defaults:\n  tag_key: Env\n  regoins: [us-east-1]\n",
+    )
+    .unwrap();
+    moto.driftscan()
+        .args(["snapshot", "--env", "prod", "--region", "us-east-1"])
+        .assert()
+        .code(2)
+        .stderr(contains("driftscan.yaml:3:"))
+        .stderr(contains("regoins"));
+}
+
+#[test]
+fn output_files_are_written_whole_or_not_at_all() {
+    let moto = Moto::start();
+    block_on(moto.provision("prod", "us-east-1"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("prod.json");
+    moto.driftscan()
+        .args([
+            "snapshot",
+            "--env",
+            "prod",
+            "--region",
+            "us-east-1",
+            "--quiet",
+            "-o",
+        ])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+    let written = std::fs::read(&file).unwrap();
+    let stdout = moto
+        .driftscan()
+        .args(["snapshot", "--env", "prod", "--region", "us-east-1"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(written, stdout, "-o and stdout carry the same snapshot");
+
+    let missing_dir = dir.path().join("no/such/dir/prod.json");
+    moto.driftscan()
+        .args(["snapshot", "--env", "prod", "--region", "us-east-1", "-o"])
+        .arg(&missing_dir)
+        .assert()
+        .code(2)
+        .stderr(contains("cannot write"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+}
+
+#[test]
+fn a_config_file_selects_regions_and_paths() {
+    let moto = Moto::start();
+    block_on(moto.provision("dev", "us-east-2"));
+    std::fs::write(
+        moto.dir.path().join("driftscan.yaml"),
+        "environments:\n  dev:\n    regions: [us-east-2]\n    ssm_paths: ['/{env}/network/']\n",
+    )
+    .unwrap();
+    let assert = moto
+        .driftscan()
+        .args(["snapshot", "--env", "dev"])
+        .assert()
+        .success();
+    let snapshot = crate::support::parse_snapshot(&assert.get_output().stdout);
+    assert_eq!(snapshot.regions, ["us-east-2"]);
+    assert_eq!(snapshot.selection.ssm_paths, ["/dev/network"]);
+    let parameters: Vec<&str> = snapshot
+        .resources
+        .iter()
+        .filter(|r| r.kind == scanner::ResourceKind::SsmParameter)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(
+        parameters,
+        ["/dev/network/subnet-ids", "/dev/network/vpc-id"]
+    );
+}

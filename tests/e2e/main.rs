@@ -1,0 +1,9 @@
+//! End-to-end tests: the real `driftscan` binary against a real AWS emulator (moto, server
+//! mode) on a loopback port. Each test starts its own emulator, so tests run in parallel
+//! without sharing state. They fail, never skip, when the emulator cannot start.
+
+mod support;
+
+mod cli;
+mod failures;
+mod snapshot;

@@ -1,0 +1,175 @@
+//! The test harness: a moto server per test, SDK clients for seeding it, and `driftscan` runs
+//! pointed at it.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+/// The moto server the project's scripts install (`scripts/setup-emulators.sh`).
+fn moto_server_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("DRIFTSCAN_MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let cache = std::env::var_os("DRIFTSCAN_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/driftscan")
+        });
+    cache.join("venv-moto/bin/moto_server")
+}
+
+/// A free loopback port (the listener is dropped just before the server binds it).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A running moto server, killed on drop.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Moto {
+    /// Starts moto on a free loopback port and waits until it answers. Panics (the test fails)
+    /// when it cannot: a missing emulator is a broken test setup, never a reason to skip.
+    pub fn start() -> Moto {
+        let binary = moto_server_binary();
+        assert!(
+            binary.exists(),
+            "moto is not installed at {}: run scripts/setup-emulators.sh (scripts/test does)",
+            binary.display()
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        for _attempt in 0..3 {
+            let port = free_port();
+            let log = std::fs::File::create(dir.path().join("moto.log")).expect("moto log");
+            let mut child = Command::new(&binary)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().expect("log"))
+                .stderr(log)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+            if wait_ready(port, &mut child) {
+                return Moto {
+                    child,
+                    endpoint: format!("http://127.0.0.1:{port}"),
+                    dir,
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let log = std::fs::read_to_string(dir.path().join("moto.log")).unwrap_or_default();
+        panic!("moto did not become ready on loopback; its log:\n{log}");
+    }
+
+    /// SDK configuration for seeding the emulator in `region`.
+    pub async fn sdk_config(&self, region: &str) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(Region::new(region.to_string()))
+            .credentials_provider(aws_sdk_ssm::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .load()
+            .await
+    }
+
+    /// Creates a reference-platform environment through `driftscan-infra`'s library.
+    pub async fn provision(&self, environment: &str, region: &str) -> infra::Provisioned {
+        let spec = infra::EnvironmentSpec::reference(environment, Some(region)).expect("spec");
+        infra::apply(&self.sdk_config(region).await, &spec)
+            .await
+            .unwrap_or_else(|e| panic!("provisioning {environment} in {region}: {e}"))
+    }
+
+    /// `driftscan` with the emulator as its endpoint, test credentials, no instance metadata,
+    /// and a working directory of its own (so no stray `driftscan.yaml` is read).
+    pub fn driftscan(&self) -> assert_cmd::Command {
+        let mut command = driftscan_command(&self.endpoint);
+        command.current_dir(self.dir.path());
+        command
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `driftscan` pointed at `endpoint`, with the environment cleared of real AWS settings.
+pub fn driftscan_command(endpoint: &str) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_driftscan"));
+    for var in [
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_SESSION_TOKEN",
+        "DRIFTSCAN_CONFIG",
+        "DRIFTSCAN_LOG",
+        "DRIFTSCAN_SECURE_DIGEST_KEY",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/driftscan-test-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/driftscan-test-credentials",
+        )
+        .env("NO_COLOR", "1");
+    command
+}
+
+fn wait_ready(port: u16, child: &mut Child) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false; // exited (port taken, or broken install)
+        }
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+            let request = "GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+            let mut response = String::new();
+            if stream.write_all(request.as_bytes()).is_ok()
+                && stream.read_to_string(&mut response).is_ok()
+                && response.starts_with("HTTP/1.1 200")
+            {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// A parsed `driftscan snapshot` result.
+pub fn parse_snapshot(stdout: &[u8]) -> scanner::Snapshot {
+    let text = std::str::from_utf8(stdout).expect("UTF-8 output");
+    scanner::Snapshot::from_json(text).unwrap_or_else(|e| panic!("invalid snapshot: {e}\n{text}"))
+}
+
+/// Runs a future on a fresh runtime (seeding is async, the binary under test is not).
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(future)
+}
