@@ -52,20 +52,12 @@ pub async fn take(
     } else {
         None
     };
-    let fallback_region = if config.needs_default_region(environment, &overrides) {
-        let profile = config.profile_for(environment, &overrides);
-        scanner::aws::default_region(profile.as_deref()).await
-    } else {
-        None
-    };
-    let plan = config.plan(environment, overrides, fallback_region, digest_key)?;
-    tracing::info!(environment, regions = ?plan.regions, "taking snapshot");
-
-    let sdk_config = scanner::aws::load(&plan).await;
     let bar = Bar::new(global.quiet);
-    let snapshot = scanner::scan::snapshot(&plan, &sdk_config, &bar).await;
+    let snapshot =
+        scanner::scan::snapshot_environment(&config, environment, overrides, digest_key, &bar)
+            .await;
     bar.finish();
-    Ok(snapshot)
+    Ok(snapshot?)
 }
 
 /// Human summary for standard error: counts per kind, and every failed read.

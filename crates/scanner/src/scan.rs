@@ -5,7 +5,9 @@ use aws_types::SdkConfig;
 use futures::{stream, StreamExt};
 
 use crate::collect::{Collected, Collector, RegionContext};
-use crate::config::ScanPlan;
+use crate::config::{ConfigFile, EnvironmentSettings, ScanPlan};
+use crate::digest::DigestKey;
+use crate::error::ConfigError;
 use crate::model::{Service, Snapshot};
 use crate::resolve::{name_implicit_resources, name_references};
 
@@ -23,6 +25,29 @@ pub struct NoProgress;
 impl Progress for NoProgress {
     fn start(&self, _total: usize) {}
     fn finished(&self, _region: &str, _service: Service, _collected: &Collected) {}
+}
+
+/// Plans and takes a live snapshot of `environment`: the one entry point every front end uses.
+///
+/// The region falls back to the standard AWS chain only when neither `overrides` nor the
+/// config file names one.
+pub async fn snapshot_environment(
+    config: &ConfigFile,
+    environment: &str,
+    overrides: EnvironmentSettings,
+    secure_digest: Option<DigestKey>,
+    progress: &dyn Progress,
+) -> Result<Snapshot, ConfigError> {
+    let fallback_region = if config.needs_default_region(environment, &overrides) {
+        let profile = config.profile_for(environment, &overrides);
+        crate::aws::default_region(profile.as_deref()).await
+    } else {
+        None
+    };
+    let plan = config.plan(environment, overrides, fallback_region, secure_digest)?;
+    tracing::info!(environment, regions = ?plan.regions, "taking snapshot");
+    let sdk_config = crate::aws::load(&plan).await;
+    Ok(snapshot(&plan, &sdk_config, progress).await)
 }
 
 /// Snapshots the plan's environment with every registered collector.

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# driftscan's demo, end to end on this machine: installs the pinned AWS emulator (moto), starts
+# it on a free loopback port, provisions the reference platform's staging and prod environments
+# into it with driftscan-infra, and prints both environments' snapshots.
+# Nothing leaves the machine: every AWS call goes to 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/driftscan-target}"
+eval "$(scripts/setup-emulators.sh moto)"
+
+echo "== building driftscan and driftscan-infra" >&2
+cargo build --quiet --locked -p driftscan-cli -p driftscan-infra
+bin="$CARGO_TARGET_DIR/debug"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+out="${DRIFTSCAN_DEMO_DIR:-$(mktemp -d -t driftscan-demo.XXXXXX)}"
+mkdir -p "$out"
+"$DRIFTSCAN_MOTO_SERVER" -H 127.0.0.1 -p "$port" >"$out/moto.log" 2>&1 &
+moto_pid=$!
+trap 'kill $moto_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null && break
+  sleep 0.2
+done
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE AWS_SESSION_TOKEN
+
+echo "== emulator on $AWS_ENDPOINT_URL; provisioning staging and prod (us-east-1)" >&2
+"$bin/driftscan-infra" apply --env staging
+"$bin/driftscan-infra" apply --env prod
+
+for env in staging prod; do
+  echo "== driftscan snapshot --env $env --region us-east-1" >&2
+  "$bin/driftscan" snapshot --env "$env" --region us-east-1 -o "$out/$env.json"
+done
+for env in staging prod; do
+  echo "== $out/$env.json"
+  cat "$out/$env.json"
+done
+echo "== snapshots written to $out (staging.json, prod.json)" >&2
