@@ -114,3 +114,36 @@ fn an_incomplete_snapshot_written_to_a_file_still_exits_2() {
     let snapshot = scanner::Snapshot::from_json(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert!(!snapshot.complete);
 }
+
+#[test]
+fn missing_credentials_are_an_incomplete_snapshot_naming_the_cause() {
+    let moto = Moto::start();
+    let assert = moto
+        .driftscan()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args([
+            "snapshot",
+            "--env",
+            "prod",
+            "--region",
+            "us-east-1",
+            "--max-attempts",
+            "1",
+        ])
+        .assert()
+        .code(2);
+    let output = assert.get_output();
+    let snapshot = parse_snapshot(&output.stdout);
+    assert!(!snapshot.complete);
+    assert!(snapshot.resources.is_empty());
+    assert!(
+        snapshot
+            .failures
+            .iter()
+            .all(|f| f.code == "CredentialsError"),
+        "{:?}",
+        snapshot.failures
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no credentials found"));
+}

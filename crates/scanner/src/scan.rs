@@ -91,7 +91,7 @@ pub async fn snapshot_with(
                 "read finished"
             );
             for failure in &collected.failures {
-                tracing::warn!(%failure, "read failed; the snapshot is incomplete");
+                tracing::info!(%failure, "read failed; the snapshot is incomplete");
             }
             progress.finished(&ctx.region, collector.service(), &collected);
             collected

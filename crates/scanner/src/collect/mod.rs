@@ -15,7 +15,6 @@ pub use registry::{collector_for, collectors};
 use std::collections::BTreeMap;
 
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::SdkConfig;
 use futures::future::BoxFuture;
@@ -83,17 +82,39 @@ impl RegionContext {
     ) -> ReadFailure
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
+        let message = error_chain(error);
+        let code = match error_code(error) {
+            // The SDK reports missing or expired credentials as a dispatch failure.
+            code if code == "DispatchFailure" && message.contains("credentials") => {
+                "CredentialsError".to_string()
+            }
+            code => code,
+        };
         ReadFailure {
             region: self.region.clone(),
             service,
             operation: operation.to_string(),
             kinds: kinds.to_vec(),
-            code: error_code(error),
-            message: DisplayErrorContext(error).to_string(),
+            code,
+            message,
         }
     }
+}
+
+/// An error and its causes, outermost first, joined by `: `, each said once.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(current) = next {
+        let text = current.to_string();
+        if !text.is_empty() && !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+        next = current.source();
+    }
+    parts.join(": ")
 }
 
 /// The AWS error code of a service error, or the class of a transport failure.
@@ -262,6 +283,27 @@ mod tests {
         assert_eq!(done.resources.len(), 1);
         assert_eq!(done.resources[0].kind, ResourceKind::SsmParameter);
         assert_eq!(done.resources[0].logical_name, "/{env}/a");
+    }
+
+    #[test]
+    fn error_chains_name_every_cause_once() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("dispatch failure")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let error = Outer(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "refused",
+        ));
+        assert_eq!(error_chain(&error), "dispatch failure: refused");
     }
 
     #[test]

@@ -82,7 +82,10 @@ async fn collect(ctx: &RegionContext) -> Collected {
                 .filter_map(|m| Some((m.name()?.to_string(), m.clone())))
                 .collect(),
             Err(e) => {
-                out.fail(ctx.failure(Service::Ssm, "DescribeParameters", KINDS, &e));
+                out.fail(on_path(
+                    path,
+                    ctx.failure(Service::Ssm, "DescribeParameters", KINDS, &e),
+                ));
                 continue;
             }
         };
@@ -106,11 +109,20 @@ async fn collect(ctx: &RegionContext) -> Collected {
                     parameters.insert(name.to_string(), resource);
                 }
             }
-            Err(e) => out.fail(ctx.failure(Service::Ssm, "GetParametersByPath", KINDS, &e)),
+            Err(e) => out.fail(on_path(
+                path,
+                ctx.failure(Service::Ssm, "GetParametersByPath", KINDS, &e),
+            )),
         }
     }
     out.resources.extend(parameters.into_values());
     out.finish()
+}
+
+/// Names the path a failed read was for.
+fn on_path(path: &str, mut failure: crate::model::ReadFailure) -> crate::model::ReadFailure {
+    failure.message = format!("path {path}: {}", failure.message);
+    failure
 }
 
 /// A parameter's snapshot properties. The value of a `SecureString` is read only to digest it
