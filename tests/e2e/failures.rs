@@ -2,7 +2,7 @@
 
 use scanner::model::{ResourceKind, Service};
 
-use crate::support::{block_on, driftscan_command, free_port, parse_snapshot, Moto};
+use crate::support::{block_on, driftscan_command, free_port, parse_snapshot, CannedServer, Moto};
 
 #[test]
 fn an_unreachable_endpoint_is_an_incomplete_snapshot_not_an_empty_one() {
@@ -146,4 +146,129 @@ fn missing_credentials_are_an_incomplete_snapshot_naming_the_cause() {
         snapshot.failures
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("no credentials found"));
+}
+
+/// Runs a staging snapshot with `service`'s endpoint replaced by `server`.
+fn snapshot_with_faulty(moto: &Moto, service: &str, server: &CannedServer) -> scanner::Snapshot {
+    let assert = moto
+        .driftscan()
+        .env(format!("AWS_ENDPOINT_URL_{service}"), &server.endpoint)
+        .args([
+            "snapshot",
+            "--env",
+            "staging",
+            "--region",
+            "us-east-1",
+            "--max-attempts",
+            "3",
+        ])
+        .assert()
+        .code(2);
+    let output = assert.get_output();
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("INCOMPLETE"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    parse_snapshot(&output.stdout)
+}
+
+#[test]
+fn access_denied_on_one_service_is_named_and_its_kinds_unknown() {
+    let moto = Moto::start();
+    block_on(moto.provision("staging", "us-east-1"));
+    let denied = CannedServer::start(
+        "400 Bad Request",
+        &[("Content-Type", "application/x-amz-json-1.1")],
+        r#"{"__type":"AccessDeniedException","message":"User is not authorized to perform: ecs:ListClusters"}"#,
+    );
+    let snapshot = snapshot_with_faulty(&moto, "ECS", &denied);
+    assert_eq!(snapshot.failures.len(), 1, "{:?}", snapshot.failures);
+    let failure = &snapshot.failures[0];
+    assert_eq!(
+        (failure.service, failure.operation.as_str()),
+        (Service::Ecs, "ListClusters")
+    );
+    assert_eq!(failure.code, "AccessDeniedException");
+    assert!(
+        failure.message.contains("not authorized"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(denied.requests(), 1, "access denied is not retried");
+    for kind in [
+        ResourceKind::EcsCluster,
+        ResourceKind::EcsService,
+        ResourceKind::EcsTaskDefinition,
+    ] {
+        assert!(!snapshot.kind_is_complete("us-east-1", kind));
+        assert!(snapshot.resources.iter().all(|r| r.kind != kind));
+    }
+    assert!(snapshot
+        .resources
+        .iter()
+        .any(|r| r.kind == ResourceKind::DbCluster));
+}
+
+#[test]
+fn throttling_is_retried_then_reported_never_taken_for_empty() {
+    let moto = Moto::start();
+    block_on(moto.provision("staging", "us-east-1"));
+    let throttled = CannedServer::start(
+        "400 Bad Request",
+        &[("Content-Type", "application/x-amz-json-1.1")],
+        r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+    );
+    let snapshot = snapshot_with_faulty(&moto, "SSM", &throttled);
+    assert!(snapshot.failures.iter().all(|f| f.service == Service::Ssm));
+    assert!(
+        snapshot
+            .failures
+            .iter()
+            .all(|f| f.code == "ThrottlingException"),
+        "{:?}",
+        snapshot.failures
+    );
+    assert!(snapshot
+        .resources
+        .iter()
+        .all(|r| r.kind != ResourceKind::SsmParameter));
+    // Two paths, two operations each, three attempts per call (the standard retry mode).
+    assert_eq!(throttled.requests(), 2 * 2 * 3);
+}
+
+#[test]
+fn server_errors_and_malformed_answers_are_failures() {
+    let moto = Moto::start();
+    block_on(moto.provision("staging", "us-east-1"));
+
+    let unavailable = CannedServer::start("503 Service Unavailable", &[], "");
+    let snapshot = snapshot_with_faulty(&moto, "EC2", &unavailable);
+    assert!(snapshot.failures.iter().all(|f| f.service == Service::Ec2));
+    assert!(!snapshot.kind_is_complete("us-east-1", ResourceKind::SecurityGroup));
+    assert!(snapshot
+        .resources
+        .iter()
+        .all(|r| r.kind.service() != Service::Ec2));
+    assert_eq!(
+        unavailable.requests(),
+        3,
+        "a 503 is retried up to --max-attempts"
+    );
+
+    let garbage = CannedServer::start(
+        "200 OK",
+        &[("Content-Type", "text/xml")],
+        "<DescribeDBClustersResponse><DescribeDBClustersResult><DBClusters><DBCluster>",
+    );
+    let snapshot = snapshot_with_faulty(&moto, "RDS", &garbage);
+    assert!(
+        snapshot.failures.iter().all(|f| f.service == Service::Rds),
+        "{:?}",
+        snapshot.failures
+    );
+    assert!(snapshot
+        .resources
+        .iter()
+        .all(|r| r.kind.service() != Service::Rds));
 }

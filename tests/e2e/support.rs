@@ -173,3 +173,71 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .expect("runtime")
         .block_on(future)
 }
+
+/// A loopback HTTP server that answers every request with one canned response and counts the
+/// requests: a stand-in for a service that throttles, denies or talks nonsense.
+pub struct CannedServer {
+    pub endpoint: String,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CannedServer {
+    /// Starts the server on a free loopback port; it runs until the test process ends.
+    pub fn start(status: &str, headers: &[(&str, &str)], body: &str) -> CannedServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+        let mut response = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
+        for (name, value) in headers {
+            response.push_str(&format!("{name}: {value}\r\n"));
+        }
+        response.push_str("\r\n");
+        response.push_str(body);
+        let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let response = response.clone();
+                std::thread::spawn(move || answer(stream, &response));
+            }
+        });
+        CannedServer { endpoint, requests }
+    }
+
+    /// Requests received so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Reads one request (headers and body) and writes the canned response, then closes.
+fn answer(mut stream: TcpStream, response: &str) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        let Ok(n) = stream.read(&mut buffer) else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        received.extend_from_slice(&buffer[..n]);
+        let text = String::from_utf8_lossy(&received);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse().ok())?
+                })
+                .unwrap_or(0usize);
+            if received.len() >= end + 4 + length {
+                break;
+            }
+        }
+    }
+    let _ = stream.write_all(response.as_bytes());
+    let _ = stream.flush();
+}
