@@ -4,26 +4,35 @@ use scanner::model::{ResourceKind, Service};
 
 use crate::support::{block_on, driftscan_command, free_port, parse_snapshot, CannedServer, Moto};
 
-#[test]
-fn an_unreachable_endpoint_is_an_incomplete_snapshot_not_an_empty_one() {
-    let closed = format!("http://127.0.0.1:{}", free_port());
-    let assert = driftscan_command(&closed)
-        .args([
-            "snapshot",
-            "--env",
-            "staging",
-            "--region",
-            "us-east-1",
-            "--max-attempts",
-            "1",
-        ])
-        .assert()
-        .code(2);
+/// Runs `driftscan snapshot --env <env> --region us-east-1 --max-attempts <attempts>` and checks
+/// the fail-closed contract: exit 2, `INCOMPLETE` on stderr, a snapshot marked incomplete.
+fn expect_incomplete(
+    mut command: assert_cmd::Command,
+    env: &str,
+    attempts: &str,
+) -> (scanner::Snapshot, String) {
+    let args = [
+        "snapshot",
+        "--env",
+        env,
+        "--region",
+        "us-east-1",
+        "--max-attempts",
+        attempts,
+    ];
+    let assert = command.args(args).assert().code(2);
     let output = assert.get_output();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(stderr.contains("INCOMPLETE"), "{stderr}");
     let snapshot = parse_snapshot(&output.stdout);
     assert!(!snapshot.complete);
+    (snapshot, stderr)
+}
+
+#[test]
+fn an_unreachable_endpoint_is_an_incomplete_snapshot_not_an_empty_one() {
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let (snapshot, _) = expect_incomplete(driftscan_command(&closed), "staging", "1");
     assert!(snapshot.resources.is_empty());
     let mut services: Vec<Service> = snapshot.failures.iter().map(|f| f.service).collect();
     services.dedup();
@@ -52,25 +61,10 @@ fn one_failing_service_leaves_the_others_read_and_says_which() {
     let moto = Moto::start();
     block_on(moto.provision("staging", "us-east-1"));
     let closed = format!("http://127.0.0.1:{}", free_port());
-    let assert = moto
-        .driftscan()
-        .env("AWS_ENDPOINT_URL_SSM", &closed)
-        .args([
-            "snapshot",
-            "--env",
-            "staging",
-            "--region",
-            "us-east-1",
-            "--max-attempts",
-            "2",
-        ])
-        .assert()
-        .code(2);
-    let output = assert.get_output();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut command = moto.driftscan();
+    command.env("AWS_ENDPOINT_URL_SSM", &closed);
+    let (snapshot, stderr) = expect_incomplete(command, "staging", "2");
     assert!(stderr.contains("us-east-1 ssm:"), "{stderr}");
-    let snapshot = parse_snapshot(&output.stdout);
-    assert!(!snapshot.complete);
     assert!(snapshot
         .failures
         .iter()
@@ -118,24 +112,11 @@ fn an_incomplete_snapshot_written_to_a_file_still_exits_2() {
 #[test]
 fn missing_credentials_are_an_incomplete_snapshot_naming_the_cause() {
     let moto = Moto::start();
-    let assert = moto
-        .driftscan()
+    let mut command = moto.driftscan();
+    command
         .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .args([
-            "snapshot",
-            "--env",
-            "prod",
-            "--region",
-            "us-east-1",
-            "--max-attempts",
-            "1",
-        ])
-        .assert()
-        .code(2);
-    let output = assert.get_output();
-    let snapshot = parse_snapshot(&output.stdout);
-    assert!(!snapshot.complete);
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let (snapshot, stderr) = expect_incomplete(command, "prod", "1");
     assert!(snapshot.resources.is_empty());
     assert!(
         snapshot
@@ -145,32 +126,14 @@ fn missing_credentials_are_an_incomplete_snapshot_naming_the_cause() {
         "{:?}",
         snapshot.failures
     );
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no credentials found"));
+    assert!(stderr.contains("no credentials found"), "{stderr}");
 }
 
 /// Runs a staging snapshot with `service`'s endpoint replaced by `server`.
 fn snapshot_with_faulty(moto: &Moto, service: &str, server: &CannedServer) -> scanner::Snapshot {
-    let assert = moto
-        .driftscan()
-        .env(format!("AWS_ENDPOINT_URL_{service}"), &server.endpoint)
-        .args([
-            "snapshot",
-            "--env",
-            "staging",
-            "--region",
-            "us-east-1",
-            "--max-attempts",
-            "3",
-        ])
-        .assert()
-        .code(2);
-    let output = assert.get_output();
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("INCOMPLETE"),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    parse_snapshot(&output.stdout)
+    let mut command = moto.driftscan();
+    command.env(format!("AWS_ENDPOINT_URL_{service}"), &server.endpoint);
+    expect_incomplete(command, "staging", "3").0
 }
 
 #[test]
