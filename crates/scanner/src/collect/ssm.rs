@@ -47,76 +47,91 @@ impl Collector for SsmCollector {
 async fn collect(ctx: &RegionContext) -> Collected {
     let client = Client::new(&ctx.sdk_config);
     let mut out = Collected::default();
-    // Overlapping paths (`/` and `/shared`) must not list a parameter twice.
+    // Paths are read concurrently; overlapping ones (`/` and `/shared`) must not list a
+    // parameter twice.
+    let reads = ctx
+        .selection
+        .ssm_paths
+        .iter()
+        .map(|path| read_path(&client, ctx, path));
     let mut parameters: BTreeMap<String, crate::model::Resource> = BTreeMap::new();
-    for path in &ctx.selection.ssm_paths {
-        let describe = {
-            let mut request = client
-                .describe_parameters()
-                .max_results(DESCRIBE_PARAMETERS_MAX);
-            if path != "/" {
-                let filter = ParameterStringFilter::builder()
-                    .key("Path")
-                    .option("Recursive")
-                    .values(path)
-                    .build()
-                    .expect("the filter key is set");
-                request = request.parameter_filters(filter);
-            }
-            request.into_paginator().send().try_collect()
-        };
-        let values = client
-            .get_parameters_by_path()
-            .path(path)
-            .recursive(true)
-            .with_decryption(ctx.secure_digest.is_some())
-            .max_results(GET_PARAMETERS_BY_PATH_MAX)
-            .into_paginator()
-            .send()
-            .try_collect();
-        let (metadata, values) = tokio::join!(describe, values);
-        let metadata: BTreeMap<String, ssm::ParameterMetadata> = match metadata {
-            Ok(pages) => pages
-                .iter()
-                .flat_map(|page| page.parameters())
-                .filter_map(|m| Some((m.name()?.to_string(), m.clone())))
-                .collect(),
-            Err(e) => {
-                out.fail(on_path(
-                    path,
-                    ctx.failure(Service::Ssm, "DescribeParameters", KINDS, &e),
-                ));
-                continue;
-            }
-        };
-        match values {
-            Ok(pages) => {
-                for parameter in pages.iter().flat_map(|page| page.parameters()) {
-                    let Some(name) = parameter.name() else {
-                        continue;
-                    };
-                    let resource = ctx.resource(
-                        name,
-                        name,
-                        parameter.arn().map(str::to_string),
-                        BTreeMap::new(),
-                        Properties::SsmParameter(parameter_properties(
-                            parameter,
-                            metadata.get(name),
-                            ctx.secure_digest.as_ref(),
-                        )),
-                    );
-                    parameters.insert(name.to_string(), resource);
-                }
-            }
-            Err(e) => out.fail(on_path(
-                path,
-                ctx.failure(Service::Ssm, "GetParametersByPath", KINDS, &e),
-            )),
+    for collected in futures::future::join_all(reads).await {
+        out.failures.extend(collected.failures);
+        for resource in collected.resources {
+            parameters.insert(resource.id.clone(), resource);
         }
     }
     out.resources.extend(parameters.into_values());
     out.finish()
+}
+
+/// Every parameter under one path: metadata and values are read concurrently and joined.
+async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collected {
+    let mut out = Collected::default();
+    let describe = {
+        let mut request = client
+            .describe_parameters()
+            .max_results(DESCRIBE_PARAMETERS_MAX);
+        if path != "/" {
+            let filter = ParameterStringFilter::builder()
+                .key("Path")
+                .option("Recursive")
+                .values(path)
+                .build()
+                .expect("the filter key is set");
+            request = request.parameter_filters(filter);
+        }
+        request.into_paginator().send().try_collect()
+    };
+    let values = client
+        .get_parameters_by_path()
+        .path(path)
+        .recursive(true)
+        .with_decryption(ctx.secure_digest.is_some())
+        .max_results(GET_PARAMETERS_BY_PATH_MAX)
+        .into_paginator()
+        .send()
+        .try_collect();
+    let (metadata, values) = tokio::join!(describe, values);
+    let metadata: BTreeMap<String, ssm::ParameterMetadata> = match metadata {
+        Ok(pages) => pages
+            .iter()
+            .flat_map(|page| page.parameters())
+            .filter_map(|m| Some((m.name()?.to_string(), m.clone())))
+            .collect(),
+        Err(e) => {
+            out.fail(on_path(
+                path,
+                ctx.failure(Service::Ssm, "DescribeParameters", KINDS, &e),
+            ));
+            BTreeMap::new()
+        }
+    };
+    match values {
+        Ok(pages) => {
+            for parameter in pages.iter().flat_map(|page| page.parameters()) {
+                let Some(name) = parameter.name() else {
+                    continue;
+                };
+                out.resources.push(ctx.resource(
+                    name,
+                    name,
+                    parameter.arn().map(str::to_string),
+                    BTreeMap::new(),
+                    Properties::SsmParameter(parameter_properties(
+                        parameter,
+                        metadata.get(name),
+                        ctx.secure_digest.as_ref(),
+                    )),
+                ));
+            }
+        }
+        Err(e) => out.fail(on_path(
+            path,
+            ctx.failure(Service::Ssm, "GetParametersByPath", KINDS, &e),
+        )),
+    }
+    out
 }
 
 /// Names the path a failed read was for.
