@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod aws;
+pub mod baseline;
 pub mod collect;
 pub mod config;
 pub mod digest;

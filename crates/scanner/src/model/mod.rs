@@ -3,8 +3,10 @@
 //! SDK types stop at `collect/`: everything here is plain serde data, so snapshots can be saved,
 //! committed, diffed and read back instead of a live scan.
 
+mod finding;
 mod resources;
 
+pub use finding::*;
 pub use resources::*;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,451 @@
+//! Expectations: what a baseline says a field must be, and how live values are checked.
+//!
+//! A declared value is one of:
+//! - a literal (`true`, `7`, `"aurora-postgresql"`): equal;
+//! - a map of fields: each declared field must match, undeclared ones are not checked;
+//! - a list: the same number of elements, each declared element matching a distinct live one
+//!   (order does not matter);
+//! - a matcher, a map whose keys are all operators: `equals`, `glob`, `regex`, `">="`, `">"`,
+//!   `"<="`, `"<"`, `one_of`, `subset_of`, `exists`. Several operators in one map must all hold
+//!   (`{">=": 1, "<=": 3}`).
+
+use regex::Regex;
+use serde_json::Value;
+
+/// Operator keys that make a map a matcher.
+pub const OPERATORS: [&str; 10] = [
+    "equals",
+    "glob",
+    "regex",
+    ">=",
+    ">",
+    "<=",
+    "<",
+    "one_of",
+    "subset_of",
+    "exists",
+];
+
+/// A parsed expectation.
+#[derive(Debug, Clone)]
+pub enum Expectation {
+    /// Equal to this value.
+    Equals(Value),
+    /// Every declared field matches.
+    Fields(Vec<(String, Expectation)>),
+    /// Same length, each element matched by a distinct live element.
+    Elements(Vec<Expectation>),
+    /// All of these matchers hold.
+    All(Vec<Matcher>),
+}
+
+/// One operator.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    /// Equal to the value.
+    Equals(Value),
+    /// A string matching the pattern (globs are compiled to anchored regexes).
+    Pattern {
+        /// The pattern as declared, for messages.
+        source: String,
+        /// The compiled pattern.
+        regex: Regex,
+    },
+    /// A number compared with a bound.
+    Compare(Comparison, f64),
+    /// Equal to one of the values.
+    OneOf(Vec<Value>),
+    /// A list whose every element is among the values.
+    SubsetOf(Vec<Value>),
+    /// Present (non-null) or absent.
+    Exists(bool),
+}
+
+/// A numeric comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// `>=`
+    AtLeast,
+    /// `>`
+    Above,
+    /// `<=`
+    AtMost,
+    /// `<`
+    Below,
+}
+
+/// A field that does not meet its expectation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mismatch {
+    /// Dotted path from the expectation's root (`ingress`, `containers[trading-app].image`).
+    pub path: String,
+    /// What was expected (the declared value or matcher; `null` for an unexpected element).
+    pub expected: Value,
+    /// What was found (`None` when absent).
+    pub actual: Option<Value>,
+}
+
+/// Converts a glob (`*` any run, `?` one character) into an anchored regex.
+pub fn glob_to_regex(glob: &str) -> Result<Regex, regex::Error> {
+    let mut pattern = String::from("^");
+    for c in glob.chars() {
+        match c {
+            '*' => pattern.push_str(".*"),
+            '?' => pattern.push('.'),
+            c => pattern.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    pattern.push('$');
+    Regex::new(&pattern)
+}
+
+impl Expectation {
+    /// Parses a declared value. Errors name the operator or pattern that is wrong.
+    pub fn parse(value: &Value) -> Result<Expectation, String> {
+        match value {
+            Value::Object(map)
+                if !map.is_empty() && map.keys().all(|k| OPERATORS.contains(&k.as_str())) =>
+            {
+                map.iter()
+                    .map(|(op, arg)| parse_matcher(op, arg))
+                    .collect::<Result<_, _>>()
+                    .map(Expectation::All)
+            }
+            Value::Object(map) => {
+                if let Some(op) = map.keys().find(|k| OPERATORS.contains(&k.as_str())) {
+                    return Err(format!(
+                        "`{op}` is a matcher operator, but this map also has field names; put the matcher under its field"
+                    ));
+                }
+                map.iter()
+                    .map(|(k, v)| {
+                        Ok((
+                            k.clone(),
+                            Expectation::parse(v).map_err(|e| format!("{k}: {e}"))?,
+                        ))
+                    })
+                    .collect::<Result<_, String>>()
+                    .map(Expectation::Fields)
+            }
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Expectation::parse(v).map_err(|e| format!("[{i}]: {e}")))
+                .collect::<Result<_, _>>()
+                .map(Expectation::Elements),
+            other => Ok(Expectation::Equals(other.clone())),
+        }
+    }
+
+    /// Checks `actual` (absent = `None`), collecting every mismatch under `path`.
+    pub fn check(
+        &self,
+        path: &str,
+        declared: &Value,
+        actual: Option<&Value>,
+        out: &mut Vec<Mismatch>,
+    ) {
+        let actual = actual.filter(|v| !v.is_null());
+        match self {
+            Expectation::Equals(expected) => {
+                if actual != Some(expected) && !(expected.is_null() && actual.is_none()) {
+                    out.push(mismatch(path, declared, actual));
+                }
+            }
+            Expectation::All(matchers) => {
+                if !matchers.iter().all(|m| m.holds(actual)) {
+                    out.push(mismatch(path, declared, actual));
+                }
+            }
+            Expectation::Fields(fields) => {
+                let Some(Value::Object(live)) = actual else {
+                    out.push(mismatch(path, declared, actual));
+                    return;
+                };
+                for (name, expectation) in fields {
+                    let declared_field = declared.get(name).unwrap_or(&Value::Null);
+                    expectation.check(&join(path, name), declared_field, live.get(name), out);
+                }
+            }
+            Expectation::Elements(elements) => {
+                let Some(Value::Array(live)) = actual else {
+                    out.push(mismatch(path, declared, actual));
+                    return;
+                };
+                let declared_items = declared.as_array().map(Vec::as_slice).unwrap_or(&[]);
+                let mut used = vec![false; live.len()];
+                let mut unmatched = Vec::new();
+                for (i, element) in elements.iter().enumerate() {
+                    let item = declared_items.get(i).unwrap_or(&Value::Null);
+                    let found = live.iter().enumerate().position(|(j, candidate)| {
+                        !used[j] && {
+                            let mut probe = Vec::new();
+                            element.check("", item, Some(candidate), &mut probe);
+                            probe.is_empty()
+                        }
+                    });
+                    match found {
+                        Some(j) => used[j] = true,
+                        None => unmatched.push(item.clone()),
+                    }
+                }
+                for item in unmatched {
+                    out.push(Mismatch {
+                        path: path.to_string(),
+                        expected: item,
+                        actual: None,
+                    });
+                }
+                for (j, candidate) in live.iter().enumerate() {
+                    if !used[j] {
+                        out.push(Mismatch {
+                            path: path.to_string(),
+                            expected: Value::Null,
+                            actual: Some(candidate.clone()),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn mismatch(path: &str, declared: &Value, actual: Option<&Value>) -> Mismatch {
+    Mismatch {
+        path: path.to_string(),
+        expected: declared.clone(),
+        actual: actual.cloned(),
+    }
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+fn parse_matcher(op: &str, arg: &Value) -> Result<Matcher, String> {
+    let number = || {
+        arg.as_f64()
+            .ok_or_else(|| format!("`{op}` takes a number, not {arg}"))
+    };
+    let list = || {
+        arg.as_array()
+            .cloned()
+            .ok_or_else(|| format!("`{op}` takes a list, not {arg}"))
+    };
+    let text = || {
+        arg.as_str()
+            .ok_or_else(|| format!("`{op}` takes a string, not {arg}"))
+    };
+    Ok(match op {
+        "equals" => Matcher::Equals(arg.clone()),
+        "glob" => {
+            let source = text()?;
+            let regex =
+                glob_to_regex(source).map_err(|e| format!("invalid glob `{source}`: {e}"))?;
+            Matcher::Pattern {
+                source: source.to_string(),
+                regex,
+            }
+        }
+        "regex" => {
+            let source = text()?;
+            let regex = Regex::new(source).map_err(|e| format!("invalid regex `{source}`: {e}"))?;
+            Matcher::Pattern {
+                source: source.to_string(),
+                regex,
+            }
+        }
+        ">=" => Matcher::Compare(Comparison::AtLeast, number()?),
+        ">" => Matcher::Compare(Comparison::Above, number()?),
+        "<=" => Matcher::Compare(Comparison::AtMost, number()?),
+        "<" => Matcher::Compare(Comparison::Below, number()?),
+        "one_of" => Matcher::OneOf(list()?),
+        "subset_of" => Matcher::SubsetOf(list()?),
+        "exists" => Matcher::Exists(
+            arg.as_bool()
+                .ok_or_else(|| format!("`exists` takes true or false, not {arg}"))?,
+        ),
+        other => return Err(format!("unknown matcher `{other}`")),
+    })
+}
+
+impl Matcher {
+    fn holds(&self, actual: Option<&Value>) -> bool {
+        match self {
+            Matcher::Exists(expected) => actual.is_some() == *expected,
+            Matcher::Equals(expected) => actual == Some(expected),
+            Matcher::Pattern { regex, .. } => actual
+                .and_then(Value::as_str)
+                .is_some_and(|s| regex.is_match(s)),
+            Matcher::Compare(comparison, bound) => {
+                // Numbers, and numeric strings such as SSM values or ECS CPU units.
+                let value = actual.and_then(|v| {
+                    v.as_f64()
+                        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                });
+                value.is_some_and(|v| match comparison {
+                    Comparison::AtLeast => v >= *bound,
+                    Comparison::Above => v > *bound,
+                    Comparison::AtMost => v <= *bound,
+                    Comparison::Below => v < *bound,
+                })
+            }
+            Matcher::OneOf(values) => actual.is_some_and(|a| values.contains(a)),
+            Matcher::SubsetOf(values) => actual
+                .and_then(Value::as_array)
+                .is_some_and(|items| items.iter().all(|i| values.contains(i))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(declared: Value, actual: Option<Value>) -> Vec<Mismatch> {
+        let expectation = Expectation::parse(&declared).expect("valid expectation");
+        let mut out = Vec::new();
+        expectation.check("f", &declared, actual.as_ref(), &mut out);
+        out
+    }
+
+    #[test]
+    fn literals_must_be_equal() {
+        assert!(check(json!(7), Some(json!(7))).is_empty());
+        assert_eq!(check(json!(7), Some(json!(1))).len(), 1);
+        assert_eq!(check(json!("a"), None)[0].actual, None);
+        assert!(check(json!(null), None).is_empty(), "null expects absence");
+    }
+
+    #[test]
+    fn numeric_bounds() {
+        assert!(check(json!({">=": 7}), Some(json!(7))).is_empty());
+        assert!(check(json!({">=": 7}), Some(json!(30))).is_empty());
+        assert_eq!(check(json!({">=": 7}), Some(json!(1))).len(), 1);
+        assert!(check(json!({">": 1, "<=": 3}), Some(json!(3))).is_empty());
+        assert_eq!(check(json!({">": 1, "<=": 3}), Some(json!(1))).len(), 1);
+        assert!(
+            check(json!({"<": 100}), Some(json!("60"))).is_empty(),
+            "numeric strings compare"
+        );
+        assert_eq!(check(json!({"<": 100}), Some(json!("lots"))).len(), 1);
+        assert_eq!(
+            check(json!({">=": 1}), None).len(),
+            1,
+            "absent is not a number"
+        );
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(check(json!({"glob": "staging-*"}), Some(json!("staging-4f2a9c1"))).is_empty());
+        assert_eq!(
+            check(json!({"glob": "staging-*"}), Some(json!("latest"))).len(),
+            1
+        );
+        assert_eq!(
+            check(json!({"glob": "v?.1"}), Some(json!("v1.10"))).len(),
+            1,
+            "globs are anchored"
+        );
+        assert!(check(
+            json!({"regex": "^v\\d+\\.\\d+\\.\\d+$"}),
+            Some(json!("v1.4.2"))
+        )
+        .is_empty());
+        assert_eq!(
+            check(json!({"regex": "^v\\d+$"}), Some(json!(3))).len(),
+            1,
+            "numbers are not strings"
+        );
+        assert!(check(json!({"glob": "a.b"}), Some(json!("a.b"))).is_empty());
+        assert_eq!(
+            check(json!({"glob": "a.b"}), Some(json!("axb"))).len(),
+            1,
+            "glob dots are literal"
+        );
+    }
+
+    #[test]
+    fn sets_and_existence() {
+        assert!(check(
+            json!({"one_of": ["db.r6g.large", "db.r6g.xlarge"]}),
+            Some(json!("db.r6g.large"))
+        )
+        .is_empty());
+        assert_eq!(check(json!({"one_of": [1, 2]}), Some(json!(3))).len(), 1);
+        assert!(check(json!({"subset_of": [80, 443]}), Some(json!([443]))).is_empty());
+        assert_eq!(
+            check(json!({"subset_of": [80, 443]}), Some(json!([443, 22]))).len(),
+            1
+        );
+        assert!(check(json!({"exists": true}), Some(json!("x"))).is_empty());
+        assert_eq!(check(json!({"exists": true}), None).len(), 1);
+        assert!(check(json!({"exists": false}), None).is_empty());
+        assert!(check(json!({"equals": {"glob": "*"}}), Some(json!({"glob": "*"}))).is_empty());
+    }
+
+    #[test]
+    fn maps_are_partial_and_report_the_deepest_path() {
+        let declared = json!({"vpc": {"name": "vpc-prod"}, "main": true});
+        let live =
+            json!({"vpc": {"id": "vpc-1", "name": "vpc-staging"}, "main": true, "routes": []});
+        let out = check(declared, Some(live));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].path, "f.vpc.name");
+        assert_eq!(out[0].expected, json!("vpc-prod"));
+        assert_eq!(out[0].actual, Some(json!("vpc-staging")));
+    }
+
+    #[test]
+    fn lists_match_as_multisets_and_name_extra_and_missing_elements() {
+        let rule = |port: u16| json!({"protocol": "tcp", "from_port": port, "peer": {"cidr": "0.0.0.0/0"}});
+        let declared = json!([rule(80), rule(443)]);
+        assert!(
+            check(declared.clone(), Some(json!([rule(443), rule(80)]))).is_empty(),
+            "order is free"
+        );
+        let out = check(
+            declared.clone(),
+            Some(json!([rule(443), rule(80), rule(5432)])),
+        );
+        assert_eq!(
+            out,
+            [Mismatch {
+                path: "f".into(),
+                expected: Value::Null,
+                actual: Some(rule(5432))
+            }]
+        );
+        let out = check(declared, Some(json!([rule(443)])));
+        assert_eq!(
+            out,
+            [Mismatch {
+                path: "f".into(),
+                expected: rule(80),
+                actual: None
+            }]
+        );
+        assert_eq!(
+            check(json!([1, 1]), Some(json!([1]))).len(),
+            1,
+            "duplicates count"
+        );
+    }
+
+    #[test]
+    fn invalid_expectations_are_rejected_with_what_is_wrong() {
+        let err = |v: Value| Expectation::parse(&v).unwrap_err();
+        assert!(err(json!({"regex": "("})).contains("invalid regex `(`"));
+        assert!(err(json!({">=": "seven"})).contains("takes a number"));
+        assert!(err(json!({"one_of": 3})).contains("takes a list"));
+        assert!(err(json!({"exists": "yes"})).contains("true or false"));
+        assert!(err(json!({"glob": "x", "name": "y"})).contains("matcher operator"));
+        assert!(err(json!({"a": [{"regex": "["}]})).starts_with("a: [0]: invalid regex"));
+    }
+}

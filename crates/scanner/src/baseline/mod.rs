@@ -1,0 +1,611 @@
+//! Baselines: what an environment is declared to be, in reviewable YAML.
+//!
+//! ```yaml
+//! driftscan: baseline/v1
+//! extends: base.yaml               # optional; the environment file overrides it
+//! resources:
+//!   db-cluster/aurora-cluster-{env}:
+//!     properties:
+//!       storage_encrypted: true
+//!       backup_retention_period: {">=": 7}
+//!     tags:
+//!       Environment: "{env}"
+//!   security-group/hand-made-{env}:
+//!     exists: false                # must not exist
+//! compliance:
+//!   backup-retention: {min_days: 7}
+//!   container-insights: {severity: medium}
+//!   required-tags: {enabled: false}
+//! ignore:
+//!   - resource: ecs-service/trading-app-{env}
+//!     path: properties.desired_count
+//!     reason: autoscaled
+//!     expires: 2027-03-31
+//! unmanaged:
+//!   severity: medium
+//!   ignore: ["ecs-service/worker-*"]
+//! ```
+//!
+//! Resources are keyed `<kind>/<logical name>`; `{env}` in keys and string values is the
+//! environment's name. Unknown keys are errors with file, line and column.
+
+pub mod expect;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+pub use expect::{Expectation, Mismatch};
+
+use crate::model::{ResourceKind, Severity, SourceRef};
+use crate::naming::ENV_PLACEHOLDER;
+
+/// The `driftscan:` marker every baseline file starts with.
+pub const BASELINE_MARKER: &str = "baseline/v1";
+/// How deep `extends` chains may go.
+const MAX_EXTENDS_DEPTH: usize = 8;
+/// Largest baseline file accepted.
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A baseline that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    /// The file could not be read.
+    #[error("cannot read baseline {path}: {message}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// Invalid YAML or an unknown key or wrong type.
+    #[error("{path}:{line}:{column}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when unknown).
+        line: u64,
+        /// 1-based column (0 when unknown).
+        column: u64,
+        /// What was expected.
+        message: String,
+    },
+}
+
+impl BaselineError {
+    fn at(path: &Path, line: u64, column: u64, message: impl Into<String>) -> Self {
+        BaselineError::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BaselineFile {
+    driftscan: Spanned<String>,
+    #[serde(default)]
+    extends: Option<Spanned<String>>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: Option<String>,
+    #[serde(default)]
+    resources: BTreeMap<String, Spanned<ResourceDecl>>,
+    #[serde(default)]
+    compliance: BTreeMap<String, Spanned<Value>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<IgnoreDecl>>,
+    #[serde(default)]
+    unmanaged: Option<UnmanagedDecl>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourceDecl {
+    #[serde(default)]
+    exists: Option<bool>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    severity: Option<Severity>,
+    #[serde(default)]
+    properties: BTreeMap<String, Spanned<Value>>,
+    #[serde(default)]
+    tags: BTreeMap<String, Spanned<Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IgnoreDecl {
+    resource: String,
+    path: String,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    expires: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnmanagedDecl {
+    #[serde(default)]
+    severity: Option<Severity>,
+    #[serde(default)]
+    ignore: Vec<String>,
+}
+
+/// A resource key: `<kind>/<logical name>`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResourceKey {
+    /// The kind.
+    pub kind: ResourceKind,
+    /// The logical name, with `{env}`.
+    pub logical_name: String,
+}
+
+impl ResourceKey {
+    /// Parses `security-group/db-{env}`.
+    pub fn parse(key: &str) -> Result<Self, String> {
+        let (kind, name) = key
+            .split_once('/')
+            .ok_or_else(|| format!("resource key `{key}` must be `<kind>/<logical name>`"))?;
+        let kind = ResourceKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == kind)
+            .ok_or_else(|| {
+                let kinds: Vec<&str> = ResourceKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!(
+                    "unknown resource kind `{kind}` in `{key}` (expected one of {})",
+                    kinds.join(", ")
+                )
+            })?;
+        if name.is_empty() {
+            return Err(format!("resource key `{key}` has no logical name"));
+        }
+        Ok(ResourceKey {
+            kind,
+            logical_name: name.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for ResourceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.kind, self.logical_name)
+    }
+}
+
+/// One declared field of a resource.
+#[derive(Debug, Clone)]
+pub struct FieldExpectation {
+    /// `properties.<field>` or `tags.<key>`.
+    pub path: String,
+    /// The value as declared (with `{env}` replaced), for messages.
+    pub declared: Value,
+    /// The parsed expectation.
+    pub expectation: Expectation,
+    /// Where it was declared.
+    pub source: SourceRef,
+}
+
+/// What a baseline declares about one resource.
+#[derive(Debug, Clone)]
+pub struct ResourceExpectation {
+    /// `false`: the resource must not exist.
+    pub exists: bool,
+    /// The region it must be in, if pinned.
+    pub region: Option<String>,
+    /// Severity of drift on it (default medium).
+    pub severity: Option<Severity>,
+    /// Declared fields, by path.
+    pub fields: BTreeMap<String, FieldExpectation>,
+    /// Where the resource was declared.
+    pub source: SourceRef,
+}
+
+/// Settings of one compliance rule: `enabled`, `severity`, and the rule's own parameters.
+#[derive(Debug, Clone)]
+pub struct RuleSettings {
+    /// The settings map (merged along `extends`).
+    pub values: serde_json::Map<String, Value>,
+    /// Where they were (last) declared.
+    pub source: SourceRef,
+}
+
+/// A narrow ignore rule: one field path on one resource.
+#[derive(Debug, Clone)]
+pub struct IgnoreRule {
+    /// The resource.
+    pub resource: ResourceKey,
+    /// The path ignored, with everything under it.
+    pub path: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// `YYYY-MM-DD` after which the rule no longer applies.
+    pub expires: Option<(i32, u32, u32)>,
+    /// Where it was declared.
+    pub source: SourceRef,
+}
+
+impl IgnoreRule {
+    /// Whether it covers `path` on `resource` (on `path` itself or below it).
+    pub fn covers(&self, resource: &ResourceKey, path: &str) -> bool {
+        &self.resource == resource
+            && (path == self.path
+                || path.starts_with(&self.path)
+                    && matches!(
+                        path.as_bytes().get(self.path.len()),
+                        Some(b'.') | Some(b'[')
+                    ))
+    }
+
+    /// Whether the rule has expired on `today` (year, month, day).
+    pub fn expired(&self, today: (i32, u32, u32)) -> bool {
+        self.expires.is_some_and(|date| date < today)
+    }
+}
+
+/// A fully resolved baseline for one environment.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// The environment it was resolved for.
+    pub environment: String,
+    /// Files read, base first.
+    pub files: Vec<PathBuf>,
+    /// Declared resources.
+    pub resources: BTreeMap<ResourceKey, ResourceExpectation>,
+    /// Compliance rule settings by rule id.
+    pub compliance: BTreeMap<String, RuleSettings>,
+    /// Ignore rules.
+    pub ignores: Vec<IgnoreRule>,
+    /// Severity of unmanaged findings.
+    pub unmanaged_severity: Severity,
+    /// `<kind>/<logical name>` globs of live resources never reported unmanaged.
+    pub unmanaged_ignore: Vec<Regex>,
+}
+
+impl Baseline {
+    /// An empty baseline: every live resource is unmanaged, default compliance rules apply.
+    pub fn empty(environment: &str) -> Self {
+        Baseline {
+            environment: environment.to_string(),
+            files: Vec::new(),
+            resources: BTreeMap::new(),
+            compliance: BTreeMap::new(),
+            ignores: Vec::new(),
+            unmanaged_severity: Severity::Medium,
+            unmanaged_ignore: Vec::new(),
+        }
+    }
+
+    /// Loads `<dir>/<environment>.yaml`, or the file itself when `path` is a file.
+    pub fn load(path: &Path, environment: &str) -> Result<Self, BaselineError> {
+        let file = if path.is_dir() {
+            let file = path.join(format!("{environment}.yaml"));
+            if !file.is_file() {
+                return Err(BaselineError::Read {
+                    path: file,
+                    message: format!("no baseline for environment `{environment}`"),
+                });
+            }
+            file
+        } else {
+            path.to_path_buf()
+        };
+        let mut baseline = Baseline::empty(environment);
+        baseline.merge_file(&file, environment, 0)?;
+        Ok(baseline)
+    }
+
+    /// Parses one baseline text (no `extends`), for tests and fuzzing.
+    pub fn parse_str(text: &str, name: &Path, environment: &str) -> Result<Self, BaselineError> {
+        let mut baseline = Baseline::empty(environment);
+        let file = parse_file(text, name)?;
+        if file.extends.is_some() {
+            return Err(BaselineError::at(
+                name,
+                0,
+                0,
+                "`extends` needs a baseline loaded from a file",
+            ));
+        }
+        baseline.apply(file, name, environment)?;
+        Ok(baseline)
+    }
+
+    fn merge_file(
+        &mut self,
+        path: &Path,
+        environment: &str,
+        depth: usize,
+    ) -> Result<(), BaselineError> {
+        if depth > MAX_EXTENDS_DEPTH {
+            return Err(BaselineError::at(
+                path,
+                0,
+                0,
+                format!("`extends` is nested more than {MAX_EXTENDS_DEPTH} deep (a cycle?)"),
+            ));
+        }
+        let text = read_bounded(path)?;
+        let file = parse_file(&text, path)?;
+        if let Some(parent) = &file.extends {
+            let parent_path = path.parent().unwrap_or(Path::new(".")).join(&parent.value);
+            if !parent_path.is_file() {
+                return Err(BaselineError::at(
+                    path,
+                    parent.referenced.line(),
+                    parent.referenced.column(),
+                    format!(
+                        "`extends: {}`: no such file {}",
+                        parent.value,
+                        parent_path.display()
+                    ),
+                ));
+            }
+            self.merge_file(&parent_path, environment, depth + 1)?;
+        }
+        self.apply(file, path, environment)
+    }
+
+    /// Applies one file over what is already merged.
+    fn apply(
+        &mut self,
+        file: BaselineFile,
+        path: &Path,
+        environment: &str,
+    ) -> Result<(), BaselineError> {
+        let display = path.display().to_string();
+        let source = |line: u64| SourceRef {
+            file: display.clone(),
+            line,
+        };
+        self.files.push(path.to_path_buf());
+
+        for (key, decl) in file.resources {
+            let line = decl.referenced.line();
+            let key = ResourceKey::parse(&key)
+                .map_err(|e| BaselineError::at(path, line, decl.referenced.column(), e))?;
+            let decl = decl.value;
+            let entry = self
+                .resources
+                .entry(key)
+                .or_insert_with(|| ResourceExpectation {
+                    exists: true,
+                    region: None,
+                    severity: None,
+                    fields: BTreeMap::new(),
+                    source: source(line),
+                });
+            entry.source = source(line);
+            if let Some(exists) = decl.exists {
+                entry.exists = exists;
+            }
+            if decl.region.is_some() {
+                entry.region = decl.region;
+            }
+            if decl.severity.is_some() {
+                entry.severity = decl.severity;
+            }
+            for (section, fields) in [("properties", decl.properties), ("tags", decl.tags)] {
+                for (name, value) in fields {
+                    let field_path = format!("{section}.{name}");
+                    let declared = substitute_env(value.value, environment);
+                    let expectation = Expectation::parse(&declared).map_err(|e| {
+                        BaselineError::at(
+                            path,
+                            value.referenced.line(),
+                            value.referenced.column(),
+                            format!("{field_path}: {e}"),
+                        )
+                    })?;
+                    entry.fields.insert(
+                        field_path.clone(),
+                        FieldExpectation {
+                            path: field_path,
+                            declared,
+                            expectation,
+                            source: source(value.referenced.line()),
+                        },
+                    );
+                }
+            }
+        }
+
+        for (rule, settings) in file.compliance {
+            let line = settings.referenced.line();
+            let Value::Object(values) = substitute_env(settings.value, environment) else {
+                return Err(BaselineError::at(
+                    path,
+                    line,
+                    settings.referenced.column(),
+                    format!("compliance.{rule}: expected a map of settings"),
+                ));
+            };
+            let entry = self.compliance.entry(rule).or_insert_with(|| RuleSettings {
+                values: serde_json::Map::new(),
+                source: source(line),
+            });
+            entry.values.extend(values);
+            entry.source = source(line);
+        }
+
+        for ignore in file.ignore {
+            let (line, column) = (ignore.referenced.line(), ignore.referenced.column());
+            let decl = ignore.value;
+            let at = |message: String| BaselineError::at(path, line, column, message);
+            let resource = ResourceKey::parse(&decl.resource).map_err(&at)?;
+            if resource.logical_name.contains(['*', '?']) {
+                return Err(at(format!(
+                    "ignore: `{}` must name one resource, without wildcards",
+                    decl.resource
+                )));
+            }
+            if decl.path.trim().is_empty()
+                || !(decl.path.starts_with("properties.") || decl.path.starts_with("tags."))
+            {
+                return Err(at(format!(
+                    "ignore: path `{}` must be a field under `properties.` or `tags.`; ignoring a whole resource is not allowed",
+                    decl.path
+                )));
+            }
+            let expires = decl
+                .expires
+                .as_deref()
+                .map(|d| {
+                    parse_date(d).ok_or_else(|| {
+                        at(format!("ignore: expires `{d}` is not a YYYY-MM-DD date"))
+                    })
+                })
+                .transpose()?;
+            self.ignores.push(IgnoreRule {
+                resource,
+                path: decl.path,
+                reason: decl.reason,
+                expires,
+                source: source(line),
+            });
+        }
+
+        if let Some(unmanaged) = file.unmanaged {
+            if let Some(severity) = unmanaged.severity {
+                self.unmanaged_severity = severity;
+            }
+            // Patterns match `<kind>/<logical name>`, whose `{env}` stays literal.
+            for pattern in unmanaged.ignore {
+                let regex = expect::glob_to_regex(&pattern).map_err(|e| {
+                    BaselineError::at(path, 0, 0, format!("unmanaged.ignore `{pattern}`: {e}"))
+                })?;
+                self.unmanaged_ignore.push(regex);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a live, undeclared resource is exempt from unmanaged findings.
+    pub fn unmanaged_ignored(&self, key: &ResourceKey) -> bool {
+        let text = key.to_string();
+        self.unmanaged_ignore.iter().any(|r| r.is_match(&text))
+    }
+}
+
+fn read_bounded(path: &Path) -> Result<String, BaselineError> {
+    let read_error = |message: String| BaselineError::Read {
+        path: path.to_path_buf(),
+        message,
+    };
+    let size = std::fs::metadata(path)
+        .map_err(|e| read_error(e.to_string()))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(read_error(format!(
+            "{size} bytes is more than the {MAX_FILE_BYTES} a baseline may have"
+        )));
+    }
+    std::fs::read_to_string(path).map_err(|e| read_error(e.to_string()))
+}
+
+fn parse_file(text: &str, path: &Path) -> Result<BaselineFile, BaselineError> {
+    if text.trim().is_empty() {
+        return Err(BaselineError::at(
+            path,
+            1,
+            1,
+            format!("empty baseline: it must start with `driftscan: {BASELINE_MARKER}`"),
+        ));
+    }
+    let file: BaselineFile = serde_saphyr::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((0, 0));
+        let message = e.to_string();
+        BaselineError::at(
+            path,
+            line,
+            column,
+            message
+                .lines()
+                .next()
+                .unwrap_or(&message)
+                .trim()
+                .to_string(),
+        )
+    })?;
+    if file.driftscan.value != BASELINE_MARKER {
+        return Err(BaselineError::at(
+            path,
+            file.driftscan.referenced.line(),
+            file.driftscan.referenced.column(),
+            format!("`driftscan: {}` is not a baseline version this driftscan reads (`{BASELINE_MARKER}`)", file.driftscan.value),
+        ));
+    }
+    Ok(file)
+}
+
+/// Replaces `{env}` in every string of a declared value.
+fn substitute_env(value: Value, environment: &str) -> Value {
+    match value {
+        Value::String(s) => Value::String(s.replace(ENV_PLACEHOLDER, environment)),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| substitute_env(v, environment))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    (
+                        k.replace(ENV_PLACEHOLDER, environment),
+                        substitute_env(v, environment),
+                    )
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    ((1..=12).contains(&month) && (1..=31).contains(&day) && (1970..=9999).contains(&year))
+        .then_some((year, month, day))
+}
+
+/// Today's UTC date as (year, month, day).
+pub fn today_utc() -> (i32, u32, u32) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    civil_from_days((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 to a (year, month, day) date (Howard Hinnant's algorithm).
+pub fn civil_from_days(days: i64) -> (i32, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests;
