@@ -18,6 +18,7 @@ pub mod error;
 pub mod model;
 pub mod naming;
 pub mod resolve;
+pub mod rules;
 pub mod scan;
 
 pub use config::{ConfigFile, EnvironmentSettings, ScanPlan};

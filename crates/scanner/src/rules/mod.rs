@@ -1,0 +1,302 @@
+//! Compliance rules: built in, configurable per environment in the baseline's `compliance:`
+//! section (`enabled`, `severity`, and each rule's own parameters).
+//!
+//! A rule is a small type implementing [`Check`], listed once in [`RULES`] with its id, default
+//! severity and rationale. Rules read the snapshot only; they never call AWS.
+
+mod data;
+mod network;
+mod platform;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::baseline::Baseline;
+use crate::model::{Finding, FindingKind, Resource, Severity, Snapshot, SourceRef};
+
+/// A configured rule, ready to check a snapshot.
+pub trait Check: Send + Sync {
+    /// Appends a violation for everything in `snapshot` that breaks the rule.
+    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>);
+}
+
+/// One broken rule on one resource.
+#[derive(Debug)]
+pub struct Violation<'a> {
+    /// The resource.
+    pub resource: &'a Resource,
+    /// The field, if the violation is about one.
+    pub path: Option<String>,
+    /// What the rule requires.
+    pub expected: Option<Value>,
+    /// What was found.
+    pub actual: Option<Value>,
+    /// A one-line explanation.
+    pub message: String,
+}
+
+/// A built-in rule: identity, defaults, and how to build it from its settings.
+pub struct RuleDef {
+    /// Stable id, used in baselines and reports.
+    pub id: &'static str,
+    /// Severity unless the baseline sets one.
+    pub severity: Severity,
+    /// Why the rule exists.
+    pub rationale: &'static str,
+    /// Builds the check from the rule's parameters (settings minus `enabled` and `severity`).
+    pub build: fn(Map<String, Value>) -> Result<Box<dyn Check>, String>,
+}
+
+/// Every built-in rule.
+pub static RULES: &[RuleDef] = &[
+    data::STORAGE_ENCRYPTED,
+    network::DB_INGRESS_FROM_ANYWHERE,
+    network::WORLD_INGRESS_WEB_ONLY,
+    data::BACKUP_RETENTION,
+    data::DELETION_PROTECTION,
+    platform::IMAGE_TAG_POLICY,
+    network::ECS_PRIVATE_NETWORKING,
+    platform::CONTAINER_INSIGHTS,
+    platform::REQUIRED_TAGS,
+    network::VPC_AZ_SPAN,
+];
+
+/// The definition of rule `id`.
+pub fn rule(id: &str) -> Option<&'static RuleDef> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// A rule's settings are wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: compliance.{rule}: {message}")]
+pub struct RuleConfigError {
+    /// Baseline file.
+    pub file: String,
+    /// Line of the rule's settings.
+    pub line: u64,
+    /// Rule id.
+    pub rule: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Parameters of a rule from its settings map, rejecting unknown keys.
+pub(crate) fn params<T: DeserializeOwned>(values: Map<String, Value>) -> Result<T, String> {
+    serde_json::from_value(Value::Object(values)).map_err(|e| e.to_string())
+}
+
+struct Enabled {
+    def: &'static RuleDef,
+    severity: Severity,
+    check: Box<dyn Check>,
+    source: Option<SourceRef>,
+}
+
+fn configure(baseline: &Baseline) -> Result<Vec<Enabled>, RuleConfigError> {
+    for (id, settings) in &baseline.compliance {
+        if rule(id).is_none() {
+            let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+            return Err(RuleConfigError {
+                file: settings.source.file.clone(),
+                line: settings.source.line,
+                rule: id.clone(),
+                message: format!("unknown rule (known: {})", known.join(", ")),
+            });
+        }
+    }
+    let mut enabled = Vec::new();
+    for def in RULES {
+        let settings = baseline.compliance.get(def.id);
+        let error = |message: String| RuleConfigError {
+            file: settings.map(|s| s.source.file.clone()).unwrap_or_default(),
+            line: settings.map(|s| s.source.line).unwrap_or(0),
+            rule: def.id.to_string(),
+            message,
+        };
+        let mut values = settings.map(|s| s.values.clone()).unwrap_or_default();
+        let on = match values.remove("enabled") {
+            None => true,
+            Some(Value::Bool(on)) => on,
+            Some(other) => {
+                return Err(error(format!(
+                    "`enabled` must be true or false, not {other}"
+                )))
+            }
+        };
+        let severity = match values.remove("severity") {
+            None => def.severity,
+            Some(Value::String(s)) => s.parse().map_err(error)?,
+            Some(other) => return Err(error(format!("`severity` must be a string, not {other}"))),
+        };
+        let check = (def.build)(values).map_err(error)?;
+        if on {
+            enabled.push(Enabled {
+                def,
+                severity,
+                check,
+                source: settings.map(|s| s.source.clone()),
+            });
+        }
+    }
+    Ok(enabled)
+}
+
+/// Checks every enabled rule against `snapshot`.
+pub fn evaluate(snapshot: &Snapshot, baseline: &Baseline) -> Result<Vec<Finding>, RuleConfigError> {
+    let mut findings = Vec::new();
+    for rule in configure(baseline)? {
+        let mut violations = Vec::new();
+        rule.check.check(snapshot, &mut violations);
+        findings.extend(violations.into_iter().map(|v| {
+            Finding {
+                fingerprint: String::new(),
+                kind: FindingKind::Compliance,
+                severity: rule.severity,
+                environment: snapshot.environment.clone(),
+                region: v.resource.region.clone(),
+                resource_type: v.resource.kind,
+                logical_name: v.resource.logical_name.clone(),
+                physical_id: Some(v.resource.id.clone()),
+                path: v.path,
+                expected: v.expected,
+                actual: v.actual,
+                rule_id: Some(rule.def.id.to_string()),
+                message: v.message,
+                source: rule.source.clone(),
+            }
+            .with_fingerprint()
+        }));
+    }
+    Ok(findings)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Builders for rule tests.
+
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{Properties, Selection};
+
+    pub fn resource(name: &str, properties: Properties) -> Resource {
+        Resource {
+            kind: properties.kind(),
+            region: "us-east-1".into(),
+            id: name.into(),
+            name: name.into(),
+            logical_name: crate::naming::logical_name(name, "prod"),
+            arn: None,
+            tags: BTreeMap::from([
+                ("Environment".to_string(), "prod".to_string()),
+                ("Project".to_string(), "trading-platform".to_string()),
+                ("ManagedBy".to_string(), "driftscan".to_string()),
+                ("CostCenter".to_string(), "platform".to_string()),
+            ]),
+            properties,
+        }
+    }
+
+    pub fn snapshot(resources: Vec<Resource>) -> Snapshot {
+        Snapshot::new(
+            "prod".into(),
+            vec!["us-east-1".into()],
+            Selection {
+                tag_key: "Environment".into(),
+                ssm_paths: vec![],
+            },
+            vec![],
+            resources,
+        )
+    }
+
+    /// Runs one rule with `settings` (JSON object) over `resources`.
+    pub fn run(id: &str, settings: Value, resources: Vec<Resource>) -> Vec<Finding> {
+        let mut baseline = Baseline::empty("prod");
+        for def in RULES {
+            if def.id != id {
+                baseline.compliance.insert(
+                    def.id.to_string(),
+                    crate::baseline::RuleSettings {
+                        values: serde_json::json!({"enabled": false})
+                            .as_object()
+                            .unwrap()
+                            .clone(),
+                        source: SourceRef {
+                            file: "t.yaml".into(),
+                            line: 1,
+                        },
+                    },
+                );
+            }
+        }
+        baseline.compliance.insert(
+            id.to_string(),
+            crate::baseline::RuleSettings {
+                values: settings.as_object().cloned().unwrap_or_default(),
+                source: SourceRef {
+                    file: "t.yaml".into(),
+                    line: 1,
+                },
+            },
+        );
+        evaluate(&snapshot(resources), &baseline).expect("valid settings")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique_and_documented() {
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len());
+        for rule in RULES {
+            assert!(rule.rationale.len() > 20, "{} needs a rationale", rule.id);
+            assert!(
+                (rule.build)(Map::new()).is_ok(),
+                "{} builds with default parameters",
+                rule.id
+            );
+        }
+    }
+
+    #[test]
+    fn settings_are_validated() {
+        let mut baseline = Baseline::empty("prod");
+        let settings = |v: Value| crate::baseline::RuleSettings {
+            values: v.as_object().unwrap().clone(),
+            source: SourceRef {
+                file: "prod.yaml".into(),
+                line: 9,
+            },
+        };
+        baseline
+            .compliance
+            .insert("no-such-rule".into(), settings(serde_json::json!({})));
+        let err = evaluate(&testing::snapshot(vec![]), &baseline).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("prod.yaml:9: compliance.no-such-rule: unknown rule"),
+            "{err}"
+        );
+
+        let mut baseline = Baseline::empty("prod");
+        baseline.compliance.insert(
+            "backup-retention".into(),
+            settings(serde_json::json!({"min_dayz": 3})),
+        );
+        let err = evaluate(&testing::snapshot(vec![]), &baseline).unwrap_err();
+        assert!(err.to_string().contains("min_dayz"), "{err}");
+
+        let mut baseline = Baseline::empty("prod");
+        baseline.compliance.insert(
+            "backup-retention".into(),
+            settings(serde_json::json!({"severity": "severe"})),
+        );
+        assert!(evaluate(&testing::snapshot(vec![]), &baseline).is_err());
+    }
+}
