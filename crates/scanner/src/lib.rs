@@ -15,6 +15,7 @@ pub mod collect;
 pub mod config;
 pub mod digest;
 pub mod error;
+pub mod evaluate;
 pub mod model;
 pub mod naming;
 pub mod resolve;

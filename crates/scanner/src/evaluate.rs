@@ -1,0 +1,505 @@
+//! The pure core of `driftscan scan`: snapshot and baseline in, findings out. No AWS calls.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::baseline::{Baseline, Mismatch, ResourceKey};
+use crate::model::{
+    Finding, FindingKind, Report, Resource, Severity, Snapshot, SourceRef, REPORT_SCHEMA,
+};
+use crate::rules::{self, RuleConfigError};
+
+/// Default severity of drift on a declared field.
+pub const DRIFT_SEVERITY: Severity = Severity::Medium;
+/// Default severity of a declared resource that is missing, or present when it must not be.
+pub const MISSING_SEVERITY: Severity = Severity::High;
+
+/// Evaluates `snapshot` against `baseline` on `today` (for ignore expiry): drift, missing and
+/// unmanaged resources, and compliance rules. Findings about resource kinds the snapshot could
+/// not read are never produced.
+pub fn evaluate(
+    snapshot: &Snapshot,
+    baseline: &Baseline,
+    today: (i32, u32, u32),
+) -> Result<Report, RuleConfigError> {
+    let mut findings = Vec::new();
+    let env = &snapshot.environment;
+
+    let mut live: HashMap<ResourceKey, Vec<&Resource>> = HashMap::new();
+    for resource in &snapshot.resources {
+        live.entry(key_of(resource)).or_default().push(resource);
+    }
+
+    let (active_ignores, expired): (Vec<_>, Vec<_>) =
+        baseline.ignores.iter().partition(|i| !i.expired(today));
+    let expired_ignores = expired
+        .iter()
+        .map(|i| {
+            format!(
+                "{}:{}: {} {} (expired {:04}-{:02}-{:02})",
+                i.source.file,
+                i.source.line,
+                i.resource,
+                i.path,
+                i.expires.map_or(0, |d| d.0),
+                i.expires.map_or(0, |d| d.1),
+                i.expires.map_or(0, |d| d.2)
+            )
+        })
+        .collect();
+
+    let fallback_source = baseline.files.last().map(|f| SourceRef {
+        file: f.display().to_string(),
+        line: 1,
+    });
+
+    for (key, expected) in &baseline.resources {
+        let matches: Vec<&Resource> = live
+            .get(key)
+            .map(|found| {
+                found
+                    .iter()
+                    .copied()
+                    .filter(|r| {
+                        expected
+                            .region
+                            .as_ref()
+                            .is_none_or(|region| &r.region == region)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let severity = expected.severity;
+        if !expected.exists {
+            for resource in matches {
+                findings.push(finding(
+                    FindingKind::Drift,
+                    severity.unwrap_or(MISSING_SEVERITY),
+                    env,
+                    &resource.region,
+                    key,
+                    Some(&resource.id),
+                    None,
+                    Some(json!({"exists": false})),
+                    Some(json!({"exists": true})),
+                    format!(
+                        "{} {} exists but the baseline says it must not",
+                        key.kind, resource.name
+                    ),
+                    Some(expected.source.clone()),
+                ));
+            }
+            continue;
+        }
+        if matches.is_empty() {
+            let regions: Vec<&String> = match &expected.region {
+                Some(region) => vec![region],
+                None => snapshot.regions.iter().collect(),
+            };
+            let knowable = regions
+                .iter()
+                .all(|r| snapshot.kind_is_complete(r, key.kind));
+            if knowable {
+                findings.push(finding(
+                    FindingKind::Missing,
+                    severity.unwrap_or(MISSING_SEVERITY),
+                    env,
+                    expected.region.as_deref().unwrap_or(""),
+                    key,
+                    None,
+                    None,
+                    Some(json!({"exists": true})),
+                    Some(json!({"exists": false})),
+                    format!("{key} is declared but does not exist"),
+                    Some(expected.source.clone()),
+                ));
+            }
+            continue;
+        }
+        for resource in matches {
+            let document = resource_document(resource);
+            for field in expected.fields.values() {
+                let mut mismatches = Vec::new();
+                field.expectation.check(
+                    &field.path,
+                    &field.declared,
+                    lookup(&document, &field.path),
+                    &mut mismatches,
+                );
+                for Mismatch {
+                    path,
+                    expected: want,
+                    actual,
+                } in mismatches
+                {
+                    if active_ignores.iter().any(|i| i.covers(key, &path)) {
+                        continue;
+                    }
+                    let message = describe(&path, &want, actual.as_ref());
+                    findings.push(finding(
+                        FindingKind::Drift,
+                        severity.unwrap_or(DRIFT_SEVERITY),
+                        env,
+                        &resource.region,
+                        key,
+                        Some(&resource.id),
+                        Some(path),
+                        Some(want),
+                        Some(actual.unwrap_or(Value::Null)),
+                        format!("{}: {message}", resource.name),
+                        Some(field.source.clone()),
+                    ));
+                }
+            }
+        }
+    }
+
+    for resource in &snapshot.resources {
+        let key = key_of(resource);
+        if baseline.resources.contains_key(&key)
+            || baseline.unmanaged_ignored(&key)
+            || !snapshot.kind_is_complete(&resource.region, resource.kind)
+        {
+            continue;
+        }
+        findings.push(finding(
+            FindingKind::Unmanaged,
+            baseline.unmanaged_severity,
+            env,
+            &resource.region,
+            &key,
+            Some(&resource.id),
+            None,
+            None,
+            None,
+            format!(
+                "{} {} ({}) is declared in no baseline",
+                resource.kind, resource.name, resource.id
+            ),
+            fallback_source.clone(),
+        ));
+    }
+
+    findings.extend(rules::evaluate(snapshot, baseline)?);
+
+    Ok(Report {
+        schema: REPORT_SCHEMA.to_string(),
+        command: "scan".into(),
+        environment: env.clone(),
+        regions: snapshot.regions.clone(),
+        complete: snapshot.complete,
+        failures: snapshot.failures.clone(),
+        baseline_files: baseline
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect(),
+        expired_ignores,
+        counts: Default::default(),
+        duration_ms: 0,
+        findings,
+    }
+    .finalize(snapshot.resources.len()))
+}
+
+fn key_of(resource: &Resource) -> ResourceKey {
+    ResourceKey {
+        kind: resource.kind,
+        logical_name: resource.logical_name.clone(),
+    }
+}
+
+/// The JSON form fields are looked up in: `properties` and `tags`.
+fn resource_document(resource: &Resource) -> Value {
+    json!({
+        "properties": serde_json::to_value(&resource.properties).unwrap_or(Value::Null),
+        "tags": resource.tags,
+    })
+}
+
+/// Looks up `properties.a.b` or `tags.<key>` (tag keys may contain dots).
+fn lookup<'a>(document: &'a Value, path: &str) -> Option<&'a Value> {
+    if let Some(tag) = path.strip_prefix("tags.") {
+        return document.get("tags")?.get(tag);
+    }
+    path.split('.')
+        .try_fold(document, |value, segment| value.get(segment))
+}
+
+fn describe(path: &str, expected: &Value, actual: Option<&Value>) -> String {
+    match (expected, actual) {
+        (Value::Null, Some(actual)) => {
+            format!("{path} has an element the baseline does not declare: {actual}")
+        }
+        (expected, None) => format!("{path} is missing; expected {expected}"),
+        (expected, Some(actual)) => format!("{path} is {actual}; expected {expected}"),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finding(
+    kind: FindingKind,
+    severity: Severity,
+    environment: &str,
+    region: &str,
+    key: &ResourceKey,
+    physical_id: Option<&str>,
+    path: Option<String>,
+    expected: Option<Value>,
+    actual: Option<Value>,
+    message: String,
+    source: Option<SourceRef>,
+) -> Finding {
+    Finding {
+        fingerprint: String::new(),
+        kind,
+        severity,
+        environment: environment.to_string(),
+        region: region.to_string(),
+        resource_type: key.kind,
+        logical_name: key.logical_name.clone(),
+        physical_id: physical_id.map(str::to_string),
+        path,
+        expected,
+        actual,
+        rule_id: None,
+        message,
+        source,
+    }
+    .with_fingerprint()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::model::{
+        DbCluster, Properties, ReadFailure, ResourceKind, SecurityGroup, SecurityGroupRule,
+        Selection, Service,
+    };
+    use crate::rules::testing::resource;
+
+    const TODAY: (i32, u32, u32) = (2026, 11, 26);
+
+    fn cluster(retention: i32) -> Resource {
+        resource(
+            "aurora-cluster-prod",
+            Properties::DbCluster(DbCluster {
+                engine: "aurora-postgresql".into(),
+                engine_version: Some("15.4".into()),
+                engine_mode: None,
+                status: None,
+                storage_encrypted: true,
+                kms_key_id: None,
+                backup_retention_period: Some(retention),
+                deletion_protection: true,
+                iam_database_authentication: false,
+                serverless_v2_scaling: None,
+                parameter_group: None,
+                subnet_group: None,
+                security_groups: vec![],
+                port: Some(5432),
+                availability_zones: vec![],
+                members: vec![],
+            }),
+        )
+    }
+
+    fn group(name: &str) -> Resource {
+        resource(
+            name,
+            Properties::SecurityGroup(SecurityGroup {
+                group_name: name.into(),
+                description: String::new(),
+                vpc: None,
+                ingress: vec![SecurityGroupRule {
+                    protocol: "tcp".into(),
+                    from_port: Some(443),
+                    to_port: Some(443),
+                    peer: crate::model::RulePeer::Cidr("10.0.0.0/16".into()),
+                    description: None,
+                }],
+                egress: vec![],
+            }),
+        )
+    }
+
+    fn snapshot(resources: Vec<Resource>, failures: Vec<ReadFailure>) -> Snapshot {
+        Snapshot::new(
+            "prod".into(),
+            vec!["us-east-1".into()],
+            Selection {
+                tag_key: "Environment".into(),
+                ssm_paths: vec![],
+            },
+            failures,
+            resources,
+        )
+    }
+
+    /// Only drift/missing/unmanaged: compliance rules off.
+    fn baseline(text: &str) -> Baseline {
+        let rules_off: String = crate::rules::RULES
+            .iter()
+            .map(|r| format!("  {}: {{enabled: false}}\n", r.id))
+            .collect();
+        Baseline::parse_str(
+            &format!("driftscan: baseline/v1\n{text}\ncompliance:\n{rules_off}"),
+            Path::new("prod.yaml"),
+            "prod",
+        )
+        .expect("valid baseline")
+    }
+
+    const DECLARED: &str = "resources:\n  db-cluster/aurora-cluster-{env}:\n    properties:\n      backup_retention_period: {\">=\": 30}\n      engine: aurora-postgresql\n    tags:\n      Environment: \"{env}\"\n  security-group/app-{env}:\n    properties:\n      ingress:\n        - {protocol: tcp, from_port: 443, to_port: 443, peer: {cidr: 10.0.0.0/16}}\n";
+
+    #[test]
+    fn a_matching_environment_has_no_findings() {
+        let report = evaluate(
+            &snapshot(vec![cluster(30), group("app-prod")], vec![]),
+            &baseline(DECLARED),
+            TODAY,
+        )
+        .unwrap();
+        assert!(report.findings.is_empty(), "{:#?}", report.findings);
+        assert_eq!(report.counts.resources, 2);
+    }
+
+    #[test]
+    fn drift_names_path_expected_actual_and_source_line() {
+        let report = evaluate(
+            &snapshot(vec![cluster(7), group("app-prod")], vec![]),
+            &baseline(DECLARED),
+            TODAY,
+        )
+        .unwrap();
+        assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+        let f = &report.findings[0];
+        assert_eq!(f.kind, FindingKind::Drift);
+        assert_eq!(
+            f.path.as_deref(),
+            Some("properties.backup_retention_period")
+        );
+        assert_eq!(f.expected, Some(json!({">=": 30})));
+        assert_eq!(f.actual, Some(json!(7)));
+        assert_eq!(f.severity, DRIFT_SEVERITY);
+        assert_eq!(f.source.as_ref().map(|s| s.line), Some(5));
+        assert_eq!(f.physical_id.as_deref(), Some("aurora-cluster-prod"));
+    }
+
+    #[test]
+    fn missing_and_unmanaged_resources() {
+        let report = evaluate(
+            &snapshot(vec![cluster(30), group("hand-made")], vec![]),
+            &baseline(DECLARED),
+            TODAY,
+        )
+        .unwrap();
+        let kinds: Vec<(FindingKind, &str)> = report
+            .findings
+            .iter()
+            .map(|f| (f.kind, f.logical_name.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (FindingKind::Missing, "app-{env}"),
+                (FindingKind::Unmanaged, "hand-made")
+            ]
+        );
+        assert_eq!(report.findings[0].severity, MISSING_SEVERITY);
+    }
+
+    #[test]
+    fn nothing_is_concluded_about_unread_kinds() {
+        let failure = ReadFailure {
+            region: "us-east-1".into(),
+            service: Service::Ec2,
+            operation: "DescribeSecurityGroups".into(),
+            kinds: vec![ResourceKind::SecurityGroup],
+            code: "ThrottlingException".into(),
+            message: "Rate exceeded".into(),
+        };
+        let report = evaluate(
+            &snapshot(vec![cluster(30)], vec![failure]),
+            &baseline(DECLARED),
+            TODAY,
+        )
+        .unwrap();
+        assert!(!report.complete);
+        assert!(
+            report.findings.is_empty(),
+            "no `missing` for an unread kind: {:#?}",
+            report.findings
+        );
+    }
+
+    #[test]
+    fn must_not_exist() {
+        let text = "resources:\n  security-group/hand-made:\n    exists: false\n";
+        let report = evaluate(
+            &snapshot(vec![group("hand-made")], vec![]),
+            &baseline(text),
+            TODAY,
+        )
+        .unwrap();
+        assert_eq!(report.findings.len(), 1);
+        assert_eq!(report.findings[0].expected, Some(json!({"exists": false})));
+        let report = evaluate(&snapshot(vec![], vec![]), &baseline(text), TODAY).unwrap();
+        assert!(report.findings.is_empty());
+    }
+
+    #[test]
+    fn ignores_apply_until_they_expire() {
+        let text = format!("{DECLARED}ignore:\n  - resource: db-cluster/aurora-cluster-{{env}}\n    path: properties.backup_retention_period\n    reason: migration\n    expires: 2026-12-31\n");
+        let live = || snapshot(vec![cluster(7), group("app-prod")], vec![]);
+        let report = evaluate(&live(), &baseline(&text), TODAY).unwrap();
+        assert!(report.findings.is_empty());
+        assert!(report.expired_ignores.is_empty());
+        let report = evaluate(&live(), &baseline(&text), (2027, 1, 1)).unwrap();
+        assert_eq!(report.findings.len(), 1);
+        assert_eq!(report.expired_ignores.len(), 1);
+        assert!(report.expired_ignores[0].contains("expired 2026-12-31"));
+    }
+
+    #[test]
+    fn list_drift_reports_the_extra_element() {
+        let mut open = group("app-prod");
+        if let Properties::SecurityGroup(g) = &mut open.properties {
+            g.ingress.push(SecurityGroupRule {
+                protocol: "tcp".into(),
+                from_port: Some(22),
+                to_port: Some(22),
+                peer: crate::model::RulePeer::Cidr("0.0.0.0/0".into()),
+                description: None,
+            });
+        }
+        let report = evaluate(
+            &snapshot(vec![cluster(30), open], vec![]),
+            &baseline(DECLARED),
+            TODAY,
+        )
+        .unwrap();
+        assert_eq!(report.findings.len(), 1);
+        let f = &report.findings[0];
+        assert_eq!(f.path.as_deref(), Some("properties.ingress"));
+        assert_eq!(f.expected, Some(Value::Null));
+        assert_eq!(
+            f.actual.as_ref().and_then(|a| a.get("from_port")),
+            Some(&json!(22))
+        );
+    }
+
+    #[test]
+    fn tag_keys_with_dots_are_looked_up_whole() {
+        let document = json!({"tags": {"kubernetes.io/role": "x"}, "properties": {"a": {"b": 1}}});
+        assert_eq!(
+            lookup(&document, "tags.kubernetes.io/role"),
+            Some(&json!("x"))
+        );
+        assert_eq!(lookup(&document, "properties.a.b"), Some(&json!(1)));
+        assert_eq!(lookup(&document, "properties.a.c"), None);
+    }
+}
