@@ -73,22 +73,26 @@ pub fn evaluate(
         let severity = expected.severity;
         if !expected.exists {
             for resource in matches {
-                findings.push(finding(
-                    FindingKind::Drift,
-                    severity.unwrap_or(MISSING_SEVERITY),
-                    env,
-                    &resource.region,
-                    key,
-                    Some(&resource.id),
-                    None,
-                    Some(json!({"exists": false})),
-                    Some(json!({"exists": true})),
-                    format!(
-                        "{} {} exists but the baseline says it must not",
-                        key.kind, resource.name
-                    ),
-                    Some(expected.source.clone()),
-                ));
+                findings.push(
+                    Finding {
+                        physical_id: Some(resource.id.clone()),
+                        expected: Some(json!({"exists": false})),
+                        actual: Some(json!({"exists": true})),
+                        message: format!(
+                            "{} {} exists but the baseline says it must not",
+                            key.kind, resource.name
+                        ),
+                        source: Some(expected.source.clone()),
+                        ..finding(
+                            FindingKind::Drift,
+                            severity.unwrap_or(MISSING_SEVERITY),
+                            env,
+                            &resource.region,
+                            key,
+                        )
+                    }
+                    .with_fingerprint(),
+                );
             }
             continue;
         }
@@ -101,19 +105,23 @@ pub fn evaluate(
                 .iter()
                 .all(|r| snapshot.kind_is_complete(r, key.kind));
             if knowable {
-                findings.push(finding(
-                    FindingKind::Missing,
-                    severity.unwrap_or(MISSING_SEVERITY),
-                    env,
-                    expected.region.as_deref().unwrap_or(""),
-                    key,
-                    None,
-                    None,
-                    Some(json!({"exists": true})),
-                    Some(json!({"exists": false})),
-                    format!("{key} is declared but does not exist"),
-                    Some(expected.source.clone()),
-                ));
+                let region = expected.region.as_deref().unwrap_or("");
+                findings.push(
+                    Finding {
+                        expected: Some(json!({"exists": true})),
+                        actual: Some(json!({"exists": false})),
+                        message: format!("{key} is declared but does not exist"),
+                        source: Some(expected.source.clone()),
+                        ..finding(
+                            FindingKind::Missing,
+                            severity.unwrap_or(MISSING_SEVERITY),
+                            env,
+                            region,
+                            key,
+                        )
+                    }
+                    .with_fingerprint(),
+                );
             }
             continue;
         }
@@ -137,19 +145,24 @@ pub fn evaluate(
                         continue;
                     }
                     let message = describe(&path, &want, actual.as_ref());
-                    findings.push(finding(
-                        FindingKind::Drift,
-                        severity.unwrap_or(DRIFT_SEVERITY),
-                        env,
-                        &resource.region,
-                        key,
-                        Some(&resource.id),
-                        Some(path),
-                        Some(want),
-                        Some(actual.unwrap_or(Value::Null)),
-                        format!("{}: {message}", resource.name),
-                        Some(field.source.clone()),
-                    ));
+                    findings.push(
+                        Finding {
+                            physical_id: Some(resource.id.clone()),
+                            path: Some(path),
+                            expected: Some(want),
+                            actual: Some(actual.unwrap_or(Value::Null)),
+                            message: format!("{}: {message}", resource.name),
+                            source: Some(field.source.clone()),
+                            ..finding(
+                                FindingKind::Drift,
+                                severity.unwrap_or(DRIFT_SEVERITY),
+                                env,
+                                &resource.region,
+                                key,
+                            )
+                        }
+                        .with_fingerprint(),
+                    );
                 }
             }
         }
@@ -163,22 +176,24 @@ pub fn evaluate(
         {
             continue;
         }
-        findings.push(finding(
-            FindingKind::Unmanaged,
-            baseline.unmanaged_severity,
-            env,
-            &resource.region,
-            &key,
-            Some(&resource.id),
-            None,
-            None,
-            None,
-            format!(
-                "{} {} ({}) is declared in no baseline",
-                resource.kind, resource.name, resource.id
-            ),
-            fallback_source.clone(),
-        ));
+        findings.push(
+            Finding {
+                physical_id: Some(resource.id.clone()),
+                message: format!(
+                    "{} {} ({}) is declared in no baseline",
+                    resource.kind, resource.name, resource.id
+                ),
+                source: fallback_source.clone(),
+                ..finding(
+                    FindingKind::Unmanaged,
+                    baseline.unmanaged_severity,
+                    env,
+                    &resource.region,
+                    &key,
+                )
+            }
+            .with_fingerprint(),
+        );
     }
 
     findings.extend(rules::evaluate(snapshot, baseline)?);
@@ -237,19 +252,13 @@ fn describe(path: &str, expected: &Value, actual: Option<&Value>) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A finding about `key` with no field, values or source yet; callers fill what they know.
 fn finding(
     kind: FindingKind,
     severity: Severity,
     environment: &str,
     region: &str,
     key: &ResourceKey,
-    physical_id: Option<&str>,
-    path: Option<String>,
-    expected: Option<Value>,
-    actual: Option<Value>,
-    message: String,
-    source: Option<SourceRef>,
 ) -> Finding {
     Finding {
         fingerprint: String::new(),
@@ -259,15 +268,14 @@ fn finding(
         region: region.to_string(),
         resource_type: key.kind,
         logical_name: key.logical_name.clone(),
-        physical_id: physical_id.map(str::to_string),
-        path,
-        expected,
-        actual,
+        physical_id: None,
+        path: None,
+        expected: None,
+        actual: None,
         rule_id: None,
-        message,
-        source,
+        message: String::new(),
+        source: None,
     }
-    .with_fingerprint()
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod error;
 pub mod evaluate;
 pub mod model;
 pub mod naming;
+pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod scan;

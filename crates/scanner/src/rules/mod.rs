@@ -44,8 +44,11 @@ pub struct RuleDef {
     /// Why the rule exists.
     pub rationale: &'static str,
     /// Builds the check from the rule's parameters (settings minus `enabled` and `severity`).
-    pub build: fn(Map<String, Value>) -> Result<Box<dyn Check>, String>,
+    pub build: BuildCheck,
 }
+
+/// Builds a rule's check from its parameters, or says what is wrong with them.
+pub type BuildCheck = fn(Map<String, Value>) -> Result<Box<dyn Check>, String>;
 
 /// Every built-in rule.
 pub static RULES: &[RuleDef] = &[

@@ -1,0 +1,145 @@
+//! A fixed report for golden-file tests: every finding kind, every severity, a failed read.
+
+use serde_json::json;
+
+use crate::model::*;
+
+/// What varies between the fixture's findings.
+struct Spec<'a> {
+    kind: FindingKind,
+    severity: Severity,
+    resource_type: ResourceKind,
+    logical_name: &'a str,
+    path: Option<&'a str>,
+    expected: Option<serde_json::Value>,
+    actual: Option<serde_json::Value>,
+    rule: Option<&'a str>,
+    message: &'a str,
+    line: Option<u64>,
+}
+
+fn finding(spec: Spec<'_>) -> Finding {
+    Finding {
+        fingerprint: String::new(),
+        kind: spec.kind,
+        severity: spec.severity,
+        environment: "prod".into(),
+        region: "us-east-1".into(),
+        resource_type: spec.resource_type,
+        logical_name: spec.logical_name.into(),
+        physical_id: Some(spec.logical_name.replace("{env}", "prod")),
+        path: spec.path.map(str::to_string),
+        expected: spec.expected,
+        actual: spec.actual,
+        rule_id: spec.rule.map(str::to_string),
+        message: spec.message.into(),
+        source: spec.line.map(|line| SourceRef {
+            file: "baselines/prod.yaml".into(),
+            line,
+        }),
+    }
+    .with_fingerprint()
+}
+
+/// A report with one finding of each kind and a failed read.
+pub fn report(complete: bool) -> Report {
+    let findings = vec![
+        finding(Spec {
+            kind: FindingKind::Compliance,
+            severity: Severity::Critical,
+            resource_type: ResourceKind::SecurityGroup,
+            logical_name: "db-{env}",
+            path: Some("properties.ingress"),
+            expected: None,
+            actual: Some(
+                json!({"protocol": "tcp", "from_port": 5432, "to_port": 5432, "peer": {"cidr": "0.0.0.0/0"}}),
+            ),
+            rule: Some("db-ingress-from-anywhere"),
+            message: "db-prod admits database port 5432 from anywhere",
+            line: Some(3),
+        }),
+        finding(Spec {
+            kind: FindingKind::Drift,
+            severity: Severity::Medium,
+            resource_type: ResourceKind::SecurityGroup,
+            logical_name: "db-{env}",
+            path: Some("properties.ingress"),
+            expected: Some(serde_json::Value::Null),
+            actual: Some(
+                json!({"protocol": "tcp", "from_port": 5432, "to_port": 5432, "peer": {"cidr": "0.0.0.0/0"}}),
+            ),
+            rule: None,
+            message: "db-prod: properties.ingress has an element the baseline does not declare",
+            line: Some(41),
+        }),
+        finding(Spec {
+            kind: FindingKind::Drift,
+            severity: Severity::Medium,
+            resource_type: ResourceKind::DbCluster,
+            logical_name: "aurora-cluster-{env}",
+            path: Some("properties.backup_retention_period"),
+            expected: Some(json!(30)),
+            actual: Some(json!(7)),
+            rule: None,
+            message: "aurora-cluster-prod: properties.backup_retention_period is 7; expected 30",
+            line: Some(12),
+        }),
+        finding(Spec {
+            kind: FindingKind::Missing,
+            severity: Severity::High,
+            resource_type: ResourceKind::Subnet,
+            logical_name: "private-c-{env}",
+            path: None,
+            expected: Some(json!({"exists": true})),
+            actual: Some(json!({"exists": false})),
+            rule: None,
+            message: "subnet/private-c-{env} is declared but does not exist",
+            line: Some(20),
+        }),
+        finding(Spec {
+            kind: FindingKind::Unmanaged,
+            severity: Severity::Low,
+            resource_type: ResourceKind::SecurityGroup,
+            logical_name: "hand-made <test> & \"quotes\" | pipe",
+            path: None,
+            expected: None,
+            actual: None,
+            rule: None,
+            message: "security-group hand-made is declared in no baseline",
+            line: None,
+        }),
+    ];
+    let failures = if complete {
+        vec![]
+    } else {
+        vec![ReadFailure {
+            region: "us-east-1".into(),
+            service: Service::Ssm,
+            operation: "GetParametersByPath".into(),
+            kinds: vec![ResourceKind::SsmParameter],
+            code: "ThrottlingException".into(),
+            message: "path /prod: Rate exceeded".into(),
+        }]
+    };
+    Report {
+        schema: REPORT_SCHEMA.into(),
+        command: "scan".into(),
+        environment: "prod".into(),
+        regions: vec!["us-east-1".into()],
+        complete,
+        failures,
+        baseline_files: vec!["baselines/base.yaml".into(), "baselines/prod.yaml".into()],
+        expired_ignores: vec![],
+        counts: Counts::default(),
+        duration_ms: 0,
+        findings,
+    }
+    .finalize(31)
+}
+
+/// A clean, complete report.
+pub fn clean() -> Report {
+    let mut report = report(true);
+    report.findings.clear();
+    report.finalize(31)
+}

@@ -1,0 +1,169 @@
+//! Rendering a [`Report`]: text for terminals, JSON, Markdown for pull requests, SARIF 2.1.0 for
+//! code scanning, JUnit XML for CI test views.
+
+mod junit;
+mod markdown;
+mod sarif;
+mod text;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::Value;
+
+use crate::model::{Finding, FindingKind, Report};
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Grouped by resource, for a terminal.
+    Text,
+    /// The versioned JSON report.
+    Json,
+    /// A pull-request comment.
+    Markdown,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML.
+    Junit,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 5] = [
+        Format::Text,
+        Format::Json,
+        Format::Markdown,
+        Format::Sarif,
+        Format::Junit,
+    ];
+
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown format `{s}` (expected text, json, markdown, sarif or junit)")
+            })
+    }
+}
+
+/// Rendering options.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// ANSI colours (text only): on a terminal, unless `NO_COLOR` is set.
+    pub color: bool,
+    /// driftscan's version, for SARIF and JUnit.
+    pub version: String,
+}
+
+/// Renders `report` in `format`.
+pub fn render(report: &Report, format: Format, options: &RenderOptions) -> String {
+    match format {
+        Format::Text => text::render(report, options),
+        Format::Json => {
+            let mut out = serde_json::to_string_pretty(report).expect("reports serialize");
+            out.push('\n');
+            out
+        }
+        Format::Markdown => markdown::render(report),
+        Format::Sarif => sarif::render(report, options),
+        Format::Junit => junit::render(report, options),
+    }
+}
+
+/// The rule a finding reports under: its compliance rule, else its kind.
+pub(crate) fn rule_id(finding: &Finding) -> String {
+    finding
+        .rule_id
+        .clone()
+        .unwrap_or_else(|| finding.kind.as_str().to_string())
+}
+
+/// Compact one-line JSON for a value in a message or table.
+pub(crate) fn compact(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => "—".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The headline: environment, counts by severity, completeness.
+pub(crate) fn headline(report: &Report) -> String {
+    let by_severity: Vec<String> = report
+        .counts
+        .by_severity
+        .iter()
+        .rev()
+        .map(|(severity, n)| format!("{n} {severity}"))
+        .collect();
+    let findings = match report.counts.total {
+        0 => "no findings".to_string(),
+        1 => format!("1 finding ({})", by_severity.join(", ")),
+        n => format!("{n} findings ({})", by_severity.join(", ")),
+    };
+    format!(
+        "driftscan {}: {} in {} — {findings}, {} resources checked",
+        report.command,
+        report.environment,
+        report.regions.join(", "),
+        report.counts.resources
+    )
+}
+
+/// What an empty report means: clean only when the scan was complete.
+pub(crate) fn verdict(report: &Report) -> &'static str {
+    match (report.complete, report.findings.is_empty()) {
+        (true, true) => match report.command.as_str() {
+            "compare" => "No differences.",
+            _ => "No drift: the environment matches its baseline.",
+        },
+        (true, false) => "",
+        (false, _) => "INCOMPLETE: some reads failed, so what they cover is unknown. This is not a clean result.",
+    }
+}
+
+/// Pseudo-rules for findings that are not compliance findings.
+pub(crate) const KIND_RULES: [(FindingKind, &str); 4] = [
+    (
+        FindingKind::Drift,
+        "A declared field does not match the live value.",
+    ),
+    (FindingKind::Missing, "A declared resource does not exist."),
+    (
+        FindingKind::Unmanaged,
+        "A live resource is declared in no baseline.",
+    ),
+    (
+        FindingKind::Difference,
+        "The two environments differ where they should not.",
+    ),
+];
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+
+#[cfg(test)]
+mod tests;

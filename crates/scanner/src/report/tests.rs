@@ -1,0 +1,227 @@
+use std::path::PathBuf;
+
+use super::fixtures;
+use super::*;
+
+fn options() -> RenderOptions {
+    RenderOptions {
+        color: false,
+        version: "0.0.0-test".into(),
+    }
+}
+
+#[test]
+fn golden_text() {
+    insta::assert_snapshot!(
+        "text",
+        render(&fixtures::report(true), Format::Text, &options())
+    );
+    insta::assert_snapshot!(
+        "text_incomplete",
+        render(&fixtures::report(false), Format::Text, &options())
+    );
+    insta::assert_snapshot!(
+        "text_clean",
+        render(&fixtures::clean(), Format::Text, &options())
+    );
+}
+
+#[test]
+fn golden_json() {
+    insta::assert_snapshot!(
+        "json",
+        render(&fixtures::report(false), Format::Json, &options())
+    );
+}
+
+#[test]
+fn golden_markdown() {
+    insta::assert_snapshot!(
+        "markdown",
+        render(&fixtures::report(false), Format::Markdown, &options())
+    );
+    insta::assert_snapshot!(
+        "markdown_clean",
+        render(&fixtures::clean(), Format::Markdown, &options())
+    );
+}
+
+#[test]
+fn golden_sarif() {
+    insta::assert_snapshot!(
+        "sarif",
+        render(&fixtures::report(false), Format::Sarif, &options())
+    );
+}
+
+#[test]
+fn golden_junit() {
+    insta::assert_snapshot!(
+        "junit",
+        render(&fixtures::report(false), Format::Junit, &options())
+    );
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let colored = render(
+        &fixtures::report(true),
+        Format::Text,
+        &RenderOptions {
+            color: true,
+            ..options()
+        },
+    );
+    assert!(colored.contains("\x1b["));
+    assert!(!render(&fixtures::report(true), Format::Text, &options()).contains('\x1b'));
+}
+
+#[test]
+fn an_incomplete_report_never_reads_as_clean() {
+    let mut report = fixtures::report(false);
+    report.findings.clear();
+    let report = report.finalize(31);
+    for format in Format::ALL {
+        let out = render(&report, format, &options());
+        assert!(!out.contains("No drift"), "{format}: {out}");
+    }
+    assert!(render(&report, Format::Text, &options()).contains("INCOMPLETE"));
+    assert!(render(&report, Format::Markdown, &options()).contains("INCOMPLETE"));
+    assert!(render(&report, Format::Sarif, &options()).contains("\"executionSuccessful\": false"));
+    assert!(render(&report, Format::Junit, &options()).contains("<error type=\"incomplete\""));
+}
+
+/// The official SARIF 2.1.0 schema, as shipped in the `serde-sarif` crate's package.
+fn sarif_schema() -> serde_json::Value {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"));
+    let registry = cargo_home.join("registry/src");
+    let path = std::fs::read_dir(&registry)
+        .expect("cargo registry")
+        .flatten()
+        .map(|index| index.path().join("serde-sarif-0.8.0/src/schema.json"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "serde-sarif 0.8.0's schema.json not found under {}",
+                registry.display()
+            )
+        });
+    let mut schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    // The published schema's `language` pattern has an unbalanced bracket that no regex engine
+    // compiles; driftscan never sets `language`, so the pattern is dropped.
+    fn drop_language_patterns(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if map
+                    .get("pattern")
+                    .and_then(|p| p.as_str())
+                    .is_some_and(|p| p.contains("[a-zA-Z]{2}]"))
+                {
+                    map.remove("pattern");
+                }
+                map.values_mut().for_each(drop_language_patterns);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(drop_language_patterns),
+            _ => {}
+        }
+    }
+    drop_language_patterns(&mut schema);
+    schema
+}
+
+#[test]
+fn sarif_validates_against_the_2_1_0_schema() {
+    let schema = sarif_schema();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    // The validator does reject what is not SARIF.
+    assert!(
+        !validator.is_valid(&serde_json::json!({"version": "2.1.0", "runs": [{"results": []}]}))
+    );
+    for report in [
+        fixtures::report(true),
+        fixtures::report(false),
+        fixtures::clean(),
+    ] {
+        let sarif: serde_json::Value =
+            serde_json::from_str(&render(&report, Format::Sarif, &options())).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        // And it parses with the typed SARIF model.
+        let typed: serde_sarif::sarif::Sarif =
+            serde_json::from_value(sarif.clone()).expect("typed SARIF");
+        assert_eq!(typed.runs.len(), 1);
+        let results = sarif["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), report.findings.len());
+        for result in results {
+            let location = &result["locations"][0]["physicalLocation"];
+            assert!(location["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("baselines/"));
+            assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);
+        }
+    }
+    // A result points at the line that declared the expectation.
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render(&fixtures::report(true), Format::Sarif, &options())).unwrap();
+    let retention = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["properties"]["path"] == "properties.backup_retention_period")
+        .unwrap();
+    assert_eq!(
+        retention["locations"][0]["physicalLocation"]["region"]["startLine"],
+        12
+    );
+}
+
+#[test]
+fn junit_is_well_formed_xml_with_one_case_per_rule() {
+    use quick_xml::events::Event;
+    for report in [
+        fixtures::report(true),
+        fixtures::report(false),
+        fixtures::clean(),
+    ] {
+        let xml = render(&report, Format::Junit, &options());
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        let (mut cases, mut failures, mut errors, mut depth) = (0, 0, 0, 0i32);
+        loop {
+            match reader
+                .read_event()
+                .unwrap_or_else(|e| panic!("invalid XML: {e}\n{xml}"))
+            {
+                Event::Start(e) => {
+                    depth += 1;
+                    match e.name().as_ref() {
+                        "testcase" => cases += 1,
+                        "failure" => failures += 1,
+                        "error" => errors += 1,
+                        _ => {}
+                    }
+                }
+                Event::End(_) => depth -= 1,
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        assert_eq!(depth, 0, "balanced");
+        assert_eq!(
+            cases,
+            3 + crate::rules::RULES.len() + 1,
+            "drift, missing, unmanaged, each rule, completeness"
+        );
+        let failing_rules: std::collections::BTreeSet<String> =
+            report.findings.iter().map(rule_id).collect();
+        assert_eq!(failures, failing_rules.len());
+        assert_eq!(errors, usize::from(!report.complete));
+        assert!(xml.contains(&format!("failures=\"{failures}\"")));
+    }
+}
