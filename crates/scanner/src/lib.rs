@@ -11,6 +11,7 @@
 
 pub mod aws;
 pub mod baseline;
+pub mod capture;
 pub mod collect;
 pub mod config;
 pub mod digest;

@@ -1,0 +1,211 @@
+//! `driftscan baseline capture`: a baseline written from a snapshot, so a team can adopt
+//! driftscan on existing infrastructure in one command and then edit the result.
+//!
+//! Every field is captured exactly, except values that change on every deploy or read
+//! (revision numbers, parameter versions and modification times, statuses) and the physical
+//! ids of references that have a name.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+
+use crate::baseline::BASELINE_MARKER;
+use crate::model::{ResourceKind, Snapshot, SECURE_STRING};
+
+/// Fields left out of a captured baseline, per kind: they change without anything drifting.
+pub const VOLATILE_FIELDS: &[(ResourceKind, &str)] = &[
+    (ResourceKind::SsmParameter, "last_modified"),
+    (ResourceKind::EcsTaskDefinition, "revision"),
+    (ResourceKind::EcsService, "task_definition"),
+    (ResourceKind::EcsService, "status"),
+    (ResourceKind::DbCluster, "status"),
+    (ResourceKind::DbInstance, "status"),
+];
+
+/// A capture that cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// The snapshot is incomplete: a baseline from it would declare unread resources absent.
+    #[error("the snapshot of `{0}` is incomplete; a baseline captured from it would be wrong. Fix the failed reads and capture again")]
+    Incomplete(String),
+    /// Serializing failed.
+    #[error("cannot write the baseline: {0}")]
+    Serialize(String),
+}
+
+/// Writes the YAML baseline of `snapshot`.
+pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureError> {
+    if !snapshot.complete {
+        return Err(CaptureError::Incomplete(snapshot.environment.clone()));
+    }
+    let mut resources = Map::new();
+    let mut seen = BTreeSet::new();
+    for resource in &snapshot.resources {
+        let key = format!("{}/{}", resource.kind, resource.logical_name);
+        // One declaration per logical resource: the same name in several regions shares it.
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let mut properties = serde_json::to_value(&resource.properties).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut properties {
+            for (kind, field) in VOLATILE_FIELDS {
+                if *kind == resource.kind {
+                    map.remove(*field);
+                }
+            }
+            // A SecureString's value is never read, so its version is how a change shows.
+            let secure = map.get("type").and_then(Value::as_str) == Some(SECURE_STRING);
+            if resource.kind == ResourceKind::SsmParameter && !secure {
+                map.remove("version");
+            }
+        }
+        strip_reference_ids(&mut properties);
+        let mut entry = Map::new();
+        entry.insert("properties".into(), properties);
+        if !resource.tags.is_empty() {
+            entry.insert(
+                "tags".into(),
+                serde_json::to_value(&resource.tags).unwrap_or(Value::Null),
+            );
+        }
+        resources.insert(key, Value::Object(entry));
+    }
+    let mut document = Map::new();
+    document.insert("driftscan".into(), Value::String(BASELINE_MARKER.into()));
+    document.insert("resources".into(), Value::Object(resources));
+    let body = serde_saphyr::to_string(&Value::Object(document))
+        .map_err(|e| CaptureError::Serialize(e.to_string()))?;
+    Ok(format!(
+        "# Baseline of `{env}` captured by driftscan {version} from {regions}.\n\
+         # Every field is expected exactly as it was; edit values into patterns ({{glob: ...}},\n\
+         # {{regex: ...}}), bounds ({{\">=\": 7}}) or sets ({{one_of: [...]}}) where they may vary,\n\
+         # and add `extends: base.yaml`, `compliance:` and `ignore:` sections as needed.\n{body}",
+        env = snapshot.environment,
+        regions = snapshot.regions.join(", "),
+    ))
+}
+
+/// Drops `id` from every reference that also has a `name`: names are stable, ids are not.
+fn strip_reference_ids(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("name")
+                && map.get("name").is_some_and(|n| !n.is_null())
+                && map.contains_key("id")
+            {
+                map.remove("id");
+            }
+            map.values_mut().for_each(strip_reference_ids);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_reference_ids),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::baseline::Baseline;
+    use crate::model::{Properties, ResourceRef, SsmParameter, Subnet};
+    use crate::rules::testing::{resource, snapshot};
+
+    fn parameter(name: &str, kind: &str, version: i64) -> crate::model::Resource {
+        resource(
+            name,
+            Properties::SsmParameter(SsmParameter {
+                parameter_type: kind.into(),
+                data_type: Some("text".into()),
+                version,
+                last_modified: Some("2026-11-26T07:01:14Z".into()),
+                tier: Some("Standard".into()),
+                key_id: None,
+                description: None,
+                value: (kind != SECURE_STRING).then(|| "300".into()),
+                value_digest: None,
+            }),
+        )
+    }
+
+    fn subnet() -> crate::model::Resource {
+        resource(
+            "private-a-prod",
+            Properties::Subnet(Subnet {
+                vpc: ResourceRef {
+                    id: "vpc-123".into(),
+                    name: Some("vpc-prod".into()),
+                },
+                cidr_block: "10.0.10.0/24".into(),
+                ipv6_cidr_blocks: vec![],
+                availability_zone: "us-east-1a".into(),
+                map_public_ip_on_launch: false,
+                route_table: Some(ResourceRef::id("rtb-unnamed")),
+            }),
+        )
+    }
+
+    #[test]
+    fn capture_round_trips_to_no_findings() {
+        let live = snapshot(vec![
+            subnet(),
+            parameter("/prod/cache-ttl", "String", 4),
+            parameter("/prod/db-password", SECURE_STRING, 2),
+        ]);
+        let text = capture(&live, "test").unwrap();
+        assert!(
+            !text.contains("vpc-123"),
+            "named references keep no id:\n{text}"
+        );
+        assert!(
+            text.contains("rtb-unnamed"),
+            "unnamed references keep their id:\n{text}"
+        );
+        assert!(!text.contains("last_modified"), "{text}");
+        let baseline = Baseline::parse_str(&text, Path::new("prod.yaml"), "prod").unwrap();
+        let key = |k: &str| crate::baseline::ResourceKey::parse(k).unwrap();
+        let plain = &baseline.resources[&key("ssm-parameter//{env}/cache-ttl")];
+        assert!(!plain.fields.contains_key("properties.version"));
+        let secure = &baseline.resources[&key("ssm-parameter//{env}/db-password")];
+        assert_eq!(
+            secure.fields["properties.version"].declared,
+            serde_json::json!(2)
+        );
+        let report = crate::evaluate::evaluate(&live, &baseline, (2026, 11, 26)).unwrap();
+        assert!(report.findings.is_empty(), "{:#?}", report.findings);
+
+        // A new version of the String parameter is no drift by itself; of the SecureString it is.
+        let changed = snapshot(vec![
+            subnet(),
+            parameter("/prod/cache-ttl", "String", 5),
+            parameter("/prod/db-password", SECURE_STRING, 3),
+        ]);
+        let report = crate::evaluate::evaluate(&changed, &baseline, (2026, 11, 26)).unwrap();
+        let paths: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| (f.logical_name.as_str(), f.path.as_deref()))
+            .collect();
+        assert_eq!(paths, [("/{env}/db-password", Some("properties.version"))]);
+    }
+
+    #[test]
+    fn incomplete_snapshots_are_not_captured() {
+        let mut live = snapshot(vec![subnet()]);
+        live.complete = false;
+        assert!(matches!(
+            capture(&live, "test"),
+            Err(CaptureError::Incomplete(_))
+        ));
+    }
+
+    #[test]
+    fn capture_is_deterministic() {
+        let live = snapshot(vec![
+            parameter("/prod/b", "String", 1),
+            subnet(),
+            parameter("/prod/a", "String", 1),
+        ]);
+        assert_eq!(capture(&live, "t").unwrap(), capture(&live, "t").unwrap());
+    }
+}
