@@ -355,6 +355,8 @@ async fn create_network(
         .unwrap_or_default()
         .to_string();
 
+    tag_implicit_resources(ec2c, spec, &vpc_id).await?;
+
     for (public, subnets) in [
         (true, &out.public_subnet_ids),
         (false, &out.private_subnet_ids),
@@ -395,6 +397,63 @@ async fn create_network(
         }
     }
     Ok(nat_id)
+}
+
+/// Tags what AWS creates with the VPC (its main route table and default security group) with
+/// the standard tags, without a `Name`: driftscan names them after the VPC.
+async fn tag_implicit_resources(
+    ec2c: &aws_sdk_ec2::Client,
+    spec: &EnvironmentSpec,
+    vpc_id: &str,
+) -> Result<(), InfraError> {
+    let vpc_filter = || ec2::Filter::builder().name("vpc-id").values(vpc_id).build();
+    let tables = ec2c
+        .describe_route_tables()
+        .filters(vpc_filter())
+        .filters(
+            ec2::Filter::builder()
+                .name("association.main")
+                .values("true")
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(call_error("DescribeRouteTables", vpc_id))?;
+    let groups = ec2c
+        .describe_security_groups()
+        .filters(vpc_filter())
+        .filters(
+            ec2::Filter::builder()
+                .name("group-name")
+                .values("default")
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(call_error("DescribeSecurityGroups", vpc_id))?;
+    let ids: Vec<String> = tables
+        .route_tables()
+        .iter()
+        .filter_map(|t| t.route_table_id().map(str::to_string))
+        .chain(
+            groups
+                .security_groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(str::to_string)),
+        )
+        .collect();
+    let tags = spec
+        .tags("")
+        .into_iter()
+        .filter(|(k, _)| *k != "Name")
+        .map(|(k, v)| ec2::Tag::builder().key(k).value(v).build());
+    ec2c.create_tags()
+        .set_resources(Some(ids))
+        .set_tags(Some(tags.collect()))
+        .send()
+        .await
+        .map_err(call_error("CreateTags", vpc_id))?;
+    Ok(())
 }
 
 fn tcp_from_cidr(port: i32, cidr: &str, description: &str) -> ec2::IpPermission {

@@ -36,6 +36,91 @@ pub enum Command {
     /// Exit status: 0 when every read succeeded, 2 when anything could not be read (the
     /// snapshot is still written, marked incomplete, with what failed) or on error.
     Snapshot(SnapshotArgs),
+    /// Check an environment against its baseline and compliance rules: the pre-deploy gate.
+    ///
+    /// Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; 2 the scan
+    /// could not be completed (never reported as clean) or the input was invalid.
+    Scan(ScanArgs),
+    /// Manage baselines.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Write a baseline from the live environment (or a saved snapshot), to adopt driftscan on
+    /// existing infrastructure and then edit the result.
+    Capture(CaptureArgs),
+}
+
+/// Where the state to check comes from.
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    /// The environment (dev, staging, prod, pr-42, ...). Optional with --from-snapshot.
+    #[arg(
+        long = "env",
+        value_name = "NAME",
+        required_unless_present = "from_snapshot"
+    )]
+    pub environment: Option<String>,
+    /// Read a snapshot saved by `driftscan snapshot` instead of scanning live (offline).
+    #[arg(long, value_name = "FILE")]
+    pub from_snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Baseline directory (holding <env>.yaml) or file.
+    #[arg(long, value_name = "PATH", default_value = "baselines")]
+    pub baselines: PathBuf,
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = parse_format)]
+    pub format: scanner::report::Format,
+    /// Lowest severity that fails the gate (exit 1), or `never`.
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Write to this file, or to <env>.yaml in this directory (default: standard output).
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Overwrite an existing baseline file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The gate's threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// Fail on findings at or above this severity.
+    AtLeast(scanner::model::Severity),
+    /// Never fail on findings (an incomplete scan still exits 2).
+    Never,
+}
+
+fn parse_format(s: &str) -> Result<scanner::report::Format, String> {
+    s.parse()
+}
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    match s {
+        "never" => Ok(FailOn::Never),
+        other => other
+            .parse()
+            .map(FailOn::AtLeast)
+            .map_err(|e: String| format!("{e}, or never")),
+    }
 }
 
 /// Options shared by every command that reads live AWS state.

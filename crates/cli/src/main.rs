@@ -4,9 +4,11 @@
 //! (0 success, 1 findings at or above the gate, 2 error or incomplete scan).
 
 mod args;
+mod baseline;
 mod logging;
 mod output;
 mod progress;
+mod scan;
 mod snapshot;
 
 use std::process::ExitCode;
@@ -20,6 +22,8 @@ use crate::args::{Cli, Command};
 pub enum Outcome {
     /// Everything was read (and nothing failed the gate).
     Success,
+    /// Findings at or above the gate's threshold.
+    Findings,
     /// The scan could not read everything: never to be taken for "no drift".
     Incomplete,
 }
@@ -28,6 +32,7 @@ impl Outcome {
     fn exit_code(self) -> ExitCode {
         match self {
             Outcome::Success => ExitCode::SUCCESS,
+            Outcome::Findings => ExitCode::from(1),
             Outcome::Incomplete => ExitCode::from(2),
         }
     }
@@ -58,5 +63,9 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Snapshot(args) => snapshot::run(args, &cli.global).await,
+        Command::Scan(args) => scan::run(args, &cli.global).await,
+        Command::Baseline(args::BaselineCommand::Capture(args)) => {
+            baseline::capture(args, &cli.global).await
+        }
     }
 }

@@ -7,7 +7,7 @@ use scanner::config::ConfigFile;
 use scanner::digest::DigestKey;
 use scanner::{EnvironmentSettings, Snapshot};
 
-use crate::args::{AwsArgs, GlobalArgs, SnapshotArgs};
+use crate::args::{AwsArgs, GlobalArgs, SnapshotArgs, StateArgs};
 use crate::progress::Bar;
 use crate::{output, Outcome};
 
@@ -58,6 +58,34 @@ pub async fn take(
             .await;
     bar.finish();
     Ok(snapshot?)
+}
+
+/// The snapshot to check: read from `--from-snapshot`, or taken live.
+pub async fn obtain(state: &StateArgs, global: &GlobalArgs) -> anyhow::Result<Snapshot> {
+    match &state.from_snapshot {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read snapshot {}", path.display()))?;
+            let snapshot = Snapshot::from_json(&text)
+                .with_context(|| format!("{} is not a driftscan snapshot", path.display()))?;
+            if let Some(env) = &state.environment {
+                anyhow::ensure!(
+                    env == &snapshot.environment,
+                    "--env {env} does not match the snapshot's environment `{}` ({})",
+                    snapshot.environment,
+                    path.display()
+                );
+            }
+            Ok(snapshot)
+        }
+        None => {
+            let env = state
+                .environment
+                .as_deref()
+                .context("--env is required without --from-snapshot")?;
+            take(env, &state.aws, global).await
+        }
+    }
 }
 
 /// Human summary for standard error: counts per kind, and every failed read.
