@@ -122,7 +122,11 @@ impl Check for WorldIngress {
             if !from_anywhere(rule) || self.db_ports.iter().any(|p| admits_tcp_port(rule, *p)) {
                 continue;
             }
-            let is_lb = self.load_balancer_groups.contains(&resource.logical_name);
+            // Named either way: `lb-{env}` (logical) or `lb-prod` (as `{env}` is substituted).
+            let is_lb = self
+                .load_balancer_groups
+                .iter()
+                .any(|g| *g == resource.logical_name || *g == resource.name);
             let web_only = rule.protocol == "tcp"
                 && matches!((rule.from_port, rule.to_port), (Some(from), Some(to))
                     if from == to && self.allowed_ports.contains(&from));
