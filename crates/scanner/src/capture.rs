@@ -53,6 +53,12 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
                     map.remove(*field);
                 }
             }
+            // `image_ref` is derived from `image`: one change, one finding.
+            if let Some(Value::Array(containers)) = map.get_mut("containers") {
+                for container in containers.iter_mut().filter_map(Value::as_object_mut) {
+                    container.remove("image_ref");
+                }
+            }
             // A SecureString's value is never read, so its version is how a change shows.
             let secure = map.get("type").and_then(Value::as_str) == Some(SECURE_STRING);
             if resource.kind == ResourceKind::SsmParameter && !secure {

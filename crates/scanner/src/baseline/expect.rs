@@ -186,9 +186,28 @@ impl Expectation {
                     });
                     match found {
                         Some(j) => used[j] = true,
-                        None => unmatched.push(item.clone()),
+                        None => unmatched.push((element, item)),
                     }
                 }
+                // An unmatched element with a `name` (a container, say) is compared field by
+                // field with the live element of that name, so the finding names the field.
+                let mut still_unmatched = Vec::new();
+                for (element, item) in unmatched {
+                    let name = item.get("name").and_then(Value::as_str);
+                    let partner = name.and_then(|name| {
+                        live.iter().enumerate().position(|(j, c)| {
+                            !used[j] && c.get("name").and_then(Value::as_str) == Some(name)
+                        })
+                    });
+                    match (name, partner) {
+                        (Some(name), Some(j)) => {
+                            used[j] = true;
+                            element.check(&format!("{path}[{name}]"), item, Some(&live[j]), out);
+                        }
+                        _ => still_unmatched.push(item.clone()),
+                    }
+                }
+                let unmatched = still_unmatched;
                 for item in unmatched {
                     out.push(Mismatch {
                         path: path.to_string(),
@@ -435,6 +454,27 @@ mod tests {
             check(json!([1, 1]), Some(json!([1]))).len(),
             1,
             "duplicates count"
+        );
+    }
+
+    #[test]
+    fn named_elements_are_compared_field_by_field() {
+        let declared = json!([{"name": "app", "image": "repo:v1", "essential": true}]);
+        let live = json!([{"name": "app", "image": "repo:v2", "essential": true}, ]);
+        let out = check(declared.clone(), Some(live));
+        assert_eq!(
+            out,
+            [Mismatch {
+                path: "f[app].image".into(),
+                expected: json!("repo:v1"),
+                actual: Some(json!("repo:v2"))
+            }]
+        );
+        let renamed = json!([{"name": "web", "image": "repo:v1", "essential": true}]);
+        assert_eq!(
+            check(declared, Some(renamed)).len(),
+            2,
+            "no partner: missing and extra"
         );
     }
 
