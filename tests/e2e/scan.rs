@@ -51,16 +51,17 @@ fn scan(
     (output.status.code().unwrap_or(-1), report, stdout)
 }
 
-/// (kind, resource, path, severity, rule) of every finding, sorted.
-fn summary(
-    report: &Report,
-) -> Vec<(
+/// (kind, `<kind>/<logical name>`, path, severity, rule) of one finding.
+type Row = (
     FindingKind,
     String,
     Option<String>,
     Severity,
     Option<String>,
-)> {
+);
+
+/// Every finding as a [`Row`], sorted.
+fn summary(report: &Report) -> Vec<Row> {
     let mut rows: Vec<_> = report
         .findings
         .iter()
@@ -84,13 +85,7 @@ fn row(
     path: Option<&str>,
     severity: Severity,
     rule: Option<&str>,
-) -> (
-    FindingKind,
-    String,
-    Option<String>,
-    Severity,
-    Option<String>,
-) {
+) -> Row {
     (
         kind,
         resource.to_string(),
