@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # driftscan's demo, end to end on this machine: installs the pinned AWS emulator (moto), starts
 # it on a free loopback port, provisions the reference platform's staging and prod environments
-# into it with driftscan-infra, and prints both environments' snapshots.
+# into it with driftscan-infra, prints both environments' snapshots, scans staging against the
+# shipped baselines (clean), opens its database to the internet out of band, and scans again.
 # Nothing leaves the machine: every AWS call goes to 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,3 +42,22 @@ for env in staging prod; do
   cat "$out/$env.json"
 done
 echo "== snapshots written to $out (staging.json, prod.json)" >&2
+
+echo "== driftscan scan --env staging --region us-east-1   (against baselines/)"
+status=0
+"$bin/driftscan" scan --env staging --region us-east-1 || status=$?
+echo "(exit status $status)"
+
+echo "== out of band: opening staging's database security group to 0.0.0.0/0 on 5432"
+"$(dirname "$DRIFTSCAN_MOTO_SERVER")/python" - <<PY
+import boto3
+ec2 = boto3.client("ec2", endpoint_url="$AWS_ENDPOINT_URL", region_name="us-east-1")
+group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["db-staging"]}])["SecurityGroups"][0]
+ec2.authorize_security_group_ingress(GroupId=group["GroupId"], IpPermissions=[
+    {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+PY
+
+echo "== driftscan scan --env staging --region us-east-1"
+status=0
+"$bin/driftscan" scan --env staging --region us-east-1 || status=$?
+echo "(exit status $status: findings at or above --fail-on high stop a deploy)"

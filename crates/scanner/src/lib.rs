@@ -23,6 +23,7 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod scan;
+pub mod synthetic;
 
 pub use config::{ConfigFile, EnvironmentSettings, ScanPlan};
 pub use model::{ReadFailure, Resource, ResourceKind, Snapshot};

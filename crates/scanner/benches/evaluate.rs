@@ -1,0 +1,27 @@
+//! `cargo bench -p driftscan-scanner --bench evaluate`: evaluating a synthetic 50,000-resource
+//! snapshot against its baseline (captured from it, then 1% of resources drifted).
+
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use scanner::baseline::Baseline;
+
+fn evaluate_50k(c: &mut Criterion) {
+    let clean = scanner::synthetic::estate("prod", 50_000);
+    let text = scanner::capture::capture(&clean, "bench").expect("capture");
+    let baseline = Baseline::parse_str(&text, Path::new("prod.yaml"), "prod").expect("baseline");
+    let mut live = clean;
+    scanner::synthetic::drift(&mut live, 100);
+    let mut group = c.benchmark_group("evaluate");
+    group.sample_size(10);
+    group.bench_function("50k resources vs baseline", |b| {
+        b.iter(|| scanner::evaluate::evaluate(&live, &baseline, (2026, 11, 26)).expect("evaluates"))
+    });
+    group.bench_function("parse 50k-resource baseline", |b| {
+        b.iter(|| Baseline::parse_str(&text, Path::new("prod.yaml"), "prod").expect("baseline"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, evaluate_50k);
+criterion_main!(benches);
