@@ -573,57 +573,26 @@ fn an_incomplete_scan_exits_2_in_every_format_even_without_a_gate() {
 #[test]
 fn a_malformed_baseline_is_rejected_with_its_location_before_any_scan() {
     let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("prod.yaml");
+    // No emulator behind this endpoint: the baseline must fail before anything is read.
+    let scan = |env: &str| {
+        let mut command = crate::support::driftscan_command("http://127.0.0.1:9");
+        command
+            .args(["scan", "--env", env, "--region", "us-east-1", "--baselines"])
+            .arg(dir.path());
+        command.assert().code(2)
+    };
     std::fs::write(
-        dir.path().join("prod.yaml"),
+        &baseline,
         "driftscan: baseline/v1\nresources:\n  db-cluster/aurora:\n    properties:\n      backup_retention_period: {\">=\": seven}\n",
     )
     .unwrap();
-    // No emulator: the baseline must fail before anything is read.
-    crate::support::driftscan_command("http://127.0.0.1:9")
-        .args([
-            "scan",
-            "--env",
-            "prod",
-            "--region",
-            "us-east-1",
-            "--baselines",
-        ])
-        .arg(dir.path())
-        .assert()
-        .code(2)
+    scan("prod")
         .stderr(contains("prod.yaml:5:"))
         .stderr(contains("takes a number"));
-    std::fs::write(
-        dir.path().join("prod.yaml"),
-        "driftscan: baseline/v1\nresource: {}\n",
-    )
-    .unwrap();
-    crate::support::driftscan_command("http://127.0.0.1:9")
-        .args([
-            "scan",
-            "--env",
-            "prod",
-            "--region",
-            "us-east-1",
-            "--baselines",
-        ])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(contains("prod.yaml:2:"));
-    crate::support::driftscan_command("http://127.0.0.1:9")
-        .args([
-            "scan",
-            "--env",
-            "qa",
-            "--region",
-            "us-east-1",
-            "--baselines",
-        ])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(contains("no baseline for environment `qa`"));
+    std::fs::write(&baseline, "driftscan: baseline/v1\nresource: {}\n").unwrap();
+    scan("prod").stderr(contains("prod.yaml:2:"));
+    scan("qa").stderr(contains("no baseline for environment `qa`"));
 }
 
 #[test]

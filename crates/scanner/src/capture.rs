@@ -115,7 +115,7 @@ mod tests {
     use super::*;
     use crate::baseline::Baseline;
     use crate::model::{Properties, ResourceRef, SsmParameter, Subnet};
-    use crate::rules::testing::{resource, snapshot};
+    use crate::testing::{resource, snapshot};
 
     fn parameter(name: &str, kind: &str, version: i64) -> crate::model::Resource {
         resource(

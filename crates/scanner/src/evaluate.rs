@@ -284,54 +284,17 @@ mod tests {
 
     use super::*;
     use crate::model::{
-        DbCluster, Properties, ReadFailure, ResourceKind, SecurityGroup, SecurityGroupRule,
-        Selection, Service,
+        Properties, ReadFailure, ResourceKind, SecurityGroupRule, Selection, Service,
     };
-    use crate::rules::testing::resource;
 
     const TODAY: (i32, u32, u32) = (2026, 11, 26);
 
     fn cluster(retention: i32) -> Resource {
-        resource(
-            "aurora-cluster-prod",
-            Properties::DbCluster(DbCluster {
-                engine: "aurora-postgresql".into(),
-                engine_version: Some("15.4".into()),
-                engine_mode: None,
-                status: None,
-                storage_encrypted: true,
-                kms_key_id: None,
-                backup_retention_period: Some(retention),
-                deletion_protection: true,
-                iam_database_authentication: false,
-                serverless_v2_scaling: None,
-                parameter_group: None,
-                subnet_group: None,
-                security_groups: vec![],
-                port: Some(5432),
-                availability_zones: vec![],
-                members: vec![],
-            }),
-        )
+        crate::testing::db_cluster(retention, true, true)
     }
 
     fn group(name: &str) -> Resource {
-        resource(
-            name,
-            Properties::SecurityGroup(SecurityGroup {
-                group_name: name.into(),
-                description: String::new(),
-                vpc: None,
-                ingress: vec![SecurityGroupRule {
-                    protocol: "tcp".into(),
-                    from_port: Some(443),
-                    to_port: Some(443),
-                    peer: crate::model::RulePeer::Cidr("10.0.0.0/16".into()),
-                    description: None,
-                }],
-                egress: vec![],
-            }),
-        )
+        crate::testing::security_group(name, vec![crate::testing::tcp_rule(443, "10.0.0.0/16")])
     }
 
     fn snapshot(resources: Vec<Resource>, failures: Vec<ReadFailure>) -> Snapshot {

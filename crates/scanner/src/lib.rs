@@ -24,6 +24,8 @@ pub mod resolve;
 pub mod rules;
 pub mod scan;
 pub mod synthetic;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use config::{ConfigFile, EnvironmentSettings, ScanPlan};
 pub use model::{ReadFailure, Resource, ResourceKind, Snapshot};

@@ -132,31 +132,10 @@ impl Check for DeletionProtection {
 mod tests {
     use serde_json::json;
 
-    use crate::model::{DbCluster, Properties};
-    use crate::rules::testing::{resource, run};
+    use crate::testing::run;
 
     fn cluster(encrypted: bool, retention: i32, protected: bool) -> crate::model::Resource {
-        resource(
-            "aurora-cluster-prod",
-            Properties::DbCluster(DbCluster {
-                engine: "aurora-postgresql".into(),
-                engine_version: Some("15.4".into()),
-                engine_mode: None,
-                status: None,
-                storage_encrypted: encrypted,
-                kms_key_id: None,
-                backup_retention_period: Some(retention),
-                deletion_protection: protected,
-                iam_database_authentication: false,
-                serverless_v2_scaling: None,
-                parameter_group: None,
-                subnet_group: None,
-                security_groups: vec![],
-                port: Some(5432),
-                availability_zones: vec![],
-                members: vec![],
-            }),
-        )
+        crate::testing::db_cluster(retention, encrypted, protected)
     }
 
     #[test]

@@ -174,80 +174,6 @@ pub fn evaluate(snapshot: &Snapshot, baseline: &Baseline) -> Result<Vec<Finding>
 }
 
 #[cfg(test)]
-pub(crate) mod testing {
-    //! Builders for rule tests.
-
-    use std::collections::BTreeMap;
-
-    use super::*;
-    use crate::model::{Properties, Selection};
-
-    pub fn resource(name: &str, properties: Properties) -> Resource {
-        Resource {
-            kind: properties.kind(),
-            region: "us-east-1".into(),
-            id: name.into(),
-            name: name.into(),
-            logical_name: crate::naming::logical_name(name, "prod"),
-            arn: None,
-            tags: BTreeMap::from([
-                ("Environment".to_string(), "prod".to_string()),
-                ("Project".to_string(), "trading-platform".to_string()),
-                ("ManagedBy".to_string(), "driftscan".to_string()),
-                ("CostCenter".to_string(), "platform".to_string()),
-            ]),
-            properties,
-        }
-    }
-
-    pub fn snapshot(resources: Vec<Resource>) -> Snapshot {
-        Snapshot::new(
-            "prod".into(),
-            vec!["us-east-1".into()],
-            Selection {
-                tag_key: "Environment".into(),
-                ssm_paths: vec![],
-            },
-            vec![],
-            resources,
-        )
-    }
-
-    /// Runs one rule with `settings` (JSON object) over `resources`.
-    pub fn run(id: &str, settings: Value, resources: Vec<Resource>) -> Vec<Finding> {
-        let mut baseline = Baseline::empty("prod");
-        for def in RULES {
-            if def.id != id {
-                baseline.compliance.insert(
-                    def.id.to_string(),
-                    crate::baseline::RuleSettings {
-                        values: serde_json::json!({"enabled": false})
-                            .as_object()
-                            .unwrap()
-                            .clone(),
-                        source: SourceRef {
-                            file: "t.yaml".into(),
-                            line: 1,
-                        },
-                    },
-                );
-            }
-        }
-        baseline.compliance.insert(
-            id.to_string(),
-            crate::baseline::RuleSettings {
-                values: settings.as_object().cloned().unwrap_or_default(),
-                source: SourceRef {
-                    file: "t.yaml".into(),
-                    line: 1,
-                },
-            },
-        );
-        evaluate(&snapshot(resources), &baseline).expect("valid settings")
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -280,7 +206,7 @@ mod tests {
         baseline
             .compliance
             .insert("no-such-rule".into(), settings(serde_json::json!({})));
-        let err = evaluate(&testing::snapshot(vec![]), &baseline).unwrap_err();
+        let err = evaluate(&crate::testing::snapshot(vec![]), &baseline).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("prod.yaml:9: compliance.no-such-rule: unknown rule"),
@@ -292,7 +218,7 @@ mod tests {
             "backup-retention".into(),
             settings(serde_json::json!({"min_dayz": 3})),
         );
-        let err = evaluate(&testing::snapshot(vec![]), &baseline).unwrap_err();
+        let err = evaluate(&crate::testing::snapshot(vec![]), &baseline).unwrap_err();
         assert!(err.to_string().contains("min_dayz"), "{err}");
 
         let mut baseline = Baseline::empty("prod");
@@ -300,6 +226,6 @@ mod tests {
             "backup-retention".into(),
             settings(serde_json::json!({"severity": "severe"})),
         );
-        assert!(evaluate(&testing::snapshot(vec![]), &baseline).is_err());
+        assert!(evaluate(&crate::testing::snapshot(vec![]), &baseline).is_err());
     }
 }

@@ -310,29 +310,18 @@ mod tests {
     use serde_json::json;
 
     use crate::model::*;
-    use crate::rules::testing::{resource, run};
+    use crate::testing::{resource, run};
 
     fn rule(protocol: &str, from: i32, to: i32, cidr: &str) -> SecurityGroupRule {
         SecurityGroupRule {
             protocol: protocol.into(),
-            from_port: Some(from),
             to_port: Some(to),
-            peer: RulePeer::Cidr(cidr.into()),
-            description: None,
+            ..crate::testing::tcp_rule(from, cidr)
         }
     }
 
     fn group(name: &str, ingress: Vec<SecurityGroupRule>) -> Resource {
-        resource(
-            name,
-            Properties::SecurityGroup(SecurityGroup {
-                group_name: name.into(),
-                description: String::new(),
-                vpc: None,
-                ingress,
-                egress: vec![],
-            }),
-        )
+        crate::testing::security_group(name, ingress)
     }
 
     #[test]

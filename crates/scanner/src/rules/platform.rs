@@ -174,7 +174,7 @@ mod tests {
 
     use crate::collect::ecs::parse_image;
     use crate::model::*;
-    use crate::rules::testing::{resource, run};
+    use crate::testing::{resource, run};
 
     fn task(image: &str) -> Resource {
         resource(

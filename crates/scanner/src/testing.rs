@@ -1,0 +1,125 @@
+//! Builders shared by the unit tests.
+
+use std::collections::BTreeMap;
+
+use crate::baseline::Baseline;
+use crate::model::{
+    DbCluster, Finding, Resource, RulePeer, SecurityGroup, SecurityGroupRule, Snapshot, SourceRef,
+};
+use crate::model::{Properties, Selection};
+use crate::rules::{evaluate, RULES};
+use serde_json::Value;
+
+pub fn resource(name: &str, properties: Properties) -> Resource {
+    Resource {
+        kind: properties.kind(),
+        region: "us-east-1".into(),
+        id: name.into(),
+        name: name.into(),
+        logical_name: crate::naming::logical_name(name, "prod"),
+        arn: None,
+        tags: BTreeMap::from([
+            ("Environment".to_string(), "prod".to_string()),
+            ("Project".to_string(), "trading-platform".to_string()),
+            ("ManagedBy".to_string(), "driftscan".to_string()),
+            ("CostCenter".to_string(), "platform".to_string()),
+        ]),
+        properties,
+    }
+}
+
+pub fn snapshot(resources: Vec<Resource>) -> Snapshot {
+    Snapshot::new(
+        "prod".into(),
+        vec!["us-east-1".into()],
+        Selection {
+            tag_key: "Environment".into(),
+            ssm_paths: vec![],
+        },
+        vec![],
+        resources,
+    )
+}
+
+/// Runs one rule with `settings` (JSON object) over `resources`.
+pub fn run(id: &str, settings: Value, resources: Vec<Resource>) -> Vec<Finding> {
+    let mut baseline = Baseline::empty("prod");
+    for def in RULES {
+        if def.id != id {
+            baseline.compliance.insert(
+                def.id.to_string(),
+                crate::baseline::RuleSettings {
+                    values: serde_json::json!({"enabled": false})
+                        .as_object()
+                        .unwrap()
+                        .clone(),
+                    source: SourceRef {
+                        file: "t.yaml".into(),
+                        line: 1,
+                    },
+                },
+            );
+        }
+    }
+    baseline.compliance.insert(
+        id.to_string(),
+        crate::baseline::RuleSettings {
+            values: settings.as_object().cloned().unwrap_or_default(),
+            source: SourceRef {
+                file: "t.yaml".into(),
+                line: 1,
+            },
+        },
+    );
+    evaluate(&snapshot(resources), &baseline).expect("valid settings")
+}
+
+/// An Aurora cluster with the given retention, encryption and protection.
+pub fn db_cluster(retention: i32, encrypted: bool, protected: bool) -> Resource {
+    resource(
+        "aurora-cluster-prod",
+        Properties::DbCluster(DbCluster {
+            engine: "aurora-postgresql".into(),
+            engine_version: Some("15.4".into()),
+            engine_mode: None,
+            status: None,
+            storage_encrypted: encrypted,
+            kms_key_id: None,
+            backup_retention_period: Some(retention),
+            deletion_protection: protected,
+            iam_database_authentication: false,
+            serverless_v2_scaling: None,
+            parameter_group: None,
+            subnet_group: None,
+            security_groups: vec![],
+            port: Some(5432),
+            availability_zones: vec![],
+            members: vec![],
+        }),
+    )
+}
+
+/// A TCP rule on one port from a CIDR.
+pub fn tcp_rule(port: i32, cidr: &str) -> SecurityGroupRule {
+    SecurityGroupRule {
+        protocol: "tcp".into(),
+        from_port: Some(port),
+        to_port: Some(port),
+        peer: RulePeer::Cidr(cidr.into()),
+        description: None,
+    }
+}
+
+/// A security group with these ingress rules.
+pub fn security_group(name: &str, ingress: Vec<SecurityGroupRule>) -> Resource {
+    resource(
+        name,
+        Properties::SecurityGroup(SecurityGroup {
+            group_name: name.into(),
+            description: String::new(),
+            vpc: None,
+            ingress,
+            egress: vec![],
+        }),
+    )
+}
