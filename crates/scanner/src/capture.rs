@@ -174,7 +174,7 @@ mod tests {
         assert!(!plain.fields.contains_key("properties.version"));
         let secure = &baseline.resources[&key("ssm-parameter//{env}/db-password")];
         assert_eq!(
-            secure.fields["properties.version"].declared,
+            secure.fields["properties.version"].declared(),
             serde_json::json!(2)
         );
         let report = crate::evaluate::evaluate(&live, &baseline, (2026, 11, 26)).unwrap();

@@ -50,7 +50,7 @@ pub fn evaluate(
         .collect();
 
     let fallback_source = baseline.files.last().map(|f| SourceRef {
-        file: f.display().to_string(),
+        file: f.display().to_string().into(),
         line: 1,
     });
 
@@ -127,14 +127,9 @@ pub fn evaluate(
         }
         for resource in matches {
             let document = resource_document(resource);
-            for field in expected.fields.values() {
+            for (field_path, field) in &expected.fields {
                 let mut mismatches = Vec::new();
-                field.expectation.check(
-                    &field.path,
-                    &field.declared,
-                    lookup(&document, &field.path),
-                    &mut mismatches,
-                );
+                field.check(field_path, lookup(&document, field_path), &mut mismatches);
                 for Mismatch {
                     path,
                     expected: want,
@@ -152,7 +147,7 @@ pub fn evaluate(
                             expected: Some(want),
                             actual: Some(actual.unwrap_or(Value::Null)),
                             message: format!("{}: {message}", resource.name),
-                            source: Some(field.source.clone()),
+                            source: Some(baseline.source_of(field)),
                             ..finding(
                                 FindingKind::Drift,
                                 severity.unwrap_or(DRIFT_SEVERITY),

@@ -26,27 +26,15 @@ pub const OPERATORS: [&str; 10] = [
     "exists",
 ];
 
-/// A parsed expectation.
+/// One operator of a matcher map.
 #[derive(Debug, Clone)]
-pub enum Expectation {
-    /// Equal to this value.
-    Equals(Value),
-    /// Every declared field matches.
-    Fields(Vec<(String, Expectation)>),
-    /// Same length, each element matched by a distinct live element.
-    Elements(Vec<Expectation>),
-    /// All of these matchers hold.
-    All(Vec<Matcher>),
-}
-
-/// One operator.
-#[derive(Debug, Clone)]
-pub enum Matcher {
+enum Matcher {
     /// Equal to the value.
     Equals(Value),
     /// A string matching the pattern (globs are compiled to anchored regexes).
     Pattern {
-        /// The pattern as declared, for messages.
+        /// The pattern as declared.
+        #[allow(dead_code)]
         source: String,
         /// The compiled pattern.
         regex: Regex,
@@ -63,14 +51,10 @@ pub enum Matcher {
 
 /// A numeric comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparison {
-    /// `>=`
+enum Comparison {
     AtLeast,
-    /// `>`
     Above,
-    /// `<=`
     AtMost,
-    /// `<`
     Below,
 }
 
@@ -99,134 +83,140 @@ pub fn glob_to_regex(glob: &str) -> Result<Regex, regex::Error> {
     Regex::new(&pattern)
 }
 
-impl Expectation {
-    /// Parses a declared value. Errors name the operator or pattern that is wrong.
-    pub fn parse(value: &Value) -> Result<Expectation, String> {
-        match value {
-            Value::Object(map)
-                if !map.is_empty() && map.keys().all(|k| OPERATORS.contains(&k.as_str())) =>
-            {
-                map.iter()
-                    .map(|(op, arg)| parse_matcher(op, arg))
-                    .collect::<Result<_, _>>()
-                    .map(Expectation::All)
+/// Checks that a declared value is a valid expectation: matchers well formed, patterns compile.
+/// Errors name the field, operator or pattern that is wrong.
+pub fn validate(value: &Value) -> Result<(), String> {
+    match value {
+        Value::Object(map) if is_matcher(map) => map
+            .iter()
+            .try_for_each(|(op, arg)| parse_matcher(op, arg).map(drop)),
+        Value::Object(map) => {
+            if let Some(op) = map.keys().find(|k| OPERATORS.contains(&k.as_str())) {
+                return Err(format!(
+                    "`{op}` is a matcher operator, but this map also has field names; put the matcher under its field"
+                ));
             }
-            Value::Object(map) => {
-                if let Some(op) = map.keys().find(|k| OPERATORS.contains(&k.as_str())) {
-                    return Err(format!(
-                        "`{op}` is a matcher operator, but this map also has field names; put the matcher under its field"
-                    ));
-                }
-                map.iter()
-                    .map(|(k, v)| {
-                        Ok((
-                            k.clone(),
-                            Expectation::parse(v).map_err(|e| format!("{k}: {e}"))?,
-                        ))
-                    })
-                    .collect::<Result<_, String>>()
-                    .map(Expectation::Fields)
-            }
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| Expectation::parse(v).map_err(|e| format!("[{i}]: {e}")))
-                .collect::<Result<_, _>>()
-                .map(Expectation::Elements),
-            other => Ok(Expectation::Equals(other.clone())),
+            map.iter()
+                .try_for_each(|(k, v)| validate(v).map_err(|e| format!("{k}: {e}")))
         }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| validate(v).map_err(|e| format!("[{i}]: {e}"))),
+        _ => Ok(()),
     }
+}
 
-    /// Checks `actual` (absent = `None`), collecting every mismatch under `path`.
-    pub fn check(
-        &self,
-        path: &str,
-        declared: &Value,
-        actual: Option<&Value>,
-        out: &mut Vec<Mismatch>,
-    ) {
-        let actual = actual.filter(|v| !v.is_null());
-        match self {
-            Expectation::Equals(expected) => {
-                if actual != Some(expected) && !(expected.is_null() && actual.is_none()) {
-                    out.push(mismatch(path, declared, actual));
-                }
+fn is_matcher(map: &serde_json::Map<String, Value>) -> bool {
+    !map.is_empty() && map.keys().all(|k| OPERATORS.contains(&k.as_str()))
+}
+
+/// Checks `actual` (absent = `None`) against the `declared` value (already [`validate`]d),
+/// collecting every mismatch under `path`. The declared value is interpreted as it is walked,
+/// so a baseline keeps no second, compiled copy of itself.
+pub fn check(path: &str, declared: &Value, actual: Option<&Value>, out: &mut Vec<Mismatch>) {
+    let actual = actual.filter(|v| !v.is_null());
+    match declared {
+        Value::Object(map) if is_matcher(map) => {
+            let holds = map
+                .iter()
+                .all(|(op, arg)| parse_matcher(op, arg).is_ok_and(|m| m.holds(actual)));
+            if !holds {
+                out.push(mismatch(path, declared, actual));
             }
-            Expectation::All(matchers) => {
-                if !matchers.iter().all(|m| m.holds(actual)) {
-                    out.push(mismatch(path, declared, actual));
-                }
+        }
+        Value::Object(fields) => {
+            let Some(Value::Object(live)) = actual else {
+                out.push(mismatch(path, declared, actual));
+                return;
+            };
+            for (name, expected) in fields {
+                check(&join(path, name), expected, live.get(name), out);
             }
-            Expectation::Fields(fields) => {
-                let Some(Value::Object(live)) = actual else {
-                    out.push(mismatch(path, declared, actual));
-                    return;
-                };
-                for (name, expectation) in fields {
-                    let declared_field = declared.get(name).unwrap_or(&Value::Null);
-                    expectation.check(&join(path, name), declared_field, live.get(name), out);
-                }
-            }
-            Expectation::Elements(elements) => {
-                let Some(Value::Array(live)) = actual else {
-                    out.push(mismatch(path, declared, actual));
-                    return;
-                };
-                let declared_items = declared.as_array().map(Vec::as_slice).unwrap_or(&[]);
-                let mut used = vec![false; live.len()];
-                let mut unmatched = Vec::new();
-                for (i, element) in elements.iter().enumerate() {
-                    let item = declared_items.get(i).unwrap_or(&Value::Null);
-                    let found = live.iter().enumerate().position(|(j, candidate)| {
-                        !used[j] && {
-                            let mut probe = Vec::new();
-                            element.check("", item, Some(candidate), &mut probe);
-                            probe.is_empty()
-                        }
-                    });
-                    match found {
-                        Some(j) => used[j] = true,
-                        None => unmatched.push((element, item)),
-                    }
-                }
-                // An unmatched element with a `name` (a container, say) is compared field by
-                // field with the live element of that name, so the finding names the field.
-                let mut still_unmatched = Vec::new();
-                for (element, item) in unmatched {
-                    let name = item.get("name").and_then(Value::as_str);
-                    let partner = name.and_then(|name| {
-                        live.iter().enumerate().position(|(j, c)| {
-                            !used[j] && c.get("name").and_then(Value::as_str) == Some(name)
-                        })
-                    });
-                    match (name, partner) {
-                        (Some(name), Some(j)) => {
-                            used[j] = true;
-                            element.check(&format!("{path}[{name}]"), item, Some(&live[j]), out);
-                        }
-                        _ => still_unmatched.push(item.clone()),
-                    }
-                }
-                let unmatched = still_unmatched;
-                for item in unmatched {
-                    out.push(Mismatch {
-                        path: path.to_string(),
-                        expected: item,
-                        actual: None,
-                    });
-                }
-                for (j, candidate) in live.iter().enumerate() {
-                    if !used[j] {
-                        out.push(Mismatch {
-                            path: path.to_string(),
-                            expected: Value::Null,
-                            actual: Some(candidate.clone()),
-                        });
-                    }
-                }
+        }
+        Value::Array(items) => {
+            let Some(Value::Array(live)) = actual else {
+                out.push(mismatch(path, declared, actual));
+                return;
+            };
+            check_elements(path, items, live, out);
+        }
+        literal => {
+            if actual != Some(literal) && !(literal.is_null() && actual.is_none()) {
+                out.push(mismatch(path, declared, actual));
             }
         }
     }
+}
+
+/// Same length, each declared element matched by a distinct live one, in any order.
+fn check_elements(path: &str, items: &[Value], live: &[Value], out: &mut Vec<Mismatch>) {
+    let mut used = vec![false; live.len()];
+    let mut unmatched = Vec::new();
+    for item in items {
+        let found = live.iter().enumerate().position(|(j, candidate)| {
+            !used[j] && {
+                let mut probe = Vec::new();
+                check("", item, Some(candidate), &mut probe);
+                probe.is_empty()
+            }
+        });
+        match found {
+            Some(j) => used[j] = true,
+            None => unmatched.push(item),
+        }
+    }
+    // An unmatched element with a `name` (a container, say) is compared field by field with the
+    // live element of that name, so the finding names the field.
+    for item in unmatched {
+        let name = item.get("name").and_then(Value::as_str);
+        let partner = name.and_then(|name| {
+            live.iter()
+                .enumerate()
+                .position(|(j, c)| !used[j] && c.get("name").and_then(Value::as_str) == Some(name))
+        });
+        match (name, partner) {
+            (Some(name), Some(j)) => {
+                used[j] = true;
+                check(&format!("{path}[{name}]"), item, Some(&live[j]), out);
+            }
+            _ => out.push(Mismatch {
+                path: path.to_string(),
+                expected: item.clone(),
+                actual: None,
+            }),
+        }
+    }
+    for (j, candidate) in live.iter().enumerate() {
+        if !used[j] {
+            out.push(Mismatch {
+                path: path.to_string(),
+                expected: Value::Null,
+                actual: Some(candidate.clone()),
+            });
+        }
+    }
+}
+
+/// Compiled patterns, shared: the same few patterns recur across thousands of resources.
+fn compiled(glob: bool, source: &str) -> Result<Regex, String> {
+    static CACHE: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<(bool, String), Regex>>,
+    > = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (glob, source.to_string());
+    if let Some(regex) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(regex);
+    }
+    let regex = if glob {
+        glob_to_regex(source).map_err(|e| format!("invalid glob `{source}`: {e}"))?
+    } else {
+        Regex::new(source).map_err(|e| format!("invalid regex `{source}`: {e}"))?
+    };
+    if let Ok(mut cache) = cache.lock() {
+        cache.insert(key, regex.clone());
+    }
+    Ok(regex)
 }
 
 fn mismatch(path: &str, declared: &Value, actual: Option<&Value>) -> Mismatch {
@@ -261,21 +251,11 @@ fn parse_matcher(op: &str, arg: &Value) -> Result<Matcher, String> {
     };
     Ok(match op {
         "equals" => Matcher::Equals(arg.clone()),
-        "glob" => {
+        "glob" | "regex" => {
             let source = text()?;
-            let regex =
-                glob_to_regex(source).map_err(|e| format!("invalid glob `{source}`: {e}"))?;
             Matcher::Pattern {
                 source: source.to_string(),
-                regex,
-            }
-        }
-        "regex" => {
-            let source = text()?;
-            let regex = Regex::new(source).map_err(|e| format!("invalid regex `{source}`: {e}"))?;
-            Matcher::Pattern {
-                source: source.to_string(),
-                regex,
+                regex: compiled(op == "glob", source)?,
             }
         }
         ">=" => Matcher::Compare(Comparison::AtLeast, number()?),
@@ -327,9 +307,9 @@ mod tests {
     use serde_json::json;
 
     fn check(declared: Value, actual: Option<Value>) -> Vec<Mismatch> {
-        let expectation = Expectation::parse(&declared).expect("valid expectation");
+        validate(&declared).expect("valid expectation");
         let mut out = Vec::new();
-        expectation.check("f", &declared, actual.as_ref(), &mut out);
+        super::check("f", &declared, actual.as_ref(), &mut out);
         out
     }
 
@@ -480,7 +460,7 @@ mod tests {
 
     #[test]
     fn invalid_expectations_are_rejected_with_what_is_wrong() {
-        let err = |v: Value| Expectation::parse(&v).unwrap_err();
+        let err = |v: Value| validate(&v).unwrap_err();
         assert!(err(json!({"regex": "("})).contains("invalid regex `(`"));
         assert!(err(json!({">=": "seven"})).contains("takes a number"));
         assert!(err(json!({"one_of": 3})).contains("takes a list"));

@@ -39,7 +39,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-pub use expect::{Expectation, Mismatch};
+pub use expect::Mismatch;
 
 use crate::model::{ResourceKind, Severity, SourceRef};
 use crate::naming::ENV_PLACEHOLDER;
@@ -48,8 +48,22 @@ use crate::naming::ENV_PLACEHOLDER;
 pub const BASELINE_MARKER: &str = "baseline/v1";
 /// How deep `extends` chains may go.
 const MAX_EXTENDS_DEPTH: usize = 8;
-/// Largest baseline file accepted.
-const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest baseline file accepted (a captured baseline of 50,000 resources is about 45 MiB).
+const MAX_FILE_BYTES: u64 = 128 * 1024 * 1024;
+
+/// YAML limits for baselines: room for captured baselines of large estates (the default of
+/// 250,000 nodes fits about 5,000 resources), while the alias and anchor limits that stop
+/// billion-laughs files stay at their defaults.
+fn yaml_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = 40_000_000;
+    budget.max_events = 80_000_000;
+    budget.max_total_scalar_bytes = MAX_FILE_BYTES as usize;
+    budget.max_reader_input_bytes = Some(MAX_FILE_BYTES as usize);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
 
 /// A baseline that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -116,9 +130,20 @@ struct ResourceDecl {
     #[serde(default)]
     severity: Option<Severity>,
     #[serde(default)]
-    properties: BTreeMap<String, Spanned<Value>>,
+    properties: BTreeMap<String, Spanned<CompactJson>>,
     #[serde(default)]
-    tags: BTreeMap<String, Spanned<Value>>,
+    tags: BTreeMap<String, Spanned<CompactJson>>,
+}
+
+/// A declared value, turned into compact JSON text as soon as it is read, so a large baseline
+/// never holds all of its value trees at once.
+#[derive(Debug)]
+struct CompactJson(String);
+
+impl<'de> Deserialize<'de> for CompactJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(|value| CompactJson(value.to_string()))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,17 +207,34 @@ impl std::fmt::Display for ResourceKey {
     }
 }
 
-/// One declared field of a resource.
+/// One declared field of a resource, stored compactly: a captured baseline of a large estate
+/// has hundreds of thousands of them.
 #[derive(Debug, Clone)]
 pub struct FieldExpectation {
-    /// `properties.<field>` or `tags.<key>`.
-    pub path: String,
-    /// The value as declared (with `{env}` replaced), for messages.
-    pub declared: Value,
-    /// The parsed expectation.
-    pub expectation: Expectation,
-    /// Where it was declared.
-    pub source: SourceRef,
+    /// The declared value (with `{env}` replaced), validated, as compact JSON text.
+    declared: Box<str>,
+    /// Line of the declaration.
+    line: u32,
+    /// Index of the declaring file in [`Baseline::files`].
+    file: u16,
+}
+
+impl FieldExpectation {
+    /// The declared value.
+    pub fn declared(&self) -> Value {
+        serde_json::from_str(&self.declared).unwrap_or(Value::Null)
+    }
+
+    /// Checks a live value against the field declared at `path`, collecting mismatches with
+    /// their full paths.
+    pub fn check(&self, path: &str, actual: Option<&Value>, out: &mut Vec<Mismatch>) {
+        expect::check(path, &self.declared(), actual, out);
+    }
+
+    /// 1-based line of the declaration.
+    pub fn line(&self) -> u64 {
+        u64::from(self.line)
+    }
 }
 
 /// What a baseline declares about one resource.
@@ -204,8 +246,8 @@ pub struct ResourceExpectation {
     pub region: Option<String>,
     /// Severity of drift on it (default medium).
     pub severity: Option<Severity>,
-    /// Declared fields, by path.
-    pub fields: BTreeMap<String, FieldExpectation>,
+    /// Declared fields, by path (`properties.<field>` or `tags.<key>`).
+    pub fields: BTreeMap<Box<str>, FieldExpectation>,
     /// Where the resource was declared.
     pub source: SourceRef,
 }
@@ -259,6 +301,8 @@ pub struct Baseline {
     pub environment: String,
     /// Files read, base first.
     pub files: Vec<PathBuf>,
+    /// The same, as shown in findings.
+    file_names: Vec<std::sync::Arc<str>>,
     /// Declared resources.
     pub resources: BTreeMap<ResourceKey, ResourceExpectation>,
     /// Compliance rule settings by rule id.
@@ -277,6 +321,7 @@ impl Baseline {
         Baseline {
             environment: environment.to_string(),
             files: Vec::new(),
+            file_names: Vec::new(),
             resources: BTreeMap::new(),
             compliance: BTreeMap::new(),
             ignores: Vec::new(),
@@ -362,12 +407,14 @@ impl Baseline {
         path: &Path,
         environment: &str,
     ) -> Result<(), BaselineError> {
-        let display = path.display().to_string();
+        let display: std::sync::Arc<str> = path.display().to_string().into();
         let source = |line: u64| SourceRef {
             file: display.clone(),
             line,
         };
         self.files.push(path.to_path_buf());
+        self.file_names.push(display.clone());
+        let file_index = u16::try_from(self.files.len() - 1).unwrap_or(u16::MAX);
 
         for (key, decl) in file.resources {
             let line = decl.referenced.line();
@@ -397,8 +444,9 @@ impl Baseline {
             for (section, fields) in [("properties", decl.properties), ("tags", decl.tags)] {
                 for (name, value) in fields {
                     let field_path = format!("{section}.{name}");
-                    let declared = substitute_env(value.value, environment);
-                    let expectation = Expectation::parse(&declared).map_err(|e| {
+                    let parsed = serde_json::from_str(&value.value.0).unwrap_or(Value::Null);
+                    let declared = substitute_env(parsed, environment);
+                    expect::validate(&declared).map_err(|e| {
                         BaselineError::at(
                             path,
                             value.referenced.line(),
@@ -407,12 +455,11 @@ impl Baseline {
                         )
                     })?;
                     entry.fields.insert(
-                        field_path.clone(),
+                        field_path.into(),
                         FieldExpectation {
-                            path: field_path,
-                            declared,
-                            expectation,
-                            source: source(value.referenced.line()),
+                            declared: declared.to_string().into(),
+                            line: u32::try_from(value.referenced.line()).unwrap_or(u32::MAX),
+                            file: file_index,
                         },
                     );
                 }
@@ -489,6 +536,18 @@ impl Baseline {
         Ok(())
     }
 
+    /// Where `field` was declared.
+    pub fn source_of(&self, field: &FieldExpectation) -> SourceRef {
+        SourceRef {
+            file: self
+                .file_names
+                .get(usize::from(field.file))
+                .cloned()
+                .unwrap_or_else(|| "".into()),
+            line: field.line(),
+        }
+    }
+
     /// Whether a live, undeclared resource is exempt from unmanaged findings.
     pub fn unmanaged_ignored(&self, key: &ResourceKey) -> bool {
         let text = key.to_string();
@@ -521,24 +580,25 @@ fn parse_file(text: &str, path: &Path) -> Result<BaselineFile, BaselineError> {
             format!("empty baseline: it must start with `driftscan: {BASELINE_MARKER}`"),
         ));
     }
-    let file: BaselineFile = serde_saphyr::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((0, 0));
-        let message = e.to_string();
-        BaselineError::at(
-            path,
-            line,
-            column,
-            message
-                .lines()
-                .next()
-                .unwrap_or(&message)
-                .trim()
-                .to_string(),
-        )
-    })?;
+    let file: BaselineFile =
+        serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            let message = e.to_string();
+            BaselineError::at(
+                path,
+                line,
+                column,
+                message
+                    .lines()
+                    .next()
+                    .unwrap_or(&message)
+                    .trim()
+                    .to_string(),
+            )
+        })?;
     if file.driftscan.value != BASELINE_MARKER {
         return Err(BaselineError::at(
             path,

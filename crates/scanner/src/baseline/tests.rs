@@ -33,14 +33,13 @@ fn a_baseline_parses_with_env_substitution_and_sources() {
     assert!(resource.exists);
     assert_eq!(resource.source.line, 4);
     let tag = &resource.fields["tags.Environment"];
-    assert_eq!(tag.declared, json!("staging"));
-    assert_eq!(tag.source.line, 8);
+    assert_eq!(tag.declared(), json!("staging"));
+    assert_eq!(tag.line(), 8);
     assert_eq!(
-        resource.fields["properties.backup_retention_period"]
-            .source
-            .line,
+        resource.fields["properties.backup_retention_period"].line(),
         6
     );
+    assert_eq!(baseline.source_of(tag).file.as_ref(), "staging.yaml");
 }
 
 #[test]
@@ -158,15 +157,15 @@ fn inheritance_merges_fields_and_the_environment_wins() {
     let key = ResourceKey::parse("db-cluster/aurora-cluster-{env}").unwrap();
     let fields = &baseline.resources[&key].fields;
     assert_eq!(
-        fields["properties.engine"].declared,
+        fields["properties.engine"].declared(),
         json!("aurora-postgresql")
     );
     assert_eq!(
-        fields["properties.backup_retention_period"].declared,
+        fields["properties.backup_retention_period"].declared(),
         json!(30)
     );
-    assert!(fields["properties.backup_retention_period"]
-        .source
+    assert!(baseline
+        .source_of(&fields["properties.backup_retention_period"])
         .file
         .ends_with("prod.yaml"));
     let rule = &baseline.compliance["backup-retention"].values;

@@ -108,8 +108,8 @@ impl fmt::Display for FindingKind {
 /// Where in a baseline file an expectation was declared.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SourceRef {
-    /// The baseline file, as given.
-    pub file: String,
+    /// The baseline file, as given (shared: a baseline declares many fields per file).
+    pub file: std::sync::Arc<str>,
     /// 1-based line.
     pub line: u64,
 }

@@ -66,7 +66,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         .map(|f| {
             let id = rule_id(f);
             let (uri, line) = match &f.source {
-                Some(source) => (source.file.clone(), source.line.max(1)),
+                Some(source) => (source.file.to_string(), source.line.max(1)),
                 None => (fallback.clone(), 1),
             };
             let mut result = json!({

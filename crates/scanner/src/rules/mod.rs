@@ -100,7 +100,7 @@ fn configure(baseline: &Baseline) -> Result<Vec<Enabled>, RuleConfigError> {
         if rule(id).is_none() {
             let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
             return Err(RuleConfigError {
-                file: settings.source.file.clone(),
+                file: settings.source.file.to_string(),
                 line: settings.source.line,
                 rule: id.clone(),
                 message: format!("unknown rule (known: {})", known.join(", ")),
@@ -111,7 +111,9 @@ fn configure(baseline: &Baseline) -> Result<Vec<Enabled>, RuleConfigError> {
     for def in RULES {
         let settings = baseline.compliance.get(def.id);
         let error = |message: String| RuleConfigError {
-            file: settings.map(|s| s.source.file.clone()).unwrap_or_default(),
+            file: settings
+                .map(|s| s.source.file.to_string())
+                .unwrap_or_default(),
             line: settings.map(|s| s.source.line).unwrap_or(0),
             rule: def.id.to_string(),
             message,
