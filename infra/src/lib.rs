@@ -547,13 +547,7 @@ async fn create_ecs(
 ) -> Result<(), InfraError> {
     let client = aws_sdk_ecs::Client::new(config);
     let env = &spec.name;
-    let tags = || {
-        spec.tags(&format!("trading-app-{env}"))
-            .into_iter()
-            .filter(|(k, _)| *k != "Name")
-            .map(|(k, v)| ecs::Tag::builder().key(k).value(v).build())
-            .collect::<Vec<_>>()
-    };
+    let tags = || ecs_tags(spec);
     let cluster = format!("ecs-cluster-{env}");
     client
         .create_cluster()
@@ -570,10 +564,59 @@ async fn create_ecs(
         .await
         .map_err(call_error("CreateCluster", &cluster))?;
 
+    let task_definition = register_app_task_definition(&client, spec, &spec.image()).await?;
+
+    let service = format!("trading-app-{env}");
+    client
+        .create_service()
+        .cluster(&cluster)
+        .service_name(&service)
+        .task_definition(task_definition)
+        .desired_count(spec.desired_count)
+        .launch_type(ecs::LaunchType::Fargate)
+        .platform_version("LATEST")
+        .network_configuration(
+            ecs::NetworkConfiguration::builder()
+                .awsvpc_configuration(
+                    ecs::AwsVpcConfiguration::builder()
+                        .set_subnets(Some(out.private_subnet_ids.clone()))
+                        .security_groups(&out.security_groups["app"])
+                        .assign_public_ip(ecs::AssignPublicIp::Disabled)
+                        .build()
+                        .map_err(|e| InfraError::Refused(e.to_string()))?,
+                )
+                .build(),
+        )
+        .set_tags(Some(tags()))
+        .send()
+        .await
+        .map_err(call_error("CreateService", &service))?;
+    out.cluster = cluster;
+    out.service = service;
+    Ok(())
+}
+
+/// The standard tags as ECS takes them (ECS resources are named by their own names).
+pub fn ecs_tags(spec: &EnvironmentSpec) -> Vec<ecs::Tag> {
+    spec.tags("")
+        .into_iter()
+        .filter(|(k, _)| *k != "Name")
+        .map(|(k, v)| ecs::Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// Registers a revision of the environment's trading-app task definition running `image`;
+/// returns its ARN. (A deploy is a new revision plus a service update.)
+pub async fn register_app_task_definition(
+    client: &aws_sdk_ecs::Client,
+    spec: &EnvironmentSpec,
+    image: &str,
+) -> Result<String, InfraError> {
+    let env = &spec.name;
     let family = format!("trading-app-{env}");
     let container = ecs::ContainerDefinition::builder()
         .name("trading-app")
-        .image(spec.image())
+        .image(image)
         .essential(true)
         .port_mappings(
             ecs::PortMapping::builder()
@@ -613,44 +656,15 @@ async fn create_ecs(
         .execution_role_arn("arn:aws:iam::123456789012:role/trading-app-execution")
         .task_role_arn(format!("arn:aws:iam::123456789012:role/trading-app-{env}"))
         .container_definitions(container)
-        .set_tags(Some(tags()))
+        .set_tags(Some(ecs_tags(spec)))
         .send()
         .await
         .map_err(call_error("RegisterTaskDefinition", &family))?;
-    let task_definition = registered
+    Ok(registered
         .task_definition()
         .and_then(|t| t.task_definition_arn())
         .unwrap_or_default()
-        .to_string();
-
-    let service = format!("trading-app-{env}");
-    client
-        .create_service()
-        .cluster(&cluster)
-        .service_name(&service)
-        .task_definition(task_definition)
-        .desired_count(spec.desired_count)
-        .launch_type(ecs::LaunchType::Fargate)
-        .platform_version("LATEST")
-        .network_configuration(
-            ecs::NetworkConfiguration::builder()
-                .awsvpc_configuration(
-                    ecs::AwsVpcConfiguration::builder()
-                        .set_subnets(Some(out.private_subnet_ids.clone()))
-                        .security_groups(&out.security_groups["app"])
-                        .assign_public_ip(ecs::AssignPublicIp::Disabled)
-                        .build()
-                        .map_err(|e| InfraError::Refused(e.to_string()))?,
-                )
-                .build(),
-        )
-        .set_tags(Some(tags()))
-        .send()
-        .await
-        .map_err(call_error("CreateService", &service))?;
-    out.cluster = cluster;
-    out.service = service;
-    Ok(())
+        .to_string())
 }
 
 async fn create_aurora(

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use aws_sdk_ec2::types as ec2;
-use aws_sdk_ecs::types as ecs;
 use aws_sdk_ssm::types::ParameterType;
 use predicates::str::contains;
 use scanner::model::{FindingKind, Report, Severity};
@@ -304,81 +303,11 @@ fn capture_round_trip_and_out_of_band_changes() {
 
     // 4. The service switched to another image tag.
     block_on(async {
-        let definition = ecsc
-            .register_task_definition()
-            .family("trading-app-staging")
-            .network_mode(ecs::NetworkMode::Awsvpc)
-            .requires_compatibilities(ecs::Compatibility::Fargate)
-            .cpu("512")
-            .memory("1024")
-            .execution_role_arn("arn:aws:iam::123456789012:role/trading-app-execution")
-            .task_role_arn("arn:aws:iam::123456789012:role/trading-app-staging")
-            .container_definitions(
-                ecs::ContainerDefinition::builder()
-                    .name("trading-app")
-                    .image(format!("{}:staging-deadbee", infra::IMAGE_REPOSITORY))
-                    .essential(true)
-                    .port_mappings(
-                        ecs::PortMapping::builder()
-                            .container_port(8080)
-                            .protocol(ecs::TransportProtocol::Tcp)
-                            .build(),
-                    )
-                    .environment(
-                        ecs::KeyValuePair::builder()
-                            .name("APP_ENV")
-                            .value("staging")
-                            .build(),
-                    )
-                    .environment(
-                        ecs::KeyValuePair::builder()
-                            .name("PORT")
-                            .value("8080")
-                            .build(),
-                    )
-                    .log_configuration(
-                        ecs::LogConfiguration::builder()
-                            .log_driver(ecs::LogDriver::Awslogs)
-                            .options("awslogs-group", "/ecs/trading-app-staging")
-                            .options("awslogs-region", "us-east-1")
-                            .options("awslogs-stream-prefix", "app")
-                            .build()
-                            .unwrap(),
-                    )
-                    .build(),
-            )
-            .tags(
-                ecs::Tag::builder()
-                    .key("Environment")
-                    .value("staging")
-                    .build(),
-            )
-            .tags(
-                ecs::Tag::builder()
-                    .key("Project")
-                    .value("trading-platform")
-                    .build(),
-            )
-            .tags(
-                ecs::Tag::builder()
-                    .key("ManagedBy")
-                    .value("driftscan")
-                    .build(),
-            )
-            .tags(
-                ecs::Tag::builder()
-                    .key("CostCenter")
-                    .value("platform")
-                    .build(),
-            )
-            .send()
+        let spec = infra::EnvironmentSpec::reference("staging", None).unwrap();
+        let image = format!("{}:staging-deadbee", infra::IMAGE_REPOSITORY);
+        let arn = infra::register_app_task_definition(&ecsc, &spec, &image)
             .await
             .unwrap();
-        let arn = definition
-            .task_definition()
-            .and_then(|t| t.task_definition_arn())
-            .unwrap()
-            .to_string();
         ecsc.update_service()
             .cluster(&staging.cluster)
             .service(&staging.service)

@@ -278,9 +278,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::model::{
-        Properties, ReadFailure, ResourceKind, SecurityGroupRule, Selection, Service,
-    };
+    use crate::model::{Properties, ReadFailure, ResourceKind, SecurityGroupRule, Service};
 
     const TODAY: (i32, u32, u32) = (2026, 11, 26);
 
@@ -293,16 +291,7 @@ mod tests {
     }
 
     fn snapshot(resources: Vec<Resource>, failures: Vec<ReadFailure>) -> Snapshot {
-        Snapshot::new(
-            "prod".into(),
-            vec!["us-east-1".into()],
-            Selection {
-                tag_key: "Environment".into(),
-                ssm_paths: vec![],
-            },
-            failures,
-            resources,
-        )
+        crate::testing::snapshot_with_failures(resources, failures)
     }
 
     /// Only drift/missing/unmanaged: compliance rules off.

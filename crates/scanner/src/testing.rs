@@ -29,6 +29,14 @@ pub fn resource(name: &str, properties: Properties) -> Resource {
 }
 
 pub fn snapshot(resources: Vec<Resource>) -> Snapshot {
+    snapshot_with_failures(resources, vec![])
+}
+
+/// A prod snapshot in us-east-1 with these failed reads.
+pub fn snapshot_with_failures(
+    resources: Vec<Resource>,
+    failures: Vec<crate::model::ReadFailure>,
+) -> Snapshot {
     Snapshot::new(
         "prod".into(),
         vec!["us-east-1".into()],
@@ -36,7 +44,7 @@ pub fn snapshot(resources: Vec<Resource>) -> Snapshot {
             tag_key: "Environment".into(),
             ssm_paths: vec![],
         },
-        vec![],
+        failures,
         resources,
     )
 }
