@@ -30,6 +30,7 @@
 //! environment's name. Unknown keys are errors with file, line and column.
 
 pub mod expect;
+mod schema;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -421,6 +422,7 @@ impl Baseline {
             let key = ResourceKey::parse(&key)
                 .map_err(|e| BaselineError::at(path, line, decl.referenced.column(), e))?;
             let decl = decl.value;
+            let kind = key.kind;
             let entry = self
                 .resources
                 .entry(key)
@@ -446,7 +448,12 @@ impl Baseline {
                     let field_path = format!("{section}.{name}");
                     let parsed = serde_json::from_str(&value.value.0).unwrap_or(Value::Null);
                     let declared = substitute_env(parsed, environment);
-                    expect::validate(&declared).map_err(|e| {
+                    let problem = expect::validate(&declared).err().or_else(|| {
+                        (section == "properties")
+                            .then(|| schema::unknown_field(kind, &name, &declared))
+                            .flatten()
+                    });
+                    problem.map_or(Ok(()), Err).map_err(|e: String| {
                         BaselineError::at(
                             path,
                             value.referenced.line(),

@@ -226,3 +226,29 @@ fn dates() {
     assert_eq!(civil_from_days(20_783), (2026, 11, 26));
     assert_eq!(civil_from_days(11_016), (2000, 2, 29));
 }
+
+#[test]
+fn the_shipped_baselines_load_for_every_environment() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baselines");
+    for env in ["dev", "staging", "prod"] {
+        let baseline = Baseline::load(&dir, env).unwrap_or_else(|e| panic!("{env}: {e}"));
+        assert_eq!(baseline.files.len(), 2, "{env}");
+        assert!(
+            baseline.resources.len() >= 28,
+            "{env}: {}",
+            baseline.resources.len()
+        );
+    }
+}
+
+#[test]
+fn misspelled_properties_are_errors_at_their_line() {
+    let err = parse("driftscan: baseline/v1\nresources:\n  db-cluster/aurora:\n    properties:\n      engine: aurora-postgresql\n      storage_encryptd: true\n").unwrap_err();
+    assert_eq!(location(&err).0, 6, "{err}");
+    assert!(
+        err.to_string().contains("unknown field `storage_encryptd`"),
+        "{err}"
+    );
+    let err = parse("driftscan: baseline/v1\nresources:\n  security-group/db:\n    properties:\n      ingress: [{protocol: tcp, peer: {cdir: 0.0.0.0/0}}]\n").unwrap_err();
+    assert!(err.to_string().contains("unknown variant `cdir`"), "{err}");
+}

@@ -1,0 +1,260 @@
+//! Field names a baseline may declare, derived from the snapshot model's own types (with
+//! `serde-reflection`), so a misspelled property is an error at its line, not a finding later.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use serde_reflection::{ContainerFormat, Format, Registry, Tracer, TracerConfig, VariantFormat};
+
+use super::expect::OPERATORS;
+use crate::model::*;
+
+/// The shape of a model type, as far as key names go.
+#[derive(Debug)]
+enum Shape {
+    /// A scalar, or anything whose keys are not checked.
+    Any,
+    /// A struct: its field names and shapes.
+    Struct(Vec<(String, Shape)>),
+    /// An externally tagged enum: variant names and the newtype payload's shape.
+    Enum(Vec<(String, Shape)>),
+    /// A list of elements.
+    List(Box<Shape>),
+    /// A map with any keys.
+    Map(Box<Shape>),
+}
+
+fn shapes() -> Option<&'static BTreeMap<ResourceKind, Shape>> {
+    static SHAPES: OnceLock<Option<BTreeMap<ResourceKind, Shape>>> = OnceLock::new();
+    SHAPES
+        .get_or_init(|| {
+            let mut tracer = Tracer::new(TracerConfig::default());
+            // Enums first: tracing a type explores every variant of its own top-level enum only.
+            tracer.trace_simple_type::<RouteTarget>().ok()?;
+            tracer.trace_simple_type::<RulePeer>().ok()?;
+            let mut roots = Vec::new();
+            macro_rules! trace {
+                ($($kind:ident),* $(,)?) => {$(
+                    tracer.trace_simple_type::<$kind>().ok()?;
+                    roots.push((ResourceKind::$kind, stringify!($kind)));
+                )*};
+            }
+            trace!(
+                Vpc,
+                Subnet,
+                RouteTable,
+                InternetGateway,
+                NatGateway,
+                SecurityGroup,
+                VpcPeeringConnection,
+                EcsCluster,
+                EcsService,
+                EcsTaskDefinition,
+                DbCluster,
+                DbInstance,
+                SsmParameter,
+            );
+            let registry = tracer.registry().ok()?;
+            Some(
+                roots
+                    .into_iter()
+                    .map(|(kind, name)| (kind, shape(&registry, &Format::TypeName(name.into()), 0)))
+                    .collect(),
+            )
+        })
+        .as_ref()
+}
+
+/// Converts a traced format into a [`Shape`] (the model is not recursive; depth is bounded
+/// all the same).
+fn shape(registry: &Registry, format: &Format, depth: usize) -> Shape {
+    if depth > 16 {
+        return Shape::Any;
+    }
+    match format {
+        Format::TypeName(name) => match registry.get(name) {
+            Some(ContainerFormat::Struct(fields)) => Shape::Struct(
+                fields
+                    .iter()
+                    .map(|f| (f.name.clone(), shape(registry, &f.value, depth + 1)))
+                    .collect(),
+            ),
+            Some(ContainerFormat::Enum(variants)) => Shape::Enum(
+                variants
+                    .values()
+                    .map(|v| {
+                        let payload = match &v.value {
+                            VariantFormat::NewType(inner) => shape(registry, inner, depth + 1),
+                            _ => Shape::Any,
+                        };
+                        (v.name.clone(), payload)
+                    })
+                    .collect(),
+            ),
+            Some(ContainerFormat::NewTypeStruct(inner)) => shape(registry, inner, depth + 1),
+            _ => Shape::Any,
+        },
+        Format::Option(inner) => shape(registry, inner, depth + 1),
+        Format::Seq(inner) => Shape::List(Box::new(shape(registry, inner, depth + 1))),
+        Format::Map { value, .. } => Shape::Map(Box::new(shape(registry, value, depth + 1))),
+        _ => Shape::Any,
+    }
+}
+
+/// Checks that every key of a declared `properties.<name>` value exists in the model of `kind`.
+/// Returns what is wrong, or `None`. Matcher maps are not descended into.
+pub fn unknown_field(kind: ResourceKind, name: &str, declared: &Value) -> Option<String> {
+    let root = shapes()?.get(&kind)?;
+    let probe = serde_json::json!({ name: declared });
+    walk(root, &probe, &format!("{kind} properties"))
+}
+
+fn is_matcher(value: &Value) -> bool {
+    value
+        .as_object()
+        .is_some_and(|m| !m.is_empty() && m.keys().all(|k| OPERATORS.contains(&k.as_str())))
+}
+
+fn walk(shape: &Shape, value: &Value, at: &str) -> Option<String> {
+    if is_matcher(value) {
+        return None;
+    }
+    match shape {
+        Shape::Any => None,
+        Shape::Struct(fields) | Shape::Enum(fields) => {
+            let what = if matches!(shape, Shape::Struct(_)) {
+                "field"
+            } else {
+                "variant"
+            };
+            for (key, item) in value.as_object()? {
+                let Some((_, inner)) = fields.iter().find(|(name, _)| name == key) else {
+                    let known: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
+                    return Some(format!(
+                        "unknown {what} `{key}` in {at} (known: {})",
+                        known.join(", ")
+                    ));
+                };
+                if let Some(problem) = walk(inner, item, &format!("{at}.{key}")) {
+                    return Some(problem);
+                }
+            }
+            None
+        }
+        Shape::List(inner) => value
+            .as_array()?
+            .iter()
+            .find_map(|item| walk(inner, item, &format!("{at}[]"))),
+        Shape::Map(inner) => value
+            .as_object()?
+            .iter()
+            .find_map(|(key, item)| walk(inner, item, &format!("{at}.{key}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn every_kind_traces() {
+        let mut tracer = Tracer::new(TracerConfig::default());
+        tracer.trace_simple_type::<RouteTarget>().unwrap();
+        tracer.trace_simple_type::<RulePeer>().unwrap();
+        macro_rules! each { ($($t:ident),*) => {$(
+            if let Err(e) = tracer.trace_simple_type::<$t>() { panic!("{}: {e}", stringify!($t)); }
+        )*}; }
+        each!(
+            Vpc,
+            Subnet,
+            RouteTable,
+            InternetGateway,
+            NatGateway,
+            SecurityGroup,
+            VpcPeeringConnection,
+            EcsCluster,
+            EcsService,
+            EcsTaskDefinition,
+            DbCluster,
+            DbInstance,
+            SsmParameter
+        );
+        tracer.registry().expect("registry");
+        assert_eq!(shapes().map(|s| s.len()), Some(ResourceKind::ALL.len()));
+    }
+
+    #[test]
+    fn known_fields_pass_and_misspellings_are_named() {
+        assert_eq!(
+            unknown_field(ResourceKind::DbCluster, "storage_encrypted", &json!(true)),
+            None
+        );
+        let problem =
+            unknown_field(ResourceKind::DbCluster, "storage_encryptd", &json!(true)).unwrap();
+        assert!(
+            problem.contains("unknown field `storage_encryptd` in db-cluster properties"),
+            "{problem}"
+        );
+        assert!(
+            problem.contains("storage_encrypted"),
+            "the known fields are listed: {problem}"
+        );
+    }
+
+    #[test]
+    fn nested_structs_lists_enums_and_renames_are_followed() {
+        let ok =
+            json!([{"protocol": "tcp", "from_port": 5432, "peer": {"group": {"name": "app"}}}]);
+        assert_eq!(
+            unknown_field(ResourceKind::SecurityGroup, "ingress", &ok),
+            None
+        );
+        let bad = json!([{"protocol": "tcp", "peer": {"grop": {"name": "app"}}}]);
+        assert!(unknown_field(ResourceKind::SecurityGroup, "ingress", &bad)
+            .unwrap()
+            .contains("unknown variant `grop`"));
+        let bad = json!([{"protocol": "tcp", "peer": {"group": {"nam": "app"}}}]);
+        assert!(unknown_field(ResourceKind::SecurityGroup, "ingress", &bad)
+            .unwrap()
+            .contains("unknown field `nam`"));
+        let containers = json!([{"name": "app", "image_ref": {"tagg": "v1"}}]);
+        assert!(
+            unknown_field(ResourceKind::EcsTaskDefinition, "containers", &containers)
+                .unwrap()
+                .contains("`tagg`")
+        );
+        assert_eq!(
+            unknown_field(ResourceKind::SsmParameter, "type", &json!("String")),
+            None,
+            "serde renames"
+        );
+        assert_eq!(
+            unknown_field(
+                ResourceKind::EcsCluster,
+                "settings",
+                &json!({"anyName": "x"})
+            ),
+            None,
+            "maps take any key"
+        );
+    }
+
+    #[test]
+    fn matchers_are_not_taken_for_fields() {
+        assert_eq!(
+            unknown_field(
+                ResourceKind::DbCluster,
+                "backup_retention_period",
+                &json!({">=": 7})
+            ),
+            None
+        );
+        assert_eq!(
+            unknown_field(ResourceKind::Subnet, "vpc", &json!({"exists": true})),
+            None
+        );
+    }
+}
