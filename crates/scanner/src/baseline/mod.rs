@@ -333,6 +333,13 @@ impl Baseline {
 
     /// Loads `<dir>/<environment>.yaml`, or the file itself when `path` is a file.
     pub fn load(path: &Path, environment: &str) -> Result<Self, BaselineError> {
+        if !path.exists() {
+            return Err(BaselineError::Read {
+                path: path.to_path_buf(),
+                message: "no such baseline directory or file (pass --baselines <dir or file>)"
+                    .into(),
+            });
+        }
         let file = if path.is_dir() {
             let file = path.join(format!("{environment}.yaml"));
             if !file.is_file() {
