@@ -13,6 +13,7 @@ pub mod aws;
 pub mod baseline;
 pub mod capture;
 pub mod collect;
+pub mod compare;
 pub mod config;
 pub mod digest;
 pub mod error;

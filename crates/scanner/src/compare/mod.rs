@@ -1,0 +1,3 @@
+//! `driftscan compare`: one environment against another, after normalization.
+
+pub mod normalize;

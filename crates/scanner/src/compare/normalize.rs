@@ -1,0 +1,268 @@
+//! Normalization before two environments are compared: what is meant to differ between
+//! environments (physical ids, ARNs, account ids, timestamps, revisions, the environment's own
+//! name, its VPC's address range) is rewritten to a neutral form, so only real divergence is left.
+
+use std::net::Ipv4Addr;
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use crate::model::{Properties, Resource, ResourceKind, Snapshot, SECURE_STRING};
+use crate::naming::logical_name;
+
+/// Fields dropped before comparing, per kind: they differ on every deploy or read.
+const VOLATILE: &[(ResourceKind, &str)] = &[
+    (ResourceKind::SsmParameter, "last_modified"),
+    (ResourceKind::SsmParameter, "version"),
+    (ResourceKind::EcsTaskDefinition, "revision"),
+    (ResourceKind::EcsService, "status"),
+    (ResourceKind::DbCluster, "status"),
+    (ResourceKind::DbInstance, "status"),
+];
+
+/// An IPv4 network, for mapping addresses to their position in the VPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    base: u32,
+    prefix: u8,
+}
+
+impl Network {
+    /// Parses `10.1.0.0/16`.
+    pub fn parse(cidr: &str) -> Option<Network> {
+        let (address, prefix) = cidr.split_once('/')?;
+        let address: Ipv4Addr = address.parse().ok()?;
+        let prefix: u8 = prefix.parse().ok().filter(|p| *p <= 32)?;
+        Some(Network {
+            base: u32::from(address),
+            prefix,
+        })
+    }
+
+    fn mask(&self) -> u32 {
+        if self.prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - self.prefix)
+        }
+    }
+
+    /// Whether `other` lies inside this network.
+    fn contains(&self, other: &Network) -> bool {
+        other.prefix >= self.prefix && (other.base & self.mask()) == (self.base & self.mask())
+    }
+}
+
+/// The environment-specific context of normalization.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The environment's name (replaced by `{env}` as a whole token).
+    pub environment: String,
+    /// The environment's VPC networks (addresses inside them become positions in the VPC).
+    pub vpcs: Vec<Network>,
+}
+
+impl Context {
+    /// The context of a snapshot: its environment and its VPCs' IPv4 blocks.
+    pub fn of(snapshot: &Snapshot) -> Context {
+        let vpcs = snapshot
+            .resources
+            .iter()
+            .filter_map(|r| match &r.properties {
+                Properties::Vpc(v) => Some(v.cidr_blocks.iter().filter_map(|c| Network::parse(c))),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        Context {
+            environment: snapshot.environment.clone(),
+            vpcs,
+        }
+    }
+
+    /// Rewrites one string: CIDRs inside the VPC to their slot, physical ids and account ids to
+    /// placeholders, the environment's name to `{env}`.
+    pub fn string(&self, text: &str) -> String {
+        if let Some(slot) = self.cidr_slot(text) {
+            return slot;
+        }
+        let text = ids().replace_all(text, "$kind-{id}");
+        let text = accounts().replace_all(&text, "{account}");
+        logical_name(&text, &self.environment)
+    }
+
+    /// `10.1.2.0/24` in VPC `10.1.0.0/16` -> `{vpc}+0.0.2.0/24`; the VPC block itself -> `{vpc}/16`.
+    fn cidr_slot(&self, text: &str) -> Option<String> {
+        let network = Network::parse(text)?;
+        let vpc = self.vpcs.iter().find(|v| v.contains(&network))?;
+        let offset = Ipv4Addr::from(network.base.wrapping_sub(vpc.base));
+        Some(if network == *vpc {
+            format!("{{vpc}}/{}", network.prefix)
+        } else {
+            format!("{{vpc}}+{offset}/{}", network.prefix)
+        })
+    }
+
+    /// The comparable document of a resource: its properties and tags, normalized.
+    pub fn document(&self, resource: &Resource) -> Value {
+        let mut properties = serde_json::to_value(&resource.properties).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut properties {
+            for (kind, field) in VOLATILE {
+                if *kind == resource.kind {
+                    map.remove(*field);
+                }
+            }
+            if resource.kind == ResourceKind::EcsService {
+                // `family:revision`: the family is compared, the revision is not.
+                if let Some(Value::String(td)) = map.get_mut("task_definition") {
+                    let family = td
+                        .rsplit_once(':')
+                        .map_or(td.as_str(), |(f, _)| f)
+                        .to_string();
+                    *td = family;
+                }
+            }
+            if map.get("type").and_then(Value::as_str) == Some(SECURE_STRING) {
+                map.remove("value"); // never present; compared by existence, type, key, tier, digest
+            }
+        }
+        let mut tags = serde_json::to_value(&resource.tags).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut tags {
+            map.remove("Name"); // the display name; the logical name is what is matched
+        }
+        let mut document = Map::new();
+        document.insert("properties".into(), properties);
+        document.insert("tags".into(), tags);
+        let mut document = Value::Object(document);
+        self.rewrite(&mut document);
+        document
+    }
+
+    fn rewrite(&self, value: &mut Value) {
+        match value {
+            Value::String(s) => *s = self.string(s),
+            Value::Array(items) => {
+                items.iter_mut().for_each(|v| self.rewrite(v));
+                // After rewriting, order carries no meaning (ids sorted the lists before).
+                items.sort_by_key(|v| v.to_string());
+            }
+            Value::Object(map) => {
+                // A reference with a name is compared by name.
+                if map.get("name").is_some_and(|n| !n.is_null()) {
+                    map.remove("id");
+                }
+                let keys: Vec<String> = map.keys().cloned().collect();
+                for key in keys {
+                    let Some(mut v) = map.remove(&key) else {
+                        continue;
+                    };
+                    self.rewrite(&mut v);
+                    map.insert(self.string(&key), v);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// AWS physical ids: `vpc-0abc...`, `subnet-...`, `sg-...`, and so on.
+fn ids() -> &'static Regex {
+    static IDS: OnceLock<Regex> = OnceLock::new();
+    IDS.get_or_init(|| {
+        Regex::new(r"\b(?P<kind>vpc|subnet|sg|rtb|igw|eigw|nat|eipalloc|pcx|tgw|vpce|eni|acl|pl)-[0-9a-f]{8,17}\b")
+            .expect("valid id pattern")
+    })
+}
+
+/// Twelve-digit AWS account ids.
+fn accounts() -> &'static Regex {
+    static ACCOUNTS: OnceLock<Regex> = OnceLock::new();
+    ACCOUNTS.get_or_init(|| Regex::new(r"\b[0-9]{12}\b").expect("valid account pattern"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(env: &str, vpc: &str) -> Context {
+        Context {
+            environment: env.into(),
+            vpcs: vec![Network::parse(vpc).unwrap()],
+        }
+    }
+
+    #[test]
+    fn environment_names_become_a_placeholder_only_as_whole_tokens() {
+        let prod = context("prod", "10.0.0.0/16");
+        assert_eq!(prod.string("ecs-cluster-prod"), "ecs-cluster-{env}");
+        assert_eq!(prod.string("/prod/cache-ttl"), "/{env}/cache-ttl");
+        assert_eq!(
+            prod.string("product-api"),
+            "product-api",
+            "prod inside product-api stays"
+        );
+        assert_eq!(prod.string("product-api-prod"), "product-api-{env}");
+    }
+
+    #[test]
+    fn cidrs_map_to_their_slot_in_the_vpc() {
+        let staging = context("staging", "10.1.0.0/16");
+        let prod = context("prod", "10.0.0.0/16");
+        assert_eq!(staging.string("10.1.2.0/24"), prod.string("10.0.2.0/24"));
+        assert_eq!(staging.string("10.1.2.0/24"), "{vpc}+0.0.2.0/24");
+        assert_eq!(staging.string("10.1.0.0/16"), "{vpc}/16");
+        assert_ne!(
+            staging.string("10.1.3.0/24"),
+            prod.string("10.0.2.0/24"),
+            "another slot"
+        );
+        assert_eq!(
+            staging.string("0.0.0.0/0"),
+            "0.0.0.0/0",
+            "outside the VPC: unchanged"
+        );
+        assert_eq!(staging.string("10.9.0.0/24"), "10.9.0.0/24");
+    }
+
+    #[test]
+    fn physical_ids_and_accounts_are_stripped() {
+        let c = context("prod", "10.0.0.0/16");
+        assert_eq!(c.string("vpc-0a1b2c3d4e5f67890"), "vpc-{id}");
+        assert_eq!(
+            c.string("subnet-0123abcd,subnet-89abcdef"),
+            "subnet-{id},subnet-{id}"
+        );
+        assert_eq!(
+            c.string("arn:aws:ecs:us-east-1:123456789012:cluster/ecs-cluster-prod"),
+            "arn:aws:ecs:us-east-1:{account}:cluster/ecs-cluster-{env}"
+        );
+        assert_eq!(c.string("sg-app"), "sg-app", "not an id");
+    }
+
+    #[test]
+    fn documents_drop_volatile_fields_and_compare_references_by_name() {
+        let c = context("prod", "10.0.0.0/16");
+        let resource = crate::testing::resource(
+            "/prod/cache-ttl",
+            Properties::SsmParameter(crate::model::SsmParameter {
+                parameter_type: "String".into(),
+                data_type: None,
+                version: 7,
+                last_modified: Some("2026-11-26T00:00:00Z".into()),
+                tier: None,
+                key_id: None,
+                description: None,
+                value: Some("300".into()),
+                value_digest: None,
+            }),
+        );
+        let document = c.document(&resource);
+        assert!(document["properties"].get("version").is_none());
+        assert!(document["properties"].get("last_modified").is_none());
+        assert_eq!(document["tags"]["Environment"], "{env}");
+        let mut value = serde_json::json!({"vpc": {"id": "vpc-1", "name": "vpc-prod"}});
+        c.rewrite(&mut value);
+        assert_eq!(value, serde_json::json!({"vpc": {"name": "vpc-{env}"}}));
+    }
+}
