@@ -236,6 +236,12 @@ impl FieldExpectation {
     pub fn line(&self) -> u64 {
         u64::from(self.line)
     }
+
+    /// Whether the declaration comes from a file that another extends (`base.yaml`), rather
+    /// than from the environment's own file.
+    pub fn from_base(&self) -> bool {
+        self.file == 0
+    }
 }
 
 /// What a baseline declares about one resource.

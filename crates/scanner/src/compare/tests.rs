@@ -1,0 +1,214 @@
+use serde_json::json;
+
+use super::*;
+use crate::model::{Properties, ReadFailure, ResourceKind, RulePeer, SecurityGroupRule, Service};
+use crate::synthetic::estate;
+
+fn paths(report: &Report) -> Vec<(String, Option<String>, Severity)> {
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                format!("{}/{}", f.resource_type, f.logical_name),
+                f.path.clone(),
+                f.severity,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn equivalent_environments_have_no_differences() {
+    let report = compare(
+        &estate("staging", 200),
+        &estate("prod", 200),
+        &ExpectedDifferences::default(),
+        false,
+    );
+    assert!(
+        report.findings.is_empty(),
+        "{:#?}",
+        &report.findings[..report.findings.len().min(3)]
+    );
+    assert_eq!(report.environment, "staging..prod");
+    assert_eq!(report.command, "compare");
+}
+
+#[test]
+fn a_rule_added_in_one_environment_is_one_difference() {
+    let mut prod = estate("prod", 200);
+    for resource in prod.resources.iter_mut().filter(|r| r.name == "svc-3-prod") {
+        if let Properties::SecurityGroup(g) = &mut resource.properties {
+            g.ingress.push(SecurityGroupRule {
+                protocol: "tcp".into(),
+                from_port: Some(22),
+                to_port: Some(22),
+                peer: RulePeer::Cidr("0.0.0.0/0".into()),
+                description: None,
+            });
+        }
+    }
+    let report = compare(
+        &estate("staging", 200),
+        &prod,
+        &ExpectedDifferences::default(),
+        false,
+    );
+    assert_eq!(
+        paths(&report),
+        [(
+            "security-group/svc-3-{env}".to_string(),
+            Some("properties.ingress".to_string()),
+            Severity::Medium
+        )]
+    );
+    let finding = &report.findings[0];
+    assert_eq!(
+        finding
+            .expected
+            .as_ref()
+            .and_then(|v| v.as_array())
+            .map(Vec::len),
+        Some(3)
+    );
+    assert_eq!(
+        finding
+            .actual
+            .as_ref()
+            .and_then(|v| v.as_array())
+            .map(Vec::len),
+        Some(4)
+    );
+}
+
+#[test]
+fn resources_in_one_environment_only_unless_the_other_could_not_read_them() {
+    let staging = estate("staging", 200);
+    let mut prod = estate("prod", 200);
+    prod.resources.retain(|r| r.name != "db-7-prod-1");
+    let report = compare(&staging, &prod, &ExpectedDifferences::default(), false);
+    assert_eq!(
+        paths(&report),
+        [(
+            "db-instance/db-7-{env}-1".to_string(),
+            None,
+            Severity::Medium
+        )]
+    );
+    assert_eq!(report.findings[0].expected, Some(json!({"exists": true})));
+
+    let mut unread = prod.clone();
+    unread.failures.push(ReadFailure {
+        region: "us-east-1".into(),
+        service: Service::Rds,
+        operation: "DescribeDBInstances".into(),
+        kinds: vec![ResourceKind::DbInstance],
+        code: "ThrottlingException".into(),
+        message: "Rate exceeded".into(),
+    });
+    unread.complete = false;
+    let report = compare(&staging, &unread, &ExpectedDifferences::default(), false);
+    assert!(
+        report.findings.is_empty(),
+        "not readable is unknown, not absent"
+    );
+    assert!(!report.complete);
+}
+
+#[test]
+fn named_elements_are_compared_field_by_field() {
+    let mut prod = estate("prod", 20);
+    for resource in prod.resources.iter_mut() {
+        if let Properties::EcsTaskDefinition(t) = &mut resource.properties {
+            if resource.name == "svc-1-prod" {
+                t.containers[0].image = "other-registry/svc-1:v1.1.0".into();
+            }
+        }
+    }
+    let report = compare(
+        &estate("staging", 20),
+        &prod,
+        &ExpectedDifferences::default(),
+        false,
+    );
+    assert_eq!(
+        paths(&report),
+        [(
+            "ecs-task-definition/svc-1-{env}".to_string(),
+            Some("properties.containers[app].image".to_string()),
+            Severity::Medium
+        )]
+    );
+}
+
+#[test]
+fn differences_the_baselines_declare_are_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("base.yaml"),
+        "driftscan: baseline/v1\nresources:\n  ecs-service/svc-0-{env}:\n    properties:\n      launch_type: FARGATE\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("prod.yaml"),
+        "driftscan: baseline/v1\nextends: base.yaml\nresources:\n  ecs-service/svc-0-{env}:\n    properties:\n      desired_count: 3\n",
+    )
+    .unwrap();
+    let baseline = Baseline::load(dir.path(), "prod").unwrap();
+    let expected = ExpectedDifferences::from_baselines(&[&baseline]);
+    let mut prod = estate("prod", 20);
+    for resource in prod.resources.iter_mut() {
+        if let Properties::EcsService(s) = &mut resource.properties {
+            s.desired_count = 3;
+            if resource.name == "svc-1-prod" {
+                s.launch_type = Some("EC2".into());
+            }
+        }
+    }
+    let staging = estate("staging", 20);
+    let report = compare(&staging, &prod, &expected, false);
+    // svc-0's count is declared per environment; svc-1's count and launch type are not.
+    assert_eq!(
+        paths(&report),
+        [
+            (
+                "ecs-service/svc-1-{env}".to_string(),
+                Some("properties.desired_count".to_string()),
+                Severity::Medium
+            ),
+            (
+                "ecs-service/svc-1-{env}".to_string(),
+                Some("properties.launch_type".to_string()),
+                Severity::Medium
+            ),
+        ]
+    );
+    let shown = compare(&staging, &prod, &expected, true);
+    let info: Vec<_> = shown
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Info)
+        .collect();
+    assert_eq!(info.len(), 1);
+    assert_eq!(info[0].rule_id.as_deref(), Some(EXPECTED_RULE));
+    assert_eq!(info[0].path.as_deref(), Some("properties.desired_count"));
+}
+
+#[test]
+fn unified_diffs_name_both_environments() {
+    let mut prod = estate("prod", 20);
+    for resource in prod.resources.iter_mut() {
+        if let Properties::DbCluster(c) = &mut resource.properties {
+            c.engine_version = Some("16.1".into());
+        }
+    }
+    let staging = estate("staging", 20);
+    let report = compare(&staging, &prod, &ExpectedDifferences::default(), false);
+    assert_eq!(report.findings.len(), 2);
+    let text = unified_diffs(&staging, &prod, &report);
+    assert!(text.contains("--- staging db-cluster/db-0-{env}"), "{text}");
+    assert!(text.contains("+++ prod db-cluster/db-0-{env}"), "{text}");
+    assert!(text.contains("-    \"engine_version\": \"15.4\""), "{text}");
+    assert!(text.contains("+    \"engine_version\": \"16.1\""), "{text}");
+}
