@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod compare;
 mod failures;
 mod scan;
 mod snapshot;

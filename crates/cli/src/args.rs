@@ -41,6 +41,13 @@ pub enum Command {
     /// Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; 2 the scan
     /// could not be completed (never reported as clean) or the input was invalid.
     Scan(ScanArgs),
+    /// Compare two environments (or two snapshots of one) after normalization: physical ids,
+    /// account ids, revisions and the environments' own names and VPC ranges are set aside, and
+    /// the differences the baselines declare (sizes, counts, image lines) are expected.
+    ///
+    /// Exit status as for `scan`: 0, 1 (differences at or above --fail-on), 2 (incomplete or
+    /// invalid input).
+    Compare(CompareArgs),
     /// Manage baselines.
     #[command(subcommand)]
     Baseline(BaselineCommand),
@@ -82,6 +89,36 @@ pub struct ScanArgs {
     pub format: scanner::report::Format,
     /// Lowest severity that fails the gate (exit 1), or `never`.
     #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The first environment (optional with two --from-snapshot).
+    #[arg(value_name = "ENV_A")]
+    pub env_a: Option<String>,
+    /// The second environment.
+    #[arg(value_name = "ENV_B", requires = "env_a")]
+    pub env_b: Option<String>,
+    /// Compare saved snapshots instead of scanning live: give it twice, A then B.
+    #[arg(long, value_name = "FILE", num_args = 1)]
+    pub from_snapshot: Vec<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Baseline directory: `<env>.yaml` files there declare the expected differences.
+    #[arg(long, value_name = "DIR", default_value = "baselines")]
+    pub baselines: PathBuf,
+    /// Also report the expected differences (at `info`).
+    #[arg(long)]
+    pub show_expected: bool,
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = parse_format)]
+    pub format: scanner::report::Format,
+    /// Lowest severity that fails the gate (exit 1), or `never`.
+    #[arg(long, value_name = "SEVERITY", default_value = "medium", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]

@@ -5,6 +5,7 @@
 
 mod args;
 mod baseline;
+mod compare;
 mod logging;
 mod output;
 mod progress;
@@ -64,6 +65,7 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Snapshot(args) => snapshot::run(args, &cli.global).await,
         Command::Scan(args) => scan::run(args, &cli.global).await,
+        Command::Compare(args) => compare::run(args, &cli.global).await,
         Command::Baseline(args::BaselineCommand::Capture(args)) => {
             baseline::capture(args, &cli.global).await
         }

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use scanner::baseline::{today_utc, Baseline};
+use scanner::model::Report;
 use scanner::report::{render, Format, RenderOptions};
 
 use crate::args::{FailOn, GlobalArgs, ScanArgs};
@@ -27,23 +28,43 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
         .context("invalid compliance settings")?;
     report.duration_ms = started.elapsed().as_millis() as u64;
 
-    let color = args.format == Format::Text
-        && args.output.is_none()
+    deliver(
+        &report,
+        args.format,
+        args.output.as_deref(),
+        args.fail_on,
+        "",
+    )
+}
+
+/// Renders `report` (text gets `appendix` after it), writes it, reports failed reads on
+/// standard error when the output would not show them, and maps the result to the gate.
+pub fn deliver(
+    report: &Report,
+    format: Format,
+    output: Option<&std::path::Path>,
+    fail_on: FailOn,
+    appendix: &str,
+) -> anyhow::Result<Outcome> {
+    let color = format == Format::Text
+        && output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let options = RenderOptions {
         color,
         version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    output::write(
-        args.output.as_deref(),
-        &render(&report, args.format, &options),
-    )?;
+    let mut text = render(report, format, &options);
+    if format == Format::Text {
+        text.push_str(appendix);
+    }
+    output::write(output, &text)?;
 
     if !report.complete {
-        if args.format != Format::Text || args.output.is_some() {
+        if format != Format::Text || output.is_some() {
             eprintln!(
-                "driftscan: scan of {} INCOMPLETE: {} read(s) failed; this is not a clean result:",
+                "driftscan: {} of {} INCOMPLETE: {} read(s) failed; this is not a clean result:",
+                report.command,
                 report.environment,
                 report.failures.len()
             );
@@ -53,7 +74,7 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
         }
         return Ok(Outcome::Incomplete);
     }
-    let failed = match args.fail_on {
+    let failed = match fail_on {
         FailOn::Never => false,
         FailOn::AtLeast(threshold) => report.fails(threshold),
     };

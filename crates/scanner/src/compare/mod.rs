@@ -29,20 +29,19 @@ impl ExpectedDifferences {
         let mut expected = ExpectedDifferences::default();
         for baseline in baselines {
             for (key, declared) in &baseline.resources {
-                let own: Vec<&str> = declared
+                let own: Vec<(&str, Value)> = declared
                     .fields
                     .iter()
                     .filter(|(_, field)| !field.from_base())
-                    .map(|(path, _)| path.as_ref())
+                    .map(|(path, field)| (path.as_ref(), field.declared()))
                     .collect();
                 if !declared.fields.is_empty() && own.len() == declared.fields.len() {
                     expected.resources.insert(key.clone());
                 }
-                expected
-                    .fields
-                    .entry(key.clone())
-                    .or_default()
-                    .extend(own.into_iter().map(String::from));
+                let paths = expected.fields.entry(key.clone()).or_default();
+                for (path, value) in own {
+                    leaf_paths(path, &value, paths);
+                }
             }
         }
         expected
@@ -58,6 +57,41 @@ impl ExpectedDifferences {
                             && matches!(path.as_bytes().get(p.len()), Some(b'.') | Some(b'['))
                 })
             }),
+        }
+    }
+}
+
+/// The paths a declared value pins down: into maps field by field, into lists of named elements
+/// element by element; a matcher, scalar or other list is one leaf.
+fn leaf_paths(path: &str, declared: &Value, out: &mut BTreeSet<String>) {
+    let is_matcher = |m: &serde_json::Map<String, Value>| {
+        !m.is_empty()
+            && m.keys()
+                .all(|k| crate::baseline::expect::OPERATORS.contains(&k.as_str()))
+    };
+    match declared {
+        Value::Object(map) if !is_matcher(map) => {
+            for (k, v) in map {
+                leaf_paths(&format!("{path}.{k}"), v, out);
+            }
+        }
+        Value::Array(items)
+            if !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| i.get("name").and_then(Value::as_str).is_some()) =>
+        {
+            for item in items {
+                let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
+                if let Value::Object(fields) = item {
+                    for (k, v) in fields.iter().filter(|(k, _)| *k != "name") {
+                        leaf_paths(&format!("{path}[{name}].{k}"), v, out);
+                    }
+                }
+            }
+        }
+        _ => {
+            out.insert(path.to_string());
         }
     }
 }

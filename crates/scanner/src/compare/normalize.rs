@@ -123,6 +123,13 @@ impl Context {
                     *td = family;
                 }
             }
+            // A container's image is compared as repository, tag and digest (`image_ref`), so an
+            // image from another repository is told apart from the environment's own tag line.
+            if let Some(Value::Array(containers)) = map.get_mut("containers") {
+                for container in containers.iter_mut().filter_map(Value::as_object_mut) {
+                    container.remove("image");
+                }
+            }
             if map.get("type").and_then(Value::as_str) == Some(SECURE_STRING) {
                 map.remove("value"); // never present; compared by existence, type, key, tier, digest
             }

@@ -122,7 +122,7 @@ fn named_elements_are_compared_field_by_field() {
     for resource in prod.resources.iter_mut() {
         if let Properties::EcsTaskDefinition(t) = &mut resource.properties {
             if resource.name == "svc-1-prod" {
-                t.containers[0].image = "other-registry/svc-1:v1.1.0".into();
+                t.containers[0].image_ref.repository = "other-registry/svc-1".into();
             }
         }
     }
@@ -136,7 +136,7 @@ fn named_elements_are_compared_field_by_field() {
         paths(&report),
         [(
             "ecs-task-definition/svc-1-{env}".to_string(),
-            Some("properties.containers[app].image".to_string()),
+            Some("properties.containers[app].image_ref.repository".to_string()),
             Severity::Medium
         )]
     );
@@ -167,6 +167,10 @@ fn differences_the_baselines_declare_are_expected() {
         }
     }
     let staging = estate("staging", 20);
+    assert!(expected.covers(
+        &ResourceKey::parse("ecs-service/svc-0-{env}").unwrap(),
+        Some("properties.desired_count")
+    ));
     let report = compare(&staging, &prod, &expected, false);
     // svc-0's count is declared per environment; svc-1's count and launch type are not.
     assert_eq!(

@@ -1,0 +1,80 @@
+//! `driftscan compare`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use scanner::baseline::Baseline;
+use scanner::compare::{compare, unified_diffs, ExpectedDifferences};
+use scanner::Snapshot;
+
+use crate::args::{CompareArgs, GlobalArgs};
+use crate::scan::deliver;
+use crate::{snapshot, Outcome};
+
+/// Compares two environments, live or from saved snapshots.
+pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let (a, b) = match (args.from_snapshot.as_slice(), &args.env_a, &args.env_b) {
+        ([file_a, file_b], _, _) => {
+            let (a, b) = (read(file_a)?, read(file_b)?);
+            for (given, snapshot) in [(&args.env_a, &a), (&args.env_b, &b)] {
+                if let Some(env) = given {
+                    anyhow::ensure!(
+                        env == &snapshot.environment,
+                        "`{env}` does not match the snapshot's environment `{}`",
+                        snapshot.environment
+                    );
+                }
+            }
+            (a, b)
+        }
+        ([], Some(env_a), Some(env_b)) => {
+            // Both environments are scanned at once.
+            let (a, b) = tokio::join!(
+                snapshot::take(env_a, &args.aws, global),
+                snapshot::take(env_b, &args.aws, global)
+            );
+            (a?, b?)
+        }
+        ([], _, _) => anyhow::bail!("name two environments (`driftscan compare staging prod`) or give two --from-snapshot files"),
+        (files, _, _) => anyhow::bail!("--from-snapshot takes exactly two files (A then B), not {}", files.len()),
+    };
+
+    // Expected differences come from the baselines, where they exist; none is needed.
+    let mut baselines = Vec::new();
+    for env in [&a.environment, &b.environment] {
+        let file = args.baselines.join(format!("{env}.yaml"));
+        if file.is_file() {
+            baselines.push(Baseline::load(&file, env)?);
+        }
+    }
+    let expected = ExpectedDifferences::from_baselines(&baselines.iter().collect::<Vec<_>>());
+    let mut report = compare(&a, &b, &expected, args.show_expected);
+    for file in baselines.iter().flat_map(|b| &b.files) {
+        let file = file.display().to_string();
+        if !report.baseline_files.contains(&file) {
+            report.baseline_files.push(file);
+        }
+    }
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    let appendix = if report.findings.is_empty() {
+        String::new()
+    } else {
+        format!("\n{}", unified_diffs(&a, &b, &report))
+    };
+    deliver(
+        &report,
+        args.format,
+        args.output.as_deref(),
+        args.fail_on,
+        &appendix,
+    )
+}
+
+fn read(path: &Path) -> anyhow::Result<Snapshot> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read snapshot {}", path.display()))?;
+    Snapshot::from_json(&text)
+        .with_context(|| format!("{} is not a driftscan snapshot", path.display()))
+}

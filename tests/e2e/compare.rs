@@ -1,0 +1,191 @@
+//! `driftscan compare` against the emulator: two environments provisioned from the same
+//! platform compare clean (their sizing is expected), and injected divergences are reported
+//! exactly once each.
+
+use std::path::{Path, PathBuf};
+
+use aws_sdk_ec2::types as ec2;
+use predicates::str::contains;
+use scanner::model::{Report, Severity};
+
+use crate::support::{block_on, Moto};
+
+fn shipped_baselines() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baselines")
+}
+
+fn compare(moto: &Moto, extra: &[&str]) -> (i32, Report) {
+    let output = moto
+        .driftscan()
+        .args([
+            "compare",
+            "staging",
+            "prod",
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+            "--baselines",
+        ])
+        .arg(shipped_baselines())
+        .args(extra)
+        .output()
+        .expect("driftscan runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not a report ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap_or(-1), report)
+}
+
+fn differences(report: &Report) -> Vec<(String, Option<String>)> {
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                format!("{}/{}", f.resource_type, f.logical_name),
+                f.path.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn staging_and_prod_differ_only_where_they_should_then_exactly_where_injected() {
+    let moto = Moto::start();
+    let config = block_on(moto.sdk_config("us-east-1"));
+    let ec2c = aws_sdk_ec2::Client::new(&config);
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    let (staging, _prod) = block_on(async {
+        (
+            moto.provision("staging", "us-east-1").await,
+            moto.provision("prod", "us-east-1").await,
+        )
+    });
+
+    let (code, report) = compare(&moto, &[]);
+    assert_eq!(
+        (code, differences(&report)),
+        (0, vec![]),
+        "equivalent environments"
+    );
+    let (_, shown) = compare(&moto, &["--show-expected"]);
+    assert!(
+        shown.findings.len() >= 8,
+        "the sizing differences: {:#?}",
+        differences(&shown)
+    );
+    assert!(shown.findings.iter().all(|f| f.severity == Severity::Info));
+
+    // An ingress rule added by hand in staging only.
+    let rule = ec2::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(9090)
+        .to_port(9090)
+        .ip_ranges(ec2::IpRange::builder().cidr_ip("10.1.0.0/16").build())
+        .build();
+    block_on(
+        ec2c.authorize_security_group_ingress()
+            .group_id(&staging.security_groups["app"])
+            .ip_permissions(rule)
+            .send(),
+    )
+    .unwrap();
+    let (code, report) = compare(&moto, &[]);
+    assert_eq!(
+        differences(&report),
+        [(
+            "security-group/app-{env}".to_string(),
+            Some("properties.ingress".to_string())
+        )]
+    );
+    assert_eq!(code, 1, "a difference fails the default gate (medium)");
+
+    // A parameter missing in prod.
+    block_on(ssm.delete_parameter().name("/prod/api-timeout").send()).unwrap();
+    let (_, report) = compare(&moto, &[]);
+    let rows = differences(&report);
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    assert!(
+        rows.contains(&("ssm-parameter//{env}/api-timeout".to_string(), None)),
+        "{rows:#?}"
+    );
+    let missing = report.findings.iter().find(|f| f.path.is_none()).unwrap();
+    assert_eq!(
+        missing.expected,
+        Some(serde_json::json!({"exists": true})),
+        "staging has it"
+    );
+    assert_eq!(
+        missing.actual,
+        Some(serde_json::json!({"exists": false})),
+        "prod does not"
+    );
+}
+
+#[test]
+fn saved_snapshots_compare_offline_with_a_readable_diff() {
+    let moto = Moto::start();
+    block_on(async {
+        moto.provision("staging", "us-east-1").await;
+        moto.provision("prod", "us-east-1").await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    for env in ["staging", "prod"] {
+        moto.driftscan()
+            .args([
+                "snapshot",
+                "--env",
+                env,
+                "--region",
+                "us-east-1",
+                "-q",
+                "-o",
+            ])
+            .arg(dir.path().join(format!("{env}.json")))
+            .assert()
+            .success();
+    }
+    drop(moto);
+    let offline = || crate::support::driftscan_command("http://127.0.0.1:9");
+    // Without baselines every difference counts, shown as a unified diff per resource.
+    offline()
+        .args(["compare", "--baselines", "/nonexistent", "--from-snapshot"])
+        .arg(dir.path().join("staging.json"))
+        .arg("--from-snapshot")
+        .arg(dir.path().join("prod.json"))
+        .assert()
+        .code(1)
+        .stdout(contains("--- staging db-cluster/aurora-cluster-{env}"))
+        .stdout(contains("+++ prod db-cluster/aurora-cluster-{env}"))
+        .stdout(contains("\"backup_retention_period\": 7"))
+        .stdout(contains("\"backup_retention_period\": 30"));
+    // With them, the same snapshots are equivalent; and the same snapshot against itself too.
+    offline()
+        .args(["compare", "--baselines"])
+        .arg(shipped_baselines())
+        .arg("--from-snapshot")
+        .arg(dir.path().join("staging.json"))
+        .arg("--from-snapshot")
+        .arg(dir.path().join("prod.json"))
+        .assert()
+        .success()
+        .stdout(contains("No differences."));
+    offline()
+        .args(["compare", "--format", "sarif", "--from-snapshot"])
+        .arg(dir.path().join("prod.json"))
+        .arg("--from-snapshot")
+        .arg(dir.path().join("prod.json"))
+        .assert()
+        .success();
+    offline()
+        .args(["compare", "--from-snapshot"])
+        .arg(dir.path().join("prod.json"))
+        .assert()
+        .code(2)
+        .stderr(contains("exactly two files"));
+}
