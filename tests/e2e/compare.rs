@@ -60,7 +60,7 @@ fn staging_and_prod_differ_only_where_they_should_then_exactly_where_injected() 
     let config = block_on(moto.sdk_config("us-east-1"));
     let ec2c = aws_sdk_ec2::Client::new(&config);
     let ssm = aws_sdk_ssm::Client::new(&config);
-    let (staging, _prod) = block_on(async {
+    let (staging, prod) = block_on(async {
         (
             moto.provision("staging", "us-east-1").await,
             moto.provision("prod", "us-east-1").await,
@@ -124,6 +124,125 @@ fn staging_and_prod_differ_only_where_they_should_then_exactly_where_injected() 
         missing.actual,
         Some(serde_json::json!({"exists": false})),
         "prod does not"
+    );
+    let mut known = rows;
+
+    // Each further divergence adds exactly one difference.
+    let mut expect_one_more = |what: &str, row: (String, Option<String>)| {
+        let (_, report) = compare(&moto, &[]);
+        let rows = differences(&report);
+        let added: Vec<_> = rows
+            .iter()
+            .filter(|r| !known.contains(r))
+            .cloned()
+            .collect();
+        assert_eq!(added, [row], "{what}: {rows:#?}");
+        assert_eq!(rows.len(), known.len() + 1, "{what}: nothing else changed");
+        known = rows;
+    };
+
+    // A different Aurora engine version in staging.
+    let rds = aws_sdk_rds::Client::new(&config);
+    block_on(
+        rds.modify_db_cluster()
+            .db_cluster_identifier(&staging.db_cluster)
+            .engine_version("15.5")
+            .apply_immediately(true)
+            .send(),
+    )
+    .unwrap();
+    expect_one_more(
+        "engine version",
+        (
+            "db-cluster/aurora-cluster-{env}".into(),
+            Some("properties.engine_version".into()),
+        ),
+    );
+
+    // Prod's service running an image from another repository (its own tag line).
+    let ecsc = aws_sdk_ecs::Client::new(&config);
+    block_on(async {
+        let spec = infra::EnvironmentSpec::reference("prod", None).unwrap();
+        let arn = infra::register_app_task_definition(
+            &ecsc,
+            &spec,
+            "registry.example.com/forked/trading-app:v1.4.2",
+        )
+        .await
+        .unwrap();
+        ecsc.update_service()
+            .cluster("ecs-cluster-prod")
+            .service("trading-app-prod")
+            .task_definition(arn)
+            .send()
+            .await
+            .unwrap();
+    });
+    expect_one_more(
+        "image repository",
+        (
+            "ecs-task-definition/trading-app-{env}".into(),
+            Some("properties.containers[trading-app].image_ref.repository".into()),
+        ),
+    );
+
+    // An extra ECS service in staging (running the app's own task definition).
+    block_on(async {
+        let current = ecsc
+            .describe_services()
+            .cluster(&staging.cluster)
+            .services(&staging.service)
+            .send()
+            .await
+            .unwrap();
+        let arn = current.services()[0].task_definition().unwrap().to_string();
+        ecsc.create_service()
+            .cluster(&staging.cluster)
+            .service_name("reports-staging")
+            .task_definition(arn)
+            .desired_count(1)
+            .set_tags(Some(infra::ecs_tags(
+                &infra::EnvironmentSpec::reference("staging", None).unwrap(),
+            )))
+            .send()
+            .await
+            .unwrap();
+    });
+    expect_one_more("extra service", ("ecs-service/reports-{env}".into(), None));
+
+    // The same subnet slot in a different availability zone.
+    block_on(async {
+        for (env, vpc, octet, zone) in [
+            ("staging", &staging.vpc_id, 1, "us-east-1a"),
+            ("prod", &prod.vpc_id, 0, "us-east-1b"),
+        ] {
+            let spec = infra::EnvironmentSpec::reference(env, None).unwrap();
+            let tags = spec
+                .tags(&format!("spare-{env}"))
+                .into_iter()
+                .map(|(k, v)| ec2::Tag::builder().key(k).value(v).build())
+                .collect();
+            ec2c.create_subnet()
+                .vpc_id(vpc)
+                .cidr_block(format!("10.{octet}.200.0/24"))
+                .availability_zone(zone)
+                .tag_specifications(
+                    ec2::TagSpecification::builder()
+                        .resource_type(ec2::ResourceType::Subnet)
+                        .set_tags(Some(tags))
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    expect_one_more(
+        "availability zone",
+        (
+            "subnet/spare-{env}".into(),
+            Some("properties.availability_zone".into()),
+        ),
     );
 }
 
