@@ -1,5 +1,6 @@
 //! `cargo bench -p driftscan-scanner --bench evaluate`: evaluating a synthetic 50,000-resource
-//! snapshot against its baseline (captured from it, then 1% of resources drifted).
+//! snapshot against its baseline (captured from it, then 1% of resources drifted), and comparing
+//! two synthetic 50,000-resource environments (1% divergent).
 
 use std::path::Path;
 
@@ -23,5 +24,18 @@ fn evaluate_50k(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, evaluate_50k);
+fn compare_50k(c: &mut Criterion) {
+    let staging = scanner::synthetic::estate("staging", 50_000);
+    let mut prod = scanner::synthetic::estate("prod", 50_000);
+    scanner::synthetic::drift(&mut prod, 100);
+    let expected = scanner::compare::ExpectedDifferences::default();
+    let mut group = c.benchmark_group("compare");
+    group.sample_size(10);
+    group.bench_function("two 50k-resource snapshots", |b| {
+        b.iter(|| scanner::compare::compare(&staging, &prod, &expected, false))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, evaluate_50k, compare_50k);
 criterion_main!(benches);

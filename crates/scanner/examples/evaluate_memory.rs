@@ -41,6 +41,33 @@ fn main() {
             scanner::synthetic::drift(&mut live, 100);
             std::fs::write(dir.join("prod.json"), live.to_json()).expect("write snapshot");
         }
+        // `compare [resources]`: peak memory of comparing two environments of that size.
+        Some("compare") => {
+            let resources = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(50_000);
+            let staging = scanner::synthetic::estate("staging", resources);
+            let mut prod = scanner::synthetic::estate("prod", resources);
+            scanner::synthetic::drift(&mut prod, 100);
+            println!(
+                "setup: 2 x {} resources, peak RSS {:.1} MiB, resident now {:.1} MiB",
+                staging.resources.len(),
+                peak_rss_mib(),
+                rss_mib()
+            );
+            let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+            let started = Instant::now();
+            let report = scanner::compare::compare(&staging, &prod, &Default::default(), false);
+            println!(
+                "compare: {} differences in {:.3} s, peak RSS during comparison {:.1} MiB{}",
+                report.findings.len(),
+                started.elapsed().as_secs_f64(),
+                peak_rss_mib(),
+                if reset {
+                    ""
+                } else {
+                    " (peak reset unavailable: includes setup)"
+                }
+            );
+        }
         // `read <dir>`: load both as `driftscan scan --from-snapshot` does, then evaluate.
         Some("read") => {
             let dir = Path::new(args.get(1).expect("read <dir>"));

@@ -148,8 +148,9 @@ pub fn compare(
         .keys()
         .chain(right.resources.keys())
         .collect();
-    let mut findings = Vec::new();
-    for key in keys {
+    let keys: Vec<&ResourceKey> = keys.into_iter().collect();
+    let findings_for = |key: &ResourceKey| -> Vec<Finding> {
+        let mut findings = Vec::new();
         let pair = (left.resources.get(key), right.resources.get(key));
         let differences: Vec<(Option<String>, Value, Value, String)> = match pair {
             (Some(x), Some(y)) => {
@@ -218,7 +219,29 @@ pub fn compare(
                 .with_fingerprint(),
             );
         }
-    }
+        findings
+    };
+    // Normalizing is most of the work: share it out over the cores.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = keys.len().div_ceil(threads).max(1);
+    let findings: Vec<Finding> = std::thread::scope(|scope| {
+        let workers: Vec<_> = keys
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(|| {
+                    part.iter()
+                        .flat_map(|key| findings_for(key))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a comparison worker panicked"))
+            .collect()
+    });
     let mut regions: Vec<String> = a.regions.iter().chain(&b.regions).cloned().collect();
     regions.sort();
     regions.dedup();

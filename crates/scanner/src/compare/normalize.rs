@@ -87,8 +87,17 @@ impl Context {
         if let Some(slot) = self.cidr_slot(text) {
             return slot;
         }
-        let text = ids().replace_all(text, "$kind-{id}");
-        let text = accounts().replace_all(&text, "{account}");
+        // Cheap tests first: most strings hold no id and no account number.
+        let text: std::borrow::Cow<str> = if text.contains('-') {
+            ids().replace_all(text, "$kind-{id}")
+        } else {
+            text.into()
+        };
+        let text = if text.bytes().filter(u8::is_ascii_digit).count() >= 12 {
+            accounts().replace_all(&text, "{account}").into_owned()
+        } else {
+            text.into_owned()
+        };
         logical_name(&text, &self.environment)
     }
 
@@ -152,7 +161,7 @@ impl Context {
             Value::Array(items) => {
                 items.iter_mut().for_each(|v| self.rewrite(v));
                 // After rewriting, order carries no meaning (ids sorted the lists before).
-                items.sort_by_key(|v| v.to_string());
+                items.sort_by_cached_key(|v| v.to_string());
             }
             Value::Object(map) => {
                 // A reference with a name is compared by name.
