@@ -164,8 +164,8 @@ pub fn compare(
                 out.into_iter()
                     .map(|(path, va, vb)| {
                         let message = format!(
-                            "{path}: {} has {}, {} has {}",
-                            a.environment, va, b.environment, vb
+                            "{path} differs between {} and {}",
+                            a.environment, b.environment
                         );
                         (Some(path), va, vb, message)
                     })

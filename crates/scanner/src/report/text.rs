@@ -78,9 +78,14 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
             );
             let _ = writeln!(out, "           {}", f.message);
             if f.expected.is_some() || f.actual.is_some() {
+                // A comparison's two sides are its two environments.
+                let (left, right) = match report.environment.split_once("..") {
+                    Some(sides) if report.command == "compare" => sides,
+                    _ => ("expected", "actual"),
+                };
                 let _ = writeln!(
                     out,
-                    "           expected: {}   actual: {}",
+                    "           {left}: {}   {right}: {}",
                     compact(f.expected.as_ref()),
                     compact(f.actual.as_ref())
                 );
