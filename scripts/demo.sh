@@ -2,7 +2,8 @@
 # driftscan's demo, end to end on this machine: installs the pinned AWS emulator (moto), starts
 # it on a free loopback port, provisions the reference platform's staging and prod environments
 # into it with driftscan-infra, prints both environments' snapshots, scans staging against the
-# shipped baselines (clean), opens its database to the internet out of band, and scans again.
+# shipped baselines (clean), opens its database to the internet out of band, scans again, and
+# compares staging with prod.
 # Nothing leaves the machine: every AWS call goes to 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,3 +62,8 @@ echo "== driftscan scan --env staging --region us-east-1"
 status=0
 "$bin/driftscan" scan --env staging --region us-east-1 || status=$?
 echo "(exit status $status: findings at or above --fail-on high stop a deploy)"
+
+echo "== driftscan compare staging prod --region us-east-1   (sizing differences are expected by the baselines)"
+status=0
+"$bin/driftscan" compare staging prod --region us-east-1 || status=$?
+echo "(exit status $status)"
