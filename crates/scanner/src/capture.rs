@@ -10,17 +10,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 use crate::baseline::BASELINE_MARKER;
-use crate::model::{ResourceKind, Snapshot, SECURE_STRING};
-
-/// Fields left out of a captured baseline, per kind: they change without anything drifting.
-pub const VOLATILE_FIELDS: &[(ResourceKind, &str)] = &[
-    (ResourceKind::SsmParameter, "last_modified"),
-    (ResourceKind::EcsTaskDefinition, "revision"),
-    (ResourceKind::EcsService, "task_definition"),
-    (ResourceKind::EcsService, "status"),
-    (ResourceKind::DbCluster, "status"),
-    (ResourceKind::DbInstance, "status"),
-];
+use crate::model::{ResourceKind, Snapshot, CHANGES_WITHOUT_DRIFT, SECURE_STRING};
 
 /// A capture that cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -48,10 +38,14 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
         }
         let mut properties = serde_json::to_value(&resource.properties).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut properties {
-            for (kind, field) in VOLATILE_FIELDS {
+            for (kind, field) in CHANGES_WITHOUT_DRIFT {
                 if *kind == resource.kind {
                     map.remove(*field);
                 }
+            }
+            // A service's current `family:revision`; the task definition itself is declared.
+            if resource.kind == ResourceKind::EcsService {
+                map.remove("task_definition");
             }
             // `image_ref` is derived from `image`: one change, one finding.
             if let Some(Value::Array(containers)) = map.get_mut("containers") {

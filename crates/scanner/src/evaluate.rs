@@ -97,13 +97,10 @@ pub fn evaluate(
             continue;
         }
         if matches.is_empty() {
-            let regions: Vec<&String> = match &expected.region {
-                Some(region) => vec![region],
-                None => snapshot.regions.iter().collect(),
+            let knowable = match &expected.region {
+                Some(region) => snapshot.kind_is_complete(region, key.kind),
+                None => snapshot.kind_is_complete_everywhere(key.kind),
             };
-            let knowable = regions
-                .iter()
-                .all(|r| snapshot.kind_is_complete(r, key.kind));
             if knowable {
                 let region = expected.region.as_deref().unwrap_or("");
                 findings.push(

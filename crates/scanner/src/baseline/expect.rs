@@ -87,7 +87,7 @@ pub fn glob_to_regex(glob: &str) -> Result<Regex, regex::Error> {
 /// Errors name the field, operator or pattern that is wrong.
 pub fn validate(value: &Value) -> Result<(), String> {
     match value {
-        Value::Object(map) if is_matcher(map) => map
+        Value::Object(map) if is_matcher(value) => map
             .iter()
             .try_for_each(|(op, arg)| parse_matcher(op, arg).map(drop)),
         Value::Object(map) => {
@@ -107,8 +107,11 @@ pub fn validate(value: &Value) -> Result<(), String> {
     }
 }
 
-fn is_matcher(map: &serde_json::Map<String, Value>) -> bool {
-    !map.is_empty() && map.keys().all(|k| OPERATORS.contains(&k.as_str()))
+/// Whether a declared value is a matcher: a non-empty map whose keys are all operators.
+pub fn is_matcher(value: &Value) -> bool {
+    value
+        .as_object()
+        .is_some_and(|map| !map.is_empty() && map.keys().all(|k| OPERATORS.contains(&k.as_str())))
 }
 
 /// Checks `actual` (absent = `None`) against the `declared` value (already [`validate`]d),
@@ -117,7 +120,7 @@ fn is_matcher(map: &serde_json::Map<String, Value>) -> bool {
 pub fn check(path: &str, declared: &Value, actual: Option<&Value>, out: &mut Vec<Mismatch>) {
     let actual = actual.filter(|v| !v.is_null());
     match declared {
-        Value::Object(map) if is_matcher(map) => {
+        Value::Object(map) if is_matcher(declared) => {
             let holds = map
                 .iter()
                 .all(|(op, arg)| parse_matcher(op, arg).is_ok_and(|m| m.holds(actual)));

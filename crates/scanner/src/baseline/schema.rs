@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use serde_reflection::{ContainerFormat, Format, Registry, Tracer, TracerConfig, VariantFormat};
 
-use super::expect::OPERATORS;
+use super::expect::is_matcher;
 use crate::model::*;
 
 /// The shape of a model type, as far as key names go.
@@ -108,12 +108,6 @@ pub fn unknown_field(kind: ResourceKind, name: &str, declared: &Value) -> Option
     let root = shapes()?.get(&kind)?;
     let probe = serde_json::json!({ name: declared });
     walk(root, &probe, &format!("{kind} properties"))
-}
-
-fn is_matcher(value: &Value) -> bool {
-    value
-        .as_object()
-        .is_some_and(|m| !m.is_empty() && m.keys().all(|k| OPERATORS.contains(&k.as_str())))
 }
 
 fn walk(shape: &Shape, value: &Value, at: &str) -> Option<String> {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
+use crate::baseline::expect::is_matcher;
 use crate::baseline::{Baseline, ResourceKey};
 use crate::model::{Finding, FindingKind, Report, Resource, Severity, Snapshot, REPORT_SCHEMA};
 use normalize::Context;
@@ -64,13 +65,8 @@ impl ExpectedDifferences {
 /// The paths a declared value pins down: into maps field by field, into lists of named elements
 /// element by element; a matcher, scalar or other list is one leaf.
 fn leaf_paths(path: &str, declared: &Value, out: &mut BTreeSet<String>) {
-    let is_matcher = |m: &serde_json::Map<String, Value>| {
-        !m.is_empty()
-            && m.keys()
-                .all(|k| crate::baseline::expect::OPERATORS.contains(&k.as_str()))
-    };
     match declared {
-        Value::Object(map) if !is_matcher(map) => {
+        Value::Object(map) if !is_matcher(declared) => {
             for (k, v) in map {
                 leaf_paths(&format!("{path}.{k}"), v, out);
             }
@@ -126,10 +122,7 @@ impl<'a> Side<'a> {
 
     /// Whether this side could read `kind` everywhere it looked.
     fn knows(&self, key: &ResourceKey) -> bool {
-        self.snapshot
-            .regions
-            .iter()
-            .all(|r| self.snapshot.kind_is_complete(r, key.kind))
+        self.snapshot.kind_is_complete_everywhere(key.kind)
     }
 }
 

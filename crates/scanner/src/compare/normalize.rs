@@ -8,18 +8,10 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use crate::model::{Properties, Resource, ResourceKind, Snapshot, SECURE_STRING};
+use crate::model::{
+    Properties, Resource, ResourceKind, Snapshot, CHANGES_WITHOUT_DRIFT, SECURE_STRING,
+};
 use crate::naming::logical_name;
-
-/// Fields dropped before comparing, per kind: they differ on every deploy or read.
-const VOLATILE: &[(ResourceKind, &str)] = &[
-    (ResourceKind::SsmParameter, "last_modified"),
-    (ResourceKind::SsmParameter, "version"),
-    (ResourceKind::EcsTaskDefinition, "revision"),
-    (ResourceKind::EcsService, "status"),
-    (ResourceKind::DbCluster, "status"),
-    (ResourceKind::DbInstance, "status"),
-];
 
 /// An IPv4 network, for mapping addresses to their position in the VPC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,10 +109,14 @@ impl Context {
     pub fn document(&self, resource: &Resource) -> Value {
         let mut properties = serde_json::to_value(&resource.properties).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut properties {
-            for (kind, field) in VOLATILE {
+            for (kind, field) in CHANGES_WITHOUT_DRIFT {
                 if *kind == resource.kind {
                     map.remove(*field);
                 }
+            }
+            // Parameter versions count writes, which differ between environments.
+            if resource.kind == ResourceKind::SsmParameter {
+                map.remove("version");
             }
             if resource.kind == ResourceKind::EcsService {
                 // `family:revision`: the family is compared, the revision is not.
@@ -168,13 +164,17 @@ impl Context {
                 if map.get("name").is_some_and(|n| !n.is_null()) {
                     map.remove("id");
                 }
-                let keys: Vec<String> = map.keys().cloned().collect();
-                for key in keys {
-                    let Some(mut v) = map.remove(&key) else {
-                        continue;
-                    };
-                    self.rewrite(&mut v);
-                    map.insert(self.string(&key), v);
+                map.values_mut().for_each(|v| self.rewrite(v));
+                // Keys are mostly field names and stay; only those the rewriting changes (tag
+                // keys, variable names carrying the environment's name) move.
+                let renamed: Vec<(String, String)> = map
+                    .keys()
+                    .filter_map(|k| Some((k.clone(), self.string(k))).filter(|(k, r)| k != r))
+                    .collect();
+                for (old, new) in renamed {
+                    if let Some(v) = map.remove(&old) {
+                        map.insert(new, v);
+                    }
                 }
             }
             _ => {}

@@ -111,6 +111,11 @@ impl Snapshot {
             .any(|f| f.region == region && f.kinds.contains(&kind))
     }
 
+    /// Whether `kind` was read completely in every scanned region.
+    pub fn kind_is_complete_everywhere(&self, kind: ResourceKind) -> bool {
+        self.regions.iter().all(|r| self.kind_is_complete(r, kind))
+    }
+
     /// Resource counts per kind, for summaries.
     pub fn counts(&self) -> BTreeMap<ResourceKind, usize> {
         let mut counts = BTreeMap::new();

@@ -778,5 +778,15 @@ pub struct SsmParameter {
     pub value_digest: Option<String>,
 }
 
+/// Fields that change on every deploy or read without anything drifting: a captured baseline
+/// leaves them out and a comparison ignores them.
+pub const CHANGES_WITHOUT_DRIFT: &[(ResourceKind, &str)] = &[
+    (ResourceKind::SsmParameter, "last_modified"),
+    (ResourceKind::EcsTaskDefinition, "revision"),
+    (ResourceKind::EcsService, "status"),
+    (ResourceKind::DbCluster, "status"),
+    (ResourceKind::DbInstance, "status"),
+];
+
 /// The `type` of a `SecureString` parameter.
 pub const SECURE_STRING: &str = "SecureString";
