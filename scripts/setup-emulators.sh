@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Installs the pinned local AWS emulators into virtual environments kept outside the clone.
-#   moto (server mode)  -> $DRIFTSCAN_CACHE/venv-moto
+#   moto (server mode)           -> $DRIFTSCAN_CACHE/venv-moto        (everything but CloudWatch)
+#   LocalStack core (CloudWatch)  -> $DRIFTSCAN_CACHE/venv-localstack  (Python >= 3.12, from pyenv)
+#   cargo-lambda (packaging)      -> $DRIFTSCAN_CACHE/venv-cargo-lambda
 # Re-running is cheap: an environment whose pin marker matches is reused as it is.
 # Prints the environment variables the tests and the demo read (eval-able).
 set -euo pipefail
 
 MOTO_VERSION="5.2.5"
+LOCALSTACK_VERSION="2026.3.0"
+# Without these LocalStack core fails at start-up (measured: ../shared/emulator-notes.md).
+LOCALSTACK_PINS=("cbor2<6" "pyOpenSSL<24.3" "cryptography>=42,<44" "service_identity==24.1.0")
+LOCALSTACK_PYTHON_VERSION="3.13.0"
+CARGO_LAMBDA_VERSION="1.9.2"
 CACHE="${DRIFTSCAN_CACHE:-$HOME/.cache/driftscan}"
 mkdir -p "$CACHE"
 
@@ -25,11 +32,36 @@ ensure_venv() { # name python-interpreter marker pip-args...
   echo "$marker" > "$dir/.driftscan-pin"
 }
 
-want="${1:-moto}"
+# A Python >= 3.12 for LocalStack: pyenv's, else whatever python3.12+ is on PATH.
+localstack_python() {
+  local candidate
+  if command -v pyenv >/dev/null 2>&1 && pyenv prefix "$LOCALSTACK_PYTHON_VERSION" >/dev/null 2>&1; then
+    echo "$(pyenv prefix "$LOCALSTACK_PYTHON_VERSION")/bin/python3"; return
+  fi
+  for candidate in python3.13 python3.12; do
+    if command -v "$candidate" >/dev/null 2>&1; then command -v "$candidate"; return; fi
+  done
+  log "LocalStack needs Python >= 3.12: install $LOCALSTACK_PYTHON_VERSION with pyenv"
+  exit 2
+}
+
+want="${1:-all}"
 case "$want" in
-  moto|all) ;;
-  *) log "unknown emulator '$want' (expected: moto, all)"; exit 2 ;;
+  moto|localstack|cargo-lambda|all) ;;
+  *) log "unknown emulator '$want' (expected: moto, localstack, cargo-lambda, all)"; exit 2 ;;
 esac
 
-ensure_venv venv-moto python3 "moto[server]==$MOTO_VERSION" "moto[server]==$MOTO_VERSION"
-echo "export DRIFTSCAN_MOTO_SERVER=$CACHE/venv-moto/bin/moto_server"
+if [[ "$want" == moto || "$want" == all ]]; then
+  ensure_venv venv-moto python3 "moto[server]==$MOTO_VERSION" "moto[server]==$MOTO_VERSION"
+  echo "export DRIFTSCAN_MOTO_SERVER=$CACHE/venv-moto/bin/moto_server"
+fi
+if [[ "$want" == localstack || "$want" == all ]]; then
+  ensure_venv venv-localstack "$(localstack_python)" \
+    "localstack-core==$LOCALSTACK_VERSION ${LOCALSTACK_PINS[*]}" \
+    "localstack-core==$LOCALSTACK_VERSION" "${LOCALSTACK_PINS[@]}"
+  echo "export DRIFTSCAN_LOCALSTACK_PYTHON=$CACHE/venv-localstack/bin/python"
+fi
+if [[ "$want" == cargo-lambda || "$want" == all ]]; then
+  ensure_venv venv-cargo-lambda python3 "cargo-lambda==$CARGO_LAMBDA_VERSION" "cargo-lambda==$CARGO_LAMBDA_VERSION"
+  echo "export DRIFTSCAN_CARGO_LAMBDA=$CACHE/venv-cargo-lambda/bin/cargo-lambda"
+fi

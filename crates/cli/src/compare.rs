@@ -4,8 +4,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
-use scanner::baseline::Baseline;
-use scanner::compare::{compare, unified_diffs, ExpectedDifferences};
+use scanner::compare::unified_diffs;
 use scanner::Snapshot;
 
 use crate::args::{CompareArgs, GlobalArgs};
@@ -41,23 +40,7 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         (files, _, _) => anyhow::bail!("--from-snapshot takes exactly two files (A then B), not {}", files.len()),
     };
 
-    // Expected differences come from the baselines, where they exist; none is needed.
-    let mut baselines = Vec::new();
-    for env in [&a.environment, &b.environment] {
-        let file = args.baselines.join(format!("{env}.yaml"));
-        if file.is_file() {
-            baselines.push(Baseline::load(&file, env)?);
-        }
-    }
-    let expected = ExpectedDifferences::from_baselines(&baselines.iter().collect::<Vec<_>>());
-    let mut report = compare(&a, &b, &expected, args.show_expected);
-    for file in baselines.iter().flat_map(|b| &b.files) {
-        let file = file.display().to_string();
-        if !report.baseline_files.contains(&file) {
-            report.baseline_files.push(file);
-        }
-    }
-    report.duration_ms = started.elapsed().as_millis() as u64;
+    let report = scanner::run::compare_report(&a, &b, &args.baselines, args.show_expected, started)?;
     let appendix = if report.findings.is_empty() {
         String::new()
     } else {

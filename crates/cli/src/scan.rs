@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::time::Instant;
 
 use anyhow::Context;
-use scanner::baseline::{today_utc, Baseline};
+use scanner::baseline::Baseline;
 use scanner::model::Report;
 use scanner::report::{render, Format, RenderOptions};
 
@@ -24,9 +24,8 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
         Some(baseline) => baseline,
         None => Baseline::load(&args.baselines, &snapshot.environment)?,
     };
-    let mut report = scanner::evaluate::evaluate(&snapshot, &baseline, today_utc())
+    let report = scanner::run::scan_report(&snapshot, &baseline, started)
         .context("invalid compliance settings")?;
-    report.duration_ms = started.elapsed().as_millis() as u64;
 
     deliver(
         &report,

@@ -54,7 +54,7 @@ pub async fn take(
     };
     let bar = Bar::new(global.quiet);
     let snapshot =
-        scanner::scan::snapshot_environment(&config, environment, overrides, digest_key, &bar)
+        scanner::scan::snapshot_environment(&config, environment, overrides, digest_key, None, &bar)
             .await;
     bar.finish();
     Ok(snapshot?)

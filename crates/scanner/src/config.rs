@@ -48,6 +48,66 @@ pub struct ConfigFile {
     /// Per-environment settings, overriding `defaults`.
     #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentSettings>,
+    /// Where alerts, metrics and alert state go (`--publish`, the Lambda).
+    #[serde(default)]
+    pub publish: PublishSettings,
+}
+
+/// How a run publishes: SNS alerts, CloudWatch metrics, and the alert state that de-duplicates.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PublishSettings {
+    /// The SNS topic for alerts (none: no alerts).
+    pub topic_arn: Option<String>,
+    /// Region of the topic, the metrics and the alert state (default: the topic's region,
+    /// else the standard AWS chain).
+    pub region: Option<String>,
+    /// How metrics are published.
+    pub metrics: MetricsMode,
+    /// SSM path under which already-alerted findings are remembered.
+    pub state_path: String,
+    /// Findings below this severity neither alert nor are remembered.
+    pub min_severity: crate::model::Severity,
+}
+
+impl Default for PublishSettings {
+    fn default() -> Self {
+        PublishSettings {
+            topic_arn: None,
+            region: None,
+            metrics: MetricsMode::Api,
+            state_path: DEFAULT_STATE_PATH.into(),
+            min_severity: crate::model::Severity::Low,
+        }
+    }
+}
+
+/// The default SSM path of the alert state.
+pub const DEFAULT_STATE_PATH: &str = "/driftscan/alert-state";
+
+/// How metrics are published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricsMode {
+    /// `PutMetricData` calls.
+    Api,
+    /// CloudWatch Embedded Metric Format lines on standard output (no API call; Lambda).
+    Emf,
+    /// No metrics.
+    Off,
+}
+
+impl std::str::FromStr for MetricsMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "api" => Ok(MetricsMode::Api),
+            "emf" => Ok(MetricsMode::Emf),
+            "off" => Ok(MetricsMode::Off),
+            other => Err(format!("unknown metrics mode `{other}` (expected api, emf or off)")),
+        }
+    }
 }
 
 /// Settings that may be given per environment or as defaults. Every field is optional.
@@ -249,6 +309,7 @@ impl ConfigFile {
             concurrency,
             operation_timeout,
             secure_digest,
+            deadline: None,
         })
     }
 }
@@ -274,6 +335,9 @@ pub struct ScanPlan {
     pub operation_timeout: Duration,
     /// Key for SecureString digests; `None` reads no SecureString value at all.
     pub secure_digest: Option<DigestKey>,
+    /// When the whole snapshot must be done (the Lambda's timeout): a read still running then is
+    /// abandoned and recorded as a failure, so a cut-short scan is incomplete, never clean.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// Checks that `region` looks like an AWS region name (`us-east-1`, `eu-central-2`,

@@ -9,6 +9,7 @@
 
 #![warn(missing_docs)]
 
+pub mod alert;
 pub mod aws;
 pub mod baseline;
 pub mod capture;
@@ -19,10 +20,13 @@ pub mod digest;
 pub mod error;
 pub mod evaluate;
 pub mod model;
+pub mod metrics;
 pub mod naming;
+pub mod publish;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod run;
 pub mod scan;
 pub mod synthetic;
 #[cfg(test)]

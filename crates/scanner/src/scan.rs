@@ -8,7 +8,7 @@ use crate::collect::{Collected, Collector, RegionContext};
 use crate::config::{ConfigFile, EnvironmentSettings, ScanPlan};
 use crate::digest::DigestKey;
 use crate::error::ConfigError;
-use crate::model::{Service, Snapshot};
+use crate::model::{ReadFailure, Service, Snapshot};
 use crate::resolve::{name_implicit_resources, name_references};
 
 /// Receives progress while a snapshot is taken (the CLI draws a progress bar from it).
@@ -30,12 +30,14 @@ impl Progress for NoProgress {
 /// Plans and takes a live snapshot of `environment`: the one entry point every front end uses.
 ///
 /// The region falls back to the standard AWS chain only when neither `overrides` nor the
-/// config file names one.
+/// config file names one. Reads still running at `deadline` are abandoned and recorded as
+/// failures (code `DeadlineExceeded`).
 pub async fn snapshot_environment(
     config: &ConfigFile,
     environment: &str,
     overrides: EnvironmentSettings,
     secure_digest: Option<DigestKey>,
+    deadline: Option<std::time::Instant>,
     progress: &dyn Progress,
 ) -> Result<Snapshot, ConfigError> {
     let fallback_region = if config.needs_default_region(environment, &overrides) {
@@ -44,11 +46,30 @@ pub async fn snapshot_environment(
     } else {
         None
     };
-    let plan = config.plan(environment, overrides, fallback_region, secure_digest)?;
+    let mut plan = config.plan(environment, overrides, fallback_region, secure_digest)?;
+    plan.deadline = deadline;
     tracing::info!(environment, regions = ?plan.regions, "taking snapshot");
     let sdk_config = crate::aws::load(&plan).await;
     Ok(snapshot(&plan, &sdk_config, progress).await)
 }
+
+/// What a read abandoned at the deadline leaves: nothing of its kinds, and a failure saying so.
+fn cut_short(ctx: &RegionContext, collector: &dyn Collector) -> Collected {
+    Collected {
+        resources: Vec::new(),
+        failures: vec![ReadFailure {
+            region: ctx.region.clone(),
+            service: collector.service(),
+            operation: "(all)".into(),
+            kinds: collector.kinds().to_vec(),
+            code: DEADLINE_EXCEEDED.into(),
+            message: "the scan's deadline passed before this read finished".into(),
+        }],
+    }
+}
+
+/// The failure code of a read abandoned at the scan's deadline.
+pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
 
 /// Snapshots the plan's environment with every registered collector.
 pub async fn snapshot(plan: &ScanPlan, base: &SdkConfig, progress: &dyn Progress) -> Snapshot {
@@ -81,7 +102,16 @@ pub async fn snapshot_with(
     let results: Vec<Collected> = stream::iter(reads)
         .map(|(ctx, collector)| async move {
             let started = std::time::Instant::now();
-            let collected = collector.collect(ctx).await;
+            let collected = match plan.deadline {
+                None => collector.collect(ctx).await,
+                Some(deadline) => {
+                    let deadline = tokio::time::Instant::from_std(deadline);
+                    match tokio::time::timeout_at(deadline, collector.collect(ctx)).await {
+                        Ok(collected) => collected,
+                        Err(_) => cut_short(ctx, collector),
+                    }
+                }
+            };
             tracing::debug!(
                 region = %ctx.region,
                 service = %collector.service(),
@@ -115,4 +145,85 @@ pub async fn snapshot_with(
         failures,
         resources,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use futures::future::BoxFuture;
+
+    use super::*;
+    use crate::model::{Properties, ResourceKind, SsmParameter};
+
+    /// Reads one SSM parameter at once.
+    struct Quick;
+    /// Never finishes.
+    struct Stuck;
+
+    impl Collector for Quick {
+        fn service(&self) -> Service {
+            Service::Ssm
+        }
+        fn kinds(&self) -> &'static [ResourceKind] {
+            &[ResourceKind::SsmParameter]
+        }
+        fn permissions(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
+            Box::pin(async move {
+                let properties = Properties::SsmParameter(SsmParameter {
+                    parameter_type: "String".into(),
+                    data_type: None,
+                    version: 1,
+                    last_modified: None,
+                    tier: None,
+                    key_id: None,
+                    description: None,
+                    value: Some("x".into()),
+                    value_digest: None,
+                });
+                Collected {
+                    resources: vec![ctx.resource("/dev/x", "/dev/x", None, Default::default(), properties)],
+                    failures: vec![],
+                }
+            })
+        }
+    }
+
+    impl Collector for Stuck {
+        fn service(&self) -> Service {
+            Service::Ec2
+        }
+        fn kinds(&self) -> &'static [ResourceKind] {
+            &[ResourceKind::Vpc, ResourceKind::Subnet]
+        }
+        fn permissions(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn collect<'a>(&'a self, _ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
+            Box::pin(futures::future::pending())
+        }
+    }
+
+    #[tokio::test]
+    async fn reads_running_at_the_deadline_become_failures_and_finished_ones_are_kept() {
+        let config = ConfigFile::parse("", std::path::Path::new("t.yaml")).expect("config");
+        let mut plan = config
+            .plan("dev", EnvironmentSettings::default(), Some("us-east-1".into()), None)
+            .expect("plan");
+        plan.deadline = Some(Instant::now() + Duration::from_millis(200));
+        let base = SdkConfig::builder().build();
+        let snapshot = snapshot_with(&plan, &base, &[&Quick, &Stuck], &NoProgress).await;
+        assert!(!snapshot.complete);
+        assert_eq!(snapshot.resources.len(), 1, "the finished read is kept");
+        assert_eq!(snapshot.failures.len(), 1);
+        let failure = &snapshot.failures[0];
+        assert_eq!(failure.code, DEADLINE_EXCEEDED);
+        assert_eq!(failure.service, Service::Ec2);
+        assert_eq!(failure.kinds, vec![ResourceKind::Vpc, ResourceKind::Subnet]);
+        assert!(!snapshot.kind_is_complete("us-east-1", ResourceKind::Vpc));
+        assert!(snapshot.kind_is_complete("us-east-1", ResourceKind::SsmParameter));
+    }
 }

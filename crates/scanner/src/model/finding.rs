@@ -166,6 +166,22 @@ impl Finding {
         self
     }
 
+    /// What the finding is about, without its values: the same for a drift whose actual value
+    /// changed (a different fingerprint), so an alert can say "changed" instead of "new".
+    pub fn identity(&self) -> String {
+        let identity = serde_json::json!([
+            self.kind,
+            self.environment,
+            self.region,
+            self.resource_type,
+            self.logical_name,
+            self.path,
+            self.rule_id,
+        ]);
+        let digest = Sha256::digest(identity.to_string().as_bytes());
+        hex::encode(&digest[..8])
+    }
+
     /// Sort key: most severe first, then by resource and path.
     pub fn sort_key(&self) -> impl Ord + '_ {
         (
@@ -284,6 +300,14 @@ mod tests {
             other_message.with_fingerprint().fingerprint,
             finding(1).fingerprint
         );
+    }
+
+    #[test]
+    fn identity_ignores_the_values() {
+        assert_eq!(finding(1).identity(), finding(2).identity());
+        let mut elsewhere = finding(1);
+        elsewhere.path = Some("properties.port".into());
+        assert_ne!(elsewhere.identity(), finding(1).identity());
     }
 
     #[test]

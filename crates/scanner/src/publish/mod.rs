@@ -1,0 +1,192 @@
+//! Publishing a run: the SNS alert (de-duplicated against what was alerted before) and the
+//! CloudWatch metrics. The decisions are pure ([`crate::alert`], [`crate::metrics`]); the AWS
+//! calls sit behind three small traits, one per service, implemented in [`aws`].
+
+pub mod aws;
+
+use futures::future::BoxFuture;
+
+use crate::alert::{self, AlertMessage, ReportState};
+use crate::config::{MetricsMode, PublishSettings};
+use crate::metrics::{self, Datum};
+use crate::model::Report;
+
+/// A failed call to AWS while publishing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{service}:{operation} failed ({code}): {message}")]
+pub struct PublishError {
+    /// `sns`, `cloudwatch` or `ssm`.
+    pub service: &'static str,
+    /// The API operation.
+    pub operation: &'static str,
+    /// AWS error code or transport failure class.
+    pub code: String,
+    /// The message with its cause chain.
+    pub message: String,
+}
+
+/// Sends an alert (SNS).
+pub trait AlertSink: Send + Sync {
+    /// Publishes `message`; answers the message id.
+    fn send<'a>(&'a self, message: &'a AlertMessage) -> BoxFuture<'a, Result<String, PublishError>>;
+}
+
+/// Remembers what was alerted, per report key (SSM Parameter Store).
+pub trait AlertStateStore: Send + Sync {
+    /// The state under `key`, with `None` when what is stored cannot be read back (a torn save):
+    /// the caller alerts everything again rather than nothing.
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<ReportState>, PublishError>>;
+    /// Replaces the state under `key`.
+    fn save<'a>(&'a self, key: &'a str, state: &'a ReportState) -> BoxFuture<'a, Result<(), PublishError>>;
+}
+
+/// Puts metric datums (CloudWatch `PutMetricData`).
+pub trait MetricSink: Send + Sync {
+    /// Puts one batch (already within AWS's limits).
+    fn put<'a>(&'a self, batch: &'a [Datum]) -> BoxFuture<'a, Result<(), PublishError>>;
+}
+
+/// Where a run's results go.
+pub struct Publisher<'a> {
+    /// Alert destination; `None` sends no alert (and keeps no state).
+    pub alerts: Option<(&'a dyn AlertSink, &'a dyn AlertStateStore)>,
+    /// Metric destination for [`MetricsMode::Api`].
+    pub metrics: Option<&'a dyn MetricSink>,
+    /// Settings (metrics mode, severity threshold).
+    pub settings: &'a PublishSettings,
+}
+
+/// What publishing did, for logs and the Lambda's response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Published {
+    /// The SNS message id, when an alert went out.
+    pub message_id: Option<String>,
+    /// The alert's subject.
+    pub subject: Option<String>,
+    /// Findings alerted as new.
+    pub new: usize,
+    /// Findings alerted as changed.
+    pub changed: usize,
+    /// Findings alerted as resolved.
+    pub resolved: usize,
+    /// The alert's size in bytes (SNS counts at most 262,144).
+    pub alert_bytes: usize,
+    /// Datums published.
+    pub datums: usize,
+    /// `PutMetricData` calls made (0 in EMF mode).
+    pub metric_calls: usize,
+    /// EMF lines written to standard output.
+    pub emf_lines: Vec<String>,
+    /// Reports whose stored alert state could not be read back (alerted afresh).
+    pub unreadable_state: Vec<String>,
+}
+
+/// Publishes `reports`: one alert for whatever is new since the last alert, then the state that
+/// remembers it (saved only once the alert is out, so a failed publish alerts again next run),
+/// then the metrics. Every step is attempted; the first error is returned after all ran.
+pub async fn publish(
+    reports: &[Report],
+    publisher: &Publisher<'_>,
+    timestamp_ms: u64,
+) -> Result<Published, PublishError> {
+    let mut published = Published::default();
+    let mut first_error: Option<PublishError> = None;
+
+    if let Some((sink, store)) = publisher.alerts {
+        match alert_step(reports, sink, store, publisher.settings, &mut published).await {
+            Ok(()) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "alert not published");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+
+    let datums = metrics::datums(reports);
+    for datum in &datums {
+        if let Err(e) = datum.validate() {
+            // Our own datums: a bug, never to be sent to be rejected whole.
+            tracing::error!(error = %e, "invalid metric datum left out");
+        }
+    }
+    let datums: Vec<Datum> = datums.into_iter().filter(|d| d.validate().is_ok()).collect();
+    match publisher.settings.metrics {
+        MetricsMode::Off => {}
+        MetricsMode::Emf => {
+            published.emf_lines = metrics::emf_lines(&datums, timestamp_ms);
+            published.datums = datums.len();
+        }
+        MetricsMode::Api => {
+            if let Some(sink) = publisher.metrics {
+                for batch in metrics::batches(&datums) {
+                    match sink.put(batch).await {
+                        Ok(()) => {
+                            published.metric_calls += 1;
+                            published.datums += batch.len();
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "metrics not published");
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(published),
+    }
+}
+
+async fn alert_step(
+    reports: &[Report],
+    sink: &dyn AlertSink,
+    store: &dyn AlertStateStore,
+    settings: &PublishSettings,
+    published: &mut Published,
+) -> Result<(), PublishError> {
+    let mut previous = Vec::with_capacity(reports.len());
+    for report in reports {
+        let key = alert::report_key(report);
+        let state = match store.load(&key).await? {
+            Some(state) => state,
+            None => {
+                tracing::warn!(key, "stored alert state unreadable: alerting every finding again");
+                published.unreadable_state.push(key.clone());
+                ReportState::default()
+            }
+        };
+        previous.push(state);
+    }
+    let deltas: Vec<_> = reports
+        .iter()
+        .zip(&previous)
+        .map(|(report, state)| alert::delta(report, state, settings.min_severity))
+        .collect();
+    if let Some(message) = alert::alert_message(&deltas) {
+        let message_id = sink.send(&message).await?;
+        tracing::info!(
+            message_id,
+            subject = %message.subject,
+            bytes = message.size(),
+            listed = message.findings_listed,
+            total = message.findings_total,
+            "alert published"
+        );
+        published.message_id = Some(message_id);
+        published.subject = Some(message.subject.clone());
+        published.alert_bytes = message.size();
+    }
+    for delta in &deltas {
+        published.new += delta.new.len();
+        published.changed += delta.changed.len();
+        published.resolved += delta.resolved.len();
+    }
+    for (delta, before) in deltas.iter().zip(&previous) {
+        if &delta.next_state != before {
+            store.save(&delta.key, &delta.next_state).await?;
+        }
+    }
+    Ok(())
+}

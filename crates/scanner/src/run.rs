@@ -1,0 +1,221 @@
+//! One run: the scans and comparisons an invocation asks for. The CLI and the Lambda both call
+//! this module, so what a scan or a comparison means is written once.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::baseline::{today_utc, Baseline, BaselineError};
+use crate::compare::{compare, ExpectedDifferences};
+use crate::config::{ConfigFile, EnvironmentSettings};
+use crate::digest::DigestKey;
+use crate::error::ConfigError;
+use crate::model::Report;
+use crate::rules::RuleConfigError;
+use crate::scan::{snapshot_environment, Progress};
+use crate::Snapshot;
+
+/// What a run does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunRequest {
+    /// Environments to check against their baselines.
+    pub scan: Vec<String>,
+    /// Pairs of environments to compare (A, B).
+    pub compare: Vec<(String, String)>,
+    /// Regions to scan instead of the configured ones.
+    pub regions: Option<Vec<String>>,
+}
+
+impl RunRequest {
+    /// Every environment the run must snapshot, each once, in first-mentioned order.
+    pub fn environments(&self) -> Vec<&str> {
+        let mut seen: Vec<&str> = Vec::new();
+        let named = self
+            .scan
+            .iter()
+            .chain(self.compare.iter().flat_map(|(a, b)| [a, b]));
+        for env in named {
+            if !seen.contains(&env.as_str()) {
+                seen.push(env);
+            }
+        }
+        seen
+    }
+}
+
+/// Why a run could not be carried out at all (as opposed to a scan that is incomplete, which is
+/// a report).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Invalid configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A baseline that cannot be used.
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    /// Invalid compliance rule settings in a baseline.
+    #[error("invalid compliance settings: {0}")]
+    Rules(#[from] RuleConfigError),
+    /// A request that names nothing to do, or a pair that compares an environment with itself.
+    #[error("{0}")]
+    Request(String),
+}
+
+/// Checks `snapshot` against `baseline`: drift, missing, unmanaged and compliance findings.
+pub fn scan_report(
+    snapshot: &Snapshot,
+    baseline: &Baseline,
+    started: Instant,
+) -> Result<Report, RuleConfigError> {
+    let mut report = crate::evaluate::evaluate(snapshot, baseline, today_utc())?;
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// Compares two snapshots; the baselines in `baselines` (a directory of `<env>.yaml`), where
+/// they exist, declare the expected differences.
+pub fn compare_report(
+    a: &Snapshot,
+    b: &Snapshot,
+    baselines: &Path,
+    show_expected: bool,
+    started: Instant,
+) -> Result<Report, BaselineError> {
+    let mut loaded = Vec::new();
+    for env in [&a.environment, &b.environment] {
+        let file = baselines.join(format!("{env}.yaml"));
+        if file.is_file() {
+            loaded.push(Baseline::load(&file, env)?);
+        }
+    }
+    let expected = ExpectedDifferences::from_baselines(&loaded.iter().collect::<Vec<_>>());
+    let mut report = compare(a, b, &expected, show_expected);
+    for file in loaded.iter().flat_map(|b| &b.files) {
+        let file = file.display().to_string();
+        if !report.baseline_files.contains(&file) {
+            report.baseline_files.push(file);
+        }
+    }
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// Everything a live run needs besides the request.
+pub struct RunContext<'a> {
+    /// Scan settings per environment.
+    pub config: &'a ConfigFile,
+    /// The baseline directory (`<env>.yaml`, with `extends`).
+    pub baselines: &'a Path,
+    /// When every snapshot must be done; reads still running are recorded as failures.
+    pub deadline: Option<Instant>,
+    /// Key for SecureString digests, if enabled.
+    pub secure_digest: Option<DigestKey>,
+    /// Receives snapshot progress.
+    pub progress: &'a dyn Progress,
+}
+
+/// Snapshots every environment the request names (each once, all at once), then produces one
+/// report per scan and per comparison, scans first, in request order.
+///
+/// Baselines are loaded before anything is read, so bad input fails fast.
+pub async fn execute(request: &RunRequest, ctx: &RunContext<'_>) -> Result<Vec<Report>, RunError> {
+    if request.scan.is_empty() && request.compare.is_empty() {
+        return Err(RunError::Request(
+            "nothing to do: name environments to scan or pairs to compare".into(),
+        ));
+    }
+    if let Some((a, _)) = request.compare.iter().find(|(a, b)| a == b) {
+        return Err(RunError::Request(format!(
+            "cannot compare `{a}` with itself"
+        )));
+    }
+    let baselines: Vec<Baseline> = request
+        .scan
+        .iter()
+        .map(|env| Baseline::load(ctx.baselines, env))
+        .collect::<Result<_, _>>()?;
+
+    let started = Instant::now();
+    let environments = request.environments();
+    let snapshots = futures::future::join_all(environments.iter().map(|env| {
+        let overrides = EnvironmentSettings {
+            regions: request.regions.clone(),
+            ..Default::default()
+        };
+        snapshot_environment(
+            ctx.config,
+            env,
+            overrides,
+            ctx.secure_digest.clone(),
+            ctx.deadline,
+            ctx.progress,
+        )
+    }))
+    .await
+    .into_iter()
+    .collect::<Result<Vec<Snapshot>, ConfigError>>()?;
+    let snapshot_of = |env: &str| {
+        let index = environments
+            .iter()
+            .position(|e| *e == env)
+            .expect("every named environment was snapshotted");
+        &snapshots[index]
+    };
+
+    let mut reports = Vec::with_capacity(request.scan.len() + request.compare.len());
+    for (env, baseline) in request.scan.iter().zip(&baselines) {
+        reports.push(scan_report(snapshot_of(env), baseline, started)?);
+    }
+    for (a, b) in &request.compare {
+        reports.push(compare_report(
+            snapshot_of(a),
+            snapshot_of(b),
+            ctx.baselines,
+            false,
+            started,
+        )?);
+    }
+    Ok(reports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_environment_is_snapshotted_once() {
+        let request = RunRequest {
+            scan: vec!["staging".into(), "prod".into()],
+            compare: vec![("staging".into(), "prod".into()), ("dev".into(), "prod".into())],
+            regions: None,
+        };
+        assert_eq!(request.environments(), ["staging", "prod", "dev"]);
+    }
+
+    #[tokio::test]
+    async fn empty_and_self_comparing_requests_are_refused_before_any_read() {
+        let config = ConfigFile::parse("", Path::new("t.yaml")).expect("config");
+        let ctx = RunContext {
+            config: &config,
+            baselines: Path::new("/nonexistent"),
+            deadline: None,
+            secure_digest: None,
+            progress: &crate::scan::NoProgress,
+        };
+        let nothing = execute(&RunRequest::default(), &ctx).await;
+        assert!(matches!(nothing, Err(RunError::Request(_))));
+        let itself = RunRequest {
+            compare: vec![("prod".into(), "prod".into())],
+            ..Default::default()
+        };
+        let err = execute(&itself, &ctx).await.unwrap_err();
+        assert_eq!(err.to_string(), "cannot compare `prod` with itself");
+        let no_baseline = RunRequest {
+            scan: vec!["prod".into()],
+            ..Default::default()
+        };
+        assert!(matches!(
+            execute(&no_baseline, &ctx).await,
+            Err(RunError::Baseline(_))
+        ));
+    }
+}
