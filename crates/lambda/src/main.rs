@@ -1,85 +1,258 @@
 //! driftscan as a Lambda function: a thin adapter over the scanner crate.
 //!
-//! The event names the environment to snapshot, either directly or as the `detail` of an
-//! EventBridge event:
-//!
-//! ```json
-//! {"environment": "staging", "regions": ["us-east-1"]}
-//! ```
-//!
-//! The response summarises the snapshot. Alerts, metrics, compare and fan-out come with the
-//! scheduled-Lambda issue.
+//! EventBridge runs it on a schedule and on CloudTrail configuration-change events (see
+//! [`event`]). Each invocation snapshots the environments it is asked about (bounded by the
+//! invocation's deadline), scans them against their baselines, compares the pairs, then
+//! publishes one SNS alert for whatever is new and the run's CloudWatch metrics. Configuration
+//! comes from the environment (see the README's "Scheduled Lambda" section).
+
+mod event;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use scanner::config::ConfigFile;
-use scanner::scan::NoProgress;
-use scanner::{EnvironmentSettings, Snapshot};
-use serde::{Deserialize, Serialize};
+use scanner::config::{ConfigFile, PublishSettings};
+use scanner::model::Report;
+use scanner::publish::aws::AwsPublishers;
+use scanner::publish::Published;
+use scanner::run::{RunContext, RunRequest};
+use serde::Serialize;
 use serde_json::Value;
+use tracing::Instrument;
 
-/// What to snapshot.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SnapshotRequest {
-    environment: String,
-    #[serde(default)]
-    regions: Vec<String>,
+use crate::event::{RequestBody, Trigger};
+
+/// Findings logged one line each per report; the rest are counted in the summary line.
+const FINDINGS_LOGGED: usize = 200;
+/// Time kept back from the invocation's deadline for publishing.
+const DEFAULT_PUBLISH_RESERVE: Duration = Duration::from_secs(5);
+
+/// Where the baselines come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BaselineSource {
+    /// A directory (bundled in the package by default).
+    Directory(PathBuf),
+    /// SSM parameters under a path, copied to a fresh directory per invocation.
+    Ssm(String),
+}
+
+/// The function's configuration, read once per execution environment.
+struct Settings {
+    config: ConfigFile,
+    defaults: RequestBody,
+    baselines: BaselineSource,
+    publish: PublishSettings,
+    publish_reserve: Duration,
+}
+
+impl Settings {
+    fn from_env(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let config_path = var("DRIFTSCAN_CONFIG").map(PathBuf::from);
+        let (config, _) = ConfigFile::discover(config_path.as_deref())?;
+        let list = |name: &str| -> Vec<String> {
+            var(name)
+                .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default()
+        };
+        let compare = list("DRIFTSCAN_COMPARE")
+            .into_iter()
+            .map(|pair| match pair.split_once(':') {
+                Some((a, b)) => Ok((a.to_string(), b.to_string())),
+                None => anyhow::bail!("DRIFTSCAN_COMPARE: `{pair}` is not a pair like staging:prod"),
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let defaults = RequestBody {
+            scan: list("DRIFTSCAN_SCAN"),
+            compare,
+            regions: list("DRIFTSCAN_REGIONS"),
+        };
+        let baselines = match var("DRIFTSCAN_BASELINES_SSM_PATH") {
+            Some(path) => BaselineSource::Ssm(path),
+            None => BaselineSource::Directory(match var("DRIFTSCAN_BASELINES") {
+                Some(dir) => PathBuf::from(dir),
+                // Bundled next to `bootstrap` in the package.
+                None => var("LAMBDA_TASK_ROOT")
+                    .map(|root| PathBuf::from(root).join("baselines"))
+                    .unwrap_or_else(|| PathBuf::from("baselines")),
+            }),
+        };
+        let publish = config.publish.clone().with_env(var)?;
+        let publish_reserve = match var("DRIFTSCAN_PUBLISH_RESERVE_MS") {
+            Some(ms) => Duration::from_millis(ms.parse().map_err(|e| {
+                anyhow::anyhow!("DRIFTSCAN_PUBLISH_RESERVE_MS: `{ms}`: {e}")
+            })?),
+            None => DEFAULT_PUBLISH_RESERVE,
+        };
+        Ok(Settings {
+            config,
+            defaults,
+            baselines,
+            publish,
+            publish_reserve,
+        })
+    }
+}
+
+/// One report as the function answers it.
+#[derive(Debug, Serialize)]
+struct ReportSummary<'a> {
+    command: &'a str,
+    environment: &'a str,
+    regions: &'a [String],
+    complete: bool,
+    failures: Vec<String>,
+    findings: usize,
+    resources: usize,
+    duration_ms: u64,
 }
 
 /// What the function answers.
 #[derive(Debug, Serialize)]
-struct SnapshotSummary {
-    environment: String,
-    regions: Vec<String>,
-    complete: bool,
-    resources: usize,
-    failures: Vec<String>,
+struct Response<'a> {
+    trigger: String,
+    reports: Vec<ReportSummary<'a>>,
+    published: Option<Published>,
 }
 
-impl From<&Snapshot> for SnapshotSummary {
-    fn from(snapshot: &Snapshot) -> Self {
-        SnapshotSummary {
-            environment: snapshot.environment.clone(),
-            regions: snapshot.regions.clone(),
-            complete: snapshot.complete,
-            resources: snapshot.resources.len(),
-            failures: snapshot.failures.iter().map(ToString::to_string).collect(),
+/// Turns the invocation's deadline into the scan's: what is left, minus the publishing reserve.
+fn scan_deadline(deadline: SystemTime, reserve: Duration) -> Instant {
+    let left = deadline
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
+        .saturating_sub(reserve);
+    Instant::now() + left
+}
+
+async fn handler(settings: &Settings, publishers: &AwsPublishers, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let span = tracing::info_span!("invocation", request_id = %event.context.request_id);
+    async move {
+        let invocation = event::parse(event.payload, &settings.defaults).map_err(|e| {
+            tracing::error!(error = %e, "rejected event");
+            Error::from(e)
+        })?;
+        let trigger = match &invocation.trigger {
+            Trigger::Scheduled => "scheduled".to_string(),
+            Trigger::Change { source, event_name, region } => format!("change {source} {event_name} {region}"),
+            Trigger::Ignored(why) => {
+                tracing::info!(why, "change event ignored");
+                let response = Response { trigger: format!("ignored: {why}"), reports: vec![], published: None };
+                return Ok(serde_json::to_value(response)?);
+            }
+        };
+        tracing::info!(trigger, scan = ?invocation.request.scan, compare = ?invocation.request.compare, "run started");
+        let deadline = scan_deadline(event.context.deadline(), settings.publish_reserve);
+        let reports = run(settings, &invocation.request, deadline).await?;
+        log_reports(&reports);
+
+        let timestamp_ms = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or_default();
+        let published = scanner::publish::publish(&reports, &publishers.publisher(&settings.publish), timestamp_ms).await;
+        let published = match published {
+            Ok(mut published) => {
+                // EMF: the log line is the metric; it goes to standard output as it is.
+                for line in std::mem::take(&mut published.emf_lines) {
+                    println!("{line}");
+                }
+                published
+            }
+            Err(e) => return Err(Error::from(format!("publishing failed: {e}"))),
+        };
+        tracing::info!(
+            new = published.new,
+            changed = published.changed,
+            resolved = published.resolved,
+            message_id = published.message_id.as_deref().unwrap_or(""),
+            datums = published.datums,
+            "run published"
+        );
+        let response = Response {
+            trigger,
+            reports: reports
+                .iter()
+                .map(|r| ReportSummary {
+                    command: &r.command,
+                    environment: &r.environment,
+                    regions: &r.regions,
+                    complete: r.complete,
+                    failures: r.failures.iter().map(ToString::to_string).collect(),
+                    findings: r.counts.total,
+                    resources: r.counts.resources,
+                    duration_ms: r.duration_ms,
+                })
+                .collect(),
+            published: Some(published),
+        };
+        Ok(serde_json::to_value(response)?)
+    }
+    .instrument(span)
+    .await
+}
+
+async fn run(settings: &Settings, request: &RunRequest, deadline: Instant) -> Result<Vec<Report>, Error> {
+    let fetched;
+    let baselines = match &settings.baselines {
+        BaselineSource::Directory(dir) => dir.as_path(),
+        BaselineSource::Ssm(path) => {
+            fetched = tempfile::tempdir()?;
+            let config = scanner::publish::aws::sdk_config(&settings.publish).await;
+            let files = scanner::baseline::ssm_source::fetch_from_ssm(&config, path, fetched.path()).await?;
+            tracing::info!(path, files, "baselines read from SSM");
+            fetched.path()
+        }
+    };
+    let ctx = RunContext {
+        config: &settings.config,
+        baselines,
+        deadline: Some(deadline),
+        secure_digest: None,
+        progress: &scanner::scan::NoProgress,
+    };
+    Ok(scanner::run::execute(request, &ctx).await?)
+}
+
+/// One summary line per report, one line per finding (up to [`FINDINGS_LOGGED`]).
+fn log_reports(reports: &[Report]) {
+    for report in reports {
+        if report.complete {
+            tracing::info!(
+                command = %report.command,
+                environment = %report.environment,
+                findings = report.counts.total,
+                highest = report.highest_severity().map(|s| s.as_str()).unwrap_or("none"),
+                resources = report.counts.resources,
+                duration_ms = report.duration_ms,
+                "report"
+            );
+        } else {
+            tracing::error!(
+                command = %report.command,
+                environment = %report.environment,
+                findings = report.counts.total,
+                failures = ?report.failures.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "report INCOMPLETE: not a clean result"
+            );
+        }
+        for finding in report.findings.iter().take(FINDINGS_LOGGED) {
+            tracing::info!(
+                environment = %report.environment,
+                severity = %finding.severity,
+                kind = %finding.kind,
+                resource_type = finding.resource_type.as_str(),
+                logical_name = %finding.logical_name,
+                path = finding.path.as_deref().unwrap_or(""),
+                rule = finding.rule_id.as_deref().unwrap_or(""),
+                fingerprint = %finding.fingerprint,
+                "finding"
+            );
+        }
+        if report.findings.len() > FINDINGS_LOGGED {
+            tracing::info!(environment = %report.environment, more = report.findings.len() - FINDINGS_LOGGED, "findings not logged one by one");
         }
     }
-}
-
-/// Reads the request from a direct invocation or from an EventBridge event's `detail`.
-fn parse_request(payload: Value) -> Result<SnapshotRequest, serde_json::Error> {
-    let body = match payload {
-        Value::Object(mut map) if map.contains_key("detail-type") => {
-            map.remove("detail").unwrap_or(Value::Null)
-        }
-        other => other,
-    };
-    serde_json::from_value(body)
-}
-
-async fn handler(config: &ConfigFile, event: LambdaEvent<Value>) -> Result<SnapshotSummary, Error> {
-    let request = parse_request(event.payload)?;
-    let overrides = EnvironmentSettings {
-        regions: (!request.regions.is_empty()).then_some(request.regions),
-        ..Default::default()
-    };
-    let snapshot = scanner::scan::snapshot_environment(
-        config,
-        &request.environment,
-        overrides,
-        None,
-        &NoProgress,
-    )
-    .await?;
-    let summary = SnapshotSummary::from(&snapshot);
-    if snapshot.complete {
-        tracing::info!(environment = %summary.environment, resources = summary.resources, "snapshot complete");
-    } else {
-        tracing::error!(environment = %summary.environment, failures = ?summary.failures, "snapshot INCOMPLETE");
-    }
-    Ok(summary)
 }
 
 #[tokio::main]
@@ -90,73 +263,63 @@ async fn main() -> Result<(), Error> {
             tracing_subscriber::EnvFilter::try_from_env("DRIFTSCAN_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_current_span(false)
+        .with_current_span(true)
+        .with_span_list(false)
         .without_time()
         .init();
-    // Built once per execution environment, lent to every invocation.
-    let config_path = std::env::var_os("DRIFTSCAN_CONFIG").map(std::path::PathBuf::from);
-    let (config, _) = ConfigFile::discover(config_path.as_deref())?;
-    let config = &config;
-    lambda_runtime::run(service_fn(move |event| handler(config, event))).await
+    // Read once per execution environment, lent to every invocation.
+    let settings = Settings::from_env(|name| std::env::var(name).ok())?;
+    let publishers = AwsPublishers::connect(&settings.publish).await;
+    let (settings, publishers) = (&settings, &publishers);
+    lambda_runtime::run(service_fn(move |event| handler(settings, publishers, event))).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn direct_and_eventbridge_requests_parse_alike() {
-        let direct = parse_request(json!({"environment": "staging", "regions": ["us-east-1"]}));
-        let scheduled = parse_request(json!({
-            "version": "0",
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "detail": {"environment": "staging", "regions": ["us-east-1"]}
-        }));
-        let expected = SnapshotRequest {
-            environment: "staging".into(),
-            regions: vec!["us-east-1".into()],
+    fn settings_come_from_the_environment() {
+        let env = |name: &str| {
+            match name {
+                "DRIFTSCAN_SCAN" => Some("staging, prod"),
+                "DRIFTSCAN_COMPARE" => Some("staging:prod"),
+                "DRIFTSCAN_TOPIC_ARN" => Some("arn:aws:sns:us-east-1:123456789012:driftscan-alerts"),
+                "DRIFTSCAN_METRICS" => Some("emf"),
+                "LAMBDA_TASK_ROOT" => Some("/var/task"),
+                "DRIFTSCAN_CONFIG" => Some("/nonexistent/driftscan.yaml"),
+                _ => None,
+            }
+            .map(String::from)
         };
-        assert_eq!(direct.unwrap(), expected);
-        assert_eq!(scheduled.unwrap(), expected);
+        // The config file named must exist.
+        assert!(Settings::from_env(env).is_err());
+        let env = |name: &str| if name == "DRIFTSCAN_CONFIG" { None } else { env(name) };
+        let settings = Settings::from_env(env).unwrap();
+        assert_eq!(settings.defaults.scan, ["staging", "prod"]);
+        assert_eq!(settings.defaults.compare, [("staging".to_string(), "prod".to_string())]);
+        assert_eq!(settings.baselines, BaselineSource::Directory("/var/task/baselines".into()));
+        assert_eq!(settings.publish.metrics, scanner::config::MetricsMode::Emf);
+        assert_eq!(settings.publish_reserve, DEFAULT_PUBLISH_RESERVE);
+
+        let bad_pair = |name: &str| (name == "DRIFTSCAN_COMPARE").then(|| "staging-prod".to_string());
+        let err = Settings::from_env(bad_pair).err().unwrap().to_string();
+        assert!(err.contains("not a pair like staging:prod"), "{err}");
+        let ssm = |name: &str| (name == "DRIFTSCAN_BASELINES_SSM_PATH").then(|| "/driftscan/baselines".to_string());
+        assert_eq!(
+            Settings::from_env(ssm).unwrap().baselines,
+            BaselineSource::Ssm("/driftscan/baselines".into())
+        );
     }
 
     #[test]
-    fn malformed_requests_are_rejected() {
-        assert!(parse_request(json!({"env": "staging"})).is_err());
-        assert!(parse_request(json!({"detail-type": "Scheduled Event"})).is_err());
-        assert!(parse_request(json!([1, 2])).is_err());
-    }
-
-    #[tokio::test]
-    async fn an_unreachable_aws_is_reported_incomplete() {
-        // Point every service at a closed loopback port: the handler must say incomplete.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        std::env::set_var("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"));
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-        let config = ConfigFile::parse(
-            "defaults:\n  max_attempts: 1\n",
-            std::path::Path::new("t.yaml"),
-        )
-        .unwrap();
-        let event = LambdaEvent::new(
-            json!({"environment": "prod", "regions": ["us-east-1"]}),
-            lambda_runtime::Context::default(),
-        );
-        let summary = handler(&config, event).await.unwrap();
-        assert!(!summary.complete);
-        assert_eq!(summary.resources, 0);
-        assert!(
-            summary.failures.iter().any(|f| f.contains("ssm:")),
-            "{:?}",
-            summary.failures
-        );
+    fn the_scan_deadline_keeps_the_publishing_reserve() {
+        let in_ten = SystemTime::now() + Duration::from_secs(10);
+        let deadline = scan_deadline(in_ten, Duration::from_secs(4));
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(left <= Duration::from_secs(6) && left > Duration::from_secs(5), "{left:?}");
+        // Already past: no time at all, so every read is cut short (incomplete, never clean).
+        let past = scan_deadline(SystemTime::now() - Duration::from_secs(1), Duration::from_secs(4));
+        assert!(past <= Instant::now());
     }
 }

@@ -82,6 +82,49 @@ impl Default for PublishSettings {
     }
 }
 
+impl PublishSettings {
+    /// The settings with environment variables applied over them (`DRIFTSCAN_TOPIC_ARN`,
+    /// `DRIFTSCAN_PUBLISH_REGION`, `DRIFTSCAN_METRICS`, `DRIFTSCAN_STATE_PATH`,
+    /// `DRIFTSCAN_ALERT_MIN_SEVERITY`); `var` looks one up.
+    pub fn with_env(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let invalid = |name: &str, e: String| ConfigError::Invalid(format!("{name}: {e}"));
+        if let Some(topic) = var("DRIFTSCAN_TOPIC_ARN") {
+            self.topic_arn = Some(topic);
+        }
+        if let Some(region) = var("DRIFTSCAN_PUBLISH_REGION") {
+            validate_region(&region)?;
+            self.region = Some(region);
+        }
+        if let Some(mode) = var("DRIFTSCAN_METRICS") {
+            self.metrics = mode.parse().map_err(|e| invalid("DRIFTSCAN_METRICS", e))?;
+        }
+        if let Some(path) = var("DRIFTSCAN_STATE_PATH") {
+            self.state_path = path;
+        }
+        if let Some(severity) = var("DRIFTSCAN_ALERT_MIN_SEVERITY") {
+            self.min_severity = severity
+                .parse()
+                .map_err(|e| invalid("DRIFTSCAN_ALERT_MIN_SEVERITY", e))?;
+        }
+        if !self.state_path.starts_with('/') || self.state_path.len() < 2 {
+            return Err(invalid(
+                "publish.state_path",
+                format!("`{}` must be an absolute SSM path like /driftscan/alert-state", self.state_path),
+            ));
+        }
+        if let Some(topic) = &self.topic_arn {
+            if !topic.starts_with("arn:") || topic.split(':').count() != 6 {
+                return Err(invalid(
+                    "publish.topic_arn",
+                    format!("`{topic}` is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)"),
+                ));
+            }
+        }
+        Ok(self)
+    }
+}
+
 /// The default SSM path of the alert state.
 pub const DEFAULT_STATE_PATH: &str = "/driftscan/alert-state";
 
@@ -532,6 +575,35 @@ mod tests {
                 ConfigFile::default().plan("dev", settings.clone(), Some("us-east-1".into()), None);
             assert!(result.is_err(), "{settings:?}");
         }
+    }
+
+    #[test]
+    fn publish_settings_come_from_the_file_then_the_environment() {
+        let config = parse(
+            "publish:\n  topic_arn: arn:aws:sns:us-east-1:123456789012:alerts\n  metrics: emf\n  min_severity: high\n",
+        )
+        .unwrap();
+        assert_eq!(config.publish.metrics, MetricsMode::Emf);
+        let none = |_: &str| None;
+        let settings = config.publish.clone().with_env(none).unwrap();
+        assert_eq!(settings.min_severity, crate::model::Severity::High);
+        assert_eq!(settings.state_path, DEFAULT_STATE_PATH);
+        let env = |name: &str| match name {
+            "DRIFTSCAN_METRICS" => Some("off".to_string()),
+            "DRIFTSCAN_TOPIC_ARN" => Some("arn:aws:sns:eu-west-1:1:other".to_string()),
+            _ => None,
+        };
+        let settings = config.publish.clone().with_env(env).unwrap();
+        assert_eq!(settings.metrics, MetricsMode::Off);
+        assert_eq!(settings.topic_arn.as_deref(), Some("arn:aws:sns:eu-west-1:1:other"));
+        let bad = |name: &str| (name == "DRIFTSCAN_METRICS").then(|| "statsd".to_string());
+        assert_eq!(
+            config.publish.clone().with_env(bad).unwrap_err().to_string(),
+            "DRIFTSCAN_METRICS: unknown metrics mode `statsd` (expected api, emf or off)"
+        );
+        let not_arn = |name: &str| (name == "DRIFTSCAN_TOPIC_ARN").then(|| "alerts".to_string());
+        assert!(config.publish.clone().with_env(not_arn).is_err());
+        assert!(parse("publish:\n  metric: api\n").is_err());
     }
 
     #[test]

@@ -145,8 +145,11 @@ pub fn delta<'r>(report: &'r Report, previous: &ReportState, min_severity: Sever
         }
     }
 
+    // Resolved only where this run looked: its regions, minus what failed to read (a rescan of
+    // one region after a change event says nothing about the others).
     let was_read = |r: &Remembered| {
-        !report
+        report.regions.contains(&r.region)
+            && !report
             .failures
             .iter()
             .any(|f| f.region == r.region && f.kinds.contains(&r.resource_type))

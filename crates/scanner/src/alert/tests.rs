@@ -232,3 +232,18 @@ fn keys_and_commands_name_the_report() {
     );
     assert_eq!(report_key(&report(vec![], vec![])), "scan/staging");
 }
+
+#[test]
+fn a_run_over_fewer_regions_resolves_nothing_elsewhere() {
+    let mut west = finding("sg-db-{env}", "properties.ingress", json!(["0.0.0.0/0"]), Severity::High);
+    west.region = "us-west-2".into();
+    let west = west.with_fingerprint();
+    let mut both = report(vec![west], vec![]);
+    both.regions.push("us-west-2".into());
+    let state = delta(&both, &ReportState::default(), Severity::Low).next_state;
+    // A change event rescans us-east-1 only.
+    let east_only = report(vec![], vec![]);
+    let d = delta(&east_only, &state, Severity::Low);
+    assert!(d.resolved.is_empty());
+    assert_eq!(d.next_state, state);
+}

@@ -31,6 +31,7 @@
 
 pub mod expect;
 mod schema;
+pub mod ssm_source;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

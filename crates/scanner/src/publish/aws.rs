@@ -11,7 +11,7 @@ use aws_types::region::Region;
 use aws_types::SdkConfig;
 use futures::future::BoxFuture;
 
-use super::{AlertSink, AlertStateStore, MetricSink, PublishError};
+use super::{AlertSink, AlertStateStore, MetricSink, PublishError, Publisher};
 use crate::alert::state::StateDecodeError;
 use crate::alert::{AlertMessage, ReportState};
 use crate::collect::{error_chain, error_code};
@@ -51,6 +51,40 @@ pub async fn sdk_config(settings: &PublishSettings) -> SdkConfig {
         loader = loader.region(Region::new(region));
     }
     loader.load().await
+}
+
+/// The AWS destinations the settings name, ready to lend a [`Publisher`].
+pub struct AwsPublishers {
+    alerts: Option<(SnsAlerts, SsmAlertState)>,
+    metrics: CloudWatchMetrics,
+}
+
+impl AwsPublishers {
+    /// Clients for the settings' topic, state path and CloudWatch.
+    pub async fn connect(settings: &PublishSettings) -> Self {
+        let config = sdk_config(settings).await;
+        AwsPublishers {
+            alerts: settings.topic_arn.as_ref().map(|topic| {
+                (
+                    SnsAlerts::new(&config, topic),
+                    SsmAlertState::new(&config, &settings.state_path),
+                )
+            }),
+            metrics: CloudWatchMetrics::new(&config),
+        }
+    }
+
+    /// A publisher over these clients.
+    pub fn publisher<'a>(&'a self, settings: &'a PublishSettings) -> Publisher<'a> {
+        Publisher {
+            alerts: self
+                .alerts
+                .as_ref()
+                .map(|(sns, state)| (sns as &dyn AlertSink, state as &dyn AlertStateStore)),
+            metrics: Some(&self.metrics),
+            settings,
+        }
+    }
 }
 
 /// Alerts to an SNS topic, as a `MessageStructure=json` message with attributes.

@@ -1,0 +1,332 @@
+//! What an invocation asks for: a scheduled run, a direct request, or a configuration change
+//! reported by CloudTrail through EventBridge.
+
+use scanner::naming::validate_environment_name;
+use scanner::run::RunRequest;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// A run request as JSON: the custom input of a schedule rule, a direct invocation, or the
+/// `detail` of an EventBridge event.
+///
+/// ```json
+/// {"scan": ["staging", "prod"], "compare": [["staging", "prod"]], "regions": ["us-east-1"]}
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestBody {
+    /// Environments to scan against their baselines.
+    #[serde(default)]
+    pub scan: Vec<String>,
+    /// Pairs to compare.
+    #[serde(default)]
+    pub compare: Vec<(String, String)>,
+    /// Regions instead of the configured ones.
+    #[serde(default)]
+    pub regions: Vec<String>,
+}
+
+impl RequestBody {
+    fn is_empty(&self) -> bool {
+        self.scan.is_empty() && self.compare.is_empty()
+    }
+
+    fn into_request(self) -> Result<RunRequest, String> {
+        for env in self
+            .scan
+            .iter()
+            .chain(self.compare.iter().flat_map(|(a, b)| [a, b]))
+        {
+            validate_environment_name(env).map_err(|e| e.to_string())?;
+        }
+        for region in &self.regions {
+            scanner::config::validate_region(region).map_err(|e| e.to_string())?;
+        }
+        Ok(RunRequest {
+            scan: self.scan,
+            compare: self.compare,
+            regions: (!self.regions.is_empty()).then_some(self.regions),
+        })
+    }
+}
+
+/// Why the invocation runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// A schedule, or a direct invocation.
+    Scheduled,
+    /// A configuration change: the API call CloudTrail recorded.
+    Change {
+        /// `ec2.amazonaws.com`, ...
+        source: String,
+        /// `AuthorizeSecurityGroupIngress`, ...
+        event_name: String,
+        /// The call's region.
+        region: String,
+    },
+    /// A change event about something driftscan does not read, or a call that failed: nothing
+    /// changed that a scan would see.
+    Ignored(String),
+}
+
+/// A parsed invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invocation {
+    /// Why.
+    pub trigger: Trigger,
+    /// What to run (empty when ignored).
+    pub request: RunRequest,
+}
+
+/// The services whose changes trigger a rescan.
+const WATCHED_SOURCES: [&str; 4] = [
+    "ec2.amazonaws.com",
+    "ecs.amazonaws.com",
+    "rds.amazonaws.com",
+    "ssm.amazonaws.com",
+];
+
+/// Reads an invocation's payload. `defaults` is what a bare scheduled event runs (from the
+/// function's configuration), and the environments a change event may touch.
+pub fn parse(payload: Value, defaults: &RequestBody) -> Result<Invocation, String> {
+    let Value::Object(mut event) = payload else {
+        return Err("the event must be a JSON object".into());
+    };
+    let detail_type = event
+        .get("detail-type")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let Some(detail_type) = detail_type else {
+        // A direct invocation or a schedule with custom input: the request itself.
+        let body: RequestBody = serde_json::from_value(Value::Object(event))
+            .map_err(|e| format!("invalid request: {e}"))?;
+        let body = if body.is_empty() { defaults.clone() } else { body };
+        return scheduled(body);
+    };
+    let detail = event.remove("detail").unwrap_or(Value::Null);
+    match detail_type.as_str() {
+        "Scheduled Event" => {
+            let body: RequestBody = match detail {
+                Value::Null => RequestBody::default(),
+                Value::Object(map) if map.is_empty() => RequestBody::default(),
+                other => serde_json::from_value(other)
+                    .map_err(|e| format!("invalid scheduled event detail: {e}"))?,
+            };
+            let body = if body.is_empty() { defaults.clone() } else { body };
+            scheduled(body)
+        }
+        "AWS API Call via CloudTrail" => change(&detail, defaults),
+        other => Err(format!(
+            "unsupported event `{other}` (expected a scheduled event, an `AWS API Call via CloudTrail` event or a request)"
+        )),
+    }
+}
+
+fn scheduled(body: RequestBody) -> Result<Invocation, String> {
+    if body.is_empty() {
+        return Err(
+            "nothing to do: the event names no environment and DRIFTSCAN_SCAN / DRIFTSCAN_COMPARE are unset"
+                .into(),
+        );
+    }
+    Ok(Invocation {
+        trigger: Trigger::Scheduled,
+        request: body.into_request()?,
+    })
+}
+
+fn change(detail: &Value, defaults: &RequestBody) -> Result<Invocation, String> {
+    let field = |name: &str| detail.get(name).and_then(Value::as_str).unwrap_or_default();
+    let (source, event_name, region) = (field("eventSource"), field("eventName"), field("awsRegion"));
+    let ignored = |why: String| {
+        Ok(Invocation {
+            trigger: Trigger::Ignored(why),
+            request: RunRequest::default(),
+        })
+    };
+    if !WATCHED_SOURCES.contains(&source) {
+        return ignored(format!("{source} {event_name}: not a service driftscan reads"));
+    }
+    if let Some(code) = detail.get("errorCode").and_then(Value::as_str) {
+        return ignored(format!("{source} {event_name} failed ({code}): nothing changed"));
+    }
+    scanner::config::validate_region(region).map_err(|e| format!("change event: {e}"))?;
+
+    // The environments the call names (a cluster `trading-cluster-staging`, a parameter
+    // `/staging/...`, a tag `Environment: staging`); when it names none that driftscan watches
+    // (a security group id only), every watched environment is rescanned in that region.
+    let mut watched: Vec<&String> = defaults.scan.iter().collect();
+    for (a, b) in &defaults.compare {
+        for env in [a, b] {
+            if !watched.contains(&env) {
+                watched.push(env);
+            }
+        }
+    }
+    let text = format!(
+        "{} {}",
+        detail.get("requestParameters").unwrap_or(&Value::Null),
+        detail.get("responseElements").unwrap_or(&Value::Null)
+    );
+    let touched: Vec<String> = watched
+        .iter()
+        .filter(|env| names_token(&text, env))
+        .map(|env| env.to_string())
+        .collect();
+    let scan = if touched.is_empty() {
+        watched.into_iter().cloned().collect()
+    } else {
+        touched
+    };
+    if scan.is_empty() {
+        return Err("a change event needs DRIFTSCAN_SCAN or DRIFTSCAN_COMPARE to know which environments to rescan".into());
+    }
+    let body = RequestBody {
+        scan,
+        compare: vec![],
+        regions: vec![region.to_string()],
+    };
+    Ok(Invocation {
+        trigger: Trigger::Change {
+            source: source.into(),
+            event_name: event_name.into(),
+            region: region.into(),
+        },
+        request: body.into_request()?,
+    })
+}
+
+/// Whether `env` occurs in `text` as a whole token (`prod` in `aurora-cluster-prod` and
+/// `/prod/db`, not in `product-api`).
+fn names_token(text: &str, env: &str) -> bool {
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric();
+    text.match_indices(env).any(|(at, _)| {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(at + env.len()).copied();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn defaults() -> RequestBody {
+        RequestBody {
+            scan: vec!["staging".into(), "prod".into()],
+            compare: vec![("staging".into(), "prod".into())],
+            regions: vec![],
+        }
+    }
+
+    fn cloudtrail(source: &str, name: &str, request: Value) -> Value {
+        json!({
+            "version": "0",
+            "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+            "detail-type": "AWS API Call via CloudTrail",
+            "source": format!("aws.{}", source.trim_end_matches(".amazonaws.com")),
+            "region": "us-east-1",
+            "detail": {
+                "eventSource": source,
+                "eventName": name,
+                "awsRegion": "us-east-1",
+                "requestParameters": request,
+                "responseElements": null
+            }
+        })
+    }
+
+    #[test]
+    fn a_bare_schedule_runs_the_configured_defaults() {
+        let event = json!({"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+        let invocation = parse(event, &defaults()).unwrap();
+        assert_eq!(invocation.trigger, Trigger::Scheduled);
+        assert_eq!(invocation.request.scan, ["staging", "prod"]);
+        assert_eq!(invocation.request.compare, [("staging".to_string(), "prod".to_string())]);
+        assert_eq!(invocation.request.regions, None);
+    }
+
+    #[test]
+    fn a_request_overrides_the_defaults() {
+        let direct = json!({"scan": ["dev"], "compare": [["dev", "staging"]], "regions": ["eu-west-1"]});
+        let invocation = parse(direct, &defaults()).unwrap();
+        assert_eq!(invocation.request.scan, ["dev"]);
+        assert_eq!(invocation.request.regions, Some(vec!["eu-west-1".to_string()]));
+        let wrapped = json!({"detail-type": "Scheduled Event", "detail": {"scan": ["dev"]}});
+        assert_eq!(parse(wrapped, &defaults()).unwrap().request.scan, ["dev"]);
+    }
+
+    #[test]
+    fn bad_requests_say_what_is_wrong() {
+        let cases = [
+            (json!([1]), "the event must be a JSON object"),
+            (json!({"env": "prod"}), "invalid request: unknown field `env`"),
+            (json!({"scan": ["Prod"]}), "invalid environment name `Prod`"),
+            (json!({"scan": ["prod"], "regions": ["mars-1"]}), "mars-1"),
+            (json!({"detail-type": "EC2 Instance State-change Notification", "detail": {}}), "unsupported event"),
+        ];
+        for (event, expected) in cases {
+            let err = parse(event.clone(), &defaults()).unwrap_err();
+            assert!(err.contains(expected), "{event}: {err}");
+        }
+        let nothing = parse(json!({}), &RequestBody::default()).unwrap_err();
+        assert!(nothing.contains("nothing to do"));
+    }
+
+    #[test]
+    fn a_change_rescans_the_environment_it_names_in_its_region() {
+        let event = cloudtrail(
+            "ecs.amazonaws.com",
+            "UpdateService",
+            json!({"cluster": "trading-cluster-staging", "service": "trading-app-staging"}),
+        );
+        let invocation = parse(event, &defaults()).unwrap();
+        assert_eq!(
+            invocation.trigger,
+            Trigger::Change {
+                source: "ecs.amazonaws.com".into(),
+                event_name: "UpdateService".into(),
+                region: "us-east-1".into()
+            }
+        );
+        assert_eq!(invocation.request.scan, ["staging"]);
+        assert!(invocation.request.compare.is_empty());
+        assert_eq!(invocation.request.regions, Some(vec!["us-east-1".to_string()]));
+
+        let ssm = cloudtrail("ssm.amazonaws.com", "PutParameter", json!({"name": "/prod/app/log-level", "overwrite": true}));
+        assert_eq!(parse(ssm, &defaults()).unwrap().request.scan, ["prod"]);
+        let rds = cloudtrail("rds.amazonaws.com", "ModifyDBCluster", json!({"dBClusterIdentifier": "aurora-cluster-prod"}));
+        assert_eq!(parse(rds, &defaults()).unwrap().request.scan, ["prod"]);
+    }
+
+    #[test]
+    fn a_change_naming_no_environment_rescans_every_watched_one() {
+        let event = cloudtrail(
+            "ec2.amazonaws.com",
+            "AuthorizeSecurityGroupIngress",
+            json!({"groupId": "sg-0abc", "ipPermissions": {"items": [{"fromPort": 5432}]}}),
+        );
+        assert_eq!(parse(event, &defaults()).unwrap().request.scan, ["staging", "prod"]);
+    }
+
+    #[test]
+    fn environment_names_match_whole_tokens_only() {
+        assert!(names_token(r#"{"name":"/prod/db"}"#, "prod"));
+        assert!(names_token("sg-app-pr-7", "pr-7"));
+        assert!(!names_token("product-api", "prod"));
+        assert!(!names_token("sg-app-pr-70", "pr-7"));
+    }
+
+    #[test]
+    fn unwatched_or_failed_calls_are_ignored() {
+        let s3 = cloudtrail("s3.amazonaws.com", "PutObject", json!({}));
+        assert!(matches!(parse(s3, &defaults()).unwrap().trigger, Trigger::Ignored(_)));
+        let mut denied = cloudtrail("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", json!({}));
+        denied["detail"]["errorCode"] = json!("Client.UnauthorizedOperation");
+        let invocation = parse(denied, &defaults()).unwrap();
+        assert!(matches!(invocation.trigger, Trigger::Ignored(ref why) if why.contains("UnauthorizedOperation")));
+        assert!(invocation.request.scan.is_empty());
+    }
+}
