@@ -57,8 +57,8 @@ if [[ "$want" == moto || "$want" == all ]]; then
 fi
 if [[ "$want" == localstack || "$want" == all ]]; then
   ensure_venv venv-localstack "$(localstack_python)" \
-    "localstack-core==$LOCALSTACK_VERSION ${LOCALSTACK_PINS[*]}" \
-    "localstack-core==$LOCALSTACK_VERSION" "${LOCALSTACK_PINS[@]}"
+    "localstack-core[runtime]==$LOCALSTACK_VERSION ${LOCALSTACK_PINS[*]}" \
+    "localstack-core[runtime]==$LOCALSTACK_VERSION" "${LOCALSTACK_PINS[@]}"
   echo "export DRIFTSCAN_LOCALSTACK_PYTHON=$CACHE/venv-localstack/bin/python"
 fi
 if [[ "$want" == cargo-lambda || "$want" == all ]]; then

@@ -2,10 +2,13 @@
 //! mode) on a loopback port. Each test starts its own emulator, so tests run in parallel
 //! without sharing state. They fail, never skip, when the emulator cannot start.
 
+mod runtime_api;
 mod support;
 
 mod cli;
 mod compare;
 mod failures;
+mod lambda;
+mod publish;
 mod scan;
 mod snapshot;

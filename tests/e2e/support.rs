@@ -14,12 +14,7 @@ fn moto_server_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("DRIFTSCAN_MOTO_SERVER") {
         return PathBuf::from(path);
     }
-    let cache = std::env::var_os("DRIFTSCAN_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/driftscan")
-        });
-    cache.join("venv-moto/bin/moto_server")
+    cache_dir().join("venv-moto/bin/moto_server")
 }
 
 /// A free loopback port (the listener is dropped just before the server binds it).
@@ -138,25 +133,7 @@ pub fn driftscan_command(endpoint: &str) -> assert_cmd::Command {
 }
 
 fn wait_ready(port: u16, child: &mut Child) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return false; // exited (port taken, or broken install)
-        }
-        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-            let request = "GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-            let mut response = String::new();
-            if stream.write_all(request.as_bytes()).is_ok()
-                && stream.read_to_string(&mut response).is_ok()
-                && response.starts_with("HTTP/1.1 200")
-            {
-                return true;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
+    wait_http_ok(port, "/moto-api/", child, Duration::from_secs(30))
 }
 
 /// A parsed `driftscan snapshot` result.
@@ -240,4 +217,267 @@ fn answer(mut stream: TcpStream, response: &str) {
     }
     let _ = stream.write_all(response.as_bytes());
     let _ = stream.flush();
+}
+
+/// LocalStack core (CloudWatch only: the Rust CloudWatch SDK speaks RPC v2 CBOR, which moto does
+/// not), started from the venv `scripts/setup-emulators.sh` makes, on a free loopback port, with
+/// every outside call it would make turned off. Killed on drop.
+pub struct LocalStack {
+    child: Child,
+    pub endpoint: String,
+    _dir: tempfile::TempDir,
+}
+
+impl LocalStack {
+    /// Starts LocalStack and waits until CloudWatch is available. Panics (the test fails) when
+    /// it cannot.
+    pub fn start() -> LocalStack {
+        let python = std::env::var_os("DRIFTSCAN_LOCALSTACK_PYTHON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| cache_dir().join("venv-localstack/bin/python"));
+        assert!(
+            python.exists(),
+            "LocalStack is not installed at {}: run scripts/setup-emulators.sh (scripts/test does)",
+            python.display()
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        for _attempt in 0..3 {
+            let port = free_port();
+            let log = std::fs::File::create(dir.path().join("localstack.log")).expect("log");
+            let mut child = Command::new(&python)
+                .args(["-m", "localstack.runtime.main"])
+                .current_dir(dir.path())
+                .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
+                .env("SERVICES", "cloudwatch")
+                // Nothing leaves the machine: no DNS server, no certificate download, no
+                // analytics.
+                .env("DNS_ADDRESS", "0")
+                .env("SKIP_SSL_CERT_DOWNLOAD", "1")
+                .env("DISABLE_EVENTS", "1")
+                // Its files (the metrics database among them) in this test's directory, not
+                // shared with the other tests' instances: host mode even inside a container
+                // (in container mode every instance uses /var/lib/localstack and /tmp/localstack
+                // and clears the latter on start).
+                .env("OVERRIDE_IN_DOCKER", "0")
+                .env("FILESYSTEM_ROOT", dir.path().join("filesystem"))
+                .env("LOCALSTACK_VOLUME_DIR", dir.path().join("volume"))
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().expect("log"))
+                .stderr(log)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
+            if wait_http_ok(
+                port,
+                "/_localstack/health",
+                &mut child,
+                Duration::from_secs(90),
+            ) {
+                return LocalStack {
+                    child,
+                    endpoint: format!("http://127.0.0.1:{port}"),
+                    _dir: dir,
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let log = std::fs::read_to_string(dir.path().join("localstack.log")).unwrap_or_default();
+        panic!("LocalStack did not become ready on loopback; its log:\n{log}");
+    }
+
+    /// A CloudWatch client for reading back what was published.
+    pub async fn cloudwatch(&self) -> aws_sdk_cloudwatch::Client {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_ssm::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .load()
+            .await;
+        aws_sdk_cloudwatch::Client::new(&config)
+    }
+}
+
+impl Drop for LocalStack {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn cache_dir() -> PathBuf {
+    std::env::var_os("DRIFTSCAN_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/driftscan")
+        })
+}
+
+/// Waits until `GET path` on the loopback port answers 200.
+fn wait_http_ok(port: u16, path: &str, child: &mut Child, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+            let request =
+                format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            let mut response = String::new();
+            if stream.write_all(request.as_bytes()).is_ok()
+                && stream.read_to_string(&mut response).is_ok()
+                && response.starts_with("HTTP/1.1 200")
+            {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+/// An SNS topic with two SQS subscribers, as a machine subscriber and a person's mail client
+/// would see it: `raw` (raw delivery: the `sqs` variant of the message as the body) and
+/// `envelope` (the standard SNS envelope with Subject and MessageAttributes).
+pub struct AlertInbox {
+    pub topic_arn: String,
+    sqs: aws_sdk_sqs::Client,
+    raw: String,
+    envelope: String,
+}
+
+impl AlertInbox {
+    /// Creates the topic, the queues and the subscriptions in the emulator.
+    pub async fn create(config: &SdkConfig) -> AlertInbox {
+        let sns = aws_sdk_sns::Client::new(config);
+        let sqs = aws_sdk_sqs::Client::new(config);
+        let topic_arn = sns
+            .create_topic()
+            .name("driftscan-alerts")
+            .send()
+            .await
+            .expect("topic")
+            .topic_arn
+            .expect("topic arn");
+        let mut urls = Vec::new();
+        for (name, raw) in [("alerts-raw", true), ("alerts-envelope", false)] {
+            let url = sqs
+                .create_queue()
+                .queue_name(name)
+                .send()
+                .await
+                .expect("queue")
+                .queue_url
+                .expect("url");
+            let arn = sqs
+                .get_queue_attributes()
+                .queue_url(&url)
+                .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .send()
+                .await
+                .expect("queue attributes")
+                .attributes
+                .and_then(|a| {
+                    a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                        .cloned()
+                })
+                .expect("queue arn");
+            let mut subscribe = sns
+                .subscribe()
+                .topic_arn(&topic_arn)
+                .protocol("sqs")
+                .endpoint(arn);
+            if raw {
+                subscribe = subscribe.attributes("RawMessageDelivery", "true");
+            }
+            subscribe.send().await.expect("subscription");
+            urls.push(url);
+        }
+        let envelope = urls.pop().expect("two queues");
+        let raw = urls.pop().expect("two queues");
+        AlertInbox {
+            topic_arn,
+            sqs,
+            raw,
+            envelope,
+        }
+    }
+
+    /// Takes every message delivered since the last call: (machine alerts, envelopes).
+    pub async fn drain(&self) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
+        let mut out = Vec::new();
+        for url in [&self.raw, &self.envelope] {
+            let mut bodies = Vec::new();
+            loop {
+                let received = self
+                    .sqs
+                    .receive_message()
+                    .queue_url(url)
+                    .max_number_of_messages(10)
+                    .send()
+                    .await
+                    .expect("receive");
+                let messages = received.messages.unwrap_or_default();
+                if messages.is_empty() {
+                    break;
+                }
+                for message in messages {
+                    let body = message.body.unwrap_or_default();
+                    bodies.push(serde_json::from_str(&body).unwrap_or_else(|e| {
+                        panic!("delivered body is not whole JSON ({e}): {body}")
+                    }));
+                    self.sqs
+                        .delete_message()
+                        .queue_url(url)
+                        .receipt_handle(message.receipt_handle.unwrap_or_default())
+                        .send()
+                        .await
+                        .expect("delete");
+                }
+            }
+            out.push(bodies);
+        }
+        let envelopes = out.pop().expect("two queues");
+        (out.pop().expect("two queues"), envelopes)
+    }
+}
+
+/// The maximum and the number of samples of `Driftscan/<metric>` with exactly `dimensions`
+/// over the last hour, as published to CloudWatch.
+pub async fn metric_stats(
+    cloudwatch: &aws_sdk_cloudwatch::Client,
+    metric: &str,
+    dimensions: &[(&str, &str)],
+) -> (f64, f64) {
+    use aws_sdk_cloudwatch::types::{Dimension, Statistic};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let mut request = cloudwatch
+        .get_metric_statistics()
+        .namespace("Driftscan")
+        .metric_name(metric)
+        .start_time(aws_smithy_types::DateTime::from_secs(now - 3600))
+        .end_time(aws_smithy_types::DateTime::from_secs(now + 60))
+        .period(60)
+        .statistics(Statistic::Maximum)
+        .statistics(Statistic::SampleCount);
+    for (name, value) in dimensions {
+        request = request.dimensions(Dimension::builder().name(*name).value(*value).build());
+    }
+    let points = request
+        .send()
+        .await
+        .expect("GetMetricStatistics")
+        .datapoints
+        .unwrap_or_default();
+    let max = points
+        .iter()
+        .filter_map(|p| p.maximum)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let samples = points.iter().filter_map(|p| p.sample_count).sum();
+    (max, samples)
 }

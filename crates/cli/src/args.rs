@@ -93,6 +93,10 @@ pub struct ScanArgs {
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also publish the SNS alert (what is new since the last alert) and the CloudWatch
+    /// metrics, as the Lambda does; settings from the config file's `publish` section.
+    #[arg(long)]
+    pub publish: bool,
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +127,9 @@ pub struct CompareArgs {
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also publish the SNS alert and the CloudWatch metrics (see `scan --publish`).
+    #[arg(long)]
+    pub publish: bool,
 }
 
 #[derive(Debug, Args)]

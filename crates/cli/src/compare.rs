@@ -40,19 +40,24 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         (files, _, _) => anyhow::bail!("--from-snapshot takes exactly two files (A then B), not {}", files.len()),
     };
 
-    let report = scanner::run::compare_report(&a, &b, &args.baselines, args.show_expected, started)?;
+    let report =
+        scanner::run::compare_report(&a, &b, &args.baselines, args.show_expected, started)?;
     let appendix = if report.findings.is_empty() {
         String::new()
     } else {
         format!("\n{}", unified_diffs(&a, &b, &report))
     };
-    deliver(
+    let outcome = deliver(
         &report,
         args.format,
         args.output.as_deref(),
         args.fail_on,
         &appendix,
-    )
+    )?;
+    if args.publish {
+        crate::publish::publish(&report, global).await?;
+    }
+    Ok(outcome)
 }
 
 fn read(path: &Path) -> anyhow::Result<Snapshot> {

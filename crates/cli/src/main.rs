@@ -9,6 +9,7 @@ mod compare;
 mod logging;
 mod output;
 mod progress;
+mod publish;
 mod scan;
 mod snapshot;
 

@@ -27,13 +27,18 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
     let report = scanner::run::scan_report(&snapshot, &baseline, started)
         .context("invalid compliance settings")?;
 
-    deliver(
+    let outcome = deliver(
         &report,
         args.format,
         args.output.as_deref(),
         args.fail_on,
         "",
-    )
+    )?;
+    // After the report is out: a failed publish must not cost the report.
+    if args.publish {
+        crate::publish::publish(&report, global).await?;
+    }
+    Ok(outcome)
 }
 
 /// Renders `report` (text gets `appendix` after it), writes it, reports failed reads on

@@ -53,9 +53,15 @@ pub async fn take(
         None
     };
     let bar = Bar::new(global.quiet);
-    let snapshot =
-        scanner::scan::snapshot_environment(&config, environment, overrides, digest_key, None, &bar)
-            .await;
+    let snapshot = scanner::scan::snapshot_environment(
+        &config,
+        environment,
+        overrides,
+        digest_key,
+        None,
+        &bar,
+    )
+    .await;
     bar.finish();
     Ok(snapshot?)
 }

@@ -100,7 +100,11 @@ pub fn parse(payload: Value, defaults: &RequestBody) -> Result<Invocation, Strin
         // A direct invocation or a schedule with custom input: the request itself.
         let body: RequestBody = serde_json::from_value(Value::Object(event))
             .map_err(|e| format!("invalid request: {e}"))?;
-        let body = if body.is_empty() { defaults.clone() } else { body };
+        let body = if body.is_empty() {
+            defaults.clone()
+        } else {
+            body
+        };
         return scheduled(body);
     };
     let detail = event.remove("detail").unwrap_or(Value::Null);
@@ -137,7 +141,8 @@ fn scheduled(body: RequestBody) -> Result<Invocation, String> {
 
 fn change(detail: &Value, defaults: &RequestBody) -> Result<Invocation, String> {
     let field = |name: &str| detail.get(name).and_then(Value::as_str).unwrap_or_default();
-    let (source, event_name, region) = (field("eventSource"), field("eventName"), field("awsRegion"));
+    let (source, event_name, region) =
+        (field("eventSource"), field("eventName"), field("awsRegion"));
     let ignored = |why: String| {
         Ok(Invocation {
             trigger: Trigger::Ignored(why),
@@ -145,10 +150,14 @@ fn change(detail: &Value, defaults: &RequestBody) -> Result<Invocation, String> 
         })
     };
     if !WATCHED_SOURCES.contains(&source) {
-        return ignored(format!("{source} {event_name}: not a service driftscan reads"));
+        return ignored(format!(
+            "{source} {event_name}: not a service driftscan reads"
+        ));
     }
     if let Some(code) = detail.get("errorCode").and_then(Value::as_str) {
-        return ignored(format!("{source} {event_name} failed ({code}): nothing changed"));
+        return ignored(format!(
+            "{source} {event_name} failed ({code}): nothing changed"
+        ));
     }
     scanner::config::validate_region(region).map_err(|e| format!("change event: {e}"))?;
 
@@ -244,16 +253,23 @@ mod tests {
         let invocation = parse(event, &defaults()).unwrap();
         assert_eq!(invocation.trigger, Trigger::Scheduled);
         assert_eq!(invocation.request.scan, ["staging", "prod"]);
-        assert_eq!(invocation.request.compare, [("staging".to_string(), "prod".to_string())]);
+        assert_eq!(
+            invocation.request.compare,
+            [("staging".to_string(), "prod".to_string())]
+        );
         assert_eq!(invocation.request.regions, None);
     }
 
     #[test]
     fn a_request_overrides_the_defaults() {
-        let direct = json!({"scan": ["dev"], "compare": [["dev", "staging"]], "regions": ["eu-west-1"]});
+        let direct =
+            json!({"scan": ["dev"], "compare": [["dev", "staging"]], "regions": ["eu-west-1"]});
         let invocation = parse(direct, &defaults()).unwrap();
         assert_eq!(invocation.request.scan, ["dev"]);
-        assert_eq!(invocation.request.regions, Some(vec!["eu-west-1".to_string()]));
+        assert_eq!(
+            invocation.request.regions,
+            Some(vec!["eu-west-1".to_string()])
+        );
         let wrapped = json!({"detail-type": "Scheduled Event", "detail": {"scan": ["dev"]}});
         assert_eq!(parse(wrapped, &defaults()).unwrap().request.scan, ["dev"]);
     }
@@ -262,10 +278,16 @@ mod tests {
     fn bad_requests_say_what_is_wrong() {
         let cases = [
             (json!([1]), "the event must be a JSON object"),
-            (json!({"env": "prod"}), "invalid request: unknown field `env`"),
+            (
+                json!({"env": "prod"}),
+                "invalid request: unknown field `env`",
+            ),
             (json!({"scan": ["Prod"]}), "invalid environment name `Prod`"),
             (json!({"scan": ["prod"], "regions": ["mars-1"]}), "mars-1"),
-            (json!({"detail-type": "EC2 Instance State-change Notification", "detail": {}}), "unsupported event"),
+            (
+                json!({"detail-type": "EC2 Instance State-change Notification", "detail": {}}),
+                "unsupported event",
+            ),
         ];
         for (event, expected) in cases {
             let err = parse(event.clone(), &defaults()).unwrap_err();
@@ -293,11 +315,22 @@ mod tests {
         );
         assert_eq!(invocation.request.scan, ["staging"]);
         assert!(invocation.request.compare.is_empty());
-        assert_eq!(invocation.request.regions, Some(vec!["us-east-1".to_string()]));
+        assert_eq!(
+            invocation.request.regions,
+            Some(vec!["us-east-1".to_string()])
+        );
 
-        let ssm = cloudtrail("ssm.amazonaws.com", "PutParameter", json!({"name": "/prod/app/log-level", "overwrite": true}));
+        let ssm = cloudtrail(
+            "ssm.amazonaws.com",
+            "PutParameter",
+            json!({"name": "/prod/app/log-level", "overwrite": true}),
+        );
         assert_eq!(parse(ssm, &defaults()).unwrap().request.scan, ["prod"]);
-        let rds = cloudtrail("rds.amazonaws.com", "ModifyDBCluster", json!({"dBClusterIdentifier": "aurora-cluster-prod"}));
+        let rds = cloudtrail(
+            "rds.amazonaws.com",
+            "ModifyDBCluster",
+            json!({"dBClusterIdentifier": "aurora-cluster-prod"}),
+        );
         assert_eq!(parse(rds, &defaults()).unwrap().request.scan, ["prod"]);
     }
 
@@ -308,7 +341,10 @@ mod tests {
             "AuthorizeSecurityGroupIngress",
             json!({"groupId": "sg-0abc", "ipPermissions": {"items": [{"fromPort": 5432}]}}),
         );
-        assert_eq!(parse(event, &defaults()).unwrap().request.scan, ["staging", "prod"]);
+        assert_eq!(
+            parse(event, &defaults()).unwrap().request.scan,
+            ["staging", "prod"]
+        );
     }
 
     #[test]
@@ -322,11 +358,20 @@ mod tests {
     #[test]
     fn unwatched_or_failed_calls_are_ignored() {
         let s3 = cloudtrail("s3.amazonaws.com", "PutObject", json!({}));
-        assert!(matches!(parse(s3, &defaults()).unwrap().trigger, Trigger::Ignored(_)));
-        let mut denied = cloudtrail("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", json!({}));
+        assert!(matches!(
+            parse(s3, &defaults()).unwrap().trigger,
+            Trigger::Ignored(_)
+        ));
+        let mut denied = cloudtrail(
+            "ec2.amazonaws.com",
+            "AuthorizeSecurityGroupIngress",
+            json!({}),
+        );
         denied["detail"]["errorCode"] = json!("Client.UnauthorizedOperation");
         let invocation = parse(denied, &defaults()).unwrap();
-        assert!(matches!(invocation.trigger, Trigger::Ignored(ref why) if why.contains("UnauthorizedOperation")));
+        assert!(
+            matches!(invocation.trigger, Trigger::Ignored(ref why) if why.contains("UnauthorizedOperation"))
+        );
         assert!(invocation.request.scan.is_empty());
     }
 }

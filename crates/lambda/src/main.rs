@@ -53,14 +53,21 @@ impl Settings {
         let (config, _) = ConfigFile::discover(config_path.as_deref())?;
         let list = |name: &str| -> Vec<String> {
             var(name)
-                .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let compare = list("DRIFTSCAN_COMPARE")
             .into_iter()
             .map(|pair| match pair.split_once(':') {
                 Some((a, b)) => Ok((a.to_string(), b.to_string())),
-                None => anyhow::bail!("DRIFTSCAN_COMPARE: `{pair}` is not a pair like staging:prod"),
+                None => {
+                    anyhow::bail!("DRIFTSCAN_COMPARE: `{pair}` is not a pair like staging:prod")
+                }
             })
             .collect::<anyhow::Result<_>>()?;
         let defaults = RequestBody {
@@ -80,9 +87,10 @@ impl Settings {
         };
         let publish = config.publish.clone().with_env(var)?;
         let publish_reserve = match var("DRIFTSCAN_PUBLISH_RESERVE_MS") {
-            Some(ms) => Duration::from_millis(ms.parse().map_err(|e| {
-                anyhow::anyhow!("DRIFTSCAN_PUBLISH_RESERVE_MS: `{ms}`: {e}")
-            })?),
+            Some(ms) => Duration::from_millis(
+                ms.parse()
+                    .map_err(|e| anyhow::anyhow!("DRIFTSCAN_PUBLISH_RESERVE_MS: `{ms}`: {e}"))?,
+            ),
             None => DEFAULT_PUBLISH_RESERVE,
         };
         Ok(Settings {
@@ -125,7 +133,11 @@ fn scan_deadline(deadline: SystemTime, reserve: Duration) -> Instant {
     Instant::now() + left
 }
 
-async fn handler(settings: &Settings, publishers: &AwsPublishers, event: LambdaEvent<Value>) -> Result<Value, Error> {
+async fn handler(
+    settings: &Settings,
+    publishers: &AwsPublishers,
+    event: LambdaEvent<Value>,
+) -> Result<Value, Error> {
     let span = tracing::info_span!("invocation", request_id = %event.context.request_id);
     async move {
         let invocation = event::parse(event.payload, &settings.defaults).map_err(|e| {
@@ -192,14 +204,20 @@ async fn handler(settings: &Settings, publishers: &AwsPublishers, event: LambdaE
     .await
 }
 
-async fn run(settings: &Settings, request: &RunRequest, deadline: Instant) -> Result<Vec<Report>, Error> {
+async fn run(
+    settings: &Settings,
+    request: &RunRequest,
+    deadline: Instant,
+) -> Result<Vec<Report>, Error> {
     let fetched;
     let baselines = match &settings.baselines {
         BaselineSource::Directory(dir) => dir.as_path(),
         BaselineSource::Ssm(path) => {
             fetched = tempfile::tempdir()?;
             let config = scanner::publish::aws::sdk_config(&settings.publish).await;
-            let files = scanner::baseline::ssm_source::fetch_from_ssm(&config, path, fetched.path()).await?;
+            let files =
+                scanner::baseline::ssm_source::fetch_from_ssm(&config, path, fetched.path())
+                    .await?;
             tracing::info!(path, files, "baselines read from SSM");
             fetched.path()
         }
@@ -271,7 +289,10 @@ async fn main() -> Result<(), Error> {
     let settings = Settings::from_env(|name| std::env::var(name).ok())?;
     let publishers = AwsPublishers::connect(&settings.publish).await;
     let (settings, publishers) = (&settings, &publishers);
-    lambda_runtime::run(service_fn(move |event| handler(settings, publishers, event))).await
+    lambda_runtime::run(service_fn(move |event| {
+        handler(settings, publishers, event)
+    }))
+    .await
 }
 
 #[cfg(test)]
@@ -284,7 +305,9 @@ mod tests {
             match name {
                 "DRIFTSCAN_SCAN" => Some("staging, prod"),
                 "DRIFTSCAN_COMPARE" => Some("staging:prod"),
-                "DRIFTSCAN_TOPIC_ARN" => Some("arn:aws:sns:us-east-1:123456789012:driftscan-alerts"),
+                "DRIFTSCAN_TOPIC_ARN" => {
+                    Some("arn:aws:sns:us-east-1:123456789012:driftscan-alerts")
+                }
                 "DRIFTSCAN_METRICS" => Some("emf"),
                 "LAMBDA_TASK_ROOT" => Some("/var/task"),
                 "DRIFTSCAN_CONFIG" => Some("/nonexistent/driftscan.yaml"),
@@ -294,18 +317,33 @@ mod tests {
         };
         // The config file named must exist.
         assert!(Settings::from_env(env).is_err());
-        let env = |name: &str| if name == "DRIFTSCAN_CONFIG" { None } else { env(name) };
+        let env = |name: &str| {
+            if name == "DRIFTSCAN_CONFIG" {
+                None
+            } else {
+                env(name)
+            }
+        };
         let settings = Settings::from_env(env).unwrap();
         assert_eq!(settings.defaults.scan, ["staging", "prod"]);
-        assert_eq!(settings.defaults.compare, [("staging".to_string(), "prod".to_string())]);
-        assert_eq!(settings.baselines, BaselineSource::Directory("/var/task/baselines".into()));
+        assert_eq!(
+            settings.defaults.compare,
+            [("staging".to_string(), "prod".to_string())]
+        );
+        assert_eq!(
+            settings.baselines,
+            BaselineSource::Directory("/var/task/baselines".into())
+        );
         assert_eq!(settings.publish.metrics, scanner::config::MetricsMode::Emf);
         assert_eq!(settings.publish_reserve, DEFAULT_PUBLISH_RESERVE);
 
-        let bad_pair = |name: &str| (name == "DRIFTSCAN_COMPARE").then(|| "staging-prod".to_string());
+        let bad_pair =
+            |name: &str| (name == "DRIFTSCAN_COMPARE").then(|| "staging-prod".to_string());
         let err = Settings::from_env(bad_pair).err().unwrap().to_string();
         assert!(err.contains("not a pair like staging:prod"), "{err}");
-        let ssm = |name: &str| (name == "DRIFTSCAN_BASELINES_SSM_PATH").then(|| "/driftscan/baselines".to_string());
+        let ssm = |name: &str| {
+            (name == "DRIFTSCAN_BASELINES_SSM_PATH").then(|| "/driftscan/baselines".to_string())
+        };
         assert_eq!(
             Settings::from_env(ssm).unwrap().baselines,
             BaselineSource::Ssm("/driftscan/baselines".into())
@@ -317,9 +355,15 @@ mod tests {
         let in_ten = SystemTime::now() + Duration::from_secs(10);
         let deadline = scan_deadline(in_ten, Duration::from_secs(4));
         let left = deadline.saturating_duration_since(Instant::now());
-        assert!(left <= Duration::from_secs(6) && left > Duration::from_secs(5), "{left:?}");
+        assert!(
+            left <= Duration::from_secs(6) && left > Duration::from_secs(5),
+            "{left:?}"
+        );
         // Already past: no time at all, so every read is cut short (incomplete, never clean).
-        let past = scan_deadline(SystemTime::now() - Duration::from_secs(1), Duration::from_secs(4));
+        let past = scan_deadline(
+            SystemTime::now() - Duration::from_secs(1),
+            Duration::from_secs(4),
+        );
         assert!(past <= Instant::now());
     }
 }

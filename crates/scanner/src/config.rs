@@ -110,14 +110,19 @@ impl PublishSettings {
         if !self.state_path.starts_with('/') || self.state_path.len() < 2 {
             return Err(invalid(
                 "publish.state_path",
-                format!("`{}` must be an absolute SSM path like /driftscan/alert-state", self.state_path),
+                format!(
+                    "`{}` must be an absolute SSM path like /driftscan/alert-state",
+                    self.state_path
+                ),
             ));
         }
         if let Some(topic) = &self.topic_arn {
             if !topic.starts_with("arn:") || topic.split(':').count() != 6 {
                 return Err(invalid(
                     "publish.topic_arn",
-                    format!("`{topic}` is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)"),
+                    format!(
+                        "`{topic}` is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)"
+                    ),
                 ));
             }
         }
@@ -148,7 +153,9 @@ impl std::str::FromStr for MetricsMode {
             "api" => Ok(MetricsMode::Api),
             "emf" => Ok(MetricsMode::Emf),
             "off" => Ok(MetricsMode::Off),
-            other => Err(format!("unknown metrics mode `{other}` (expected api, emf or off)")),
+            other => Err(format!(
+                "unknown metrics mode `{other}` (expected api, emf or off)"
+            )),
         }
     }
 }
@@ -595,10 +602,18 @@ mod tests {
         };
         let settings = config.publish.clone().with_env(env).unwrap();
         assert_eq!(settings.metrics, MetricsMode::Off);
-        assert_eq!(settings.topic_arn.as_deref(), Some("arn:aws:sns:eu-west-1:1:other"));
+        assert_eq!(
+            settings.topic_arn.as_deref(),
+            Some("arn:aws:sns:eu-west-1:1:other")
+        );
         let bad = |name: &str| (name == "DRIFTSCAN_METRICS").then(|| "statsd".to_string());
         assert_eq!(
-            config.publish.clone().with_env(bad).unwrap_err().to_string(),
+            config
+                .publish
+                .clone()
+                .with_env(bad)
+                .unwrap_err()
+                .to_string(),
             "DRIFTSCAN_METRICS: unknown metrics mode `statsd` (expected api, emf or off)"
         );
         let not_arn = |name: &str| (name == "DRIFTSCAN_TOPIC_ARN").then(|| "alerts".to_string());

@@ -104,7 +104,10 @@ impl Datum {
             )));
         }
         if !self.value.is_finite() {
-            return Err(invalid(format!("{} is not a number CloudWatch takes", self.value)));
+            return Err(invalid(format!(
+                "{} is not a number CloudWatch takes",
+                self.value
+            )));
         }
         if self.value.abs() > MAX_MAGNITUDE {
             return Err(invalid(format!("{} is beyond +/-2^360", self.value)));
@@ -158,7 +161,12 @@ pub fn datums(reports: &[Report]) -> Vec<Datum> {
             ));
         } else {
             for severity in Severity::ALL {
-                let count = report.counts.by_severity.get(&severity).copied().unwrap_or(0);
+                let count = report
+                    .counts
+                    .by_severity
+                    .get(&severity)
+                    .copied()
+                    .unwrap_or(0);
                 out.push(Datum::new(
                     "Findings",
                     &[(dimension, label), ("Severity", severity.as_str())],
@@ -238,7 +246,10 @@ pub fn batches(datums: &[Datum]) -> Vec<&[Datum]> {
 pub fn emf_lines(datums: &[Datum], timestamp_ms: u64) -> Vec<String> {
     let mut groups: BTreeMap<Vec<(String, String)>, Vec<&Datum>> = BTreeMap::new();
     for datum in datums {
-        groups.entry(datum.dimensions.clone()).or_default().push(datum);
+        groups
+            .entry(datum.dimensions.clone())
+            .or_default()
+            .push(datum);
     }
     groups
         .into_iter()
@@ -333,15 +344,27 @@ mod tests {
         let datums = datums(&reports);
         assert_eq!(datums.len(), 12 + 12 + 8 + 1);
         let staging = ("Environment", "staging");
-        assert_eq!(value(&datums, "Findings", &[staging, ("Severity", "high")]), 2.0);
-        assert_eq!(value(&datums, "Findings", &[staging, ("Severity", "critical")]), 0.0);
+        assert_eq!(
+            value(&datums, "Findings", &[staging, ("Severity", "high")]),
+            2.0
+        );
+        assert_eq!(
+            value(&datums, "Findings", &[staging, ("Severity", "critical")]),
+            0.0
+        );
         assert_eq!(value(&datums, "ResourcesScanned", &[staging]), 42.0);
         assert_eq!(value(&datums, "ScanDuration", &[staging]), 1234.0);
         assert_eq!(value(&datums, "ScanIncomplete", &[staging]), 0.0);
         let prod = ("Environment", "prod");
         assert_eq!(value(&datums, "ScanIncomplete", &[prod]), 1.0);
-        assert_eq!(value(&datums, "ScanErrors", &[prod, ("Service", "rds")]), 1.0);
-        assert_eq!(value(&datums, "ScanErrors", &[prod, ("Service", "ec2")]), 0.0);
+        assert_eq!(
+            value(&datums, "ScanErrors", &[prod, ("Service", "rds")]),
+            1.0
+        );
+        assert_eq!(
+            value(&datums, "ScanErrors", &[prod, ("Service", "ec2")]),
+            0.0
+        );
         let pair = ("Pair", "staging..prod");
         assert_eq!(value(&datums, "Differences", &[pair]), 3.0);
         assert_eq!(value(&datums, "ScanIncomplete", &[]), 1.0);
@@ -353,14 +376,21 @@ mod tests {
         let ok = Datum::new("Findings", &[("Environment", "prod")], 1.0, Unit::Count);
         assert!(ok.validate().is_ok());
         for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e200] {
-            let datum = Datum { value: bad, ..ok.clone() };
+            let datum = Datum {
+                value: bad,
+                ..ok.clone()
+            };
             assert!(datum.validate().is_err(), "{bad}");
         }
         let too_many = Datum {
             dimensions: (0..31).map(|i| (format!("d{i}"), "v".into())).collect(),
             ..ok.clone()
         };
-        assert!(too_many.validate().unwrap_err().problem.contains("31 dimensions"));
+        assert!(too_many
+            .validate()
+            .unwrap_err()
+            .problem
+            .contains("31 dimensions"));
         let thirty = Datum {
             dimensions: (0..30).map(|i| (format!("d{i}"), "v".into())).collect(),
             ..ok.clone()
@@ -381,14 +411,26 @@ mod tests {
     #[test]
     fn batches_respect_the_datum_and_byte_limits() {
         let small: Vec<Datum> = (0..2500)
-            .map(|i| Datum::new("Findings", &[("Environment", &format!("pr-{i}"))], 1.0, Unit::Count))
+            .map(|i| {
+                Datum::new(
+                    "Findings",
+                    &[("Environment", &format!("pr-{i}"))],
+                    1.0,
+                    Unit::Count,
+                )
+            })
             .collect();
         let split = batches(&small);
-        assert_eq!(split.iter().map(|b| b.len()).collect::<Vec<_>>(), [1000, 1000, 500]);
+        assert_eq!(
+            split.iter().map(|b| b.len()).collect::<Vec<_>>(),
+            [1000, 1000, 500]
+        );
 
         // 30 dimensions of long values: the byte limit splits long before 1000 datums.
         let long_value = "v".repeat(1024);
-        let dims: Vec<(String, String)> = (0..30).map(|i| (format!("d{i}"), long_value.clone())).collect();
+        let dims: Vec<(String, String)> = (0..30)
+            .map(|i| (format!("d{i}"), long_value.clone()))
+            .collect();
         let heavy: Vec<Datum> = (0..500)
             .map(|_| Datum {
                 name: "Findings".into(),

@@ -185,7 +185,10 @@ mod tests {
     fn each_environment_is_snapshotted_once() {
         let request = RunRequest {
             scan: vec!["staging".into(), "prod".into()],
-            compare: vec![("staging".into(), "prod".into()), ("dev".into(), "prod".into())],
+            compare: vec![
+                ("staging".into(), "prod".into()),
+                ("dev".into(), "prod".into()),
+            ],
             regions: None,
         };
         assert_eq!(request.environments(), ["staging", "prod", "dev"]);

@@ -185,7 +185,13 @@ mod tests {
                     value_digest: None,
                 });
                 Collected {
-                    resources: vec![ctx.resource("/dev/x", "/dev/x", None, Default::default(), properties)],
+                    resources: vec![ctx.resource(
+                        "/dev/x",
+                        "/dev/x",
+                        None,
+                        Default::default(),
+                        properties,
+                    )],
                     failures: vec![],
                 }
             })
@@ -211,7 +217,12 @@ mod tests {
     async fn reads_running_at_the_deadline_become_failures_and_finished_ones_are_kept() {
         let config = ConfigFile::parse("", std::path::Path::new("t.yaml")).expect("config");
         let mut plan = config
-            .plan("dev", EnvironmentSettings::default(), Some("us-east-1".into()), None)
+            .plan(
+                "dev",
+                EnvironmentSettings::default(),
+                Some("us-east-1".into()),
+                None,
+            )
             .expect("plan");
         plan.deadline = Some(Instant::now() + Duration::from_millis(200));
         let base = SdkConfig::builder().build();

@@ -117,7 +117,11 @@ fn failure_signature(report: &Report) -> Option<String> {
 
 /// Compares `report` with what was alerted before. Findings below `min_severity` neither alert
 /// nor are remembered.
-pub fn delta<'r>(report: &'r Report, previous: &ReportState, min_severity: Severity) -> ReportDelta<'r> {
+pub fn delta<'r>(
+    report: &'r Report,
+    previous: &ReportState,
+    min_severity: Severity,
+) -> ReportDelta<'r> {
     let current: Vec<&Finding> = report
         .findings
         .iter()
@@ -150,9 +154,9 @@ pub fn delta<'r>(report: &'r Report, previous: &ReportState, min_severity: Sever
     let was_read = |r: &Remembered| {
         report.regions.contains(&r.region)
             && !report
-            .failures
-            .iter()
-            .any(|f| f.region == r.region && f.kinds.contains(&r.resource_type))
+                .failures
+                .iter()
+                .any(|f| f.region == r.region && f.kinds.contains(&r.resource_type))
     };
     let mut resolved = Vec::new();
     let mut kept_unread = Vec::new();
@@ -424,7 +428,8 @@ fn render(news: &[&ReportDelta<'_>], cap: usize) -> AlertMessage {
         }
         let listed = |n: usize| n.min(cap);
         let failures: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
-        summary.listed += listed(delta.new.len()) + listed(delta.changed.len()) + listed(delta.resolved.len());
+        summary.listed +=
+            listed(delta.new.len()) + listed(delta.changed.len()) + listed(delta.resolved.len());
         reports.push(ReportDocument {
             command: &report.command,
             environment: &report.environment,
@@ -439,8 +444,18 @@ fn render(news: &[&ReportDelta<'_>], cap: usize) -> AlertMessage {
             },
             failures: failures.into_iter().take(cap).collect(),
             reproduce: reproduce_command(report),
-            new: delta.new.iter().take(cap).map(|f| finding_document(f)).collect(),
-            changed: delta.changed.iter().take(cap).map(|f| finding_document(f)).collect(),
+            new: delta
+                .new
+                .iter()
+                .take(cap)
+                .map(|f| finding_document(f))
+                .collect(),
+            changed: delta
+                .changed
+                .iter()
+                .take(cap)
+                .map(|f| finding_document(f))
+                .collect(),
             resolved: delta
                 .resolved
                 .iter()
@@ -524,7 +539,8 @@ fn subject(document: &AlertDocument<'_>) -> String {
     let mut parts = Vec::new();
     for report in &document.reports {
         let mut what = Vec::new();
-        let fresh = report.new.len() + report.omitted.new + report.changed.len() + report.omitted.changed;
+        let fresh =
+            report.new.len() + report.omitted.new + report.changed.len() + report.omitted.changed;
         if fresh > 0 {
             let highest = report
                 .new
@@ -554,7 +570,13 @@ fn subject(document: &AlertDocument<'_>) -> String {
     // ASCII, one line, at most 100 characters.
     let subject: String = subject
         .chars()
-        .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { ' ' })
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect();
     if subject.len() <= SUBJECT_MAX_CHARS {
         subject

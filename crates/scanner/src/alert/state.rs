@@ -162,7 +162,9 @@ impl ReportState {
             let (gen, position) = head
                 .strip_prefix('#')
                 .and_then(|h| h.split_once(' '))
-                .ok_or_else(|| StateDecodeError::Torn(format!("chunk {} header `{head}`", i + 1)))?;
+                .ok_or_else(|| {
+                    StateDecodeError::Torn(format!("chunk {} header `{head}`", i + 1))
+                })?;
             let expected = format!("{}/{}", i + 1, chunks.len());
             if position != expected {
                 return Err(StateDecodeError::Torn(format!(
@@ -266,7 +268,11 @@ mod tests {
         ReportState {
             findings: (0..n)
                 .map(|i| {
-                    let severity = if i % 5 == 0 { Severity::Critical } else { Severity::Low };
+                    let severity = if i % 5 == 0 {
+                        Severity::Critical
+                    } else {
+                        Severity::Low
+                    };
                     let r = remembered(i, severity);
                     (r.fingerprint.clone(), r)
                 })

@@ -56,8 +56,18 @@ fn ec2_failure() -> ReadFailure {
 
 fn two_findings() -> Vec<Finding> {
     vec![
-        finding("sg-db-{env}", "properties.ingress", json!(["0.0.0.0/0"]), Severity::Critical),
-        finding("sg-app-{env}", "properties.egress", json!(["10.0.0.0/8"]), Severity::Medium),
+        finding(
+            "sg-db-{env}",
+            "properties.ingress",
+            json!(["0.0.0.0/0"]),
+            Severity::Critical,
+        ),
+        finding(
+            "sg-app-{env}",
+            "properties.egress",
+            json!(["10.0.0.0/8"]),
+            Severity::Medium,
+        ),
     ]
 }
 
@@ -75,7 +85,9 @@ fn a_drift_alerts_once_then_stays_quiet() {
     assert_eq!(message.attributes["environment"].value, r#"["staging"]"#);
     assert_eq!(message.attributes["kind"].value, r#"["drift"]"#);
     assert_eq!(message.attributes["event"].value, r#"["new"]"#);
-    assert!(message.text.contains("NEW [critical] drift security-group sg-db-{env} (sg-0123)"));
+    assert!(message
+        .text
+        .contains("NEW [critical] drift security-group sg-db-{env} (sg-0123)"));
     assert!(message.text.contains("expected: []"));
     assert!(message.text.contains(r#"actual:   ["0.0.0.0/0"]"#));
     assert!(message.text.contains("declared: baselines/staging.yaml:12"));
@@ -89,7 +101,10 @@ fn a_drift_alerts_once_then_stays_quiet() {
     let machine: Value = serde_json::from_str(structured["sqs"].as_str().unwrap()).unwrap();
     assert_eq!(machine["schema"], ALERT_SCHEMA);
     assert_eq!(machine["summary"]["new"], 2);
-    assert_eq!(machine["reports"][0]["new"][0]["logical_name"], "sg-db-{env}");
+    assert_eq!(
+        machine["reports"][0]["new"][0]["logical_name"],
+        "sg-db-{env}"
+    );
 
     let again = report(two_findings(), vec![]);
     let d2 = delta(&again, &d.next_state, Severity::Low);
@@ -115,14 +130,19 @@ fn a_changed_value_alerts_as_changed_and_a_gone_finding_as_resolved() {
     assert_eq!(d.changed.len(), 1);
     assert_eq!(d.resolved.len(), 1);
     assert_eq!(d.resolved[0].label, "drift sg-app-{env} properties.egress");
-    let message = alert_message(&[d.clone()]).unwrap();
+    let message = alert_message(std::slice::from_ref(&d)).unwrap();
     assert_eq!(
         message.subject,
         "driftscan staging: 1 new/changed (highest critical), 1 resolved"
     );
     assert!(message.text.contains("CHANGED [critical]"));
-    assert!(message.text.contains("RESOLVED [medium] security-group drift sg-app-{env} properties.egress"));
-    assert_eq!(message.attributes["event"].value, r#"["changed","resolved"]"#);
+    assert!(message
+        .text
+        .contains("RESOLVED [medium] security-group drift sg-app-{env} properties.egress"));
+    assert_eq!(
+        message.attributes["event"].value,
+        r#"["changed","resolved"]"#
+    );
 
     let third = report(vec![], vec![]);
     let d3 = delta(&third, &d.next_state, Severity::Low);
@@ -143,8 +163,12 @@ fn an_incomplete_scan_alerts_once_resolves_nothing_unread_and_recovers() {
     let d = delta(&blind, &state, Severity::Low);
     assert_eq!(d.completeness, Completeness::Incomplete);
     assert!(d.resolved.is_empty());
-    assert_eq!(d.next_state.findings.len(), 2, "unread findings stay remembered");
-    let message = alert_message(&[d.clone()]).unwrap();
+    assert_eq!(
+        d.next_state.findings.len(),
+        2,
+        "unread findings stay remembered"
+    );
+    let message = alert_message(std::slice::from_ref(&d)).unwrap();
     assert_eq!(message.subject, "driftscan staging: INCOMPLETE");
     assert!(message.text.contains("SCAN INCOMPLETE: 1 read(s) failed"));
     assert!(message.text.contains("DescribeSecurityGroups"));
@@ -173,18 +197,32 @@ fn findings_below_the_threshold_neither_alert_nor_count() {
 
 #[test]
 fn a_huge_drift_is_summarised_to_fit_sns() {
-    let big_value = json!((0..100).map(|i| format!("10.{i}.0.0/16")).collect::<Vec<_>>());
+    let big_value = json!((0..100)
+        .map(|i| format!("10.{i}.0.0/16"))
+        .collect::<Vec<_>>());
     let findings: Vec<Finding> = (0..5000)
         .map(|i| {
-            let severity = if i % 50 == 0 { Severity::Critical } else { Severity::Low };
-            finding(&format!("sg-{i}-{{env}}"), "properties.ingress", big_value.clone(), severity)
+            let severity = if i % 50 == 0 {
+                Severity::Critical
+            } else {
+                Severity::Low
+            };
+            finding(
+                &format!("sg-{i}-{{env}}"),
+                "properties.ingress",
+                big_value.clone(),
+                severity,
+            )
         })
         .collect();
     let big = report(findings, vec![]);
     let d = delta(&big, &ReportState::default(), Severity::Low);
     let message = alert_message(&[d]).unwrap();
     assert!(message.size() <= SNS_MAX_BYTES, "{} bytes", message.size());
-    assert!(message.size() > SNS_MAX_BYTES / 2, "the budget is used, not wasted");
+    assert!(
+        message.size() > SNS_MAX_BYTES / 2,
+        "the budget is used, not wasted"
+    );
     assert_eq!(message.findings_total, 5000);
     assert!(message.findings_listed > 0 && message.findings_listed < 5000);
     assert!(message.text.contains("more are counted only"));
@@ -195,7 +233,10 @@ fn a_huge_drift_is_summarised_to_fit_sns() {
     // Most severe first: the 100 critical findings come before any low one.
     assert!(listed.iter().take(100).all(|f| f["severity"] == "critical"));
     // Long values are elided, not dropped.
-    assert!(listed[0]["actual"].as_str().unwrap().contains("bytes of JSON elided"));
+    assert!(listed[0]["actual"]
+        .as_str()
+        .unwrap()
+        .contains("bytes of JSON elided"));
 }
 
 #[test]
@@ -235,7 +276,12 @@ fn keys_and_commands_name_the_report() {
 
 #[test]
 fn a_run_over_fewer_regions_resolves_nothing_elsewhere() {
-    let mut west = finding("sg-db-{env}", "properties.ingress", json!(["0.0.0.0/0"]), Severity::High);
+    let mut west = finding(
+        "sg-db-{env}",
+        "properties.ingress",
+        json!(["0.0.0.0/0"]),
+        Severity::High,
+    );
     west.region = "us-west-2".into();
     let west = west.with_fingerprint();
     let mut both = report(vec![west], vec![]);

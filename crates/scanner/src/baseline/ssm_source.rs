@@ -51,7 +51,11 @@ pub fn file_name_of(parameter: &str) -> Option<&str> {
 
 /// Copies the baseline parameters under `path` into `into` (created, emptied of nothing: use a
 /// fresh directory) and returns how many files were written.
-pub async fn fetch_from_ssm(config: &SdkConfig, path: &str, into: &Path) -> Result<usize, FetchError> {
+pub async fn fetch_from_ssm(
+    config: &SdkConfig,
+    path: &str,
+    into: &Path,
+) -> Result<usize, FetchError> {
     let client = aws_sdk_ssm::Client::new(config);
     let prefix = format!("{}/", path.trim_end_matches('/'));
     let mut pages = client
@@ -100,8 +104,14 @@ mod tests {
 
     #[test]
     fn only_plain_yaml_file_names_are_taken() {
-        assert_eq!(file_name_of("/driftscan/baselines/prod.yaml"), Some("prod.yaml"));
-        assert_eq!(file_name_of("/driftscan/baselines/pr-7.yaml"), Some("pr-7.yaml"));
+        assert_eq!(
+            file_name_of("/driftscan/baselines/prod.yaml"),
+            Some("prod.yaml")
+        );
+        assert_eq!(
+            file_name_of("/driftscan/baselines/pr-7.yaml"),
+            Some("pr-7.yaml")
+        );
         for bad in [
             "/driftscan/baselines/..yaml",
             "/driftscan/baselines/.yaml",

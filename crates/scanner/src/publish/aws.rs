@@ -18,7 +18,11 @@ use crate::collect::{error_chain, error_code};
 use crate::config::PublishSettings;
 use crate::metrics::{Datum, Unit, NAMESPACE};
 
-fn failure<E, R>(service: &'static str, operation: &'static str, error: &SdkError<E, R>) -> PublishError
+fn failure<E, R>(
+    service: &'static str,
+    operation: &'static str,
+    error: &SdkError<E, R>,
+) -> PublishError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
@@ -43,10 +47,13 @@ pub fn topic_region(topic_arn: &str) -> Option<&str> {
 /// SDK configuration for publishing: the settings' region, else the topic's, else the chain.
 pub async fn sdk_config(settings: &PublishSettings) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    let region = settings
-        .region
-        .clone()
-        .or_else(|| settings.topic_arn.as_deref().and_then(topic_region).map(String::from));
+    let region = settings.region.clone().or_else(|| {
+        settings
+            .topic_arn
+            .as_deref()
+            .and_then(topic_region)
+            .map(String::from)
+    });
     if let Some(region) = region {
         loader = loader.region(Region::new(region));
     }
@@ -104,7 +111,10 @@ impl SnsAlerts {
 }
 
 impl AlertSink for SnsAlerts {
-    fn send<'a>(&'a self, message: &'a AlertMessage) -> BoxFuture<'a, Result<String, PublishError>> {
+    fn send<'a>(
+        &'a self,
+        message: &'a AlertMessage,
+    ) -> BoxFuture<'a, Result<String, PublishError>> {
         Box::pin(async move {
             let mut request = self
                 .client
@@ -180,9 +190,17 @@ impl SsmAlertState {
 }
 
 impl AlertStateStore for SsmAlertState {
-    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<ReportState>, PublishError>> {
+    fn load<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ReportState>, PublishError>> {
         Box::pin(async move {
-            let chunks: Vec<String> = self.chunks(key).await?.into_iter().map(|(_, v)| v).collect();
+            let chunks: Vec<String> = self
+                .chunks(key)
+                .await?
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect();
             match ReportState::decode(&chunks) {
                 Ok(state) => Ok(Some(state)),
                 Err(e @ (StateDecodeError::Torn(_) | StateDecodeError::Malformed { .. })) => {
@@ -193,7 +211,11 @@ impl AlertStateStore for SsmAlertState {
         })
     }
 
-    fn save<'a>(&'a self, key: &'a str, state: &'a ReportState) -> BoxFuture<'a, Result<(), PublishError>> {
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        state: &'a ReportState,
+    ) -> BoxFuture<'a, Result<(), PublishError>> {
         Box::pin(async move {
             let existing = self.chunks(key).await?;
             let generation = format!(

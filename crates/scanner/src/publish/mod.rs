@@ -28,16 +28,22 @@ pub struct PublishError {
 /// Sends an alert (SNS).
 pub trait AlertSink: Send + Sync {
     /// Publishes `message`; answers the message id.
-    fn send<'a>(&'a self, message: &'a AlertMessage) -> BoxFuture<'a, Result<String, PublishError>>;
+    fn send<'a>(&'a self, message: &'a AlertMessage)
+        -> BoxFuture<'a, Result<String, PublishError>>;
 }
 
 /// Remembers what was alerted, per report key (SSM Parameter Store).
 pub trait AlertStateStore: Send + Sync {
     /// The state under `key`, with `None` when what is stored cannot be read back (a torn save):
     /// the caller alerts everything again rather than nothing.
-    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<ReportState>, PublishError>>;
+    fn load<'a>(&'a self, key: &'a str)
+        -> BoxFuture<'a, Result<Option<ReportState>, PublishError>>;
     /// Replaces the state under `key`.
-    fn save<'a>(&'a self, key: &'a str, state: &'a ReportState) -> BoxFuture<'a, Result<(), PublishError>>;
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        state: &'a ReportState,
+    ) -> BoxFuture<'a, Result<(), PublishError>>;
 }
 
 /// Puts metric datums (CloudWatch `PutMetricData`).
@@ -109,7 +115,10 @@ pub async fn publish(
             tracing::error!(error = %e, "invalid metric datum left out");
         }
     }
-    let datums: Vec<Datum> = datums.into_iter().filter(|d| d.validate().is_ok()).collect();
+    let datums: Vec<Datum> = datums
+        .into_iter()
+        .filter(|d| d.validate().is_ok())
+        .collect();
     match publisher.settings.metrics {
         MetricsMode::Off => {}
         MetricsMode::Emf => {
@@ -152,7 +161,10 @@ async fn alert_step(
         let state = match store.load(&key).await? {
             Some(state) => state,
             None => {
-                tracing::warn!(key, "stored alert state unreadable: alerting every finding again");
+                tracing::warn!(
+                    key,
+                    "stored alert state unreadable: alerting every finding again"
+                );
                 published.unreadable_state.push(key.clone());
                 ReportState::default()
             }

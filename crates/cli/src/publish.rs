@@ -1,0 +1,55 @@
+//! `--publish`: the same SNS alert and CloudWatch metrics the Lambda sends, from a CI job.
+
+use scanner::config::{ConfigFile, MetricsMode};
+use scanner::model::Report;
+use scanner::publish::aws::AwsPublishers;
+
+use crate::args::GlobalArgs;
+
+/// Publishes `report` with the config file's `publish` settings (environment variables
+/// override them). Publishing that fails is an error: a gate must not pass quietly without its
+/// alert.
+pub async fn publish(report: &Report, global: &GlobalArgs) -> anyhow::Result<()> {
+    let (config, _) = ConfigFile::discover(global.config.as_deref())?;
+    let settings = config.publish.with_env(|name| std::env::var(name).ok())?;
+    if settings.topic_arn.is_none() && settings.metrics == MetricsMode::Off {
+        anyhow::bail!(
+            "--publish has nowhere to publish: set publish.topic_arn in the config file (or DRIFTSCAN_TOPIC_ARN), or metrics"
+        );
+    }
+    let publishers = AwsPublishers::connect(&settings).await;
+    let timestamp_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default();
+    let published = scanner::publish::publish(
+        std::slice::from_ref(report),
+        &publishers.publisher(&settings),
+        timestamp_ms,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("publishing failed: {e}"))?;
+    // Embedded Metric Format only means something in a Lambda's log; from the CLI it is shown.
+    for line in &published.emf_lines {
+        eprintln!("{line}");
+    }
+    if !global.quiet {
+        match &published.subject {
+            Some(subject) => eprintln!(
+                "published alert \"{subject}\" ({} new, {} changed, {} resolved; {} bytes)",
+                published.new, published.changed, published.resolved, published.alert_bytes
+            ),
+            None if settings.topic_arn.is_some() => {
+                eprintln!("no alert: nothing new since the last one")
+            }
+            None => {}
+        }
+        if published.metric_calls > 0 {
+            eprintln!(
+                "published {} metric datums in {} PutMetricData call(s)",
+                published.datums, published.metric_calls
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the deployable Lambda package with cargo-lambda (pinned, installed by
+# scripts/setup-emulators.sh) for the provided.al2023 runtime, then checks it:
+#   - the bootstrap needs at most GLIBC_2.34 (what provided.al2023 ships);
+#   - the zip holds bootstrap and the bundled baselines/.
+# Prints the zip's path and size. Output: $CARGO_TARGET_DIR/lambda/driftscan-lambda/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/driftscan-target}"
+eval "$(scripts/setup-emulators.sh cargo-lambda)"
+PATH="$(dirname "$DRIFTSCAN_CARGO_LAMBDA"):$PATH"
+MAX_GLIBC="2.34"
+
+# Baselines ride in the package (read from $LAMBDA_TASK_ROOT/baselines).
+cargo lambda build --profile lambda --package driftscan-lambda --x86-64 \
+  --output-format zip --include baselines >&2
+
+out="$CARGO_TARGET_DIR/lambda/driftscan-lambda"
+zip="$out/bootstrap.zip"
+[[ -f "$zip" ]] || { echo "package-lambda: no $zip" >&2; exit 1; }
+
+# The binary inside the zip is what is checked.
+check_dir="$(mktemp -d)"
+trap 'rm -rf "$check_dir"' EXIT
+python3 -m zipfile -e "$zip" "$check_dir"
+[[ -x "$check_dir/bootstrap" || -f "$check_dir/bootstrap" ]] || { echo "package-lambda: no bootstrap in $zip" >&2; exit 1; }
+[[ -f "$check_dir/baselines/base.yaml" ]] || { echo "package-lambda: baselines missing from $zip" >&2; exit 1; }
+
+highest="$(objdump -T "$check_dir/bootstrap" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)"
+if [[ "$(printf '%s\n%s\n' "$highest" "$MAX_GLIBC" | sort -V | tail -1)" != "$MAX_GLIBC" ]]; then
+  echo "package-lambda: bootstrap needs GLIBC_$highest, provided.al2023 has $MAX_GLIBC" >&2
+  exit 1
+fi
+size=$(stat -c %s "$zip")
+binary=$(stat -c %s "$check_dir/bootstrap")
+echo "package-lambda: $zip: ${size} bytes zipped (bootstrap ${binary} bytes), needs at most GLIBC_$highest (limit $MAX_GLIBC)"

@@ -1,0 +1,310 @@
+//! The Lambda function end to end: the real `driftscan-lambda` binary against a local Runtime
+//! API, with AWS in moto and CloudWatch in LocalStack. Scheduled runs, a CloudTrail change
+//! event, alert de-duplication across runs, and a deadline-cut run reported as incomplete.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_ec2::types as ec2;
+use serde_json::{json, Value};
+
+use crate::runtime_api::{Answer, RuntimeApi};
+use crate::support::{block_on, metric_stats, AlertInbox, LocalStack, Moto};
+
+/// The function binary: `DRIFTSCAN_LAMBDA_BIN`, else built beside `driftscan` (scripts/test
+/// builds the workspace's binaries first).
+fn lambda_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("DRIFTSCAN_LAMBDA_BIN") {
+        return PathBuf::from(path);
+    }
+    let beside = Path::new(env!("CARGO_BIN_EXE_driftscan")).with_file_name("driftscan-lambda");
+    assert!(
+        beside.exists(),
+        "{} is not built: run `cargo build -p driftscan-lambda` (scripts/test does)",
+        beside.display()
+    );
+    beside
+}
+
+struct Function {
+    child: Child,
+    started: Instant,
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_function(api: &RuntimeApi, moto: &Moto, cloudwatch: &str, topic_arn: &str) -> Function {
+    let log = moto.dir.path().join("lambda.log");
+    let baselines = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baselines");
+    let started = Instant::now();
+    let child = Command::new(lambda_binary())
+        .current_dir(moto.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "driftscan")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/driftscan-test-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/driftscan-test-credentials",
+        )
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_ENDPOINT_URL_CLOUDWATCH", cloudwatch)
+        .env("DRIFTSCAN_SCAN", "staging,prod")
+        .env("DRIFTSCAN_COMPARE", "staging:prod")
+        .env("DRIFTSCAN_BASELINES", &baselines)
+        .env("DRIFTSCAN_TOPIC_ARN", topic_arn)
+        .env("DRIFTSCAN_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&log).expect("log"))
+        .stderr(std::fs::File::create(log.with_extension("err")).expect("log"))
+        .spawn()
+        .expect("driftscan-lambda starts");
+    Function { child, started }
+}
+
+fn response(answer: Answer) -> Value {
+    match answer {
+        Answer::Response(value) => value,
+        Answer::Error(error) => panic!("the function failed: {error}"),
+    }
+}
+
+fn cloudtrail(source: &str, name: &str, request: Value) -> Value {
+    json!({
+        "version": "0",
+        "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": format!("aws.{}", source.trim_end_matches(".amazonaws.com")),
+        "account": "123456789012",
+        "time": "2026-11-26T10:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "eventVersion": "1.08",
+            "eventSource": source,
+            "eventName": name,
+            "awsRegion": "us-east-1",
+            "requestParameters": request,
+            "responseElements": {"_return": true}
+        }
+    })
+}
+
+fn scheduled() -> Value {
+    json!({
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-26T10:00:00Z",
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/driftscan-schedule"],
+        "detail": {}
+    })
+}
+
+fn environments(alert: &Value) -> Vec<String> {
+    alert["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["environment"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
+    let moto = Moto::start();
+    let localstack = LocalStack::start();
+    let config = block_on(moto.sdk_config("us-east-1"));
+    let prod = block_on(async {
+        moto.provision("staging", "us-east-1").await;
+        moto.provision("prod", "us-east-1").await
+    });
+    let inbox = block_on(AlertInbox::create(&config));
+    let mut api = RuntimeApi::start();
+    let function = start_function(&api, &moto, &localstack.endpoint, &inbox.topic_arn);
+    let minute = Duration::from_secs(60);
+
+    // Cold start: process start to the first event handled (one that needs no AWS call).
+    let polled = api
+        .wait_first_poll(Duration::from_secs(10))
+        .expect("the function polls");
+    let ignored = response(api.invoke(
+        &cloudtrail("s3.amazonaws.com", "PutObject", json!({})),
+        minute,
+    ));
+    let handled = function.started.elapsed();
+    eprintln!(
+        "cold start: init {:?}, first event handled {:?}",
+        polled - function.started,
+        handled
+    );
+    assert!(ignored["trigger"]
+        .as_str()
+        .unwrap()
+        .starts_with("ignored: s3.amazonaws.com PutObject"));
+
+    // 1. Scheduled: two scans and a comparison, all clean: metrics, no alert.
+    let run = response(api.invoke(&scheduled(), minute));
+    let reports = run["reports"].as_array().unwrap();
+    let summary: Vec<(String, String, bool, u64)> = reports
+        .iter()
+        .map(|r| {
+            (
+                r["command"].as_str().unwrap().into(),
+                r["environment"].as_str().unwrap().into(),
+                r["complete"].as_bool().unwrap(),
+                r["findings"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("scan".into(), "staging".into(), true, 0),
+            ("scan".into(), "prod".into(), true, 0),
+            ("compare".into(), "staging..prod".into(), true, 0)
+        ]
+    );
+    assert_eq!(run["published"]["message_id"], Value::Null);
+    assert_eq!(run["published"]["datums"], 12 + 12 + 8 + 1);
+    assert_eq!(block_on(inbox.drain()).0.len(), 0);
+
+    // 2. The database port opened by hand; CloudTrail reports the call (a group id only, so
+    // every watched environment is rescanned, in that region).
+    let ec2c = aws_sdk_ec2::Client::new(&config);
+    let rule = ec2::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(5432)
+        .to_port(5432)
+        .ip_ranges(ec2::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    block_on(
+        ec2c.authorize_security_group_ingress()
+            .group_id(&prod.security_groups["db"])
+            .ip_permissions(rule.clone())
+            .send(),
+    )
+    .unwrap();
+    let change = cloudtrail(
+        "ec2.amazonaws.com",
+        "AuthorizeSecurityGroupIngress",
+        json!({"groupId": prod.security_groups["db"], "ipPermissions": {"items": [{"ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432}]}}),
+    );
+    let run = response(api.invoke(&change, minute));
+    assert_eq!(
+        run["trigger"],
+        "change ec2.amazonaws.com AuthorizeSecurityGroupIngress us-east-1"
+    );
+    assert_eq!(
+        run["reports"].as_array().unwrap().len(),
+        2,
+        "scans only: {run}"
+    );
+    let (raw, envelopes) = block_on(inbox.drain());
+    assert_eq!(raw.len(), 1, "one alert per run");
+    assert_eq!(environments(&raw[0]), ["prod"]);
+    assert!(raw[0]["reports"][0]["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule_id"] == "db-ingress-from-anywhere"));
+    assert_eq!(
+        envelopes[0]["MessageAttributes"]["severity"]["Value"],
+        "critical"
+    );
+
+    // 3. The next schedule: prod's drift is known; the comparison's difference is new.
+    let run = response(api.invoke(&scheduled(), minute));
+    assert_eq!(run["reports"][2]["findings"], 1, "{run}");
+    let (raw, _) = block_on(inbox.drain());
+    assert_eq!(raw.len(), 1);
+    assert_eq!(environments(&raw[0]), ["staging..prod"]);
+    // 4. And again: nothing new, nothing sent.
+    let run = response(api.invoke(&scheduled(), minute));
+    assert_eq!(run["published"]["message_id"], Value::Null, "{run}");
+    assert_eq!(block_on(inbox.drain()).0.len(), 0);
+
+    // 5. Fixed by hand: one notice, resolving prod's findings and the difference.
+    block_on(
+        ec2c.revoke_security_group_ingress()
+            .group_id(&prod.security_groups["db"])
+            .ip_permissions(rule)
+            .send(),
+    )
+    .unwrap();
+    let _ = response(api.invoke(&scheduled(), minute));
+    let (raw, _) = block_on(inbox.drain());
+    assert_eq!(raw.len(), 1);
+    assert!(
+        raw[0]["summary"]["resolved"].as_u64().unwrap() >= 3,
+        "{}",
+        raw[0]
+    );
+    assert_eq!(raw[0]["summary"]["new"], 0);
+
+    // 6. An invocation with less time left than the publishing reserve: every read is cut
+    // short, so the run is incomplete (alerted, ScanIncomplete = 1), never clean.
+    let run = response(api.invoke(&scheduled(), Duration::from_secs(3)));
+    for report in run["reports"].as_array().unwrap() {
+        assert_eq!(report["complete"], false, "{report}");
+        assert!(
+            report["failures"][0]
+                .as_str()
+                .unwrap()
+                .contains("DeadlineExceeded"),
+            "{report}"
+        );
+    }
+    let (raw, envelopes) = block_on(inbox.drain());
+    assert_eq!(raw.len(), 1);
+    assert_eq!(raw[0]["summary"]["incomplete"].as_array().unwrap().len(), 3);
+    assert!(envelopes[0]["Subject"]
+        .as_str()
+        .unwrap()
+        .contains("INCOMPLETE"));
+    assert_eq!(
+        envelopes[0]["MessageAttributes"]["event"]["Value"],
+        r#"["incomplete"]"#
+    );
+
+    let cloudwatch = block_on(localstack.cloudwatch());
+    let (max, samples) = block_on(metric_stats(&cloudwatch, "ScanIncomplete", &[]));
+    assert_eq!(
+        (max, samples),
+        (1.0, 6.0),
+        "one sample per run that scanned"
+    );
+
+    // The logs: JSON lines, with the request id, one line per finding, no plaintext.
+    drop(function);
+    let logs = std::fs::read_to_string(moto.dir.path().join("lambda.log")).unwrap();
+    let lines: Vec<Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(lines
+        .iter()
+        .any(|l| l["fields"]["message"] == "finding" && l["span"]["request_id"] == "req-0003"));
+    let findings: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == "finding")
+        .collect();
+    assert!(!findings.is_empty());
+    assert!(findings.iter().all(|l| l["span"]["request_id"].is_string()));
+}
