@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use crate::runtime_api::{Answer, RuntimeApi};
 use crate::support::{block_on, metric_stats, AlertInbox, LocalStack, Moto};
 
+const PLAINTEXT: &str = "lambda-secret-value-4412";
+
 /// The function binary: `DRIFTSCAN_LAMBDA_BIN`, else built beside `driftscan` (scripts/test
 /// builds the workspace's binaries first).
 fn lambda_binary() -> PathBuf {
@@ -201,6 +203,16 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
             .send(),
     )
     .unwrap();
+    // And a secret added by hand: alerted as unmanaged, its value never shown.
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    block_on(
+        ssm.put_parameter()
+            .name("/prod/db-password")
+            .value(PLAINTEXT)
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .send(),
+    )
+    .unwrap();
     let change = cloudtrail(
         "ec2.amazonaws.com",
         "AuthorizeSecurityGroupIngress",
@@ -217,6 +229,9 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
         "scans only: {run}"
     );
     let (raw, envelopes) = block_on(inbox.drain());
+    let delivered = format!("{raw:?}{envelopes:?}");
+    assert!(delivered.contains("/{env}/db-password"), "the secret's parameter is reported");
+    assert!(!delivered.contains(PLAINTEXT), "never its value");
     assert_eq!(raw.len(), 1, "one alert per run");
     assert_eq!(environments(&raw[0]), ["prod"]);
     assert!(raw[0]["reports"][0]["new"]
@@ -231,7 +246,7 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
 
     // 3. The next schedule: prod's drift is known; the comparison's difference is new.
     let run = response(api.invoke(&scheduled(), minute));
-    assert_eq!(run["reports"][2]["findings"], 1, "{run}");
+    assert_eq!(run["reports"][2]["findings"], 2, "the SG rule and the parameter: {run}");
     let (raw, _) = block_on(inbox.drain());
     assert_eq!(raw.len(), 1);
     assert_eq!(environments(&raw[0]), ["staging..prod"]);
@@ -248,6 +263,7 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
             .send(),
     )
     .unwrap();
+    block_on(ssm.delete_parameter().name("/prod/db-password").send()).unwrap();
     let _ = response(api.invoke(&scheduled(), minute));
     let (raw, _) = block_on(inbox.drain());
     assert_eq!(raw.len(), 1);
@@ -294,6 +310,7 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
     // The logs: JSON lines, with the request id, one line per finding, no plaintext.
     drop(function);
     let logs = std::fs::read_to_string(moto.dir.path().join("lambda.log")).unwrap();
+    assert!(!logs.contains(PLAINTEXT));
     let lines: Vec<Value> = logs
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
