@@ -49,6 +49,25 @@ status=0
 "$bin/driftscan" scan --env staging --region us-east-1 || status=$?
 echo "(exit status $status)"
 
+echo "== an SNS topic for alerts, with an SQS queue subscribed (to read back what is sent)"
+topic_arn=$("$(dirname "$DRIFTSCAN_MOTO_SERVER")/python" - <<PY
+import boto3
+sns = boto3.client("sns", endpoint_url="$AWS_ENDPOINT_URL", region_name="us-east-1")
+sqs = boto3.client("sqs", endpoint_url="$AWS_ENDPOINT_URL", region_name="us-east-1")
+topic = sns.create_topic(Name="driftscan-alerts")["TopicArn"]
+url = sqs.create_queue(QueueName="driftscan-alerts-inbox")["QueueUrl"]
+arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+print(topic)
+PY
+)
+cat > "$out/driftscan.yaml" <<YAML
+publish:
+  topic_arn: $topic_arn
+  metrics: emf   # Embedded Metric Format lines (the demo has no CloudWatch emulator running)
+YAML
+echo "== $out/driftscan.yaml"; cat "$out/driftscan.yaml"
+
 echo "== out of band: opening staging's database security group to 0.0.0.0/0 on 5432"
 "$(dirname "$DRIFTSCAN_MOTO_SERVER")/python" - <<PY
 import boto3
@@ -58,10 +77,26 @@ ec2.authorize_security_group_ingress(GroupId=group["GroupId"], IpPermissions=[
     {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
 PY
 
-echo "== driftscan scan --env staging --region us-east-1"
+echo "== driftscan scan --env staging --region us-east-1 --publish --config $out/driftscan.yaml"
 status=0
-"$bin/driftscan" scan --env staging --region us-east-1 || status=$?
+"$bin/driftscan" scan --env staging --region us-east-1 --publish --config "$out/driftscan.yaml" || status=$?
 echo "(exit status $status: findings at or above --fail-on high stop a deploy)"
+
+echo "== what the topic's subscriber received"
+"$(dirname "$DRIFTSCAN_MOTO_SERVER")/python" - <<PY
+import boto3, json
+sqs = boto3.client("sqs", endpoint_url="$AWS_ENDPOINT_URL", region_name="us-east-1")
+url = sqs.get_queue_url(QueueName="driftscan-alerts-inbox")["QueueUrl"]
+for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+    envelope = json.loads(m["Body"])
+    print("Subject:", envelope["Subject"])
+    print("MessageAttributes:", json.dumps({k: v["Value"] for k, v in envelope["MessageAttributes"].items()}))
+    print(json.dumps(json.loads(envelope["Message"]), indent=2))
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+PY
+
+echo "== the same scan published again: the drift is known, no second alert"
+"$bin/driftscan" scan --env staging --region us-east-1 --publish --config "$out/driftscan.yaml" --format json -o "$out/scan.json" || true
 
 echo "== driftscan compare staging prod --region us-east-1   (sizing differences are expected by the baselines)"
 status=0

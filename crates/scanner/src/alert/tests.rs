@@ -94,6 +94,7 @@ fn a_drift_alerts_once_then_stays_quiet() {
     assert!(message
         .text
         .contains("Reproduce locally: driftscan scan --env staging --region us-east-1"));
+    insta::assert_snapshot!("email_text", message.text);
     let structured: Value = serde_json::from_str(&message.structured).unwrap();
     for variant in ["default", "email", "sqs", "lambda", "https", "email-json"] {
         assert!(structured[variant].is_string(), "{variant}");
