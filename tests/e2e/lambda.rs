@@ -163,6 +163,7 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
 
     // 1. Scheduled: two scans and a comparison, all clean: metrics, no alert.
     let run = response(api.invoke(&scheduled(), minute));
+    eprintln!("scheduled run: {run}");
     let reports = run["reports"].as_array().unwrap();
     let summary: Vec<(String, String, bool, u64)> = reports
         .iter()

@@ -81,7 +81,8 @@ pub struct Published {
     pub datums: usize,
     /// `PutMetricData` calls made (0 in EMF mode).
     pub metric_calls: usize,
-    /// EMF lines written to standard output.
+    /// EMF lines for the caller to write to its log (standard output in a Lambda).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub emf_lines: Vec<String>,
     /// Reports whose stored alert state could not be read back (alerted afresh).
     pub unreadable_state: Vec<String>,
