@@ -1,21 +1,36 @@
 //! Provisioning of the reference platform (`../shared/reference-platform.md`) with AWS SDK calls.
 //!
-//! This first version creates a full environment (VPC over three AZs, public and private
-//! subnets, one internet and one NAT gateway, route tables, load-balancer / application /
-//! database security groups, an ECS Fargate cluster with Container Insights running the trading
-//! app, an encrypted Aurora PostgreSQL cluster whose credentials RDS keeps in Secrets Manager,
-//! and the SSM hierarchy). It refuses to touch an environment that already has a VPC: the
-//! convergent, baseline-driven `apply` / `plan` / `destroy` are the infra issue's work.
+//! A full environment is a VPC over three AZs (public and private subnets, one internet and one
+//! NAT gateway, route tables), load-balancer / application / database security groups, an ECS
+//! Fargate cluster with Container Insights running the trading app, an encrypted Aurora
+//! PostgreSQL cluster whose credentials RDS keeps in Secrets Manager, and the SSM hierarchy. A
+//! preview (`pr-<n>`) is only a security group, a task definition, a service and parameters, in
+//! dev's VPC and cluster.
+//!
+//! Convergent: [`apply`] looks every resource up (by name and tags) and creates or updates only
+//! what differs, so a second run changes nothing and a run after drift is its remediation;
+//! [`plan`] lists the same changes without making them; [`destroy`] removes an environment in
+//! dependency order. Every change goes through one [`Ctx::change`], which records it (and, when
+//! planning, does not make it).
+
+mod compute;
+mod database;
+mod destroy;
+mod network;
+mod parameters;
+mod security;
+
+pub use parameters::SHARED_PARAMETERS;
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Mutex;
 
 use aws_config::SdkConfig;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
 use aws_sdk_ec2::types as ec2;
 use aws_sdk_ecs::types as ecs;
-use aws_sdk_rds::types as rds;
-use aws_sdk_ssm::types::ParameterType;
 
 /// The `Project` tag of every resource.
 pub const PROJECT: &str = "trading-platform";
@@ -48,18 +63,6 @@ pub enum InfraError {
     Refused(String),
 }
 
-fn call_error<E: std::error::Error + 'static>(
-    operation: &'static str,
-    resource: &str,
-) -> impl FnOnce(E) -> InfraError {
-    let resource = resource.to_string();
-    move |e| InfraError::Call {
-        operation,
-        resource,
-        message: DisplayErrorContext(&e).to_string(),
-    }
-}
-
 /// A full environment of the reference platform.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentSpec {
@@ -85,6 +88,10 @@ pub struct EnvironmentSpec {
     pub task_size: (u32, u32),
     /// `/<env>/database-max-connections`, `/<env>/cache-ttl`, `/<env>/api-timeout`.
     pub tuning: [(&'static str, &'static str); 3],
+    /// For a preview environment (`pr-<n>`), its pull request number: it then lives in dev's
+    /// VPC and cluster and has only a security group, a task definition, a service and
+    /// parameters.
+    pub preview: Option<u32>,
 }
 
 impl EnvironmentSpec {
@@ -108,6 +115,7 @@ impl EnvironmentSpec {
                     ("cache-ttl", "60"),
                     ("api-timeout", "30"),
                 ],
+                preview: None,
             },
             "staging" => EnvironmentSpec {
                 name: "staging".into(),
@@ -125,6 +133,7 @@ impl EnvironmentSpec {
                     ("cache-ttl", "300"),
                     ("api-timeout", "30"),
                 ],
+                preview: None,
             },
             "prod" => EnvironmentSpec {
                 name: "prod".into(),
@@ -142,12 +151,33 @@ impl EnvironmentSpec {
                     ("cache-ttl", "300"),
                     ("api-timeout", "30"),
                 ],
+                preview: None,
             },
-            other => {
-                return Err(InfraError::Refused(format!(
-                "unknown environment `{other}`: the reference platform has dev, staging and prod"
-            )))
-            }
+            other => match preview_number(other) {
+                Some(number) => EnvironmentSpec {
+                    name: other.to_string(),
+                    region: "us-east-2".into(),
+                    cidr_octet: 2,
+                    aurora_instances: 0,
+                    aurora_class: String::new(),
+                    backup_retention_days: 0,
+                    deletion_protection: false,
+                    image_tag: format!("{other}-head"),
+                    desired_count: 1,
+                    task_size: (256, 512),
+                    tuning: [
+                        ("database-max-connections", "20"),
+                        ("cache-ttl", "60"),
+                        ("api-timeout", "30"),
+                    ],
+                    preview: Some(number),
+                },
+                None => {
+                    return Err(InfraError::Refused(format!(
+                        "unknown environment `{other}`: the reference platform has dev, staging, prod and previews pr-<n>"
+                    )))
+                }
+            },
         };
         Ok(match region {
             Some(region) => EnvironmentSpec {
@@ -158,15 +188,29 @@ impl EnvironmentSpec {
         })
     }
 
-    /// The standard tags plus `Name`.
+    /// The standard tags plus `Name` (and, for previews, `PullRequest` and `AutoShutdown`).
     pub fn tags(&self, name: &str) -> BTreeMap<&'static str, String> {
-        BTreeMap::from([
+        let mut tags = BTreeMap::from([
             ("Environment", self.name.clone()),
             ("Project", PROJECT.to_string()),
             ("ManagedBy", MANAGED_BY.to_string()),
             ("CostCenter", COST_CENTER.to_string()),
             ("Name", name.to_string()),
-        ])
+        ]);
+        if let Some(number) = self.preview {
+            tags.insert("PullRequest", number.to_string());
+            tags.insert("AutoShutdown", "true".to_string());
+        }
+        tags
+    }
+
+    /// The environment whose VPC and ECS cluster this one uses: itself, or `dev` for a preview.
+    pub fn network_owner(&self) -> &str {
+        if self.preview.is_some() {
+            "dev"
+        } else {
+            &self.name
+        }
     }
 
     /// The three availability zones used.
@@ -178,6 +222,14 @@ impl EnvironmentSpec {
     pub fn image(&self) -> String {
         format!("{IMAGE_REPOSITORY}:{}", self.image_tag)
     }
+}
+
+/// `Some(n)` for `pr-<n>`.
+fn preview_number(name: &str) -> Option<u32> {
+    let digits = name.strip_prefix("pr-")?;
+    (!digits.is_empty() && !digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
 }
 
 /// Ids of what [`apply`] created, for callers that go on to change things.
@@ -199,7 +251,197 @@ pub struct Provisioned {
     pub db_cluster: String,
 }
 
-fn ec2_tags(spec: &EnvironmentSpec, kind: ec2::ResourceType, name: &str) -> ec2::TagSpecification {
+/// What a change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    /// Makes a resource that is missing.
+    Create,
+    /// Changes a resource that differs.
+    Update,
+    /// Removes a resource.
+    Delete,
+}
+
+/// One change [`apply`] made (or [`plan`] would make).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// What.
+    pub action: Action,
+    /// The resource: `security-group db-staging`.
+    pub resource: String,
+    /// Why or what exactly: `authorize tcp 5432 from sg-app`.
+    pub detail: String,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = match self.action {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Delete => "-",
+        };
+        write!(f, "{sign} {}", self.resource)?;
+        if !self.detail.is_empty() {
+            write!(f, ": {}", self.detail)?;
+        }
+        Ok(())
+    }
+}
+
+/// Apply for real, or only plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Make the changes.
+    Apply,
+    /// Record the changes without making them.
+    Plan,
+}
+
+/// The id a resource that does not exist yet gets while planning.
+fn planned_id(resource: &str) -> String {
+    format!("(new {resource})")
+}
+
+/// Whether `id` stands for a resource that a plan would create.
+fn is_planned(id: &str) -> bool {
+    id.starts_with("(new ")
+}
+
+/// Clients, the spec, and the record of changes.
+pub(crate) struct Ctx<'a> {
+    pub(crate) spec: &'a EnvironmentSpec,
+    pub(crate) mode: Mode,
+    pub(crate) ec2: aws_sdk_ec2::Client,
+    pub(crate) ecs: aws_sdk_ecs::Client,
+    pub(crate) rds: aws_sdk_rds::Client,
+    pub(crate) ssm: aws_sdk_ssm::Client,
+    changes: Mutex<Vec<Change>>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(config: &SdkConfig, spec: &'a EnvironmentSpec, mode: Mode) -> Self {
+        let config = config
+            .to_builder()
+            .region(aws_config::Region::new(spec.region.clone()))
+            .build();
+        Ctx {
+            spec,
+            mode,
+            ec2: aws_sdk_ec2::Client::new(&config),
+            ecs: aws_sdk_ecs::Client::new(&config),
+            rds: aws_sdk_rds::Client::new(&config),
+            ssm: aws_sdk_ssm::Client::new(&config),
+            changes: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Records a change and, when applying, makes it: the only way this crate changes anything.
+    /// Answers `None` when planning.
+    pub(crate) async fn change<T>(
+        &self,
+        action: Action,
+        resource: impl Into<String>,
+        detail: impl Into<String>,
+        call: impl std::future::Future<Output = Result<T, InfraError>>,
+    ) -> Result<Option<T>, InfraError> {
+        let change = Change {
+            action,
+            resource: resource.into(),
+            detail: detail.into(),
+        };
+        tracing::info!(change = %change, mode = ?self.mode, "change");
+        self.changes.lock().expect("not poisoned").push(change);
+        match self.mode {
+            Mode::Plan => Ok(None),
+            Mode::Apply => call.await.map(Some),
+        }
+    }
+
+    /// Creates (or, planning, pretends to) a resource and answers its id.
+    pub(crate) async fn create(
+        &self,
+        resource: String,
+        detail: impl Into<String>,
+        call: impl std::future::Future<Output = Result<String, InfraError>>,
+    ) -> Result<String, InfraError> {
+        let planned = planned_id(&resource);
+        Ok(self
+            .change(Action::Create, resource, detail, call)
+            .await?
+            .unwrap_or(planned))
+    }
+
+    fn into_changes(self) -> Vec<Change> {
+        self.changes.into_inner().expect("not poisoned")
+    }
+}
+
+/// What [`apply`] did.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    /// Ids of the environment's resources.
+    pub provisioned: Provisioned,
+    /// The changes made (none when it had already converged).
+    pub changes: Vec<Change>,
+}
+
+/// Converges the environment to its spec: creates what is missing, updates what differs, and
+/// changes nothing that already matches.
+pub async fn apply(config: &SdkConfig, spec: &EnvironmentSpec) -> Result<Provisioned, InfraError> {
+    Ok(converge(config, spec, Mode::Apply).await?.provisioned)
+}
+
+/// What [`apply`] would change, without changing anything.
+pub async fn plan(config: &SdkConfig, spec: &EnvironmentSpec) -> Result<Vec<Change>, InfraError> {
+    Ok(converge(config, spec, Mode::Plan).await?.changes)
+}
+
+/// [`apply`] or [`plan`], with the changes.
+pub async fn converge(
+    config: &SdkConfig,
+    spec: &EnvironmentSpec,
+    mode: Mode,
+) -> Result<Applied, InfraError> {
+    let ctx = Ctx::new(config, spec, mode);
+    let mut out = Provisioned::default();
+    if spec.preview.is_some() {
+        network::find_shared(&ctx, &mut out).await?;
+        security::converge(&ctx, &mut out).await?;
+        compute::converge(&ctx, &mut out).await?;
+        parameters::converge(&ctx, &out).await?;
+    } else {
+        network::converge(&ctx, &mut out).await?;
+        security::converge(&ctx, &mut out).await?;
+        compute::converge(&ctx, &mut out).await?;
+        database::converge(&ctx, &mut out).await?;
+        parameters::converge(&ctx, &out).await?;
+    }
+    let changes = ctx.into_changes();
+    tracing::info!(environment = %spec.name, changes = changes.len(), ?mode, "converged");
+    Ok(Applied {
+        provisioned: out,
+        changes,
+    })
+}
+
+/// Removes the environment's resources in dependency order (or, with [`Mode::Plan`], lists
+/// what would go). A preview leaves dev's VPC and cluster alone; `/shared/` parameters stay.
+pub async fn destroy(
+    config: &SdkConfig,
+    spec: &EnvironmentSpec,
+    mode: Mode,
+) -> Result<Vec<Change>, InfraError> {
+    let ctx = Ctx::new(config, spec, mode);
+    destroy::run(&ctx).await?;
+    Ok(ctx.into_changes())
+}
+
+/// Tags for EC2 creates.
+pub(crate) fn ec2_tags(
+    spec: &EnvironmentSpec,
+    kind: ec2::ResourceType,
+    name: &str,
+) -> ec2::TagSpecification {
     let tags = spec
         .tags(name)
         .into_iter()
@@ -210,390 +452,29 @@ fn ec2_tags(spec: &EnvironmentSpec, kind: ec2::ResourceType, name: &str) -> ec2:
         .build()
 }
 
-/// Creates the environment. Refuses when a VPC tagged with the environment already exists in
-/// the region, rather than create a second copy.
-pub async fn apply(config: &SdkConfig, spec: &EnvironmentSpec) -> Result<Provisioned, InfraError> {
-    let config = config
-        .to_builder()
-        .region(aws_config::Region::new(spec.region.clone()))
-        .build();
-    let ec2c = aws_sdk_ec2::Client::new(&config);
-    let env = spec.name.as_str();
-
-    let existing = ec2c
-        .describe_vpcs()
-        .filters(
-            ec2::Filter::builder()
-                .name("tag:Environment")
-                .values(env)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(call_error("DescribeVpcs", env))?;
-    if !existing.vpcs().is_empty() {
-        return Err(InfraError::Refused(format!(
-            "environment `{env}` already has a VPC in {}; this version only creates environments",
-            spec.region
-        )));
-    }
-
-    let mut out = Provisioned::default();
-    let network = create_network(&ec2c, spec, &mut out).await?;
-    create_security_groups(&ec2c, spec, &mut out).await?;
-    create_ecs(&config, spec, &mut out).await?;
-    create_aurora(&config, spec, &mut out).await?;
-    create_parameters(&config, spec, &out).await?;
-    tracing::info!(environment = env, vpc = %out.vpc_id, nat = %network, "environment created");
-    Ok(out)
-}
-
-async fn create_network(
-    ec2c: &aws_sdk_ec2::Client,
-    spec: &EnvironmentSpec,
-    out: &mut Provisioned,
-) -> Result<String, InfraError> {
-    let env = &spec.name;
-    let octet = spec.cidr_octet;
-    let vpc_name = format!("vpc-{env}");
-    let vpc = ec2c
-        .create_vpc()
-        .cidr_block(format!("10.{octet}.0.0/16"))
-        .tag_specifications(ec2_tags(spec, ec2::ResourceType::Vpc, &vpc_name))
-        .send()
-        .await
-        .map_err(call_error("CreateVpc", &vpc_name))?;
-    let vpc_id = vpc
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .unwrap_or_default()
-        .to_string();
-    ec2c.modify_vpc_attribute()
-        .vpc_id(&vpc_id)
-        .enable_dns_hostnames(ec2::AttributeBooleanValue::builder().value(true).build())
-        .send()
-        .await
-        .map_err(call_error("ModifyVpcAttribute", &vpc_name))?;
-    out.vpc_id = vpc_id.clone();
-
-    for (i, az) in spec.availability_zones().iter().enumerate() {
-        let zone = &az[az.len() - 1..];
-        for (public, base) in [(true, 0), (false, 10)] {
-            let name = format!("{}-{zone}-{env}", if public { "public" } else { "private" });
-            let subnet = ec2c
-                .create_subnet()
-                .vpc_id(&vpc_id)
-                .availability_zone(az)
-                .cidr_block(format!("10.{octet}.{}.0/24", base + i))
-                .tag_specifications(ec2_tags(spec, ec2::ResourceType::Subnet, &name))
-                .send()
-                .await
-                .map_err(call_error("CreateSubnet", &name))?;
-            let id = subnet
-                .subnet()
-                .and_then(|s| s.subnet_id())
-                .unwrap_or_default()
-                .to_string();
-            if public {
-                ec2c.modify_subnet_attribute()
-                    .subnet_id(&id)
-                    .map_public_ip_on_launch(
-                        ec2::AttributeBooleanValue::builder().value(true).build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("ModifySubnetAttribute", &name))?;
-                out.public_subnet_ids.push(id);
-            } else {
-                out.private_subnet_ids.push(id);
-            }
-        }
-    }
-
-    let igw_name = format!("igw-{env}");
-    let igw = ec2c
-        .create_internet_gateway()
-        .tag_specifications(ec2_tags(
-            spec,
-            ec2::ResourceType::InternetGateway,
-            &igw_name,
-        ))
-        .send()
-        .await
-        .map_err(call_error("CreateInternetGateway", &igw_name))?;
-    let igw_id = igw
-        .internet_gateway()
-        .and_then(|g| g.internet_gateway_id())
-        .unwrap_or_default()
-        .to_string();
-    ec2c.attach_internet_gateway()
-        .internet_gateway_id(&igw_id)
-        .vpc_id(&vpc_id)
-        .send()
-        .await
-        .map_err(call_error("AttachInternetGateway", &igw_name))?;
-
-    let nat_name = format!("nat-{env}");
-    let eip = ec2c
-        .allocate_address()
-        .domain(ec2::DomainType::Vpc)
-        .tag_specifications(ec2_tags(spec, ec2::ResourceType::ElasticIp, &nat_name))
-        .send()
-        .await
-        .map_err(call_error("AllocateAddress", &nat_name))?;
-    let nat = ec2c
-        .create_nat_gateway()
-        .subnet_id(&out.public_subnet_ids[0])
-        .allocation_id(eip.allocation_id().unwrap_or_default())
-        .tag_specifications(ec2_tags(spec, ec2::ResourceType::Natgateway, &nat_name))
-        .send()
-        .await
-        .map_err(call_error("CreateNatGateway", &nat_name))?;
-    let nat_id = nat
-        .nat_gateway()
-        .and_then(|n| n.nat_gateway_id())
-        .unwrap_or_default()
-        .to_string();
-
-    tag_implicit_resources(ec2c, spec, &vpc_id).await?;
-
-    for (public, subnets) in [
-        (true, &out.public_subnet_ids),
-        (false, &out.private_subnet_ids),
-    ] {
-        let name = format!("{}-rt-{env}", if public { "public" } else { "private" });
-        let table = ec2c
-            .create_route_table()
-            .vpc_id(&vpc_id)
-            .tag_specifications(ec2_tags(spec, ec2::ResourceType::RouteTable, &name))
-            .send()
-            .await
-            .map_err(call_error("CreateRouteTable", &name))?;
-        let table_id = table
-            .route_table()
-            .and_then(|t| t.route_table_id())
-            .unwrap_or_default()
-            .to_string();
-        let route = ec2c
-            .create_route()
-            .route_table_id(&table_id)
-            .destination_cidr_block("0.0.0.0/0");
-        let route = if public {
-            route.gateway_id(&igw_id)
-        } else {
-            route.nat_gateway_id(&nat_id)
-        };
-        route
-            .send()
-            .await
-            .map_err(call_error("CreateRoute", &name))?;
-        for subnet in subnets {
-            ec2c.associate_route_table()
-                .route_table_id(&table_id)
-                .subnet_id(subnet)
-                .send()
-                .await
-                .map_err(call_error("AssociateRouteTable", &name))?;
-        }
-    }
-    Ok(nat_id)
-}
-
-/// Tags what AWS creates with the VPC (its main route table and default security group) with
-/// the standard tags, without a `Name`: driftscan names them after the VPC.
-async fn tag_implicit_resources(
-    ec2c: &aws_sdk_ec2::Client,
-    spec: &EnvironmentSpec,
-    vpc_id: &str,
-) -> Result<(), InfraError> {
-    let vpc_filter = || ec2::Filter::builder().name("vpc-id").values(vpc_id).build();
-    let tables = ec2c
-        .describe_route_tables()
-        .filters(vpc_filter())
-        .filters(
-            ec2::Filter::builder()
-                .name("association.main")
-                .values("true")
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(call_error("DescribeRouteTables", vpc_id))?;
-    let groups = ec2c
-        .describe_security_groups()
-        .filters(vpc_filter())
-        .filters(
-            ec2::Filter::builder()
-                .name("group-name")
-                .values("default")
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(call_error("DescribeSecurityGroups", vpc_id))?;
-    let ids: Vec<String> = tables
-        .route_tables()
-        .iter()
-        .filter_map(|t| t.route_table_id().map(str::to_string))
-        .chain(
-            groups
-                .security_groups()
-                .iter()
-                .filter_map(|g| g.group_id().map(str::to_string)),
-        )
-        .collect();
-    let tags = spec
-        .tags("")
-        .into_iter()
-        .filter(|(k, _)| *k != "Name")
-        .map(|(k, v)| ec2::Tag::builder().key(k).value(v).build());
-    ec2c.create_tags()
-        .set_resources(Some(ids))
-        .set_tags(Some(tags.collect()))
-        .send()
-        .await
-        .map_err(call_error("CreateTags", vpc_id))?;
-    Ok(())
-}
-
-fn tcp_from_cidr(port: i32, cidr: &str, description: &str) -> ec2::IpPermission {
-    ec2::IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(port)
-        .to_port(port)
-        .ip_ranges(
-            ec2::IpRange::builder()
-                .cidr_ip(cidr)
-                .description(description)
-                .build(),
-        )
+/// A filter on one EC2 tag.
+pub(crate) fn tag_filter(key: &str, value: &str) -> ec2::Filter {
+    ec2::Filter::builder()
+        .name(format!("tag:{key}"))
+        .values(value)
         .build()
 }
 
-fn tcp_from_group(port: i32, group_id: &str, description: &str) -> ec2::IpPermission {
-    ec2::IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(port)
-        .to_port(port)
-        .user_id_group_pairs(
-            ec2::UserIdGroupPair::builder()
-                .group_id(group_id)
-                .description(description)
-                .build(),
-        )
-        .build()
+/// A filter by name and one value.
+pub(crate) fn filter(name: &str, value: &str) -> ec2::Filter {
+    ec2::Filter::builder().name(name).values(value).build()
 }
 
-async fn create_security_groups(
-    ec2c: &aws_sdk_ec2::Client,
-    spec: &EnvironmentSpec,
-    out: &mut Provisioned,
-) -> Result<(), InfraError> {
-    let env = &spec.name;
-    let create = |role: &'static str, description: &'static str| {
-        let name = format!("{role}-{env}");
-        let request = ec2c
-            .create_security_group()
-            .group_name(&name)
-            .description(description)
-            .vpc_id(&out.vpc_id)
-            .tag_specifications(ec2_tags(spec, ec2::ResourceType::SecurityGroup, &name));
-        async move {
-            let group = request
-                .send()
-                .await
-                .map_err(call_error("CreateSecurityGroup", &name))?;
-            Ok::<_, InfraError>((role, group.group_id().unwrap_or_default().to_string()))
-        }
-    };
-    let (lb_role, lb) = create("lb", "Load balancer: HTTP and HTTPS from anywhere").await?;
-    let (app_role, app) = create(
-        "app",
-        "Trading app tasks: container port from the load balancer",
-    )
-    .await?;
-    let (db_role, db) = create("db", "Aurora: PostgreSQL from the app only").await?;
-
-    let rules = [
-        (
-            &lb,
-            vec![
-                tcp_from_cidr(80, "0.0.0.0/0", "HTTP"),
-                tcp_from_cidr(443, "0.0.0.0/0", "HTTPS"),
-            ],
-        ),
-        (
-            &app,
-            vec![tcp_from_group(APP_PORT, &lb, "from the load balancer")],
-        ),
-        (&db, vec![tcp_from_group(5432, &app, "from the app")]),
-    ];
-    for (group, permissions) in rules {
-        ec2c.authorize_security_group_ingress()
-            .group_id(group.as_str())
-            .set_ip_permissions(Some(permissions))
-            .send()
-            .await
-            .map_err(call_error("AuthorizeSecurityGroupIngress", group))?;
+pub(crate) fn call_error<E: std::error::Error + 'static>(
+    operation: &'static str,
+    resource: &str,
+) -> impl FnOnce(E) -> InfraError {
+    let resource = resource.to_string();
+    move |e| InfraError::Call {
+        operation,
+        resource,
+        message: DisplayErrorContext(&e).to_string(),
     }
-    out.security_groups = BTreeMap::from([(lb_role, lb), (app_role, app), (db_role, db)]);
-    Ok(())
-}
-
-async fn create_ecs(
-    config: &SdkConfig,
-    spec: &EnvironmentSpec,
-    out: &mut Provisioned,
-) -> Result<(), InfraError> {
-    let client = aws_sdk_ecs::Client::new(config);
-    let env = &spec.name;
-    let tags = || ecs_tags(spec);
-    let cluster = format!("ecs-cluster-{env}");
-    client
-        .create_cluster()
-        .cluster_name(&cluster)
-        .settings(
-            ecs::ClusterSetting::builder()
-                .name(ecs::ClusterSettingName::ContainerInsights)
-                .value("enabled")
-                .build(),
-        )
-        .capacity_providers("FARGATE")
-        .set_tags(Some(tags()))
-        .send()
-        .await
-        .map_err(call_error("CreateCluster", &cluster))?;
-
-    let task_definition = register_app_task_definition(&client, spec, &spec.image()).await?;
-
-    let service = format!("trading-app-{env}");
-    client
-        .create_service()
-        .cluster(&cluster)
-        .service_name(&service)
-        .task_definition(task_definition)
-        .desired_count(spec.desired_count)
-        .launch_type(ecs::LaunchType::Fargate)
-        .platform_version("LATEST")
-        .network_configuration(
-            ecs::NetworkConfiguration::builder()
-                .awsvpc_configuration(
-                    ecs::AwsVpcConfiguration::builder()
-                        .set_subnets(Some(out.private_subnet_ids.clone()))
-                        .security_groups(&out.security_groups["app"])
-                        .assign_public_ip(ecs::AssignPublicIp::Disabled)
-                        .build()
-                        .map_err(|e| InfraError::Refused(e.to_string()))?,
-                )
-                .build(),
-        )
-        .set_tags(Some(tags()))
-        .send()
-        .await
-        .map_err(call_error("CreateService", &service))?;
-    out.cluster = cluster;
-    out.service = service;
-    Ok(())
 }
 
 /// The standard tags as ECS takes them (ECS resources are named by their own names).
@@ -667,133 +548,6 @@ pub async fn register_app_task_definition(
         .to_string())
 }
 
-async fn create_aurora(
-    config: &SdkConfig,
-    spec: &EnvironmentSpec,
-    out: &mut Provisioned,
-) -> Result<(), InfraError> {
-    let client = aws_sdk_rds::Client::new(config);
-    let env = &spec.name;
-    let tags = |name: &str| {
-        spec.tags(name)
-            .into_iter()
-            .map(|(k, v)| rds::Tag::builder().key(k).value(v).build())
-            .collect::<Vec<_>>()
-    };
-    let subnet_group = format!("aurora-subnets-{env}");
-    client
-        .create_db_subnet_group()
-        .db_subnet_group_name(&subnet_group)
-        .db_subnet_group_description(format!("Aurora private subnets of {env}"))
-        .set_subnet_ids(Some(out.private_subnet_ids.clone()))
-        .set_tags(Some(tags(&subnet_group)))
-        .send()
-        .await
-        .map_err(call_error("CreateDBSubnetGroup", &subnet_group))?;
-
-    let cluster = format!("aurora-cluster-{env}");
-    client
-        .create_db_cluster()
-        .db_cluster_identifier(&cluster)
-        .engine("aurora-postgresql")
-        .engine_version(AURORA_ENGINE_VERSION)
-        .master_username("trading_admin")
-        // RDS generates the password and keeps it in Secrets Manager: none here or in output.
-        .manage_master_user_password(true)
-        .storage_encrypted(true)
-        .backup_retention_period(spec.backup_retention_days)
-        .deletion_protection(spec.deletion_protection)
-        .db_subnet_group_name(&subnet_group)
-        .vpc_security_group_ids(&out.security_groups["db"])
-        .set_tags(Some(tags(&cluster)))
-        .send()
-        .await
-        .map_err(call_error("CreateDBCluster", &cluster))?;
-    for i in 1..=spec.aurora_instances {
-        let instance = format!("aurora-{env}-{i}");
-        client
-            .create_db_instance()
-            .db_instance_identifier(&instance)
-            .db_cluster_identifier(&cluster)
-            .engine("aurora-postgresql")
-            .db_instance_class(&spec.aurora_class)
-            .publicly_accessible(false)
-            .set_tags(Some(tags(&instance)))
-            .send()
-            .await
-            .map_err(call_error("CreateDBInstance", &instance))?;
-    }
-    out.db_cluster = cluster;
-    Ok(())
-}
-
-/// The values of `/shared/*`, the same in every environment.
-pub const SHARED_PARAMETERS: [(&str, &str); 3] = [
-    ("/shared/app-name", "trading-app"),
-    ("/shared/app-version", "1.4.2"),
-    ("/shared/log-level", "info"),
-];
-
-async fn create_parameters(
-    config: &SdkConfig,
-    spec: &EnvironmentSpec,
-    out: &Provisioned,
-) -> Result<(), InfraError> {
-    let client = aws_sdk_ssm::Client::new(config);
-    let env = &spec.name;
-    for (name, value) in SHARED_PARAMETERS {
-        // Shared by every environment in the region: create once, never overwrite.
-        match client.get_parameter().name(name).send().await {
-            Ok(_) => continue,
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_parameter_not_found()) => {}
-            Err(e) => return Err(call_error("GetParameter", name)(e)),
-        }
-        put(&client, name, value, ParameterType::String).await?;
-    }
-    for (key, value) in spec.tuning {
-        put(
-            &client,
-            &format!("/{env}/{key}"),
-            value,
-            ParameterType::String,
-        )
-        .await?;
-    }
-    put(
-        &client,
-        &format!("/{env}/network/vpc-id"),
-        &out.vpc_id,
-        ParameterType::String,
-    )
-    .await?;
-    put(
-        &client,
-        &format!("/{env}/network/subnet-ids"),
-        &out.private_subnet_ids.join(","),
-        ParameterType::StringList,
-    )
-    .await
-}
-
-async fn put(
-    client: &aws_sdk_ssm::Client,
-    name: &str,
-    value: &str,
-    kind: ParameterType,
-) -> Result<(), InfraError> {
-    client
-        .put_parameter()
-        .name(name)
-        .value(value)
-        .r#type(kind)
-        .send()
-        .await
-        .map_err(call_error("PutParameter", name))?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -820,6 +574,21 @@ mod tests {
         .map(|(n, r, d, c)| (n, r.to_string(), d, c.to_string()));
         assert_eq!(sizes, expected);
         assert!(EnvironmentSpec::reference("qa", None).is_err());
+        for bad in ["pr-", "pr-07", "pr-x", "pr-1-2"] {
+            assert!(EnvironmentSpec::reference(bad, None).is_err(), "{bad}");
+        }
+        let preview = EnvironmentSpec::reference("pr-7", None).unwrap();
+        assert_eq!(
+            (
+                preview.preview,
+                preview.network_owner(),
+                preview.region.as_str()
+            ),
+            (Some(7), "dev", "us-east-2")
+        );
+        assert_eq!(preview.tags("x")["PullRequest"], "7");
+        assert_eq!(preview.tags("x")["AutoShutdown"], "true");
+        assert!(preview.image().ends_with(":pr-7-head"));
     }
 
     #[test]
@@ -830,6 +599,17 @@ mod tests {
             assert!(tags.contains_key(key), "{key}");
         }
         assert_eq!(spec.availability_zones()[2], "us-west-2c");
+        assert!(!tags.contains_key("PullRequest"));
+        assert_eq!(
+            Change {
+                action: Action::Update,
+                resource: "security-group db-staging".into(),
+                detail: "revoke tcp 5432 from 0.0.0.0/0".into()
+            }
+            .to_string(),
+            "~ security-group db-staging: revoke tcp 5432 from 0.0.0.0/0"
+        );
+        assert!(is_planned(&planned_id("vpc vpc-staging")));
         assert!(spec.image().ends_with(":staging-4f2a9c1"));
     }
 }

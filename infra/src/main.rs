@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use infra::EnvironmentSpec;
+use infra::{EnvironmentSpec, Mode};
 
 /// Provisions the reference platform's environments (VPC, ECS, Aurora, SSM) with AWS SDK calls.
 /// AWS credentials and endpoints come from the standard chain (AWS_PROFILE, AWS_ENDPOINT_URL, ...).
@@ -17,15 +17,30 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create an environment (dev, staging or prod) in its reference region.
-    Apply {
-        /// The environment.
-        #[arg(long = "env", value_name = "NAME")]
-        environment: String,
-        /// Create it in this region instead of the reference one.
+    /// Converge an environment (dev, staging, prod, or a preview pr-<n> in dev's VPC) to its
+    /// spec: create what is missing, update what differs, touch nothing else. Also the
+    /// remediation for the drift `driftscan scan` reports.
+    Apply(Target),
+    /// Print what `apply` would change, changing nothing.
+    Plan(Target),
+    /// Remove an environment's resources in dependency order (a preview leaves dev's VPC).
+    Destroy {
+        #[command(flatten)]
+        target: Target,
+        /// Only print what would be removed.
         #[arg(long)]
-        region: Option<String>,
+        dry_run: bool,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct Target {
+    /// The environment.
+    #[arg(long = "env", value_name = "NAME")]
+    environment: String,
+    /// Its region, instead of the reference one.
+    #[arg(long)]
+    region: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -51,25 +66,42 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Apply {
-            environment,
-            region,
-        } => {
-            let spec = EnvironmentSpec::reference(&environment, region.as_deref())?;
-            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            let created = infra::apply(&config, &spec).await?;
-            eprintln!(
-                "created {} in {}: {} (vpc {}), cluster {}, service {}, Aurora {}",
-                spec.name,
-                spec.region,
-                format_args!("10.{}.0.0/16", spec.cidr_octet),
-                created.vpc_id,
-                created.cluster,
-                created.service,
-                created.db_cluster
-            );
-            Ok(())
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let (changes, verb) = match cli.command {
+        Command::Apply(target) => {
+            let spec = EnvironmentSpec::reference(&target.environment, target.region.as_deref())?;
+            let applied = infra::converge(&config, &spec, Mode::Apply).await?;
+            (
+                applied.changes,
+                format!("applied to {} in {}", spec.name, spec.region),
+            )
         }
+        Command::Plan(target) => {
+            let spec = EnvironmentSpec::reference(&target.environment, target.region.as_deref())?;
+            let changes = infra::plan(&config, &spec).await?;
+            (
+                changes,
+                format!("planned for {} in {}", spec.name, spec.region),
+            )
+        }
+        Command::Destroy { target, dry_run } => {
+            let spec = EnvironmentSpec::reference(&target.environment, target.region.as_deref())?;
+            let mode = if dry_run { Mode::Plan } else { Mode::Apply };
+            let changes = infra::destroy(&config, &spec, mode).await?;
+            let verb = if dry_run {
+                "would be removed"
+            } else {
+                "removed"
+            };
+            (
+                changes,
+                format!("{verb} from {} in {}", spec.name, spec.region),
+            )
+        }
+    };
+    for change in &changes {
+        println!("{change}");
     }
+    eprintln!("{} change(s) {verb}", changes.len());
+    Ok(())
 }

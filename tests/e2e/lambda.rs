@@ -231,7 +231,10 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
     );
     let (raw, envelopes) = block_on(inbox.drain());
     let delivered = format!("{raw:?}{envelopes:?}");
-    assert!(delivered.contains("/{env}/db-password"), "the secret's parameter is reported");
+    assert!(
+        delivered.contains("/{env}/db-password"),
+        "the secret's parameter is reported"
+    );
     assert!(!delivered.contains(PLAINTEXT), "never its value");
     assert_eq!(raw.len(), 1, "one alert per run");
     assert_eq!(environments(&raw[0]), ["prod"]);
@@ -247,7 +250,10 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
 
     // 3. The next schedule: prod's drift is known; the comparison's difference is new.
     let run = response(api.invoke(&scheduled(), minute));
-    assert_eq!(run["reports"][2]["findings"], 2, "the SG rule and the parameter: {run}");
+    assert_eq!(
+        run["reports"][2]["findings"], 2,
+        "the SG rule and the parameter: {run}"
+    );
     let (raw, _) = block_on(inbox.drain());
     assert_eq!(raw.len(), 1);
     assert_eq!(environments(&raw[0]), ["staging..prod"]);

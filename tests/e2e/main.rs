@@ -8,6 +8,7 @@ mod support;
 mod cli;
 mod compare;
 mod failures;
+mod infra;
 mod lambda;
 mod publish;
 mod scan;

@@ -1,0 +1,539 @@
+//! Removing an environment, in dependency order: what runs (service, task definitions, cluster),
+//! the database, the parameters, the security groups (rules first, so no group is still
+//! referenced), then the network from the NAT gateway down to the VPC. A preview removes only its
+//! own service, task definitions, group and parameters: dev's VPC and cluster stay.
+
+use aws_sdk_ec2::types as ec2;
+use aws_sdk_ecs::types as ecs;
+
+use crate::compute::cluster_name;
+use crate::network::{find_vpc, subnets};
+use crate::security::find_group;
+use crate::{call_error, filter, tag_filter, Action, Ctx, InfraError, Provisioned};
+
+/// Removes the environment `ctx.spec` names.
+pub(crate) async fn run(ctx: &Ctx<'_>) -> Result<(), InfraError> {
+    let spec = ctx.spec;
+    let env = spec.name.as_str();
+    let full = spec.preview.is_none();
+
+    // 1. ECS: the service (scaled to zero, then deleted), every revision, the cluster.
+    let cluster = cluster_name(spec.network_owner());
+    let service = format!("trading-app-{env}");
+    let services = ctx
+        .ecs
+        .describe_services()
+        .cluster(&cluster)
+        .services(&service)
+        .send()
+        .await;
+    let active = match services {
+        Ok(found) => found
+            .services()
+            .iter()
+            .any(|s| s.status() == Some("ACTIVE")),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_cluster_not_found_exception()) =>
+        {
+            false
+        }
+        Err(e) => return Err(call_error("DescribeServices", &service)(e)),
+    };
+    if active {
+        ctx.change(
+            Action::Delete,
+            format!("ecs-service {service}"),
+            "scaled to 0, then deleted",
+            async {
+                ctx.ecs
+                    .update_service()
+                    .cluster(&cluster)
+                    .service(&service)
+                    .desired_count(0)
+                    .send()
+                    .await
+                    .map_err(call_error("UpdateService", &service))?;
+                ctx.ecs
+                    .delete_service()
+                    .cluster(&cluster)
+                    .service(&service)
+                    .force(true)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteService", &service))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    let family = format!("trading-app-{env}");
+    let mut revisions = ctx
+        .ecs
+        .list_task_definitions()
+        .family_prefix(&family)
+        .status(ecs::TaskDefinitionStatus::Active)
+        .into_paginator()
+        .items()
+        .send();
+    let mut arns = Vec::new();
+    while let Some(arn) = revisions.next().await {
+        let arn = arn.map_err(call_error("ListTaskDefinitions", &family))?;
+        // `family_prefix` is a prefix: trading-app-pr-7 must not take trading-app-pr-70.
+        if arn
+            .rsplit('/')
+            .next()
+            .and_then(|r| r.rsplit_once(':'))
+            .map(|(f, _)| f)
+            == Some(family.as_str())
+        {
+            arns.push(arn);
+        }
+    }
+    for arn in arns {
+        ctx.change(
+            Action::Delete,
+            format!("task-definition {family}"),
+            arn.clone(),
+            async {
+                ctx.ecs
+                    .deregister_task_definition()
+                    .task_definition(&arn)
+                    .send()
+                    .await
+                    .map_err(call_error("DeregisterTaskDefinition", &arn))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    if full {
+        let exists = ctx
+            .ecs
+            .describe_clusters()
+            .clusters(&cluster)
+            .send()
+            .await
+            .map_err(call_error("DescribeClusters", &cluster))?
+            .clusters()
+            .iter()
+            .any(|c| c.status() == Some("ACTIVE"));
+        if exists {
+            ctx.change(
+                Action::Delete,
+                format!("ecs-cluster {cluster}"),
+                "",
+                async {
+                    ctx.ecs
+                        .delete_cluster()
+                        .cluster(&cluster)
+                        .send()
+                        .await
+                        .map_err(call_error("DeleteCluster", &cluster))?;
+                    Ok(())
+                },
+            )
+            .await?;
+        }
+        destroy_database(ctx).await?;
+    }
+
+    // 2. Parameters (never /shared/: other environments read them).
+    let vpc_id = find_vpc(ctx, spec.network_owner()).await?;
+    let names: Vec<String> = crate::parameters::own_parameters(ctx, &Provisioned::default())
+        .into_keys()
+        .collect();
+    let found = ctx
+        .ssm
+        .get_parameters()
+        .set_names(Some(names.clone()))
+        .send()
+        .await
+        .map_err(call_error("GetParameters", env))?;
+    let present: Vec<String> = found
+        .parameters()
+        .iter()
+        .filter_map(|p| p.name().map(str::to_string))
+        .collect();
+    if !present.is_empty() {
+        ctx.change(
+            Action::Delete,
+            format!("ssm-parameters /{env}/"),
+            present.join(", "),
+            async {
+                ctx.ssm
+                    .delete_parameters()
+                    .set_names(Some(present.clone()))
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteParameters", env))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+
+    let Some(vpc_id) = vpc_id else {
+        return Ok(());
+    };
+
+    // 3. Security groups: every rule first (so none is referenced), then the groups.
+    let roles: &[&str] = if full { &["db", "app", "lb"] } else { &["app"] };
+    let mut groups = Vec::new();
+    for role in roles {
+        let name = format!("{role}-{env}");
+        if let Some((id, rules)) = find_group(ctx, &vpc_id, &name).await? {
+            groups.push((name, id, rules));
+        }
+    }
+    for (name, id, rules) in &groups {
+        if rules.is_empty() {
+            continue;
+        }
+        let found = ctx
+            .ec2
+            .describe_security_groups()
+            .group_ids(id)
+            .send()
+            .await
+            .map_err(call_error("DescribeSecurityGroups", name))?;
+        let permissions: Vec<ec2::IpPermission> = found
+            .security_groups()
+            .first()
+            .map(|g| g.ip_permissions().to_vec())
+            .unwrap_or_default();
+        ctx.change(
+            Action::Update,
+            format!("security-group {name}"),
+            "revoke every ingress rule",
+            async {
+                ctx.ec2
+                    .revoke_security_group_ingress()
+                    .group_id(id)
+                    .set_ip_permissions(Some(permissions.clone()))
+                    .send()
+                    .await
+                    .map_err(call_error("RevokeSecurityGroupIngress", name))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    for (name, id, _) in &groups {
+        ctx.change(
+            Action::Delete,
+            format!("security-group {name}"),
+            id.clone(),
+            async {
+                ctx.ec2
+                    .delete_security_group()
+                    .group_id(id)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteSecurityGroup", name))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    if !full {
+        return Ok(());
+    }
+    destroy_network(ctx, &vpc_id).await
+}
+
+async fn destroy_database(ctx: &Ctx<'_>) -> Result<(), InfraError> {
+    let env = ctx.spec.name.as_str();
+    let cluster = format!("aurora-cluster-{env}");
+    let instances = ctx
+        .rds
+        .describe_db_instances()
+        .filters(
+            aws_sdk_rds::types::Filter::builder()
+                .name("db-cluster-id")
+                .values(&cluster)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(call_error("DescribeDBInstances", &cluster))?;
+    for instance in instances.db_instances() {
+        let Some(id) = instance.db_instance_identifier() else {
+            continue;
+        };
+        if instance.db_cluster_identifier() != Some(cluster.as_str()) {
+            continue;
+        }
+        ctx.change(Action::Delete, format!("db-instance {id}"), "", async {
+            ctx.rds
+                .delete_db_instance()
+                .db_instance_identifier(id)
+                .skip_final_snapshot(true)
+                .send()
+                .await
+                .map_err(call_error("DeleteDBInstance", id))?;
+            Ok(())
+        })
+        .await?;
+    }
+    let live = match ctx
+        .rds
+        .describe_db_clusters()
+        .db_cluster_identifier(&cluster)
+        .send()
+        .await
+    {
+        Ok(found) => found.db_clusters().first().cloned(),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_cluster_not_found_fault()) =>
+        {
+            None
+        }
+        Err(e) => return Err(call_error("DescribeDBClusters", &cluster)(e)),
+    };
+    if let Some(live) = live {
+        let protected = live.deletion_protection() == Some(true);
+        let detail = if protected {
+            "deletion protection lifted first; no final snapshot"
+        } else {
+            "no final snapshot"
+        };
+        ctx.change(
+            Action::Delete,
+            format!("db-cluster {cluster}"),
+            detail,
+            async {
+                if protected {
+                    ctx.rds
+                        .modify_db_cluster()
+                        .db_cluster_identifier(&cluster)
+                        .deletion_protection(false)
+                        .apply_immediately(true)
+                        .send()
+                        .await
+                        .map_err(call_error("ModifyDBCluster", &cluster))?;
+                }
+                ctx.rds
+                    .delete_db_cluster()
+                    .db_cluster_identifier(&cluster)
+                    .skip_final_snapshot(true)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteDBCluster", &cluster))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    let subnet_group = format!("aurora-subnets-{env}");
+    let exists = match ctx
+        .rds
+        .describe_db_subnet_groups()
+        .db_subnet_group_name(&subnet_group)
+        .send()
+        .await
+    {
+        Ok(found) => !found.db_subnet_groups().is_empty(),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_subnet_group_not_found_fault()) =>
+        {
+            false
+        }
+        Err(e) => return Err(call_error("DescribeDBSubnetGroups", &subnet_group)(e)),
+    };
+    if exists {
+        ctx.change(
+            Action::Delete,
+            format!("db-subnet-group {subnet_group}"),
+            "",
+            async {
+                ctx.rds
+                    .delete_db_subnet_group()
+                    .db_subnet_group_name(&subnet_group)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteDBSubnetGroup", &subnet_group))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn destroy_network(ctx: &Ctx<'_>, vpc_id: &str) -> Result<(), InfraError> {
+    let env = ctx.spec.name.as_str();
+    // NAT gateway, then its Elastic IP.
+    let nats = ctx
+        .ec2
+        .describe_nat_gateways()
+        .filter(filter("vpc-id", vpc_id))
+        .send()
+        .await
+        .map_err(call_error("DescribeNatGateways", vpc_id))?;
+    for nat in nats.nat_gateways() {
+        let live = matches!(
+            nat.state(),
+            Some(ec2::NatGatewayState::Available | ec2::NatGatewayState::Pending)
+        );
+        let Some(id) = nat.nat_gateway_id().filter(|_| live) else {
+            continue;
+        };
+        ctx.change(
+            Action::Delete,
+            format!("nat-gateway nat-{env}"),
+            id.to_string(),
+            async {
+                ctx.ec2
+                    .delete_nat_gateway()
+                    .nat_gateway_id(id)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteNatGateway", id))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    let addresses = ctx
+        .ec2
+        .describe_addresses()
+        .filters(tag_filter("Environment", env))
+        .filters(tag_filter("Name", &format!("nat-{env}")))
+        .send()
+        .await
+        .map_err(call_error("DescribeAddresses", env))?;
+    for address in addresses.addresses() {
+        let Some(allocation) = address.allocation_id() else {
+            continue;
+        };
+        ctx.change(
+            Action::Delete,
+            format!("elastic-ip nat-{env}"),
+            allocation.to_string(),
+            async {
+                ctx.ec2
+                    .release_address()
+                    .allocation_id(allocation)
+                    .send()
+                    .await
+                    .map_err(call_error("ReleaseAddress", allocation))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+
+    // Route tables other than the main one: associations, then the tables.
+    let tables = ctx
+        .ec2
+        .describe_route_tables()
+        .filters(filter("vpc-id", vpc_id))
+        .send()
+        .await
+        .map_err(call_error("DescribeRouteTables", vpc_id))?;
+    for table in tables.route_tables() {
+        let main = table.associations().iter().any(|a| a.main() == Some(true));
+        if main {
+            continue;
+        }
+        let id = table.route_table_id().unwrap_or_default();
+        let associations: Vec<&str> = table
+            .associations()
+            .iter()
+            .filter_map(|a| a.route_table_association_id())
+            .collect();
+        ctx.change(
+            Action::Delete,
+            format!("route-table {id}"),
+            format!("{} association(s) first", associations.len()),
+            async {
+                for association in &associations {
+                    ctx.ec2
+                        .disassociate_route_table()
+                        .association_id(*association)
+                        .send()
+                        .await
+                        .map_err(call_error("DisassociateRouteTable", association))?;
+                }
+                ctx.ec2
+                    .delete_route_table()
+                    .route_table_id(id)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteRouteTable", id))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+
+    // Internet gateway, subnets, the VPC.
+    let gateways = ctx
+        .ec2
+        .describe_internet_gateways()
+        .filters(filter("attachment.vpc-id", vpc_id))
+        .send()
+        .await
+        .map_err(call_error("DescribeInternetGateways", vpc_id))?;
+    for igw in gateways.internet_gateways() {
+        let id = igw.internet_gateway_id().unwrap_or_default();
+        ctx.change(
+            Action::Delete,
+            format!("internet-gateway igw-{env}"),
+            id.to_string(),
+            async {
+                ctx.ec2
+                    .detach_internet_gateway()
+                    .internet_gateway_id(id)
+                    .vpc_id(vpc_id)
+                    .send()
+                    .await
+                    .map_err(call_error("DetachInternetGateway", id))?;
+                ctx.ec2
+                    .delete_internet_gateway()
+                    .internet_gateway_id(id)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteInternetGateway", id))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    for (name, (id, _)) in subnets(ctx, vpc_id).await? {
+        ctx.change(
+            Action::Delete,
+            format!("subnet {name}"),
+            id.clone(),
+            async {
+                ctx.ec2
+                    .delete_subnet()
+                    .subnet_id(&id)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteSubnet", &name))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    ctx.change(
+        Action::Delete,
+        format!("vpc vpc-{env}"),
+        vpc_id.to_string(),
+        async {
+            ctx.ec2
+                .delete_vpc()
+                .vpc_id(vpc_id)
+                .send()
+                .await
+                .map_err(call_error("DeleteVpc", vpc_id))?;
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(())
+}
