@@ -18,9 +18,13 @@ mod database;
 mod destroy;
 mod network;
 mod parameters;
+mod scanner_stack;
 mod security;
 
 pub use parameters::SHARED_PARAMETERS;
+pub use scanner_stack::{
+    change_event_pattern, converge_scanner, dashboard_body, policy_document, ScannerSpec,
+};
 
 use std::collections::BTreeMap;
 use std::fmt;

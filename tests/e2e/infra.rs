@@ -234,3 +234,200 @@ fn apply_converges_plans_remediates_and_destroys() {
         assert!(addresses.addresses().is_empty());
     }
 }
+
+/// The debug build of the function, zipped as `bootstrap` (the emulator stores it; it does not
+/// run it).
+fn function_package(dir: &Path) -> PathBuf {
+    let binary = Path::new(env!("CARGO_BIN_EXE_driftscan")).with_file_name("driftscan-lambda");
+    assert!(
+        binary.exists(),
+        "{} is not built (scripts/test builds it)",
+        binary.display()
+    );
+    let zip = dir.join("bootstrap.zip");
+    let script = format!(
+        "import zipfile; z = zipfile.ZipFile({:?}, 'w', zipfile.ZIP_DEFLATED); z.write({:?}, 'bootstrap'); z.close()",
+        zip.display().to_string(),
+        binary.display().to_string()
+    );
+    let status = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .status()
+        .expect("python3");
+    assert!(status.success());
+    zip
+}
+
+#[test]
+fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metrics() {
+    use crate::support::LocalStack;
+    let moto = Moto::start();
+    let localstack = LocalStack::start();
+    // Every service to moto, CloudWatch to LocalStack, as the standard chain reads them.
+    std::env::set_var("AWS_ENDPOINT_URL", &moto.endpoint);
+    std::env::set_var("AWS_ENDPOINT_URL_CLOUDWATCH", &localstack.endpoint);
+    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    std::env::set_var("AWS_REGION", "us-east-1");
+    let config = block_on(aws_config::load_defaults(
+        aws_config::BehaviorVersion::latest(),
+    ));
+    let mut spec = infra::ScannerSpec::reference(
+        "us-east-1",
+        "123456789012",
+        function_package(moto.dir.path()),
+    );
+    spec.email = Some("platform-oncall@example.com".into());
+
+    let planned = block_on(infra::converge_scanner(&config, &spec, Mode::Plan)).unwrap();
+    let applied = block_on(infra::converge_scanner(&config, &spec, Mode::Apply)).unwrap();
+    assert_eq!(planned, applied, "plan lists what apply does");
+    let kinds: Vec<&str> = applied
+        .iter()
+        .map(|c| c.resource.split(' ').next().unwrap())
+        .collect();
+    for kind in [
+        "sns-topic",
+        "sns-subscription",
+        "iam-role",
+        "iam-role-policy",
+        "lambda-function",
+        "eventbridge-rule",
+        "eventbridge-target",
+        "lambda-permission",
+        "cloudwatch-dashboard",
+        "cloudwatch-alarm",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {applied:#?}");
+    }
+    let again = block_on(infra::converge_scanner(&config, &spec, Mode::Apply)).unwrap();
+    assert!(again.is_empty(), "converged: {again:#?}");
+
+    block_on(async {
+        let topic = "arn:aws:sns:us-east-1:123456789012:driftscan-alerts";
+        let sns = aws_sdk_sns::Client::new(&config);
+        let subscriptions = sns
+            .list_subscriptions_by_topic()
+            .topic_arn(topic)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(subscriptions.subscriptions().len(), 1);
+        assert_eq!(
+            subscriptions.subscriptions()[0].endpoint(),
+            Some("platform-oncall@example.com")
+        );
+
+        let iam = aws_sdk_iam::Client::new(&config);
+        let policy = iam
+            .get_role_policy()
+            .role_name("driftscan-scanner")
+            .policy_name("driftscan")
+            .send()
+            .await
+            .unwrap();
+        let document: serde_json::Value =
+            serde_json::from_str(&urlencoding::decode(&policy.policy_document).unwrap()).unwrap();
+        assert_eq!(
+            document,
+            infra::policy_document(&spec),
+            "exactly the least-privilege document"
+        );
+
+        let lambda = aws_sdk_lambda::Client::new(&config);
+        let function = lambda
+            .get_function()
+            .function_name("driftscan")
+            .send()
+            .await
+            .unwrap();
+        let configuration = function.configuration().unwrap();
+        assert_eq!(
+            configuration.runtime().map(|r| r.as_str()),
+            Some("provided.al2023")
+        );
+        assert_eq!(configuration.handler(), Some("bootstrap"));
+        assert_eq!(
+            configuration.role(),
+            Some("arn:aws:iam::123456789012:role/driftscan-scanner")
+        );
+        let variables = configuration.environment().unwrap().variables().unwrap();
+        assert_eq!(variables["DRIFTSCAN_COMPARE"], "staging:prod");
+        let permissions = lambda
+            .get_policy()
+            .function_name("driftscan")
+            .send()
+            .await
+            .unwrap();
+        let statements: serde_json::Value =
+            serde_json::from_str(permissions.policy().unwrap()).unwrap();
+        assert_eq!(statements["Statement"].as_array().unwrap().len(), 2);
+
+        let events = aws_sdk_eventbridge::Client::new(&config);
+        let schedule = events
+            .describe_rule()
+            .name("driftscan-schedule")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(schedule.schedule_expression(), Some("rate(15 minutes)"));
+        let changes = events
+            .describe_rule()
+            .name("driftscan-config-changes")
+            .send()
+            .await
+            .unwrap();
+        let pattern: serde_json::Value =
+            serde_json::from_str(changes.event_pattern().unwrap()).unwrap();
+        assert_eq!(pattern, infra::change_event_pattern());
+        for rule in ["driftscan-schedule", "driftscan-config-changes"] {
+            let targets = events
+                .list_targets_by_rule()
+                .rule(rule)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(targets.targets().len(), 1, "{rule}");
+            assert_eq!(
+                targets.targets()[0].arn(),
+                "arn:aws:lambda:us-east-1:123456789012:function:driftscan"
+            );
+        }
+        let input: serde_json::Value = serde_json::from_str(
+            events
+                .list_targets_by_rule()
+                .rule("driftscan-schedule")
+                .send()
+                .await
+                .unwrap()
+                .targets()[0]
+                .input()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(input["scan"], serde_json::json!(["dev", "staging", "prod"]));
+
+        let cloudwatch = localstack.cloudwatch().await;
+        let dashboard = cloudwatch
+            .get_dashboard()
+            .dashboard_name("driftscan")
+            .send()
+            .await
+            .unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(dashboard.dashboard_body().unwrap()).unwrap();
+        assert_eq!(body, infra::dashboard_body(&spec));
+        assert_eq!(body["widgets"].as_array().unwrap().len(), 11);
+        let alarms = cloudwatch
+            .describe_alarms()
+            .alarm_names("driftscan-scan-incomplete")
+            .send()
+            .await
+            .unwrap();
+        let alarm = &alarms.metric_alarms()[0];
+        assert_eq!(alarm.metric_name(), Some("ScanIncomplete"));
+        assert_eq!(alarm.treat_missing_data(), Some("breaching"));
+        assert_eq!(alarm.alarm_actions(), [topic.to_string()]);
+    });
+}
