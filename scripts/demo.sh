@@ -2,8 +2,9 @@
 # driftscan's demo, end to end on this machine: installs the pinned AWS emulator (moto), starts
 # it on a free loopback port, provisions the reference platform's staging and prod environments
 # into it with driftscan-infra, prints both environments' snapshots, scans staging against the
-# shipped baselines (clean), opens its database to the internet out of band, scans again, and
-# compares staging with prod.
+# shipped baselines (clean), opens its database to the internet out of band, scans again (and
+# alerts through SNS), compares staging with prod, then remediates with `driftscan-infra apply`
+# and scans clean again.
 # Nothing leaves the machine: every AWS call goes to 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -102,3 +103,21 @@ echo "== driftscan compare staging prod --region us-east-1   (sizing differences
 status=0
 "$bin/driftscan" compare staging prod --region us-east-1 || status=$?
 echo "(exit status $status)"
+
+echo "== driftscan-infra plan --env staging   (what converging to the spec would change)"
+"$bin/driftscan-infra" plan --env staging
+echo "== driftscan-infra apply --env staging   (the remediation)"
+"$bin/driftscan-infra" apply --env staging
+echo "== driftscan scan --env staging --region us-east-1 --publish   (clean again; the alert says resolved)"
+status=0
+"$bin/driftscan" scan --env staging --region us-east-1 --publish --config "$out/driftscan.yaml" 2>&1 | grep -v '"_aws"' || status=$?
+"$(dirname "$DRIFTSCAN_MOTO_SERVER")/python" - <<PY
+import boto3, json
+sqs = boto3.client("sqs", endpoint_url="$AWS_ENDPOINT_URL", region_name="us-east-1")
+url = sqs.get_queue_url(QueueName="driftscan-alerts-inbox")["QueueUrl"]
+for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+    envelope = json.loads(m["Body"])
+    print("Subject:", envelope["Subject"])
+PY
+echo "== driftscan-infra apply --env staging   (again: converged, nothing to change)"
+"$bin/driftscan-infra" apply --env staging

@@ -3,7 +3,8 @@
 # scripts/setup-emulators.sh) for the provided.al2023 runtime, then checks it:
 #   - the bootstrap needs at most GLIBC_2.34 (what provided.al2023 ships);
 #   - the zip holds bootstrap and the bundled baselines/.
-# Prints the zip's path and size. Output: $CARGO_TARGET_DIR/lambda/driftscan-lambda/.
+# Reports the zip's size on standard error; prints `export DRIFTSCAN_LAMBDA_BIN=...` (the
+# checked bootstrap) on standard output. Output: $CARGO_TARGET_DIR/lambda/driftscan-lambda/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,10 +21,12 @@ out="$CARGO_TARGET_DIR/lambda/driftscan-lambda"
 zip="$out/bootstrap.zip"
 [[ -f "$zip" ]] || { echo "package-lambda: no $zip" >&2; exit 1; }
 
-# The binary inside the zip is what is checked.
-check_dir="$(mktemp -d)"
-trap 'rm -rf "$check_dir"' EXIT
+# The binary inside the zip is what is checked, and what the end-to-end tests run
+# (DRIFTSCAN_LAMBDA_BIN, printed last).
+check_dir="$out/unzipped"
+rm -rf "$check_dir"
 python3 -m zipfile -e "$zip" "$check_dir"
+chmod +x "$check_dir/bootstrap"
 [[ -x "$check_dir/bootstrap" || -f "$check_dir/bootstrap" ]] || { echo "package-lambda: no bootstrap in $zip" >&2; exit 1; }
 [[ -f "$check_dir/baselines/base.yaml" ]] || { echo "package-lambda: baselines missing from $zip" >&2; exit 1; }
 
@@ -34,4 +37,5 @@ if [[ "$(printf '%s\n%s\n' "$highest" "$MAX_GLIBC" | sort -V | tail -1)" != "$MA
 fi
 size=$(stat -c %s "$zip")
 binary=$(stat -c %s "$check_dir/bootstrap")
-echo "package-lambda: $zip: ${size} bytes zipped (bootstrap ${binary} bytes), needs at most GLIBC_$highest (limit $MAX_GLIBC)"
+echo "package-lambda: $zip: ${size} bytes zipped (bootstrap ${binary} bytes), needs at most GLIBC_$highest (limit $MAX_GLIBC)" >&2
+echo "export DRIFTSCAN_LAMBDA_BIN=$check_dir/bootstrap"
