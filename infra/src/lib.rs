@@ -16,6 +16,7 @@
 mod compute;
 mod database;
 mod destroy;
+mod from_baseline;
 mod network;
 mod parameters;
 mod scanner_stack;
@@ -91,7 +92,7 @@ pub struct EnvironmentSpec {
     /// Task CPU units and memory (MiB).
     pub task_size: (u32, u32),
     /// `/<env>/database-max-connections`, `/<env>/cache-ttl`, `/<env>/api-timeout`.
-    pub tuning: [(&'static str, &'static str); 3],
+    pub tuning: [(&'static str, String); 3],
     /// For a preview environment (`pr-<n>`), its pull request number: it then lives in dev's
     /// VPC and cluster and has only a security group, a task definition, a service and
     /// parameters.
@@ -115,9 +116,9 @@ impl EnvironmentSpec {
                 desired_count: 1,
                 task_size: (256, 512),
                 tuning: [
-                    ("database-max-connections", "50"),
-                    ("cache-ttl", "60"),
-                    ("api-timeout", "30"),
+                    ("database-max-connections", "50".into()),
+                    ("cache-ttl", "60".into()),
+                    ("api-timeout", "30".into()),
                 ],
                 preview: None,
             },
@@ -133,9 +134,9 @@ impl EnvironmentSpec {
                 desired_count: 2,
                 task_size: (512, 1024),
                 tuning: [
-                    ("database-max-connections", "100"),
-                    ("cache-ttl", "300"),
-                    ("api-timeout", "30"),
+                    ("database-max-connections", "100".into()),
+                    ("cache-ttl", "300".into()),
+                    ("api-timeout", "30".into()),
                 ],
                 preview: None,
             },
@@ -151,9 +152,9 @@ impl EnvironmentSpec {
                 desired_count: 3,
                 task_size: (1024, 2048),
                 tuning: [
-                    ("database-max-connections", "200"),
-                    ("cache-ttl", "300"),
-                    ("api-timeout", "30"),
+                    ("database-max-connections", "200".into()),
+                    ("cache-ttl", "300".into()),
+                    ("api-timeout", "30".into()),
                 ],
                 preview: None,
             },
@@ -170,9 +171,9 @@ impl EnvironmentSpec {
                     desired_count: 1,
                     task_size: (256, 512),
                     tuning: [
-                        ("database-max-connections", "20"),
-                        ("cache-ttl", "60"),
-                        ("api-timeout", "30"),
+                        ("database-max-connections", "20".into()),
+                        ("cache-ttl", "60".into()),
+                        ("api-timeout", "30".into()),
                     ],
                     preview: Some(number),
                 },

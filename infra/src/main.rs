@@ -58,12 +58,24 @@ struct Target {
     /// An email address to subscribe to the alerts (--scanner).
     #[arg(long, value_name = "ADDRESS", requires = "scanner")]
     email: Option<String>,
+    /// Baseline directory: `<env>.yaml` there pins what is built (sizes, counts, ranges,
+    /// retention, parameters); previews without one use the reference spec.
+    #[arg(long, value_name = "DIR", default_value = "baselines")]
+    baselines: PathBuf,
 }
 
 impl Target {
     fn environment(&self) -> anyhow::Result<EnvironmentSpec> {
         let name = self.environment.as_deref().context("--env is required")?;
-        Ok(EnvironmentSpec::reference(name, self.region.as_deref())?)
+        let file = self.baselines.join(format!("{name}.yaml"));
+        if !file.is_file() {
+            return Ok(EnvironmentSpec::reference(name, self.region.as_deref())?);
+        }
+        let baseline = scanner::baseline::Baseline::load(&self.baselines, name)?;
+        Ok(EnvironmentSpec::from_baseline(
+            &baseline,
+            self.region.as_deref(),
+        )?)
     }
 
     async fn scanner(&self, config: &aws_config::SdkConfig) -> anyhow::Result<ScannerSpec> {

@@ -1,6 +1,7 @@
 //! `driftscan-infra` converges: a second apply changes nothing, drift made by hand is exactly
 //! what `plan` lists and what `apply` undoes (after which `driftscan scan` is clean again), a
-//! preview lives in dev's VPC and goes without it, and destroy leaves nothing behind.
+//! preview lives in dev's VPC (and scans clean against `preview.yaml`) and goes without it,
+//! destroy leaves nothing behind, and the scanner stack converges too.
 
 use std::path::{Path, PathBuf};
 
@@ -185,6 +186,24 @@ fn apply_converges_plans_remediates_and_destroys() {
         "apply is the remediation"
     );
     assert!(converge("staging", Mode::Apply).changes.is_empty());
+
+    // A preview scaled by hand is caught, and converged back.
+    block_on(
+        aws_sdk_ecs::Client::new(&east2)
+            .update_service()
+            .cluster("ecs-cluster-dev")
+            .service("trading-app-pr-7")
+            .desired_count(3)
+            .send(),
+    )
+    .unwrap();
+    let (code, findings) = scan(&moto, "pr-7", "us-east-2");
+    assert!(
+        code == 1 && findings.contains("desired_count"),
+        "{findings}"
+    );
+    assert_eq!(converge("pr-7", Mode::Apply).changes.len(), 1);
+    assert_eq!(scan(&moto, "pr-7", "us-east-2").0, 0);
 
     // The preview goes; dev's VPC and cluster stay and dev still scans clean.
     let dev_resources = snapshot_resources(&moto, "dev", "us-east-2");

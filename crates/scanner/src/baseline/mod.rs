@@ -67,6 +67,16 @@ fn yaml_options() -> serde_saphyr::Options {
     options
 }
 
+/// The baseline file of preview environments without one of their own.
+pub const PREVIEW_BASELINE: &str = "preview.yaml";
+
+/// Whether `environment` is a preview, `pr-<n>`.
+pub fn is_preview(environment: &str) -> bool {
+    environment
+        .strip_prefix("pr-")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// A baseline that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
@@ -338,7 +348,8 @@ impl Baseline {
         }
     }
 
-    /// Loads `<dir>/<environment>.yaml`, or the file itself when `path` is a file.
+    /// Loads `<dir>/<environment>.yaml` (for a preview `pr-<n>` without one,
+    /// `<dir>/preview.yaml`), or the file itself when `path` is a file.
     pub fn load(path: &Path, environment: &str) -> Result<Self, BaselineError> {
         if !path.exists() {
             return Err(BaselineError::Read {
@@ -348,7 +359,14 @@ impl Baseline {
             });
         }
         let file = if path.is_dir() {
-            let file = path.join(format!("{environment}.yaml"));
+            let own = path.join(format!("{environment}.yaml"));
+            // A preview (`pr-<n>`) without a baseline of its own uses `preview.yaml`.
+            let shared = path.join(PREVIEW_BASELINE);
+            let file = if !own.is_file() && is_preview(environment) && shared.is_file() {
+                shared
+            } else {
+                own
+            };
             if !file.is_file() {
                 return Err(BaselineError::Read {
                     path: file,

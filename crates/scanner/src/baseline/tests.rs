@@ -252,3 +252,16 @@ fn misspelled_properties_are_errors_at_their_line() {
     let err = parse("driftscan: baseline/v1\nresources:\n  security-group/db:\n    properties:\n      ingress: [{protocol: tcp, peer: {cdir: 0.0.0.0/0}}]\n").unwrap_err();
     assert!(err.to_string().contains("unknown variant `cdir`"), "{err}");
 }
+
+#[test]
+fn previews_without_a_baseline_of_their_own_use_preview_yaml() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baselines");
+    let preview = Baseline::load(&dir, "pr-42").unwrap();
+    assert!(preview.files[0].ends_with("preview.yaml"));
+    assert!(
+        is_preview("pr-7") && !is_preview("pr-") && !is_preview("prod") && !is_preview("pr-7a")
+    );
+    // Not a preview name: no fallback.
+    let err = Baseline::load(&dir, "qa").unwrap_err().to_string();
+    assert!(err.contains("no baseline for environment `qa`"), "{err}");
+}
