@@ -24,7 +24,8 @@ mod security;
 
 pub use parameters::SHARED_PARAMETERS;
 pub use scanner_stack::{
-    change_event_pattern, converge_scanner, dashboard_body, policy_document, ScannerSpec,
+    change_event_pattern, converge_scanner, dashboard_body, destroy_scanner, policy_document,
+    ScannerSpec,
 };
 
 use std::collections::BTreeMap;

@@ -906,6 +906,239 @@ async fn dashboard_and_alarm(
     Ok(())
 }
 
+/// Removes the scanner stack, dependents first: alarm, dashboard, rule targets and rules, the
+/// function (with its permissions), the role's policy and the role, the topic (with its
+/// subscriptions). What does not exist is skipped, so a second run does nothing.
+pub async fn destroy_scanner(
+    config: &SdkConfig,
+    spec: &ScannerSpec,
+    mode: Mode,
+) -> Result<Vec<Change>, InfraError> {
+    let config = config
+        .to_builder()
+        .region(aws_config::Region::new(spec.region.clone()))
+        .build();
+    let c = Clients {
+        sns: aws_sdk_sns::Client::new(&config),
+        iam: aws_sdk_iam::Client::new(&config),
+        lambda: aws_sdk_lambda::Client::new(&config),
+        events: aws_sdk_eventbridge::Client::new(&config),
+        cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+    };
+    let mut changes = Vec::new();
+    let alarm = spec.alarm();
+    let alarms = c
+        .cloudwatch
+        .describe_alarms()
+        .alarm_names(&alarm)
+        .send()
+        .await
+        .map_err(call_error("DescribeAlarms", &alarm))?;
+    if !alarms.metric_alarms().is_empty() {
+        change(
+            &mut changes,
+            mode,
+            Action::Delete,
+            format!("cloudwatch-alarm {alarm}"),
+            String::new(),
+            async {
+                c.cloudwatch
+                    .delete_alarms()
+                    .alarm_names(&alarm)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteAlarms", &alarm))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    let dashboards = c
+        .cloudwatch
+        .list_dashboards()
+        .dashboard_name_prefix(&spec.dashboard)
+        .send()
+        .await
+        .map_err(call_error("ListDashboards", &spec.dashboard))?;
+    if dashboards
+        .dashboard_entries()
+        .iter()
+        .any(|d| d.dashboard_name() == Some(spec.dashboard.as_str()))
+    {
+        change(
+            &mut changes,
+            mode,
+            Action::Delete,
+            format!("cloudwatch-dashboard {}", spec.dashboard),
+            String::new(),
+            async {
+                c.cloudwatch
+                    .delete_dashboards()
+                    .dashboard_names(&spec.dashboard)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteDashboards", &spec.dashboard))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    for rule in spec.rules() {
+        match c.events.describe_rule().name(&rule).send().await {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                continue
+            }
+            Err(e) => return Err(call_error("DescribeRule", &rule)(e)),
+        }
+        let targets = c
+            .events
+            .list_targets_by_rule()
+            .rule(&rule)
+            .send()
+            .await
+            .map_err(call_error("ListTargetsByRule", &rule))?;
+        let ids: Vec<String> = targets
+            .targets()
+            .iter()
+            .map(|t| t.id().to_string())
+            .collect();
+        change(
+            &mut changes,
+            mode,
+            Action::Delete,
+            format!("eventbridge-rule {rule}"),
+            format!("{} target(s) first", ids.len()),
+            async {
+                if !ids.is_empty() {
+                    c.events
+                        .remove_targets()
+                        .rule(&rule)
+                        .set_ids(Some(ids.clone()))
+                        .send()
+                        .await
+                        .map_err(call_error("RemoveTargets", &rule))?;
+                }
+                c.events
+                    .delete_rule()
+                    .name(&rule)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteRule", &rule))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    match c
+        .lambda
+        .get_function()
+        .function_name(&spec.function)
+        .send()
+        .await
+    {
+        Ok(_) => {
+            change(
+                &mut changes,
+                mode,
+                Action::Delete,
+                format!("lambda-function {}", spec.function),
+                "with its permissions".into(),
+                async {
+                    c.lambda
+                        .delete_function()
+                        .function_name(&spec.function)
+                        .send()
+                        .await
+                        .map_err(call_error("DeleteFunction", &spec.function))?;
+                    Ok(())
+                },
+            )
+            .await?;
+        }
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) => {}
+        Err(e) => return Err(call_error("GetFunction", &spec.function)(e)),
+    }
+    match c.iam.get_role().role_name(&spec.role).send().await {
+        Ok(_) => {
+            let policies = c
+                .iam
+                .list_role_policies()
+                .role_name(&spec.role)
+                .send()
+                .await
+                .map_err(call_error("ListRolePolicies", &spec.role))?;
+            let names = policies.policy_names().to_vec();
+            // The policies go before the role: AWS refuses to delete a role that has any (moto
+            // does not, and would leave them orphaned).
+            change(
+                &mut changes,
+                mode,
+                Action::Delete,
+                format!("iam-role {}", spec.role),
+                format!("{} inline policy(ies) first", names.len()),
+                async {
+                    for name in &names {
+                        c.iam
+                            .delete_role_policy()
+                            .role_name(&spec.role)
+                            .policy_name(name)
+                            .send()
+                            .await
+                            .map_err(call_error("DeleteRolePolicy", name))?;
+                    }
+                    c.iam
+                        .delete_role()
+                        .role_name(&spec.role)
+                        .send()
+                        .await
+                        .map_err(call_error("DeleteRole", &spec.role))?;
+                    Ok(())
+                },
+            )
+            .await?;
+        }
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) => {}
+        Err(e) => return Err(call_error("GetRole", &spec.role)(e)),
+    }
+    let arn = spec.topic_arn();
+    let mut pages = c.sns.list_topics().into_paginator().items().send();
+    let mut exists = false;
+    while let Some(topic) = pages.next().await {
+        exists |= topic
+            .map_err(call_error("ListTopics", &spec.topic))?
+            .topic_arn()
+            == Some(arn.as_str());
+    }
+    if exists {
+        change(
+            &mut changes,
+            mode,
+            Action::Delete,
+            format!("sns-topic {}", spec.topic),
+            "and its subscriptions".into(),
+            async {
+                c.sns
+                    .delete_topic()
+                    .topic_arn(&arn)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteTopic", &spec.topic))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    Ok(changes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

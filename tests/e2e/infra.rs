@@ -449,4 +449,20 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
         assert_eq!(alarm.treat_missing_data(), Some("breaching"));
         assert_eq!(alarm.alarm_actions(), [topic.to_string()]);
     });
+
+    // Destroy: the dry run lists what goes, everything goes, and a second run has nothing left.
+    let dry = block_on(infra::destroy_scanner(&config, &spec, Mode::Plan)).unwrap();
+    let removed = block_on(infra::destroy_scanner(&config, &spec, Mode::Apply)).unwrap();
+    assert_eq!(dry, removed);
+    assert_eq!(removed.len(), 7, "{removed:#?}");
+    assert!(
+        block_on(infra::destroy_scanner(&config, &spec, Mode::Apply))
+            .unwrap()
+            .is_empty()
+    );
+    let roles = block_on(aws_sdk_iam::Client::new(&config).list_roles().send()).unwrap();
+    assert!(roles
+        .roles()
+        .iter()
+        .all(|r| r.role_name() != "driftscan-scanner"));
 }
