@@ -13,28 +13,56 @@ fn tags(ctx: &Ctx<'_>, name: &str) -> Vec<rds::Tag> {
         .collect()
 }
 
+/// Whether the DB subnet group exists.
+pub(crate) async fn subnet_group_exists(ctx: &Ctx<'_>, name: &str) -> Result<bool, InfraError> {
+    let found = ctx
+        .rds
+        .describe_db_subnet_groups()
+        .db_subnet_group_name(name)
+        .send()
+        .await;
+    match found {
+        Ok(found) => Ok(!found.db_subnet_groups().is_empty()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_subnet_group_not_found_fault()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(call_error("DescribeDBSubnetGroups", name)(e)),
+    }
+}
+
+/// The DB cluster, if it exists.
+pub(crate) async fn find_cluster(
+    ctx: &Ctx<'_>,
+    id: &str,
+) -> Result<Option<rds::DbCluster>, InfraError> {
+    match ctx
+        .rds
+        .describe_db_clusters()
+        .db_cluster_identifier(id)
+        .send()
+        .await
+    {
+        Ok(found) => Ok(found.db_clusters().first().cloned()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_cluster_not_found_fault()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(call_error("DescribeDBClusters", id)(e)),
+    }
+}
+
 /// Converges the subnet group, the cluster's settings and the instance count and class.
 pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(), InfraError> {
     let spec = ctx.spec;
     let env = spec.name.as_str();
 
     let subnet_group = format!("aurora-subnets-{env}");
-    let group_exists = match ctx
-        .rds
-        .describe_db_subnet_groups()
-        .db_subnet_group_name(&subnet_group)
-        .send()
-        .await
-    {
-        Ok(found) => !found.db_subnet_groups().is_empty(),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_subnet_group_not_found_fault()) =>
-        {
-            false
-        }
-        Err(e) => return Err(call_error("DescribeDBSubnetGroups", &subnet_group)(e)),
-    };
+    let group_exists = subnet_group_exists(ctx, &subnet_group).await?;
     if !group_exists {
         ctx.change(
             Action::Create,
@@ -59,22 +87,7 @@ pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(),
     let cluster = format!("aurora-cluster-{env}");
     out.db_cluster = cluster.clone();
     let db_group = out.security_groups["db"].clone();
-    let current = match ctx
-        .rds
-        .describe_db_clusters()
-        .db_cluster_identifier(&cluster)
-        .send()
-        .await
-    {
-        Ok(found) => found.db_clusters().first().cloned(),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_cluster_not_found_fault()) =>
-        {
-            None
-        }
-        Err(e) => return Err(call_error("DescribeDBClusters", &cluster)(e)),
-    };
+    let current = find_cluster(ctx, &cluster).await?;
     match current {
         // Looked up first: moto's CreateDBCluster replaces an existing cluster.
         None => {

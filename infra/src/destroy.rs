@@ -7,6 +7,7 @@ use aws_sdk_ec2::types as ec2;
 use aws_sdk_ecs::types as ecs;
 
 use crate::compute::cluster_name;
+use crate::database::{find_cluster, subnet_group_exists};
 use crate::network::{find_vpc, subnets};
 use crate::security::find_group;
 use crate::{call_error, filter, tag_filter, Action, Ctx, InfraError, Provisioned};
@@ -276,22 +277,7 @@ async fn destroy_database(ctx: &Ctx<'_>) -> Result<(), InfraError> {
         })
         .await?;
     }
-    let live = match ctx
-        .rds
-        .describe_db_clusters()
-        .db_cluster_identifier(&cluster)
-        .send()
-        .await
-    {
-        Ok(found) => found.db_clusters().first().cloned(),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_cluster_not_found_fault()) =>
-        {
-            None
-        }
-        Err(e) => return Err(call_error("DescribeDBClusters", &cluster)(e)),
-    };
+    let live = find_cluster(ctx, &cluster).await?;
     if let Some(live) = live {
         let protected = live.deletion_protection() == Some(true);
         let detail = if protected {
@@ -327,22 +313,7 @@ async fn destroy_database(ctx: &Ctx<'_>) -> Result<(), InfraError> {
         .await?;
     }
     let subnet_group = format!("aurora-subnets-{env}");
-    let exists = match ctx
-        .rds
-        .describe_db_subnet_groups()
-        .db_subnet_group_name(&subnet_group)
-        .send()
-        .await
-    {
-        Ok(found) => !found.db_subnet_groups().is_empty(),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_subnet_group_not_found_fault()) =>
-        {
-            false
-        }
-        Err(e) => return Err(call_error("DescribeDBSubnetGroups", &subnet_group)(e)),
-    };
+    let exists = subnet_group_exists(ctx, &subnet_group).await?;
     if exists {
         ctx.change(
             Action::Delete,

@@ -282,6 +282,22 @@ struct Clients {
     cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
+impl Clients {
+    fn new(config: &SdkConfig, region: &str) -> Self {
+        let config = config
+            .to_builder()
+            .region(aws_config::Region::new(region.to_string()))
+            .build();
+        Clients {
+            sns: aws_sdk_sns::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            lambda: aws_sdk_lambda::Client::new(&config),
+            events: aws_sdk_eventbridge::Client::new(&config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+        }
+    }
+}
+
 /// Records and (applying) makes one change.
 async fn change(
     changes: &mut Vec<Change>,
@@ -310,17 +326,7 @@ pub async fn converge_scanner(
     spec: &ScannerSpec,
     mode: Mode,
 ) -> Result<Vec<Change>, InfraError> {
-    let config = config
-        .to_builder()
-        .region(aws_config::Region::new(spec.region.clone()))
-        .build();
-    let c = Clients {
-        sns: aws_sdk_sns::Client::new(&config),
-        iam: aws_sdk_iam::Client::new(&config),
-        lambda: aws_sdk_lambda::Client::new(&config),
-        events: aws_sdk_eventbridge::Client::new(&config),
-        cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
-    };
+    let c = Clients::new(config, &spec.region);
     let mut changes = Vec::new();
     topic(&c, spec, mode, &mut changes).await?;
     let role_arn = role(&c, spec, mode, &mut changes).await?;
@@ -914,17 +920,7 @@ pub async fn destroy_scanner(
     spec: &ScannerSpec,
     mode: Mode,
 ) -> Result<Vec<Change>, InfraError> {
-    let config = config
-        .to_builder()
-        .region(aws_config::Region::new(spec.region.clone()))
-        .build();
-    let c = Clients {
-        sns: aws_sdk_sns::Client::new(&config),
-        iam: aws_sdk_iam::Client::new(&config),
-        lambda: aws_sdk_lambda::Client::new(&config),
-        events: aws_sdk_eventbridge::Client::new(&config),
-        cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
-    };
+    let c = Clients::new(config, &spec.region);
     let mut changes = Vec::new();
     let alarm = spec.alarm();
     let alarms = c

@@ -2,17 +2,11 @@
 //! platform compare clean (their sizing is expected), and injected divergences are reported
 //! exactly once each.
 
-use std::path::{Path, PathBuf};
-
 use aws_sdk_ec2::types as ec2;
 use predicates::str::contains;
 use scanner::model::{Report, Severity};
 
-use crate::support::{block_on, Moto};
-
-fn shipped_baselines() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baselines")
-}
+use crate::support::{block_on, shipped_baselines, Moto};
 
 fn compare(moto: &Moto, extra: &[&str]) -> (i32, Report) {
     let output = moto

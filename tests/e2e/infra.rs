@@ -8,11 +8,7 @@ use std::path::{Path, PathBuf};
 use aws_sdk_ec2::types as ec2;
 use infra::{Action, EnvironmentSpec, Mode};
 
-use crate::support::{block_on, Moto};
-
-fn shipped_baselines() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baselines")
-}
+use crate::support::{block_on, shipped_baselines, world_open_database_port, Moto};
 
 /// `driftscan scan --env <env> --fail-on info`: the exit code and the findings, one per line.
 fn scan(moto: &Moto, env: &str, region: &str) -> (i32, String) {
@@ -129,14 +125,7 @@ fn apply_converges_plans_remediates_and_destroys() {
     block_on(async {
         ec2c.authorize_security_group_ingress()
             .group_id(&staging.security_groups["db"])
-            .ip_permissions(
-                ec2::IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(5432)
-                    .to_port(5432)
-                    .ip_ranges(ec2::IpRange::builder().cidr_ip("0.0.0.0/0").build())
-                    .build(),
-            )
+            .ip_permissions(world_open_database_port())
             .send()
             .await
             .unwrap();

@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_sdk_ec2::types as ec2;
 use serde_json::{json, Value};
 
 use crate::runtime_api::{Answer, RuntimeApi};
-use crate::support::{block_on, metric_stats, AlertInbox, LocalStack, Moto};
+use crate::support::{
+    block_on, metric_stats, world_open_database_port, AlertInbox, LocalStack, Moto,
+};
 
 const PLAINTEXT: &str = "lambda-secret-value-4412";
 
@@ -191,12 +192,7 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
     // 2. The database port opened by hand; CloudTrail reports the call (a group id only, so
     // every watched environment is rescanned, in that region).
     let ec2c = aws_sdk_ec2::Client::new(&config);
-    let rule = ec2::IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(5432)
-        .to_port(5432)
-        .ip_ranges(ec2::IpRange::builder().cidr_ip("0.0.0.0/0").build())
-        .build();
+    let rule = world_open_database_port();
     block_on(
         ec2c.authorize_security_group_ingress()
             .group_id(&prod.security_groups["db"])

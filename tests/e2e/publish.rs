@@ -2,16 +2,14 @@
 //! moto), its de-duplication across runs, and the CloudWatch metrics (read back from
 //! LocalStack).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use aws_sdk_ec2::types as ec2;
 use scanner::model::Report;
 
-use crate::support::{block_on, metric_stats, AlertInbox, LocalStack, Moto};
-
-fn shipped_baselines() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baselines")
-}
+use crate::support::{
+    block_on, metric_stats, shipped_baselines, world_open_database_port, AlertInbox, LocalStack,
+    Moto,
+};
 
 /// `driftscan scan --env prod --publish`: exit code, report, standard error.
 fn scan_and_publish(moto: &Moto, cloudwatch: &str, config: &Path) -> (i32, Report, String) {
@@ -74,12 +72,7 @@ fn scan_publish_alerts_once_per_new_drift_then_on_resolution_with_metrics() {
 
     // The database port opened to the world by hand.
     let ec2c = aws_sdk_ec2::Client::new(&config);
-    let rule = ec2::IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(5432)
-        .to_port(5432)
-        .ip_ranges(ec2::IpRange::builder().cidr_ip("0.0.0.0/0").build())
-        .build();
+    let rule = world_open_database_port();
     block_on(
         ec2c.authorize_security_group_ingress()
             .group_id(&prod.security_groups["db"])

@@ -1,20 +1,16 @@
 //! `driftscan scan` and `driftscan baseline capture` against the emulator: the shipped
 //! baselines, the capture round trip, out-of-band changes, the gate's exit codes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aws_sdk_ec2::types as ec2;
 use aws_sdk_ssm::types::ParameterType;
 use predicates::str::contains;
 use scanner::model::{FindingKind, Report, Severity};
 
-use crate::support::{block_on, free_port, Moto};
+use crate::support::{block_on, free_port, shipped_baselines, Moto};
 
 const SECRET: &str = "s3cr3t-do-not-print-4821";
-
-fn shipped_baselines() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baselines")
-}
 
 /// Runs `driftscan scan --format json` and returns the exit code and the parsed report.
 fn scan(

@@ -481,3 +481,19 @@ pub async fn metric_stats(
     let samples = points.iter().filter_map(|p| p.sample_count).sum();
     (max, samples)
 }
+
+/// The repository's `baselines/` directory.
+pub fn shipped_baselines() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baselines")
+}
+
+/// An ingress rule opening the database port to the world: the drift most tests make by hand.
+pub fn world_open_database_port() -> aws_sdk_ec2::types::IpPermission {
+    use aws_sdk_ec2::types::{IpPermission, IpRange};
+    IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(5432)
+        .to_port(5432)
+        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build()
+}

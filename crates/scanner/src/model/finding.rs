@@ -150,36 +150,31 @@ pub struct Finding {
 impl Finding {
     /// Computes and sets the fingerprint from the finding's identity and values.
     pub fn with_fingerprint(mut self) -> Self {
-        let identity = serde_json::json!([
-            self.kind,
-            self.environment,
-            self.region,
-            self.resource_type,
-            self.logical_name,
-            self.path,
-            self.rule_id,
-            self.expected,
-            self.actual,
+        let mut identity = self.identity_fields();
+        identity.extend([
+            serde_json::json!(self.expected),
+            serde_json::json!(self.actual),
         ]);
-        let digest = Sha256::digest(identity.to_string().as_bytes());
-        self.fingerprint = hex::encode(&digest[..8]);
+        self.fingerprint = short_digest(&Value::Array(identity));
         self
     }
 
     /// What the finding is about, without its values: the same for a drift whose actual value
     /// changed (a different fingerprint), so an alert can say "changed" instead of "new".
     pub fn identity(&self) -> String {
-        let identity = serde_json::json!([
-            self.kind,
-            self.environment,
-            self.region,
-            self.resource_type,
-            self.logical_name,
-            self.path,
-            self.rule_id,
-        ]);
-        let digest = Sha256::digest(identity.to_string().as_bytes());
-        hex::encode(&digest[..8])
+        short_digest(&Value::Array(self.identity_fields()))
+    }
+
+    fn identity_fields(&self) -> Vec<Value> {
+        vec![
+            serde_json::json!(self.kind),
+            serde_json::json!(self.environment),
+            serde_json::json!(self.region),
+            serde_json::json!(self.resource_type),
+            serde_json::json!(self.logical_name),
+            serde_json::json!(self.path),
+            serde_json::json!(self.rule_id),
+        ]
     }
 
     /// Sort key: most severe first, then by resource and path.
@@ -194,6 +189,11 @@ impl Finding {
             &self.fingerprint,
         )
     }
+}
+
+/// The first 8 bytes of the SHA-256 of `value`'s JSON, in hex.
+fn short_digest(value: &Value) -> String {
+    hex::encode(&Sha256::digest(value.to_string().as_bytes())[..8])
 }
 
 /// Counts of a report's findings.
