@@ -313,36 +313,22 @@ fn is_planned(id: &str) -> bool {
     id.starts_with("(new ")
 }
 
-/// Clients, the spec, and the record of changes.
-pub(crate) struct Ctx<'a> {
-    pub(crate) spec: &'a EnvironmentSpec,
-    pub(crate) mode: Mode,
-    pub(crate) ec2: aws_sdk_ec2::Client,
-    pub(crate) ecs: aws_sdk_ecs::Client,
-    pub(crate) rds: aws_sdk_rds::Client,
-    pub(crate) ssm: aws_sdk_ssm::Client,
+/// The record of changes, and whether to make them: the one place this crate decides whether a
+/// change is made.
+pub(crate) struct Recorder {
+    mode: Mode,
     changes: Mutex<Vec<Change>>,
 }
 
-impl<'a> Ctx<'a> {
-    fn new(config: &SdkConfig, spec: &'a EnvironmentSpec, mode: Mode) -> Self {
-        let config = config
-            .to_builder()
-            .region(aws_config::Region::new(spec.region.clone()))
-            .build();
-        Ctx {
-            spec,
+impl Recorder {
+    pub(crate) fn new(mode: Mode) -> Self {
+        Recorder {
             mode,
-            ec2: aws_sdk_ec2::Client::new(&config),
-            ecs: aws_sdk_ecs::Client::new(&config),
-            rds: aws_sdk_rds::Client::new(&config),
-            ssm: aws_sdk_ssm::Client::new(&config),
             changes: Mutex::new(Vec::new()),
         }
     }
 
-    /// Records a change and, when applying, makes it: the only way this crate changes anything.
-    /// Answers `None` when planning.
+    /// Records a change and, when applying, makes it. Answers `None` when planning.
     pub(crate) async fn change<T>(
         &self,
         action: Action,
@@ -363,6 +349,49 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    pub(crate) fn into_changes(self) -> Vec<Change> {
+        self.changes.into_inner().expect("not poisoned")
+    }
+}
+
+/// Clients, the spec, and the record of changes.
+pub(crate) struct Ctx<'a> {
+    pub(crate) spec: &'a EnvironmentSpec,
+    pub(crate) ec2: aws_sdk_ec2::Client,
+    pub(crate) ecs: aws_sdk_ecs::Client,
+    pub(crate) rds: aws_sdk_rds::Client,
+    pub(crate) ssm: aws_sdk_ssm::Client,
+    recorder: Recorder,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(config: &SdkConfig, spec: &'a EnvironmentSpec, mode: Mode) -> Self {
+        let config = config
+            .to_builder()
+            .region(aws_config::Region::new(spec.region.clone()))
+            .build();
+        Ctx {
+            spec,
+            ec2: aws_sdk_ec2::Client::new(&config),
+            ecs: aws_sdk_ecs::Client::new(&config),
+            rds: aws_sdk_rds::Client::new(&config),
+            ssm: aws_sdk_ssm::Client::new(&config),
+            recorder: Recorder::new(mode),
+        }
+    }
+
+    /// Records a change and, when applying, makes it: the only way this crate changes anything.
+    /// Answers `None` when planning.
+    pub(crate) async fn change<T>(
+        &self,
+        action: Action,
+        resource: impl Into<String>,
+        detail: impl Into<String>,
+        call: impl std::future::Future<Output = Result<T, InfraError>>,
+    ) -> Result<Option<T>, InfraError> {
+        Box::pin(self.recorder.change(action, resource, detail, call)).await
+    }
+
     /// Creates (or, planning, pretends to) a resource and answers its id.
     pub(crate) async fn create(
         &self,
@@ -378,7 +407,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn into_changes(self) -> Vec<Change> {
-        self.changes.into_inner().expect("not poisoned")
+        self.recorder.into_changes()
     }
 }
 
@@ -410,18 +439,19 @@ pub async fn converge(
 ) -> Result<Applied, InfraError> {
     let ctx = Ctx::new(config, spec, mode);
     let mut out = Provisioned::default();
+    // Each step's future is boxed: the SDK's futures are large, and nested they would not fit
+    // a 2 MiB thread stack.
     if spec.preview.is_some() {
-        network::find_shared(&ctx, &mut out).await?;
-        security::converge(&ctx, &mut out).await?;
-        compute::converge(&ctx, &mut out).await?;
-        parameters::converge(&ctx, &out).await?;
+        Box::pin(network::find_shared(&ctx, &mut out)).await?;
     } else {
-        network::converge(&ctx, &mut out).await?;
-        security::converge(&ctx, &mut out).await?;
-        compute::converge(&ctx, &mut out).await?;
-        database::converge(&ctx, &mut out).await?;
-        parameters::converge(&ctx, &out).await?;
+        Box::pin(network::converge(&ctx, &mut out)).await?;
     }
+    Box::pin(security::converge(&ctx, &mut out)).await?;
+    Box::pin(compute::converge(&ctx, &mut out)).await?;
+    if spec.preview.is_none() {
+        Box::pin(database::converge(&ctx, &mut out)).await?;
+    }
+    Box::pin(parameters::converge(&ctx, &out)).await?;
     let changes = ctx.into_changes();
     tracing::info!(environment = %spec.name, changes = changes.len(), ?mode, "converged");
     Ok(Applied {
@@ -438,7 +468,7 @@ pub async fn destroy(
     mode: Mode,
 ) -> Result<Vec<Change>, InfraError> {
     let ctx = Ctx::new(config, spec, mode);
-    destroy::run(&ctx).await?;
+    Box::pin(destroy::run(&ctx)).await?;
     Ok(ctx.into_changes())
 }
 

@@ -12,7 +12,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::{call_error, Action, Change, InfraError, Mode};
+use crate::{call_error, Action, Change, InfraError, Mode, Recorder};
 
 /// The names and settings of the scanner stack.
 #[derive(Debug, Clone, PartialEq)]
@@ -298,28 +298,6 @@ impl Clients {
     }
 }
 
-/// Records and (applying) makes one change.
-async fn change(
-    changes: &mut Vec<Change>,
-    mode: Mode,
-    action: Action,
-    resource: String,
-    detail: String,
-    call: impl std::future::Future<Output = Result<(), InfraError>>,
-) -> Result<(), InfraError> {
-    let change = Change {
-        action,
-        resource,
-        detail,
-    };
-    tracing::info!(change = %change, ?mode, "change");
-    changes.push(change);
-    match mode {
-        Mode::Plan => Ok(()),
-        Mode::Apply => call.await,
-    }
-}
-
 /// Converges the scanner stack; answers the changes made (or, planning, that would be).
 pub async fn converge_scanner(
     config: &SdkConfig,
@@ -327,21 +305,16 @@ pub async fn converge_scanner(
     mode: Mode,
 ) -> Result<Vec<Change>, InfraError> {
     let c = Clients::new(config, &spec.region);
-    let mut changes = Vec::new();
-    topic(&c, spec, mode, &mut changes).await?;
-    let role_arn = role(&c, spec, mode, &mut changes).await?;
-    function(&c, spec, mode, &role_arn, &mut changes).await?;
-    rules(&c, spec, mode, &mut changes).await?;
-    dashboard_and_alarm(&c, spec, mode, &mut changes).await?;
-    Ok(changes)
+    let rec = Recorder::new(mode);
+    Box::pin(topic(&c, spec, &rec)).await?;
+    let role_arn = Box::pin(role(&c, spec, &rec)).await?;
+    Box::pin(function(&c, spec, &rec, &role_arn)).await?;
+    Box::pin(rules(&c, spec, &rec)).await?;
+    Box::pin(dashboard_and_alarm(&c, spec, &rec)).await?;
+    Ok(rec.into_changes())
 }
 
-async fn topic(
-    c: &Clients,
-    spec: &ScannerSpec,
-    mode: Mode,
-    changes: &mut Vec<Change>,
-) -> Result<(), InfraError> {
+async fn topic(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<(), InfraError> {
     let arn = spec.topic_arn();
     let mut pages = c.sns.list_topics().into_paginator().items().send();
     let mut exists = false;
@@ -350,9 +323,7 @@ async fn topic(
         exists |= topic.topic_arn() == Some(arn.as_str());
     }
     if !exists {
-        change(
-            changes,
-            mode,
+        rec.change(
             Action::Create,
             format!("sns-topic {}", spec.topic),
             String::new(),
@@ -385,9 +356,7 @@ async fn topic(
             false
         };
         if !subscribed {
-            change(
-                changes,
-                mode,
+            rec.change(
                 Action::Create,
                 format!("sns-subscription {}", spec.topic),
                 format!("email {email}"),
@@ -415,12 +384,7 @@ fn parse_document(text: &str) -> Option<Value> {
     serde_json::from_str(&decoded).ok()
 }
 
-async fn role(
-    c: &Clients,
-    spec: &ScannerSpec,
-    mode: Mode,
-    changes: &mut Vec<Change>,
-) -> Result<String, InfraError> {
+async fn role(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<String, InfraError> {
     let arn = format!("arn:aws:iam::{}:role/{}", spec.account, spec.role);
     let exists = match c.iam.get_role().role_name(&spec.role).send().await {
         Ok(_) => true,
@@ -433,12 +397,10 @@ async fn role(
         Err(e) => return Err(call_error("GetRole", &spec.role)(e)),
     };
     if !exists {
-        change(
-            changes,
-            mode,
+        rec.change(
             Action::Create,
             format!("iam-role {}", spec.role),
-            "assumed by lambda.amazonaws.com".into(),
+            "assumed by lambda.amazonaws.com",
             async {
                 c.iam
                     .create_role()
@@ -481,12 +443,10 @@ async fn role(
         } else {
             Action::Create
         };
-        change(
-            changes,
-            mode,
+        rec.change(
             action,
             format!("iam-role-policy {}/driftscan", spec.role),
-            "least privilege".into(),
+            "least privilege",
             async {
                 c.iam
                     .put_role_policy()
@@ -507,9 +467,8 @@ async fn role(
 async fn function(
     c: &Clients,
     spec: &ScannerSpec,
-    mode: Mode,
+    rec: &Recorder,
     role_arn: &str,
-    changes: &mut Vec<Change>,
 ) -> Result<(), InfraError> {
     use aws_sdk_lambda::primitives::Blob;
     use aws_sdk_lambda::types::{Architecture, Environment, FunctionCode, Runtime};
@@ -551,43 +510,41 @@ async fn function(
             spec.timeout_secs,
             package.len()
         );
-        return change(
-            changes,
-            mode,
-            Action::Create,
-            format!("lambda-function {}", spec.function),
-            detail,
-            async {
-                c.lambda
-                    .create_function()
-                    .function_name(&spec.function)
-                    .runtime(Runtime::Providedal2023)
-                    .architectures(Architecture::X8664)
-                    .handler("bootstrap")
-                    .role(role_arn)
-                    .timeout(spec.timeout_secs)
-                    .memory_size(spec.memory_mb)
-                    .environment(environment())
-                    .code(
-                        FunctionCode::builder()
-                            .zip_file(Blob::new(package.clone()))
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("CreateFunction", &spec.function))?;
-                Ok(())
-            },
-        )
-        .await;
+        return rec
+            .change(
+                Action::Create,
+                format!("lambda-function {}", spec.function),
+                detail,
+                async {
+                    c.lambda
+                        .create_function()
+                        .function_name(&spec.function)
+                        .runtime(Runtime::Providedal2023)
+                        .architectures(Architecture::X8664)
+                        .handler("bootstrap")
+                        .role(role_arn)
+                        .timeout(spec.timeout_secs)
+                        .memory_size(spec.memory_mb)
+                        .environment(environment())
+                        .code(
+                            FunctionCode::builder()
+                                .zip_file(Blob::new(package.clone()))
+                                .build(),
+                        )
+                        .send()
+                        .await
+                        .map_err(call_error("CreateFunction", &spec.function))?;
+                    Ok(())
+                },
+            )
+            .await
+            .map(|_| ());
     };
     if current.code_sha256() != Some(sha.as_str()) {
-        change(
-            changes,
-            mode,
+        rec.change(
             Action::Update,
             format!("lambda-function {}", spec.function),
-            "new package".into(),
+            "new package",
             async {
                 c.lambda
                     .update_function_code()
@@ -612,12 +569,10 @@ async fn function(
         || current.memory_size() != Some(spec.memory_mb)
         || current.role() != Some(role_arn)
     {
-        change(
-            changes,
-            mode,
+        rec.change(
             Action::Update,
             format!("lambda-function {}", spec.function),
-            "configuration".into(),
+            "configuration",
             async {
                 c.lambda
                     .update_function_configuration()
@@ -637,12 +592,7 @@ async fn function(
     Ok(())
 }
 
-async fn rules(
-    c: &Clients,
-    spec: &ScannerSpec,
-    mode: Mode,
-    changes: &mut Vec<Change>,
-) -> Result<(), InfraError> {
+async fn rules(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<(), InfraError> {
     use aws_sdk_eventbridge::types::{RuleState, Target};
     let [schedule, config_changes] = spec.rules();
     let input = json!({"scan": spec.scan, "compare": spec.compare}).to_string();
@@ -682,25 +632,18 @@ async fn rules(
             let detail = schedule_expression
                 .clone()
                 .unwrap_or_else(|| "CloudTrail configuration changes".into());
-            change(
-                changes,
-                mode,
-                action,
-                format!("eventbridge-rule {rule}"),
-                detail,
-                async {
-                    c.events
-                        .put_rule()
-                        .name(rule)
-                        .set_schedule_expression(schedule_expression.clone())
-                        .set_event_pattern(pattern.as_ref().map(Value::to_string))
-                        .state(RuleState::Enabled)
-                        .send()
-                        .await
-                        .map_err(call_error("PutRule", rule))?;
-                    Ok(())
-                },
-            )
+            rec.change(action, format!("eventbridge-rule {rule}"), detail, async {
+                c.events
+                    .put_rule()
+                    .name(rule)
+                    .set_schedule_expression(schedule_expression.clone())
+                    .set_event_pattern(pattern.as_ref().map(Value::to_string))
+                    .state(RuleState::Enabled)
+                    .send()
+                    .await
+                    .map_err(call_error("PutRule", rule))?;
+                Ok(())
+            })
             .await?;
         }
         let targets = if current.is_some() {
@@ -719,9 +662,7 @@ async fn rules(
             .iter()
             .any(|t| t.arn() == function_arn && t.input() == target_input.as_deref());
         if !targeted {
-            change(
-                changes,
-                mode,
+            rec.change(
                 Action::Create,
                 format!("eventbridge-target {rule}"),
                 spec.function.clone(),
@@ -776,12 +717,10 @@ async fn rules(
         if statements.contains(&sid) {
             continue;
         }
-        change(
-            changes,
-            mode,
+        rec.change(
             Action::Create,
             format!("lambda-permission {sid}"),
-            "events.amazonaws.com".into(),
+            "events.amazonaws.com",
             async {
                 c.lambda
                     .add_permission()
@@ -804,8 +743,7 @@ async fn rules(
 async fn dashboard_and_alarm(
     c: &Clients,
     spec: &ScannerSpec,
-    mode: Mode,
-    changes: &mut Vec<Change>,
+    rec: &Recorder,
 ) -> Result<(), InfraError> {
     use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
     let body = dashboard_body(spec);
@@ -843,9 +781,7 @@ async fn dashboard_and_alarm(
             Action::Create
         };
         let widgets = body["widgets"].as_array().map(Vec::len).unwrap_or(0);
-        change(
-            changes,
-            mode,
+        rec.change(
             action,
             format!("cloudwatch-dashboard {}", spec.dashboard),
             format!("{widgets} widgets"),
@@ -886,7 +822,7 @@ async fn dashboard_and_alarm(
         } else {
             Action::Update
         };
-        change(changes, mode, action, format!("cloudwatch-alarm {alarm}"), "ScanIncomplete >= 1, or no data".into(), async {
+        rec.change(action, format!("cloudwatch-alarm {alarm}"), "ScanIncomplete >= 1, or no data", async {
             c.cloudwatch
                 .put_metric_alarm()
                 .alarm_name(&alarm)
@@ -921,7 +857,7 @@ pub async fn destroy_scanner(
     mode: Mode,
 ) -> Result<Vec<Change>, InfraError> {
     let c = Clients::new(config, &spec.region);
-    let mut changes = Vec::new();
+    let rec = Recorder::new(mode);
     let alarm = spec.alarm();
     let alarms = c
         .cloudwatch
@@ -931,9 +867,7 @@ pub async fn destroy_scanner(
         .await
         .map_err(call_error("DescribeAlarms", &alarm))?;
     if !alarms.metric_alarms().is_empty() {
-        change(
-            &mut changes,
-            mode,
+        rec.change(
             Action::Delete,
             format!("cloudwatch-alarm {alarm}"),
             String::new(),
@@ -961,9 +895,7 @@ pub async fn destroy_scanner(
         .iter()
         .any(|d| d.dashboard_name() == Some(spec.dashboard.as_str()))
     {
-        change(
-            &mut changes,
-            mode,
+        rec.change(
             Action::Delete,
             format!("cloudwatch-dashboard {}", spec.dashboard),
             String::new(),
@@ -1002,9 +934,7 @@ pub async fn destroy_scanner(
             .iter()
             .map(|t| t.id().to_string())
             .collect();
-        change(
-            &mut changes,
-            mode,
+        rec.change(
             Action::Delete,
             format!("eventbridge-rule {rule}"),
             format!("{} target(s) first", ids.len()),
@@ -1037,12 +967,10 @@ pub async fn destroy_scanner(
         .await
     {
         Ok(_) => {
-            change(
-                &mut changes,
-                mode,
+            rec.change(
                 Action::Delete,
                 format!("lambda-function {}", spec.function),
-                "with its permissions".into(),
+                "with its permissions",
                 async {
                     c.lambda
                         .delete_function()
@@ -1072,9 +1000,7 @@ pub async fn destroy_scanner(
             let names = policies.policy_names().to_vec();
             // The policies go before the role: AWS refuses to delete a role that has any (moto
             // does not, and would leave them orphaned).
-            change(
-                &mut changes,
-                mode,
+            rec.change(
                 Action::Delete,
                 format!("iam-role {}", spec.role),
                 format!("{} inline policy(ies) first", names.len()),
@@ -1114,12 +1040,10 @@ pub async fn destroy_scanner(
             == Some(arn.as_str());
     }
     if exists {
-        change(
-            &mut changes,
-            mode,
+        rec.change(
             Action::Delete,
             format!("sns-topic {}", spec.topic),
-            "and its subscriptions".into(),
+            "and its subscriptions",
             async {
                 c.sns
                     .delete_topic()
@@ -1132,7 +1056,7 @@ pub async fn destroy_scanner(
         )
         .await?;
     }
-    Ok(changes)
+    Ok(rec.into_changes())
 }
 
 #[cfg(test)]
