@@ -17,7 +17,7 @@ const PLAINTEXT: &str = "lambda-secret-value-4412";
 
 /// The function binary: `DRIFTSCAN_LAMBDA_BIN`, else built beside `driftscan` (scripts/test
 /// builds the workspace's binaries first).
-fn lambda_binary() -> PathBuf {
+pub fn lambda_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("DRIFTSCAN_LAMBDA_BIN") {
         return PathBuf::from(path);
     }
@@ -42,34 +42,53 @@ impl Drop for Function {
     }
 }
 
+/// The function's environment: Lambda's own variables, test credentials, every service in
+/// moto, CloudWatch at `cloudwatch`, and driftscan's configuration.
+pub fn function_env(
+    api: &RuntimeApi,
+    moto: &Moto,
+    cloudwatch: &str,
+    topic_arn: &str,
+) -> Vec<(String, String)> {
+    let baselines = crate::support::shipped_baselines();
+    [
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("AWS_LAMBDA_RUNTIME_API", api.address.clone()),
+        ("AWS_LAMBDA_FUNCTION_NAME", "driftscan".into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256".into()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        (
+            "AWS_CONFIG_FILE",
+            "/nonexistent/driftscan-test-config".into(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/driftscan-test-credentials".into(),
+        ),
+        ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
+        ("AWS_ENDPOINT_URL_CLOUDWATCH", cloudwatch.into()),
+        ("DRIFTSCAN_SCAN", "staging,prod".into()),
+        ("DRIFTSCAN_COMPARE", "staging:prod".into()),
+        ("DRIFTSCAN_BASELINES", baselines.display().to_string()),
+        ("DRIFTSCAN_TOPIC_ARN", topic_arn.into()),
+        ("DRIFTSCAN_LOG", "info".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
 fn start_function(api: &RuntimeApi, moto: &Moto, cloudwatch: &str, topic_arn: &str) -> Function {
     let log = moto.dir.path().join("lambda.log");
-    let baselines = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../baselines");
     let started = Instant::now();
     let child = Command::new(lambda_binary())
         .current_dir(moto.dir.path())
         .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "driftscan")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/driftscan-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/driftscan-test-credentials",
-        )
-        .env("AWS_ENDPOINT_URL", &moto.endpoint)
-        .env("AWS_ENDPOINT_URL_CLOUDWATCH", cloudwatch)
-        .env("DRIFTSCAN_SCAN", "staging,prod")
-        .env("DRIFTSCAN_COMPARE", "staging:prod")
-        .env("DRIFTSCAN_BASELINES", &baselines)
-        .env("DRIFTSCAN_TOPIC_ARN", topic_arn)
-        .env("DRIFTSCAN_LOG", "info")
+        .envs(function_env(api, moto, cloudwatch, topic_arn))
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&log).expect("log"))
         .stderr(std::fs::File::create(log.with_extension("err")).expect("log"))

@@ -12,4 +12,5 @@ mod infra;
 mod lambda;
 mod publish;
 mod scan;
+mod secrets;
 mod snapshot;

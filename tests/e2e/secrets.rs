@@ -1,0 +1,222 @@
+//! No SecureString plaintext anywhere: every command and output format (snapshot, scan and
+//! compare in every report format, `baseline capture`, `--secure-digest`, the SNS messages of
+//! `--publish`, the EMF metric lines, logs at debug level, and the Lambda's logs and answers) over
+//! an estate with SecureString parameters and ECS secrets. moto returns SecureStrings read without
+//! decryption as `kms:alias/aws/ssm:<plaintext>`, so the plaintext is one careless field away.
+
+use std::time::Duration;
+
+use aws_sdk_ecs::types as ecs;
+use aws_sdk_ssm::types::ParameterType;
+
+use crate::runtime_api::{Answer, RuntimeApi};
+use crate::support::{block_on, shipped_baselines, AlertInbox, Moto};
+
+const SECRETS: [&str; 3] = [
+    "staging-db-Pa55w0rd-8841",
+    "prod-db-Pa55w0rd-2290",
+    "shared-api-key-0f9e8d7c",
+];
+
+#[test]
+fn no_command_format_message_or_log_carries_a_secret() {
+    let moto = Moto::start();
+    let config = block_on(moto.sdk_config("us-east-1"));
+    let inbox = block_on(AlertInbox::create(&config));
+    block_on(async {
+        moto.provision("staging", "us-east-1").await;
+        moto.provision("prod", "us-east-1").await;
+        let ssm = aws_sdk_ssm::Client::new(&config);
+        for (name, value) in [
+            ("/staging/db-password", SECRETS[0]),
+            ("/prod/db-password", SECRETS[1]),
+            ("/shared/api-key", SECRETS[2]),
+        ] {
+            ssm.put_parameter()
+                .name(name)
+                .value(value)
+                .r#type(ParameterType::SecureString)
+                .send()
+                .await
+                .unwrap();
+        }
+        // A service whose container takes a secret from SSM.
+        let ecs_client = aws_sdk_ecs::Client::new(&config);
+        let registered = ecs_client
+            .register_task_definition()
+            .family("worker-staging")
+            .network_mode(ecs::NetworkMode::Awsvpc)
+            .requires_compatibilities(ecs::Compatibility::Fargate)
+            .cpu("256")
+            .memory("512")
+            .container_definitions(
+                ecs::ContainerDefinition::builder()
+                    .name("worker")
+                    .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/worker:staging-1")
+                    .secrets(
+                        ecs::Secret::builder()
+                            .name("DB_PASSWORD")
+                            .value_from(
+                                "arn:aws:ssm:us-east-1:123456789012:parameter/staging/db-password",
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let arn = registered
+            .task_definition()
+            .and_then(|t| t.task_definition_arn())
+            .unwrap();
+        ecs_client
+            .create_service()
+            .cluster("ecs-cluster-staging")
+            .service_name("worker-staging")
+            .task_definition(arn)
+            .desired_count(1)
+            .launch_type(ecs::LaunchType::Fargate)
+            .send()
+            .await
+            .unwrap();
+    });
+    let config_file = moto.dir.path().join("driftscan.yaml");
+    std::fs::write(
+        &config_file,
+        format!(
+            "publish:\n  topic_arn: {}\n  metrics: emf\n",
+            inbox.topic_arn
+        ),
+    )
+    .unwrap();
+
+    let mut seen: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut run = |label: String, args: Vec<String>, digest: bool| {
+        let mut command = moto.driftscan();
+        command
+            .env("DRIFTSCAN_LOG", "debug")
+            .arg("--config")
+            .arg(&config_file)
+            .args(&args);
+        if digest {
+            command.env(
+                "DRIFTSCAN_SECURE_DIGEST_KEY",
+                "a-test-key-of-32-bytes-or-more-0001",
+            );
+        }
+        let output = command.output().expect("driftscan runs");
+        seen.push((format!("{label} stdout"), output.stdout));
+        seen.push((format!("{label} stderr"), output.stderr));
+    };
+    let region = ["--region".to_string(), "us-east-1".to_string()];
+    let baselines = [
+        "--baselines".to_string(),
+        shipped_baselines().display().to_string(),
+    ];
+    for env in ["staging", "prod"] {
+        let mut args = vec!["snapshot".into(), "--env".into(), env.into()];
+        args.extend(region.clone());
+        run(format!("snapshot {env}"), args.clone(), false);
+        args.push("--secure-digest".into());
+        run(format!("snapshot {env} --secure-digest"), args, true);
+        let mut capture = vec![
+            "baseline".into(),
+            "capture".into(),
+            "--env".into(),
+            env.into(),
+        ];
+        capture.extend(region.clone());
+        run(format!("baseline capture {env}"), capture, false);
+    }
+    for format in ["text", "json", "markdown", "sarif", "junit"] {
+        let mut scan: Vec<String> = ["scan", "--env", "staging", "--publish", "--format", format]
+            .map(String::from)
+            .to_vec();
+        scan.extend(region.clone());
+        scan.extend(baselines.clone());
+        run(format!("scan --format {format}"), scan, false);
+        let mut compare: Vec<String> = [
+            "compare",
+            "staging",
+            "prod",
+            "--publish",
+            "--show-expected",
+            "--format",
+            format,
+        ]
+        .map(String::from)
+        .to_vec();
+        compare.extend(region.clone());
+        compare.extend(baselines.clone());
+        run(format!("compare --format {format}"), compare, false);
+    }
+    let (raw, envelopes) = block_on(inbox.drain());
+    assert!(
+        !raw.is_empty(),
+        "the secrets' parameters alerted as unmanaged"
+    );
+    for message in raw.iter().chain(&envelopes) {
+        seen.push(("SNS message".into(), message.to_string().into_bytes()));
+    }
+
+    // The Lambda: one scheduled run at debug level, its logs and its answer.
+    let mut api = RuntimeApi::start();
+    let lambda_log = moto.dir.path().join("lambda-secrets.log");
+    let mut function = std::process::Command::new(crate::lambda::lambda_binary())
+        .current_dir(moto.dir.path())
+        .env_clear()
+        .envs(crate::lambda::function_env(
+            &api,
+            &moto,
+            "http://127.0.0.1:9",
+            &inbox.topic_arn,
+        ))
+        .env("DRIFTSCAN_LOG", "debug")
+        .env("DRIFTSCAN_METRICS", "emf")
+        .stdout(std::fs::File::create(&lambda_log).unwrap())
+        .stderr(std::fs::File::create(lambda_log.with_extension("err")).unwrap())
+        .spawn()
+        .expect("driftscan-lambda starts");
+    let answer = api.invoke(
+        &serde_json::json!({"scan": ["staging", "prod"], "compare": [["staging", "prod"]]}),
+        Duration::from_secs(60),
+    );
+    let _ = function.kill();
+    let _ = function.wait();
+    match answer {
+        Answer::Response(value) => {
+            seen.push(("Lambda response".into(), value.to_string().into_bytes()))
+        }
+        Answer::Error(error) => panic!("the function failed: {error}"),
+    }
+    for file in [lambda_log.clone(), lambda_log.with_extension("err")] {
+        seen.push((
+            format!("Lambda log {}", file.display()),
+            std::fs::read(&file).unwrap(),
+        ));
+    }
+    let (raw, envelopes) = block_on(inbox.drain());
+    for message in raw.iter().chain(&envelopes) {
+        seen.push((
+            "Lambda SNS message".into(),
+            message.to_string().into_bytes(),
+        ));
+    }
+
+    let total: usize = seen.iter().map(|(_, bytes)| bytes.len()).sum();
+    assert!(total > 100_000, "the outputs were produced ({total} bytes)");
+    for (label, bytes) in &seen {
+        for secret in SECRETS {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{label} contains the plaintext {secret}"
+            );
+        }
+    }
+    // The secrets were seen: their parameters are named in the outputs.
+    let all: Vec<u8> = seen.iter().flat_map(|(_, b)| b.clone()).collect();
+    let text = String::from_utf8_lossy(&all);
+    assert!(text.contains("db-password") && text.contains("DB_PASSWORD"));
+}
