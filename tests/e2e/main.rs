@@ -2,12 +2,14 @@
 //! mode) on a loopback port. Each test starts its own emulator, so tests run in parallel
 //! without sharing state. They fail, never skip, when the emulator cannot start.
 
+mod fault_proxy;
 mod runtime_api;
 mod support;
 
 mod cli;
 mod compare;
 mod failures;
+mod faults;
 mod infra;
 mod lambda;
 mod publish;

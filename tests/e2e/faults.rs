@@ -1,0 +1,336 @@
+//! Fault injection between driftscan and the emulator (`fault_proxy.rs`). For every fault, one
+//! of exactly two outcomes: the SDK's retries absorb it and the snapshot is byte-identical to the
+//! fault-free one, or the scan is incomplete (exit 2, the failing region, service and operation
+//! named) and nothing is concluded about what could not be read. Never a clean exit with
+//! resources missing; one failing region does not stop the other.
+
+use std::time::Duration;
+
+use scanner::model::{ResourceKind, Service};
+use scanner::Snapshot;
+
+use crate::fault_proxy::{Fault, FaultProxy, Rule};
+use crate::support::{
+    block_on, driftscan_command, parse_snapshot, shipped_baselines, AlertInbox, Moto,
+};
+
+const REGIONS: [&str; 2] = ["us-east-1", "us-west-2"];
+
+/// `driftscan snapshot --env staging` over both regions through `proxy`.
+fn snapshot_through(proxy: &FaultProxy, extra: &[&str]) -> (i32, Snapshot, String) {
+    let output = driftscan_command(&proxy.endpoint)
+        .args(["snapshot", "--env", "staging", "--max-attempts", "3"])
+        .args(REGIONS.iter().flat_map(|r| ["--region", r]))
+        .args(extra)
+        .output()
+        .expect("driftscan runs");
+    (
+        output.status.code().unwrap_or(-1),
+        parse_snapshot(&output.stdout),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn rule(
+    service: &'static str,
+    operation: &'static str,
+    fault: Fault,
+    first: Option<usize>,
+) -> Rule {
+    Rule {
+        service,
+        operation: Some(operation),
+        region: None,
+        fault,
+        first,
+    }
+}
+
+#[test]
+fn every_fault_is_either_retried_away_or_reported_incomplete() {
+    let moto = Moto::start();
+    block_on(async {
+        moto.provision("staging", "us-east-1").await;
+        let config = moto.sdk_config("us-west-2").await;
+        let spec = infra::EnvironmentSpec::reference("staging", Some("us-west-2")).unwrap();
+        infra::apply(&config, &spec).await.unwrap();
+    });
+    let clean = FaultProxy::start(&moto.endpoint, vec![]);
+    let (code, reference, stderr) = snapshot_through(&clean, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(reference.resources.len() > 50);
+    let reference_json = reference.to_json();
+    let calls: usize = clean.calls().values().sum();
+    assert!(calls >= 20, "{:?}", clean.calls());
+
+    // Transient faults: retried, and the result is exactly the fault-free one.
+    for (name, rules) in [
+        (
+            "2 throttled DescribeSecurityGroups",
+            vec![rule(
+                "ec2",
+                "DescribeSecurityGroups",
+                Fault::Throttle,
+                Some(2),
+            )],
+        ),
+        (
+            "1 throttled GetParametersByPath",
+            vec![rule("ssm", "GetParametersByPath", Fault::Throttle, Some(1))],
+        ),
+        (
+            "a 503 on DescribeDBClusters",
+            vec![rule(
+                "rds",
+                "DescribeDBClusters",
+                Fault::Status(503),
+                Some(1),
+            )],
+        ),
+        (
+            "a 500 on DescribeServices",
+            vec![rule("ecs", "DescribeServices", Fault::Status(500), Some(1))],
+        ),
+        (
+            "a reset connection on DescribeVpcs",
+            vec![rule("ec2", "DescribeVpcs", Fault::Reset, Some(1))],
+        ),
+    ] {
+        let proxy = FaultProxy::start(&moto.endpoint, rules);
+        let (code, snapshot, stderr) = snapshot_through(&proxy, &[]);
+        assert!(proxy.faulted() > 0, "{name}: the fault was injected");
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert_eq!(
+            snapshot.to_json(),
+            reference_json,
+            "{name}: identical to the fault-free snapshot"
+        );
+    }
+
+    // Lasting faults: incomplete, named, and nothing of the unread kinds.
+    struct Case {
+        name: &'static str,
+        rules: Vec<Rule>,
+        extra: &'static [&'static str],
+        service: Service,
+        operation: &'static str,
+        code: &'static str,
+        kind: ResourceKind,
+    }
+    let cases = [
+        Case {
+            name: "throttled on every call",
+            rules: vec![rule("ec2", "DescribeSecurityGroups", Fault::Throttle, None)],
+            extra: &[],
+            service: Service::Ec2,
+            operation: "DescribeSecurityGroups",
+            code: "RequestLimitExceeded",
+            kind: ResourceKind::SecurityGroup,
+        },
+        Case {
+            name: "access denied",
+            rules: vec![rule("rds", "DescribeDBClusters", Fault::AccessDenied, None)],
+            extra: &[],
+            service: Service::Rds,
+            operation: "DescribeDBClusters",
+            code: "AccessDenied",
+            kind: ResourceKind::DbCluster,
+        },
+        Case {
+            name: "503 on every call",
+            rules: vec![rule("ssm", "GetParametersByPath", Fault::Status(503), None)],
+            extra: &[],
+            service: Service::Ssm,
+            operation: "GetParametersByPath",
+            code: "InternalError",
+            kind: ResourceKind::SsmParameter,
+        },
+        Case {
+            name: "slower than the operation timeout",
+            rules: vec![rule(
+                "ecs",
+                "DescribeServices",
+                Fault::Delay(Duration::from_secs(3)),
+                None,
+            )],
+            extra: &["--operation-timeout", "1"],
+            service: Service::Ecs,
+            operation: "DescribeServices",
+            code: "Timeout",
+            kind: ResourceKind::EcsService,
+        },
+        Case {
+            name: "a truncated body",
+            rules: vec![rule("ec2", "DescribeSubnets", Fault::Truncate, None)],
+            extra: &[],
+            service: Service::Ec2,
+            operation: "DescribeSubnets",
+            code: "",
+            kind: ResourceKind::Subnet,
+        },
+        Case {
+            name: "a malformed body",
+            rules: vec![rule("ec2", "DescribeRouteTables", Fault::Malformed, None)],
+            extra: &[],
+            service: Service::Ec2,
+            operation: "DescribeRouteTables",
+            code: "",
+            kind: ResourceKind::RouteTable,
+        },
+        Case {
+            name: "connections reset on every call",
+            rules: vec![rule("ecs", "DescribeClusters", Fault::Reset, None)],
+            extra: &[],
+            service: Service::Ecs,
+            operation: "DescribeClusters",
+            code: "",
+            kind: ResourceKind::EcsCluster,
+        },
+    ];
+    for case in cases {
+        let proxy = FaultProxy::start(&moto.endpoint, case.rules);
+        let (code, snapshot, stderr) = snapshot_through(&proxy, case.extra);
+        let name = case.name;
+        assert_eq!(code, 2, "{name}: incomplete, never clean: {stderr}");
+        assert!(!snapshot.complete, "{name}");
+        for region in REGIONS {
+            let failure = snapshot
+                .failures
+                .iter()
+                .find(|f| f.region == region && f.service == case.service)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{name}: {region} {} named in {:#?}",
+                        case.service, snapshot.failures
+                    )
+                });
+            assert!(failure.kinds.contains(&case.kind), "{name}: {failure}");
+            if !case.code.is_empty() {
+                assert_eq!(failure.code, case.code, "{name}: {failure}");
+            }
+            if case.operation != "DescribeServices" {
+                assert_eq!(failure.operation, case.operation, "{name}: {failure}");
+            }
+            assert!(
+                stderr.contains(region),
+                "{name}: the failing region is named: {stderr}"
+            );
+        }
+        assert!(
+            snapshot.resources.iter().all(|r| !snapshot
+                .failures
+                .iter()
+                .any(|f| f.region == r.region && f.kinds.contains(&r.kind))),
+            "{name}: nothing of an unread kind is kept"
+        );
+        // Every resource of the kinds that were read is there (references to an unread kind
+        // keep their ids but cannot be named, so identities are compared).
+        let identity = |r: &scanner::Resource| (r.region.clone(), r.kind, r.id.clone());
+        let read: Vec<_> = reference
+            .resources
+            .iter()
+            .filter(|r| snapshot.kind_is_complete(&r.region, r.kind))
+            .map(identity)
+            .collect();
+        let got: Vec<_> = snapshot.resources.iter().map(identity).collect();
+        assert_eq!(got, read, "{name}");
+    }
+
+    // One region failing: the other is read in full.
+    let proxy = FaultProxy::start(
+        &moto.endpoint,
+        vec![Rule {
+            service: "ec2",
+            operation: None,
+            region: Some("us-west-2"),
+            fault: Fault::Status(500),
+            first: None,
+        }],
+    );
+    let (code, snapshot, _) = snapshot_through(&proxy, &[]);
+    assert_eq!(code, 2);
+    assert!(snapshot.failures.iter().all(|f| f.region == "us-west-2"));
+    let east = |s: &Snapshot| {
+        s.resources
+            .iter()
+            .filter(|r| r.region == "us-east-1")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(east(&snapshot), east(&reference));
+}
+
+#[test]
+fn a_scan_with_an_unreadable_kind_alerts_incomplete_and_concludes_nothing_about_it() {
+    let moto = Moto::start();
+    block_on(moto.provision("staging", "us-east-1"));
+    let config = block_on(moto.sdk_config("us-east-1"));
+    let inbox = block_on(AlertInbox::create(&config));
+    let config_file = moto.dir.path().join("driftscan.yaml");
+    std::fs::write(
+        &config_file,
+        format!(
+            "publish:\n  topic_arn: {}\n  metrics: emf\n",
+            inbox.topic_arn
+        ),
+    )
+    .unwrap();
+    // Publishing goes straight to moto; only the scan's reads go through the proxy.
+    let proxy = FaultProxy::start(
+        &moto.endpoint,
+        vec![rule(
+            "ec2",
+            "DescribeSecurityGroups",
+            Fault::AccessDenied,
+            None,
+        )],
+    );
+    let output = driftscan_command(&proxy.endpoint)
+        .env("AWS_ENDPOINT_URL_SNS", &moto.endpoint)
+        .env("AWS_ENDPOINT_URL_SSM", &moto.endpoint)
+        .current_dir(moto.dir.path())
+        .args([
+            "scan",
+            "--env",
+            "staging",
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+            "--fail-on",
+            "info",
+            "--publish",
+        ])
+        .arg("--config")
+        .arg(&config_file)
+        .arg("--baselines")
+        .arg(shipped_baselines())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let report: scanner::model::Report = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(!report.complete);
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.resource_type != ResourceKind::SecurityGroup),
+        "no finding about security groups it could not read: {:#?}",
+        report.findings
+    );
+    assert!(
+        stderr.contains(r#""ScanIncomplete":1.0"#),
+        "the metric says so: {stderr}"
+    );
+    let (raw, envelopes) = block_on(inbox.drain());
+    assert_eq!(raw.len(), 1);
+    assert!(envelopes[0]["Subject"]
+        .as_str()
+        .unwrap()
+        .contains("INCOMPLETE"));
+    assert!(raw[0]["reports"][0]["failures"][0]
+        .as_str()
+        .unwrap()
+        .contains("DescribeSecurityGroups"));
+}
