@@ -10,9 +10,11 @@
 #![warn(missing_docs)]
 
 pub mod alert;
+#[cfg(feature = "aws")]
 pub mod aws;
 pub mod baseline;
 pub mod capture;
+#[cfg(feature = "aws")]
 pub mod collect;
 pub mod compare;
 pub mod config;
@@ -22,11 +24,14 @@ pub mod evaluate;
 pub mod metrics;
 pub mod model;
 pub mod naming;
+#[cfg(feature = "aws")]
 pub mod publish;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+#[cfg(feature = "aws")]
 pub mod run;
+#[cfg(feature = "aws")]
 pub mod scan;
 pub mod synthetic;
 #[cfg(test)]

@@ -178,7 +178,7 @@ pub fn estate(environment: &str, resources: usize) -> Snapshot {
                 execution_role: Some("execution".into()),
                 containers: vec![Container {
                     name: "app".into(),
-                    image_ref: crate::collect::ecs::parse_image(&image),
+                    image_ref: crate::model::ImageRef::parse(&image),
                     image,
                     essential: true,
                     cpu: None,

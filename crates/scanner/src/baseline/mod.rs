@@ -31,6 +31,7 @@
 
 pub mod expect;
 mod schema;
+#[cfg(feature = "aws")]
 pub mod ssm_source;
 
 use std::collections::BTreeMap;

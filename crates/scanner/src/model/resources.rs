@@ -645,6 +645,33 @@ pub struct ImageRef {
     pub digest: Option<String>,
 }
 
+impl ImageRef {
+    /// Splits an image reference into repository, tag and digest. A `:` belongs to the tag only
+    /// after the last `/` (`registry:5000/app` has no tag).
+    pub fn parse(image: &str) -> ImageRef {
+        let (rest, digest) = match image.split_once('@') {
+            Some((rest, digest)) => (rest, Some(digest.to_string())),
+            None => (image, None),
+        };
+        let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+        match rest[last_slash..].rfind(':') {
+            Some(colon) => {
+                let split = last_slash + colon;
+                ImageRef {
+                    repository: rest[..split].to_string(),
+                    tag: Some(rest[split + 1..].to_string()),
+                    digest,
+                }
+            }
+            None => ImageRef {
+                repository: rest.to_string(),
+                tag: None,
+                digest,
+            },
+        }
+    }
+}
+
 /// A container port mapping.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

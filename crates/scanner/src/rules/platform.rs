@@ -172,7 +172,7 @@ impl Check for RequiredTags {
 mod tests {
     use serde_json::json;
 
-    use crate::collect::ecs::parse_image;
+    use crate::model::ImageRef;
     use crate::model::*;
     use crate::testing::{resource, run};
 
@@ -191,7 +191,7 @@ mod tests {
                 containers: vec![Container {
                     name: "app".into(),
                     image: image.into(),
-                    image_ref: parse_image(image),
+                    image_ref: ImageRef::parse(image),
                     essential: true,
                     cpu: None,
                     memory: None,

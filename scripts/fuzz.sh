@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Fuzzes driftscan's parsers with cargo-fuzz (libFuzzer): the baseline parser, the config
+# parser and the snapshot reader. Not part of scripts/test (it runs for minutes).
+#   scripts/fuzz.sh [RUNS]            # RUNS executions per target (default 2,000,000)
+# Needs cargo-fuzz (`cargo install cargo-fuzz --locked`). The machine's toolchain is stable;
+# cargo-fuzz's -Z flags are allowed with RUSTC_BOOTSTRAP=1. Seeds are the shipped baselines, a
+# config and a snapshot; the corpus grows in $DRIFTSCAN_CACHE/fuzz-corpus/<target>.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS="${1:-2000000}"
+CACHE="${DRIFTSCAN_CACHE:-$HOME/.cache/driftscan}"
+export CARGO_TARGET_DIR="${DRIFTSCAN_FUZZ_TARGET_DIR:-$HOME/.cache/driftscan-fuzz-target}"
+export RUSTC_BOOTSTRAP=1
+
+for target in baseline config snapshot; do
+  corpus="$CACHE/fuzz-corpus/$target"
+  mkdir -p "$corpus"
+  case "$target" in
+    baseline) cp baselines/*.yaml "$corpus/" ;;
+    config) cp fuzz/seeds/driftscan.yaml "$corpus/" ;;
+    snapshot) cp fuzz/seeds/snapshot.json "$corpus/" ;;
+  esac
+  echo "== cargo fuzz run $target ($RUNS runs)"
+  start=$(date +%s)
+  (cd fuzz && cargo fuzz run "$target" "$corpus" -- -runs="$RUNS" -max_len=65536 -timeout=10 -rss_limit_mb=2048 2>&1) \
+    | grep -E "^#[0-9]+ +(DONE|pulse)|Done [0-9]+ runs|ERROR|panicked|SUMMARY|deadly signal" || true
+  echo "== $target: $(( $(date +%s) - start )) s"
+done
