@@ -1,0 +1,64 @@
+"""A counting HTTP proxy on loopback: forwards every request to the emulator and counts calls per
+(service, operation), from the SigV4 credential scope and X-Amz-Target / Action. Writes the
+counts as JSON to COUNTS_FILE on SIGTERM.
+
+Usage: python count_proxy.py LISTEN_PORT UPSTREAM_URL COUNTS_FILE
+"""
+import http.client
+import json
+import re
+import signal
+import sys
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+PORT, UPSTREAM, COUNTS = int(sys.argv[1]), urlsplit(sys.argv[2]), sys.argv[3]
+counts = Counter()
+lock = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def forward(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
+        scope = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", self.headers.get("Authorization", ""))
+        service = scope.group(1) if scope else "?"
+        target = self.headers.get("X-Amz-Target")
+        if target:
+            operation = target.rsplit(".", 1)[-1]
+        else:
+            query = parse_qs(body.decode("utf-8", "replace")) if body else parse_qs(urlsplit(self.path).query)
+            operation = (query.get("Action") or [self.path.split("?")[0]])[0]
+        with lock:
+            counts[f"{service} {operation}"] += 1
+        connection = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=300)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
+        connection.request(self.command, self.path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        self.send_response(response.status)
+        for key, value in response.getheaders():
+            if key.lower() not in ("connection", "transfer-encoding", "content-length", "server", "date"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        connection.close()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
+
+
+def dump(*_):
+    with open(COUNTS, "w") as f:
+        json.dump(dict(counts), f, indent=1, sort_keys=True)
+    sys.exit(0)
+
+
+signal.signal(signal.SIGTERM, dump)
+ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
