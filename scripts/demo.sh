@@ -62,6 +62,23 @@ sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
 print(topic)
 PY
 )
+# Prints and removes what the alert queue holds: `full` (subject, attributes, the alert) or
+# `subject`.
+read_inbox() {
+  "$(dirname "$DRIFTSCAN_MOTO_SERVER")/python" - "$1" <<PY
+import boto3, json, sys
+sqs = boto3.client("sqs", endpoint_url="$AWS_ENDPOINT_URL", region_name="us-east-1")
+url = sqs.get_queue_url(QueueName="driftscan-alerts-inbox")["QueueUrl"]
+for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+    envelope = json.loads(m["Body"])
+    print("Subject:", envelope["Subject"])
+    if sys.argv[1] == "full":
+        print("MessageAttributes:", json.dumps({k: v["Value"] for k, v in envelope["MessageAttributes"].items()}))
+        print(json.dumps(json.loads(envelope["Message"]), indent=2))
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+PY
+}
+
 cat > "$out/driftscan.yaml" <<YAML
 publish:
   topic_arn: $topic_arn
@@ -84,17 +101,7 @@ status=0
 echo "(exit status $status: findings at or above --fail-on high stop a deploy)"
 
 echo "== what the topic's subscriber received"
-"$(dirname "$DRIFTSCAN_MOTO_SERVER")/python" - <<PY
-import boto3, json
-sqs = boto3.client("sqs", endpoint_url="$AWS_ENDPOINT_URL", region_name="us-east-1")
-url = sqs.get_queue_url(QueueName="driftscan-alerts-inbox")["QueueUrl"]
-for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-    envelope = json.loads(m["Body"])
-    print("Subject:", envelope["Subject"])
-    print("MessageAttributes:", json.dumps({k: v["Value"] for k, v in envelope["MessageAttributes"].items()}))
-    print(json.dumps(json.loads(envelope["Message"]), indent=2))
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-PY
+read_inbox full
 
 echo "== the same scan published again: the drift is known, no second alert"
 "$bin/driftscan" scan --env staging --region us-east-1 --publish --config "$out/driftscan.yaml" --format json -o "$out/scan.json" || true
@@ -111,13 +118,6 @@ echo "== driftscan-infra apply --env staging   (the remediation)"
 echo "== driftscan scan --env staging --region us-east-1 --publish   (clean again; the alert says resolved)"
 status=0
 "$bin/driftscan" scan --env staging --region us-east-1 --publish --config "$out/driftscan.yaml" 2>&1 | grep -v '"_aws"' || status=$?
-"$(dirname "$DRIFTSCAN_MOTO_SERVER")/python" - <<PY
-import boto3, json
-sqs = boto3.client("sqs", endpoint_url="$AWS_ENDPOINT_URL", region_name="us-east-1")
-url = sqs.get_queue_url(QueueName="driftscan-alerts-inbox")["QueueUrl"]
-for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-    envelope = json.loads(m["Body"])
-    print("Subject:", envelope["Subject"])
-PY
+read_inbox subject
 echo "== driftscan-infra apply --env staging   (again: converged, nothing to change)"
 "$bin/driftscan-infra" apply --env staging

@@ -266,15 +266,7 @@ fn a_scan_with_an_unreadable_kind_alerts_incomplete_and_concludes_nothing_about_
     block_on(moto.provision("staging", "us-east-1"));
     let config = block_on(moto.sdk_config("us-east-1"));
     let inbox = block_on(AlertInbox::create(&config));
-    let config_file = moto.dir.path().join("driftscan.yaml");
-    std::fs::write(
-        &config_file,
-        format!(
-            "publish:\n  topic_arn: {}\n  metrics: emf\n",
-            inbox.topic_arn
-        ),
-    )
-    .unwrap();
+    let config_file = inbox.config_file(moto.dir.path());
     // Publishing goes straight to moto; only the scan's reads go through the proxy.
     let proxy = FaultProxy::start(
         &moto.endpoint,

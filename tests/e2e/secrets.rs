@@ -10,7 +10,7 @@ use aws_sdk_ecs::types as ecs;
 use aws_sdk_ssm::types::ParameterType;
 
 use crate::runtime_api::{Answer, RuntimeApi};
-use crate::support::{block_on, shipped_baselines, AlertInbox, Moto};
+use crate::support::{block_on, register_worker_with_secret, shipped_baselines, AlertInbox, Moto};
 
 const SECRETS: [&str; 3] = [
     "staging-db-Pa55w0rd-8841",
@@ -42,55 +42,19 @@ fn no_command_format_message_or_log_carries_a_secret() {
         }
         // A service whose container takes a secret from SSM.
         let ecs_client = aws_sdk_ecs::Client::new(&config);
-        let registered = ecs_client
-            .register_task_definition()
-            .family("worker-staging")
-            .network_mode(ecs::NetworkMode::Awsvpc)
-            .requires_compatibilities(ecs::Compatibility::Fargate)
-            .cpu("256")
-            .memory("512")
-            .container_definitions(
-                ecs::ContainerDefinition::builder()
-                    .name("worker")
-                    .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/worker:staging-1")
-                    .secrets(
-                        ecs::Secret::builder()
-                            .name("DB_PASSWORD")
-                            .value_from(
-                                "arn:aws:ssm:us-east-1:123456789012:parameter/staging/db-password",
-                            )
-                            .build()
-                            .unwrap(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let arn = registered
-            .task_definition()
-            .and_then(|t| t.task_definition_arn())
-            .unwrap();
+        let arn = register_worker_with_secret(&ecs_client).await;
         ecs_client
             .create_service()
             .cluster("ecs-cluster-staging")
             .service_name("worker-staging")
-            .task_definition(arn)
+            .task_definition(&arn)
             .desired_count(1)
             .launch_type(ecs::LaunchType::Fargate)
             .send()
             .await
             .unwrap();
     });
-    let config_file = moto.dir.path().join("driftscan.yaml");
-    std::fs::write(
-        &config_file,
-        format!(
-            "publish:\n  topic_arn: {}\n  metrics: emf\n",
-            inbox.topic_arn
-        ),
-    )
-    .unwrap();
+    let config_file = inbox.config_file(moto.dir.path());
 
     let mut seen: Vec<(String, Vec<u8>)> = Vec::new();
     let mut run = |label: String, args: Vec<String>, digest: bool| {

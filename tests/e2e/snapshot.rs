@@ -7,7 +7,7 @@ use aws_sdk_ssm::types::ParameterType;
 use scanner::model::{Properties, ResourceKind, RulePeer};
 use scanner::Snapshot;
 
-use crate::support::{block_on, parse_snapshot, Moto};
+use crate::support::{block_on, parse_snapshot, register_worker_with_secret, Moto};
 
 const PLAINTEXT: &str = "correct-horse-battery-staple-7731";
 
@@ -42,36 +42,7 @@ async fn seed_estate(moto: &Moto) {
     }
 
     let ecs_client = aws_sdk_ecs::Client::new(&config);
-    let task_definition = ecs_client
-        .register_task_definition()
-        .family("worker-staging")
-        .network_mode(ecs::NetworkMode::Awsvpc)
-        .requires_compatibilities(ecs::Compatibility::Fargate)
-        .cpu("256")
-        .memory("512")
-        .container_definitions(
-            ecs::ContainerDefinition::builder()
-                .name("worker")
-                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/worker:staging-1")
-                .secrets(
-                    ecs::Secret::builder()
-                        .name("DB_PASSWORD")
-                        .value_from(
-                            "arn:aws:ssm:us-east-1:123456789012:parameter/staging/db-password",
-                        )
-                        .build()
-                        .expect("secret"),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("register worker");
-    let worker_arn = task_definition
-        .task_definition()
-        .and_then(|t| t.task_definition_arn())
-        .expect("arn")
-        .to_string();
+    let worker_arn = register_worker_with_secret(&ecs_client).await;
     for i in 1..=12 {
         let mut request = ecs_client
             .create_service()

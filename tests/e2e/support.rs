@@ -349,6 +349,18 @@ pub struct AlertInbox {
 }
 
 impl AlertInbox {
+    /// Writes a `driftscan.yaml` into `dir` that publishes to this topic, metrics as EMF lines
+    /// (no CloudWatch needed); returns its path.
+    pub fn config_file(&self, dir: &std::path::Path) -> PathBuf {
+        let file = dir.join("driftscan.yaml");
+        let text = format!(
+            "publish:\n  topic_arn: {}\n  metrics: emf\n",
+            self.topic_arn
+        );
+        std::fs::write(&file, text).expect("config file");
+        file
+    }
+
     /// Creates the topic, the queues and the subscriptions in the emulator.
     pub async fn create(config: &SdkConfig) -> AlertInbox {
         let sns = aws_sdk_sns::Client::new(config);
@@ -496,4 +508,40 @@ pub fn world_open_database_port() -> aws_sdk_ec2::types::IpPermission {
         .to_port(5432)
         .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
         .build()
+}
+
+/// Registers `worker-staging`, a Fargate task definition whose container takes its database
+/// password from SSM (`/staging/db-password`) as an ECS secret; returns its ARN.
+pub async fn register_worker_with_secret(ecs_client: &aws_sdk_ecs::Client) -> String {
+    use aws_sdk_ecs::types as ecs;
+    let registered = ecs_client
+        .register_task_definition()
+        .family("worker-staging")
+        .network_mode(ecs::NetworkMode::Awsvpc)
+        .requires_compatibilities(ecs::Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(
+            ecs::ContainerDefinition::builder()
+                .name("worker")
+                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/worker:staging-1")
+                .secrets(
+                    ecs::Secret::builder()
+                        .name("DB_PASSWORD")
+                        .value_from(
+                            "arn:aws:ssm:us-east-1:123456789012:parameter/staging/db-password",
+                        )
+                        .build()
+                        .expect("secret"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("register worker");
+    registered
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .expect("arn")
+        .to_string()
 }
