@@ -314,14 +314,59 @@ pub async fn converge_scanner(
     Ok(rec.into_changes())
 }
 
-async fn topic(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<(), InfraError> {
+/// Whether the alert topic exists (listed: CreateTopic would "succeed" either way).
+async fn topic_exists(c: &Clients, spec: &ScannerSpec) -> Result<bool, InfraError> {
     let arn = spec.topic_arn();
     let mut pages = c.sns.list_topics().into_paginator().items().send();
-    let mut exists = false;
     while let Some(topic) = pages.next().await {
         let topic = topic.map_err(call_error("ListTopics", &spec.topic))?;
-        exists |= topic.topic_arn() == Some(arn.as_str());
+        if topic.topic_arn() == Some(arn.as_str()) {
+            return Ok(true);
+        }
     }
+    Ok(false)
+}
+
+/// Whether the function's IAM role exists.
+async fn role_exists(c: &Clients, spec: &ScannerSpec) -> Result<bool, InfraError> {
+    match c.iam.get_role().role_name(&spec.role).send().await {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(call_error("GetRole", &spec.role)(e)),
+    }
+}
+
+/// The function's configuration, if it exists.
+async fn find_function(
+    c: &Clients,
+    spec: &ScannerSpec,
+) -> Result<Option<aws_sdk_lambda::types::FunctionConfiguration>, InfraError> {
+    match c
+        .lambda
+        .get_function()
+        .function_name(&spec.function)
+        .send()
+        .await
+    {
+        Ok(found) => Ok(found.configuration),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(call_error("GetFunction", &spec.function)(e)),
+    }
+}
+
+async fn topic(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<(), InfraError> {
+    let arn = spec.topic_arn();
+    let exists = topic_exists(c, spec).await?;
     if !exists {
         rec.change(
             Action::Create,
@@ -386,16 +431,7 @@ fn parse_document(text: &str) -> Option<Value> {
 
 async fn role(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<String, InfraError> {
     let arn = format!("arn:aws:iam::{}:role/{}", spec.account, spec.role);
-    let exists = match c.iam.get_role().role_name(&spec.role).send().await {
-        Ok(_) => true,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            false
-        }
-        Err(e) => return Err(call_error("GetRole", &spec.role)(e)),
-    };
+    let exists = role_exists(c, spec).await?;
     if !exists {
         rec.change(
             Action::Create,
@@ -487,22 +523,7 @@ async fn function(
         }
         env.build()
     };
-    let current = match c
-        .lambda
-        .get_function()
-        .function_name(&spec.function)
-        .send()
-        .await
-    {
-        Ok(found) => found.configuration,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_not_found_exception()) =>
-        {
-            None
-        }
-        Err(e) => return Err(call_error("GetFunction", &spec.function)(e)),
-    };
+    let current = find_function(c, spec).await?;
     let Some(current) = current else {
         let detail = format!(
             "provided.al2023, {} MiB, {} s, package {} bytes",
@@ -959,86 +980,61 @@ pub async fn destroy_scanner(
         )
         .await?;
     }
-    match c
-        .lambda
-        .get_function()
-        .function_name(&spec.function)
-        .send()
-        .await
-    {
-        Ok(_) => {
-            rec.change(
-                Action::Delete,
-                format!("lambda-function {}", spec.function),
-                "with its permissions",
-                async {
-                    c.lambda
-                        .delete_function()
-                        .function_name(&spec.function)
-                        .send()
-                        .await
-                        .map_err(call_error("DeleteFunction", &spec.function))?;
-                    Ok(())
-                },
-            )
-            .await?;
-        }
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_not_found_exception()) => {}
-        Err(e) => return Err(call_error("GetFunction", &spec.function)(e)),
+    if find_function(&c, spec).await?.is_some() {
+        rec.change(
+            Action::Delete,
+            format!("lambda-function {}", spec.function),
+            "with its permissions",
+            async {
+                c.lambda
+                    .delete_function()
+                    .function_name(&spec.function)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteFunction", &spec.function))?;
+                Ok(())
+            },
+        )
+        .await?;
     }
-    match c.iam.get_role().role_name(&spec.role).send().await {
-        Ok(_) => {
-            let policies = c
-                .iam
-                .list_role_policies()
-                .role_name(&spec.role)
-                .send()
-                .await
-                .map_err(call_error("ListRolePolicies", &spec.role))?;
-            let names = policies.policy_names().to_vec();
-            // The policies go before the role: AWS refuses to delete a role that has any (moto
-            // does not, and would leave them orphaned).
-            rec.change(
-                Action::Delete,
-                format!("iam-role {}", spec.role),
-                format!("{} inline policy(ies) first", names.len()),
-                async {
-                    for name in &names {
-                        c.iam
-                            .delete_role_policy()
-                            .role_name(&spec.role)
-                            .policy_name(name)
-                            .send()
-                            .await
-                            .map_err(call_error("DeleteRolePolicy", name))?;
-                    }
+    if role_exists(&c, spec).await? {
+        let policies = c
+            .iam
+            .list_role_policies()
+            .role_name(&spec.role)
+            .send()
+            .await
+            .map_err(call_error("ListRolePolicies", &spec.role))?;
+        let names = policies.policy_names().to_vec();
+        // The policies go before the role: AWS refuses to delete a role that has any (moto
+        // does not, and would leave them orphaned).
+        rec.change(
+            Action::Delete,
+            format!("iam-role {}", spec.role),
+            format!("{} inline policy(ies) first", names.len()),
+            async {
+                for name in &names {
                     c.iam
-                        .delete_role()
+                        .delete_role_policy()
                         .role_name(&spec.role)
+                        .policy_name(name)
                         .send()
                         .await
-                        .map_err(call_error("DeleteRole", &spec.role))?;
-                    Ok(())
-                },
-            )
-            .await?;
-        }
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) => {}
-        Err(e) => return Err(call_error("GetRole", &spec.role)(e)),
+                        .map_err(call_error("DeleteRolePolicy", name))?;
+                }
+                c.iam
+                    .delete_role()
+                    .role_name(&spec.role)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteRole", &spec.role))?;
+                Ok(())
+            },
+        )
+        .await?;
     }
     let arn = spec.topic_arn();
-    let mut pages = c.sns.list_topics().into_paginator().items().send();
-    let mut exists = false;
-    while let Some(topic) = pages.next().await {
-        exists |= topic
-            .map_err(call_error("ListTopics", &spec.topic))?
-            .topic_arn()
-            == Some(arn.as_str());
-    }
+    let exists = topic_exists(&c, spec).await?;
     if exists {
         rec.change(
             Action::Delete,

@@ -155,7 +155,7 @@ async fn handler(
         };
         tracing::info!(trigger, scan = ?invocation.request.scan, compare = ?invocation.request.compare, "run started");
         let deadline = scan_deadline(event.context.deadline(), settings.publish_reserve);
-        let reports = run(settings, &invocation.request, deadline).await?;
+        let reports = run(settings, publishers, &invocation.request, deadline).await?;
         log_reports(&reports);
 
         let timestamp_ms = SystemTime::now()
@@ -206,6 +206,7 @@ async fn handler(
 
 async fn run(
     settings: &Settings,
+    publishers: &AwsPublishers,
     request: &RunRequest,
     deadline: Instant,
 ) -> Result<Vec<Report>, Error> {
@@ -214,10 +215,12 @@ async fn run(
         BaselineSource::Directory(dir) => dir.as_path(),
         BaselineSource::Ssm(path) => {
             fetched = tempfile::tempdir()?;
-            let config = scanner::publish::aws::sdk_config(&settings.publish).await;
-            let files =
-                scanner::baseline::ssm_source::fetch_from_ssm(&config, path, fetched.path())
-                    .await?;
+            let files = scanner::baseline::ssm_source::fetch_from_ssm(
+                publishers.sdk_config(),
+                path,
+                fetched.path(),
+            )
+            .await?;
             tracing::info!(path, files, "baselines read from SSM");
             fetched.path()
         }

@@ -62,6 +62,7 @@ pub async fn sdk_config(settings: &PublishSettings) -> SdkConfig {
 
 /// The AWS destinations the settings name, ready to lend a [`Publisher`].
 pub struct AwsPublishers {
+    config: SdkConfig,
     alerts: Option<(SnsAlerts, SsmAlertState)>,
     metrics: CloudWatchMetrics,
 }
@@ -78,7 +79,14 @@ impl AwsPublishers {
                 )
             }),
             metrics: CloudWatchMetrics::new(&config),
+            config,
         }
+    }
+
+    /// The SDK configuration of the publishing account and region (also where baselines kept in
+    /// SSM are read).
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.config
     }
 
     /// A publisher over these clients.

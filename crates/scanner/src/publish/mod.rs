@@ -109,16 +109,17 @@ pub async fn publish(
         }
     }
 
-    let datums = metrics::datums(reports);
-    for datum in &datums {
-        if let Err(e) = datum.validate() {
-            // Our own datums: a bug, never to be sent to be rejected whole.
-            tracing::error!(error = %e, "invalid metric datum left out");
-        }
-    }
-    let datums: Vec<Datum> = datums
+    // Our own datums: an invalid one is a bug, left out (and logged) rather than sent to have
+    // the whole call rejected.
+    let datums: Vec<Datum> = metrics::datums(reports)
         .into_iter()
-        .filter(|d| d.validate().is_ok())
+        .filter(|datum| match datum.validate() {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "invalid metric datum left out");
+                false
+            }
+        })
         .collect();
     match publisher.settings.metrics {
         MetricsMode::Off => {}
