@@ -1,6 +1,7 @@
 """A counting HTTP proxy on loopback: forwards every request to the emulator and counts calls per
-(service, operation), from the SigV4 credential scope and X-Amz-Target / Action. Writes the
-counts as JSON to COUNTS_FILE on SIGTERM.
+(service, operation), from the SigV4 credential scope and X-Amz-Target / Action, and the seconds
+the emulator took to answer them. Writes {"calls": {...}, "seconds": {...}} as JSON to
+COUNTS_FILE on SIGTERM.
 
 Usage: python count_proxy.py LISTEN_PORT UPSTREAM_URL COUNTS_FILE
 """
@@ -10,12 +11,14 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 PORT, UPSTREAM, COUNTS = int(sys.argv[1]), urlsplit(sys.argv[2]), sys.argv[3]
 counts = Counter()
+seconds = Counter()
 lock = threading.Lock()
 
 
@@ -35,13 +38,17 @@ class Handler(BaseHTTPRequestHandler):
         else:
             query = parse_qs(body.decode("utf-8", "replace")) if body else parse_qs(urlsplit(self.path).query)
             operation = (query.get("Action") or [self.path.split("?")[0]])[0]
+        key = f"{service} {operation}"
         with lock:
-            counts[f"{service} {operation}"] += 1
+            counts[key] += 1
+        started = time.monotonic()
         connection = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=300)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
         connection.request(self.command, self.path, body=body, headers=headers)
         response = connection.getresponse()
         data = response.read()
+        with lock:
+            seconds[key] += time.monotonic() - started
         self.send_response(response.status)
         for key, value in response.getheaders():
             if key.lower() not in ("connection", "transfer-encoding", "content-length", "server", "date"):
@@ -56,7 +63,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def dump(*_):
     with open(COUNTS, "w") as f:
-        json.dump(dict(counts), f, indent=1, sort_keys=True)
+        json.dump({"calls": dict(counts), "seconds": {k: round(v, 3) for k, v in seconds.items()}}, f, indent=1, sort_keys=True)
     sys.exit(0)
 
 

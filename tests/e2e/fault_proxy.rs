@@ -1,7 +1,7 @@
 //! A fault-injecting HTTP proxy between driftscan and the emulator, on loopback. It forwards
 //! every request to moto, except where a rule for the request's service, operation and region
 //! says otherwise: throttling errors for the first N calls, 500/503, a delay beyond the client's
-//! timeout, a reset connection, AccessDenied, or a truncated or malformed body. It counts the
+//! timeout, a reset connection, AccessDenied, an expired token, or a truncated or malformed body. It counts the
 //! calls it sees per service and operation.
 //!
 //! The service and region come from the SigV4 `Authorization` header's credential scope; the
@@ -28,6 +28,8 @@ pub enum Fault {
     Reset,
     /// The service's access-denied error.
     AccessDenied,
+    /// What AWS answers a request signed with an expired session token.
+    ExpiredToken,
     /// Forward, but send only half the body and close.
     Truncate,
     /// Answer 200 with a body that is not the protocol's format.
@@ -257,6 +259,15 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
                 "not authorized (fault proxy)",
             ),
         },
+        Some(Fault::ExpiredToken) => error(
+            "400 Bad Request",
+            if json {
+                "ExpiredTokenException"
+            } else {
+                "ExpiredToken"
+            },
+            "The security token included in the request is expired",
+        ),
         Some(Fault::Status(code)) => {
             let status = match code {
                 500 => "500 Internal Server Error",

@@ -75,8 +75,12 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
             )],
         ),
         (
-            "1 throttled GetParametersByPath",
-            vec![rule("ssm", "GetParametersByPath", Fault::Throttle, Some(1))],
+            "1 throttled GetParameters",
+            vec![rule("ssm", "GetParameters", Fault::Throttle, Some(1))],
+        ),
+        (
+            "2 throttled DescribeParameters",
+            vec![rule("ssm", "DescribeParameters", Fault::Throttle, Some(2))],
         ),
         (
             "a 503 on DescribeDBClusters",
@@ -138,10 +142,10 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
         },
         Case {
             name: "503 on every call",
-            rules: vec![rule("ssm", "GetParametersByPath", Fault::Status(503), None)],
+            rules: vec![rule("ssm", "GetParameters", Fault::Status(503), None)],
             extra: &[],
             service: Service::Ssm,
-            operation: "GetParametersByPath",
+            operation: "GetParameters",
             code: "InternalError",
             kind: ResourceKind::SsmParameter,
         },

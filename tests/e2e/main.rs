@@ -6,6 +6,7 @@ mod fault_proxy;
 mod runtime_api;
 mod support;
 
+mod bad_input;
 mod cli;
 mod compare;
 mod failures;

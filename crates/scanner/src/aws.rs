@@ -59,9 +59,68 @@ pub async fn load(plan: &ScanPlan) -> SdkConfig {
     }
 }
 
+/// Why the credentials a configuration resolves to cannot be used, found before any call: none
+/// at all, or already past their expiry (AWS would refuse every call with `ExpiredToken`; an
+/// emulator may not, so it is checked here). `None` when they look usable.
+pub async fn credentials_problem(config: &SdkConfig) -> Option<(&'static str, String)> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let Some(provider) = config.credentials_provider() else {
+        return Some((
+            CREDENTIALS_ERROR,
+            "no credentials provider is configured".into(),
+        ));
+    };
+    match provider.provide_credentials().await {
+        Err(e) => Some((
+            CREDENTIALS_ERROR,
+            format!("no credentials found: {}", crate::collect::error_chain(&e)),
+        )),
+        Ok(credentials) => expired(credentials.expiry(), std::time::SystemTime::now()),
+    }
+}
+
+/// The failure code of reads that had no usable credentials.
+pub const CREDENTIALS_ERROR: &str = "CredentialsError";
+/// The failure code of reads whose credentials had expired (AWS's own code for it).
+pub const EXPIRED_TOKEN: &str = "ExpiredToken";
+
+fn expired(
+    expiry: Option<std::time::SystemTime>,
+    now: std::time::SystemTime,
+) -> Option<(&'static str, String)> {
+    let expiry = expiry.filter(|expiry| *expiry <= now)?;
+    let when = aws_smithy_types::DateTime::from(expiry)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_else(|_| "an unknown time".into());
+    Some((
+        EXPIRED_TOKEN,
+        format!("the credentials expired at {when}: refresh them (for example `aws sso login`) and run again"),
+    ))
+}
+
 /// `base` pointed at `region`.
 pub fn for_region(base: &SdkConfig, region: &str) -> SdkConfig {
     base.to_builder()
         .region(Region::new(region.to_string()))
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    #[test]
+    fn expired_credentials_are_named_with_their_expiry() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        assert_eq!(expired(None, now), None, "long-lived keys never expire");
+        assert_eq!(expired(Some(now + Duration::from_secs(60)), now), None);
+        let (code, message) = expired(Some(now - Duration::from_secs(3600)), now).unwrap();
+        assert_eq!(code, "ExpiredToken");
+        assert!(
+            message.contains("expired at 2027-01-15T07:00:00Z"),
+            "{message}"
+        );
+    }
 }

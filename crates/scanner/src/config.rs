@@ -203,19 +203,16 @@ impl EnvironmentSettings {
 impl ConfigFile {
     /// Parses a config file's text; `path` names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        if text.trim().is_empty() {
+        if crate::yaml::is_blank(text) {
             return Ok(ConfigFile::default());
         }
         let config: ConfigFile = serde_saphyr::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((0, 0));
+            let (line, column, message) = crate::yaml::located(&e);
             ConfigError::Parse {
                 path: path.to_path_buf(),
                 line,
                 column,
-                message: first_line(&e.to_string()),
+                message,
             }
         })?;
         for name in config.environments.keys() {
@@ -427,10 +424,6 @@ fn normalize_ssm_path(path: &str) -> Result<String, ConfigError> {
     } else {
         trimmed.to_string()
     })
-}
-
-fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).trim().to_string()
 }
 
 #[cfg(test)]

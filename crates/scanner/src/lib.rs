@@ -36,6 +36,7 @@ pub mod scan;
 pub mod synthetic;
 #[cfg(test)]
 pub(crate) mod testing;
+mod yaml;
 
 pub use config::{ConfigFile, EnvironmentSettings, ScanPlan};
 pub use model::{ReadFailure, Resource, ResourceKind, Snapshot};

@@ -57,23 +57,77 @@ pub async fn snapshot_environment(
 fn cut_short(ctx: &RegionContext, collector: &dyn Collector) -> Collected {
     Collected {
         resources: Vec::new(),
-        failures: vec![ReadFailure {
-            region: ctx.region.clone(),
-            service: collector.service(),
-            operation: "(all)".into(),
-            kinds: collector.kinds().to_vec(),
-            code: DEADLINE_EXCEEDED.into(),
-            message: "the scan's deadline passed before this read finished".into(),
-        }],
+        failures: vec![whole_read_failed(
+            &ctx.region,
+            collector,
+            DEADLINE_EXCEEDED,
+            "the scan's deadline passed before this read finished",
+        )],
+    }
+}
+
+/// A failure covering everything `collector` reads in `region`.
+fn whole_read_failed(
+    region: &str,
+    collector: &dyn Collector,
+    code: &str,
+    message: &str,
+) -> ReadFailure {
+    ReadFailure {
+        region: region.to_string(),
+        service: collector.service(),
+        operation: "(all)".into(),
+        kinds: collector.kinds().to_vec(),
+        code: code.into(),
+        message: message.into(),
     }
 }
 
 /// The failure code of a read abandoned at the scan's deadline.
 pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
 
-/// Snapshots the plan's environment with every registered collector.
+/// Snapshots the plan's environment with every registered collector. Credentials that are
+/// missing or expired fail every read at once, without a call.
 pub async fn snapshot(plan: &ScanPlan, base: &SdkConfig, progress: &dyn Progress) -> Snapshot {
-    snapshot_with(plan, base, crate::collect::collectors(), progress).await
+    let collectors = crate::collect::collectors();
+    match crate::aws::credentials_problem(base).await {
+        None => snapshot_with(plan, base, collectors, progress).await,
+        Some((code, message)) => unreadable(plan, collectors, code, &message, progress),
+    }
+}
+
+/// A snapshot of which nothing could be read, every (region, service) failing for one reason.
+fn unreadable(
+    plan: &ScanPlan,
+    collectors: &[&dyn Collector],
+    code: &str,
+    message: &str,
+    progress: &dyn Progress,
+) -> Snapshot {
+    progress.start(plan.regions.len() * collectors.len());
+    let mut failures = Vec::new();
+    for region in &plan.regions {
+        for collector in collectors {
+            let collected = Collected {
+                resources: Vec::new(),
+                failures: vec![whole_read_failed(region, *collector, code, message)],
+            };
+            progress.finished(region, collector.service(), &collected);
+            failures.extend(collected.failures);
+        }
+    }
+    tracing::info!(
+        code,
+        message,
+        "no read was attempted; the snapshot is incomplete"
+    );
+    Snapshot::new(
+        plan.environment.clone(),
+        plan.regions.clone(),
+        plan.selection.clone(),
+        failures,
+        Vec::new(),
+    )
 }
 
 /// Snapshots with the given collectors (tests pass fakes).

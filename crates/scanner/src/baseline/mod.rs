@@ -101,6 +101,9 @@ pub enum BaselineError {
         /// What was expected.
         message: String,
     },
+    /// An environment name that cannot name a baseline.
+    #[error(transparent)]
+    Environment(#[from] crate::error::ConfigError),
 }
 
 impl BaselineError {
@@ -352,6 +355,7 @@ impl Baseline {
     /// Loads `<dir>/<environment>.yaml` (for a preview `pr-<n>` without one,
     /// `<dir>/preview.yaml`), or the file itself when `path` is a file.
     pub fn load(path: &Path, environment: &str) -> Result<Self, BaselineError> {
+        crate::naming::validate_environment_name(environment)?;
         if !path.exists() {
             return Err(BaselineError::Read {
                 path: path.to_path_buf(),
@@ -612,7 +616,7 @@ fn read_bounded(path: &Path) -> Result<String, BaselineError> {
 }
 
 fn parse_file(text: &str, path: &Path) -> Result<BaselineFile, BaselineError> {
-    if text.trim().is_empty() {
+    if crate::yaml::is_blank(text) {
         return Err(BaselineError::at(
             path,
             1,
@@ -622,22 +626,8 @@ fn parse_file(text: &str, path: &Path) -> Result<BaselineFile, BaselineError> {
     }
     let file: BaselineFile =
         serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((0, 0));
-            let message = e.to_string();
-            BaselineError::at(
-                path,
-                line,
-                column,
-                message
-                    .lines()
-                    .next()
-                    .unwrap_or(&message)
-                    .trim()
-                    .to_string(),
-            )
+            let (line, column, message) = crate::yaml::located(&e);
+            BaselineError::at(path, line, column, message)
         })?;
     if file.driftscan.value != BASELINE_MARKER {
         return Err(BaselineError::at(

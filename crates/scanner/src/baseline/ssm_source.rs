@@ -29,7 +29,7 @@ pub enum FetchError {
     #[error("no baseline parameters under {0}")]
     Empty(String),
     /// The local copy could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write {
         /// The file.
         path: PathBuf,

@@ -1,7 +1,10 @@
 //! SSM Parameter Store: every parameter under the environment's paths, recursively.
 //!
-//! Values come from `GetParametersByPath` (at most 10 per page, and pages may be short), tier and
-//! KMS key from `DescribeParameters`. A `SecureString`'s value is never recorded: without
+//! `DescribeParameters` pages through the path (tier, KMS key, description; 50 a page on AWS,
+//! 10 on moto) and each page's names are read at once with `GetParameters` (at most 10 names a
+//! call) while the next page is being described. Unlike `GetParametersByPath`, whose pages must be
+//! fetched one after another, the value reads overlap, and each name costs the emulator a lookup
+//! instead of a walk of the whole store. A `SecureString`'s value is never recorded: without
 //! `--secure-digest` decryption is not even requested (no `kms:Decrypt` needed), and with it only
 //! an HMAC of the plaintext under the user's key is kept.
 
@@ -11,15 +14,23 @@ use aws_sdk_ssm::types::{self as ssm, ParameterStringFilter};
 use aws_sdk_ssm::Client;
 use aws_smithy_types::date_time::Format;
 use futures::future::BoxFuture;
+use futures::stream::{self, StreamExt};
 
 use super::{Collected, Collector, RegionContext};
 use crate::digest::DigestKey;
-use crate::model::{Properties, ResourceKind as K, Service, SsmParameter, SECURE_STRING};
+use crate::model::{
+    Properties, ReadFailure, Resource, ResourceKind as K, Service, SsmParameter, SECURE_STRING,
+};
 
-/// AWS's maximum page size of `GetParametersByPath` (11 is rejected).
-pub const GET_PARAMETERS_BY_PATH_MAX: i32 = 10;
+/// AWS's maximum number of names in one `GetParameters` call (11 is rejected).
+pub const GET_PARAMETERS_MAX_NAMES: usize = 10;
 /// AWS's maximum page size of `DescribeParameters`.
 pub const DESCRIBE_PARAMETERS_MAX: i32 = 50;
+/// `GetParameters` calls in flight per path. `GetParameter`, `GetParameters` and
+/// `GetParametersByPath` share a default budget of 40 transactions a second per account and
+/// region: two calls in flight at AWS's usual 30-60 ms stay near it, next to the one
+/// `DescribeParameters` chain.
+const VALUE_READS_IN_FLIGHT: usize = 2;
 
 const KINDS: &[K] = &[K::SsmParameter];
 
@@ -36,7 +47,7 @@ impl Collector for SsmCollector {
     }
 
     fn permissions(&self) -> &'static [&'static str] {
-        &["ssm:GetParametersByPath", "ssm:DescribeParameters"]
+        &["ssm:DescribeParameters", "ssm:GetParameters"]
     }
 
     fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
@@ -54,7 +65,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
         .ssm_paths
         .iter()
         .map(|path| read_path(&client, ctx, path));
-    let mut parameters: BTreeMap<String, crate::model::Resource> = BTreeMap::new();
+    let mut parameters: BTreeMap<String, Resource> = BTreeMap::new();
     for collected in futures::future::join_all(reads).await {
         out.failures.extend(collected.failures);
         for resource in collected.resources {
@@ -65,77 +76,136 @@ async fn collect(ctx: &RegionContext) -> Collected {
     out.finish()
 }
 
-/// Every parameter under one path: metadata and values are read concurrently and joined.
+/// One unit of work while reading a path: a batch of described parameters to read the values
+/// of, or the error that ended the description.
+type DescribedBatch = Result<Vec<ssm::ParameterMetadata>, ReadFailure>;
+
+/// Every parameter under one path: described page by page, each page's values read as soon as
+/// the page arrives. Any failed call fails the whole path (nothing half-read is kept).
 async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collected {
+    let mut request = client
+        .describe_parameters()
+        .max_results(DESCRIBE_PARAMETERS_MAX);
+    if path != "/" {
+        let filter = ParameterStringFilter::builder()
+            .key("Path")
+            .option("Recursive")
+            .values(path)
+            .build()
+            .expect("the filter key is set");
+        request = request.parameter_filters(filter);
+    }
+    let pages = stream::unfold(request.into_paginator().send(), |mut pages| async move {
+        pages.next().await.map(|page| (page, pages))
+    });
+    let batches = pages.flat_map(|page| {
+        let batches: Vec<DescribedBatch> = match page {
+            Ok(page) => value_batches(page.parameters())
+                .into_iter()
+                .map(Ok)
+                .collect(),
+            Err(e) => vec![Err(ctx.failure(
+                Service::Ssm,
+                "DescribeParameters",
+                KINDS,
+                &e,
+            ))],
+        };
+        stream::iter(batches)
+    });
+    let reads = batches
+        .map(|batch| read_values(client, ctx, batch))
+        .buffer_unordered(VALUE_READS_IN_FLIGHT);
+    let results: Vec<Result<Vec<Resource>, ReadFailure>> = reads.collect().await;
+
     let mut out = Collected::default();
-    let describe = {
-        let mut request = client
-            .describe_parameters()
-            .max_results(DESCRIBE_PARAMETERS_MAX);
-        if path != "/" {
-            let filter = ParameterStringFilter::builder()
-                .key("Path")
-                .option("Recursive")
-                .values(path)
-                .build()
-                .expect("the filter key is set");
-            request = request.parameter_filters(filter);
-        }
-        request.into_paginator().send().try_collect()
-    };
-    let values = client
-        .get_parameters_by_path()
-        .path(path)
-        .recursive(true)
-        .with_decryption(ctx.secure_digest.is_some())
-        .max_results(GET_PARAMETERS_BY_PATH_MAX)
-        .into_paginator()
-        .send()
-        .try_collect();
-    let (metadata, values) = tokio::join!(describe, values);
-    let metadata: BTreeMap<String, ssm::ParameterMetadata> = match metadata {
-        Ok(pages) => pages
-            .iter()
-            .flat_map(|page| page.parameters())
-            .filter_map(|m| Some((m.name()?.to_string(), m.clone())))
-            .collect(),
-        Err(e) => {
-            out.fail(on_path(
-                path,
-                ctx.failure(Service::Ssm, "DescribeParameters", KINDS, &e),
-            ));
-            BTreeMap::new()
-        }
-    };
-    match values {
-        Ok(pages) => {
-            for parameter in pages.iter().flat_map(|page| page.parameters()) {
-                let Some(name) = parameter.name() else {
-                    continue;
-                };
-                out.resources.push(ctx.resource(
-                    name,
-                    name,
-                    parameter.arn().map(str::to_string),
-                    BTreeMap::new(),
-                    Properties::SsmParameter(parameter_properties(
-                        parameter,
-                        metadata.get(name),
-                        ctx.secure_digest.as_ref(),
-                    )),
-                ));
+    let mut resources = Vec::new();
+    for result in results {
+        match result {
+            Ok(batch) => resources.extend(batch),
+            // One failure per operation is enough to say what could not be read.
+            Err(failure) => {
+                if !out
+                    .failures
+                    .iter()
+                    .any(|f| f.operation == failure.operation)
+                {
+                    out.fail(on_path(path, failure));
+                }
             }
         }
-        Err(e) => out.fail(on_path(
-            path,
-            ctx.failure(Service::Ssm, "GetParametersByPath", KINDS, &e),
-        )),
+    }
+    if out.failures.is_empty() {
+        out.resources = resources;
     }
     out
 }
 
+/// Splits one page of `DescribeParameters` into `GetParameters` batches of at most
+/// [`GET_PARAMETERS_MAX_NAMES`] named parameters.
+pub fn value_batches(page: &[ssm::ParameterMetadata]) -> Vec<Vec<ssm::ParameterMetadata>> {
+    let named: Vec<ssm::ParameterMetadata> = page
+        .iter()
+        .filter(|m| m.name().is_some())
+        .cloned()
+        .collect();
+    named
+        .chunks(GET_PARAMETERS_MAX_NAMES)
+        .map(<[_]>::to_vec)
+        .collect()
+}
+
+/// Reads the values of one batch and joins them with their metadata. A name AWS no longer knows
+/// was deleted since it was described: it is left out, as a later snapshot would.
+async fn read_values(
+    client: &Client,
+    ctx: &RegionContext,
+    batch: DescribedBatch,
+) -> Result<Vec<Resource>, ReadFailure> {
+    let batch = batch?;
+    let output = client
+        .get_parameters()
+        .set_names(Some(
+            batch
+                .iter()
+                .filter_map(|m| m.name().map(str::to_string))
+                .collect(),
+        ))
+        .with_decryption(ctx.secure_digest.is_some())
+        .send()
+        .await
+        .map_err(|e| ctx.failure(Service::Ssm, "GetParameters", KINDS, &e))?;
+    if !output.invalid_parameters().is_empty() {
+        tracing::debug!(
+            region = %ctx.region,
+            deleted = ?output.invalid_parameters(),
+            "parameters deleted between DescribeParameters and GetParameters"
+        );
+    }
+    let metadata: BTreeMap<&str, &ssm::ParameterMetadata> =
+        batch.iter().filter_map(|m| Some((m.name()?, m))).collect();
+    Ok(output
+        .parameters()
+        .iter()
+        .filter_map(|parameter| {
+            let name = parameter.name()?;
+            Some(ctx.resource(
+                name,
+                name,
+                parameter.arn().map(str::to_string),
+                BTreeMap::new(),
+                Properties::SsmParameter(parameter_properties(
+                    parameter,
+                    metadata.get(name).copied(),
+                    ctx.secure_digest.as_ref(),
+                )),
+            ))
+        })
+        .collect())
+}
+
 /// Names the path a failed read was for.
-fn on_path(path: &str, mut failure: crate::model::ReadFailure) -> crate::model::ReadFailure {
+fn on_path(path: &str, mut failure: ReadFailure) -> ReadFailure {
     failure.message = format!("path {path}: {}", failure.message);
     failure
 }
@@ -246,5 +316,51 @@ mod tests {
         assert_eq!(properties.value.as_deref(), Some("300"));
         assert_eq!(properties.key_id, None);
         assert_eq!(properties.parameter_type, "String");
+    }
+
+    fn described(count: usize) -> Vec<ssm::ParameterMetadata> {
+        (0..count)
+            .map(|i| {
+                ssm::ParameterMetadata::builder()
+                    .name(format!("/prod/p{i:03}"))
+                    .build()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn value_batches_respect_the_get_parameters_limit() {
+        // A full AWS page of 50 is five calls; moto's short pages one each.
+        let sizes = |n| {
+            value_batches(&described(n))
+                .iter()
+                .map(Vec::len)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(sizes(50), vec![10; 5]);
+        assert_eq!(sizes(23), vec![10, 10, 3]);
+        assert_eq!(sizes(10), vec![10]);
+        assert!(sizes(0).is_empty());
+        let all: Vec<String> = value_batches(&described(23))
+            .concat()
+            .iter()
+            .filter_map(|m| m.name().map(str::to_string))
+            .collect();
+        assert_eq!(
+            all,
+            described(23)
+                .iter()
+                .filter_map(|m| m.name().map(str::to_string))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn value_batches_skip_unnamed_metadata() {
+        let mut page = described(10);
+        page.insert(3, ssm::ParameterMetadata::builder().build());
+        let batches = value_batches(&page);
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0].len(), 10);
     }
 }

@@ -74,12 +74,32 @@ impl Snapshot {
     /// Reads a snapshot written by `driftscan snapshot`, rejecting other schemas and
     /// inconsistent completeness flags.
     pub fn from_json(text: &str) -> Result<Self, SnapshotReadError> {
-        let snapshot: Snapshot =
-            serde_json::from_str(text).map_err(|e| SnapshotReadError::Json {
+        /// Only the schema, to say "another schema" rather than what that schema lacks.
+        #[derive(Deserialize)]
+        struct Header {
+            schema: String,
+        }
+        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| {
+            if let Ok(header) = serde_json::from_str::<Header>(text) {
+                if header.schema != SNAPSHOT_SCHEMA {
+                    return SnapshotReadError::Schema {
+                        found: header.schema,
+                        expected: SNAPSHOT_SCHEMA,
+                    };
+                }
+            }
+            let located = format!(" at line {} column {}", e.line(), e.column());
+            let message = if text.trim().is_empty() {
+                "the file is empty".to_string()
+            } else {
+                e.to_string().replace(&located, "")
+            };
+            SnapshotReadError::Json {
                 line: e.line(),
                 column: e.column(),
-                message: e.to_string(),
-            })?;
+                message,
+            }
+        })?;
         if snapshot.schema != SNAPSHOT_SCHEMA {
             return Err(SnapshotReadError::Schema {
                 found: snapshot.schema,
