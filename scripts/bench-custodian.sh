@@ -2,21 +2,26 @@
 # driftscan versus Cloud Custodian on one larger estate in the emulator (moto), side by side:
 # wall time, API calls (counted at a loopback proxy in front of moto) against the minimum the
 # estate needs, resources found, and driftscan's peak memory. Not a test: a measurement to rerun.
-#   scripts/bench-custodian.sh [SCALE]   (SCALE 1: 3 regions, 9 VPCs, 510 security groups with
-#                                         1,530 rules, 105 ECS services, 21 Aurora clusters,
-#                                         3,000 SSM parameters)
-# Uses the debug build of driftscan unless DRIFTSCAN_BIN names another. Nothing leaves the
-# machine: moto and the proxy listen on 127.0.0.1.
+#   scripts/bench-custodian.sh [SCALE] [LATENCY_MS]
+#     SCALE 1: 3 regions, 9 VPCs, 510 security groups with 1,530 rules, 105 ECS services,
+#              21 Aurora clusters, 3,000 SSM parameters.
+#     LATENCY_MS (default 0): added by the proxy to every call, as a round trip to AWS would be
+#              (moto on loopback answers in milliseconds, so without it the tools are measured
+#              against one Python process's CPU, not against the network).
+# Uses the release build of driftscan unless DRIFTSCAN_BIN names another binary. Nothing leaves
+# the machine: moto and the proxy listen on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE="${1:-1}"
+LATENCY_MS="${2:-0}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/driftscan-target}"
 eval "$(scripts/setup-emulators.sh moto)"
 eval "$(scripts/setup-emulators.sh c7n)"
 PY="$(dirname "$DRIFTSCAN_MOTO_SERVER")/python"
 if [[ -z "${DRIFTSCAN_BIN:-}" ]]; then
-  cargo build --quiet --locked -p driftscan-cli
-  DRIFTSCAN_BIN="$CARGO_TARGET_DIR/debug/driftscan"
+  # About 15 minutes from cold on 2 cores (the AWS SDK crates), seconds when warm.
+  cargo build --quiet --locked --release -p driftscan-cli
+  DRIFTSCAN_BIN="$CARGO_TARGET_DIR/release/driftscan"
 fi
 out="$(mktemp -d -t driftscan-bench.XXXXXX)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -39,24 +44,30 @@ echo "   $(( $(date +%s) - start )) s: $(cat "$out/estate.json")" >&2
 measure() { # name counts-file command...
   local name="$1" counts="$2"; shift 2
   local port; port=$(free_port)
-  "$PY" scripts/bench/count_proxy.py "$port" "http://127.0.0.1:$moto_port" "$counts" &
+  "$PY" scripts/bench/count_proxy.py "$port" "http://127.0.0.1:$moto_port" "$counts" "$LATENCY_MS" &
   local proxy=$!
   sleep 1
+  local before; before=$(moto_cpu)
   AWS_ENDPOINT_URL="http://127.0.0.1:$port" /usr/bin/time -f "%e %M" -o "$out/$name.time" "$@" >"$out/$name.out" 2>"$out/$name.err" || true
+  local after; after=$(moto_cpu)
   kill -TERM "$proxy"; wait "$proxy" 2>/dev/null || true
   read -r wall rss < "$out/$name.time"
-  echo "$name $wall $rss"
+  echo "$name $wall $rss $(( after - before ))"
 }
+# CPU time moto has used so far, in clock ticks (user + system): moto is one Python process, so
+# its CPU time while a tool runs is the least wall time any tool making those calls could take.
+moto_cpu() { awk '{print $14 + $15}' "/proc/${pids[0]}/stat"; }
 
 regions=(--region us-east-1 --region us-west-2 --region eu-west-1)
 echo "== driftscan snapshot --env bench (3 regions)" >&2
-read -r _ d_wall d_rss < <(measure driftscan "$out/driftscan-calls.json" "$DRIFTSCAN_BIN" snapshot --env bench "${regions[@]}" -o "$out/snapshot.json" --quiet)
+read -r _ d_wall d_rss d_moto < <(measure driftscan "$out/driftscan-calls.json" "$DRIFTSCAN_BIN" snapshot --env bench "${regions[@]}" -o "$out/snapshot.json" --quiet)
 echo "== custodian run (the same resource types, 3 regions)" >&2
-read -r _ c_wall c_rss < <(measure custodian "$out/custodian-calls.json" "$DRIFTSCAN_C7N" run --cache-period 0 -s "$out/c7n" -r us-east-1 -r us-west-2 -r eu-west-1 scripts/bench/custodian-policies.yml)
+read -r _ c_wall c_rss c_moto < <(measure custodian "$out/custodian-calls.json" "$DRIFTSCAN_C7N" run --cache-period 0 -s "$out/c7n" -r us-east-1 -r us-west-2 -r eu-west-1 scripts/bench/custodian-policies.yml)
 
-"$PY" - "$out" "$d_wall" "$d_rss" "$c_wall" "$c_rss" <<'PYEOF'
+LATENCY_MS="$LATENCY_MS" TICKS="$(getconf CLK_TCK)" "$PY" - "$out" "$d_wall" "$d_rss" "$c_wall" "$c_rss" "$d_moto" "$c_moto" <<'PYEOF'
 import json, math, os, sys, glob
 out, d_wall, d_rss, c_wall, c_rss = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+d_moto, c_moto = (int(t) / int(os.environ["TICKS"]) for t in sys.argv[6:8])
 estate = json.load(open(f"{out}/estate.json"))
 d_counted = json.load(open(f"{out}/driftscan-calls.json"))
 c_counted = json.load(open(f"{out}/custodian-calls.json"))
@@ -80,10 +91,11 @@ for r, c in estate.items():
     minimum += 2 * math.ceil(c["parameters"] / 10) + 1
 d_total, c_total = sum(d_calls.values()), sum(c_calls.values())
 print(f"estate: {json.dumps(estate)}")
-print(f"| tool | wall time | API calls | resources | peak memory |")
-print(f"|---|---|---|---|---|")
-print(f"| driftscan snapshot | {d_wall:.1f} s | {d_total} ({d_total / minimum:.2f}x the minimum {minimum}) | {len(snapshot['resources'])} (complete: {snapshot['complete']}) | {d_rss / 1024:.0f} MiB |")
-print(f"| custodian run | {c_wall:.1f} s | {c_total} | {c7n_resources} | {c_rss / 1024:.0f} MiB |")
+print(f"latency added per call: {os.environ.get('LATENCY_MS', '0')} ms")
+print(f"| tool | wall time | moto busy (CPU) | API calls | resources | peak memory |")
+print(f"|---|---|---|---|---|---|")
+print(f"| driftscan snapshot | {d_wall:.1f} s | {d_moto:.1f} s | {d_total} ({d_total / minimum:.2f}x the minimum {minimum}) | {len(snapshot['resources'])} (complete: {snapshot['complete']}) | {d_rss / 1024:.0f} MiB |")
+print(f"| custodian run | {c_wall:.1f} s | {c_moto:.1f} s | {c_total} | {c7n_resources} | {c_rss / 1024:.0f} MiB |")
 print(f"speed-up: {c_wall / d_wall:.1f}x")
 for name, counted in (("driftscan", d_counted), ("custodian", c_counted)):
     busy = sum(counted["seconds"].values())

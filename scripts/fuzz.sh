@@ -29,7 +29,11 @@ for target in "${TARGETS[@]}"; do
   esac
   echo "== cargo fuzz run $target ($RUNS runs)"
   start=$(date +%s)
+  status=0
   (cd fuzz && cargo fuzz run --sanitizer none "$target" "$corpus" -- -runs="$RUNS" "${LIMIT[@]}" -max_len=65536 -timeout=10 -rss_limit_mb=2048 2>&1) \
-    | grep -E "^#[0-9]+ +DONE|Done [0-9]+ runs|ERROR|panicked|SUMMARY|deadly signal|crash-" || true
+    | { grep -E "^#[0-9]+ +DONE|Done [0-9]+ runs|ERROR|panicked|SUMMARY|deadly signal|crash-" || true; } \
+    || status=$?
   echo "== $target: $(( $(date +%s) - start )) s"
+  # A crash, a hang or a leak ends cargo fuzz with an error: so does this script.
+  [[ $status -eq 0 ]] || { echo "== $target FAILED (the input is under fuzz/artifacts/$target)"; exit 1; }
 done

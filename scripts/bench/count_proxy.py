@@ -3,7 +3,11 @@
 the emulator took to answer them. Writes {"calls": {...}, "seconds": {...}} as JSON to
 COUNTS_FILE on SIGTERM.
 
-Usage: python count_proxy.py LISTEN_PORT UPSTREAM_URL COUNTS_FILE
+With LATENCY_MS, every call waits that long before it is forwarded (a round trip to AWS from
+inside its region is tens of milliseconds; the emulator on loopback answers in a few), without
+holding up other calls. Upstream connections are kept alive, one per client connection.
+
+Usage: python count_proxy.py LISTEN_PORT UPSTREAM_URL COUNTS_FILE [LATENCY_MS]
 """
 import http.client
 import json
@@ -17,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 PORT, UPSTREAM, COUNTS = int(sys.argv[1]), urlsplit(sys.argv[2]), sys.argv[3]
+LATENCY = float(sys.argv[4]) / 1000 if len(sys.argv) > 4 else 0.0
 counts = Counter()
 seconds = Counter()
 lock = threading.Lock()
@@ -41,12 +46,16 @@ class Handler(BaseHTTPRequestHandler):
         key = f"{service} {operation}"
         with lock:
             counts[key] += 1
+        if LATENCY:
+            time.sleep(LATENCY)
         started = time.monotonic()
-        connection = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=300)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
-        connection.request(self.command, self.path, body=body, headers=headers)
-        response = connection.getresponse()
-        data = response.read()
+        try:
+            response, data = self.upstream(headers, body)
+        except (http.client.HTTPException, OSError):
+            # The emulator closed an idle kept-alive connection: once more on a new one.
+            self._upstream = None
+            response, data = self.upstream(headers, body)
         with lock:
             seconds[key] += time.monotonic() - started
         self.send_response(response.status)
@@ -56,7 +65,14 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        connection.close()
+
+    def upstream(self, headers, body):
+        # One handler object serves one client connection, so its upstream connection is its own.
+        if getattr(self, "_upstream", None) is None:
+            self._upstream = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=300)
+        self._upstream.request(self.command, self.path, body=body, headers=headers)
+        response = self._upstream.getresponse()
+        return response, response.read()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
 

@@ -14,7 +14,7 @@ use aws_sdk_ssm::types::{self as ssm, ParameterStringFilter};
 use aws_sdk_ssm::Client;
 use aws_smithy_types::date_time::Format;
 use futures::future::BoxFuture;
-use futures::stream::{self, StreamExt};
+use futures::StreamExt;
 
 use super::{Collected, Collector, RegionContext};
 use crate::digest::DigestKey;
@@ -81,7 +81,9 @@ async fn collect(ctx: &RegionContext) -> Collected {
 type DescribedBatch = Result<Vec<ssm::ParameterMetadata>, ReadFailure>;
 
 /// Every parameter under one path: described page by page, each page's values read as soon as
-/// the page arrives. Any failed call fails the whole path (nothing half-read is kept).
+/// the page arrives. The description runs on its own, never waiting for value reads (its pages
+/// are one chain of calls, the longest path through the read). Any failed call fails the whole
+/// path (nothing half-read is kept).
 async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collected {
     let mut request = client
         .describe_parameters()
@@ -95,28 +97,34 @@ async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collecte
             .expect("the filter key is set");
         request = request.parameter_filters(filter);
     }
-    let pages = stream::unfold(request.into_paginator().send(), |mut pages| async move {
-        pages.next().await.map(|page| (page, pages))
-    });
-    let batches = pages.flat_map(|page| {
-        let batches: Vec<DescribedBatch> = match page {
-            Ok(page) => value_batches(page.parameters())
-                .into_iter()
-                .map(Ok)
-                .collect(),
-            Err(e) => vec![Err(ctx.failure(
-                Service::Ssm,
-                "DescribeParameters",
-                KINDS,
-                &e,
-            ))],
-        };
-        stream::iter(batches)
-    });
+    // Unbounded: what waits in it is metadata the result holds anyway.
+    let (described, batches) = futures::channel::mpsc::unbounded::<DescribedBatch>();
+    let describe = async move {
+        let mut pages = request.into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| ctx.failure(Service::Ssm, "DescribeParameters", KINDS, &e));
+            let failed = page.is_err();
+            let batches = match page {
+                Ok(page) => value_batches(page.parameters())
+                    .into_iter()
+                    .map(Ok)
+                    .collect(),
+                Err(failure) => vec![Err(failure)],
+            };
+            for batch in batches {
+                // The receiver lives until every batch is read.
+                let _ = described.unbounded_send(batch);
+            }
+            if failed {
+                break;
+            }
+        }
+    };
     let reads = batches
         .map(|batch| read_values(client, ctx, batch))
-        .buffer_unordered(VALUE_READS_IN_FLIGHT);
-    let results: Vec<Result<Vec<Resource>, ReadFailure>> = reads.collect().await;
+        .buffer_unordered(VALUE_READS_IN_FLIGHT)
+        .collect::<Vec<Result<Vec<Resource>, ReadFailure>>>();
+    let ((), results) = tokio::join!(describe, reads);
 
     let mut out = Collected::default();
     let mut resources = Vec::new();
