@@ -330,3 +330,45 @@ fn a_scan_with_an_unreadable_kind_alerts_incomplete_and_concludes_nothing_about_
         .unwrap()
         .contains("DescribeSecurityGroups"));
 }
+
+#[test]
+fn a_failed_value_read_stops_describing_the_path() {
+    let moto = Moto::start();
+    block_on(async {
+        let ssm = aws_sdk_ssm::Client::new(&moto.sdk_config("us-east-1").await);
+        for i in 0..100 {
+            ssm.put_parameter()
+                .name(format!("/staging/bulk/p{i:03}"))
+                .value("v")
+                .r#type(aws_sdk_ssm::types::ParameterType::String)
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let proxy = FaultProxy::start(
+        &moto.endpoint,
+        vec![rule("ssm", "GetParameters", Fault::AccessDenied, None)],
+    );
+    let output = driftscan_command(&proxy.endpoint)
+        .args(["snapshot", "--env", "staging", "--region", "us-east-1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let snapshot = parse_snapshot(&output.stdout);
+    assert!(snapshot
+        .failures
+        .iter()
+        .any(|f| f.operation == "GetParameters" && f.code == "AccessDeniedException"));
+    let calls = proxy.calls();
+    let count = |operation: &str| {
+        calls
+            .get(&("ssm".to_string(), operation.to_string()))
+            .copied()
+            .unwrap_or(0)
+    };
+    // Without stopping, /staging is 10 of moto's pages (and /shared one more), each followed
+    // by a value read: the first denied read ends the path's description within a few pages.
+    assert!(count("DescribeParameters") <= 6, "{calls:?}");
+    assert!(count("GetParameters") <= 4, "{calls:?}");
+}

@@ -14,7 +14,7 @@ use aws_sdk_ssm::types::{self as ssm, ParameterStringFilter};
 use aws_sdk_ssm::Client;
 use aws_smithy_types::date_time::Format;
 use futures::future::BoxFuture;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 
 use super::{Collected, Collector, RegionContext};
 use crate::digest::DigestKey;
@@ -83,7 +83,7 @@ type DescribedBatch = Result<Vec<ssm::ParameterMetadata>, ReadFailure>;
 /// Every parameter under one path: described page by page, each page's values read as soon as
 /// the page arrives. The description runs on its own, never waiting for value reads (its pages
 /// are one chain of calls, the longest path through the read). Any failed call fails the whole
-/// path (nothing half-read is kept).
+/// path (nothing half-read is kept) and stops it: no page is described after the first failure.
 async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collected {
     let mut request = client
         .describe_parameters()
@@ -112,39 +112,27 @@ async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collecte
                 Err(failure) => vec![Err(failure)],
             };
             for batch in batches {
-                // The receiver lives until every batch is read.
-                let _ = described.unbounded_send(batch);
+                if described.unbounded_send(batch).is_err() {
+                    // The value reads stopped at a failure: the path is unread anyway.
+                    return;
+                }
             }
             if failed {
                 break;
             }
         }
     };
+    // Ends at the first failure, dropping the channel's receiver, which stops the description.
     let reads = batches
         .map(|batch| read_values(client, ctx, batch))
         .buffer_unordered(VALUE_READS_IN_FLIGHT)
-        .collect::<Vec<Result<Vec<Resource>, ReadFailure>>>();
-    let ((), results) = tokio::join!(describe, reads);
+        .try_collect::<Vec<Vec<Resource>>>();
+    let ((), read) = tokio::join!(describe, reads);
 
     let mut out = Collected::default();
-    let mut resources = Vec::new();
-    for result in results {
-        match result {
-            Ok(batch) => resources.extend(batch),
-            // One failure per operation is enough to say what could not be read.
-            Err(failure) => {
-                if !out
-                    .failures
-                    .iter()
-                    .any(|f| f.operation == failure.operation)
-                {
-                    out.fail(on_path(path, failure));
-                }
-            }
-        }
-    }
-    if out.failures.is_empty() {
-        out.resources = resources;
+    match read {
+        Ok(batches) => out.resources = batches.into_iter().flatten().collect(),
+        Err(failure) => out.fail(on_path(path, failure)),
     }
     out
 }
