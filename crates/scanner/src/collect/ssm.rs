@@ -5,8 +5,9 @@
 //! call) while the next page is being described. Unlike `GetParametersByPath`, whose pages must be
 //! fetched one after another, the value reads overlap, and each name costs the emulator a lookup
 //! instead of a walk of the whole store. A `SecureString`'s value is never recorded: without
-//! `--secure-digest` decryption is not even requested (no `kms:Decrypt` needed), and with it only
-//! an HMAC of the plaintext under the user's key is kept.
+//! `--secure-digest` it is not even fetched (its metadata says all that is recorded, and no
+//! ciphertext, or an emulator's plaintext, enters the process), and with it only an HMAC of the
+//! plaintext under the user's key is kept (that needs `kms:Decrypt`).
 
 use std::collections::BTreeMap;
 
@@ -80,6 +81,12 @@ async fn collect(ctx: &RegionContext) -> Collected {
 /// of, or the error that ended the description.
 type DescribedBatch = Result<Vec<ssm::ParameterMetadata>, ReadFailure>;
 
+/// Whether a described parameter's value must be fetched: always, except a `SecureString`'s when
+/// no digest is asked for.
+fn needs_value(metadata: &ssm::ParameterMetadata, digest: Option<&DigestKey>) -> bool {
+    digest.is_some() || metadata.r#type().map(|t| t.as_str()) != Some(SECURE_STRING)
+}
+
 /// Every parameter under one path: described page by page, each page's values read as soon as
 /// the page arrives. The description runs on its own, never waiting for value reads (its pages
 /// are one chain of calls, the longest path through the read). Any failed call fails the whole
@@ -99,16 +106,23 @@ async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collecte
     }
     // Unbounded: what waits in it is metadata the result holds anyway.
     let (described, batches) = futures::channel::mpsc::unbounded::<DescribedBatch>();
-    let describe = async move {
+    let digest = ctx.secure_digest.as_ref();
+    let mut metadata_only = Vec::new();
+    let describe = async {
         let mut pages = request.into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| ctx.failure(Service::Ssm, "DescribeParameters", KINDS, &e));
             let failed = page.is_err();
             let batches = match page {
-                Ok(page) => value_batches(page.parameters())
-                    .into_iter()
-                    .map(Ok)
-                    .collect(),
+                Ok(page) => {
+                    let (fetch, described_enough): (Vec<_>, Vec<_>) = page
+                        .parameters()
+                        .iter()
+                        .cloned()
+                        .partition(|m| needs_value(m, digest));
+                    metadata_only.extend(described_enough);
+                    value_batches(&fetch).into_iter().map(Ok).collect()
+                }
                 Err(failure) => vec![Err(failure)],
             };
             for batch in batches {
@@ -121,6 +135,7 @@ async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collecte
                 break;
             }
         }
+        drop(described);
     };
     // Ends at the first failure, dropping the channel's receiver, which stops the description.
     let reads = batches
@@ -131,10 +146,50 @@ async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collecte
 
     let mut out = Collected::default();
     match read {
-        Ok(batches) => out.resources = batches.into_iter().flatten().collect(),
+        Ok(batches) => {
+            out.resources = batches.into_iter().flatten().collect();
+            out.resources.extend(
+                metadata_only
+                    .iter()
+                    .filter_map(|m| described_resource(ctx, m)),
+            );
+        }
         Err(failure) => out.fail(on_path(path, failure)),
     }
     out
+}
+
+/// A parameter recorded from its metadata alone (a `SecureString` without a digest).
+fn described_resource(ctx: &RegionContext, metadata: &ssm::ParameterMetadata) -> Option<Resource> {
+    let name = metadata.name()?;
+    Some(ctx.resource(
+        name,
+        name,
+        metadata.arn().map(str::to_string),
+        BTreeMap::new(),
+        Properties::SsmParameter(described_properties(metadata)),
+    ))
+}
+
+/// A `SecureString`'s snapshot properties from `DescribeParameters`: everything but the value,
+/// which is neither fetched nor recorded.
+pub fn described_properties(metadata: &ssm::ParameterMetadata) -> SsmParameter {
+    SsmParameter {
+        parameter_type: metadata
+            .r#type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        data_type: metadata.data_type().map(str::to_string),
+        version: metadata.version(),
+        last_modified: metadata
+            .last_modified_date()
+            .and_then(|d| d.fmt(Format::DateTime).ok()),
+        tier: metadata.tier().map(|t| t.as_str().to_string()),
+        key_id: metadata.key_id().map(str::to_string),
+        description: metadata.description().map(str::to_string),
+        value: None,
+        value_digest: None,
+    }
 }
 
 /// Splits one page of `DescribeParameters` into `GetParameters` batches of at most
@@ -312,6 +367,33 @@ mod tests {
         assert_eq!(properties.value.as_deref(), Some("300"));
         assert_eq!(properties.key_id, None);
         assert_eq!(properties.parameter_type, "String");
+    }
+
+    #[test]
+    fn secure_strings_are_described_not_fetched_without_a_digest() {
+        let secure = ssm::ParameterMetadata::builder()
+            .name("/prod/db-password")
+            .r#type(ParameterType::SecureString)
+            .key_id("alias/aws/ssm")
+            .tier(ParameterTier::Standard)
+            .data_type("text")
+            .version(3)
+            .build();
+        let plain = ssm::ParameterMetadata::builder()
+            .name("/prod/cache-ttl")
+            .r#type(ParameterType::String)
+            .build();
+        let key = DigestKey::new(b"0123456789abcdef".to_vec()).unwrap();
+        assert!(!needs_value(&secure, None));
+        assert!(needs_value(&secure, Some(&key)), "a digest needs the value");
+        assert!(needs_value(&plain, None));
+        let properties = described_properties(&secure);
+        assert_eq!(properties.parameter_type, "SecureString");
+        assert_eq!(properties.version, 3);
+        assert_eq!(properties.key_id.as_deref(), Some("alias/aws/ssm"));
+        assert_eq!(properties.tier.as_deref(), Some("Standard"));
+        assert_eq!(properties.data_type.as_deref(), Some("text"));
+        assert_eq!((properties.value, properties.value_digest), (None, None));
     }
 
     fn described(count: usize) -> Vec<ssm::ParameterMetadata> {
