@@ -80,7 +80,18 @@ pub fn glob_to_regex(glob: &str) -> Result<Regex, regex::Error> {
         }
     }
     pattern.push('$');
-    Regex::new(&pattern)
+    build(&pattern)
+}
+
+/// The most memory one compiled baseline pattern may take (the regex crate's default is 10 MiB;
+/// a pattern a baseline needs compiles to a few KiB).
+pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+/// Compiles a baseline pattern under [`PATTERN_SIZE_LIMIT`].
+pub(crate) fn build(pattern: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .build()
 }
 
 /// Checks that a declared value is a valid expectation: matchers well formed, patterns compile.
@@ -201,12 +212,17 @@ fn check_elements(path: &str, items: &[Value], live: &[Value], out: &mut Vec<Mis
     }
 }
 
-/// Compiled patterns, shared: the same few patterns recur across thousands of resources.
+type PatternCache = std::sync::Mutex<std::collections::HashMap<(bool, String), Regex>>;
+static PATTERNS: std::sync::OnceLock<PatternCache> = std::sync::OnceLock::new();
+
+/// How many compiled patterns are kept. Baselines use tens; a process that reads many baselines
+/// over its life (the Lambda, a fuzzer) must not keep every pattern it ever saw.
+const MAX_CACHED_PATTERNS: usize = 256;
+
+/// Compiled patterns, shared: the same few patterns recur across thousands of resources. The
+/// cache is emptied when full, so it holds at most [`MAX_CACHED_PATTERNS`].
 fn compiled(glob: bool, source: &str) -> Result<Regex, String> {
-    static CACHE: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<(bool, String), Regex>>,
-    > = std::sync::OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
+    let cache = PATTERNS.get_or_init(Default::default);
     let key = (glob, source.to_string());
     if let Some(regex) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return Ok(regex);
@@ -214,9 +230,12 @@ fn compiled(glob: bool, source: &str) -> Result<Regex, String> {
     let regex = if glob {
         glob_to_regex(source).map_err(|e| format!("invalid glob `{source}`: {e}"))?
     } else {
-        Regex::new(source).map_err(|e| format!("invalid regex `{source}`: {e}"))?
+        build(source).map_err(|e| format!("invalid regex `{source}`: {e}"))?
     };
     if let Ok(mut cache) = cache.lock() {
+        if cache.len() >= MAX_CACHED_PATTERNS {
+            cache.clear();
+        }
         cache.insert(key, regex.clone());
     }
     Ok(regex)
@@ -459,6 +478,31 @@ mod tests {
             2,
             "no partner: missing and extra"
         );
+    }
+
+    #[test]
+    fn the_pattern_cache_stays_bounded() {
+        for i in 0..3 * MAX_CACHED_PATTERNS {
+            assert!(compiled(i % 2 == 0, &format!("^pattern-{i}-[a-z]+$")).is_ok());
+            let cached = PATTERNS.get().map_or(0, |c| c.lock().unwrap().len());
+            assert!(cached <= MAX_CACHED_PATTERNS, "{cached} after {i}");
+        }
+        // Patterns are still right after the cache was emptied.
+        assert!(check(
+            json!({"regex": "^pattern-1-[a-z]+$"}),
+            Some(json!("pattern-1-x"))
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn oversized_patterns_are_refused() {
+        // 100 Unicode word characters compile within the regex crate's default 10 MiB, not
+        // within the 1 MiB a baseline pattern is allowed.
+        let err = validate(&json!({"regex": "\\w{100}"})).unwrap_err();
+        assert!(err.contains("size limit"), "{err}");
+        let err = validate(&json!({"glob": "?".repeat(200_000)})).unwrap_err();
+        assert!(err.contains("invalid glob"), "{err}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub const IMAGE_TAG_POLICY: RuleDef = RuleDef {
         let allow = settings
             .allow
             .as_deref()
-            .map(|p| Regex::new(p).map_err(|e| format!("allow: invalid regex `{p}`: {e}")))
+            .map(|p| crate::baseline::expect::build(p).map_err(|e| format!("allow: invalid regex `{p}`: {e}")))
             .transpose()?;
         Ok(Box::new(ImageTagPolicy { allow, deny: settings.deny }))
     },
