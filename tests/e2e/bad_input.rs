@@ -8,7 +8,7 @@ use std::path::Path;
 
 use scanner::model::Service;
 
-use crate::fault_proxy::{Fault, FaultProxy, Rule};
+use crate::fault_proxy::{Calls, Fault, FaultProxy, Rule};
 use crate::support::{driftscan_command, parse_snapshot, Moto};
 
 /// Nothing listens here: a case that got as far as reading AWS would fail differently.
@@ -429,7 +429,7 @@ fn credentials_aws_rejects_as_expired_are_an_incomplete_snapshot() {
             operation: None,
             region: None,
             fault: Fault::ExpiredToken,
-            first: None,
+            calls: Calls::All,
         })
         .collect();
     let proxy = FaultProxy::start(&moto.endpoint, rules);

@@ -1,6 +1,6 @@
 //! A fault-injecting HTTP proxy between driftscan and the emulator, on loopback. It forwards
 //! every request to moto, except where a rule for the request's service, operation and region
-//! says otherwise: throttling errors for the first N calls, 500/503, a delay beyond the client's
+//! says otherwise: throttling errors for the first N calls or one call in N, 500/503, a delay beyond the client's
 //! timeout, a reset connection, AccessDenied, an expired token, or a truncated or malformed body. It counts the
 //! calls it sees per service and operation.
 //!
@@ -47,8 +47,19 @@ pub struct Rule {
     pub region: Option<&'static str>,
     /// The fault.
     pub fault: Fault,
-    /// Only the first N matching calls (then forwarded), or every one.
-    pub first: Option<usize>,
+    /// Which of the matching calls are faulted (the others are forwarded).
+    pub calls: Calls,
+}
+
+/// Which of a rule's matching calls get its fault.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Calls {
+    /// The first N.
+    First(usize),
+    /// One in N, starting with the first (a fraction of the calls: 1/N).
+    OneIn(usize),
+    /// Every one.
+    All,
 }
 
 #[derive(Default)]
@@ -169,15 +180,20 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
             .calls
             .entry((service.clone(), operation.clone()))
             .or_insert(0) += 1;
-        let hit = state.rules.iter_mut().find(|(rule, used)| {
+        let hit = state.rules.iter_mut().find(|(rule, _)| {
             rule.service == service
                 && rule.operation.is_none_or(|o| o == operation)
                 && rule.region.is_none_or(|r| r == region)
-                && rule.first.is_none_or(|n| *used < n)
         });
-        let fault = hit.map(|(rule, used)| {
-            *used += 1;
-            rule.fault.clone()
+        // `seen` counts the rule's matching calls, faulted or not.
+        let fault = hit.and_then(|(rule, seen)| {
+            *seen += 1;
+            let faulted = match rule.calls {
+                Calls::First(n) => *seen <= n,
+                Calls::OneIn(n) => (*seen - 1) % n.max(1) == 0,
+                Calls::All => true,
+            };
+            faulted.then(|| rule.fault.clone())
         });
         if fault.is_some() {
             state.faulted += 1;

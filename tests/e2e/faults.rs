@@ -9,7 +9,7 @@ use std::time::Duration;
 use scanner::model::{ResourceKind, Service};
 use scanner::Snapshot;
 
-use crate::fault_proxy::{Fault, FaultProxy, Rule};
+use crate::fault_proxy::{Calls, Fault, FaultProxy, Rule};
 use crate::support::{
     block_on, driftscan_command, parse_snapshot, shipped_baselines, AlertInbox, Moto,
 };
@@ -31,18 +31,13 @@ fn snapshot_through(proxy: &FaultProxy, extra: &[&str]) -> (i32, Snapshot, Strin
     )
 }
 
-fn rule(
-    service: &'static str,
-    operation: &'static str,
-    fault: Fault,
-    first: Option<usize>,
-) -> Rule {
+fn rule(service: &'static str, operation: &'static str, fault: Fault, calls: Calls) -> Rule {
     Rule {
         service,
         operation: Some(operation),
         region: None,
         fault,
-        first,
+        calls,
     }
 }
 
@@ -71,16 +66,37 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
                 "ec2",
                 "DescribeSecurityGroups",
                 Fault::Throttle,
-                Some(2),
+                Calls::First(2),
+            )],
+        ),
+        (
+            // A fraction of the calls: with one caller per region, nobody is throttled more
+            // than twice in a row, within the 3 attempts.
+            "every other DescribeSecurityGroups throttled",
+            vec![rule(
+                "ec2",
+                "DescribeSecurityGroups",
+                Fault::Throttle,
+                Calls::OneIn(2),
             )],
         ),
         (
             "1 throttled GetParameters",
-            vec![rule("ssm", "GetParameters", Fault::Throttle, Some(1))],
+            vec![rule(
+                "ssm",
+                "GetParameters",
+                Fault::Throttle,
+                Calls::First(1),
+            )],
         ),
         (
             "2 throttled DescribeParameters",
-            vec![rule("ssm", "DescribeParameters", Fault::Throttle, Some(2))],
+            vec![rule(
+                "ssm",
+                "DescribeParameters",
+                Fault::Throttle,
+                Calls::First(2),
+            )],
         ),
         (
             "a 503 on DescribeDBClusters",
@@ -88,16 +104,21 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
                 "rds",
                 "DescribeDBClusters",
                 Fault::Status(503),
-                Some(1),
+                Calls::First(1),
             )],
         ),
         (
             "a 500 on DescribeServices",
-            vec![rule("ecs", "DescribeServices", Fault::Status(500), Some(1))],
+            vec![rule(
+                "ecs",
+                "DescribeServices",
+                Fault::Status(500),
+                Calls::First(1),
+            )],
         ),
         (
             "a reset connection on DescribeVpcs",
-            vec![rule("ec2", "DescribeVpcs", Fault::Reset, Some(1))],
+            vec![rule("ec2", "DescribeVpcs", Fault::Reset, Calls::First(1))],
         ),
     ] {
         let proxy = FaultProxy::start(&moto.endpoint, rules);
@@ -124,7 +145,12 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
     let cases = [
         Case {
             name: "throttled on every call",
-            rules: vec![rule("ec2", "DescribeSecurityGroups", Fault::Throttle, None)],
+            rules: vec![rule(
+                "ec2",
+                "DescribeSecurityGroups",
+                Fault::Throttle,
+                Calls::All,
+            )],
             extra: &[],
             service: Service::Ec2,
             operation: "DescribeSecurityGroups",
@@ -133,7 +159,12 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
         },
         Case {
             name: "access denied",
-            rules: vec![rule("rds", "DescribeDBClusters", Fault::AccessDenied, None)],
+            rules: vec![rule(
+                "rds",
+                "DescribeDBClusters",
+                Fault::AccessDenied,
+                Calls::All,
+            )],
             extra: &[],
             service: Service::Rds,
             operation: "DescribeDBClusters",
@@ -142,7 +173,7 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
         },
         Case {
             name: "503 on every call",
-            rules: vec![rule("ssm", "GetParameters", Fault::Status(503), None)],
+            rules: vec![rule("ssm", "GetParameters", Fault::Status(503), Calls::All)],
             extra: &[],
             service: Service::Ssm,
             operation: "GetParameters",
@@ -155,7 +186,7 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
                 "ecs",
                 "DescribeServices",
                 Fault::Delay(Duration::from_secs(3)),
-                None,
+                Calls::All,
             )],
             extra: &["--operation-timeout", "1"],
             service: Service::Ecs,
@@ -165,7 +196,7 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
         },
         Case {
             name: "a truncated body",
-            rules: vec![rule("ec2", "DescribeSubnets", Fault::Truncate, None)],
+            rules: vec![rule("ec2", "DescribeSubnets", Fault::Truncate, Calls::All)],
             extra: &[],
             service: Service::Ec2,
             operation: "DescribeSubnets",
@@ -174,7 +205,12 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
         },
         Case {
             name: "a malformed body",
-            rules: vec![rule("ec2", "DescribeRouteTables", Fault::Malformed, None)],
+            rules: vec![rule(
+                "ec2",
+                "DescribeRouteTables",
+                Fault::Malformed,
+                Calls::All,
+            )],
             extra: &[],
             service: Service::Ec2,
             operation: "DescribeRouteTables",
@@ -183,7 +219,7 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
         },
         Case {
             name: "connections reset on every call",
-            rules: vec![rule("ecs", "DescribeClusters", Fault::Reset, None)],
+            rules: vec![rule("ecs", "DescribeClusters", Fault::Reset, Calls::All)],
             extra: &[],
             service: Service::Ecs,
             operation: "DescribeClusters",
@@ -248,7 +284,7 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
             operation: None,
             region: Some("us-west-2"),
             fault: Fault::Status(500),
-            first: None,
+            calls: Calls::All,
         }],
     );
     let (code, snapshot, _) = snapshot_through(&proxy, &[]);
@@ -278,7 +314,7 @@ fn a_scan_with_an_unreadable_kind_alerts_incomplete_and_concludes_nothing_about_
             "ec2",
             "DescribeSecurityGroups",
             Fault::AccessDenied,
-            None,
+            Calls::All,
         )],
     );
     let output = driftscan_command(&proxy.endpoint)
@@ -348,7 +384,12 @@ fn a_failed_value_read_stops_describing_the_path() {
     });
     let proxy = FaultProxy::start(
         &moto.endpoint,
-        vec![rule("ssm", "GetParameters", Fault::AccessDenied, None)],
+        vec![rule(
+            "ssm",
+            "GetParameters",
+            Fault::AccessDenied,
+            Calls::All,
+        )],
     );
     let output = driftscan_command(&proxy.endpoint)
         .args(["snapshot", "--env", "staging", "--region", "us-east-1"])
