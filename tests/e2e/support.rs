@@ -46,7 +46,7 @@ impl Moto {
         for _attempt in 0..3 {
             let port = free_port();
             let log = std::fs::File::create(dir.path().join("moto.log")).expect("moto log");
-            let mut child = Command::new(&binary)
+            let mut child = dies_with_the_test(&mut Command::new(&binary))
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
                 .stdin(Stdio::null())
@@ -244,7 +244,7 @@ impl LocalStack {
         for _attempt in 0..3 {
             let port = free_port();
             let log = std::fs::File::create(dir.path().join("localstack.log")).expect("log");
-            let mut child = Command::new(&python)
+            let mut child = dies_with_the_test(&mut Command::new(&python))
                 .args(["-m", "localstack.runtime.main"])
                 .current_dir(dir.path())
                 .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
@@ -544,4 +544,21 @@ pub async fn register_worker_with_secret(ecs_client: &aws_sdk_ecs::Client) -> St
         .and_then(|t| t.task_definition_arn())
         .expect("arn")
         .to_string()
+}
+
+/// Makes an emulator die with the test that started it, even when the test process aborts
+/// before `Drop` runs (a stack overflow does): the kernel sends it SIGKILL when the starting
+/// thread ends. Emulators are started on the test's own thread, which lives as long as the test.
+fn dies_with_the_test(command: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the forked child before exec and only calls prctl, which is
+    // async-signal-safe and touches no memory shared with the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
 }
