@@ -161,14 +161,28 @@ async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collecte
 
 /// A parameter recorded from its metadata alone (a `SecureString` without a digest).
 fn described_resource(ctx: &RegionContext, metadata: &ssm::ParameterMetadata) -> Option<Resource> {
-    let name = metadata.name()?;
-    Some(ctx.resource(
-        name,
-        name,
-        metadata.arn().map(str::to_string),
-        BTreeMap::new(),
-        Properties::SsmParameter(described_properties(metadata)),
+    Some(parameter_resource(
+        ctx,
+        metadata.name()?,
+        metadata.arn(),
+        described_properties(metadata),
     ))
+}
+
+/// A parameter as a snapshot resource: named by its full name, tags are not read.
+fn parameter_resource(
+    ctx: &RegionContext,
+    name: &str,
+    arn: Option<&str>,
+    properties: SsmParameter,
+) -> Resource {
+    ctx.resource(
+        name,
+        name,
+        arn.map(str::to_string),
+        BTreeMap::new(),
+        Properties::SsmParameter(properties),
+    )
 }
 
 /// A `SecureString`'s snapshot properties from `DescribeParameters`: everything but the value,
@@ -240,16 +254,15 @@ async fn read_values(
         .iter()
         .filter_map(|parameter| {
             let name = parameter.name()?;
-            Some(ctx.resource(
+            Some(parameter_resource(
+                ctx,
                 name,
-                name,
-                parameter.arn().map(str::to_string),
-                BTreeMap::new(),
-                Properties::SsmParameter(parameter_properties(
+                parameter.arn(),
+                parameter_properties(
                     parameter,
                     metadata.get(name).copied(),
                     ctx.secure_digest.as_ref(),
-                )),
+                ),
             ))
         })
         .collect())
