@@ -105,7 +105,7 @@ fn unreadable(
     progress: &dyn Progress,
 ) -> Snapshot {
     progress.start(plan.regions.len() * collectors.len());
-    let mut failures = Vec::new();
+    let mut results = Vec::new();
     for region in &plan.regions {
         for collector in collectors {
             let collected = Collected {
@@ -113,7 +113,7 @@ fn unreadable(
                 failures: vec![whole_read_failed(region, *collector, code, message)],
             };
             progress.finished(region, collector.service(), &collected);
-            failures.extend(collected.failures);
+            results.push(collected);
         }
     }
     tracing::info!(
@@ -121,13 +121,7 @@ fn unreadable(
         message,
         "no read was attempted; the snapshot is incomplete"
     );
-    Snapshot::new(
-        plan.environment.clone(),
-        plan.regions.clone(),
-        plan.selection.clone(),
-        failures,
-        Vec::new(),
-    )
+    assemble(plan, results)
 }
 
 /// Snapshots with the given collectors (tests pass fakes).
@@ -183,7 +177,12 @@ pub async fn snapshot_with(
         .buffer_unordered(plan.concurrency)
         .collect()
         .await;
+    assemble(plan, results)
+}
 
+/// Merges what every read collected into the plan's snapshot, naming implicit resources and
+/// references.
+fn assemble(plan: &ScanPlan, results: Vec<Collected>) -> Snapshot {
     let mut resources = Vec::new();
     let mut failures = Vec::new();
     for collected in results {

@@ -88,7 +88,7 @@ impl RegionContext {
         let code = match error_code(error) {
             // The SDK reports missing or expired credentials as a dispatch failure.
             code if code == "DispatchFailure" && message.contains("credentials") => {
-                "CredentialsError".to_string()
+                crate::aws::CREDENTIALS_ERROR.to_string()
             }
             code => code,
         };

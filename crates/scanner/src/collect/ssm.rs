@@ -116,12 +116,12 @@ async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collecte
             let batches = match page {
                 Ok(page) => {
                     let (fetch, described_enough): (Vec<_>, Vec<_>) = page
-                        .parameters()
-                        .iter()
-                        .cloned()
+                        .parameters
+                        .unwrap_or_default()
+                        .into_iter()
                         .partition(|m| needs_value(m, digest));
                     metadata_only.extend(described_enough);
-                    value_batches(&fetch).into_iter().map(Ok).collect()
+                    value_batches(fetch).into_iter().map(Ok).collect()
                 }
                 Err(failure) => vec![Err(failure)],
             };
@@ -208,16 +208,13 @@ pub fn described_properties(metadata: &ssm::ParameterMetadata) -> SsmParameter {
 
 /// Splits one page of `DescribeParameters` into `GetParameters` batches of at most
 /// [`GET_PARAMETERS_MAX_NAMES`] named parameters.
-pub fn value_batches(page: &[ssm::ParameterMetadata]) -> Vec<Vec<ssm::ParameterMetadata>> {
-    let named: Vec<ssm::ParameterMetadata> = page
-        .iter()
-        .filter(|m| m.name().is_some())
-        .cloned()
-        .collect();
-    named
-        .chunks(GET_PARAMETERS_MAX_NAMES)
-        .map(<[_]>::to_vec)
-        .collect()
+pub fn value_batches(page: Vec<ssm::ParameterMetadata>) -> Vec<Vec<ssm::ParameterMetadata>> {
+    let mut named = page.into_iter().filter(|m| m.name().is_some()).peekable();
+    let mut batches = Vec::new();
+    while named.peek().is_some() {
+        batches.push(named.by_ref().take(GET_PARAMETERS_MAX_NAMES).collect());
+    }
+    batches
 }
 
 /// Reads the values of one batch and joins them with their metadata. A name AWS no longer knows
@@ -423,7 +420,7 @@ mod tests {
     fn value_batches_respect_the_get_parameters_limit() {
         // A full AWS page of 50 is five calls; moto's short pages one each.
         let sizes = |n| {
-            value_batches(&described(n))
+            value_batches(described(n))
                 .iter()
                 .map(Vec::len)
                 .collect::<Vec<_>>()
@@ -432,7 +429,7 @@ mod tests {
         assert_eq!(sizes(23), vec![10, 10, 3]);
         assert_eq!(sizes(10), vec![10]);
         assert!(sizes(0).is_empty());
-        let all: Vec<String> = value_batches(&described(23))
+        let all: Vec<String> = value_batches(described(23))
             .concat()
             .iter()
             .filter_map(|m| m.name().map(str::to_string))
@@ -450,7 +447,7 @@ mod tests {
     fn value_batches_skip_unnamed_metadata() {
         let mut page = described(10);
         page.insert(3, ssm::ParameterMetadata::builder().build());
-        let batches = value_batches(&page);
+        let batches = value_batches(page);
         assert_eq!(batches.len(), 1);
         assert_eq!(batches[0].len(), 10);
     }
