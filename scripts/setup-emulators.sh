@@ -9,7 +9,7 @@ set -euo pipefail
 
 MOTO_VERSION="5.2.5"
 LOCALSTACK_VERSION="2026.3.0"
-# Without these LocalStack core fails at start-up (measured: ../shared/emulator-notes.md).
+# Without these LocalStack core fails at start-up (measured on this project's CI machines).
 LOCALSTACK_PINS=("cbor2<6" "pyOpenSSL<24.3" "cryptography>=42,<44" "service_identity==24.1.0")
 LOCALSTACK_PYTHON_VERSION="3.13.0"
 CARGO_LAMBDA_VERSION="1.9.2"

@@ -10,10 +10,13 @@ use crate::compute::cluster_name;
 use crate::database::{find_cluster, subnet_group_exists};
 use crate::network::{find_vpc, subnets};
 use crate::security::find_group;
-use crate::{call_error, filter, tag_filter, Action, Ctx, InfraError, Provisioned};
+use crate::{
+    call_error, filter, tag_filter, Action, Ctx, DestroyOptions, InfraError, Provisioned,
+    LIFTS_PROTECTION,
+};
 
 /// Removes the environment `ctx.spec` names.
-pub(crate) async fn run(ctx: &Ctx<'_>) -> Result<(), InfraError> {
+pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), InfraError> {
     let spec = ctx.spec;
     let env = spec.name.as_str();
     let full = spec.preview.is_none();
@@ -136,7 +139,7 @@ pub(crate) async fn run(ctx: &Ctx<'_>) -> Result<(), InfraError> {
             )
             .await?;
         }
-        destroy_database(ctx).await?;
+        destroy_database(ctx, options).await?;
     }
 
     // 2. Parameters (never /shared/: other environments read them).
@@ -243,7 +246,7 @@ pub(crate) async fn run(ctx: &Ctx<'_>) -> Result<(), InfraError> {
     destroy_network(ctx, &vpc_id).await
 }
 
-async fn destroy_database(ctx: &Ctx<'_>) -> Result<(), InfraError> {
+async fn destroy_database(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), InfraError> {
     let env = ctx.spec.name.as_str();
     let cluster = format!("aurora-cluster-{env}");
     let instances = ctx
@@ -280,10 +283,14 @@ async fn destroy_database(ctx: &Ctx<'_>) -> Result<(), InfraError> {
     let live = find_cluster(ctx, &cluster).await?;
     if let Some(live) = live {
         let protected = live.deletion_protection() == Some(true);
+        let snapshot = match &options.final_snapshot {
+            Some(id) => format!("final snapshot {id}"),
+            None => "NO final snapshot (--skip-final-snapshot): its data is lost".into(),
+        };
         let detail = if protected {
-            "deletion protection lifted first; no final snapshot"
+            format!("{LIFTS_PROTECTION}; {snapshot}")
         } else {
-            "no final snapshot"
+            snapshot
         };
         ctx.change(
             Action::Delete,
@@ -303,7 +310,8 @@ async fn destroy_database(ctx: &Ctx<'_>) -> Result<(), InfraError> {
                 ctx.rds
                     .delete_db_cluster()
                     .db_cluster_identifier(&cluster)
-                    .skip_final_snapshot(true)
+                    .skip_final_snapshot(options.final_snapshot.is_none())
+                    .set_final_db_snapshot_identifier(options.final_snapshot.clone())
                     .send()
                     .await
                     .map_err(call_error("DeleteDBCluster", &cluster))?;

@@ -1,4 +1,4 @@
-//! Provisioning of the reference platform (`../shared/reference-platform.md`) with AWS SDK calls.
+//! Provisioning of the reference platform (the environments `baselines/` describes) with AWS SDK calls.
 //!
 //! A full environment is a VPC over three AZs (public and private subnets, one internet and one
 //! NAT gateway, route tables), load-balancer / application / database security groups, an ECS
@@ -268,6 +268,28 @@ pub enum Action {
     Delete,
 }
 
+impl Action {
+    /// `create`, `update` or `delete`, as machine output names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+/// The words a destroy's change carries when it lifts an Aurora cluster's deletion protection.
+pub(crate) const LIFTS_PROTECTION: &str = "deletion protection lifted first";
+
+/// Whether a destroy plan lifts deletion protection (the live cluster has it on, whatever
+/// the spec says): such a destroy is treated as one of a protected environment.
+pub fn lifts_deletion_protection(changes: &[Change]) -> bool {
+    changes
+        .iter()
+        .any(|c| c.action == Action::Delete && c.detail.starts_with(LIFTS_PROTECTION))
+}
+
 /// One change [`apply`] made (or [`plan`] would make).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
@@ -460,15 +482,62 @@ pub async fn converge(
     })
 }
 
+/// How an environment's data is treated when it is destroyed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DestroyOptions {
+    /// The identifier of the Aurora cluster's final snapshot, or `None` to delete it without
+    /// one (only on an explicit `--skip-final-snapshot`).
+    pub final_snapshot: Option<String>,
+}
+
+impl DestroyOptions {
+    /// A final snapshot named after the environment's cluster and `at` (`YYYYMMDD-HHMMSS`, UTC):
+    /// `aurora-cluster-staging-final-20261127-013000`.
+    pub fn with_final_snapshot(spec: &EnvironmentSpec, at: std::time::SystemTime) -> Self {
+        let secs = at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let (year, month, day) = scanner::baseline::civil_from_days((secs / 86_400) as i64);
+        let time = secs % 86_400;
+        DestroyOptions {
+            final_snapshot: Some(format!(
+                "aurora-cluster-{}-final-{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+                spec.name,
+                time / 3600,
+                time / 60 % 60,
+                time % 60
+            )),
+        }
+    }
+
+    /// No final snapshot: the cluster's data is gone with it.
+    pub fn without_final_snapshot() -> Self {
+        DestroyOptions {
+            final_snapshot: None,
+        }
+    }
+}
+
+impl EnvironmentSpec {
+    /// Whether destroying this environment needs `--force-protected`: prod, and any
+    /// environment whose spec (or baseline) keeps its database under deletion protection.
+    pub fn protected(&self) -> bool {
+        self.name == "prod" || self.deletion_protection
+    }
+}
+
 /// Removes the environment's resources in dependency order (or, with [`Mode::Plan`], lists
 /// what would go). A preview leaves dev's VPC and cluster alone; `/shared/` parameters stay.
+/// The Aurora cluster gets the final snapshot `options` names (deletion protection is lifted
+/// only to delete it, and only after the caller's confirmation).
 pub async fn destroy(
     config: &SdkConfig,
     spec: &EnvironmentSpec,
     mode: Mode,
+    options: &DestroyOptions,
 ) -> Result<Vec<Change>, InfraError> {
     let ctx = Ctx::new(config, spec, mode);
-    Box::pin(destroy::run(&ctx)).await?;
+    Box::pin(destroy::run(&ctx, options)).await?;
     Ok(ctx.into_changes())
 }
 

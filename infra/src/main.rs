@@ -1,20 +1,36 @@
 //! `driftscan-infra`: provisions reference-platform environments with AWS SDK calls.
 
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
 
-use infra::{EnvironmentSpec, Mode, ScannerSpec};
+use infra::{Action, Change, DestroyOptions, EnvironmentSpec, Mode, ScannerSpec};
 
 /// Provisions the reference platform's environments (VPC, ECS, Aurora, SSM) with AWS SDK calls.
 /// AWS credentials and endpoints come from the standard chain (AWS_PROFILE, AWS_ENDPOINT_URL, ...).
+///
+/// Exit codes: 0 done; 2 error (with `plan --detailed-exitcode`, Terraform's: 0 no changes,
+/// 1 error, 2 changes).
 #[derive(Debug, Parser)]
 #[command(name = "driftscan-infra", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+struct AwsArgs {
+    /// Named AWS profile (default: AWS_PROFILE, else the default chain).
+    #[arg(long, value_name = "NAME", global = true)]
+    profile: Option<String>,
+    /// IAM role to assume for every call (provisioning access in the environment's account).
+    #[arg(long, value_name = "ARN", global = true)]
+    role_arn: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -22,17 +38,52 @@ enum Command {
     /// Converge an environment (dev, staging, prod, or a preview pr-<n> in dev's VPC) to its
     /// spec, or with --scanner driftscan's own stack: create what is missing, update what
     /// differs, touch nothing else. Also the remediation for the drift `driftscan scan` reports.
-    Apply(Target),
+    Apply {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        output: Output,
+    },
     /// Print what `apply` would change, changing nothing.
-    Plan(Target),
-    /// Remove an environment's resources in dependency order (a preview leaves dev's VPC).
+    Plan {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        output: Output,
+        /// Terraform's exit codes: 0 no changes, 1 error, 2 changes to make.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Remove an environment's resources in dependency order (a preview leaves dev's VPC), or
+    /// with --scanner driftscan's own stack. Shows the plan and asks for the environment's name
+    /// to be typed; without a terminal it refuses unless --yes is given.
     Destroy {
         #[command(flatten)]
         target: Target,
+        #[command(flatten)]
+        output: Output,
         /// Only print what would be removed.
         #[arg(long)]
         dry_run: bool,
+        /// Destroy without asking (what a pipeline with no terminal must say).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Also destroy a protected environment: prod, or one whose baseline keeps its database
+        /// under deletion protection.
+        #[arg(long)]
+        force_protected: bool,
+        /// Delete the Aurora cluster without the final snapshot otherwise taken (its data is
+        /// then gone for good).
+        #[arg(long)]
+        skip_final_snapshot: bool,
     },
+}
+
+#[derive(Debug, Args)]
+struct Output {
+    /// Print the changes as one JSON document (for machines) instead of lines.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -101,6 +152,14 @@ impl Target {
     }
 }
 
+/// How a run ended, for the exit code.
+enum Outcome {
+    /// Done (or nothing to do).
+    Done,
+    /// `plan --detailed-exitcode` found changes to make.
+    ChangesPending,
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -110,76 +169,184 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let detailed = matches!(
+        cli.command,
+        Command::Plan {
+            detailed_exitcode: true,
+            ..
+        }
+    );
     let runtime = tokio::runtime::Runtime::new();
     let result = runtime
         .context("cannot start the async runtime")
         .and_then(|rt| rt.block_on(run(cli)));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::ChangesPending) => ExitCode::from(2),
         Err(e) => {
             eprintln!("driftscan-infra: error: {e:#}");
-            ExitCode::from(2)
+            ExitCode::from(if detailed { 1 } else { 2 })
         }
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let (changes, verb) = match cli.command {
-        Command::Apply(target) if target.scanner => {
-            let spec = target.scanner(&config).await?;
-            let changes = infra::converge_scanner(&config, &spec, Mode::Apply).await?;
-            (
-                changes,
-                format!("applied to the scanner stack in {}", spec.region),
-            )
-        }
-        Command::Plan(target) if target.scanner => {
-            let spec = target.scanner(&config).await?;
-            let changes = infra::converge_scanner(&config, &spec, Mode::Plan).await?;
-            (
-                changes,
-                format!("planned for the scanner stack in {}", spec.region),
-            )
-        }
-        Command::Apply(target) => {
-            let spec = target.environment()?;
-            let applied = infra::converge(&config, &spec, Mode::Apply).await?;
-            (
-                applied.changes,
-                format!("applied to {} in {}", spec.name, spec.region),
-            )
-        }
-        Command::Plan(target) => {
-            let spec = target.environment()?;
-            let changes = infra::plan(&config, &spec).await?;
-            (
-                changes,
-                format!("planned for {} in {}", spec.name, spec.region),
-            )
-        }
-        Command::Destroy { target, dry_run } => {
-            anyhow::ensure!(
-                !target.scanner,
-                "destroy --scanner is not supported yet: remove the stack by hand"
-            );
-            let spec = target.environment()?;
-            let mode = if dry_run { Mode::Plan } else { Mode::Apply };
-            let changes = infra::destroy(&config, &spec, mode).await?;
-            let verb = if dry_run {
-                "would be removed"
+async fn load_config(aws: &AwsArgs) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(profile) = &aws.profile {
+        loader = loader.profile_name(profile);
+    }
+    let base = loader.load().await;
+    match &aws.role_arn {
+        Some(role_arn) => scanner::aws::assume_role(base, role_arn, "driftscan-infra").await,
+        None => base,
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let config = load_config(&cli.aws).await;
+    match cli.command {
+        Command::Apply { target, output } => {
+            let (changes, place) = if target.scanner {
+                let spec = target.scanner(&config).await?;
+                let changes = infra::converge_scanner(&config, &spec, Mode::Apply).await?;
+                (changes, format!("the scanner stack in {}", spec.region))
             } else {
-                "removed"
+                let spec = target.environment()?;
+                let applied = infra::converge(&config, &spec, Mode::Apply).await?;
+                (applied.changes, format!("{} in {}", spec.name, spec.region))
             };
-            (
-                changes,
-                format!("{verb} from {} in {}", spec.name, spec.region),
-            )
+            report(&changes, &output, &format!("Apply complete ({place})!"));
+            Ok(Outcome::Done)
         }
-    };
-    for change in &changes {
+        Command::Plan {
+            target,
+            output,
+            detailed_exitcode,
+        } => {
+            let changes = if target.scanner {
+                let spec = target.scanner(&config).await?;
+                infra::converge_scanner(&config, &spec, Mode::Plan).await?
+            } else {
+                infra::plan(&config, &target.environment()?).await?
+            };
+            report(&changes, &output, "Plan:");
+            Ok(if detailed_exitcode && !changes.is_empty() {
+                Outcome::ChangesPending
+            } else {
+                Outcome::Done
+            })
+        }
+        Command::Destroy {
+            target,
+            output,
+            dry_run,
+            yes,
+            force_protected,
+            skip_final_snapshot,
+        } => {
+            if target.scanner {
+                let spec = target.scanner(&config).await?;
+                let planned = infra::destroy_scanner(&config, &spec, Mode::Plan).await?;
+                report(&planned, &output, "Plan:");
+                if dry_run || planned.is_empty() {
+                    return Ok(Outcome::Done);
+                }
+                confirm(
+                    yes,
+                    "scanner",
+                    &format!("driftscan's scanner stack in {}", spec.region),
+                )?;
+                let removed = infra::destroy_scanner(&config, &spec, Mode::Apply).await?;
+                report(&removed, &output, "Destroy complete!");
+                return Ok(Outcome::Done);
+            }
+            let spec = target.environment()?;
+            let options = if skip_final_snapshot {
+                DestroyOptions::without_final_snapshot()
+            } else {
+                DestroyOptions::with_final_snapshot(&spec, std::time::SystemTime::now())
+            };
+            let planned = infra::destroy(&config, &spec, Mode::Plan, &options).await?;
+            report(&planned, &output, "Plan:");
+            if dry_run || planned.is_empty() {
+                return Ok(Outcome::Done);
+            }
+            let protected = spec.protected() || infra::lifts_deletion_protection(&planned);
+            if protected && !force_protected {
+                bail!(
+                    "`{}` is protected (prod, or its database is under deletion protection): \
+                     nothing was destroyed. To destroy it all the same, pass --force-protected as well",
+                    spec.name
+                );
+            }
+            confirm(
+                yes,
+                &spec.name,
+                &format!("environment `{}` in {}", spec.name, spec.region),
+            )?;
+            let removed = infra::destroy(&config, &spec, Mode::Apply, &options).await?;
+            report(&removed, &output, "Destroy complete!");
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+/// Asks for `word` to be typed on the terminal before anything is destroyed; `--yes` answers
+/// for a pipeline. Without a terminal and without `--yes`, refuses.
+fn confirm(yes: bool, word: &str, what: &str) -> anyhow::Result<()> {
+    if yes {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        bail!("refusing to destroy {what} without confirmation: there is no terminal to ask on. Nothing was destroyed; pass --yes to confirm from a pipeline");
+    }
+    let mut stderr = std::io::stderr();
+    write!(
+        stderr,
+        "\nThis destroys {what} as planned above. Type `{word}` to confirm: "
+    )?;
+    stderr.flush()?;
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer)?;
+    if answer.trim() != word {
+        bail!(
+            "destroy cancelled: `{}` is not `{word}`. Nothing was destroyed",
+            answer.trim()
+        );
+    }
+    Ok(())
+}
+
+/// Prints the changes (lines, or one JSON document) and Terraform's closing summary.
+fn report(changes: &[Change], output: &Output, heading: &str) {
+    let count = |action| changes.iter().filter(|c| c.action == action).count();
+    let (add, change, destroy) = (
+        count(Action::Create),
+        count(Action::Update),
+        count(Action::Delete),
+    );
+    if output.json {
+        let document = serde_json::json!({
+            "changes": changes.iter().map(|c| serde_json::json!({
+                "action": c.action.as_str(),
+                "resource": c.resource,
+                "detail": c.detail,
+            })).collect::<Vec<_>>(),
+            "summary": {"add": add, "change": change, "destroy": destroy},
+        });
+        println!("{document:#}");
+        return;
+    }
+    for change in changes {
         println!("{change}");
     }
-    eprintln!("{} change(s) {verb}", changes.len());
-    Ok(())
+    if heading == "Plan:" {
+        if changes.is_empty() {
+            println!("No changes. The infrastructure matches its spec.");
+        }
+        println!("Plan: {add} to add, {change} to change, {destroy} to destroy.");
+    } else {
+        println!("{heading} Resources: {add} added, {change} changed, {destroy} destroyed.");
+    }
 }

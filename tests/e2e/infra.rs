@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use aws_sdk_ec2::types as ec2;
-use infra::{Action, EnvironmentSpec, Mode};
+use infra::{Action, DestroyOptions, EnvironmentSpec, Mode};
 
 use crate::support::{block_on, shipped_baselines, world_open_database_port, Moto};
 
@@ -196,7 +196,8 @@ fn apply_converges_plans_remediates_and_destroys() {
 
     // The preview goes; dev's VPC and cluster stay and dev still scans clean.
     let dev_resources = snapshot_resources(&moto, "dev", "us-east-2");
-    let removed = block_on(infra::destroy(&east2, &spec("pr-7"), Mode::Apply)).unwrap();
+    let no_data = DestroyOptions::without_final_snapshot();
+    let removed = block_on(infra::destroy(&east2, &spec("pr-7"), Mode::Apply, &no_data)).unwrap();
     assert!(
         removed
             .iter()
@@ -214,12 +215,16 @@ fn apply_converges_plans_remediates_and_destroys() {
         } else {
             &east2
         };
-        let dry = block_on(infra::destroy(config, &spec(env), Mode::Plan)).unwrap();
-        let removed = block_on(infra::destroy(config, &spec(env), Mode::Apply)).unwrap();
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+        let options = DestroyOptions::with_final_snapshot(&spec(env), at);
+        let dry = block_on(infra::destroy(config, &spec(env), Mode::Plan, &options)).unwrap();
+        let removed = block_on(infra::destroy(config, &spec(env), Mode::Apply, &options)).unwrap();
         assert_eq!(dry, removed, "{env}: the dry run lists what goes");
-        assert!(block_on(infra::destroy(config, &spec(env), Mode::Apply))
-            .unwrap()
-            .is_empty());
+        assert!(
+            block_on(infra::destroy(config, &spec(env), Mode::Apply, &options))
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
             snapshot_resources(&moto, env, &spec(env).region),
             0,

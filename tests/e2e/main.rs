@@ -9,6 +9,8 @@ mod support;
 mod bad_input;
 mod cli;
 mod compare;
+mod destroy;
+mod exact_maps;
 mod failures;
 mod faults;
 mod infra;

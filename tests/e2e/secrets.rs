@@ -184,3 +184,202 @@ fn no_command_format_message_or_log_carries_a_secret() {
     let text = String::from_utf8_lossy(&all);
     assert!(text.contains("db-password") && text.contains("DB_PASSWORD"));
 }
+
+/// Plain values that are secrets: a password in a container's environment, an access key in a
+/// `String` parameter.
+const PLAIN_SECRETS: [&str; 2] = ["hunter2-Plain-Pa55-7731", "AKIAQ3EGRSXYZEXAMPLE"];
+
+#[test]
+fn plaintext_secrets_in_configuration_are_flagged_and_never_spread() {
+    let moto = Moto::start();
+    let config = block_on(moto.sdk_config("us-east-1"));
+    let ecs_client = aws_sdk_ecs::Client::new(&config);
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    let register = |password: &'static str| {
+        let client = ecs_client.clone();
+        async move {
+            client
+                .register_task_definition()
+                .family("reporting-staging")
+                .network_mode(ecs::NetworkMode::Awsvpc)
+                .requires_compatibilities(ecs::Compatibility::Fargate)
+                .cpu("256")
+                .memory("512")
+                .container_definitions(
+                    ecs::ContainerDefinition::builder()
+                        .name("reporting")
+                        .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/reporting:staging-1")
+                        .environment(
+                            ecs::KeyValuePair::builder()
+                                .name("DB_PASSWORD")
+                                .value(password)
+                                .build(),
+                        )
+                        .environment(
+                            ecs::KeyValuePair::builder()
+                                .name("LOG_LEVEL")
+                                .value("info")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap()
+                .task_definition()
+                .and_then(|t| t.task_definition_arn())
+                .unwrap()
+                .to_string()
+        }
+    };
+    block_on(async {
+        moto.provision("staging", "us-east-1").await;
+        let arn = register(PLAIN_SECRETS[0]).await;
+        ecs_client
+            .create_service()
+            .cluster("ecs-cluster-staging")
+            .service_name("reporting-staging")
+            .task_definition(&arn)
+            .desired_count(1)
+            .launch_type(ecs::LaunchType::Fargate)
+            .send()
+            .await
+            .unwrap();
+        ssm.put_parameter()
+            .name("/staging/payments/access-key-id")
+            .value(PLAIN_SECRETS[1])
+            .r#type(ParameterType::String)
+            .send()
+            .await
+            .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut run = |label: &str, args: &[&str]| {
+        let output = moto
+            .driftscan()
+            .env("DRIFTSCAN_LOG", "debug")
+            .args(args)
+            .args(["--region", "us-east-1"])
+            .output()
+            .expect("driftscan runs");
+        seen.push((format!("{label} stdout"), output.stdout.clone()));
+        seen.push((format!("{label} stderr"), output.stderr));
+        output.stdout
+    };
+    run("snapshot", &["snapshot", "--env", "staging"]);
+    let baselines = shipped_baselines().display().to_string();
+    let report = run(
+        "scan json",
+        &[
+            "scan",
+            "--env",
+            "staging",
+            "--format",
+            "json",
+            "--baselines",
+            &baselines,
+        ],
+    );
+    for format in ["text", "markdown", "sarif", "junit"] {
+        run(
+            &format!("scan {format}"),
+            &[
+                "scan",
+                "--env",
+                "staging",
+                "--format",
+                format,
+                "--baselines",
+                &baselines,
+            ],
+        );
+    }
+    let out = dir.path().display().to_string();
+    run(
+        "capture",
+        &["baseline", "capture", "--env", "staging", "-o", &out],
+    );
+    let captured = std::fs::read(dir.path().join("staging.yaml")).unwrap();
+
+    // Each secret is a critical `plaintext-secret` finding naming where it is.
+    let report: scanner::model::Report = serde_json::from_slice(&report).unwrap();
+    let mut flagged: Vec<(String, String, scanner::model::Severity)> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule_id.as_deref() == Some("plaintext-secret"))
+        .map(|f| {
+            (
+                f.logical_name.clone(),
+                f.path.clone().unwrap_or_default(),
+                f.severity,
+            )
+        })
+        .collect();
+    flagged.sort();
+    assert_eq!(
+        flagged,
+        [
+            (
+                "/{env}/payments/access-key-id".to_string(),
+                "properties.value".to_string(),
+                scanner::model::Severity::Critical
+            ),
+            (
+                "reporting-{env}".to_string(),
+                "properties.containers[reporting].environment.DB_PASSWORD".to_string(),
+                scanner::model::Severity::Critical
+            ),
+        ]
+    );
+
+    // A new password is still drift against the captured baseline, shown by fingerprint only.
+    block_on(async {
+        let arn = register("hunter3-Plain-Pa55-9902").await;
+        ecs_client
+            .update_service()
+            .cluster("ecs-cluster-staging")
+            .service("reporting-staging")
+            .task_definition(arn)
+            .send()
+            .await
+            .unwrap();
+    });
+    let drift = run(
+        "scan captured",
+        &[
+            "scan",
+            "--env",
+            "staging",
+            "--format",
+            "json",
+            "--baselines",
+            &out,
+        ],
+    );
+    let drift: scanner::model::Report = serde_json::from_slice(&drift).unwrap();
+    let paths: Vec<_> = drift
+        .findings
+        .iter()
+        .filter(|f| f.rule_id.is_none())
+        .filter_map(|f| f.path.clone())
+        .collect();
+    assert_eq!(
+        paths,
+        ["properties.containers[reporting].environment.DB_PASSWORD"]
+    );
+
+    seen.push(("captured baseline".into(), captured));
+    let mut checked = 0;
+    for (label, bytes) in &seen {
+        let text = String::from_utf8_lossy(bytes);
+        for secret in PLAIN_SECRETS
+            .iter()
+            .chain(["hunter3-Plain-Pa55-9902"].iter())
+        {
+            assert!(!text.contains(secret), "{label} carries a plaintext secret");
+        }
+        checked += bytes.len();
+    }
+    assert!(checked > 20_000, "only {checked} bytes were checked");
+}

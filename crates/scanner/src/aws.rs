@@ -45,18 +45,24 @@ pub async fn load(plan: &ScanPlan) -> SdkConfig {
     match &plan.role_arn {
         None => base,
         Some(role_arn) => {
-            let provider = AssumeRoleProvider::builder(role_arn.clone())
-                .session_name(format!("driftscan-{}", plan.environment))
-                .configure(&base)
-                .build()
-                .await;
-            base.into_builder()
-                .credentials_provider(
-                    aws_credential_types::provider::SharedCredentialsProvider::new(provider),
-                )
-                .build()
+            assume_role(base, role_arn, &format!("driftscan-{}", plan.environment)).await
         }
     }
+}
+
+/// `base` with its credentials replaced by a role assumed from them (refreshed before they
+/// expire), under a session name that says who is calling.
+pub async fn assume_role(base: SdkConfig, role_arn: &str, session_name: &str) -> SdkConfig {
+    let provider = AssumeRoleProvider::builder(role_arn)
+        .session_name(session_name)
+        .configure(&base)
+        .build()
+        .await;
+    base.into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+        )
+        .build()
 }
 
 /// Why the credentials a configuration resolves to cannot be used, found before any call: none

@@ -3,13 +3,14 @@
 //!
 //! Every field is captured exactly, except values that change on every deploy or read
 //! (revision numbers, parameter versions and modification times, statuses) and the physical
-//! ids of references that have a name.
+//! ids of references that have a name. Maps are exact: a key added to a container's
+//! environment, a cluster's settings or a resource's tags after the capture is drift.
 
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use crate::baseline::BASELINE_MARKER;
+use crate::baseline::{AWS_TAG_PREFIX, BASELINE_MARKER};
 use crate::model::{ResourceKind, Snapshot, CHANGES_WITHOUT_DRIFT, SECURE_STRING};
 
 /// A capture that cannot be made.
@@ -62,11 +63,16 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
         strip_reference_ids(&mut properties);
         let mut entry = Map::new();
         entry.insert("properties".into(), properties);
-        if !resource.tags.is_empty() {
-            entry.insert(
-                "tags".into(),
-                serde_json::to_value(&resource.tags).unwrap_or(Value::Null),
-            );
+        // Tags are declared exactly, an empty set too, so a tag added later is drift. Keys
+        // under `aws:` are AWS's own and never drift.
+        if resource.kind.tags_are_read() {
+            let tags: Map<String, Value> = resource
+                .tags
+                .iter()
+                .filter(|(key, _)| !key.starts_with(AWS_TAG_PREFIX))
+                .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+                .collect();
+            entry.insert("tags".into(), Value::Object(tags));
         }
         resources.insert(key, Value::Object(entry));
     }
@@ -77,9 +83,11 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
         .map_err(|e| CaptureError::Serialize(e.to_string()))?;
     Ok(format!(
         "# Baseline of `{env}` captured by driftscan {version} from {regions}.\n\
-         # Every field is expected exactly as it was; edit values into patterns ({{glob: ...}},\n\
-         # {{regex: ...}}), bounds ({{\">=\": 7}}) or sets ({{one_of: [...]}}) where they may vary,\n\
-         # and add `extends: base.yaml`, `compliance:` and `ignore:` sections as needed.\n{body}",
+         # Every field is expected exactly as it was, maps (tags, container environment and\n\
+         # secrets, settings) included: a key added to one is drift. Edit values into patterns\n\
+         # ({{glob: ...}}, {{regex: ...}}), bounds ({{\">=\": 7}}) or sets ({{one_of: [...]}}) where\n\
+         # they may vary, a map into {{includes: {{...}}}} (or tags with `extra_tags: allowed`) where\n\
+         # other keys are fine, and add `extends: base.yaml`, `compliance:` and `ignore:` as needed.\n{body}",
         env = snapshot.environment,
         regions = snapshot.regions.join(", "),
     ))

@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use crate::baseline::{Baseline, Mismatch, ResourceKey};
+use crate::baseline::{expect, Baseline, Mismatch, ResourceKey, TagCheck, AWS_TAG_PREFIX};
 use crate::model::{
-    Finding, FindingKind, Report, Resource, Severity, Snapshot, SourceRef, REPORT_SCHEMA,
+    Finding, FindingKind, Report, Resource, ResourceKind, Severity, Snapshot, SourceRef,
+    FOLLOWING_FIELDS, REPORT_SCHEMA,
 };
 use crate::rules::{self, RuleConfigError};
 
@@ -124,38 +125,63 @@ pub fn evaluate(
         }
         for resource in matches {
             let document = resource_document(resource);
+            let mut mismatches: Vec<(Mismatch, SourceRef)> = Vec::new();
             for (field_path, field) in &expected.fields {
-                let mut mismatches = Vec::new();
-                field.check(field_path, lookup(&document, field_path), &mut mismatches);
-                for Mismatch {
+                let mut found = Vec::new();
+                field.check(field_path, lookup(&document, field_path), &mut found);
+                let source = baseline.source_of(field);
+                mismatches.extend(found.into_iter().map(|m| (m, source.clone())));
+            }
+            if expected.tags == TagCheck::Exact {
+                for (tag, value) in &resource.tags {
+                    let path = format!("tags.{tag}");
+                    if !tag.starts_with(AWS_TAG_PREFIX)
+                        && !expected.fields.contains_key(path.as_str())
+                    {
+                        let mismatch = Mismatch {
+                            path,
+                            expected: expect::absent(),
+                            actual: Some(Value::String(value.clone())),
+                        };
+                        mismatches.push((mismatch, expected.source.clone()));
+                    }
+                }
+            }
+            for (
+                Mismatch {
                     path,
                     expected: want,
                     actual,
-                } in mismatches
-                {
-                    if active_ignores.iter().any(|i| i.covers(key, &path)) {
-                        continue;
-                    }
-                    let message = describe(&path, &want, actual.as_ref());
-                    findings.push(
-                        Finding {
-                            physical_id: Some(resource.id.clone()),
-                            path: Some(path),
-                            expected: Some(want),
-                            actual: Some(actual.unwrap_or(Value::Null)),
-                            message: format!("{}: {message}", resource.name),
-                            source: Some(baseline.source_of(field)),
-                            ..finding(
-                                FindingKind::Drift,
-                                severity.unwrap_or(DRIFT_SEVERITY),
-                                env,
-                                &resource.region,
-                                key,
-                            )
-                        }
-                        .with_fingerprint(),
-                    );
+                },
+                source,
+                followers,
+            ) in fold_followers(key.kind, mismatches)
+            {
+                if active_ignores.iter().any(|i| i.covers(key, &path)) {
+                    continue;
                 }
+                let mut message = describe(&path, &want, actual.as_ref());
+                if !followers.is_empty() {
+                    message.push_str(&format!(" (changed with it: {})", followers.join(", ")));
+                }
+                findings.push(
+                    Finding {
+                        physical_id: Some(resource.id.clone()),
+                        path: Some(path),
+                        expected: Some(want),
+                        actual: Some(actual.unwrap_or(Value::Null)),
+                        message: format!("{}: {message}", resource.name),
+                        source: Some(source),
+                        ..finding(
+                            FindingKind::Drift,
+                            severity.unwrap_or(DRIFT_SEVERITY),
+                            env,
+                            &resource.region,
+                            key,
+                        )
+                    }
+                    .with_fingerprint(),
+                );
             }
         }
     }
@@ -234,7 +260,46 @@ fn lookup<'a>(document: &'a Value, path: &str) -> Option<&'a Value> {
         .try_fold(document, |value, segment| value.get(segment))
 }
 
+/// One change, one finding: where a leading field mismatches (an SSM parameter's `type`), the
+/// mismatches of the fields that follow from it (`key_id`, `value`) are folded into its finding
+/// and named there, instead of standing beside it.
+fn fold_followers(
+    kind: ResourceKind,
+    mismatches: Vec<(Mismatch, SourceRef)>,
+) -> Vec<(Mismatch, SourceRef, Vec<String>)> {
+    let leaders: Vec<&[&str]> = FOLLOWING_FIELDS
+        .iter()
+        .filter(|(k, leader, _)| *k == kind && mismatches.iter().any(|(m, _)| m.path == *leader))
+        .map(|(_, _, followers)| *followers)
+        .collect();
+    let mut folded: Vec<(Mismatch, SourceRef, Vec<String>)> = Vec::new();
+    let mut followed: Vec<String> = Vec::new();
+    for (mismatch, source) in mismatches {
+        if leaders.iter().any(|f| f.contains(&mismatch.path.as_str())) {
+            followed.push(mismatch.path);
+        } else {
+            folded.push((mismatch, source, Vec::new()));
+        }
+    }
+    if !followed.is_empty() {
+        for (mismatch, _, followers) in &mut folded {
+            let leads = FOLLOWING_FIELDS
+                .iter()
+                .any(|(k, leader, _)| *k == kind && mismatch.path == *leader);
+            if leads {
+                followers.append(&mut followed);
+            }
+        }
+    }
+    folded
+}
+
 fn describe(path: &str, expected: &Value, actual: Option<&Value>) -> String {
+    if *expected == expect::absent() {
+        if let Some(actual) = actual {
+            return format!("{path} is {actual}; the baseline expects it absent");
+        }
+    }
     match (expected, actual) {
         (Value::Null, Some(actual)) => {
             format!("{path} has an element the baseline does not declare: {actual}")
@@ -305,7 +370,7 @@ mod tests {
         .expect("valid baseline")
     }
 
-    const DECLARED: &str = "resources:\n  db-cluster/aurora-cluster-{env}:\n    properties:\n      backup_retention_period: {\">=\": 30}\n      engine: aurora-postgresql\n    tags:\n      Environment: \"{env}\"\n  security-group/app-{env}:\n    properties:\n      ingress:\n        - {protocol: tcp, from_port: 443, to_port: 443, peer: {cidr: 10.0.0.0/16}}\n";
+    const DECLARED: &str = "resources:\n  db-cluster/aurora-cluster-{env}:\n    properties:\n      backup_retention_period: {\">=\": 30}\n      engine: aurora-postgresql\n    tags:\n      Environment: \"{env}\"\n    extra_tags: allowed\n  security-group/app-{env}:\n    properties:\n      ingress:\n        - {protocol: tcp, from_port: 443, to_port: 443, peer: {cidr: 10.0.0.0/16}}\n";
 
     #[test]
     fn a_matching_environment_has_no_findings() {
@@ -339,6 +404,106 @@ mod tests {
         assert_eq!(f.severity, DRIFT_SEVERITY);
         assert_eq!(f.source.as_ref().map(|s| s.line), Some(5));
         assert_eq!(f.physical_id.as_deref(), Some("aurora-cluster-prod"));
+    }
+
+    #[test]
+    fn declared_tags_are_exact_but_for_aws_own() {
+        let declared = "resources:\n  db-cluster/aurora-cluster-{env}:\n    tags: {Environment: \"{env}\", Project: trading-platform, ManagedBy: driftscan, CostCenter: platform}\n";
+        let mut live = cluster(30);
+        live.tags
+            .insert("aws:cloudformation:stack-name".into(), "x".into());
+        let report = evaluate(
+            &snapshot(vec![live.clone()], vec![]),
+            &baseline(declared),
+            TODAY,
+        )
+        .unwrap();
+        assert!(report.findings.is_empty(), "{:#?}", report.findings);
+
+        live.tags.insert("Hacked".into(), "yes".into());
+        live.tags.remove("CostCenter");
+        let report = evaluate(
+            &snapshot(vec![live.clone()], vec![]),
+            &baseline(declared),
+            TODAY,
+        )
+        .unwrap();
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.path.as_deref().unwrap_or(""),
+                    f.expected.clone(),
+                    f.actual.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "tags.CostCenter",
+                    Some(json!("platform")),
+                    Some(Value::Null)
+                ),
+                (
+                    "tags.Hacked",
+                    Some(json!({"exists": false})),
+                    Some(json!("yes"))
+                ),
+            ]
+        );
+        assert!(
+            report.findings[1].message.contains("expects it absent"),
+            "{}",
+            report.findings[1].message
+        );
+
+        let at_least = format!("{}    extra_tags: allowed\n", declared);
+        let report = evaluate(&snapshot(vec![live], vec![]), &baseline(&at_least), TODAY).unwrap();
+        assert_eq!(
+            report.findings.len(),
+            1,
+            "only the missing tag: {:#?}",
+            report.findings
+        );
+    }
+
+    #[test]
+    fn a_parameter_turned_secure_is_one_finding() {
+        let declared = "resources:\n  ssm-parameter//{env}/db-url:\n    properties: {type: String, key_id: null, value: \"postgres://db\", tier: Standard}\n";
+        let parameter = |kind: &str, key: Option<&str>, value: Option<&str>| {
+            crate::testing::resource(
+                "/prod/db-url",
+                Properties::SsmParameter(crate::model::SsmParameter {
+                    parameter_type: kind.into(),
+                    data_type: Some("text".into()),
+                    version: 2,
+                    last_modified: None,
+                    tier: Some("Standard".into()),
+                    key_id: key.map(Into::into),
+                    description: None,
+                    value: value.map(Into::into),
+                    value_digest: None,
+                }),
+            )
+        };
+        let clean = parameter("String", None, Some("postgres://db"));
+        let report = evaluate(&snapshot(vec![clean], vec![]), &baseline(declared), TODAY).unwrap();
+        assert!(report.findings.is_empty(), "{:#?}", report.findings);
+        let secure = parameter("SecureString", Some("alias/aws/ssm"), None);
+        let report = evaluate(&snapshot(vec![secure], vec![]), &baseline(declared), TODAY).unwrap();
+        assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+        let finding = &report.findings[0];
+        assert_eq!(finding.path.as_deref(), Some("properties.type"));
+        assert!(
+            finding
+                .message
+                .contains("changed with it: properties.key_id, properties.value"),
+            "{}",
+            finding.message
+        );
     }
 
     #[test]

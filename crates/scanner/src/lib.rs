@@ -33,6 +33,7 @@ pub mod rules;
 pub mod run;
 #[cfg(feature = "aws")]
 pub mod scan;
+pub mod secrets;
 pub mod synthetic;
 #[cfg(test)]
 pub(crate) mod testing;

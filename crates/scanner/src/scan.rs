@@ -191,6 +191,8 @@ fn assemble(plan: &ScanPlan, results: Vec<Collected>) -> Snapshot {
     }
     name_implicit_resources(&mut resources, &plan.environment);
     name_references(&mut resources);
+    // Before anything else sees them: plain values that look like secrets become markers.
+    crate::secrets::redact(&mut resources, plan.secure_digest.as_ref());
     Snapshot::new(
         plan.environment.clone(),
         plan.regions.clone(),

@@ -2,18 +2,24 @@
 //!
 //! A declared value is one of:
 //! - a literal (`true`, `7`, `"aurora-postgresql"`): equal;
-//! - a map of fields: each declared field must match, undeclared ones are not checked;
+//! - a literal (`true`, `7`, `"aurora-postgresql"`): equal; `null` means absent;
+//! - a struct of fields (a model type such as `vpc: {name: ...}`): each declared field must
+//!   match, undeclared fields are not checked;
+//! - a data map (keys chosen by users: container `environment`, `secrets`, cluster `settings`,
+//!   log `options`): exact, as if written `{exactly: {...}}`. The baseline loader rewrites
+//!   plain maps at those places (see `schema::exact_maps`), so an added key is drift;
 //! - a list: the same number of elements, each declared element matching a distinct live one
 //!   (order does not matter);
 //! - a matcher, a map whose keys are all operators: `equals`, `glob`, `regex`, `">="`, `">"`,
-//!   `"<="`, `"<"`, `one_of`, `subset_of`, `exists`. Several operators in one map must all hold
-//!   (`{">=": 1, "<=": 3}`).
+//!   `"<="`, `"<"`, `one_of`, `subset_of`, `exists`, `exactly`, `includes`. Several operators in
+//!   one map must all hold (`{">=": 1, "<=": 3}`). `exactly: {map}` is a map with these keys
+//!   and no others; `includes: {map}` or `includes: [list]` is "at least these keys/elements".
 
 use regex::Regex;
 use serde_json::Value;
 
 /// Operator keys that make a map a matcher.
-pub const OPERATORS: [&str; 10] = [
+pub const OPERATORS: [&str; 12] = [
     "equals",
     "glob",
     "regex",
@@ -24,7 +30,19 @@ pub const OPERATORS: [&str; 10] = [
     "one_of",
     "subset_of",
     "exists",
+    "exactly",
+    "includes",
 ];
+
+/// The operator under which a data map is declared exactly: these keys and no others.
+pub const EXACTLY: &str = "exactly";
+/// The operator under which a map or list is declared partially: at least these.
+pub const INCLUDES: &str = "includes";
+
+/// What a key or element that the baseline does not declare is expected to be: absent.
+pub fn absent() -> Value {
+    serde_json::json!({"exists": false})
+}
 
 /// One operator of a matcher map.
 #[derive(Debug, Clone)]
@@ -47,6 +65,8 @@ enum Matcher {
     SubsetOf(Vec<Value>),
     /// Present (non-null) or absent.
     Exists(bool),
+    /// `exactly` or `includes`: walked by [`check`], never evaluated as a whole.
+    Structural,
 }
 
 /// A numeric comparison.
@@ -98,9 +118,13 @@ pub(crate) fn build(pattern: &str) -> Result<Regex, regex::Error> {
 /// Errors name the field, operator or pattern that is wrong.
 pub fn validate(value: &Value) -> Result<(), String> {
     match value {
-        Value::Object(map) if is_matcher(value) => map
-            .iter()
-            .try_for_each(|(op, arg)| parse_matcher(op, arg).map(drop)),
+        Value::Object(map) if is_matcher(value) => map.iter().try_for_each(|(op, arg)| {
+            parse_matcher(op, arg)?;
+            match op.as_str() {
+                EXACTLY | INCLUDES => validate(arg).map_err(|e| format!("{op}: {e}")),
+                _ => Ok(()),
+            }
+        }),
         Value::Object(map) => {
             if let Some(op) = map.keys().find(|k| OPERATORS.contains(&k.as_str())) {
                 return Err(format!(
@@ -132,9 +156,22 @@ pub fn check(path: &str, declared: &Value, actual: Option<&Value>, out: &mut Vec
     let actual = actual.filter(|v| !v.is_null());
     match declared {
         Value::Object(map) if is_matcher(declared) => {
-            let holds = map
-                .iter()
-                .all(|(op, arg)| parse_matcher(op, arg).is_ok_and(|m| m.holds(actual)));
+            let mut holds = true;
+            for (op, arg) in map {
+                match (op.as_str(), arg) {
+                    (EXACTLY, Value::Object(entries)) => {
+                        check_entries(path, entries, actual, false, out);
+                    }
+                    (INCLUDES, Value::Object(entries)) => {
+                        check_entries(path, entries, actual, true, out);
+                    }
+                    (INCLUDES, Value::Array(items)) => match actual {
+                        Some(Value::Array(live)) => check_elements(path, items, live, true, out),
+                        _ => out.push(mismatch(path, declared, actual)),
+                    },
+                    _ => holds &= parse_matcher(op, arg).is_ok_and(|m| m.holds(actual)),
+                }
+            }
             if !holds {
                 out.push(mismatch(path, declared, actual));
             }
@@ -153,7 +190,7 @@ pub fn check(path: &str, declared: &Value, actual: Option<&Value>, out: &mut Vec
                 out.push(mismatch(path, declared, actual));
                 return;
             };
-            check_elements(path, items, live, out);
+            check_elements(path, items, live, false, out);
         }
         literal => {
             if actual != Some(literal) && !(literal.is_null() && actual.is_none()) {
@@ -163,8 +200,47 @@ pub fn check(path: &str, declared: &Value, actual: Option<&Value>, out: &mut Vec
     }
 }
 
-/// Same length, each declared element matched by a distinct live one, in any order.
-fn check_elements(path: &str, items: &[Value], live: &[Value], out: &mut Vec<Mismatch>) {
+/// The entries of a data map: each declared key checked under `path.key`; with `extra_allowed`
+/// false, every live key the baseline does not declare is a mismatch of its own (expected
+/// absent), so the finding names the key.
+fn check_entries(
+    path: &str,
+    entries: &serde_json::Map<String, Value>,
+    actual: Option<&Value>,
+    extra_allowed: bool,
+    out: &mut Vec<Mismatch>,
+) {
+    let Some(Value::Object(live)) = actual else {
+        let declared = Value::Object(entries.clone());
+        out.push(mismatch(path, &declared, actual));
+        return;
+    };
+    for (key, expected) in entries {
+        check(&join(path, key), expected, live.get(key), out);
+    }
+    if !extra_allowed {
+        for (key, value) in live
+            .iter()
+            .filter(|(k, v)| !entries.contains_key(*k) && !v.is_null())
+        {
+            out.push(Mismatch {
+                path: join(path, key),
+                expected: absent(),
+                actual: Some(value.clone()),
+            });
+        }
+    }
+}
+
+/// Each declared element matched by a distinct live one, in any order; with `extra_allowed`
+/// false, also the same length (every live element declared).
+fn check_elements(
+    path: &str,
+    items: &[Value],
+    live: &[Value],
+    extra_allowed: bool,
+    out: &mut Vec<Mismatch>,
+) {
     let mut used = vec![false; live.len()];
     let mut unmatched = Vec::new();
     for item in items {
@@ -200,6 +276,9 @@ fn check_elements(path: &str, items: &[Value], live: &[Value], out: &mut Vec<Mis
                 actual: None,
             }),
         }
+    }
+    if extra_allowed {
+        return;
     }
     for (j, candidate) in live.iter().enumerate() {
         if !used[j] {
@@ -290,6 +369,11 @@ fn parse_matcher(op: &str, arg: &Value) -> Result<Matcher, String> {
             arg.as_bool()
                 .ok_or_else(|| format!("`exists` takes true or false, not {arg}"))?,
         ),
+        // Structural: checked by `check` itself, element by element.
+        EXACTLY if arg.is_object() => Matcher::Structural,
+        INCLUDES if arg.is_object() || arg.is_array() => Matcher::Structural,
+        EXACTLY => return Err(format!("`exactly` takes a map, not {arg}")),
+        INCLUDES => return Err(format!("`includes` takes a map or a list, not {arg}")),
         other => return Err(format!("unknown matcher `{other}`")),
     })
 }
@@ -298,6 +382,7 @@ impl Matcher {
     fn holds(&self, actual: Option<&Value>) -> bool {
         match self {
             Matcher::Exists(expected) => actual.is_some() == *expected,
+            Matcher::Structural => true,
             Matcher::Equals(expected) => actual == Some(expected),
             Matcher::Pattern { regex, .. } => actual
                 .and_then(Value::as_str)
@@ -481,6 +566,83 @@ mod tests {
     }
 
     #[test]
+    fn exact_maps_name_each_added_removed_and_changed_key() {
+        let declared = json!({"exactly": {"APP_ENV": "prod", "PORT": "8080"}});
+        assert!(check(
+            declared.clone(),
+            Some(json!({"APP_ENV": "prod", "PORT": "8080"}))
+        )
+        .is_empty());
+        let added = check(
+            declared.clone(),
+            Some(json!({"APP_ENV": "prod", "PORT": "8080", "DEBUG": "true"})),
+        );
+        assert_eq!(
+            added,
+            [Mismatch {
+                path: "f.DEBUG".into(),
+                expected: absent(),
+                actual: Some(json!("true"))
+            }]
+        );
+        let removed = check(declared.clone(), Some(json!({"APP_ENV": "prod"})));
+        assert_eq!((removed.len(), removed[0].path.as_str()), (1, "f.PORT"));
+        assert_eq!(removed[0].actual, None);
+        let changed = check(
+            declared.clone(),
+            Some(json!({"APP_ENV": "dev", "PORT": "8080"})),
+        );
+        assert_eq!((changed.len(), changed[0].path.as_str()), (1, "f.APP_ENV"));
+        assert_eq!(check(declared, None).len(), 1, "no map at all");
+        // Values inside an exact map may be matchers.
+        assert!(check(
+            json!({"exactly": {"region": {"glob": "us-*"}}}),
+            Some(json!({"region": "us-east-1"}))
+        )
+        .is_empty());
+        assert!(
+            check(json!({"exactly": {}}), Some(json!({}))).is_empty(),
+            "an empty exact map"
+        );
+        assert_eq!(
+            check(json!({"exactly": {}}), Some(json!({"a": "1"}))).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn includes_accepts_other_keys_and_elements() {
+        let declared = json!({"includes": {"Environment": "prod"}});
+        assert!(check(
+            declared.clone(),
+            Some(json!({"Environment": "prod", "Owner": "x"}))
+        )
+        .is_empty());
+        assert_eq!(
+            check(declared, Some(json!({"Owner": "x"})))[0].path,
+            "f.Environment"
+        );
+        let declared = json!({"includes": [443]});
+        assert!(check(declared.clone(), Some(json!([80, 443]))).is_empty());
+        assert_eq!(check(declared, Some(json!([80]))).len(), 1);
+    }
+
+    #[test]
+    fn exact_maps_inside_named_list_elements() {
+        let declared = json!([{"name": "app", "environment": {"exactly": {"PORT": "8080"}}}]);
+        let live = json!([{"name": "app", "image": "x", "environment": {"PORT": "8080", "DEBUG": "true"}}]);
+        let out = check(declared, Some(live));
+        assert_eq!(
+            out,
+            [Mismatch {
+                path: "f[app].environment.DEBUG".into(),
+                expected: absent(),
+                actual: Some(json!("true"))
+            }]
+        );
+    }
+
+    #[test]
     fn the_pattern_cache_stays_bounded() {
         for i in 0..3 * MAX_CACHED_PATTERNS {
             assert!(compiled(i % 2 == 0, &format!("^pattern-{i}-[a-z]+$")).is_ok());
@@ -514,5 +676,10 @@ mod tests {
         assert!(err(json!({"exists": "yes"})).contains("true or false"));
         assert!(err(json!({"glob": "x", "name": "y"})).contains("matcher operator"));
         assert!(err(json!({"a": [{"regex": "["}]})).starts_with("a: [0]: invalid regex"));
+        assert!(err(json!({"exactly": [1]})).contains("`exactly` takes a map"));
+        assert!(err(json!({"includes": 3})).contains("`includes` takes a map or a list"));
+        assert!(
+            err(json!({"exactly": {"a": {"regex": "("}}})).starts_with("exactly: a: invalid regex")
+        );
     }
 }

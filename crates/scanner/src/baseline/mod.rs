@@ -147,9 +147,37 @@ struct ResourceDecl {
     severity: Option<Severity>,
     #[serde(default)]
     properties: BTreeMap<String, Spanned<CompactJson>>,
+    /// Declared tags: exactly these (tags under `aws:` aside), unless `extra_tags: allowed`.
     #[serde(default)]
-    tags: BTreeMap<String, Spanned<CompactJson>>,
+    tags: Option<BTreeMap<String, Spanned<CompactJson>>>,
+    #[serde(default)]
+    extra_tags: Option<ExtraTags>,
 }
+
+/// What a live tag that a resource's `tags:` does not declare is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtraTags {
+    /// Drift, with the tag's key in its path (the default once `tags:` is declared).
+    Drift,
+    /// Accepted: the declared tags are "at least these".
+    Allowed,
+}
+
+/// How a resource's live tags are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagCheck {
+    /// No `tags:` declared: tags are not checked.
+    Unchecked,
+    /// Exactly the declared tags (keys under the `aws:` prefix, which AWS sets, aside).
+    Exact,
+    /// At least the declared tags (`extra_tags: allowed`).
+    AtLeast,
+}
+
+/// Tag keys AWS itself sets and users cannot change (`aws:cloudformation:stack-name`, ...):
+/// never drift.
+pub const AWS_TAG_PREFIX: &str = "aws:";
 
 /// A declared value, turned into compact JSON text as soon as it is read, so a large baseline
 /// never holds all of its value trees at once.
@@ -229,6 +257,9 @@ impl std::fmt::Display for ResourceKey {
 pub struct FieldExpectation {
     /// The declared value (with `{env}` replaced), validated, as compact JSON text.
     declared: Box<str>,
+    /// When a file merged its declaration into one from the file it extends: what that file
+    /// declared itself (the environment's own part, as compact JSON text).
+    own: Option<Box<str>>,
     /// Line of the declaration.
     line: u32,
     /// Index of the declaring file in [`Baseline::files`].
@@ -239,6 +270,15 @@ impl FieldExpectation {
     /// The declared value.
     pub fn declared(&self) -> Value {
         serde_json::from_str(&self.declared).unwrap_or(Value::Null)
+    }
+
+    /// What the declaring file itself said: the declared value, or only the overriding part
+    /// when it was merged into a declaration of the file it extends.
+    pub fn own_declaration(&self) -> Value {
+        self.own
+            .as_deref()
+            .and_then(|own| serde_json::from_str(own).ok())
+            .unwrap_or_else(|| self.declared())
     }
 
     /// Checks a live value against the field declared at `path`, collecting mismatches with
@@ -270,6 +310,8 @@ pub struct ResourceExpectation {
     pub severity: Option<Severity>,
     /// Declared fields, by path (`properties.<field>` or `tags.<key>`).
     pub fields: BTreeMap<Box<str>, FieldExpectation>,
+    /// Whether live tags beyond the declared ones are drift.
+    pub tags: TagCheck,
     /// Where the resource was declared.
     pub source: SourceRef,
 }
@@ -468,6 +510,7 @@ impl Baseline {
                     region: None,
                     severity: None,
                     fields: BTreeMap::new(),
+                    tags: TagCheck::Unchecked,
                     source: source(line),
                 });
             entry.source = source(line);
@@ -480,7 +523,16 @@ impl Baseline {
             if decl.severity.is_some() {
                 entry.severity = decl.severity;
             }
-            for (section, fields) in [("properties", decl.properties), ("tags", decl.tags)] {
+            if decl.tags.is_some() && entry.tags == TagCheck::Unchecked {
+                entry.tags = TagCheck::Exact;
+            }
+            match decl.extra_tags {
+                Some(ExtraTags::Allowed) => entry.tags = TagCheck::AtLeast,
+                Some(ExtraTags::Drift) => entry.tags = TagCheck::Exact,
+                None => {}
+            }
+            let tags = decl.tags.unwrap_or_default();
+            for (section, fields) in [("properties", decl.properties), ("tags", tags)] {
                 for (name, value) in fields {
                     let field_path = format!("{section}.{name}");
                     let parsed = serde_json::from_str(&value.value.0).unwrap_or(Value::Null);
@@ -498,10 +550,25 @@ impl Baseline {
                             format!("{field_path}: {e}"),
                         )
                     })?;
+                    let declared = if section == "properties" {
+                        schema::exact_maps(kind, &name, declared)
+                    } else {
+                        declared
+                    };
+                    // A declaration of the extended file is refined, not replaced: structs
+                    // field by field, lists of named elements (containers) element by name.
+                    let (declared, own) = match entry.fields.get(field_path.as_str()) {
+                        Some(inherited) if inherited.file != file_index => {
+                            let own = declared.to_string();
+                            (merge(inherited.declared(), declared), Some(own.into()))
+                        }
+                        _ => (declared, None),
+                    };
                     entry.fields.insert(
                         field_path.into(),
                         FieldExpectation {
                             declared: declared.to_string().into(),
+                            own,
                             line: u32::try_from(value.referenced.line()).unwrap_or(u32::MAX),
                             file: file_index,
                         },
@@ -638,6 +705,50 @@ fn parse_file(text: &str, path: &Path) -> Result<BaselineFile, BaselineError> {
         ));
     }
     Ok(file)
+}
+
+/// Merges an environment file's declaration over the one it extends: maps of fields key by
+/// key (recursively), lists whose elements all have a `name` element by name (an element the
+/// overlay does not name is kept, a new one is added); anything else, matchers included, is
+/// replaced by the overlay.
+fn merge(base: Value, overlay: Value) -> Value {
+    use expect::is_matcher;
+    let named = |items: &[Value]| {
+        !items.is_empty()
+            && items
+                .iter()
+                .all(|i| i.get("name").and_then(Value::as_str).is_some())
+    };
+    match (base, overlay) {
+        (Value::Object(mut base), Value::Object(overlay))
+            if !is_matcher(&Value::Object(base.clone()))
+                && !is_matcher(&Value::Object(overlay.clone())) =>
+        {
+            for (key, value) in overlay {
+                let merged = match base.remove(&key) {
+                    Some(inherited) => merge(inherited, value),
+                    None => value,
+                };
+                base.insert(key, merged);
+            }
+            Value::Object(base)
+        }
+        (Value::Array(base), Value::Array(overlay)) if named(&base) && named(&overlay) => {
+            let mut merged = base;
+            for element in overlay {
+                let name = element.get("name").cloned();
+                match merged.iter().position(|m| m.get("name") == name.as_ref()) {
+                    Some(i) => {
+                        let inherited = std::mem::take(&mut merged[i]);
+                        merged[i] = merge(inherited, element);
+                    }
+                    None => merged.push(element),
+                }
+            }
+            Value::Array(merged)
+        }
+        (_, overlay) => overlay,
+    }
 }
 
 /// Replaces `{env}` in every string of a declared value.

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use serde_reflection::{ContainerFormat, Format, Registry, Tracer, TracerConfig, VariantFormat};
 
-use super::expect::is_matcher;
+use super::expect::{is_matcher, EXACTLY, INCLUDES};
 use crate::model::*;
 
 /// The shape of a model type, as far as key names go.
@@ -110,9 +110,87 @@ pub fn unknown_field(kind: ResourceKind, name: &str, declared: &Value) -> Option
     walk(root, &probe, &format!("{kind} properties"))
 }
 
+/// Rewrites the plain maps a declared `properties.<name>` value gives at the model's data-map
+/// places (container `environment` and `secrets`, cluster `settings`, log `options`) into
+/// `{exactly: ...}`: a data map in a baseline is exact unless declared `{includes: ...}`.
+/// Struct fields stay partial (an undeclared field is not checked), since their keys are the
+/// model's, not the user's.
+pub fn exact_maps(kind: ResourceKind, name: &str, declared: Value) -> Value {
+    let Some(Shape::Struct(fields)) = shapes().and_then(|s| s.get(&kind)) else {
+        return declared;
+    };
+    match fields.iter().find(|(field, _)| field == name) {
+        Some((_, shape)) => exact(shape, declared),
+        None => declared,
+    }
+}
+
+fn exact(shape: &Shape, value: Value) -> Value {
+    if is_matcher(&value) {
+        // Inside `exactly`/`includes` the entries keep following the model.
+        return match value {
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .map(|(op, arg)| {
+                        let arg = match (op.as_str(), shape) {
+                            (EXACTLY | INCLUDES, Shape::Map(inner)) => entries(inner, arg),
+                            (INCLUDES, Shape::List(inner)) => match arg {
+                                Value::Array(items) => Value::Array(
+                                    items.into_iter().map(|i| exact(inner, i)).collect(),
+                                ),
+                                other => other,
+                            },
+                            _ => arg,
+                        };
+                        (op, arg)
+                    })
+                    .collect(),
+            ),
+            other => other,
+        };
+    }
+    match (shape, value) {
+        (Shape::Map(inner), Value::Object(map)) => {
+            serde_json::json!({ EXACTLY: entries(inner, Value::Object(map)) })
+        }
+        (Shape::Struct(fields) | Shape::Enum(fields), Value::Object(map)) => Value::Object(
+            map.into_iter()
+                .map(|(key, item)| {
+                    let item = match fields.iter().find(|(name, _)| *name == key) {
+                        Some((_, inner)) => exact(inner, item),
+                        None => item,
+                    };
+                    (key, item)
+                })
+                .collect(),
+        ),
+        (Shape::List(inner), Value::Array(items)) => {
+            Value::Array(items.into_iter().map(|i| exact(inner, i)).collect())
+        }
+        (_, value) => value,
+    }
+}
+
+/// The values of a data map's entries, each following the map's value shape.
+fn entries(inner: &Shape, map: Value) -> Value {
+    match map {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, item)| (key, exact(inner, item)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 fn walk(shape: &Shape, value: &Value, at: &str) -> Option<String> {
     if is_matcher(value) {
-        return None;
+        // The entries of `exactly`/`includes` are checked like the map or list they stand for.
+        return value.as_object()?.iter().find_map(|(op, arg)| {
+            matches!(op.as_str(), EXACTLY | INCLUDES)
+                .then(|| walk(shape, arg, at))
+                .flatten()
+        });
     }
     match shape {
         Shape::Any => None,

@@ -265,3 +265,118 @@ fn previews_without_a_baseline_of_their_own_use_preview_yaml() {
     let err = Baseline::load(&dir, "qa").unwrap_err().to_string();
     assert!(err.contains("no baseline for environment `qa`"), "{err}");
 }
+
+#[test]
+fn data_maps_are_exact_and_structs_partial_unless_said_otherwise() {
+    let baseline = parse(
+        "driftscan: baseline/v1\n\
+         resources:\n  \
+           ecs-task-definition/app-{env}:\n    \
+             properties:\n      \
+               containers:\n        \
+                 - name: app\n          \
+                   environment: {APP_ENV: \"{env}\"}\n          \
+                   secrets: {includes: {DB_PASSWORD: {glob: \"arn:*\"}}}\n  \
+           ecs-cluster/c:\n    \
+             properties:\n      \
+               settings: {containerInsights: enabled}\n  \
+           subnet/s:\n    \
+             properties:\n      \
+               vpc: {name: v}\n",
+    )
+    .unwrap();
+    let declared = |key: &str, field: &str| {
+        baseline.resources[&ResourceKey::parse(key).unwrap()].fields[field].declared()
+    };
+    assert_eq!(
+        declared("ecs-task-definition/app-{env}", "properties.containers"),
+        json!([{
+            "name": "app",
+            "environment": {"exactly": {"APP_ENV": "staging"}},
+            "secrets": {"includes": {"DB_PASSWORD": {"glob": "arn:*"}}}
+        }])
+    );
+    assert_eq!(
+        declared("ecs-cluster/c", "properties.settings"),
+        json!({"exactly": {"containerInsights": "enabled"}})
+    );
+    assert_eq!(
+        declared("subnet/s", "properties.vpc"),
+        json!({"name": "v"}),
+        "a reference is a struct: its id is not required"
+    );
+}
+
+#[test]
+fn declared_tags_are_exact_unless_extra_tags_are_allowed() {
+    let baseline = parse(
+        "driftscan: baseline/v1\n\
+         resources:\n  \
+           vpc/a: {tags: {Environment: \"{env}\"}}\n  \
+           vpc/b: {tags: {Environment: \"{env}\"}, extra_tags: allowed}\n  \
+           vpc/c: {properties: {is_default: false}}\n  \
+           vpc/d: {tags: {}}\n",
+    )
+    .unwrap();
+    let tags = |key: &str| baseline.resources[&ResourceKey::parse(key).unwrap()].tags;
+    assert_eq!(tags("vpc/a"), TagCheck::Exact);
+    assert_eq!(tags("vpc/b"), TagCheck::AtLeast);
+    assert_eq!(tags("vpc/c"), TagCheck::Unchecked);
+    assert_eq!(
+        tags("vpc/d"),
+        TagCheck::Exact,
+        "an empty tag set is a declaration"
+    );
+    let err =
+        parse("driftscan: baseline/v1\nresources:\n  vpc/a: {extra_tags: some}\n").unwrap_err();
+    assert!(err.to_string().contains("some"), "{err}");
+}
+
+#[test]
+fn an_environment_file_refines_what_it_extends_element_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("base.yaml"),
+        "driftscan: baseline/v1\n\
+         resources:\n  \
+           ecs-task-definition/app-{env}:\n    \
+             properties:\n      \
+               containers:\n        \
+                 - {name: app, essential: true, environment: {PORT: \"8080\"}}\n        \
+                 - {name: sidecar, essential: false}\n      \
+               cpu: \"256\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("prod.yaml"),
+        "driftscan: baseline/v1\nextends: base.yaml\n\
+         resources:\n  \
+           ecs-task-definition/app-{env}:\n    \
+             properties:\n      \
+               containers: [{name: app, image_ref: {tag: v1}}]\n      \
+               cpu: \"1024\"\n",
+    )
+    .unwrap();
+    let baseline = Baseline::load(dir.path(), "prod").unwrap();
+    let fields =
+        &baseline.resources[&ResourceKey::parse("ecs-task-definition/app-{env}").unwrap()].fields;
+    assert_eq!(
+        fields["properties.containers"].declared(),
+        json!([
+            {"name": "app", "essential": true, "environment": {"exactly": {"PORT": "8080"}},
+             "image_ref": {"tag": "v1"}},
+            {"name": "sidecar", "essential": false}
+        ]),
+        "base's container constraints still apply in prod"
+    );
+    assert_eq!(
+        fields["properties.containers"].own_declaration(),
+        json!([{"name": "app", "image_ref": {"tag": "v1"}}]),
+        "what prod itself declares (its expected differences)"
+    );
+    assert_eq!(
+        fields["properties.cpu"].declared(),
+        json!("1024"),
+        "scalars are replaced"
+    );
+}

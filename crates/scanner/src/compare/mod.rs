@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use crate::baseline::expect::is_matcher;
+use crate::baseline::expect::{is_matcher, EXACTLY};
 use crate::baseline::{Baseline, ResourceKey};
 use crate::model::{Finding, FindingKind, Report, Resource, Severity, Snapshot, REPORT_SCHEMA};
 use normalize::Context;
@@ -34,7 +34,7 @@ impl ExpectedDifferences {
                     .fields
                     .iter()
                     .filter(|(_, field)| !field.from_base())
-                    .map(|(path, field)| (path.as_ref(), field.declared()))
+                    .map(|(path, field)| (path.as_ref(), field.own_declaration()))
                     .collect();
                 if !declared.fields.is_empty() && own.len() == declared.fields.len() {
                     expected.resources.insert(key.clone());
@@ -65,6 +65,13 @@ impl ExpectedDifferences {
 /// The paths a declared value pins down: into maps field by field, into lists of named elements
 /// element by element; a matcher, scalar or other list is one leaf.
 fn leaf_paths(path: &str, declared: &Value, out: &mut BTreeSet<String>) {
+    // An exact data map pins each of its keys, not the keys it leaves out.
+    if let Some(Value::Object(entries)) = declared.get(EXACTLY).filter(|_| is_matcher(declared)) {
+        for (k, v) in entries {
+            leaf_paths(&format!("{path}.{k}"), v, out);
+        }
+        return;
+    }
     match declared {
         Value::Object(map) if !is_matcher(declared) => {
             for (k, v) in map {

@@ -79,7 +79,7 @@ impl Snapshot {
         struct Header {
             schema: String,
         }
-        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| {
+        let mut snapshot: Snapshot = serde_json::from_str(text).map_err(|e| {
             if let Ok(header) = serde_json::from_str::<Header>(text) {
                 if header.schema != SNAPSHOT_SCHEMA {
                     return SnapshotReadError::Schema {
@@ -100,6 +100,8 @@ impl Snapshot {
                 message,
             }
         })?;
+        // A snapshot written elsewhere (or by hand) gets the same redaction a live one does.
+        crate::secrets::redact(&mut snapshot.resources, None);
         if snapshot.schema != SNAPSHOT_SCHEMA {
             return Err(SnapshotReadError::Schema {
                 found: snapshot.schema,

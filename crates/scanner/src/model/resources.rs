@@ -76,6 +76,11 @@ impl ResourceKind {
         }
     }
 
+    /// Whether a snapshot records this kind's tags (a parameter's take one call each: not read).
+    pub fn tags_are_read(self) -> bool {
+        self != ResourceKind::SsmParameter
+    }
+
     /// The service whose API reads this kind.
     pub fn service(self) -> Service {
         match self {
@@ -814,6 +819,21 @@ pub const CHANGES_WITHOUT_DRIFT: &[(ResourceKind, &str)] = &[
     (ResourceKind::DbCluster, "status"),
     (ResourceKind::DbInstance, "status"),
 ];
+
+/// Fields whose change follows from another field's: (kind, leading path, following paths). A
+/// parameter turned from `String` into `SecureString` also gains a key and loses its recorded
+/// value; that is one change, reported once, on the leading field.
+pub const FOLLOWING_FIELDS: &[(ResourceKind, &str, &[&str])] = &[(
+    ResourceKind::SsmParameter,
+    "properties.type",
+    &[
+        "properties.key_id",
+        "properties.value",
+        "properties.value_digest",
+        "properties.version",
+        "properties.data_type",
+    ],
+)];
 
 /// The `type` of a `SecureString` parameter.
 pub const SECURE_STRING: &str = "SecureString";

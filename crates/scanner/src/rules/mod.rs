@@ -62,6 +62,7 @@ pub static RULES: &[RuleDef] = &[
     platform::CONTAINER_INSIGHTS,
     platform::REQUIRED_TAGS,
     network::VPC_AZ_SPAN,
+    platform::PLAINTEXT_SECRET,
 ];
 
 /// The definition of rule `id`.

@@ -1,4 +1,4 @@
-//! Platform rules: image tags, Container Insights, required tags.
+//! Platform rules: image tags, Container Insights, required tags, plaintext secrets.
 
 use regex::Regex;
 use serde::Deserialize;
@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::{params, Check, RuleDef, Violation};
 use crate::model::{Properties, ResourceKind, Severity, Snapshot};
+use crate::secrets::{is_redacted, REDACTED_PREFIX};
 
 /// `image-tag-policy`: containers run image tags the environment allows (prod never `:latest`).
 pub const IMAGE_TAG_POLICY: RuleDef = RuleDef {
@@ -162,6 +163,88 @@ impl Check for RequiredTags {
                     expected: Some(json!(self.tags)),
                     actual: Some(json!(resource.tags.keys().collect::<Vec<_>>())),
                     message: format!("{} lacks tag(s) {}", resource.name, missing.join(", ")),
+                });
+            }
+        }
+    }
+}
+
+/// `plaintext-secret`: no secret in plain configuration (a container's environment, a `String`
+/// parameter). The value was redacted when the snapshot was taken; the finding names where it
+/// is, never what it is.
+pub const PLAINTEXT_SECRET: RuleDef = RuleDef {
+    id: "plaintext-secret",
+    severity: Severity::Critical,
+    rationale: "A secret in a container's environment or a plain parameter is readable by anyone who can describe the task definition or read the parameter: it belongs in Secrets Manager or a SecureString.",
+    build: |values| Ok(Box::new(params::<PlaintextSecret>(values)?)),
+};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlaintextSecret {
+    /// Known false positives: `{resource: <kind>/<name>, path: <field path>}`.
+    #[serde(default)]
+    allow: Vec<AllowedSecret>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AllowedSecret {
+    resource: String,
+    path: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    reason: Option<String>,
+}
+
+impl Check for PlaintextSecret {
+    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+        for resource in &snapshot.resources {
+            let mut found: Vec<(String, &str)> = Vec::new();
+            match &resource.properties {
+                Properties::EcsTaskDefinition(task) => {
+                    for container in &task.containers {
+                        for (variable, value) in &container.environment {
+                            if is_redacted(value) {
+                                let path = format!(
+                                    "properties.containers[{}].environment.{variable}",
+                                    container.name
+                                );
+                                found.push((path, value));
+                            }
+                        }
+                    }
+                }
+                Properties::SsmParameter(parameter) => {
+                    if let Some(value) = parameter.value.as_deref().filter(|v| is_redacted(v)) {
+                        found.push(("properties.value".into(), value));
+                    }
+                }
+                _ => {}
+            }
+            let key = format!("{}/{}", resource.kind, resource.name);
+            for (path, marker) in found {
+                let allowed = self
+                    .allow
+                    .iter()
+                    .any(|a| a.resource == key && a.path == path);
+                if allowed {
+                    continue;
+                }
+                let detector = marker
+                    .trim_start_matches(REDACTED_PREFIX)
+                    .split(':')
+                    .next()
+                    .unwrap_or_default();
+                out.push(Violation {
+                    resource,
+                    message: format!(
+                        "{} holds a secret in plain configuration at {path} ({detector}); move it to Secrets Manager or a SecureString",
+                        resource.name
+                    ),
+                    path: Some(path),
+                    expected: Some(json!("no plaintext secret")),
+                    actual: Some(json!({"detected": detector})),
                 });
             }
         }
