@@ -167,23 +167,10 @@ fn trust_policy() -> Value {
     })
 }
 
-/// The CloudTrail events that trigger a rescan.
+/// The CloudTrail events that trigger a rescan: every service and change event of the kind
+/// registry.
 pub fn change_event_pattern() -> Value {
-    json!({
-        "source": ["aws.ec2", "aws.ecs", "aws.rds", "aws.ssm"],
-        "detail-type": ["AWS API Call via CloudTrail"],
-        "detail": {
-            "eventName": [
-                "AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress",
-                "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress",
-                "CreateSecurityGroup", "DeleteSecurityGroup",
-                "CreateRoute", "ReplaceRoute", "DeleteRoute", "CreateSubnet", "DeleteSubnet",
-                "UpdateService", "CreateService", "DeleteService", "UpdateCluster",
-                "ModifyDBCluster", "ModifyDBInstance", "DeleteDBCluster", "DeleteDBInstance", "CreateDBInstance",
-                "PutParameter", "DeleteParameter", "DeleteParameters"
-            ]
-        }
-    })
+    scanner::kinds::change_event_pattern()
 }
 
 /// The dashboard: per scanned environment, findings by severity and scan errors by service; per
@@ -212,9 +199,8 @@ pub fn dashboard_body(spec: &ScannerSpec) -> Value {
             .map(|s| json!([ns, "Findings", "Environment", env, "Severity", s.as_str()]))
             .collect();
         place(format!("Findings by severity: {env}"), findings, true);
-        let errors = ["ec2", "ecs", "rds", "ssm"]
-            .iter()
-            .map(|s| json!([ns, "ScanErrors", "Environment", env, "Service", s]))
+        let errors = scanner::kinds::services()
+            .map(|s| json!([ns, "ScanErrors", "Environment", env, "Service", s.as_str()]))
             .collect();
         place(format!("Scan errors by service: {env}"), errors, true);
     }
@@ -224,9 +210,8 @@ pub fn dashboard_body(spec: &ScannerSpec) -> Value {
         .map(|(a, b)| format!("{a}..{b}"))
         .collect();
     for pair in &pairs {
-        let errors = ["ec2", "ecs", "rds", "ssm"]
-            .iter()
-            .map(|s| json!([ns, "ScanErrors", "Pair", pair, "Service", s]))
+        let errors = scanner::kinds::services()
+            .map(|s| json!([ns, "ScanErrors", "Pair", pair, "Service", s.as_str()]))
             .collect();
         place(format!("Scan errors by service: {pair}"), errors, true);
     }

@@ -78,14 +78,6 @@ pub struct Invocation {
     pub request: RunRequest,
 }
 
-/// The services whose changes trigger a rescan.
-const WATCHED_SOURCES: [&str; 4] = [
-    "ec2.amazonaws.com",
-    "ecs.amazonaws.com",
-    "rds.amazonaws.com",
-    "ssm.amazonaws.com",
-];
-
 /// Reads an invocation's payload. `defaults` is what a bare scheduled event runs (from the
 /// function's configuration), and the environments a change event may touch.
 pub fn parse(payload: Value, defaults: &RequestBody) -> Result<Invocation, String> {
@@ -149,7 +141,11 @@ fn change(detail: &Value, defaults: &RequestBody) -> Result<Invocation, String> 
             request: RunRequest::default(),
         })
     };
-    if !WATCHED_SOURCES.contains(&source) {
+    // The services whose changes trigger a rescan: every service the kind registry reads.
+    if !scanner::kinds::SERVICES
+        .iter()
+        .any(|s| s.event_source == source)
+    {
         return ignored(format!(
             "{source} {event_name}: not a service driftscan reads"
         ));

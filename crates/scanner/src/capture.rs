@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 use crate::baseline::{AWS_TAG_PREFIX, BASELINE_MARKER};
-use crate::model::{ResourceKind, Snapshot, CHANGES_WITHOUT_DRIFT, SECURE_STRING};
+use crate::model::Snapshot;
 
 /// A capture that cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -39,26 +39,8 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
         }
         let mut properties = serde_json::to_value(&resource.properties).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut properties {
-            for (kind, field) in CHANGES_WITHOUT_DRIFT {
-                if *kind == resource.kind {
-                    map.remove(*field);
-                }
-            }
-            // A service's current `family:revision`; the task definition itself is declared.
-            if resource.kind == ResourceKind::EcsService {
-                map.remove("task_definition");
-            }
-            // `image_ref` is derived from `image`: one change, one finding.
-            if let Some(Value::Array(containers)) = map.get_mut("containers") {
-                for container in containers.iter_mut().filter_map(Value::as_object_mut) {
-                    container.remove("image_ref");
-                }
-            }
-            // A SecureString's value is never read, so its version is how a change shows.
-            let secure = map.get("type").and_then(Value::as_str) == Some(SECURE_STRING);
-            if resource.kind == ResourceKind::SsmParameter && !secure {
-                map.remove("version");
-            }
+            crate::kinds::drop_changes_without_drift(resource.kind, map);
+            (crate::kinds::kind(resource.kind).capture)(map);
         }
         strip_reference_ids(&mut properties);
         let mut entry = Map::new();
@@ -116,7 +98,7 @@ mod tests {
 
     use super::*;
     use crate::baseline::Baseline;
-    use crate::model::{Properties, ResourceRef, SsmParameter, Subnet};
+    use crate::model::{Properties, ResourceRef, SsmParameter, Subnet, SECURE_STRING};
     use crate::testing::{resource, snapshot};
 
     fn parameter(name: &str, kind: &str, version: i64) -> crate::model::Resource {

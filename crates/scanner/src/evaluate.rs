@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::baseline::{expect, Baseline, Mismatch, ResourceKey, TagCheck, AWS_TAG_PREFIX};
 use crate::model::{
     Finding, FindingKind, Report, Resource, ResourceKind, Severity, Snapshot, SourceRef,
-    FOLLOWING_FIELDS, REPORT_SCHEMA,
+    REPORT_SCHEMA,
 };
 use crate::rules::{self, RuleConfigError};
 
@@ -267,10 +267,11 @@ fn fold_followers(
     kind: ResourceKind,
     mismatches: Vec<(Mismatch, SourceRef)>,
 ) -> Vec<(Mismatch, SourceRef, Vec<String>)> {
-    let leaders: Vec<&[&str]> = FOLLOWING_FIELDS
+    let declared = crate::kinds::kind(kind).following_fields;
+    let leaders: Vec<&[&str]> = declared
         .iter()
-        .filter(|(k, leader, _)| *k == kind && mismatches.iter().any(|(m, _)| m.path == *leader))
-        .map(|(_, _, followers)| *followers)
+        .filter(|(leader, _)| mismatches.iter().any(|(m, _)| m.path == *leader))
+        .map(|(_, followers)| *followers)
         .collect();
     let mut folded: Vec<(Mismatch, SourceRef, Vec<String>)> = Vec::new();
     let mut followed: Vec<String> = Vec::new();
@@ -283,9 +284,7 @@ fn fold_followers(
     }
     if !followed.is_empty() {
         for (mismatch, _, followers) in &mut folded {
-            let leads = FOLLOWING_FIELDS
-                .iter()
-                .any(|(k, leader, _)| *k == kind && mismatch.path == *leader);
+            let leads = declared.iter().any(|(leader, _)| mismatch.path == *leader);
             if leads {
                 followers.append(&mut followed);
             }

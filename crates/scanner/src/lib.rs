@@ -21,6 +21,7 @@ pub mod config;
 pub mod digest;
 pub mod error;
 pub mod evaluate;
+pub mod kinds;
 pub mod metrics;
 pub mod model;
 pub mod naming;

@@ -191,7 +191,7 @@ pub fn datums(reports: &[Report]) -> Vec<Datum> {
         for failure in &report.failures {
             *errors.entry(failure.service).or_insert(0) += 1;
         }
-        for service in [Service::Ec2, Service::Ecs, Service::Rds, Service::Ssm] {
+        for service in crate::kinds::services() {
             out.push(Datum::new(
                 "ScanErrors",
                 &[(dimension, label), ("Service", service.as_str())],

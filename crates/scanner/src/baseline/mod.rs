@@ -43,6 +43,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 pub use expect::Mismatch;
+pub use schema::model_has_field;
 
 use crate::model::{ResourceKind, Severity, SourceRef};
 use crate::naming::ENV_PLACEHOLDER;

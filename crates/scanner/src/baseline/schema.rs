@@ -102,6 +102,14 @@ fn shape(registry: &Registry, format: &Format, depth: usize) -> Shape {
     }
 }
 
+/// Whether the model of `kind` has a top-level property `name`.
+pub fn model_has_field(kind: ResourceKind, name: &str) -> bool {
+    match shapes().and_then(|s| s.get(&kind)) {
+        Some(Shape::Struct(fields)) => fields.iter().any(|(field, _)| field == name),
+        _ => false,
+    }
+}
+
 /// Checks that every key of a declared `properties.<name>` value exists in the model of `kind`.
 /// Returns what is wrong, or `None`. Matcher maps are not descended into.
 pub fn unknown_field(kind: ResourceKind, name: &str, declared: &Value) -> Option<String> {

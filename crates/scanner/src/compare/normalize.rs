@@ -8,9 +8,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use crate::model::{
-    Properties, Resource, ResourceKind, Snapshot, CHANGES_WITHOUT_DRIFT, SECURE_STRING,
-};
+use crate::model::{Properties, Resource, Snapshot};
 use crate::naming::logical_name;
 
 /// An IPv4 network, for mapping addresses to their position in the VPC.
@@ -109,35 +107,8 @@ impl Context {
     pub fn document(&self, resource: &Resource) -> Value {
         let mut properties = serde_json::to_value(&resource.properties).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut properties {
-            for (kind, field) in CHANGES_WITHOUT_DRIFT {
-                if *kind == resource.kind {
-                    map.remove(*field);
-                }
-            }
-            // Parameter versions count writes, which differ between environments.
-            if resource.kind == ResourceKind::SsmParameter {
-                map.remove("version");
-            }
-            if resource.kind == ResourceKind::EcsService {
-                // `family:revision`: the family is compared, the revision is not.
-                if let Some(Value::String(td)) = map.get_mut("task_definition") {
-                    let family = td
-                        .rsplit_once(':')
-                        .map_or(td.as_str(), |(f, _)| f)
-                        .to_string();
-                    *td = family;
-                }
-            }
-            // A container's image is compared as repository, tag and digest (`image_ref`), so an
-            // image from another repository is told apart from the environment's own tag line.
-            if let Some(Value::Array(containers)) = map.get_mut("containers") {
-                for container in containers.iter_mut().filter_map(Value::as_object_mut) {
-                    container.remove("image");
-                }
-            }
-            if map.get("type").and_then(Value::as_str) == Some(SECURE_STRING) {
-                map.remove("value"); // never present; compared by existence, type, key, tier, digest
-            }
+            crate::kinds::drop_changes_without_drift(resource.kind, map);
+            (crate::kinds::kind(resource.kind).compare)(map);
         }
         let mut tags = serde_json::to_value(&resource.tags).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut tags {

@@ -76,27 +76,14 @@ impl ResourceKind {
         }
     }
 
-    /// Whether a snapshot records this kind's tags (a parameter's take one call each: not read).
+    /// Whether a snapshot records this kind's tags (from the kind registry).
     pub fn tags_are_read(self) -> bool {
-        self != ResourceKind::SsmParameter
+        crate::kinds::kind(self).tags_are_read
     }
 
-    /// The service whose API reads this kind.
+    /// The service whose API reads this kind (from the kind registry).
     pub fn service(self) -> Service {
-        match self {
-            ResourceKind::Vpc
-            | ResourceKind::Subnet
-            | ResourceKind::RouteTable
-            | ResourceKind::InternetGateway
-            | ResourceKind::NatGateway
-            | ResourceKind::SecurityGroup
-            | ResourceKind::VpcPeeringConnection => Service::Ec2,
-            ResourceKind::EcsCluster
-            | ResourceKind::EcsService
-            | ResourceKind::EcsTaskDefinition => Service::Ecs,
-            ResourceKind::DbCluster | ResourceKind::DbInstance => Service::Rds,
-            ResourceKind::SsmParameter => Service::Ssm,
-        }
+        crate::kinds::kind(self).service
     }
 }
 
@@ -809,31 +796,6 @@ pub struct SsmParameter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_digest: Option<String>,
 }
-
-/// Fields that change on every deploy or read without anything drifting: a captured baseline
-/// leaves them out and a comparison ignores them.
-pub const CHANGES_WITHOUT_DRIFT: &[(ResourceKind, &str)] = &[
-    (ResourceKind::SsmParameter, "last_modified"),
-    (ResourceKind::EcsTaskDefinition, "revision"),
-    (ResourceKind::EcsService, "status"),
-    (ResourceKind::DbCluster, "status"),
-    (ResourceKind::DbInstance, "status"),
-];
-
-/// Fields whose change follows from another field's: (kind, leading path, following paths). A
-/// parameter turned from `String` into `SecureString` also gains a key and loses its recorded
-/// value; that is one change, reported once, on the leading field.
-pub const FOLLOWING_FIELDS: &[(ResourceKind, &str, &[&str])] = &[(
-    ResourceKind::SsmParameter,
-    "properties.type",
-    &[
-        "properties.key_id",
-        "properties.value",
-        "properties.value_digest",
-        "properties.version",
-        "properties.data_type",
-    ],
-)];
 
 /// The `type` of a `SecureString` parameter.
 pub const SECURE_STRING: &str = "SecureString";
