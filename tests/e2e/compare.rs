@@ -302,3 +302,59 @@ fn saved_snapshots_compare_offline_with_a_readable_diff() {
         .code(2)
         .stderr(contains("exactly two files"));
 }
+
+/// Creates, in `vpc`, a security group named as Pulumi auto-names one (`<logical>-<7 hex>`),
+/// tagged with a stable `Name` in the platform's style, open to the app port from the VPC.
+async fn pulumi_named_group(ec2c: &aws_sdk_ec2::Client, env: &str, vpc: &str, suffix: &str) {
+    let tags = infra::EnvironmentSpec::reference(env, None)
+        .unwrap()
+        .tags(&format!("cache-sg-{env}-{suffix}"));
+    let group = ec2c
+        .create_security_group()
+        .group_name(format!("cache-sg-{env}-{suffix}"))
+        .description("cache")
+        .vpc_id(vpc)
+        .tag_specifications(
+            ec2::TagSpecification::builder()
+                .resource_type(ec2::ResourceType::SecurityGroup)
+                .set_tags(Some(
+                    tags.into_iter()
+                        .map(|(k, v)| ec2::Tag::builder().key(k).value(v).build())
+                        .collect(),
+                ))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ec2c.authorize_security_group_ingress()
+        .group_id(group.group_id().unwrap())
+        .ip_permissions(
+            ec2::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(6379)
+                .to_port(6379)
+                .ip_ranges(ec2::IpRange::builder().cidr_ip("10.0.0.0/8").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+#[test]
+fn names_that_infrastructure_code_generated_compare_clean() {
+    let moto = Moto::start();
+    let config = block_on(moto.sdk_config("us-east-1"));
+    let ec2c = aws_sdk_ec2::Client::new(&config);
+    block_on(async {
+        let staging = moto.provision("staging", "us-east-1").await;
+        let prod = moto.provision("prod", "us-east-1").await;
+        pulumi_named_group(&ec2c, "staging", &staging.vpc_id, "6b48171").await;
+        pulumi_named_group(&ec2c, "prod", &prod.vpc_id, "e01c9a4").await;
+    });
+    let (code, report) = compare(&moto, &["--fail-on", "info"]);
+    assert!(report.complete);
+    assert_eq!(differences(&report), vec![], "{:#?}", report.findings);
+    assert_eq!(code, 0);
+}

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::baseline::{AWS_TAG_PREFIX, BASELINE_MARKER};
 use crate::model::Snapshot;
+use crate::naming::Generator;
 
 /// A capture that cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,7 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
     }
     let mut resources = Map::new();
     let mut seen = BTreeSet::new();
+    let generated = crate::resolve::generated_tokens(&snapshot.resources);
     for resource in &snapshot.resources {
         let key = format!("{}/{}", resource.kind, resource.logical_name);
         // One declaration per logical resource: the same name in several regions shares it.
@@ -43,6 +45,7 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
             (crate::kinds::kind(resource.kind).capture)(map);
         }
         strip_reference_ids(&mut properties);
+        accept_any_generated_suffix(&mut properties, &generated);
         let mut entry = Map::new();
         entry.insert("properties".into(), properties);
         // Tags are declared exactly, an empty set too, so a tag added later is drift. Keys
@@ -54,7 +57,9 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
                 .filter(|(key, _)| !key.starts_with(AWS_TAG_PREFIX))
                 .map(|(key, value)| (key.clone(), Value::String(value.clone())))
                 .collect();
-            entry.insert("tags".into(), Value::Object(tags));
+            let mut tags = Value::Object(tags);
+            accept_any_generated_suffix(&mut tags, &generated);
+            entry.insert("tags".into(), tags);
         }
         resources.insert(key, Value::Object(entry));
     }
@@ -73,6 +78,31 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
         env = snapshot.environment,
         regions = snapshot.regions.join(", "),
     ))
+}
+
+/// Turns every value that holds a suffix infrastructure code generated (`alb-sg-7437b2e`) into
+/// a pattern accepting any suffix of that shape (`{regex: '^alb-sg-[0-9a-f]{7}$'}`), so a
+/// resource replaced with the same configuration under a new suffix is no drift.
+fn accept_any_generated_suffix(value: &mut Value, generated: &[(String, Generator)]) {
+    match value {
+        Value::String(text) => {
+            let found = generated
+                .iter()
+                .find(|(token, _)| text.contains(token.as_str()));
+            if let Some((token, generator)) = found {
+                let pattern =
+                    regex::escape(text).replace(&regex::escape(token), generator.token_pattern());
+                *value = serde_json::json!({ "regex": format!("^{pattern}$") });
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| accept_any_generated_suffix(v, generated)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| accept_any_generated_suffix(v, generated)),
+        _ => {}
+    }
 }
 
 /// Drops `id` from every reference that also has a `name`: names are stable, ids are not.

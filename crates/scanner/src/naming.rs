@@ -28,6 +28,13 @@ pub fn validate_environment_name(name: &str) -> Result<(), ConfigError> {
 /// letter or digit, so `ecs-cluster-staging`, `/staging/cache-ttl` and `staging_db` are rewritten
 /// while `product-api` keeps its `prod` and `pr-70` is not `pr-7`. Matching ignores ASCII case.
 pub fn logical_name(name: &str, env: &str) -> String {
+    replace_token(name, env, ENV_PLACEHOLDER)
+}
+
+/// Replaces every whole-token occurrence of `token` in `name` (ignoring ASCII case) with
+/// `placeholder`; tokens are delimited as in [`logical_name`].
+pub fn replace_token(name: &str, token: &str, placeholder: &str) -> String {
+    let env = token;
     if env.is_empty() {
         return name.to_string();
     }
@@ -42,7 +49,7 @@ pub fn logical_name(name: &str, env: &str) -> String {
         let at_end = end == bytes.len() || !bytes[end].is_ascii_alphanumeric();
         if at_start && at_end && bytes[i..end].eq_ignore_ascii_case(env.as_bytes()) {
             out.push_str(&name[copied_to..i]);
-            out.push_str(ENV_PLACEHOLDER);
+            out.push_str(placeholder);
             i = end;
             copied_to = end;
         } else {
@@ -51,6 +58,59 @@ pub fn logical_name(name: &str, env: &str) -> String {
     }
     out.push_str(&name[copied_to..]);
     out
+}
+
+/// The placeholder that stands for a name's generated suffix in logical names
+/// (`cache-sg-{env}-{auto}`).
+pub const GENERATED_PLACEHOLDER: &str = "{auto}";
+
+/// Who generated a name's random suffix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generator {
+    /// Pulumi auto-naming: the logical name, a dash, 7 lowercase hex characters.
+    Pulumi,
+    /// CloudFormation: `<stack>-<LogicalId>-<12 or 13 upper-case letters and digits>`.
+    CloudFormation,
+    /// Terraform `name_prefix`: the prefix and a 26-digit timestamp-like counter.
+    Terraform,
+}
+
+impl Generator {
+    /// A regex for the generated token (for baselines that must accept any suffix).
+    pub fn token_pattern(self) -> &'static str {
+        match self {
+            Generator::Pulumi => "[0-9a-f]{7}",
+            Generator::CloudFormation => "[A-Z0-9]{12,13}",
+            Generator::Terraform => "20[0-9]{24}",
+        }
+    }
+}
+
+/// The generated suffix of `name`, if it has one of the three built-in shapes: the byte index
+/// where the random token starts, and who generated it. The part before it must not be empty.
+/// Whether the token really is random (and not part of a real name) is decided with the other
+/// names of the environment ([`crate::resolve::set_generated_suffixes_aside`]).
+pub fn generated_suffix(name: &str) -> Option<(usize, Generator)> {
+    let (prefix, token) = name.rsplit_once('-').unwrap_or(("", ""));
+    if !prefix.is_empty() {
+        let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+        if token.len() == 7 && token.bytes().all(hex) {
+            return Some((name.len() - 7, Generator::Pulumi));
+        }
+        let upper = |b: u8| b.is_ascii_digit() || b.is_ascii_uppercase();
+        if (12..=13).contains(&token.len())
+            && token.bytes().all(upper)
+            && token.bytes().any(|b| b.is_ascii_digit())
+            && token.bytes().any(|b| b.is_ascii_uppercase())
+        {
+            return Some((name.len() - token.len(), Generator::CloudFormation));
+        }
+    }
+    let digits = name.bytes().rev().take_while(u8::is_ascii_digit).count();
+    if digits == 26 && name.len() > 26 && name[name.len() - 26..].starts_with("20") {
+        return Some((name.len() - 26, Generator::Terraform));
+    }
+    None
 }
 
 /// The last path segment of an ARN-like string: the role name of
@@ -62,6 +122,41 @@ pub fn arn_resource_name(arn: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_suffixes_of_the_three_tools() {
+        fn token(name: &str) -> Option<(&str, Generator)> {
+            generated_suffix(name).map(|(i, g)| (&name[i..], g))
+        }
+        assert_eq!(
+            token("cache-sg-staging-6b48171"),
+            Some(("6b48171", Generator::Pulumi))
+        );
+        assert_eq!(
+            token("alb-sg-7437b2e"),
+            Some(("7437b2e", Generator::Pulumi))
+        );
+        assert_eq!(
+            token("platform-AppSecurityGroup-1QW2E3R4T5Y6U"),
+            Some(("1QW2E3R4T5Y6U", Generator::CloudFormation))
+        );
+        assert_eq!(
+            token("app-20240301123456789000000001"),
+            Some(("20240301123456789000000001", Generator::Terraform))
+        );
+        for real in [
+            "app-staging",
+            "6b48171",
+            "trading-app",
+            "aurora-cluster-prod",
+            "sg-6B48171",
+            "release-ABCDEFGHIJKL",
+            "app-1234",
+            "v1.4.2",
+        ] {
+            assert_eq!(generated_suffix(real), None, "{real}");
+        }
+    }
 
     #[test]
     fn suffix_prefix_and_path_tokens_are_replaced() {

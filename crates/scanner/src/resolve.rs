@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::model::{Properties, Resource, ResourceKind, ResourceRef, RulePeer};
-use crate::naming::logical_name;
+use crate::naming::{generated_suffix, logical_name, Generator, GENERATED_PLACEHOLDER};
 
 /// Gives resources that AWS creates without a name a stable one derived from their VPC, so they
 /// match across environments and runs: a VPC's main route table becomes `<vpc>/main-route-table`
@@ -33,6 +33,43 @@ pub fn name_implicit_resources(resources: &mut [Resource], environment: &str) {
         resource.name = format!("{vpc_name}/{suffix}");
         resource.logical_name = logical_name(&resource.name, environment);
     }
+}
+
+/// Sets generated suffixes aside in logical names: a name ending in a random token of Pulumi,
+/// CloudFormation or Terraform (`cache-sg-staging-6b48171`) is matched as `cache-sg-{env}-{auto}`,
+/// so environments (and a resource replaced under a new suffix) line up. A token that another
+/// resource's name also contains is part of a real name (a shared build id, say) and stays.
+pub fn set_generated_suffixes_aside(resources: &mut [Resource], environment: &str) {
+    let candidates: Vec<Option<usize>> = resources
+        .iter()
+        .map(|r| generated_suffix(&r.name).map(|(start, _)| start))
+        .collect();
+    for (i, start) in candidates.iter().enumerate() {
+        let Some(start) = *start else { continue };
+        let token = &resources[i].name[start..];
+        let shared = resources
+            .iter()
+            .enumerate()
+            .any(|(j, other)| j != i && other.name.contains(token));
+        if shared {
+            continue;
+        }
+        let set_aside = format!("{}{GENERATED_PLACEHOLDER}", &resources[i].name[..start]);
+        resources[i].logical_name = logical_name(&set_aside, environment);
+    }
+}
+
+/// The generated tokens a snapshot's logical names set aside (for normalizing every other
+/// place the same names appear).
+pub fn generated_tokens(resources: &[Resource]) -> Vec<(String, Generator)> {
+    resources
+        .iter()
+        .filter(|r| r.logical_name.ends_with(GENERATED_PLACEHOLDER))
+        .filter_map(|r| {
+            generated_suffix(&r.name)
+                .map(|(start, generator)| (r.name[start..].to_string(), generator))
+        })
+        .collect()
 }
 
 /// Names every reference whose target is among `resources` (same region).

@@ -9,7 +9,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use crate::model::{Properties, Resource, Snapshot};
-use crate::naming::logical_name;
+use crate::naming::{logical_name, replace_token, GENERATED_PLACEHOLDER};
 
 /// An IPv4 network, for mapping addresses to their position in the VPC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,9 @@ pub struct Context {
     pub environment: String,
     /// The environment's VPC networks (addresses inside them become positions in the VPC).
     pub vpcs: Vec<Network>,
+    /// Random suffixes that infrastructure code generated for the environment's names
+    /// (`6b48171` of `cache-sg-staging-6b48171`): `{auto}` wherever they appear.
+    pub generated: Vec<String>,
 }
 
 impl Context {
@@ -68,6 +71,10 @@ impl Context {
         Context {
             environment: snapshot.environment.clone(),
             vpcs,
+            generated: crate::resolve::generated_tokens(&snapshot.resources)
+                .into_iter()
+                .map(|(token, _)| token)
+                .collect(),
         }
     }
 
@@ -88,7 +95,11 @@ impl Context {
         } else {
             text.into_owned()
         };
-        logical_name(&text, &self.environment)
+        let mut text = logical_name(&text, &self.environment);
+        for token in &self.generated {
+            text = replace_token(&text, token, GENERATED_PLACEHOLDER);
+        }
+        text
     }
 
     /// `10.1.2.0/24` in VPC `10.1.0.0/16` -> `{vpc}+0.0.2.0/24`; the VPC block itself -> `{vpc}/16`.
@@ -176,6 +187,7 @@ mod tests {
         Context {
             environment: env.into(),
             vpcs: vec![Network::parse(vpc).unwrap()],
+            generated: vec![],
         }
     }
 

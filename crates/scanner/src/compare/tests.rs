@@ -216,3 +216,72 @@ fn unified_diffs_name_both_environments() {
     assert!(text.contains("-    \"engine_version\": \"15.4\""), "{text}");
     assert!(text.contains("+    \"engine_version\": \"16.1\""), "{text}");
 }
+
+/// A security group named the way Pulumi auto-names one, in `env`, beside `app-<env>`.
+fn auto_named(env: &str, suffix: &str) -> Snapshot {
+    let mut resources = vec![
+        crate::testing::security_group(&format!("alb-sg-{suffix}"), vec![]),
+        crate::testing::security_group(
+            &format!("app-{env}"),
+            vec![SecurityGroupRule {
+                protocol: "tcp".into(),
+                from_port: Some(8080),
+                to_port: Some(8080),
+                peer: RulePeer::Group(crate::model::ResourceRef {
+                    id: format!("sg-0{suffix}"),
+                    name: Some(format!("alb-sg-{suffix}")),
+                }),
+                description: None,
+            }],
+        ),
+    ];
+    for resource in &mut resources {
+        resource.logical_name = crate::naming::logical_name(&resource.name, env);
+        resource.tags.insert("Environment".into(), env.into());
+    }
+    crate::resolve::set_generated_suffixes_aside(&mut resources, env);
+    let mut snapshot = crate::testing::snapshot(resources);
+    snapshot.environment = env.into();
+    snapshot
+}
+
+#[test]
+fn names_with_generated_suffixes_compare_clean() {
+    let staging = auto_named("staging", "7437b2e");
+    let prod = auto_named("prod", "301a9d7");
+    assert_eq!(staging.resources[0].logical_name, "alb-sg-{auto}");
+    let report = compare(&staging, &prod, &ExpectedDifferences::default(), false);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+
+    // A token another name shares is part of a real name: not set aside.
+    let mut shared = auto_named("prod", "301a9d7");
+    shared.resources.push(crate::testing::security_group(
+        "build-301a9d7-cache",
+        vec![],
+    ));
+    let mut resources = shared.resources.clone();
+    for r in &mut resources {
+        r.logical_name = crate::naming::logical_name(&r.name, "prod");
+    }
+    crate::resolve::set_generated_suffixes_aside(&mut resources, "prod");
+    assert_eq!(resources[0].logical_name, "alb-sg-301a9d7");
+}
+
+#[test]
+fn a_captured_baseline_accepts_a_replacement_under_a_new_suffix() {
+    let before = auto_named("prod", "301a9d7");
+    let text = crate::capture::capture(&before, "test").unwrap();
+    assert!(text.contains("alb-sg-{auto}"), "{text}");
+    assert!(text.contains("[0-9a-f]{7}"), "{text}");
+    let baseline =
+        crate::baseline::Baseline::parse_str(&text, std::path::Path::new("prod.yaml"), "prod")
+            .unwrap();
+    let after = auto_named("prod", "c0ffee1");
+    let report = crate::evaluate::evaluate(&after, &baseline, (2026, 11, 27)).unwrap();
+    let drift: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.kind != FindingKind::Compliance)
+        .collect();
+    assert!(drift.is_empty(), "{drift:#?}");
+}
