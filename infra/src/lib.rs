@@ -494,19 +494,18 @@ impl DestroyOptions {
     /// A final snapshot named after the environment's cluster and `at` (`YYYYMMDD-HHMMSS`, UTC):
     /// `aurora-cluster-staging-final-20261127-013000`.
     pub fn with_final_snapshot(spec: &EnvironmentSpec, at: std::time::SystemTime) -> Self {
-        let secs = at
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let (year, month, day) = scanner::baseline::civil_from_days((secs / 86_400) as i64);
-        let time = secs % 86_400;
+        let at = time::OffsetDateTime::from(at);
+        let stamp = format!(
+            "{:04}{:02}{:02}-{:02}{:02}{:02}",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        );
         DestroyOptions {
-            final_snapshot: Some(format!(
-                "aurora-cluster-{}-final-{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
-                spec.name,
-                time / 3600,
-                time / 60 % 60,
-                time % 60
-            )),
+            final_snapshot: Some(format!("aurora-cluster-{}-final-{stamp}", spec.name)),
         }
     }
 

@@ -125,13 +125,9 @@ impl ScannerSpec {
 /// topic only, `cloudwatch:PutMetricData` in the `Driftscan` namespace only, its alert state in
 /// SSM, and its logs. `kms:Decrypt` only with digests.
 pub fn policy_document(spec: &ScannerSpec) -> Value {
-    let mut reads: BTreeSet<&str> = BTreeSet::new();
-    for collector in scanner::collect::collectors() {
-        reads.extend(collector.permissions());
-    }
     let state = scanner::config::DEFAULT_STATE_PATH.trim_start_matches('/');
-    let mut statements = vec![
-        json!({"Sid": "ReadScannedServices", "Effect": "Allow", "Action": reads, "Resource": "*"}),
+    let mut statements = scanner::collect::read_statements(spec.secure_digest);
+    statements.extend([
         json!({"Sid": "PublishAlerts", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": spec.topic_arn()}),
         json!({
             "Sid": "PutDriftscanMetrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": "*",
@@ -150,13 +146,7 @@ pub fn policy_document(spec: &ScannerSpec) -> Value {
             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": format!("arn:aws:logs:{}:{}:log-group:/aws/lambda/{}:*", spec.region, spec.account, spec.function)
         }),
-    ];
-    if spec.secure_digest {
-        statements.push(json!({
-            "Sid": "DigestSecureStrings", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": "*",
-            "Condition": {"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}
-        }));
-    }
+    ]);
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 

@@ -141,3 +141,129 @@ fn a_config_file_selects_regions_and_paths() {
         ["/dev/network/subnet-ids", "/dev/network/vpc-id"]
     );
 }
+
+#[test]
+fn completions_man_page_iam_policy_and_validate_need_no_aws() {
+    // An endpoint where nothing listens: none of these may call AWS.
+    let driftscan = || crate::support::driftscan_command("http://127.0.0.1:9");
+    driftscan()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(contains("_driftscan()"))
+        .stdout(contains("baseline"));
+    driftscan()
+        .args(["completions", "zsh"])
+        .assert()
+        .success()
+        .stdout(contains("#compdef driftscan"));
+    driftscan()
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(contains(".TH driftscan"));
+
+    let output = driftscan().arg("iam-policy").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let policy: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let actions: Vec<&str> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect();
+    assert!(
+        actions.contains(&"ec2:DescribeSecurityGroups"),
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"ssm:GetParameters"), "{actions:?}");
+    assert!(
+        actions.iter().all(|a| {
+            let verb = a.split_once(':').map_or("", |(_, v)| v);
+            ["Describe", "List", "Get"]
+                .iter()
+                .any(|p| verb.starts_with(p))
+        }),
+        "read-only: {actions:?}"
+    );
+    assert_eq!(policy["Statement"].as_array().unwrap().len(), 1);
+    let with_digest: serde_json::Value = serde_json::from_slice(
+        &driftscan()
+            .args(["iam-policy", "--secure-digest"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(with_digest["Statement"][1]["Action"][0], "kms:Decrypt");
+
+    // The shipped baselines are valid; a broken one is named with its line.
+    driftscan()
+        .args(["validate", "--baselines"])
+        .arg(crate::support::shipped_baselines())
+        .assert()
+        .success()
+        .stdout(contains("5 baseline file(s)"))
+        .stdout(contains("valid"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("qa.yaml"),
+        "driftscan: baseline/v1\nresources:\n  vpc/vpc-{env}:\n    properties:\n      dns_suport: true\n",
+    )
+    .unwrap();
+    driftscan()
+        .args(["validate", "--baselines"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("qa.yaml:5:"))
+        .stderr(contains("dns_suport"));
+    std::fs::write(
+        dir.path().join("qa.yaml"),
+        "driftscan: baseline/v1\ncompliance:\n  backup-retention: {min_dayz: 7}\n",
+    )
+    .unwrap();
+    driftscan()
+        .args(["validate", "--baselines"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("compliance.backup-retention"));
+}
+
+#[test]
+fn a_dash_is_standard_input_and_output() {
+    let moto = Moto::start();
+    block_on(moto.provision("staging", "us-east-1"));
+    let snapshot = moto
+        .driftscan()
+        .args([
+            "snapshot",
+            "--env",
+            "staging",
+            "--region",
+            "us-east-1",
+            "-o",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(snapshot.status.code(), Some(0));
+    assert!(!moto.dir.path().join("-").exists(), "no file named `-`");
+    moto.driftscan()
+        .args([
+            "scan",
+            "--from-snapshot",
+            "-",
+            "--format",
+            "json",
+            "--baselines",
+        ])
+        .arg(crate::support::shipped_baselines())
+        .args(["-o", "-"])
+        .write_stdin(snapshot.stdout)
+        .assert()
+        .success()
+        .stdout(contains("\"environment\": \"staging\""));
+    assert!(!moto.dir.path().join("-").exists());
+}

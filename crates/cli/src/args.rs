@@ -51,6 +51,37 @@ pub enum Command {
     /// Manage baselines.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Check baselines and the config file without calling AWS: YAML, keys, property names,
+    /// matchers, patterns, compliance rule settings. Exit status 0 when all are valid, 2 with
+    /// the first problem's file, line and column.
+    Validate(ValidateArgs),
+    /// Print the read-only IAM policy a scan needs (from the collectors' own read actions): what
+    /// to attach to a role before the first scan against a real account.
+    IamPolicy(IamPolicyArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from the same definitions as --help.
+    Man,
+}
+
+/// `driftscan validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Baseline directory or file (default: ./baselines).
+    #[arg(long, value_name = "DIR", default_value = "baselines")]
+    pub baselines: PathBuf,
+}
+
+/// `driftscan iam-policy`.
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    /// Also allow `kms:Decrypt` through SSM, which `--secure-digest` needs to digest
+    /// SecureString values.
+    #[arg(long)]
+    pub secure_digest: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,7 +101,8 @@ pub struct StateArgs {
         required_unless_present = "from_snapshot"
     )]
     pub environment: Option<String>,
-    /// Read a snapshot saved by `driftscan snapshot` instead of scanning live (offline).
+    /// Read a snapshot saved by `driftscan snapshot` instead of scanning live (offline); `-`
+    /// reads standard input.
     #[arg(long, value_name = "FILE")]
     pub from_snapshot: Option<PathBuf>,
     #[command(flatten)]

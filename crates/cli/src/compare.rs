@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::Context;
 use scanner::compare::unified_diffs;
 use scanner::Snapshot;
 
@@ -61,8 +60,5 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
 }
 
 fn read(path: &Path) -> anyhow::Result<Snapshot> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read snapshot {}", path.display()))?;
-    Snapshot::from_json(&text)
-        .with_context(|| format!("{} is not a driftscan snapshot", path.display()))
+    crate::output::read_snapshot(path)
 }

@@ -70,5 +70,23 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Baseline(args::BaselineCommand::Capture(args)) => {
             baseline::capture(args, &cli.global).await
         }
+        Command::Validate(args) => baseline::validate(&args, &cli.global),
+        Command::IamPolicy(args) => {
+            let policy = scanner::collect::read_only_policy(args.secure_digest);
+            output::write(None, &format!("{policy:#}\n"))?;
+            Ok(Outcome::Success)
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "driftscan", &mut std::io::stdout());
+            Ok(Outcome::Success)
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command).render(&mut page)?;
+            output::write(None, &String::from_utf8_lossy(&page))?;
+            Ok(Outcome::Success)
+        }
     }
 }

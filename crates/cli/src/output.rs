@@ -7,9 +7,9 @@ use std::path::Path;
 use anyhow::Context;
 
 /// Writes `text` to `path` (via a temporary file in the same directory, then a rename), or to
-/// standard output when `path` is `None`.
+/// standard output when `path` is `None` or `-`.
 pub fn write(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
-    match path {
+    match path.filter(|p| *p != Path::new("-")) {
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout
@@ -45,4 +45,17 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
         return Err(e).with_context(|| format!("cannot write {}", path.display()));
     }
     Ok(())
+}
+
+/// Reads a snapshot saved by `driftscan snapshot` from `path`, or from standard input for `-`.
+pub fn read_snapshot(path: &Path) -> anyhow::Result<scanner::Snapshot> {
+    let text = if path == Path::new("-") {
+        std::io::read_to_string(std::io::stdin().lock())
+            .context("cannot read a snapshot from standard input")?
+    } else {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read snapshot {}", path.display()))?
+    };
+    scanner::Snapshot::from_json(&text)
+        .with_context(|| format!("{} is not a driftscan snapshot", path.display()))
 }

@@ -70,10 +70,7 @@ pub async fn take(
 pub async fn obtain(state: &StateArgs, global: &GlobalArgs) -> anyhow::Result<Snapshot> {
     match &state.from_snapshot {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read snapshot {}", path.display()))?;
-            let snapshot = Snapshot::from_json(&text)
-                .with_context(|| format!("{} is not a driftscan snapshot", path.display()))?;
+            let snapshot = crate::output::read_snapshot(path)?;
             if let Some(env) = &state.environment {
                 anyhow::ensure!(
                     env == &snapshot.environment,

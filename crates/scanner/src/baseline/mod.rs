@@ -776,37 +776,32 @@ fn substitute_env(value: Value, environment: &str) -> Value {
     }
 }
 
-/// Parses `YYYY-MM-DD`.
+/// Parses `YYYY-MM-DD` into a real calendar date (`2027-02-31` is not one), years 1970-9999.
 pub fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
-    let mut parts = text.trim().splitn(3, '-');
-    let year: i32 = parts.next()?.parse().ok()?;
-    let month: u32 = parts.next()?.parse().ok()?;
-    let day: u32 = parts.next()?.parse().ok()?;
-    ((1..=12).contains(&month) && (1..=31).contains(&day) && (1970..=9999).contains(&year))
-        .then_some((year, month, day))
+    let format = time::format_description::parse_borrowed::<2>("[year]-[month]-[day]").ok()?;
+    let date = time::Date::parse(text.trim(), &format).ok()?;
+    (1970..=9999).contains(&date.year()).then(|| {
+        (
+            date.year(),
+            u32::from(u8::from(date.month())),
+            u32::from(date.day()),
+        )
+    })
 }
 
 /// Today's UTC date as (year, month, day).
 pub fn today_utc() -> (i32, u32, u32) {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    civil_from_days((secs / 86_400) as i64)
+    utc_date(std::time::SystemTime::now())
 }
 
-/// Days since 1970-01-01 to a (year, month, day) date (Howard Hinnant's algorithm).
-pub fn civil_from_days(days: i64) -> (i32, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    (year, month, day)
+/// The UTC calendar date of `at` as (year, month, day).
+pub fn utc_date(at: std::time::SystemTime) -> (i32, u32, u32) {
+    let date = time::OffsetDateTime::from(at).date();
+    (
+        date.year(),
+        u32::from(u8::from(date.month())),
+        u32::from(date.day()),
+    )
 }
 
 #[cfg(test)]

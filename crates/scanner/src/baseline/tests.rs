@@ -222,9 +222,14 @@ fn dates() {
     assert_eq!(parse_date("2027-03-31"), Some((2027, 3, 31)));
     assert_eq!(parse_date("2027-13-01"), None);
     assert_eq!(parse_date("03/31/2027"), None);
-    assert_eq!(civil_from_days(0), (1970, 1, 1));
-    assert_eq!(civil_from_days(20_783), (2026, 11, 26));
-    assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    assert_eq!(parse_date("2027-02-31"), None, "not a calendar date");
+    assert_eq!(parse_date("2028-02-29"), Some((2028, 2, 29)), "a leap day");
+    assert_eq!(parse_date("2027-02-29"), None);
+    let day =
+        |days: u64| utc_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(days * 86_400));
+    assert_eq!(day(0), (1970, 1, 1));
+    assert_eq!(day(20_783), (2026, 11, 26));
+    assert_eq!(day(11_016), (2000, 2, 29));
 }
 
 #[test]

@@ -12,6 +12,34 @@ pub mod ssm;
 
 pub use registry::{collector_for, collectors};
 
+/// Every collector's read-only actions, sorted (`ec2:DescribeVpcs`, ...).
+pub fn read_actions() -> std::collections::BTreeSet<&'static str> {
+    collectors()
+        .iter()
+        .flat_map(|c| c.permissions().iter().copied())
+        .collect()
+}
+
+/// The IAM statements a scan needs: every collector's read-only actions and, for
+/// `--secure-digest`, `kms:Decrypt` through SSM only.
+pub fn read_statements(secure_digest: bool) -> Vec<serde_json::Value> {
+    let mut statements = vec![serde_json::json!({
+        "Sid": "ReadScannedServices", "Effect": "Allow", "Action": read_actions(), "Resource": "*"
+    })];
+    if secure_digest {
+        statements.push(serde_json::json!({
+            "Sid": "DigestSecureStrings", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": "*",
+            "Condition": {"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}
+        }));
+    }
+    statements
+}
+
+/// The read-only policy document a scan needs (`driftscan iam-policy`).
+pub fn read_only_policy(secure_digest: bool) -> serde_json::Value {
+    serde_json::json!({"Version": "2012-10-17", "Statement": read_statements(secure_digest)})
+}
+
 use std::collections::BTreeMap;
 
 use aws_smithy_runtime_api::client::result::SdkError;

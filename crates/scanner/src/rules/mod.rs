@@ -96,6 +96,12 @@ struct Enabled {
     source: Option<SourceRef>,
 }
 
+/// Checks the baseline's `compliance:` settings (known rules, valid parameters) without a
+/// snapshot.
+pub fn validate(baseline: &Baseline) -> Result<(), RuleConfigError> {
+    configure(baseline).map(drop)
+}
+
 fn configure(baseline: &Baseline) -> Result<Vec<Enabled>, RuleConfigError> {
     for (id, settings) in &baseline.compliance {
         if rule(id).is_none() {
