@@ -261,9 +261,44 @@ fn a_dash_is_standard_input_and_output() {
         ])
         .arg(crate::support::shipped_baselines())
         .args(["-o", "-"])
-        .write_stdin(snapshot.stdout)
+        .write_stdin(snapshot.stdout.clone())
         .assert()
         .success()
         .stdout(contains("\"environment\": \"staging\""));
     assert!(!moto.dir.path().join("-").exists());
+
+    // Several outputs from one scan: SARIF and JUnit files, text on standard output.
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("staging.json");
+    std::fs::write(&saved, &snapshot.stdout).unwrap();
+    let (sarif, junit) = (dir.path().join("r.sarif"), dir.path().join("r.xml"));
+    moto.driftscan()
+        .args(["scan", "--from-snapshot"])
+        .arg(&saved)
+        .arg("--baselines")
+        .arg(crate::support::shipped_baselines())
+        .arg("--output")
+        .arg(format!("sarif={}", sarif.display()))
+        .arg("--output")
+        .arg(format!("junit={}", junit.display()))
+        .args(["--output", "text"])
+        .assert()
+        .success()
+        .stdout(contains("driftscan scan: staging"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(std::fs::read_to_string(&junit)
+        .unwrap()
+        .contains("<testsuites"));
+    // Two outputs on standard output is a usage error, before anything is written.
+    moto.driftscan()
+        .args(["scan", "--from-snapshot"])
+        .arg(&saved)
+        .arg("--baselines")
+        .arg(crate::support::shipped_baselines())
+        .args(["--output", "text", "--output", "json"])
+        .assert()
+        .code(2)
+        .stderr(contains("2 outputs go to standard output"));
 }

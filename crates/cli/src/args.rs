@@ -122,9 +122,11 @@ pub struct ScanArgs {
     /// Lowest severity that fails the gate (exit 1), or `never`.
     #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
-    /// Write the report to FILE (atomically) instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Where the report goes; repeat for several from one run: `FORMAT=FILE` (`sarif=r.sarif`,
+    /// `junit=-` for standard output), a bare format (`text`) for standard output, or a FILE in
+    /// --format. Files are written atomically. Default: --format on standard output.
+    #[arg(long, short, value_name = "[FORMAT=]FILE")]
+    pub output: Vec<OutputTarget>,
     /// Also publish the SNS alert (what is new since the last alert) and the CloudWatch
     /// metrics, as the Lambda does; settings from the config file's `publish` section.
     #[arg(long)]
@@ -156,9 +158,9 @@ pub struct CompareArgs {
     /// Lowest severity that fails the gate (exit 1), or `never`.
     #[arg(long, value_name = "SEVERITY", default_value = "medium", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
-    /// Write the report to FILE (atomically) instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Where the report goes; repeatable, as for `scan --output`.
+    #[arg(long, short, value_name = "[FORMAT=]FILE")]
+    pub output: Vec<OutputTarget>,
     /// Also publish the SNS alert and the CloudWatch metrics (see `scan --publish`).
     #[arg(long)]
     pub publish: bool,
@@ -183,6 +185,47 @@ pub enum FailOn {
     AtLeast(scanner::model::Severity),
     /// Never fail on findings (an incomplete scan still exits 2).
     Never,
+}
+
+/// One place a report goes: a format, and a file (`None`: standard output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputTarget {
+    /// The format; `None` takes `--format`'s.
+    pub format: Option<scanner::report::Format>,
+    /// The file; `None` (or `-`) is standard output.
+    pub path: Option<PathBuf>,
+}
+
+impl std::str::FromStr for OutputTarget {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.is_empty() {
+            return Err("an empty output; give FORMAT=FILE, FORMAT or FILE".into());
+        }
+        let path = |p: &str| (p != "-").then(|| PathBuf::from(p));
+        if let Some((format, file)) = s.split_once('=') {
+            if let Ok(format) = format.parse() {
+                if file.is_empty() {
+                    return Err(format!("`{s}` names no file (use `-` for standard output)"));
+                }
+                return Ok(OutputTarget {
+                    format: Some(format),
+                    path: path(file),
+                });
+            }
+        }
+        Ok(match s.parse() {
+            Ok(format) => OutputTarget {
+                format: Some(format),
+                path: None,
+            },
+            Err(_) => OutputTarget {
+                format: None,
+                path: path(s),
+            },
+        })
+    }
 }
 
 fn parse_format(s: &str) -> Result<scanner::report::Format, String> {
@@ -244,4 +287,60 @@ pub struct SnapshotArgs {
     /// Write the snapshot to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scanner::report::Format;
+
+    #[test]
+    fn output_targets() {
+        let target = |s: &str| s.parse::<OutputTarget>();
+        assert_eq!(
+            target("sarif=r.sarif"),
+            Ok(OutputTarget {
+                format: Some(Format::Sarif),
+                path: Some("r.sarif".into())
+            })
+        );
+        assert_eq!(
+            target("text"),
+            Ok(OutputTarget {
+                format: Some(Format::Text),
+                path: None
+            })
+        );
+        assert_eq!(
+            target("junit=-"),
+            Ok(OutputTarget {
+                format: Some(Format::Junit),
+                path: None
+            })
+        );
+        assert_eq!(
+            target("report.txt"),
+            Ok(OutputTarget {
+                format: None,
+                path: Some("report.txt".into())
+            })
+        );
+        assert_eq!(
+            target("-"),
+            Ok(OutputTarget {
+                format: None,
+                path: None
+            })
+        );
+        assert_eq!(
+            target("a=b.txt"),
+            Ok(OutputTarget {
+                format: None,
+                path: Some("a=b.txt".into())
+            }),
+            "not a format: a file name with `=`"
+        );
+        assert!(target("json=").is_err());
+        assert!(target("").is_err());
+    }
 }

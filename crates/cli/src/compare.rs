@@ -46,13 +46,7 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     } else {
         format!("\n{}", unified_diffs(&a, &b, &report))
     };
-    let outcome = deliver(
-        &report,
-        args.format,
-        args.output.as_deref(),
-        args.fail_on,
-        &appendix,
-    )?;
+    let outcome = deliver(&report, args.format, &args.output, args.fail_on, &appendix)?;
     if args.publish {
         crate::publish::publish(&report, global).await?;
     }

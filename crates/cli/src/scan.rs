@@ -8,7 +8,7 @@ use scanner::baseline::Baseline;
 use scanner::model::Report;
 use scanner::report::{render, Format, RenderOptions};
 
-use crate::args::{FailOn, GlobalArgs, ScanArgs};
+use crate::args::{FailOn, GlobalArgs, OutputTarget, ScanArgs};
 use crate::{output, snapshot, Outcome};
 
 /// Scans (or reads a snapshot), evaluates it against its baseline, renders, and gates.
@@ -27,13 +27,7 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
     let report = scanner::run::scan_report(&snapshot, &baseline, started)
         .context("invalid compliance settings")?;
 
-    let outcome = deliver(
-        &report,
-        args.format,
-        args.output.as_deref(),
-        args.fail_on,
-        "",
-    )?;
+    let outcome = deliver(&report, args.format, &args.output, args.fail_on, "")?;
     // After the report is out: a failed publish must not cost the report.
     if args.publish {
         crate::publish::publish(&report, global).await?;
@@ -41,17 +35,67 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
     Ok(outcome)
 }
 
-/// Renders `report` (text gets `appendix` after it), writes it, reports failed reads on
-/// standard error when the output would not show them, and maps the result to the gate.
+/// Renders `report` once per output target (text gets `appendix` after it), writes each,
+/// reports failed reads on standard error when no text reaches the terminal, and maps the
+/// result to the gate.
 pub fn deliver(
     report: &Report,
-    format: Format,
-    output: Option<&std::path::Path>,
+    default_format: Format,
+    targets: &[OutputTarget],
     fail_on: FailOn,
     appendix: &str,
 ) -> anyhow::Result<Outcome> {
+    let default = [OutputTarget {
+        format: None,
+        path: None,
+    }];
+    let targets = if targets.is_empty() {
+        &default[..]
+    } else {
+        targets
+    };
+    let to_stdout = targets.iter().filter(|t| t.path.is_none()).count();
+    anyhow::ensure!(
+        to_stdout <= 1,
+        "{to_stdout} outputs go to standard output; give all but one a file (FORMAT=FILE)"
+    );
+    let mut shows_failures = false;
+    for target in targets {
+        let format = target.format.unwrap_or(default_format);
+        let path = target.path.as_deref();
+        shows_failures |= format == Format::Text && path.is_none();
+        output::write(path, &rendered(report, format, path.is_none(), appendix))?;
+    }
+
+    if !report.complete {
+        if !shows_failures {
+            eprintln!(
+                "driftscan: {} of {} INCOMPLETE: {} read(s) failed; this is not a clean result:",
+                report.command,
+                report.environment,
+                report.failures.len()
+            );
+            for failure in &report.failures {
+                eprintln!("  - {failure}");
+            }
+        }
+        return Ok(Outcome::Incomplete);
+    }
+    let failed = match fail_on {
+        FailOn::Never => false,
+        FailOn::AtLeast(threshold) => report.fails(threshold),
+    };
+    Ok(if failed {
+        Outcome::Findings
+    } else {
+        Outcome::Success
+    })
+}
+
+/// The report in `format`, coloured when it is text going to a terminal that wants colour.
+fn rendered(report: &Report, format: Format, to_stdout: bool, appendix: &str) -> String {
     let color = format == Format::Text
-        && output.is_none()
+        && to_stdout
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let options = RenderOptions {
@@ -79,29 +123,5 @@ pub fn deliver(
             text.push_str(appendix);
         }
     }
-    output::write(output, &text)?;
-
-    if !report.complete {
-        if format != Format::Text || output.is_some() {
-            eprintln!(
-                "driftscan: {} of {} INCOMPLETE: {} read(s) failed; this is not a clean result:",
-                report.command,
-                report.environment,
-                report.failures.len()
-            );
-            for failure in &report.failures {
-                eprintln!("  - {failure}");
-            }
-        }
-        return Ok(Outcome::Incomplete);
-    }
-    let failed = match fail_on {
-        FailOn::Never => false,
-        FailOn::AtLeast(threshold) => report.fails(threshold),
-    };
-    Ok(if failed {
-        Outcome::Findings
-    } else {
-        Outcome::Success
-    })
+    text
 }
