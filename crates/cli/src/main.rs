@@ -90,3 +90,49 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Every relative link in the README and under docs/ resolves to a file in the repository.
+    #[test]
+    fn documentation_links_resolve() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut pages = vec![root.join("README.md")];
+        if let Ok(entries) = std::fs::read_dir(root.join("docs")) {
+            pages.extend(
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|e| e == "md")),
+            );
+        }
+        let mut checked = 0;
+        for page in &pages {
+            let text = std::fs::read_to_string(page).expect("readable page");
+            for (i, _) in text.match_indices("](") {
+                let rest = &text[i + 2..];
+                let Some(end) = rest.find(')') else { continue };
+                let target = rest[..end].split('#').next().unwrap_or_default();
+                if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                    continue;
+                }
+                let resolved = page.parent().expect("a page's folder").join(target);
+                assert!(
+                    resolved.exists(),
+                    "{}: the link `{target}` does not resolve",
+                    page.display()
+                );
+                assert!(
+                    resolved
+                        .canonicalize()
+                        .is_ok_and(|p| p.starts_with(root.canonicalize().expect("root"))),
+                    "{}: the link `{target}` points outside the repository",
+                    page.display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 1, "no relative link was checked");
+    }
+}

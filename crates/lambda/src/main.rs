@@ -276,18 +276,45 @@ fn log_reports(reports: &[Report]) {
     }
 }
 
+/// The log filter and whether to log JSON: `DRIFTSCAN_LOG` (a tracing filter) first, else the
+/// Lambda service's own advanced logging settings (`AWS_LAMBDA_LOG_LEVEL`: TRACE, DEBUG, INFO,
+/// WARN, ERROR, FATAL; `AWS_LAMBDA_LOG_FORMAT`: JSON or Text), else `info` as JSON.
+fn log_settings(var: impl Fn(&str) -> Option<String>) -> (String, bool) {
+    let level = var("DRIFTSCAN_LOG")
+        .filter(|f| !f.trim().is_empty())
+        .unwrap_or_else(|| {
+            match var("AWS_LAMBDA_LOG_LEVEL")
+                .map(|l| l.to_ascii_uppercase())
+                .as_deref()
+            {
+                Some("TRACE") => "trace",
+                Some("DEBUG") => "debug",
+                Some("WARN") => "warn",
+                Some("ERROR") | Some("FATAL") => "error",
+                _ => "info",
+            }
+            .to_string()
+        });
+    let json = !var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("text"));
+    (level, json)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DRIFTSCAN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_current_span(true)
-        .with_span_list(false)
-        .without_time()
-        .init();
+    let (level, json) = log_settings(|name| std::env::var(name).ok());
+    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .without_time();
+    if json {
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        logs.with_ansi(false).init();
+    }
     // Read once per execution environment, lent to every invocation.
     let settings = Settings::from_env(|name| std::env::var(name).ok())?;
     let publishers = AwsPublishers::connect(&settings.publish).await;
@@ -301,6 +328,42 @@ async fn main() -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logging_follows_the_lambda_service_settings() {
+        let with = |pairs: &'static [(&'static str, &'static str)]| {
+            log_settings(move |name| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            })
+        };
+        assert_eq!(with(&[]), ("info".to_string(), true));
+        assert_eq!(
+            with(&[("AWS_LAMBDA_LOG_LEVEL", "DEBUG")]),
+            ("debug".into(), true)
+        );
+        assert_eq!(
+            with(&[("AWS_LAMBDA_LOG_LEVEL", "FATAL")]),
+            ("error".into(), true)
+        );
+        assert_eq!(
+            with(&[
+                ("AWS_LAMBDA_LOG_FORMAT", "Text"),
+                ("AWS_LAMBDA_LOG_LEVEL", "WARN")
+            ]),
+            ("warn".into(), false)
+        );
+        assert_eq!(
+            with(&[
+                ("DRIFTSCAN_LOG", "scanner=trace"),
+                ("AWS_LAMBDA_LOG_LEVEL", "ERROR")
+            ]),
+            ("scanner=trace".into(), true),
+            "driftscan's own filter wins"
+        );
+    }
 
     #[test]
     fn settings_come_from_the_environment() {

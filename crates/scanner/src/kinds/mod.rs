@@ -182,20 +182,20 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_says_what_is_captured_of_every_kind() {
+    fn the_docs_say_what_is_captured_of_every_kind() {
         let readme = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/snapshot.md"),
         )
-        .expect("README.md");
+        .expect("docs/snapshot.md");
         let table = readme
-            .split("### What is captured")
+            .split("## What is captured")
             .nth(1)
             .and_then(|rest| rest.split("\n#").next())
             .expect("a `What is captured` table");
         for def in KINDS {
             assert!(
                 table.contains(&format!("`{}`", def.kind)),
-                "the README's `What is captured` table lacks `{}`",
+                "docs/snapshot.md's `What is captured` table lacks `{}`",
                 def.kind
             );
         }
