@@ -22,22 +22,13 @@ fn infra_binary() -> PathBuf {
 /// `driftscan-infra <args>` against `endpoint`, with no terminal on standard input.
 fn infra(endpoint: &str, args: &[&str]) -> (i32, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let output = std::process::Command::new(infra_binary())
+    let mut command = std::process::Command::new(infra_binary());
+    crate::support::against_emulator(&mut command, endpoint);
+    let output = command
         .args(args)
         .arg("--baselines")
         .arg(crate::support::shipped_baselines())
         .current_dir(dir.path())
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/driftscan-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/driftscan-test-credentials",
-        )
         .stdin(Stdio::null())
         .output()
         .expect("driftscan-infra runs");

@@ -106,7 +106,14 @@ impl Drop for Moto {
 
 /// `driftscan` pointed at `endpoint`, with the environment cleared of real AWS settings.
 pub fn driftscan_command(endpoint: &str) -> assert_cmd::Command {
-    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_driftscan"));
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_driftscan"));
+    against_emulator(&mut command, endpoint);
+    assert_cmd::Command::from_std(command)
+}
+
+/// Points a command at `endpoint` with test credentials, and clears what could reach a real
+/// account or change its behaviour (profiles, regions, config files, instance metadata, logs).
+pub fn against_emulator(command: &mut Command, endpoint: &str) {
     for var in [
         "AWS_PROFILE",
         "AWS_REGION",
@@ -129,7 +136,6 @@ pub fn driftscan_command(endpoint: &str) -> assert_cmd::Command {
             "/nonexistent/driftscan-test-credentials",
         )
         .env("NO_COLOR", "1");
-    command
 }
 
 fn wait_ready(port: u16, child: &mut Child) -> bool {

@@ -16,22 +16,18 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
     ],
 };
 
-pub(super) static CLUSTER: KindDef = KindDef {
-    kind: ResourceKind::DbCluster,
-    service: Service::Rds,
-    tags_are_read: true,
-    changes_without_drift: &["status"],
-    following_fields: &[],
-    capture: unchanged,
-    compare: unchanged,
-};
+/// Clusters and instances alike: a status that changes on its own, nothing else special.
+const fn database(kind: ResourceKind) -> KindDef {
+    KindDef {
+        kind,
+        service: Service::Rds,
+        tags_are_read: true,
+        changes_without_drift: &["status"],
+        following_fields: &[],
+        capture: unchanged,
+        compare: unchanged,
+    }
+}
 
-pub(super) static INSTANCE: KindDef = KindDef {
-    kind: ResourceKind::DbInstance,
-    service: Service::Rds,
-    tags_are_read: true,
-    changes_without_drift: &["status"],
-    following_fields: &[],
-    capture: unchanged,
-    compare: unchanged,
-};
+pub(super) static CLUSTER: KindDef = database(ResourceKind::DbCluster);
+pub(super) static INSTANCE: KindDef = database(ResourceKind::DbInstance);
