@@ -86,6 +86,33 @@ fn destroy_asks_refuses_protects_and_keeps_a_final_snapshot() {
     assert_eq!(mutating_calls(&proxy), Vec::<String>::new());
     assert!(db_cluster_exists(&moto, "aurora-cluster-staging"));
 
+    // On a terminal (a pseudo-terminal from util-linux's `script`), a wrong name cancels.
+    let mut command = std::process::Command::new("script");
+    crate::support::against_emulator(&mut command, &proxy.endpoint);
+    let shell_line = format!(
+        "{} destroy --env staging --baselines {}",
+        infra_binary().display(),
+        crate::support::shipped_baselines().display()
+    );
+    let mut child = command
+        .args(["-qec", &shell_line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs");
+    // Typed ahead: the terminal keeps the line until the prompt reads it. Standard input stays
+    // open until the end, so `script` does not end the session early.
+    let mut typed = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut typed, b"prod\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    drop(typed);
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(shown.contains("Type `staging` to confirm"), "{shown}");
+    assert!(shown.contains("destroy cancelled"), "{shown}");
+    assert_eq!(mutating_calls(&proxy), Vec::<String>::new());
+
     // prod is protected: --yes alone is refused.
     let (code, _, stderr) = infra(&proxy.endpoint, &["destroy", "--env", "prod", "--yes"]);
     assert_eq!(code, 2, "{stderr}");
