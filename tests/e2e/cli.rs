@@ -291,6 +291,34 @@ fn a_dash_is_standard_input_and_output() {
     assert!(std::fs::read_to_string(&junit)
         .unwrap()
         .contains("<testsuites"));
+    // Colour: `--color always` colours a pipe, `auto` follows NO_COLOR and CLICOLOR_FORCE.
+    let text = |color: &str, env: &[(&str, &str)], remove: &[&str]| {
+        let mut command = moto.driftscan();
+        command
+            .args(["scan", "--from-snapshot"])
+            .arg(&saved)
+            .arg("--baselines")
+            .arg(crate::support::shipped_baselines())
+            .args(["--color", color]);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        for k in remove {
+            command.env_remove(k);
+        }
+        String::from_utf8(command.output().unwrap().stdout).unwrap()
+    };
+    assert!(text("always", &[], &[]).contains("\x1b["), "always");
+    assert!(!text("never", &[("CLICOLOR_FORCE", "1")], &["NO_COLOR"]).contains("\x1b["));
+    assert!(
+        !text("auto", &[], &[]).contains("\x1b["),
+        "NO_COLOR is set, a pipe"
+    );
+    assert!(
+        text("auto", &[("CLICOLOR_FORCE", "1")], &["NO_COLOR"]).contains("\x1b["),
+        "CLICOLOR_FORCE colours a pipe"
+    );
+
     // Two outputs on standard output is a usage error, before anything is written.
     moto.driftscan()
         .args(["scan", "--from-snapshot"])

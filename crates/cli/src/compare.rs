@@ -46,7 +46,14 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     } else {
         format!("\n{}", unified_diffs(&a, &b, &report))
     };
-    let outcome = deliver(&report, args.format, &args.output, args.fail_on, &appendix)?;
+    let outcome = deliver(
+        &report,
+        args.format,
+        &args.output,
+        args.fail_on,
+        &appendix,
+        global,
+    )?;
     if args.publish {
         crate::publish::publish(&report, global).await?;
     }

@@ -21,30 +21,27 @@ pub fn write(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// A temporary file beside `path`, written and synced, then renamed over it (`tempfile`'s
+/// persist): readers see the old file or the new one, never a part; on failure the temporary
+/// file is removed.
 fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let file_name = path
-        .file_name()
-        .with_context(|| format!("{} is not a file path", path.display()))?;
-    let temp = dir.join(format!(
-        ".{}.{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
+    anyhow::ensure!(
+        path.file_name().is_some(),
+        "{} is not a file path",
+        path.display()
+    );
     let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
         file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
+        file.as_file().sync_all()?;
+        file.persist(path).map_err(|e| e.error)?;
+        Ok::<(), std::io::Error>(())
     })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&temp);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
-    }
-    Ok(())
+    result.with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Reads a snapshot saved by `driftscan snapshot` from `path`, or from standard input for `-`.

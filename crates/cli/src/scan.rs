@@ -1,6 +1,5 @@
 //! `driftscan scan`: the pre-deploy gate.
 
-use std::io::IsTerminal;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -27,7 +26,7 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
     let report = scanner::run::scan_report(&snapshot, &baseline, started)
         .context("invalid compliance settings")?;
 
-    let outcome = deliver(&report, args.format, &args.output, args.fail_on, "")?;
+    let outcome = deliver(&report, args.format, &args.output, args.fail_on, "", global)?;
     // After the report is out: a failed publish must not cost the report.
     if args.publish {
         crate::publish::publish(&report, global).await?;
@@ -44,6 +43,7 @@ pub fn deliver(
     targets: &[OutputTarget],
     fail_on: FailOn,
     appendix: &str,
+    global: &GlobalArgs,
 ) -> anyhow::Result<Outcome> {
     let default = [OutputTarget {
         format: None,
@@ -64,7 +64,8 @@ pub fn deliver(
         let format = target.format.unwrap_or(default_format);
         let path = target.path.as_deref();
         shows_failures |= format == Format::Text && path.is_none();
-        output::write(path, &rendered(report, format, path.is_none(), appendix))?;
+        let color = format == Format::Text && path.is_none() && global.color.for_stdout();
+        output::write(path, &rendered(report, format, color, appendix))?;
     }
 
     if !report.complete {
@@ -92,12 +93,8 @@ pub fn deliver(
     })
 }
 
-/// The report in `format`, coloured when it is text going to a terminal that wants colour.
-fn rendered(report: &Report, format: Format, to_stdout: bool, appendix: &str) -> String {
-    let color = format == Format::Text
-        && to_stdout
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+/// The report in `format` (`color`: text with ANSI colours).
+fn rendered(report: &Report, format: Format, color: bool, appendix: &str) -> String {
     let options = RenderOptions {
         color,
         version: env!("CARGO_PKG_VERSION").to_string(),
