@@ -232,6 +232,16 @@ fn completions_man_page_iam_policy_and_validate_need_no_aws() {
 }
 
 #[test]
+fn an_environment_is_not_compared_with_itself() {
+    // Refused before any call: nothing listens at this endpoint.
+    crate::support::driftscan_command("http://127.0.0.1:9")
+        .args(["compare", "prod", "prod", "--region", "us-east-1"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot compare `prod` with itself"));
+}
+
+#[test]
 fn a_dash_is_standard_input_and_output() {
     let moto = Moto::start();
     block_on(moto.provision("staging", "us-east-1"));

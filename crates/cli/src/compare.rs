@@ -28,6 +28,12 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
             (a, b)
         }
         ([], Some(env_a), Some(env_b)) => {
+            // The Lambda's request checks, before anything is read.
+            scanner::run::RunRequest {
+                compare: vec![(env_a.clone(), env_b.clone())],
+                ..Default::default()
+            }
+            .validate()?;
             // Both environments are scanned at once.
             let (a, b) = tokio::join!(
                 snapshot::take(env_a, &args.aws, global),

@@ -26,6 +26,22 @@ pub struct RunRequest {
 }
 
 impl RunRequest {
+    /// Refuses a request that names nothing to do, or compares an environment with itself
+    /// (the CLI and the Lambda ask this before reading anything).
+    pub fn validate(&self) -> Result<(), RunError> {
+        if self.scan.is_empty() && self.compare.is_empty() {
+            return Err(RunError::Request(
+                "nothing to do: name environments to scan or pairs to compare".into(),
+            ));
+        }
+        if let Some((a, _)) = self.compare.iter().find(|(a, b)| a == b) {
+            return Err(RunError::Request(format!(
+                "cannot compare `{a}` with itself"
+            )));
+        }
+        Ok(())
+    }
+
     /// Every environment the run must snapshot, each once, in first-mentioned order.
     pub fn environments(&self) -> Vec<&str> {
         let mut seen: Vec<&str> = Vec::new();
@@ -118,16 +134,7 @@ pub struct RunContext<'a> {
 ///
 /// Baselines are loaded before anything is read, so bad input fails fast.
 pub async fn execute(request: &RunRequest, ctx: &RunContext<'_>) -> Result<Vec<Report>, RunError> {
-    if request.scan.is_empty() && request.compare.is_empty() {
-        return Err(RunError::Request(
-            "nothing to do: name environments to scan or pairs to compare".into(),
-        ));
-    }
-    if let Some((a, _)) = request.compare.iter().find(|(a, b)| a == b) {
-        return Err(RunError::Request(format!(
-            "cannot compare `{a}` with itself"
-        )));
-    }
+    request.validate()?;
     let baselines: Vec<Baseline> = request
         .scan
         .iter()
