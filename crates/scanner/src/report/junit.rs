@@ -1,28 +1,12 @@
-//! JUnit XML: one test case per rule (drift, missing, unmanaged and each compliance rule) plus
-//! one for the scan's completeness, so CI test views stay stable across runs.
+//! JUnit XML (written by `quick-junit`): one test case per rule (drift, missing, unmanaged and
+//! each compliance rule) plus one for the scan's completeness, so CI test views stay stable
+//! across runs.
 
-use std::fmt::Write as _;
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
 use super::{compact, rule_id, RenderOptions, KIND_RULES};
 use crate::model::{FindingKind, Report};
 use crate::rules::RULES;
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 cannot carry most control characters at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('?'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Renders the JUnit report.
 pub fn render(report: &Report, options: &RenderOptions) -> String {
@@ -39,73 +23,81 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         );
     }
 
-    let mut body = String::new();
-    let mut failures = 0;
-    let suite = format!("driftscan {} {}", report.command, report.environment);
+    let mut suite = TestSuite::new(format!(
+        "driftscan {} {}",
+        report.command, report.environment
+    ));
+    suite.add_property(Property::new("driftscan.version", options.version.as_str()));
     for (group, name) in &cases {
         let findings: Vec<_> = report
             .findings
             .iter()
             .filter(|f| rule_id(f) == *name)
             .collect();
-        let _ = write!(
-            body,
-            "    <testcase classname=\"{}.{}\" name=\"{}\">",
-            escape(&report.environment),
-            escape(group),
-            escape(name)
-        );
-        if !findings.is_empty() {
-            failures += 1;
-            let mut detail = String::new();
-            for f in &findings {
-                let _ = writeln!(
-                    detail,
-                    "[{}] {}/{} {}: {} (expected {}, actual {})",
-                    f.severity,
-                    f.resource_type,
-                    f.logical_name,
-                    f.path.as_deref().unwrap_or(""),
-                    f.message,
-                    compact(f.expected.as_ref()),
-                    compact(f.actual.as_ref())
-                );
-            }
-            let _ = write!(
-                body,
-                "\n      <failure type=\"{}\" message=\"{} finding(s)\">{}</failure>\n    ",
-                escape(name),
-                findings.len(),
-                escape(&detail)
-            );
-        }
-        body.push_str("</testcase>\n");
+        let status = if findings.is_empty() {
+            TestCaseStatus::success()
+        } else {
+            let detail: String = findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "[{}] {}/{} {}: {} (expected {}, actual {})\n",
+                        f.severity,
+                        f.resource_type,
+                        f.logical_name,
+                        f.path.as_deref().unwrap_or(""),
+                        f.message,
+                        compact(f.expected.as_ref()),
+                        compact(f.actual.as_ref())
+                    )
+                })
+                .collect();
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status
+                .set_type(name.as_str())
+                .set_message(format!("{} finding(s)", findings.len()))
+                .set_description(xml_safe(&detail));
+            status
+        };
+        let mut case = TestCase::new(name.as_str(), status);
+        case.set_classname(format!("{}.{group}", report.environment));
+        suite.add_test_case(case);
     }
-    let errors = usize::from(!report.complete);
-    let _ = write!(
-        body,
-        "    <testcase classname=\"{}.scan\" name=\"complete\">",
-        escape(&report.environment)
-    );
-    if !report.complete {
+    let status = if report.complete {
+        TestCaseStatus::success()
+    } else {
         let detail: Vec<String> = report.failures.iter().map(|f| f.to_string()).collect();
-        let _ = write!(
-            body,
-            "\n      <error type=\"incomplete\" message=\"scan incomplete: {} read(s) failed\">{}</error>\n    ",
-            report.failures.len(),
-            escape(&detail.join("\n"))
-        );
-    }
-    body.push_str("</testcase>\n");
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status
+            .set_type("incomplete")
+            .set_message(format!(
+                "scan incomplete: {} read(s) failed",
+                report.failures.len()
+            ))
+            .set_description(xml_safe(&detail.join("\n")));
+        status
+    };
+    let mut complete = TestCase::new("complete", status);
+    complete.set_classname(format!("{}.scan", report.environment));
+    suite.add_test_case(complete);
 
-    let tests = cases.len() + 1;
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <testsuites name=\"driftscan\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n  \
-         <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">\n    \
-         <properties><property name=\"driftscan.version\" value=\"{}\"/></properties>\n\
-         {body}  </testsuite>\n</testsuites>\n",
-        escape(&suite),
-        escape(&options.version),
-    )
+    let mut junit = quick_junit::Report::new("driftscan");
+    junit.add_test_suite(suite);
+    junit.to_string().unwrap_or_else(|e| {
+        // Serializing to memory fails only on invalid UTF-8, which a String cannot hold.
+        format!("<!-- driftscan: cannot write JUnit XML: {e} -->\n")
+    })
+}
+
+/// XML 1.0 cannot carry most control characters at all, escaped or not.
+fn xml_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
