@@ -95,6 +95,22 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
 mod tests {
     use std::path::Path;
 
+    /// The project's address is one setting (Cargo's `repository`), which the gate example
+    /// installs from.
+    #[test]
+    fn the_gate_example_installs_from_the_repository_cargo_names() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let example =
+            std::fs::read_to_string(root.join("examples/github-actions/driftscan-gate.yml"))
+                .expect("the gate example");
+        let line = format!("DRIFTSCAN_REPOSITORY: {}", env!("CARGO_PKG_REPOSITORY"));
+        assert!(example.contains(&line), "the example lacks `{line}`");
+        assert!(
+            example.contains(&format!("DRIFTSCAN_VERSION: {}", env!("CARGO_PKG_VERSION"))),
+            "the example installs another version"
+        );
+    }
+
     /// Every relative link in the README and under docs/ resolves to a file in the repository.
     #[test]
     fn documentation_links_resolve() {

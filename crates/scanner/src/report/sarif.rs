@@ -116,7 +116,8 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
             "tool": {"driver": {
                 "name": "driftscan",
                 "version": options.version,
-                "informationUri": "https://github.com/driftscan/driftscan",
+                // One setting: the workspace's `repository` in Cargo.toml.
+                "informationUri": env!("CARGO_PKG_REPOSITORY"),
                 "rules": rules,
             }},
             "automationDetails": {"id": format!("driftscan/{}/{}/", report.command, report.environment)},
