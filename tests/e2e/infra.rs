@@ -446,9 +446,36 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
 
     // Destroy: the dry run lists what goes, everything goes, and a second run has nothing left.
     let dry = block_on(infra::destroy_scanner(&config, &spec, Mode::Plan)).unwrap();
-    let removed = block_on(infra::destroy_scanner(&config, &spec, Mode::Apply)).unwrap();
-    assert_eq!(dry, removed);
-    assert_eq!(removed.len(), 7, "{removed:#?}");
+    assert_eq!(dry.len(), 7, "{dry:#?}");
+    // As users run it: `driftscan-infra destroy --scanner`, refused without a terminal or
+    // --yes (nothing goes), then confirmed with --yes.
+    let binary = Path::new(env!("CARGO_BIN_EXE_driftscan")).with_file_name("driftscan-infra");
+    let destroy = |extra: &[&str]| {
+        let mut command = std::process::Command::new(&binary);
+        crate::support::against_emulator(&mut command, &moto.endpoint);
+        command
+            .env("AWS_ENDPOINT_URL_CLOUDWATCH", &localstack.endpoint)
+            .args(["destroy", "--scanner", "--region", "us-east-1"])
+            .args(extra)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("driftscan-infra runs")
+    };
+    let refused = destroy(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no terminal"));
+    assert_eq!(
+        block_on(infra::destroy_scanner(&config, &spec, Mode::Plan)).unwrap(),
+        dry,
+        "nothing went"
+    );
+    let confirmed = destroy(&["--yes"]);
+    let stdout = String::from_utf8_lossy(&confirmed.stdout);
+    assert_eq!(confirmed.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.ends_with("Destroy complete! Resources: 0 added, 0 changed, 7 destroyed.\n"),
+        "{stdout}"
+    );
     assert!(
         block_on(infra::destroy_scanner(&config, &spec, Mode::Apply))
             .unwrap()
