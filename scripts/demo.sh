@@ -13,7 +13,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/driftscan-target}"
 eval "$(scripts/setup-emulators.sh moto)"
 
 echo "== building driftscan and driftscan-infra" >&2
-cargo build --quiet --locked -p driftscan-cli -p driftscan-infra
+# The whole workspace, as scripts/test builds it: the same features, so no second SDK build.
+cargo build --quiet --locked --workspace --bins
 bin="$CARGO_TARGET_DIR/debug"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -131,7 +131,12 @@ impl Target {
 
     async fn scanner(&self, config: &aws_config::SdkConfig) -> anyhow::Result<ScannerSpec> {
         let region = self.region.clone().unwrap_or_else(|| "us-east-1".into());
-        let identity = aws_sdk_sts::Client::new(config)
+        // STS in the stack's region: without AWS_REGION the base config has none to sign for.
+        let config = config
+            .to_builder()
+            .region(aws_config::Region::new(region.clone()))
+            .build();
+        let identity = aws_sdk_sts::Client::new(&config)
             .get_caller_identity()
             .send()
             .await

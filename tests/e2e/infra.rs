@@ -462,8 +462,9 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
             .expect("driftscan-infra runs")
     };
     let refused = destroy(&[]);
-    assert_eq!(refused.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("no terminal"));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no terminal"), "{stderr}");
     assert_eq!(
         block_on(infra::destroy_scanner(&config, &spec, Mode::Plan)).unwrap(),
         dry,
