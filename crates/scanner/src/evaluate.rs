@@ -129,8 +129,11 @@ pub fn evaluate(
             for (field_path, field) in &expected.fields {
                 let mut found = Vec::new();
                 field.check(field_path, lookup(&document, field_path), &mut found);
-                let source = baseline.source_of(field);
-                mismatches.extend(found.into_iter().map(|m| (m, source.clone())));
+                if !found.is_empty() {
+                    // Only a mismatch needs its source: most fields match.
+                    let source = baseline.source_of(field);
+                    mismatches.extend(found.into_iter().map(|m| (m, source.clone())));
+                }
             }
             if expected.tags == TagCheck::Exact {
                 for (tag, value) in &resource.tags {

@@ -179,9 +179,8 @@ pub fn redact(resources: &mut [Resource], key: Option<&DigestKey>) {
             *value = redacted(detector, value, key);
         }
     };
-    for resource in resources {
-        let name = resource.id.clone();
-        match &mut resource.properties {
+    for Resource { id, properties, .. } in resources {
+        match properties {
             Properties::EcsTaskDefinition(task) => {
                 for container in &mut task.containers {
                     for (variable, value) in &mut container.environment {
@@ -191,7 +190,7 @@ pub fn redact(resources: &mut [Resource], key: Option<&DigestKey>) {
             }
             Properties::SsmParameter(parameter) if parameter.parameter_type != SECURE_STRING => {
                 if let Some(value) = &mut parameter.value {
-                    redact_one(&name, value);
+                    redact_one(id, value);
                 }
             }
             _ => {}

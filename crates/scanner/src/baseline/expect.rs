@@ -144,9 +144,12 @@ pub fn validate(value: &Value) -> Result<(), String> {
 
 /// Whether a declared value is a matcher: a non-empty map whose keys are all operators.
 pub fn is_matcher(value: &Value) -> bool {
-    value
-        .as_object()
-        .is_some_and(|map| !map.is_empty() && map.keys().all(|k| OPERATORS.contains(&k.as_str())))
+    value.as_object().is_some_and(is_matcher_map)
+}
+
+/// [`is_matcher`] of a map already at hand.
+pub fn is_matcher_map(map: &serde_json::Map<String, Value>) -> bool {
+    !map.is_empty() && map.keys().all(|k| OPERATORS.contains(&k.as_str()))
 }
 
 /// Checks `actual` (absent = `None`) against the `declared` value (already [`validate`]d),

@@ -713,7 +713,7 @@ fn parse_file(text: &str, path: &Path) -> Result<BaselineFile, BaselineError> {
 /// overlay does not name is kept, a new one is added); anything else, matchers included, is
 /// replaced by the overlay.
 fn merge(base: Value, overlay: Value) -> Value {
-    use expect::is_matcher;
+    use expect::is_matcher_map;
     let named = |items: &[Value]| {
         !items.is_empty()
             && items
@@ -722,8 +722,7 @@ fn merge(base: Value, overlay: Value) -> Value {
     };
     match (base, overlay) {
         (Value::Object(mut base), Value::Object(overlay))
-            if !is_matcher(&Value::Object(base.clone()))
-                && !is_matcher(&Value::Object(overlay.clone())) =>
+            if !is_matcher_map(&base) && !is_matcher_map(&overlay) =>
         {
             for (key, value) in overlay {
                 let merged = match base.remove(&key) {
