@@ -1053,8 +1053,14 @@ mod tests {
         }
         for (action, resource) in &granted {
             let (service, verb) = action.split_once(':').unwrap();
+            let read_only = ["Describe", "List", "Get"]
+                .iter()
+                .any(|prefix| verb.starts_with(prefix));
+            let scanned = scanner::kinds::SERVICES
+                .iter()
+                .any(|s| s.iam_prefix == service)
+                || service == "tag";
             let allowed = match service {
-                "ec2" | "ecs" | "rds" => verb.starts_with("Describe") || verb.starts_with("List"),
                 "ssm" => {
                     verb.starts_with("Describe")
                         || verb.starts_with("Get")
@@ -1069,6 +1075,7 @@ mod tests {
                         && resource == "arn:aws:sns:us-east-1:123456789012:driftscan-alerts"
                 }
                 "cloudwatch" => verb == "PutMetricData",
+                _ if scanned => read_only,
                 "logs" => resource
                     .as_str()
                     .unwrap()

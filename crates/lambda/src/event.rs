@@ -142,12 +142,17 @@ fn change(detail: &Value, defaults: &RequestBody) -> Result<Invocation, String> 
         })
     };
     // The services whose changes trigger a rescan: every service the kind registry reads.
-    if !scanner::kinds::SERVICES
+    let Some(service) = scanner::kinds::SERVICES
         .iter()
-        .any(|s| s.event_source == source)
-    {
+        .find(|s| s.event_source == source)
+    else {
         return ignored(format!(
             "{source} {event_name}: not a service driftscan reads"
+        ));
+    };
+    if !service.change_events.contains(&event_name) {
+        return ignored(format!(
+            "{source} {event_name}: changes nothing driftscan reads"
         ));
     }
     if let Some(code) = detail.get("errorCode").and_then(Value::as_str) {
@@ -353,6 +358,7 @@ mod tests {
 
     #[test]
     fn unwatched_or_failed_calls_are_ignored() {
+        // S3 is watched, but writing an object changes no bucket configuration.
         let s3 = cloudtrail("s3.amazonaws.com", "PutObject", json!({}));
         assert!(matches!(
             parse(s3, &defaults()).unwrap().trigger,

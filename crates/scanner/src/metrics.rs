@@ -342,7 +342,9 @@ mod tests {
             report("compare", "staging..prod", true),
         ];
         let datums = datums(&reports);
-        assert_eq!(datums.len(), 12 + 12 + 8 + 1);
+        // Per scan 8 and per compare 4, plus one per service each; one for the run.
+        let services = crate::kinds::SERVICES.len();
+        assert_eq!(datums.len(), (8 + services) * 2 + (4 + services) + 1);
         let staging = ("Environment", "staging");
         assert_eq!(
             value(&datums, "Findings", &[staging, ("Severity", "high")]),
@@ -453,8 +455,8 @@ mod tests {
     fn emf_lines_carry_every_datum_once() {
         let datums = datums(&[report("scan", "staging", true)]);
         let lines = emf_lines(&datums, 1_700_000_000_000);
-        // (Environment), (Environment, Severity) x5, (Environment, Service) x4, ().
-        assert_eq!(lines.len(), 1 + 5 + 4 + 1);
+        // (Environment), (Environment, Severity) x5, (Environment, Service) per service, ().
+        assert_eq!(lines.len(), 1 + 5 + crate::kinds::SERVICES.len() + 1);
         let mut seen = 0;
         for line in &lines {
             let v: Value = serde_json::from_str(line).unwrap();

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Properties, Resource, ResourceKind, ResourceRef, RulePeer};
+use crate::model::{Properties, Resource, ResourceKind};
 use crate::naming::{generated_suffix, logical_name, Generator, GENERATED_PLACEHOLDER};
 
 /// Gives resources that AWS creates without a name a stable one derived from their VPC, so they
@@ -80,7 +80,7 @@ pub fn name_references(resources: &mut [Resource]) {
         .collect();
     for resource in resources.iter_mut() {
         let region = resource.region.clone();
-        for reference in references_mut(&mut resource.properties) {
+        for reference in resource.properties.references_mut() {
             if let Some(name) = names.get(&(region.clone(), reference.id.clone())) {
                 reference.name = Some(name.clone());
             }
@@ -88,57 +88,12 @@ pub fn name_references(resources: &mut [Resource]) {
     }
 }
 
-fn references_mut(properties: &mut Properties) -> Vec<&mut ResourceRef> {
-    let mut refs: Vec<&mut ResourceRef> = Vec::new();
-    match properties {
-        Properties::Subnet(s) => {
-            refs.push(&mut s.vpc);
-            refs.extend(s.route_table.as_mut());
-        }
-        Properties::RouteTable(t) => {
-            refs.push(&mut t.vpc);
-            refs.extend(t.subnets.iter_mut());
-            refs.extend(t.routes.iter_mut().filter_map(|r| r.target_ref.as_mut()));
-        }
-        Properties::InternetGateway(g) => refs.extend(g.vpcs.iter_mut()),
-        Properties::NatGateway(n) => {
-            refs.push(&mut n.vpc);
-            refs.push(&mut n.subnet);
-        }
-        Properties::SecurityGroup(g) => {
-            refs.extend(g.vpc.as_mut());
-            for rule in g.ingress.iter_mut().chain(g.egress.iter_mut()) {
-                if let RulePeer::Group(group) = &mut rule.peer {
-                    refs.push(group);
-                }
-            }
-        }
-        Properties::VpcPeeringConnection(p) => {
-            refs.push(&mut p.requester.vpc);
-            refs.push(&mut p.accepter.vpc);
-        }
-        Properties::EcsService(s) => {
-            if let Some(network) = &mut s.network {
-                refs.extend(network.subnets.iter_mut());
-                refs.extend(network.security_groups.iter_mut());
-            }
-        }
-        Properties::DbCluster(c) => refs.extend(c.security_groups.iter_mut()),
-        Properties::Vpc(_)
-        | Properties::EcsCluster(_)
-        | Properties::EcsTaskDefinition(_)
-        | Properties::DbInstance(_)
-        | Properties::SsmParameter(_) => {}
-    }
-    refs
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::model::{ResourceKind, SecurityGroup, SecurityGroupRule};
+    use crate::model::{ResourceKind, ResourceRef, RulePeer, SecurityGroup, SecurityGroupRule};
 
     fn group(region: &str, id: &str, name: &str, peer: Option<&str>) -> Resource {
         Resource {

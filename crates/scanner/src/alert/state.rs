@@ -228,7 +228,7 @@ impl ReportState {
                     identity,
                     severity,
                     region,
-                    resource_type,
+                    resource_type: *resource_type,
                     label,
                 },
             );

@@ -240,7 +240,7 @@ impl ResourceKey {
             return Err(format!("resource key `{key}` has no logical name"));
         }
         Ok(ResourceKey {
-            kind,
+            kind: *kind,
             logical_name: name.to_string(),
         })
     }

@@ -30,31 +30,7 @@ fn shapes() -> Option<&'static BTreeMap<ResourceKind, Shape>> {
     SHAPES
         .get_or_init(|| {
             let mut tracer = Tracer::new(TracerConfig::default());
-            // Enums first: tracing a type explores every variant of its own top-level enum only.
-            tracer.trace_simple_type::<RouteTarget>().ok()?;
-            tracer.trace_simple_type::<RulePeer>().ok()?;
-            let mut roots = Vec::new();
-            macro_rules! trace {
-                ($($kind:ident),* $(,)?) => {$(
-                    tracer.trace_simple_type::<$kind>().ok()?;
-                    roots.push((ResourceKind::$kind, stringify!($kind)));
-                )*};
-            }
-            trace!(
-                Vpc,
-                Subnet,
-                RouteTable,
-                InternetGateway,
-                NatGateway,
-                SecurityGroup,
-                VpcPeeringConnection,
-                EcsCluster,
-                EcsService,
-                EcsTaskDefinition,
-                DbCluster,
-                DbInstance,
-                SsmParameter,
-            );
+            let roots = crate::model::trace_kinds(&mut tracer).ok()?;
             let registry = tracer.registry().ok()?;
             Some(
                 roots

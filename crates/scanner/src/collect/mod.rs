@@ -6,8 +6,10 @@
 
 pub mod ec2;
 pub mod ecs;
+pub mod elbv2;
 pub mod rds;
 mod registry;
+pub mod s3;
 pub mod ssm;
 
 pub use registry::{collector_for, collectors};
@@ -76,6 +78,12 @@ impl RegionContext {
             Some(value) => value == &self.environment,
             None => in_env_container,
         }
+    }
+
+    /// Whether `name` carries the environment's name as a whole token (`alb-staging`): how an
+    /// untagged resource outside any container (a load balancer, a bucket) is placed.
+    pub fn names_environment(&self, name: &str) -> bool {
+        logical_name(name, &self.environment) != name
     }
 
     /// Builds a resource, deriving its logical name from its display name.

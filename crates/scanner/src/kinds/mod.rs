@@ -1,5 +1,5 @@
 //! The resource-kind registry: everything the engine knows about a kind or a service, declared
-//! once, beside the other kinds of its service (`ec2.rs`, `ecs.rs`, `rds.rs`, `ssm.rs`). The
+//! once, beside the other kinds of its service (`ec2.rs`, `ecs.rs`, `rds.rs`, `ssm.rs`, `elbv2.rs`, `s3.rs`). The
 //! IAM policy (with the collectors' read actions), the EventBridge change pattern, the Lambda's
 //! watched CloudTrail sources, the metrics' `Service` dimension values, the dashboard's widgets,
 //! capture's and compare's per-kind treatment all derive from [`SERVICES`] and [`KINDS`].
@@ -9,7 +9,9 @@
 
 mod ec2;
 mod ecs;
+mod elbv2;
 mod rds;
+mod s3;
 mod ssm;
 
 use serde_json::{Map, Value};
@@ -58,7 +60,14 @@ pub struct KindDef {
 pub fn unchanged(_: &mut Map<String, Value>) {}
 
 /// Every service driftscan reads.
-pub static SERVICES: &[&ServiceDef] = &[&ec2::SERVICE, &ecs::SERVICE, &rds::SERVICE, &ssm::SERVICE];
+pub static SERVICES: &[&ServiceDef] = &[
+    &ec2::SERVICE,
+    &ecs::SERVICE,
+    &rds::SERVICE,
+    &ssm::SERVICE,
+    &elbv2::SERVICE,
+    &s3::SERVICE,
+];
 
 /// Every kind, in snapshot order.
 pub static KINDS: &[&KindDef] = &[
@@ -75,6 +84,11 @@ pub static KINDS: &[&KindDef] = &[
     &rds::CLUSTER,
     &rds::INSTANCE,
     &ssm::PARAMETER,
+    &elbv2::LOAD_BALANCER,
+    &elbv2::LISTENER,
+    &elbv2::LISTENER_RULE,
+    &elbv2::TARGET_GROUP,
+    &s3::BUCKET,
 ];
 
 /// The declaration of `kind`.

@@ -3,11 +3,15 @@
 //! SDK types stop at `collect/`: everything here is plain serde data, so snapshots can be saved,
 //! committed, diffed and read back instead of a live scan.
 
+mod elbv2;
 mod finding;
 mod resources;
+mod s3;
 
+pub use elbv2::*;
 pub use finding::*;
 pub use resources::*;
+pub use s3::*;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -170,6 +174,10 @@ pub enum Service {
     Rds,
     /// Systems Manager Parameter Store.
     Ssm,
+    /// Elastic Load Balancing (v2).
+    Elasticloadbalancing,
+    /// Simple Storage Service.
+    S3,
 }
 
 impl Service {
@@ -180,6 +188,8 @@ impl Service {
             Service::Ecs => "ecs",
             Service::Rds => "rds",
             Service::Ssm => "ssm",
+            Service::Elasticloadbalancing => "elasticloadbalancing",
+            Service::S3 => "s3",
         }
     }
 }

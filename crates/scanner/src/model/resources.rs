@@ -5,77 +5,138 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::Service;
+use super::*;
 
-/// Every kind of resource driftscan snapshots.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ResourceKind {
+/// The properties model of one resource kind: what every kind's type provides besides its
+/// serde shape. Sorting and references have no default meaning, so each kind says.
+pub trait KindProperties {
+    /// Sorts every list whose order carries no meaning, so output is deterministic.
+    fn canonicalize(&mut self);
+    /// Every reference to another resource, for naming them after the snapshot is read.
+    fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
+        Vec::new()
+    }
+    /// Traces the enums the type holds (for the baseline schema): a tracer explores every
+    /// variant of a top-level enum only, so a kind's enums are traced before the kind.
+    fn trace_enums(_tracer: &mut serde_reflection::Tracer) -> serde_reflection::Result<()> {
+        Ok(())
+    }
+}
+
+/// The one list of resource kinds: `Variant = "kebab-name"`, the variant naming both the kind
+/// and its properties type (which implements [`KindProperties`]). [`ResourceKind`],
+/// [`Properties`] and their dispatch are generated from it, in snapshot order.
+macro_rules! resource_kinds {
+    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)*) => {
+        /// Every kind of resource driftscan snapshots.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum ResourceKind {
+            $($(#[doc = $doc])* #[serde(rename = $name)] $variant,)*
+        }
+
+        impl ResourceKind {
+            /// Every kind, in snapshot order.
+            pub const ALL: &'static [ResourceKind] = &[$(ResourceKind::$variant,)*];
+
+            /// The kebab-case name used in JSON and messages.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ResourceKind::$variant => $name,)*
+                }
+            }
+        }
+
+        /// The kind-specific part of a [`Resource`].
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(untagged)]
+        #[allow(missing_docs)]
+        pub enum Properties {
+            $($variant($variant),)*
+        }
+
+        impl Properties {
+            /// The kind these properties belong to.
+            pub fn kind(&self) -> ResourceKind {
+                match self {
+                    $(Properties::$variant(_) => ResourceKind::$variant,)*
+                }
+            }
+
+            fn from_json(
+                kind: ResourceKind,
+                value: serde_json::Value,
+            ) -> Result<Self, serde_json::Error> {
+                Ok(match kind {
+                    $(ResourceKind::$variant => Properties::$variant(serde_json::from_value(value)?),)*
+                })
+            }
+
+            /// Sorts every list whose order carries no meaning, so output is deterministic.
+            pub(crate) fn canonicalize(&mut self) {
+                match self {
+                    $(Properties::$variant(p) => p.canonicalize(),)*
+                }
+            }
+
+            /// Every reference to another resource.
+            pub(crate) fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
+                match self {
+                    $(Properties::$variant(p) => p.references_mut(),)*
+                }
+            }
+        }
+
+        /// Traces every kind's properties type; returns (kind, type name) in snapshot order.
+        pub(crate) fn trace_kinds(
+            tracer: &mut serde_reflection::Tracer,
+        ) -> serde_reflection::Result<Vec<(ResourceKind, &'static str)>> {
+            $($variant::trace_enums(tracer)?;)*
+            $(tracer.trace_simple_type::<$variant>()?;)*
+            Ok(vec![$((ResourceKind::$variant, stringify!($variant)),)*])
+        }
+    };
+}
+
+resource_kinds! {
     /// A VPC.
-    Vpc,
+    Vpc = "vpc",
     /// A VPC subnet.
-    Subnet,
+    Subnet = "subnet",
     /// A VPC route table.
-    RouteTable,
+    RouteTable = "route-table",
     /// An internet gateway.
-    InternetGateway,
+    InternetGateway = "internet-gateway",
     /// A NAT gateway.
-    NatGateway,
+    NatGateway = "nat-gateway",
     /// A security group with its rules.
-    SecurityGroup,
+    SecurityGroup = "security-group",
     /// A VPC peering connection.
-    VpcPeeringConnection,
+    VpcPeeringConnection = "vpc-peering-connection",
     /// An ECS cluster.
-    EcsCluster,
+    EcsCluster = "ecs-cluster",
     /// An ECS service.
-    EcsService,
+    EcsService = "ecs-service",
     /// An ECS task definition revision run by a service.
-    EcsTaskDefinition,
+    EcsTaskDefinition = "ecs-task-definition",
     /// An RDS / Aurora DB cluster.
-    DbCluster,
+    DbCluster = "db-cluster",
     /// An RDS / Aurora DB instance.
-    DbInstance,
+    DbInstance = "db-instance",
     /// An SSM Parameter Store parameter.
-    SsmParameter,
+    SsmParameter = "ssm-parameter",
+    /// An Elastic Load Balancing (v2) load balancer.
+    LoadBalancer = "load-balancer",
+    /// A load balancer's listener.
+    Listener = "listener",
+    /// A listener rule other than the default.
+    ListenerRule = "listener-rule",
+    /// A load balancer target group.
+    TargetGroup = "target-group",
+    /// An S3 bucket.
+    S3Bucket = "s3-bucket",
 }
 
 impl ResourceKind {
-    /// Every kind, in snapshot order.
-    pub const ALL: [ResourceKind; 13] = [
-        ResourceKind::Vpc,
-        ResourceKind::Subnet,
-        ResourceKind::RouteTable,
-        ResourceKind::InternetGateway,
-        ResourceKind::NatGateway,
-        ResourceKind::SecurityGroup,
-        ResourceKind::VpcPeeringConnection,
-        ResourceKind::EcsCluster,
-        ResourceKind::EcsService,
-        ResourceKind::EcsTaskDefinition,
-        ResourceKind::DbCluster,
-        ResourceKind::DbInstance,
-        ResourceKind::SsmParameter,
-    ];
-
-    /// The kebab-case name used in JSON and messages.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceKind::Vpc => "vpc",
-            ResourceKind::Subnet => "subnet",
-            ResourceKind::RouteTable => "route-table",
-            ResourceKind::InternetGateway => "internet-gateway",
-            ResourceKind::NatGateway => "nat-gateway",
-            ResourceKind::SecurityGroup => "security-group",
-            ResourceKind::VpcPeeringConnection => "vpc-peering-connection",
-            ResourceKind::EcsCluster => "ecs-cluster",
-            ResourceKind::EcsService => "ecs-service",
-            ResourceKind::EcsTaskDefinition => "ecs-task-definition",
-            ResourceKind::DbCluster => "db-cluster",
-            ResourceKind::DbInstance => "db-instance",
-            ResourceKind::SsmParameter => "ssm-parameter",
-        }
-    }
-
     /// Whether a snapshot records this kind's tags (from the kind registry).
     pub fn tags_are_read(self) -> bool {
         crate::kinds::kind(self).tags_are_read
@@ -161,114 +222,6 @@ impl TryFrom<RawResource> for Resource {
             tags: raw.tags,
             properties,
         })
-    }
-}
-
-/// The kind-specific part of a [`Resource`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-#[allow(missing_docs)]
-pub enum Properties {
-    Vpc(Vpc),
-    Subnet(Subnet),
-    RouteTable(RouteTable),
-    InternetGateway(InternetGateway),
-    NatGateway(NatGateway),
-    SecurityGroup(SecurityGroup),
-    VpcPeeringConnection(VpcPeeringConnection),
-    EcsCluster(EcsCluster),
-    EcsService(EcsService),
-    EcsTaskDefinition(EcsTaskDefinition),
-    DbCluster(DbCluster),
-    DbInstance(DbInstance),
-    SsmParameter(SsmParameter),
-}
-
-impl Properties {
-    /// The kind these properties belong to.
-    pub fn kind(&self) -> ResourceKind {
-        match self {
-            Properties::Vpc(_) => ResourceKind::Vpc,
-            Properties::Subnet(_) => ResourceKind::Subnet,
-            Properties::RouteTable(_) => ResourceKind::RouteTable,
-            Properties::InternetGateway(_) => ResourceKind::InternetGateway,
-            Properties::NatGateway(_) => ResourceKind::NatGateway,
-            Properties::SecurityGroup(_) => ResourceKind::SecurityGroup,
-            Properties::VpcPeeringConnection(_) => ResourceKind::VpcPeeringConnection,
-            Properties::EcsCluster(_) => ResourceKind::EcsCluster,
-            Properties::EcsService(_) => ResourceKind::EcsService,
-            Properties::EcsTaskDefinition(_) => ResourceKind::EcsTaskDefinition,
-            Properties::DbCluster(_) => ResourceKind::DbCluster,
-            Properties::DbInstance(_) => ResourceKind::DbInstance,
-            Properties::SsmParameter(_) => ResourceKind::SsmParameter,
-        }
-    }
-
-    fn from_json(kind: ResourceKind, value: serde_json::Value) -> Result<Self, serde_json::Error> {
-        use serde_json::from_value as from;
-        Ok(match kind {
-            ResourceKind::Vpc => Properties::Vpc(from(value)?),
-            ResourceKind::Subnet => Properties::Subnet(from(value)?),
-            ResourceKind::RouteTable => Properties::RouteTable(from(value)?),
-            ResourceKind::InternetGateway => Properties::InternetGateway(from(value)?),
-            ResourceKind::NatGateway => Properties::NatGateway(from(value)?),
-            ResourceKind::SecurityGroup => Properties::SecurityGroup(from(value)?),
-            ResourceKind::VpcPeeringConnection => Properties::VpcPeeringConnection(from(value)?),
-            ResourceKind::EcsCluster => Properties::EcsCluster(from(value)?),
-            ResourceKind::EcsService => Properties::EcsService(from(value)?),
-            ResourceKind::EcsTaskDefinition => Properties::EcsTaskDefinition(from(value)?),
-            ResourceKind::DbCluster => Properties::DbCluster(from(value)?),
-            ResourceKind::DbInstance => Properties::DbInstance(from(value)?),
-            ResourceKind::SsmParameter => Properties::SsmParameter(from(value)?),
-        })
-    }
-
-    /// Sorts every list whose order carries no meaning, so output is deterministic.
-    pub(crate) fn canonicalize(&mut self) {
-        match self {
-            Properties::Vpc(v) => {
-                v.cidr_blocks.sort();
-                v.ipv6_cidr_blocks.sort();
-            }
-            Properties::Subnet(s) => s.ipv6_cidr_blocks.sort(),
-            Properties::RouteTable(r) => {
-                r.routes.sort();
-                r.subnets.sort();
-            }
-            Properties::InternetGateway(g) => g.vpcs.sort(),
-            Properties::NatGateway(_) | Properties::VpcPeeringConnection(_) => {}
-            Properties::SecurityGroup(g) => {
-                g.ingress.sort();
-                g.ingress.dedup();
-                g.egress.sort();
-                g.egress.dedup();
-            }
-            Properties::EcsCluster(c) => {
-                c.capacity_providers.sort();
-                c.default_capacity_provider_strategy.sort();
-            }
-            Properties::EcsService(s) => {
-                if let Some(network) = &mut s.network {
-                    network.subnets.sort();
-                    network.security_groups.sort();
-                }
-                s.load_balancers.sort();
-                s.capacity_provider_strategy.sort();
-            }
-            Properties::EcsTaskDefinition(t) => {
-                t.requires_compatibilities.sort();
-                t.containers.sort_by(|a, b| a.name.cmp(&b.name));
-                for container in &mut t.containers {
-                    container.port_mappings.sort();
-                }
-            }
-            Properties::DbCluster(c) => {
-                c.security_groups.sort();
-                c.members.sort();
-                c.availability_zones.sort();
-            }
-            Properties::DbInstance(_) | Properties::SsmParameter(_) => {}
-        }
     }
 }
 
@@ -799,3 +752,140 @@ pub struct SsmParameter {
 
 /// The `type` of a `SecureString` parameter.
 pub const SECURE_STRING: &str = "SecureString";
+
+impl KindProperties for Vpc {
+    fn canonicalize(&mut self) {
+        self.cidr_blocks.sort();
+        self.ipv6_cidr_blocks.sort();
+    }
+}
+
+impl KindProperties for Subnet {
+    fn canonicalize(&mut self) {
+        self.ipv6_cidr_blocks.sort();
+    }
+    fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
+        std::iter::once(&mut self.vpc)
+            .chain(self.route_table.as_mut())
+            .collect()
+    }
+}
+
+impl KindProperties for RouteTable {
+    fn canonicalize(&mut self) {
+        self.routes.sort();
+        self.subnets.sort();
+    }
+    fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
+        std::iter::once(&mut self.vpc)
+            .chain(self.subnets.iter_mut())
+            .chain(self.routes.iter_mut().filter_map(|r| r.target_ref.as_mut()))
+            .collect()
+    }
+    fn trace_enums(tracer: &mut serde_reflection::Tracer) -> serde_reflection::Result<()> {
+        tracer.trace_simple_type::<RouteTarget>().map(drop)
+    }
+}
+
+impl KindProperties for InternetGateway {
+    fn canonicalize(&mut self) {
+        self.vpcs.sort();
+    }
+    fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
+        self.vpcs.iter_mut().collect()
+    }
+}
+
+impl KindProperties for NatGateway {
+    fn canonicalize(&mut self) {}
+    fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
+        vec![&mut self.vpc, &mut self.subnet]
+    }
+}
+
+impl KindProperties for SecurityGroup {
+    fn canonicalize(&mut self) {
+        self.ingress.sort();
+        self.ingress.dedup();
+        self.egress.sort();
+        self.egress.dedup();
+    }
+    fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
+        let peers = self.ingress.iter_mut().chain(self.egress.iter_mut());
+        self.vpc
+            .as_mut()
+            .into_iter()
+            .chain(peers.filter_map(|rule| match &mut rule.peer {
+                RulePeer::Group(group) => Some(group),
+                _ => None,
+            }))
+            .collect()
+    }
+    fn trace_enums(tracer: &mut serde_reflection::Tracer) -> serde_reflection::Result<()> {
+        tracer.trace_simple_type::<RulePeer>().map(drop)
+    }
+}
+
+impl KindProperties for VpcPeeringConnection {
+    fn canonicalize(&mut self) {}
+    fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
+        vec![&mut self.requester.vpc, &mut self.accepter.vpc]
+    }
+}
+
+impl KindProperties for EcsCluster {
+    fn canonicalize(&mut self) {
+        self.capacity_providers.sort();
+        self.default_capacity_provider_strategy.sort();
+    }
+}
+
+impl KindProperties for EcsService {
+    fn canonicalize(&mut self) {
+        if let Some(network) = &mut self.network {
+            network.subnets.sort();
+            network.security_groups.sort();
+        }
+        self.load_balancers.sort();
+        self.capacity_provider_strategy.sort();
+    }
+    fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
+        match &mut self.network {
+            Some(network) => network
+                .subnets
+                .iter_mut()
+                .chain(network.security_groups.iter_mut())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+impl KindProperties for EcsTaskDefinition {
+    fn canonicalize(&mut self) {
+        self.requires_compatibilities.sort();
+        self.containers.sort_by(|a, b| a.name.cmp(&b.name));
+        for container in &mut self.containers {
+            container.port_mappings.sort();
+        }
+    }
+}
+
+impl KindProperties for DbCluster {
+    fn canonicalize(&mut self) {
+        self.security_groups.sort();
+        self.members.sort();
+        self.availability_zones.sort();
+    }
+    fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
+        self.security_groups.iter_mut().collect()
+    }
+}
+
+impl KindProperties for DbInstance {
+    fn canonicalize(&mut self) {}
+}
+
+impl KindProperties for SsmParameter {
+    fn canonicalize(&mut self) {}
+}

@@ -5,6 +5,7 @@
 //! severity and rationale. Rules read the snapshot only; they never call AWS.
 
 mod data;
+mod edge;
 mod network;
 mod platform;
 
@@ -63,6 +64,13 @@ pub static RULES: &[RuleDef] = &[
     platform::REQUIRED_TAGS,
     network::VPC_AZ_SPAN,
     platform::PLAINTEXT_SECRET,
+    edge::HTTP_REDIRECTS_TO_HTTPS,
+    edge::LISTENER_TLS_POLICY,
+    edge::LOAD_BALANCER_DELETION_PROTECTION,
+    edge::BUCKET_PUBLIC_ACCESS_BLOCKED,
+    edge::BUCKET_ENCRYPTED,
+    edge::BUCKET_VERSIONING,
+    edge::BUCKET_POLICY_NO_PUBLIC_GRANT,
 ];
 
 /// The definition of rule `id`.

@@ -88,7 +88,10 @@ impl Check for DbIngress {
 }
 
 /// `world-ingress-web-only`: only load-balancer groups take traffic from anywhere, and only on
-/// 80 and 443. (Database ports open to anywhere are `db-ingress-from-anywhere`'s.)
+/// 80 and 443. A load-balancer group is one attached to an internet-facing load balancer of the
+/// snapshot, whatever its name; `load_balancer_groups` names more (logical or display names),
+/// for load balancers driftscan does not read. (Database ports open to anywhere are
+/// `db-ingress-from-anywhere`'s.)
 pub const WORLD_INGRESS_WEB_ONLY: RuleDef = RuleDef {
     id: "world-ingress-web-only",
     severity: Severity::High,
@@ -99,8 +102,8 @@ pub const WORLD_INGRESS_WEB_ONLY: RuleDef = RuleDef {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WorldIngress {
-    /// Logical names of the load-balancer groups.
-    #[serde(default = "lb_groups")]
+    /// Names of groups that front a load balancer the snapshot does not hold.
+    #[serde(default)]
     load_balancer_groups: Vec<String>,
     #[serde(default = "web_ports")]
     allowed_ports: Vec<i32>,
@@ -108,25 +111,40 @@ struct WorldIngress {
     db_ports: Vec<i32>,
 }
 
-fn lb_groups() -> Vec<String> {
-    vec!["lb-{env}".into()]
-}
-
 fn web_ports() -> Vec<i32> {
     vec![80, 443]
 }
 
+/// Ids of the security groups attached to an internet-facing load balancer, by region.
+fn internet_facing_groups(snapshot: &Snapshot) -> BTreeSet<(&str, &str)> {
+    snapshot
+        .resources
+        .iter()
+        .filter_map(|r| match &r.properties {
+            Properties::LoadBalancer(lb) if lb.scheme == "internet-facing" => Some((r, lb)),
+            _ => None,
+        })
+        .flat_map(|(r, lb)| {
+            lb.security_groups
+                .iter()
+                .map(move |g| (r.region.as_str(), g.id.as_str()))
+        })
+        .collect()
+}
+
 impl Check for WorldIngress {
     fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+        let attached = internet_facing_groups(snapshot);
         for (resource, rule) in ingress(snapshot) {
             if !from_anywhere(rule) || self.db_ports.iter().any(|p| admits_tcp_port(rule, *p)) {
                 continue;
             }
             // Named either way: `lb-{env}` (logical) or `lb-prod` (as `{env}` is substituted).
-            let is_lb = self
-                .load_balancer_groups
-                .iter()
-                .any(|g| *g == resource.logical_name || *g == resource.name);
+            let is_lb = attached.contains(&(resource.region.as_str(), resource.id.as_str()))
+                || self
+                    .load_balancer_groups
+                    .iter()
+                    .any(|g| *g == resource.logical_name || *g == resource.name);
             let web_only = rule.protocol == "tcp"
                 && matches!((rule.from_port, rule.to_port), (Some(from), Some(to))
                     if from == to && self.allowed_ports.contains(&from));
@@ -143,7 +161,7 @@ impl Check for WorldIngress {
                         )
                     } else {
                         format!(
-                            "{} is not a load-balancer group but admits traffic from anywhere",
+                            "{} fronts no internet-facing load balancer but admits traffic from anywhere",
                             resource.name
                         )
                     },
@@ -369,26 +387,68 @@ mod tests {
 
     #[test]
     fn only_load_balancers_take_web_traffic_from_anywhere() {
-        let lb = group(
-            "lb-prod",
-            vec![
-                rule("tcp", 80, 80, "0.0.0.0/0"),
-                rule("tcp", 443, 443, "0.0.0.0/0"),
-            ],
-        );
-        assert!(run("world-ingress-web-only", json!({}), vec![lb]).is_empty());
-        let lb_ssh = group("lb-prod", vec![rule("tcp", 22, 22, "0.0.0.0/0")]);
+        // Any name: a group is a load-balancer group by what it is attached to.
+        let web = || {
+            group(
+                "edge-web-sg",
+                vec![
+                    rule("tcp", 80, 80, "0.0.0.0/0"),
+                    rule("tcp", 443, 443, "0.0.0.0/0"),
+                ],
+            )
+        };
+        let rule_id = "world-ingress-web-only";
+        let facing = load_balancer("internet-facing", "edge-web-sg");
+        assert!(run(rule_id, json!({}), vec![web(), facing.clone()]).is_empty());
+        let alone = run(rule_id, json!({}), vec![web()]);
+        assert_eq!(alone.len(), 2, "not attached: not a load-balancer group");
+        assert!(alone[0]
+            .message
+            .contains("fronts no internet-facing load balancer"));
+        let internal = load_balancer("internal", "edge-web-sg");
+        assert_eq!(run(rule_id, json!({}), vec![web(), internal]).len(), 2);
+        // Named explicitly, for a load balancer the snapshot does not hold.
+        assert!(run(
+            rule_id,
+            json!({"load_balancer_groups": ["edge-web-{env}"]}),
+            vec![group(
+                "edge-web-prod",
+                vec![rule("tcp", 443, 443, "0.0.0.0/0")]
+            )]
+        )
+        .is_empty());
+        let lb_ssh = group("edge-web-sg", vec![rule("tcp", 22, 22, "0.0.0.0/0")]);
         assert_eq!(
-            run("world-ingress-web-only", json!({}), vec![lb_ssh]).len(),
+            run(rule_id, json!({}), vec![lb_ssh, facing.clone()]).len(),
             1
         );
         let app = group("app-prod", vec![rule("tcp", 443, 443, "0.0.0.0/0")]);
-        assert_eq!(run("world-ingress-web-only", json!({}), vec![app]).len(), 1);
+        assert_eq!(run(rule_id, json!({}), vec![app, facing]).len(), 1);
         let db = group("db-prod", vec![rule("tcp", 5432, 5432, "0.0.0.0/0")]);
         assert!(
-            run("world-ingress-web-only", json!({}), vec![db]).is_empty(),
+            run(rule_id, json!({}), vec![db]).is_empty(),
             "left to the database rule"
         );
+    }
+
+    fn load_balancer(scheme: &str, group_id: &str) -> Resource {
+        resource(
+            &format!("alb-{scheme}"),
+            Properties::LoadBalancer(crate::model::LoadBalancer {
+                load_balancer_type: "application".into(),
+                scheme: scheme.into(),
+                ip_address_type: Some("ipv4".into()),
+                state: Some("active".into()),
+                dns_name: None,
+                vpc: None,
+                subnets: vec![],
+                security_groups: vec![ResourceRef::id(group_id)],
+                deletion_protection: false,
+                access_logs: None,
+                drop_invalid_header_fields: None,
+                idle_timeout_seconds: None,
+            }),
+        )
     }
 
     fn subnet(name: &str, table: &str, public_ip: bool) -> Resource {

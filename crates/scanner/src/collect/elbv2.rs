@@ -1,0 +1,654 @@
+//! Elastic Load Balancing (v2): load balancers, listeners, listener rules and target groups.
+//!
+//! Every load balancer and target group of the region is listed (neither call takes a tag
+//! filter) and their tags read 20 ARNs a call (`DescribeTags`' limit). Listeners and rules are
+//! read for the environment's own load balancers and for those its target groups serve, because
+//! a preview (`pr-7`) adds its rule to dev's listener: a rule belongs to the environment its tags
+//! name, else its target group's, else its listener's.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use aws_sdk_elasticloadbalancingv2::types as elb;
+use aws_sdk_elasticloadbalancingv2::Client;
+use futures::future::BoxFuture;
+use futures::{stream, StreamExt};
+
+use super::{batches, display_name, Collected, Collector, RegionContext};
+use crate::model::{
+    AccessLogs, FixedResponseAction, ForwardAction, HealthCheck, Listener, ListenerAction,
+    ListenerRule, LoadBalancer, Properties, RedirectAction, Resource, ResourceKind as K,
+    ResourceRef, RuleCondition, Service, TargetGroup,
+};
+use crate::naming::arn_resource_name;
+
+/// AWS's limit on ARNs per `DescribeTags` call.
+pub const DESCRIBE_TAGS_MAX: usize = 20;
+/// Page size of the `Describe*` calls (the API's maximum).
+const PAGE_SIZE: i32 = 400;
+/// Per-load-balancer and per-listener calls in flight at once within one region.
+const CONCURRENCY: usize = 4;
+
+const KINDS: &[K] = &[
+    K::LoadBalancer,
+    K::Listener,
+    K::ListenerRule,
+    K::TargetGroup,
+];
+const SERVICE: Service = Service::Elasticloadbalancing;
+
+/// Reads Elastic Load Balancing (v2).
+pub struct Elbv2Collector;
+
+impl Collector for Elbv2Collector {
+    fn service(&self) -> Service {
+        SERVICE
+    }
+
+    fn kinds(&self) -> &'static [K] {
+        KINDS
+    }
+
+    fn permissions(&self) -> &'static [&'static str] {
+        &[
+            "elasticloadbalancing:DescribeLoadBalancers",
+            "elasticloadbalancing:DescribeLoadBalancerAttributes",
+            "elasticloadbalancing:DescribeListeners",
+            "elasticloadbalancing:DescribeRules",
+            "elasticloadbalancing:DescribeTargetGroups",
+            "elasticloadbalancing:DescribeTags",
+        ]
+    }
+
+    fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
+        Box::pin(collect(ctx))
+    }
+}
+
+type Tags = BTreeMap<String, String>;
+
+async fn collect(ctx: &RegionContext) -> Collected {
+    let client = Client::new(&ctx.sdk_config);
+    let mut out = Collected::default();
+    let (balancers, groups) = tokio::join!(
+        client
+            .describe_load_balancers()
+            .page_size(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Vec<_>>(),
+        client
+            .describe_target_groups()
+            .page_size(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Vec<_>>(),
+    );
+    // Without the load balancers nothing can be placed; without the target groups, neither
+    // they nor the rules that follow them.
+    let balancers: Vec<elb::LoadBalancer> = match balancers.into_iter().collect() {
+        Ok(balancers) => balancers,
+        Err(e) => {
+            out.fail(ctx.failure(SERVICE, "DescribeLoadBalancers", KINDS, &e));
+            return out;
+        }
+    };
+    let groups: Vec<elb::TargetGroup> = match groups.into_iter().collect() {
+        Ok(groups) => groups,
+        Err(e) => {
+            out.fail(ctx.failure(
+                SERVICE,
+                "DescribeTargetGroups",
+                &[K::TargetGroup, K::ListenerRule],
+                &e,
+            ));
+            Vec::new()
+        }
+    };
+
+    let arns: Vec<String> = balancers
+        .iter()
+        .filter_map(|b| b.load_balancer_arn())
+        .chain(groups.iter().filter_map(|g| g.target_group_arn()))
+        .map(str::to_string)
+        .collect();
+    let tags = match read_tags(&client, &arns).await {
+        Ok(tags) => tags,
+        Err(e) => {
+            out.fail(ctx.failure(SERVICE, "DescribeTags", KINDS, &e));
+            return out;
+        }
+    };
+    let tags_of = |arn: Option<&str>| arn.and_then(|a| tags.get(a)).cloned().unwrap_or_default();
+
+    // The environment's load balancers: by tag, else by a name that carries the environment.
+    let owned_balancers: HashSet<String> = balancers
+        .iter()
+        .filter(|b| {
+            let name = b.load_balancer_name().unwrap_or_default();
+            ctx.owns(&tags_of(b.load_balancer_arn()), ctx.names_environment(name))
+        })
+        .filter_map(|b| b.load_balancer_arn().map(str::to_string))
+        .collect();
+    // Its target groups: by tag, else served by one of its load balancers or named for it.
+    let owned_groups: HashSet<String> = groups
+        .iter()
+        .filter(|g| {
+            let contained = g
+                .load_balancer_arns()
+                .iter()
+                .any(|lb| owned_balancers.contains(lb))
+                || ctx.names_environment(g.target_group_name().unwrap_or_default());
+            ctx.owns(&tags_of(g.target_group_arn()), contained)
+        })
+        .filter_map(|g| g.target_group_arn().map(str::to_string))
+        .collect();
+
+    // Listeners are read on our load balancers and on those our target groups serve.
+    let mut listened: Vec<&str> = owned_balancers.iter().map(String::as_str).collect();
+    for group in groups.iter().filter(|g| {
+        g.target_group_arn()
+            .is_some_and(|arn| owned_groups.contains(arn))
+    }) {
+        listened.extend(group.load_balancer_arns().iter().map(String::as_str));
+    }
+    listened.sort_unstable();
+    listened.dedup();
+
+    let (attributes, listeners) = tokio::join!(
+        per_item(owned_balancers.iter().cloned().collect(), |arn| {
+            let client = client.clone();
+            async move {
+                client
+                    .describe_load_balancer_attributes()
+                    .load_balancer_arn(arn)
+                    .send()
+                    .await
+                    .map(|o| attribute_map(o.attributes()))
+            }
+        }),
+        per_item(listened.iter().map(|a| a.to_string()).collect(), |arn| {
+            let client = client.clone();
+            async move {
+                client
+                    .describe_listeners()
+                    .load_balancer_arn(arn)
+                    .page_size(PAGE_SIZE)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Vec<_>>()
+                    .await
+                    .into_iter()
+                    .collect::<Result<Vec<_>, _>>()
+            }
+        }),
+    );
+    let mut attributes_of = HashMap::new();
+    for (arn, result) in attributes {
+        match result {
+            Ok(map) => {
+                attributes_of.insert(arn, map);
+            }
+            Err(e) => out.fail(ctx.failure(
+                SERVICE,
+                "DescribeLoadBalancerAttributes",
+                &[K::LoadBalancer],
+                &e,
+            )),
+        }
+    }
+    let mut all_listeners: Vec<elb::Listener> = Vec::new();
+    for (_, result) in listeners {
+        match result {
+            Ok(listeners) => all_listeners.extend(listeners),
+            Err(e) => out.fail(ctx.failure(
+                SERVICE,
+                "DescribeListeners",
+                &[K::Listener, K::ListenerRule],
+                &e,
+            )),
+        }
+    }
+
+    let rules = per_item(
+        all_listeners
+            .iter()
+            .filter_map(|l| l.listener_arn().map(str::to_string))
+            .collect(),
+        |arn| {
+            let client = client.clone();
+            async move {
+                client
+                    .describe_rules()
+                    .listener_arn(arn)
+                    .page_size(PAGE_SIZE)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Vec<_>>()
+                    .await
+                    .into_iter()
+                    .collect::<Result<Vec<_>, _>>()
+            }
+        },
+    )
+    .await;
+    let mut all_rules: Vec<(String, elb::Rule)> = Vec::new();
+    for (listener, result) in rules {
+        match result {
+            Ok(rules) => all_rules.extend(
+                rules
+                    .into_iter()
+                    .filter(|r| !r.is_default().unwrap_or(false))
+                    .map(|r| (listener.clone(), r)),
+            ),
+            Err(e) => out.fail(ctx.failure(SERVICE, "DescribeRules", &[K::ListenerRule], &e)),
+        }
+    }
+    let rule_arns: Vec<String> = all_rules
+        .iter()
+        .filter_map(|(_, r)| r.rule_arn().map(str::to_string))
+        .collect();
+    let rule_tags = match read_tags(&client, &rule_arns).await {
+        Ok(tags) => tags,
+        Err(e) => {
+            out.fail(ctx.failure(SERVICE, "DescribeTags", &[K::ListenerRule], &e));
+            HashMap::new()
+        }
+    };
+
+    // Resources.
+    let balancer_names: HashMap<&str, &str> = balancers
+        .iter()
+        .filter_map(|b| Some((b.load_balancer_arn()?, b.load_balancer_name()?)))
+        .collect();
+    for balancer in &balancers {
+        let Some(arn) = balancer.load_balancer_arn() else {
+            continue;
+        };
+        if !owned_balancers.contains(arn) {
+            continue;
+        }
+        let empty = BTreeMap::new();
+        let attributes = attributes_of.get(arn).unwrap_or(&empty);
+        out.resources
+            .push(load_balancer(ctx, balancer, tags_of(Some(arn)), attributes));
+    }
+    let group_env: HashMap<&str, Option<&String>> = groups
+        .iter()
+        .filter_map(|g| {
+            let arn = g.target_group_arn()?;
+            Some((
+                arn,
+                tags.get(arn).and_then(|t| t.get(&ctx.selection.tag_key)),
+            ))
+        })
+        .collect();
+    for group in &groups {
+        let Some(arn) = group.target_group_arn() else {
+            continue;
+        };
+        if owned_groups.contains(arn) {
+            out.resources
+                .push(target_group(ctx, group, tags_of(Some(arn))));
+        }
+    }
+    let mut listener_names: HashMap<&str, String> = HashMap::new();
+    for listener in &all_listeners {
+        let (Some(arn), Some(lb)) = (listener.listener_arn(), listener.load_balancer_arn()) else {
+            continue;
+        };
+        let lb_name = balancer_names
+            .get(lb)
+            .copied()
+            .unwrap_or(arn_resource_name(lb));
+        let name = format!("{lb_name}:{}", listener.port().unwrap_or_default());
+        listener_names.insert(arn, name.clone());
+        if owned_balancers.contains(lb) {
+            out.resources.push(listener_resource(ctx, listener, name));
+        }
+    }
+    for (listener, rule) in &all_rules {
+        let Some(arn) = rule.rule_arn() else { continue };
+        let own_tags = rule_tags.get(arn).cloned().unwrap_or_default();
+        // The rule's own tag, else the environment of a target group it forwards to, else its
+        // listener's load balancer.
+        let owner_by_group = forwarded_groups(rule.actions())
+            .filter_map(|g| group_env.get(g.as_str()).copied().flatten())
+            .next();
+        let on_own_listener = all_listeners
+            .iter()
+            .find(|l| l.listener_arn() == Some(listener.as_str()))
+            .and_then(|l| l.load_balancer_arn())
+            .is_some_and(|lb| owned_balancers.contains(lb));
+        let owned = match (own_tags.get(&ctx.selection.tag_key), owner_by_group) {
+            (Some(env), _) | (None, Some(env)) => env == &ctx.environment,
+            (None, None) => on_own_listener,
+        };
+        if owned {
+            let listener_name = listener_names
+                .get(listener.as_str())
+                .cloned()
+                .unwrap_or_else(|| listener.to_string());
+            out.resources
+                .push(rule_resource(ctx, rule, listener, &listener_name, own_tags));
+        }
+    }
+    out.finish()
+}
+
+/// Runs `call` for every item, a few at a time, keeping each item with its result.
+async fn per_item<F, Fut, T>(items: Vec<String>, call: F) -> Vec<(String, T)>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    stream::iter(items.into_iter().map(|item| {
+        let future = call(item.clone());
+        async move { (item, future.await) }
+    }))
+    .buffer_unordered(CONCURRENCY)
+    .collect()
+    .await
+}
+
+/// Tags of `arns`, read [`DESCRIBE_TAGS_MAX`] at a time.
+async fn read_tags(
+    client: &Client,
+    arns: &[String],
+) -> Result<
+    HashMap<String, Tags>,
+    aws_smithy_runtime_api::client::result::SdkError<
+        aws_sdk_elasticloadbalancingv2::operation::describe_tags::DescribeTagsError,
+        aws_smithy_runtime_api::http::Response,
+    >,
+> {
+    let mut tags = HashMap::new();
+    for batch in batches(arns, DESCRIBE_TAGS_MAX) {
+        let output = client
+            .describe_tags()
+            .set_resource_arns(Some(batch.to_vec()))
+            .send()
+            .await?;
+        for description in output.tag_descriptions() {
+            if let Some(arn) = description.resource_arn() {
+                tags.insert(
+                    arn.to_string(),
+                    description
+                        .tags()
+                        .iter()
+                        .filter_map(|t| {
+                            Some((
+                                t.key()?.to_string(),
+                                t.value().unwrap_or_default().to_string(),
+                            ))
+                        })
+                        .collect(),
+                );
+            }
+        }
+    }
+    Ok(tags)
+}
+
+fn attribute_map(attributes: &[elb::LoadBalancerAttribute]) -> BTreeMap<String, String> {
+    attributes
+        .iter()
+        .filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string())))
+        .collect()
+}
+
+fn load_balancer(
+    ctx: &RegionContext,
+    balancer: &elb::LoadBalancer,
+    tags: Tags,
+    attributes: &BTreeMap<String, String>,
+) -> Resource {
+    let arn = balancer.load_balancer_arn().unwrap_or_default();
+    let name = balancer.load_balancer_name().unwrap_or_default();
+    let flag = |key: &str| attributes.get(key).map(|v| v == "true");
+    let access_logs = (flag("access_logs.s3.enabled") == Some(true)).then(|| AccessLogs {
+        bucket: attributes
+            .get("access_logs.s3.bucket")
+            .cloned()
+            .unwrap_or_default(),
+        prefix: attributes
+            .get("access_logs.s3.prefix")
+            .filter(|p| !p.is_empty())
+            .cloned(),
+    });
+    ctx.resource(
+        arn,
+        display_name(&tags, name),
+        Some(arn.to_string()),
+        tags,
+        Properties::LoadBalancer(LoadBalancer {
+            load_balancer_type: balancer
+                .r#type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            scheme: balancer
+                .scheme()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            ip_address_type: balancer.ip_address_type().map(|t| t.as_str().to_string()),
+            state: balancer
+                .state()
+                .and_then(|s| s.code())
+                .map(|c| c.as_str().to_string()),
+            dns_name: balancer.dns_name().map(str::to_string),
+            vpc: balancer.vpc_id().map(ResourceRef::id),
+            subnets: balancer
+                .availability_zones()
+                .iter()
+                .filter_map(|z| z.subnet_id().map(ResourceRef::id))
+                .collect(),
+            security_groups: balancer
+                .security_groups()
+                .iter()
+                .map(ResourceRef::id)
+                .collect(),
+            deletion_protection: flag("deletion_protection.enabled").unwrap_or(false),
+            access_logs,
+            drop_invalid_header_fields: flag("routing.http.drop_invalid_header_fields.enabled"),
+            idle_timeout_seconds: attributes
+                .get("idle_timeout.timeout_seconds")
+                .and_then(|v| v.parse().ok()),
+        }),
+    )
+}
+
+fn target_group(ctx: &RegionContext, group: &elb::TargetGroup, tags: Tags) -> Resource {
+    let arn = group.target_group_arn().unwrap_or_default();
+    let name = group.target_group_name().unwrap_or_default();
+    ctx.resource(
+        arn,
+        display_name(&tags, name),
+        Some(arn.to_string()),
+        tags,
+        Properties::TargetGroup(TargetGroup {
+            protocol: group.protocol().map(|p| p.as_str().to_string()),
+            port: group.port(),
+            target_type: group.target_type().map(|t| t.as_str().to_string()),
+            vpc: group.vpc_id().map(ResourceRef::id),
+            health_check: HealthCheck {
+                enabled: group.health_check_enabled(),
+                protocol: group
+                    .health_check_protocol()
+                    .map(|p| p.as_str().to_string()),
+                port: group.health_check_port().map(str::to_string),
+                path: group.health_check_path().map(str::to_string),
+                matcher: group
+                    .matcher()
+                    .and_then(|m| m.http_code().or(m.grpc_code()))
+                    .map(str::to_string),
+                interval_seconds: group.health_check_interval_seconds(),
+                timeout_seconds: group.health_check_timeout_seconds(),
+                healthy_threshold: group.healthy_threshold_count(),
+                unhealthy_threshold: group.unhealthy_threshold_count(),
+            },
+            load_balancers: group
+                .load_balancer_arns()
+                .iter()
+                .map(ResourceRef::id)
+                .collect(),
+        }),
+    )
+}
+
+fn listener_resource(ctx: &RegionContext, listener: &elb::Listener, name: String) -> Resource {
+    let arn = listener.listener_arn().unwrap_or_default();
+    ctx.resource(
+        arn,
+        name,
+        Some(arn.to_string()),
+        Tags::new(),
+        Properties::Listener(Listener {
+            load_balancer: ResourceRef::id(listener.load_balancer_arn().unwrap_or_default()),
+            port: listener.port(),
+            protocol: listener.protocol().map(|p| p.as_str().to_string()),
+            ssl_policy: listener.ssl_policy().map(str::to_string),
+            certificates: listener
+                .certificates()
+                .iter()
+                .filter_map(|c| c.certificate_arn().map(str::to_string))
+                .collect(),
+            default_actions: actions(listener.default_actions()),
+        }),
+    )
+}
+
+fn rule_resource(
+    ctx: &RegionContext,
+    rule: &elb::Rule,
+    listener: &str,
+    listener_name: &str,
+    tags: Tags,
+) -> Resource {
+    let arn = rule.rule_arn().unwrap_or_default();
+    let priority = rule.priority().unwrap_or_default();
+    let fallback = format!("{listener_name}/{priority}");
+    ctx.resource(
+        arn,
+        display_name(&tags, &fallback),
+        Some(arn.to_string()),
+        tags,
+        Properties::ListenerRule(ListenerRule {
+            listener: ResourceRef::id(listener),
+            priority: priority.parse().ok(),
+            conditions: rule.conditions().iter().map(condition).collect(),
+            actions: actions(rule.actions()),
+        }),
+    )
+}
+
+fn condition(condition: &elb::RuleCondition) -> RuleCondition {
+    let field = condition.field().unwrap_or_default().to_string();
+    let mut header = None;
+    let values: Vec<String> = if let Some(c) = condition.host_header_config() {
+        c.values().to_vec()
+    } else if let Some(c) = condition.path_pattern_config() {
+        c.values().to_vec()
+    } else if let Some(c) = condition.http_header_config() {
+        header = c.http_header_name().map(str::to_string);
+        c.values().to_vec()
+    } else if let Some(c) = condition.http_request_method_config() {
+        c.values().to_vec()
+    } else if let Some(c) = condition.source_ip_config() {
+        c.values().to_vec()
+    } else if let Some(c) = condition.query_string_config() {
+        c.values()
+            .iter()
+            .map(|kv| {
+                format!(
+                    "{}={}",
+                    kv.key().unwrap_or_default(),
+                    kv.value().unwrap_or_default()
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Older rules carry their values in the legacy `Values` list only.
+    let values = if values.is_empty() {
+        condition.values().to_vec()
+    } else {
+        values
+    };
+    RuleCondition {
+        field,
+        header,
+        values,
+    }
+}
+
+/// Actions in their evaluation order.
+fn actions(actions: &[elb::Action]) -> Vec<ListenerAction> {
+    let mut ordered: Vec<&elb::Action> = actions.iter().collect();
+    ordered.sort_by_key(|a| a.order().unwrap_or(i32::MAX));
+    ordered.into_iter().map(action).collect()
+}
+
+fn action(action: &elb::Action) -> ListenerAction {
+    use elb::ActionTypeEnum as T;
+    match action.r#type() {
+        Some(T::Forward) => ListenerAction::Forward(ForwardAction {
+            target_groups: forwarded_groups(std::slice::from_ref(action))
+                .map(ResourceRef::id)
+                .collect(),
+        }),
+        Some(T::Redirect) => {
+            let config = action.redirect_config();
+            let text = |f: fn(&elb::RedirectActionConfig) -> Option<&str>| {
+                config.and_then(f).map(str::to_string)
+            };
+            ListenerAction::Redirect(RedirectAction {
+                protocol: text(elb::RedirectActionConfig::protocol),
+                port: text(elb::RedirectActionConfig::port),
+                host: text(elb::RedirectActionConfig::host),
+                path: text(elb::RedirectActionConfig::path),
+                query: text(elb::RedirectActionConfig::query),
+                status_code: config
+                    .and_then(|c| c.status_code())
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            })
+        }
+        Some(T::FixedResponse) => {
+            let config = action.fixed_response_config();
+            ListenerAction::FixedResponse(FixedResponseAction {
+                status_code: config
+                    .and_then(|c| c.status_code())
+                    .unwrap_or_default()
+                    .to_string(),
+                content_type: config.and_then(|c| c.content_type()).map(str::to_string),
+            })
+        }
+        other => ListenerAction::Other(
+            other
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        ),
+    }
+}
+
+/// The target groups `actions` forward to: the single `TargetGroupArn` or the weighted list.
+fn forwarded_groups(actions: &[elb::Action]) -> impl Iterator<Item = String> + '_ {
+    actions.iter().flat_map(|action| {
+        let weighted = action
+            .forward_config()
+            .map(|f| f.target_groups())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| t.target_group_arn());
+        action
+            .target_group_arn()
+            .into_iter()
+            .chain(weighted)
+            .map(str::to_string)
+            .collect::<std::collections::BTreeSet<_>>()
+    })
+}

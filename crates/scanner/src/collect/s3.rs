@@ -1,0 +1,385 @@
+//! S3 buckets. S3 is global with per-bucket calls, so selection is cheap first: one paginated
+//! `ListBuckets` for the region's buckets and one paginated tagging-API `GetResources` for the
+//! tags of every tagged bucket there. A bucket belongs to the environment by its tag, else (no
+//! environment tag at all) by a name that carries the environment's name. Only the selected
+//! buckets are read, seven calls each, so a scan makes `2 + 7 x buckets` calls plus pages.
+//!
+//! S3 answers "this bucket has no policy" (and no encryption, no public access block, no
+//! ownership controls, no lifecycle) with an error code; those codes are declared in
+//! [`NONE_ANSWERS`] and read as "none". Any other error leaves the kind unread: a bucket whose
+//! policy could not be read is never reported as having none.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_resourcegroupstagging::Client as TaggingClient;
+use aws_sdk_s3::types as s3;
+use aws_sdk_s3::Client;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures::future::BoxFuture;
+use futures::{stream, StreamExt};
+
+use super::{display_name, error_code, Collected, Collector, RegionContext};
+use crate::model::{
+    parse_policy, BucketEncryption, BucketLogging, LifecycleRule, Properties, PublicAccessBlock,
+    ReadFailure, Resource, ResourceKind as K, S3Bucket, Service,
+};
+
+/// Error codes that mean "not configured", by operation.
+pub const NONE_ANSWERS: &[(&str, &str)] = &[
+    (
+        "GetBucketEncryption",
+        "ServerSideEncryptionConfigurationNotFoundError",
+    ),
+    (
+        "GetPublicAccessBlock",
+        "NoSuchPublicAccessBlockConfiguration",
+    ),
+    (
+        "GetBucketOwnershipControls",
+        "OwnershipControlsNotFoundError",
+    ),
+    ("GetBucketPolicy", "NoSuchBucketPolicy"),
+    (
+        "GetBucketLifecycleConfiguration",
+        "NoSuchLifecycleConfiguration",
+    ),
+];
+/// The answer of a bucket deleted between the listing and its reads: it is gone, not unread.
+const GONE: &str = "NoSuchBucket";
+/// Buckets read at once within one region.
+const CONCURRENCY: usize = 4;
+/// Page size of `ListBuckets` (the API's maximum).
+const LIST_PAGE_SIZE: i32 = 10_000;
+
+const KINDS: &[K] = &[K::S3Bucket];
+
+/// Reads S3 buckets.
+pub struct S3Collector;
+
+impl Collector for S3Collector {
+    fn service(&self) -> Service {
+        Service::S3
+    }
+
+    fn kinds(&self) -> &'static [K] {
+        KINDS
+    }
+
+    fn permissions(&self) -> &'static [&'static str] {
+        &[
+            "s3:ListAllMyBuckets",
+            "s3:GetBucketVersioning",
+            "s3:GetEncryptionConfiguration",
+            "s3:GetBucketPublicAccessBlock",
+            "s3:GetBucketOwnershipControls",
+            "s3:GetBucketPolicy",
+            "s3:GetLifecycleConfiguration",
+            "s3:GetBucketLogging",
+            "tag:GetResources",
+        ]
+    }
+
+    fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
+        Box::pin(collect(ctx))
+    }
+}
+
+/// An S3 client for the region; path-style addressing when an endpoint is configured (an
+/// emulator or an S3-compatible store has no per-bucket DNS names).
+pub fn client(sdk_config: &aws_types::SdkConfig) -> Client {
+    let config = aws_sdk_s3::config::Builder::from(sdk_config)
+        .force_path_style(sdk_config.endpoint_url().is_some())
+        .build();
+    Client::from_conf(config)
+}
+
+async fn collect(ctx: &RegionContext) -> Collected {
+    let client = client(&ctx.sdk_config);
+    let tagging = TaggingClient::new(&ctx.sdk_config);
+    let mut out = Collected::default();
+    let (buckets, tagged) = tokio::join!(
+        client
+            .list_buckets()
+            .bucket_region(&ctx.region)
+            .max_buckets(LIST_PAGE_SIZE)
+            .into_paginator()
+            .send()
+            .collect::<Vec<_>>(),
+        tagging
+            .get_resources()
+            .resource_type_filters("s3:bucket")
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Vec<_>>(),
+    );
+    let mut names = Vec::new();
+    for page in buckets {
+        match page {
+            Ok(page) => names.extend(
+                page.buckets()
+                    .iter()
+                    .filter_map(|b| b.name().map(str::to_string)),
+            ),
+            Err(e) => {
+                out.fail(ctx.failure(Service::S3, "ListBuckets", KINDS, &e));
+                return out;
+            }
+        }
+    }
+    let mut tags: HashMap<String, BTreeMap<String, String>> = HashMap::new();
+    for mapping in tagged {
+        match mapping {
+            Ok(mapping) => {
+                if let Some(name) = mapping.resource_arn().and_then(bucket_of_arn) {
+                    tags.insert(
+                        name.to_string(),
+                        mapping
+                            .tags()
+                            .iter()
+                            .map(|t| (t.key().to_string(), t.value().to_string()))
+                            .collect(),
+                    );
+                }
+            }
+            Err(e) => {
+                out.fail(ctx.failure(Service::S3, "GetResources", KINDS, &e));
+                return out;
+            }
+        }
+    }
+
+    let selected: Vec<(String, BTreeMap<String, String>)> = names
+        .into_iter()
+        .map(|name| {
+            let bucket_tags = tags.remove(&name).unwrap_or_default();
+            (name, bucket_tags)
+        })
+        .filter(|(name, bucket_tags)| ctx.owns(bucket_tags, ctx.names_environment(name)))
+        .collect();
+    let results: Vec<Result<Option<Resource>, ReadFailure>> =
+        stream::iter(selected.into_iter().map(|(name, bucket_tags)| {
+            let client = &client;
+            async move { read_bucket(ctx, client, name, bucket_tags).await }
+        }))
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    for result in results {
+        match result {
+            Ok(Some(resource)) => out.resources.push(resource),
+            Ok(None) => {}
+            Err(failure) => out.fail(failure),
+        }
+    }
+    out.finish()
+}
+
+/// `arn:aws:s3:::bucket` -> `bucket`.
+fn bucket_of_arn(arn: &str) -> Option<&str> {
+    arn.strip_prefix("arn:")?
+        .split_once(":s3:::")
+        .map(|(_, bucket)| bucket)
+        .filter(|b| !b.is_empty() && !b.contains('/'))
+}
+
+/// What a per-bucket call answered.
+enum Answer<T> {
+    /// The configuration.
+    Some(T),
+    /// A declared "not configured" answer.
+    None,
+    /// The bucket is gone.
+    Gone,
+}
+
+fn answer<T, E, R>(
+    ctx: &RegionContext,
+    operation: &'static str,
+    result: Result<T, SdkError<E, R>>,
+) -> Result<Answer<T>, ReadFailure>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match result {
+        Ok(value) => Ok(Answer::Some(value)),
+        Err(e) => {
+            let code = error_code(&e);
+            if code == GONE {
+                Ok(Answer::Gone)
+            } else if NONE_ANSWERS.contains(&(operation, code.as_str())) {
+                Ok(Answer::None)
+            } else {
+                Err(ctx.failure(Service::S3, operation, KINDS, &e))
+            }
+        }
+    }
+}
+
+macro_rules! read {
+    ($ctx:expr, $operation:literal, $call:expr) => {
+        match answer($ctx, $operation, $call)? {
+            Answer::Some(value) => Some(value),
+            Answer::None => None,
+            Answer::Gone => return Ok(None),
+        }
+    };
+}
+
+async fn read_bucket(
+    ctx: &RegionContext,
+    client: &Client,
+    name: String,
+    tags: BTreeMap<String, String>,
+) -> Result<Option<Resource>, ReadFailure> {
+    let (versioning, encryption, public_access, ownership, policy, lifecycle, logging) = tokio::join!(
+        client.get_bucket_versioning().bucket(&name).send(),
+        client.get_bucket_encryption().bucket(&name).send(),
+        client.get_public_access_block().bucket(&name).send(),
+        client.get_bucket_ownership_controls().bucket(&name).send(),
+        client.get_bucket_policy().bucket(&name).send(),
+        client
+            .get_bucket_lifecycle_configuration()
+            .bucket(&name)
+            .send(),
+        client.get_bucket_logging().bucket(&name).send(),
+    );
+    let versioning = read!(ctx, "GetBucketVersioning", versioning);
+    let encryption = read!(ctx, "GetBucketEncryption", encryption);
+    let public_access = read!(ctx, "GetPublicAccessBlock", public_access);
+    let ownership = read!(ctx, "GetBucketOwnershipControls", ownership);
+    let policy = read!(ctx, "GetBucketPolicy", policy);
+    let lifecycle = read!(ctx, "GetBucketLifecycleConfiguration", lifecycle);
+    let logging = read!(ctx, "GetBucketLogging", logging);
+
+    let policy = match policy.as_ref().and_then(|p| p.policy()) {
+        Some(document) => Some(parse_policy(document).map_err(|message| ReadFailure {
+            region: ctx.region.clone(),
+            service: Service::S3,
+            operation: "GetBucketPolicy".into(),
+            kinds: KINDS.to_vec(),
+            code: "MalformedPolicy".into(),
+            message: format!("bucket `{name}`: {message}"),
+        })?),
+        None => None,
+    };
+    let properties = S3Bucket {
+        versioning: versioning
+            .as_ref()
+            .and_then(|v| v.status())
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "Disabled".into()),
+        mfa_delete: versioning
+            .as_ref()
+            .and_then(|v| v.mfa_delete())
+            .map(|m| m.as_str().to_string()),
+        encryption: encryption
+            .as_ref()
+            .and_then(|e| e.server_side_encryption_configuration())
+            .and_then(|c| c.rules().first())
+            .and_then(|rule| {
+                let default = rule.apply_server_side_encryption_by_default()?;
+                Some(BucketEncryption {
+                    algorithm: default.sse_algorithm().as_str().to_string(),
+                    kms_key: default.kms_master_key_id().map(str::to_string),
+                    bucket_key_enabled: rule.bucket_key_enabled(),
+                })
+            }),
+        public_access_block: public_access
+            .as_ref()
+            .and_then(|p| p.public_access_block_configuration())
+            .map(|c| PublicAccessBlock {
+                block_public_acls: c.block_public_acls().unwrap_or(false),
+                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                block_public_policy: c.block_public_policy().unwrap_or(false),
+                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+            }),
+        object_ownership: ownership
+            .as_ref()
+            .and_then(|o| o.ownership_controls())
+            .and_then(|c| c.rules().first())
+            .map(|r| r.object_ownership().as_str().to_string()),
+        policy,
+        lifecycle_rules: lifecycle
+            .as_ref()
+            .map(|l| l.rules().iter().map(lifecycle_rule).collect())
+            .unwrap_or_default(),
+        logging: logging
+            .as_ref()
+            .and_then(|l| l.logging_enabled())
+            .map(|l| BucketLogging {
+                target_bucket: l.target_bucket().to_string(),
+                target_prefix: Some(l.target_prefix().to_string()).filter(|p| !p.is_empty()),
+            }),
+    };
+    Ok(Some(ctx.resource(
+        name.clone(),
+        display_name(&tags, &name),
+        Some(format!("arn:aws:s3:::{name}")),
+        tags,
+        Properties::S3Bucket(properties),
+    )))
+}
+
+fn lifecycle_rule(rule: &s3::LifecycleRule) -> LifecycleRule {
+    LifecycleRule {
+        id: rule.id().map(str::to_string),
+        status: rule.status().as_str().to_string(),
+        prefix: rule
+            .filter()
+            .and_then(|f| f.prefix())
+            // Rules written before filters existed carry the prefix on the rule.
+            .or({
+                #[allow(deprecated)]
+                rule.prefix()
+            })
+            .map(str::to_string),
+        expiration_days: rule.expiration().and_then(|e| e.days()),
+        noncurrent_version_expiration_days: rule
+            .noncurrent_version_expiration()
+            .and_then(|e| e.noncurrent_days()),
+        transitions: rule
+            .transitions()
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}:{}",
+                    t.days().unwrap_or_default(),
+                    t.storage_class().map(|c| c.as_str()).unwrap_or_default()
+                )
+            })
+            .collect(),
+        abort_incomplete_multipart_upload_days: rule
+            .abort_incomplete_multipart_upload()
+            .and_then(|a| a.days_after_initiation()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_names_come_from_bucket_arns_only() {
+        assert_eq!(
+            bucket_of_arn("arn:aws:s3:::trading-data-prod"),
+            Some("trading-data-prod")
+        );
+        assert_eq!(bucket_of_arn("arn:aws:s3:::b/key"), None);
+        assert_eq!(bucket_of_arn("arn:aws:sns:us-east-1:1:t"), None);
+    }
+
+    #[test]
+    fn none_answers_are_declared_for_read_operations_only() {
+        for (operation, code) in NONE_ANSWERS {
+            assert!(operation.starts_with("Get"), "{operation}");
+            assert!(!code.is_empty());
+            assert_ne!(*code, GONE);
+        }
+        assert!(!NONE_ANSWERS
+            .iter()
+            .any(|(op, _)| *op == "GetBucketVersioning"));
+    }
+}
