@@ -182,6 +182,7 @@ pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(),
                     .launch_type(ecs::LaunchType::Fargate)
                     .platform_version("LATEST")
                     .network_configuration(network.clone())
+                    .set_load_balancers(Some(registration(out)))
                     .set_tags(Some(ecs_tags(spec)))
                     .send()
                     .await
@@ -247,6 +248,18 @@ pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(),
     )
     .await?;
     Ok(())
+}
+
+/// The app's tasks register in the environment's target group (IP targets, port 8080).
+fn registration(out: &Provisioned) -> Vec<ecs::LoadBalancer> {
+    if out.target_group.is_empty() || crate::is_planned(&out.target_group) {
+        return Vec::new();
+    }
+    vec![ecs::LoadBalancer::builder()
+        .target_group_arn(&out.target_group)
+        .container_name(crate::APP_CONTAINER)
+        .container_port(8080)
+        .build()]
 }
 
 fn network_configuration(out: &Provisioned) -> Result<ecs::NetworkConfiguration, InfraError> {

@@ -142,7 +142,11 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
         destroy_database(ctx, options).await?;
     }
 
-    // 2. Parameters (never /shared/: other environments read them).
+    // 2. The edge: a preview's rule and target group; the load balancer, target group and an
+    // empty data bucket.
+    Box::pin(crate::edge::destroy(ctx)).await?;
+
+    // 3. Parameters (never /shared/: other environments read them).
     let vpc_id = find_vpc(ctx, spec.network_owner()).await?;
     let names: Vec<String> = crate::parameters::own_parameters(ctx, &Provisioned::default())
         .into_keys()
@@ -181,7 +185,7 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
         return Ok(());
     };
 
-    // 3. Security groups: every rule first (so none is referenced), then the groups.
+    // 4. Security groups: every rule first (so none is referenced), then the groups.
     let roles: &[&str] = if full { &["db", "app", "lb"] } else { &["app"] };
     let mut groups = Vec::new();
     for role in roles {

@@ -16,6 +16,7 @@
 mod compute;
 mod database;
 mod destroy;
+pub mod edge;
 mod from_baseline;
 mod network;
 mod parameters;
@@ -69,6 +70,12 @@ pub enum InfraError {
     Refused(String),
 }
 
+/// The app's container in every task definition.
+pub(crate) const APP_CONTAINER: &str = "trading-app";
+
+/// The reference platform's TLS policy: TLS 1.3, with TLS 1.2 for older clients.
+pub const DEFAULT_TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
 /// A full environment of the reference platform.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentSpec {
@@ -98,6 +105,11 @@ pub struct EnvironmentSpec {
     /// VPC and cluster and has only a security group, a task definition, a service and
     /// parameters.
     pub preview: Option<u32>,
+    /// The HTTPS listener's TLS policy.
+    pub tls_policy: String,
+    /// The HTTPS listener's certificate; `None`: the IAM server certificate
+    /// `trading-<env>` of the account (upload or import one under that name, or give an ARN).
+    pub certificate: Option<String>,
 }
 
 impl EnvironmentSpec {
@@ -122,6 +134,8 @@ impl EnvironmentSpec {
                     ("api-timeout", "30".into()),
                 ],
                 preview: None,
+                tls_policy: DEFAULT_TLS_POLICY.into(),
+                certificate: None,
             },
             "staging" => EnvironmentSpec {
                 name: "staging".into(),
@@ -140,6 +154,8 @@ impl EnvironmentSpec {
                     ("api-timeout", "30".into()),
                 ],
                 preview: None,
+                tls_policy: DEFAULT_TLS_POLICY.into(),
+                certificate: None,
             },
             "prod" => EnvironmentSpec {
                 name: "prod".into(),
@@ -158,6 +174,8 @@ impl EnvironmentSpec {
                     ("api-timeout", "30".into()),
                 ],
                 preview: None,
+                tls_policy: DEFAULT_TLS_POLICY.into(),
+                certificate: None,
             },
             other => match preview_number(other) {
                 Some(number) => EnvironmentSpec {
@@ -177,6 +195,8 @@ impl EnvironmentSpec {
                         ("api-timeout", "30".into()),
                     ],
                     preview: Some(number),
+                    tls_policy: DEFAULT_TLS_POLICY.into(),
+                    certificate: None,
                 },
                 None => {
                     return Err(InfraError::Refused(format!(
@@ -224,6 +244,16 @@ impl EnvironmentSpec {
         ["a", "b", "c"].map(|z| format!("{}{z}", self.region))
     }
 
+    /// The HTTPS listener's certificate ARN in `account`.
+    pub fn certificate_arn(&self, account: &str) -> String {
+        self.certificate.clone().unwrap_or_else(|| {
+            format!(
+                "arn:aws:iam::{account}:server-certificate/trading-{}",
+                self.network_owner()
+            )
+        })
+    }
+
     /// The app image.
     pub fn image(&self) -> String {
         format!("{IMAGE_REPOSITORY}:{}", self.image_tag)
@@ -255,6 +285,12 @@ pub struct Provisioned {
     pub service: String,
     /// The Aurora cluster identifier.
     pub db_cluster: String,
+    /// The load balancer's ARN (dev's, for a preview).
+    pub load_balancer: String,
+    /// The HTTPS listener's ARN (dev's, for a preview).
+    pub https_listener: String,
+    /// The app's target group ARN.
+    pub target_group: String,
 }
 
 /// What a change does.
@@ -266,6 +302,8 @@ pub enum Action {
     Update,
     /// Removes a resource.
     Delete,
+    /// Leaves a resource a destroy would remove, and says why (a bucket that holds data).
+    Keep,
 }
 
 impl Action {
@@ -275,6 +313,7 @@ impl Action {
             Action::Create => "create",
             Action::Update => "update",
             Action::Delete => "delete",
+            Action::Keep => "keep",
         }
     }
 }
@@ -307,6 +346,7 @@ impl fmt::Display for Change {
             Action::Create => "+",
             Action::Update => "~",
             Action::Delete => "-",
+            Action::Keep => "=",
         };
         write!(f, "{sign} {}", self.resource)?;
         if !self.detail.is_empty() {
@@ -383,23 +423,47 @@ pub(crate) struct Ctx<'a> {
     pub(crate) ecs: aws_sdk_ecs::Client,
     pub(crate) rds: aws_sdk_rds::Client,
     pub(crate) ssm: aws_sdk_ssm::Client,
+    pub(crate) elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub(crate) s3: aws_sdk_s3::Client,
+    /// The account the environment lives in.
+    pub(crate) account: String,
     recorder: Recorder,
 }
 
 impl<'a> Ctx<'a> {
-    fn new(config: &SdkConfig, spec: &'a EnvironmentSpec, mode: Mode) -> Self {
+    async fn new(
+        config: &SdkConfig,
+        spec: &'a EnvironmentSpec,
+        mode: Mode,
+    ) -> Result<Self, InfraError> {
         let config = config
             .to_builder()
             .region(aws_config::Region::new(spec.region.clone()))
             .build();
-        Ctx {
+        let account = aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(call_error("GetCallerIdentity", &spec.name))?
+            .account()
+            .unwrap_or_default()
+            .to_string();
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(config.endpoint_url().is_some())
+                .build(),
+        );
+        Ok(Ctx {
             spec,
             ec2: aws_sdk_ec2::Client::new(&config),
             ecs: aws_sdk_ecs::Client::new(&config),
             rds: aws_sdk_rds::Client::new(&config),
             ssm: aws_sdk_ssm::Client::new(&config),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            s3,
+            account,
             recorder: Recorder::new(mode),
-        }
+        })
     }
 
     /// Records a change and, when applying, makes it: the only way this crate changes anything.
@@ -459,7 +523,7 @@ pub async fn converge(
     spec: &EnvironmentSpec,
     mode: Mode,
 ) -> Result<Applied, InfraError> {
-    let ctx = Ctx::new(config, spec, mode);
+    let ctx = Ctx::new(config, spec, mode).await?;
     let mut out = Provisioned::default();
     // Each step's future is boxed: the SDK's futures are large, and nested they would not fit
     // a 2 MiB thread stack.
@@ -469,6 +533,7 @@ pub async fn converge(
         Box::pin(network::converge(&ctx, &mut out)).await?;
     }
     Box::pin(security::converge(&ctx, &mut out)).await?;
+    Box::pin(edge::converge(&ctx, &mut out)).await?;
     Box::pin(compute::converge(&ctx, &mut out)).await?;
     if spec.preview.is_none() {
         Box::pin(database::converge(&ctx, &mut out)).await?;
@@ -535,7 +600,7 @@ pub async fn destroy(
     mode: Mode,
     options: &DestroyOptions,
 ) -> Result<Vec<Change>, InfraError> {
-    let ctx = Ctx::new(config, spec, mode);
+    let ctx = Ctx::new(config, spec, mode).await?;
     Box::pin(destroy::run(&ctx, options)).await?;
     Ok(ctx.into_changes())
 }
@@ -600,7 +665,7 @@ pub async fn register_app_task_definition(
     let env = &spec.name;
     let family = format!("trading-app-{env}");
     let container = ecs::ContainerDefinition::builder()
-        .name("trading-app")
+        .name(APP_CONTAINER)
         .image(image)
         .essential(true)
         .port_mappings(

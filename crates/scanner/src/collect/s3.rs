@@ -314,13 +314,32 @@ async fn read_bucket(
                 target_prefix: Some(l.target_prefix().to_string()).filter(|p| !p.is_empty()),
             }),
     };
-    Ok(Some(ctx.resource(
+    let mut resource = ctx.resource(
         name.clone(),
         display_name(&tags, &name),
         Some(format!("arn:aws:s3:::{name}")),
         tags,
         Properties::S3Bucket(properties),
-    )))
+    );
+    resource.logical_name = account_aside(&resource.logical_name);
+    Ok(Some(resource))
+}
+
+/// Bucket names are global, so they often carry the account (`trading-data-prod-123456789012`):
+/// the logical name sets a 12-digit token aside as `{account}`, so environments in different
+/// accounts line up.
+pub fn account_aside(logical_name: &str) -> String {
+    logical_name
+        .split('-')
+        .map(|part| {
+            if part.len() == 12 && part.bytes().all(|b| b.is_ascii_digit()) {
+                "{account}"
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 fn lifecycle_rule(rule: &s3::LifecycleRule) -> LifecycleRule {
@@ -360,6 +379,16 @@ fn lifecycle_rule(rule: &s3::LifecycleRule) -> LifecycleRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accounts_are_set_aside_in_bucket_names() {
+        assert_eq!(
+            account_aside("trading-data-{env}-123456789012"),
+            "trading-data-{env}-{account}"
+        );
+        assert_eq!(account_aside("logs-1234567890123"), "logs-1234567890123");
+        assert_eq!(account_aside("build-2024"), "build-2024");
+    }
 
     #[test]
     fn bucket_names_come_from_bucket_arns_only() {

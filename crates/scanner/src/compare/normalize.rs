@@ -90,6 +90,12 @@ impl Context {
         } else {
             text.into()
         };
+        // Load balancer, listener, rule and target group ARNs end in random ids.
+        let text: std::borrow::Cow<str> = if text.contains(":elasticloadbalancing:") {
+            elb_ids().replace_all(&text, "/{id}").into_owned().into()
+        } else {
+            text
+        };
         let text = if text.bytes().filter(u8::is_ascii_digit).count() >= 12 {
             accounts().replace_all(&text, "{account}").into_owned()
         } else {
@@ -173,6 +179,12 @@ fn ids() -> &'static Regex {
     })
 }
 
+/// The random ids in Elastic Load Balancing ARNs (`.../targetgroup/app-prod/78ba8e4e06b265d9`).
+fn elb_ids() -> &'static Regex {
+    static ELB_IDS: OnceLock<Regex> = OnceLock::new();
+    ELB_IDS.get_or_init(|| Regex::new(r"/[0-9a-f]{16}\b").expect("valid ELB id pattern"))
+}
+
 /// Twelve-digit AWS account ids.
 fn accounts() -> &'static Regex {
     static ACCOUNTS: OnceLock<Regex> = OnceLock::new();
@@ -189,6 +201,19 @@ mod tests {
             vpcs: vec![Network::parse(vpc).unwrap()],
             generated: vec![],
         }
+    }
+
+    #[test]
+    fn load_balancing_arns_lose_their_random_ids() {
+        let prod = context("prod", "10.0.0.0/16");
+        assert_eq!(
+            prod.string("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app-prod/78ba8e4e06b265d9"),
+            "arn:aws:elasticloadbalancing:us-east-1:{account}:targetgroup/app-{env}/{id}"
+        );
+        assert_eq!(
+            prod.string("build/78ba8e4e06b265d9"),
+            "build/78ba8e4e06b265d9"
+        );
     }
 
     #[test]

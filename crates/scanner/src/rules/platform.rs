@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{params, Check, RuleDef, Violation};
-use crate::model::{Properties, ResourceKind, Severity, Snapshot};
+use crate::model::{Properties, Severity, Snapshot};
 use crate::secrets::{is_redacted, REDACTED_PREFIX};
 
 /// `image-tag-policy`: containers run image tags the environment allows (prod never `:latest`).
@@ -144,12 +144,9 @@ fn standard_tags() -> Vec<String> {
 
 impl Check for RequiredTags {
     fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
-        // Parameter tags are not read (one API call per parameter).
-        for resource in snapshot
-            .resources
-            .iter()
-            .filter(|r| r.kind != ResourceKind::SsmParameter)
-        {
+        // Kinds whose tags are not read (a parameter's take a call each; a listener belongs
+        // with its load balancer) cannot be held to tags.
+        for resource in snapshot.resources.iter().filter(|r| r.kind.tags_are_read()) {
             let missing: Vec<&str> = self
                 .tags
                 .iter()

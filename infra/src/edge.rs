@@ -1,0 +1,824 @@
+//! The internet edge and the data bucket: an internet-facing Application Load Balancer in the
+//! public subnets behind the load-balancer group, an HTTP listener that redirects to HTTPS, an
+//! HTTPS listener with the environment's TLS policy forwarding to the app's target group, and an
+//! encrypted, versioned bucket with every public access blocked. A preview adds a host-header
+//! rule and a target group of its own on dev's HTTPS listener.
+
+use aws_sdk_elasticloadbalancingv2::types as elb;
+use aws_sdk_s3::types as s3;
+
+use crate::{call_error, is_planned, Action, Ctx, EnvironmentSpec, InfraError, Provisioned};
+
+/// The load balancer's name for `env`.
+pub(crate) fn load_balancer_name(env: &str) -> String {
+    format!("alb-{env}")
+}
+
+/// The app's target group for `env` (previews have their own).
+pub(crate) fn target_group_name(env: &str) -> String {
+    format!("trading-app-{env}")
+}
+
+/// The data bucket of `env` in `account`.
+pub fn bucket_name(env: &str, account: &str) -> String {
+    format!("trading-data-{env}-{account}")
+}
+
+/// The host a preview answers on, on dev's load balancer.
+pub fn preview_host(env: &str) -> String {
+    format!("{env}.dev.trading.example.com")
+}
+
+/// The app's container port, which its target groups send traffic to.
+const APP_PORT: i32 = 8080;
+
+fn elb_tags(spec: &EnvironmentSpec, name: &str) -> Vec<elb::Tag> {
+    spec.tags(name)
+        .into_iter()
+        .map(|(k, v)| elb::Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// The load balancer named `name`, if it exists.
+pub(crate) async fn find_load_balancer(
+    ctx: &Ctx<'_>,
+    name: &str,
+) -> Result<Option<elb::LoadBalancer>, InfraError> {
+    match ctx.elb.describe_load_balancers().names(name).send().await {
+        Ok(found) => Ok(found.load_balancers().first().cloned()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_load_balancer_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(call_error("DescribeLoadBalancers", name)(e)),
+    }
+}
+
+/// The target group named `name`, if it exists.
+pub(crate) async fn find_target_group(
+    ctx: &Ctx<'_>,
+    name: &str,
+) -> Result<Option<elb::TargetGroup>, InfraError> {
+    match ctx.elb.describe_target_groups().names(name).send().await {
+        Ok(found) => Ok(found.target_groups().first().cloned()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_target_group_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(call_error("DescribeTargetGroups", name)(e)),
+    }
+}
+
+/// The listeners of a load balancer.
+pub(crate) async fn listeners(
+    ctx: &Ctx<'_>,
+    load_balancer_arn: &str,
+) -> Result<Vec<elb::Listener>, InfraError> {
+    Ok(ctx
+        .elb
+        .describe_listeners()
+        .load_balancer_arn(load_balancer_arn)
+        .send()
+        .await
+        .map_err(call_error("DescribeListeners", load_balancer_arn))?
+        .listeners()
+        .to_vec())
+}
+
+fn redirect_to_https() -> elb::Action {
+    elb::Action::builder()
+        .r#type(elb::ActionTypeEnum::Redirect)
+        .redirect_config(
+            elb::RedirectActionConfig::builder()
+                .protocol("HTTPS")
+                .port("443")
+                .status_code(elb::RedirectActionStatusCodeEnum::Http301)
+                .build(),
+        )
+        .build()
+}
+
+fn forward_to(target_group_arn: &str) -> elb::Action {
+    elb::Action::builder()
+        .r#type(elb::ActionTypeEnum::Forward)
+        .target_group_arn(target_group_arn)
+        .build()
+}
+
+/// Converges the app's target group (for a full environment or a preview); answers its ARN.
+async fn converge_target_group(ctx: &Ctx<'_>, vpc_id: &str) -> Result<String, InfraError> {
+    let spec = ctx.spec;
+    let name = target_group_name(&spec.name);
+    if let Some(found) = find_target_group(ctx, &name).await? {
+        return Ok(found.target_group_arn().unwrap_or_default().to_string());
+    }
+    ctx.create(
+        format!("target-group {name}"),
+        format!("HTTP:{APP_PORT}, IP targets, health check /health"),
+        async {
+            let created = ctx
+                .elb
+                .create_target_group()
+                .name(&name)
+                .protocol(elb::ProtocolEnum::Http)
+                .port(APP_PORT)
+                .vpc_id(vpc_id)
+                .target_type(elb::TargetTypeEnum::Ip)
+                .health_check_enabled(true)
+                .health_check_path("/health")
+                .health_check_protocol(elb::ProtocolEnum::Http)
+                .matcher(elb::Matcher::builder().http_code("200").build())
+                .set_tags(Some(elb_tags(spec, &name)))
+                .send()
+                .await
+                .map_err(call_error("CreateTargetGroup", &name))?;
+            Ok(created
+                .target_groups()
+                .first()
+                .and_then(|g| g.target_group_arn())
+                .unwrap_or_default()
+                .to_string())
+        },
+    )
+    .await
+}
+
+/// Converges the edge of a full environment, or a preview's rule and target group on dev's.
+pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(), InfraError> {
+    if ctx.spec.preview.is_some() {
+        return converge_preview(ctx, out).await;
+    }
+    let spec = ctx.spec;
+    let name = load_balancer_name(&spec.name);
+    let balancer = match find_load_balancer(ctx, &name).await? {
+        Some(found) => found.load_balancer_arn().unwrap_or_default().to_string(),
+        None => {
+            ctx.create(
+                format!("load-balancer {name}"),
+                "internet-facing, public subnets, behind the load-balancer group",
+                async {
+                    let created = ctx
+                        .elb
+                        .create_load_balancer()
+                        .name(&name)
+                        .r#type(elb::LoadBalancerTypeEnum::Application)
+                        .scheme(elb::LoadBalancerSchemeEnum::InternetFacing)
+                        .ip_address_type(elb::IpAddressType::Ipv4)
+                        .set_subnets(Some(out.public_subnet_ids.clone()))
+                        .security_groups(&out.security_groups["lb"])
+                        .set_tags(Some(elb_tags(spec, &name)))
+                        .send()
+                        .await
+                        .map_err(call_error("CreateLoadBalancer", &name))?;
+                    Ok(created
+                        .load_balancers()
+                        .first()
+                        .and_then(|b| b.load_balancer_arn())
+                        .unwrap_or_default()
+                        .to_string())
+                },
+            )
+            .await?
+        }
+    };
+    out.load_balancer = balancer.clone();
+
+    // Attributes: deletion protection as the environment says, invalid headers dropped.
+    let want = [
+        (
+            "deletion_protection.enabled",
+            spec.deletion_protection.to_string(),
+        ),
+        (
+            "routing.http.drop_invalid_header_fields.enabled",
+            "true".to_string(),
+        ),
+    ];
+    let live = if is_planned(&balancer) {
+        Vec::new()
+    } else {
+        ctx.elb
+            .describe_load_balancer_attributes()
+            .load_balancer_arn(&balancer)
+            .send()
+            .await
+            .map_err(call_error("DescribeLoadBalancerAttributes", &name))?
+            .attributes()
+            .to_vec()
+    };
+    let differing: Vec<&(&str, String)> = want
+        .iter()
+        .filter(|(key, value)| {
+            !live
+                .iter()
+                .any(|a| a.key() == Some(*key) && a.value() == Some(value.as_str()))
+        })
+        .collect();
+    if !differing.is_empty() {
+        let detail: Vec<String> = differing.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        ctx.change(
+            Action::Update,
+            format!("load-balancer {name}"),
+            detail.join(", "),
+            async {
+                let attributes = differing
+                    .iter()
+                    .map(|(k, v)| {
+                        elb::LoadBalancerAttribute::builder()
+                            .key(*k)
+                            .value(v)
+                            .build()
+                    })
+                    .collect();
+                ctx.elb
+                    .modify_load_balancer_attributes()
+                    .load_balancer_arn(&balancer)
+                    .set_attributes(Some(attributes))
+                    .send()
+                    .await
+                    .map_err(call_error("ModifyLoadBalancerAttributes", &name))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+
+    let target_group = converge_target_group(ctx, &out.vpc_id).await?;
+    out.target_group = target_group.clone();
+
+    let live = if is_planned(&balancer) {
+        Vec::new()
+    } else {
+        listeners(ctx, &balancer).await?
+    };
+    let on_port = |port: i32| live.iter().find(|l| l.port() == Some(port));
+
+    // HTTP:80 redirects to HTTPS.
+    let redirects = |l: &elb::Listener| {
+        l.default_actions().len() == 1
+            && l.default_actions()[0].r#type() == Some(&elb::ActionTypeEnum::Redirect)
+            && l.default_actions()[0]
+                .redirect_config()
+                .and_then(|r| r.protocol())
+                == Some("HTTPS")
+    };
+    match on_port(80) {
+        None => {
+            ctx.change(
+                Action::Create,
+                format!("listener {name}:80"),
+                "HTTP, redirect to HTTPS (301)",
+                async {
+                    ctx.elb
+                        .create_listener()
+                        .load_balancer_arn(&balancer)
+                        .protocol(elb::ProtocolEnum::Http)
+                        .port(80)
+                        .default_actions(redirect_to_https())
+                        .send()
+                        .await
+                        .map_err(call_error("CreateListener", &name))?;
+                    Ok(())
+                },
+            )
+            .await?;
+        }
+        Some(listener) if !redirects(listener) => {
+            let arn = listener.listener_arn().unwrap_or_default().to_string();
+            ctx.change(
+                Action::Update,
+                format!("listener {name}:80"),
+                "redirect to HTTPS (301)",
+                async {
+                    ctx.elb
+                        .modify_listener()
+                        .listener_arn(&arn)
+                        .protocol(elb::ProtocolEnum::Http)
+                        .default_actions(redirect_to_https())
+                        .send()
+                        .await
+                        .map_err(call_error("ModifyListener", &arn))?;
+                    Ok(())
+                },
+            )
+            .await?;
+        }
+        Some(_) => {}
+    }
+
+    // HTTPS:443 with the environment's TLS policy and certificate, forwarding to the app.
+    let certificate = spec.certificate_arn(&ctx.account);
+    match on_port(443) {
+        None => {
+            let arn = ctx
+                .create(
+                    format!("listener {name}:443"),
+                    format!(
+                        "HTTPS, {}, forward to {}",
+                        spec.tls_policy,
+                        target_group_name(&spec.name)
+                    ),
+                    async {
+                        let created = ctx
+                            .elb
+                            .create_listener()
+                            .load_balancer_arn(&balancer)
+                            .protocol(elb::ProtocolEnum::Https)
+                            .port(443)
+                            .ssl_policy(&spec.tls_policy)
+                            .certificates(
+                                elb::Certificate::builder()
+                                    .certificate_arn(&certificate)
+                                    .build(),
+                            )
+                            .default_actions(forward_to(&target_group))
+                            .send()
+                            .await
+                            .map_err(call_error("CreateListener", &name))?;
+                        Ok(created
+                            .listeners()
+                            .first()
+                            .and_then(|l| l.listener_arn())
+                            .unwrap_or_default()
+                            .to_string())
+                    },
+                )
+                .await?;
+            out.https_listener = arn;
+        }
+        Some(listener) => {
+            let arn = listener.listener_arn().unwrap_or_default().to_string();
+            out.https_listener = arn.clone();
+            if listener.ssl_policy() != Some(spec.tls_policy.as_str()) {
+                ctx.change(
+                    Action::Update,
+                    format!("listener {name}:443"),
+                    format!(
+                        "TLS policy {} -> {}",
+                        listener.ssl_policy().unwrap_or("none"),
+                        spec.tls_policy
+                    ),
+                    async {
+                        ctx.elb
+                            .modify_listener()
+                            .listener_arn(&arn)
+                            .ssl_policy(&spec.tls_policy)
+                            .send()
+                            .await
+                            .map_err(call_error("ModifyListener", &arn))?;
+                        Ok(())
+                    },
+                )
+                .await?;
+            }
+        }
+    }
+    converge_bucket(ctx).await
+}
+
+/// A preview's target group and host-header rule on dev's HTTPS listener.
+async fn converge_preview(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(), InfraError> {
+    let spec = ctx.spec;
+    let number = spec.preview.unwrap_or_default();
+    let dev = load_balancer_name(spec.network_owner());
+    let Some(balancer) = find_load_balancer(ctx, &dev).await? else {
+        return Err(InfraError::Refused(format!(
+            "preview {} routes through {dev}, which does not exist: apply {} first",
+            spec.name,
+            spec.network_owner()
+        )));
+    };
+    let balancer = balancer.load_balancer_arn().unwrap_or_default().to_string();
+    out.load_balancer = balancer.clone();
+    let Some(https) = listeners(ctx, &balancer)
+        .await?
+        .into_iter()
+        .find(|l| l.port() == Some(443))
+    else {
+        return Err(InfraError::Refused(format!(
+            "{dev} has no HTTPS listener: apply {} first",
+            spec.network_owner()
+        )));
+    };
+    let listener = https.listener_arn().unwrap_or_default().to_string();
+    out.https_listener = listener.clone();
+    let target_group = converge_target_group(ctx, &out.vpc_id).await?;
+    out.target_group = target_group.clone();
+
+    let host = preview_host(&spec.name);
+    let existing = find_preview_rule(ctx, &listener, &host).await?;
+    if existing.is_none() {
+        let rule_name = format!("trading-app-{}-rule", spec.name);
+        ctx.change(
+            Action::Create,
+            format!("listener-rule {rule_name}"),
+            format!("host {host} on {dev}:443, priority {number}, forward"),
+            async {
+                ctx.elb
+                    .create_rule()
+                    .listener_arn(&listener)
+                    .priority(number as i32)
+                    .conditions(
+                        elb::RuleCondition::builder()
+                            .field("host-header")
+                            .host_header_config(
+                                elb::HostHeaderConditionConfig::builder()
+                                    .values(&host)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .actions(forward_to(&target_group))
+                    .set_tags(Some(elb_tags(spec, &rule_name)))
+                    .send()
+                    .await
+                    .map_err(call_error("CreateRule", &rule_name))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The rule on `listener` that routes `host`, if any.
+pub(crate) async fn find_preview_rule(
+    ctx: &Ctx<'_>,
+    listener: &str,
+    host: &str,
+) -> Result<Option<String>, InfraError> {
+    if is_planned(listener) {
+        return Ok(None);
+    }
+    let rules = ctx
+        .elb
+        .describe_rules()
+        .listener_arn(listener)
+        .send()
+        .await
+        .map_err(call_error("DescribeRules", listener))?;
+    Ok(rules
+        .rules()
+        .iter()
+        .find(|r| {
+            r.conditions().iter().any(|c| {
+                c.host_header_config()
+                    .map(|h| h.values())
+                    .unwrap_or(c.values())
+                    .iter()
+                    .any(|v| v == host)
+            })
+        })
+        .and_then(|r| r.rule_arn())
+        .map(str::to_string))
+}
+
+/// The data bucket: SSE-KMS, versioned, every public access blocked, owner-enforced.
+async fn converge_bucket(ctx: &Ctx<'_>) -> Result<(), InfraError> {
+    let spec = ctx.spec;
+    let bucket = bucket_name(&spec.name, &ctx.account);
+    let exists = match ctx.s3.head_bucket().bucket(&bucket).send().await {
+        Ok(_) => true,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => false,
+        Err(e) => return Err(call_error("HeadBucket", &bucket)(e)),
+    };
+    if !exists {
+        ctx.change(
+            Action::Create,
+            format!("s3-bucket {bucket}"),
+            "SSE-KMS, versioned, public access blocked",
+            async {
+                let mut create = ctx.s3.create_bucket().bucket(&bucket);
+                if spec.region != "us-east-1" {
+                    create = create.create_bucket_configuration(
+                        s3::CreateBucketConfiguration::builder()
+                            .location_constraint(s3::BucketLocationConstraint::from(
+                                spec.region.as_str(),
+                            ))
+                            .build(),
+                    );
+                }
+                create
+                    .send()
+                    .await
+                    .map_err(call_error("CreateBucket", &bucket))?;
+                let tags = spec
+                    .tags(&bucket)
+                    .into_iter()
+                    .filter(|(k, _)| *k != "Name")
+                    .map(|(k, v)| s3::Tag::builder().key(k).value(v).build())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| InfraError::Refused(e.to_string()))?;
+                ctx.s3
+                    .put_bucket_tagging()
+                    .bucket(&bucket)
+                    .tagging(
+                        s3::Tagging::builder()
+                            .set_tag_set(Some(tags))
+                            .build()
+                            .map_err(|e| InfraError::Refused(e.to_string()))?,
+                    )
+                    .send()
+                    .await
+                    .map_err(call_error("PutBucketTagging", &bucket))?;
+                ctx.s3
+                    .put_bucket_ownership_controls()
+                    .bucket(&bucket)
+                    .ownership_controls(
+                        s3::OwnershipControls::builder()
+                            .rules(
+                                s3::OwnershipControlsRule::builder()
+                                    .object_ownership(s3::ObjectOwnership::BucketOwnerEnforced)
+                                    .build()
+                                    .map_err(|e| InfraError::Refused(e.to_string()))?,
+                            )
+                            .build()
+                            .map_err(|e| InfraError::Refused(e.to_string()))?,
+                    )
+                    .send()
+                    .await
+                    .map_err(call_error("PutBucketOwnershipControls", &bucket))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    let live = if exists {
+        Some(bucket_settings(ctx, &bucket).await?)
+    } else {
+        None
+    };
+    let (versioned, encrypted, blocked) = live.unwrap_or((false, false, false));
+    if !versioned {
+        ctx.change(
+            Action::Update,
+            format!("s3-bucket {bucket}"),
+            "versioning on",
+            async {
+                ctx.s3
+                    .put_bucket_versioning()
+                    .bucket(&bucket)
+                    .versioning_configuration(
+                        s3::VersioningConfiguration::builder()
+                            .status(s3::BucketVersioningStatus::Enabled)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(call_error("PutBucketVersioning", &bucket))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    if !encrypted {
+        ctx.change(
+            Action::Update,
+            format!("s3-bucket {bucket}"),
+            "default encryption aws:kms",
+            async {
+                let rule = s3::ServerSideEncryptionRule::builder()
+                    .apply_server_side_encryption_by_default(
+                        s3::ServerSideEncryptionByDefault::builder()
+                            .sse_algorithm(s3::ServerSideEncryption::AwsKms)
+                            .build()
+                            .map_err(|e| InfraError::Refused(e.to_string()))?,
+                    )
+                    .bucket_key_enabled(true)
+                    .build();
+                ctx.s3
+                    .put_bucket_encryption()
+                    .bucket(&bucket)
+                    .server_side_encryption_configuration(
+                        s3::ServerSideEncryptionConfiguration::builder()
+                            .rules(rule)
+                            .build()
+                            .map_err(|e| InfraError::Refused(e.to_string()))?,
+                    )
+                    .send()
+                    .await
+                    .map_err(call_error("PutBucketEncryption", &bucket))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    if !blocked {
+        ctx.change(
+            Action::Update,
+            format!("s3-bucket {bucket}"),
+            "block all public access",
+            async {
+                ctx.s3
+                    .put_public_access_block()
+                    .bucket(&bucket)
+                    .public_access_block_configuration(
+                        s3::PublicAccessBlockConfiguration::builder()
+                            .block_public_acls(true)
+                            .ignore_public_acls(true)
+                            .block_public_policy(true)
+                            .restrict_public_buckets(true)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(call_error("PutPublicAccessBlock", &bucket))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// (versioning on, KMS default encryption, every public access blocked) of a bucket.
+async fn bucket_settings(ctx: &Ctx<'_>, bucket: &str) -> Result<(bool, bool, bool), InfraError> {
+    let versioned = ctx
+        .s3
+        .get_bucket_versioning()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(call_error("GetBucketVersioning", bucket))?
+        .status()
+        == Some(&s3::BucketVersioningStatus::Enabled);
+    let encrypted = match ctx.s3.get_bucket_encryption().bucket(bucket).send().await {
+        Ok(found) => found
+            .server_side_encryption_configuration()
+            .and_then(|c| c.rules().first())
+            .and_then(|r| r.apply_server_side_encryption_by_default())
+            .is_some_and(|d| d.sse_algorithm() == &s3::ServerSideEncryption::AwsKms),
+        Err(e)
+            if e.as_service_error().and_then(|s| s.meta().code())
+                == Some("ServerSideEncryptionConfigurationNotFoundError") =>
+        {
+            false
+        }
+        Err(e) => return Err(call_error("GetBucketEncryption", bucket)(e)),
+    };
+    let blocked = match ctx.s3.get_public_access_block().bucket(bucket).send().await {
+        Ok(found) => found.public_access_block_configuration().is_some_and(|c| {
+            c.block_public_acls() == Some(true)
+                && c.ignore_public_acls() == Some(true)
+                && c.block_public_policy() == Some(true)
+                && c.restrict_public_buckets() == Some(true)
+        }),
+        Err(e)
+            if e.as_service_error().and_then(|s| s.meta().code())
+                == Some("NoSuchPublicAccessBlockConfiguration") =>
+        {
+            false
+        }
+        Err(e) => return Err(call_error("GetPublicAccessBlock", bucket)(e)),
+    };
+    Ok((versioned, encrypted, blocked))
+}
+
+/// Removes the edge: for a preview its rule and target group on dev's listener; for a full
+/// environment the load balancer (its listeners go with it; deletion protection is lifted only
+/// after the caller's confirmation), the app's target group, and the data bucket if it is empty.
+/// A bucket that holds objects is kept and said: its data is never deleted by `destroy`.
+pub(crate) async fn destroy(ctx: &Ctx<'_>) -> Result<(), InfraError> {
+    let spec = ctx.spec;
+    let owner_lb = load_balancer_name(spec.network_owner());
+    let balancer = find_load_balancer(ctx, &owner_lb).await?;
+    if spec.preview.is_some() {
+        if let Some(balancer) = &balancer {
+            let arn = balancer.load_balancer_arn().unwrap_or_default();
+            let host = preview_host(&spec.name);
+            for listener in listeners(ctx, arn).await? {
+                let listener = listener.listener_arn().unwrap_or_default();
+                if let Some(rule) = find_preview_rule(ctx, listener, &host).await? {
+                    ctx.change(
+                        Action::Delete,
+                        format!("listener-rule trading-app-{}-rule", spec.name),
+                        format!("host {host} on {owner_lb}"),
+                        async {
+                            ctx.elb
+                                .delete_rule()
+                                .rule_arn(&rule)
+                                .send()
+                                .await
+                                .map_err(call_error("DeleteRule", &rule))?;
+                            Ok(())
+                        },
+                    )
+                    .await?;
+                }
+            }
+        }
+    } else if let Some(balancer) = &balancer {
+        let arn = balancer.load_balancer_arn().unwrap_or_default().to_string();
+        let protected = ctx
+            .elb
+            .describe_load_balancer_attributes()
+            .load_balancer_arn(&arn)
+            .send()
+            .await
+            .map_err(call_error("DescribeLoadBalancerAttributes", &owner_lb))?
+            .attributes()
+            .iter()
+            .any(|a| a.key() == Some("deletion_protection.enabled") && a.value() == Some("true"));
+        let detail = if protected {
+            format!("{}; its listeners with it", crate::LIFTS_PROTECTION)
+        } else {
+            "its listeners with it".to_string()
+        };
+        ctx.change(
+            Action::Delete,
+            format!("load-balancer {owner_lb}"),
+            detail,
+            async {
+                if protected {
+                    ctx.elb
+                        .modify_load_balancer_attributes()
+                        .load_balancer_arn(&arn)
+                        .attributes(
+                            elb::LoadBalancerAttribute::builder()
+                                .key("deletion_protection.enabled")
+                                .value("false")
+                                .build(),
+                        )
+                        .send()
+                        .await
+                        .map_err(call_error("ModifyLoadBalancerAttributes", &owner_lb))?;
+                }
+                ctx.elb
+                    .delete_load_balancer()
+                    .load_balancer_arn(&arn)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteLoadBalancer", &owner_lb))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    let group = target_group_name(&spec.name);
+    if let Some(found) = find_target_group(ctx, &group).await? {
+        let arn = found.target_group_arn().unwrap_or_default().to_string();
+        ctx.change(Action::Delete, format!("target-group {group}"), "", async {
+            ctx.elb
+                .delete_target_group()
+                .target_group_arn(&arn)
+                .send()
+                .await
+                .map_err(call_error("DeleteTargetGroup", &group))?;
+            Ok(())
+        })
+        .await?;
+    }
+    if spec.preview.is_none() {
+        destroy_bucket(ctx).await?;
+    }
+    Ok(())
+}
+
+async fn destroy_bucket(ctx: &Ctx<'_>) -> Result<(), InfraError> {
+    let bucket = bucket_name(&ctx.spec.name, &ctx.account);
+    let listed = match ctx
+        .s3
+        .list_object_versions()
+        .bucket(&bucket)
+        .max_keys(1)
+        .send()
+        .await
+    {
+        Ok(listed) => listed,
+        Err(e) if e.as_service_error().and_then(|s| s.meta().code()) == Some("NoSuchBucket") => {
+            return Ok(())
+        }
+        Err(e) => return Err(call_error("ListObjectVersions", &bucket)(e)),
+    };
+    if !listed.versions().is_empty() || !listed.delete_markers().is_empty() {
+        tracing::warn!(%bucket, "kept: the bucket holds objects; destroy never deletes data");
+        ctx.change(
+            Action::Keep,
+            format!("s3-bucket {bucket}"),
+            "holds objects: kept (empty it yourself to remove it)",
+            async { Ok(()) },
+        )
+        .await?;
+        return Ok(());
+    }
+    ctx.change(
+        Action::Delete,
+        format!("s3-bucket {bucket}"),
+        "empty",
+        async {
+            ctx.s3
+                .delete_bucket()
+                .bucket(&bucket)
+                .send()
+                .await
+                .map_err(call_error("DeleteBucket", &bucket))?;
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(())
+}
