@@ -45,7 +45,7 @@ fn mutating_calls(proxy: &FaultProxy) -> Vec<String> {
         .calls()
         .into_iter()
         .filter(|((_, operation), _)| {
-            !["Describe", "List", "Get"]
+            !["Describe", "List", "Get", "Head"]
                 .iter()
                 .any(|read| operation.starts_with(read))
         })

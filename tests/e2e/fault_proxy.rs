@@ -6,7 +6,8 @@
 //!
 //! The service and region come from the SigV4 `Authorization` header's credential scope; the
 //! operation from `X-Amz-Target` (JSON protocols: ECS, SSM) or the `Action` form field (query
-//! protocols: EC2, RDS).
+//! protocols: EC2, RDS, Elastic Load Balancing), or for S3's REST calls the method and
+//! sub-resource (`GetVersioning`).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -154,15 +155,36 @@ fn classify(request: &Request) -> (String, String, String) {
         .unwrap_or_default();
     let region = scope.get(2).copied().unwrap_or_default().to_string();
     let service = scope.get(3).copied().unwrap_or_default().to_string();
-    let operation = match header(&request.head, "x-amz-target") {
-        Some(target) => target.rsplit('.').next().unwrap_or_default().to_string(),
-        None => String::from_utf8_lossy(&request.body)
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("Action="))
-            .unwrap_or_default()
-            .to_string(),
+    let action = String::from_utf8_lossy(&request.body)
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .map(str::to_string);
+    let operation = match (header(&request.head, "x-amz-target"), action) {
+        (Some(target), _) => target.rsplit('.').next().unwrap_or_default().to_string(),
+        (None, Some(action)) => action,
+        // REST (S3): the method and the sub-resource, `GetVersioning`, `PutPolicy`, `Head`.
+        (None, None) => rest_operation(request.head.first().map(String::as_str).unwrap_or("")),
     };
     (service, region, operation)
+}
+
+/// `GET /bucket?versioning HTTP/1.1` -> `GetVersioning`.
+fn rest_operation(request_line: &str) -> String {
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let subresource = parts
+        .next()
+        .and_then(|target| target.split_once('?'))
+        .map(|(_, query)| query.split(['&', '=']).next().unwrap_or_default())
+        .unwrap_or_default();
+    let capitalize = |word: &str| {
+        let mut chars = word.chars();
+        chars
+            .next()
+            .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+            .unwrap_or_default()
+    };
+    format!("{}{}", capitalize(&method), capitalize(subresource))
 }
 
 fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {

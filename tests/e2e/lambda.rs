@@ -205,7 +205,12 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
         ]
     );
     assert_eq!(run["published"]["message_id"], Value::Null);
-    assert_eq!(run["published"]["datums"], 12 + 12 + 8 + 1);
+    // Per scan 8, per compare 4, each plus one per service; one for the run.
+    let services = scanner::kinds::SERVICES.len();
+    assert_eq!(
+        run["published"]["datums"],
+        (8 + services) * 2 + 4 + services + 1
+    );
     assert_eq!(block_on(inbox.drain()).0.len(), 0);
 
     // 2. The database port opened by hand; CloudTrail reports the call (a group id only, so

@@ -10,6 +10,7 @@ mod bad_input;
 mod cli;
 mod compare;
 mod destroy;
+mod edge;
 mod exact_maps;
 mod failures;
 mod faults;

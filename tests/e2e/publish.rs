@@ -63,8 +63,11 @@ fn scan_publish_alerts_once_per_new_drift_then_on_resolution_with_metrics() {
         stderr.contains("no alert: nothing new since the last one"),
         "{stderr}"
     );
+    let datums = 8 + scanner::kinds::SERVICES.len() + 1;
     assert!(
-        stderr.contains("published 13 metric datums in 1 PutMetricData call(s)"),
+        stderr.contains(&format!(
+            "published {datums} metric datums in 1 PutMetricData call(s)"
+        )),
         "{stderr}"
     );
     let (raw, envelopes) = block_on(inbox.drain());
@@ -169,7 +172,11 @@ fn scan_publish_alerts_once_per_new_drift_then_on_resolution_with_metrics() {
             "{expected} in {seen:#?}"
         );
     }
-    assert_eq!(seen.len(), 13, "{seen:#?}");
+    assert_eq!(
+        seen.len(),
+        8 + scanner::kinds::SERVICES.len() + 1,
+        "{seen:#?}"
+    );
     let (max, samples) = block_on(metric_stats(
         &cloudwatch,
         "Findings",

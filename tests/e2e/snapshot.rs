@@ -153,6 +153,10 @@ fn staging_snapshot_holds_all_of_staging_and_nothing_else() {
         (DbCluster, 1),
         (DbInstance, 2),
         (SsmParameter, 21), // 3 shared, 5 staging, 12 flags, 1 SecureString
+        (LoadBalancer, 1),
+        (Listener, 2), // HTTP:80 redirecting, HTTPS:443 forwarding
+        (TargetGroup, 1),
+        (S3Bucket, 1),
     ]);
     assert_eq!(counts(&snapshot, "us-east-1"), expected);
 
@@ -275,10 +279,13 @@ fn several_regions_are_scanned_at_once() {
         .success();
     let snapshot = parse_snapshot(&assert.get_output().stdout);
     assert_eq!(snapshot.regions, ["us-east-1", "us-west-2"]);
-    let east = counts(&snapshot, "us-east-1");
+    let mut east = counts(&snapshot, "us-east-1");
     let west = counts(&snapshot, "us-west-2");
+    // Bucket names are global: the environment's one bucket lives in the region provisioned
+    // first, and each region's scan reads only the buckets located there.
+    assert_eq!(east.remove(&ResourceKind::S3Bucket), Some(1));
     assert_eq!(east, west, "the same environment shape in both regions");
-    assert_eq!(east.values().sum::<usize>(), 30);
+    assert_eq!(east.values().sum::<usize>(), 34);
     assert!(snapshot.resources.iter().all(|r| !r.name.contains("prod")));
 }
 

@@ -261,6 +261,7 @@ fn check_elements(
     }
     // An unmatched element with a `name` (a container, say) is compared field by field with the
     // live element of that name, so the finding names the field.
+    let mut replaced = Vec::new();
     for item in unmatched {
         let name = item.get("name").and_then(Value::as_str);
         let partner = name.and_then(|name| {
@@ -273,24 +274,36 @@ fn check_elements(
                 used[j] = true;
                 check(&format!("{path}[{name}]"), item, Some(&live[j]), out);
             }
-            _ => out.push(Mismatch {
+            (Some(_), None) => out.push(Mismatch {
                 path: path.to_string(),
                 expected: item.clone(),
                 actual: None,
             }),
+            (None, _) => replaced.push(item),
         }
+    }
+    // A declared element that is gone while an undeclared one took its place (a redirect turned
+    // into a forward, a port changed) is one change: one finding with both. What is left over
+    // on either side is missing or extra.
+    let named = |j: &usize| live[*j].get("name").is_some_and(|n| !n.is_null());
+    let mut extra = (0..live.len()).filter(|j| !used[*j] && !named(j));
+    for item in replaced {
+        let partner = if extra_allowed { None } else { extra.next() };
+        out.push(Mismatch {
+            path: path.to_string(),
+            expected: item.clone(),
+            actual: partner.map(|j| live[j].clone()),
+        });
     }
     if extra_allowed {
         return;
     }
-    for (j, candidate) in live.iter().enumerate() {
-        if !used[j] {
-            out.push(Mismatch {
-                path: path.to_string(),
-                expected: Value::Null,
-                actual: Some(candidate.clone()),
-            });
-        }
+    for j in extra.chain((0..live.len()).filter(|j| !used[*j] && named(j))) {
+        out.push(Mismatch {
+            path: path.to_string(),
+            expected: Value::Null,
+            actual: Some(live[j].clone()),
+        });
     }
 }
 
@@ -545,6 +558,22 @@ mod tests {
             1,
             "duplicates count"
         );
+    }
+
+    #[test]
+    fn a_replaced_element_is_one_mismatch_with_both_sides() {
+        let declared = json!([{"redirect": {"protocol": "HTTPS"}}]);
+        let live = json!([{"forward": {"target_groups": []}}]);
+        assert_eq!(
+            check(declared.clone(), Some(live.clone())),
+            [Mismatch {
+                path: "f".into(),
+                expected: json!({"redirect": {"protocol": "HTTPS"}}),
+                actual: Some(json!({"forward": {"target_groups": []}}))
+            }]
+        );
+        let two = json!([{"forward": {"target_groups": []}}, {"fixed_response": {}}]);
+        assert_eq!(check(declared, Some(two)).len(), 2, "replaced, then extra");
     }
 
     #[test]

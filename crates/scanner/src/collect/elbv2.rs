@@ -652,3 +652,137 @@ fn forwarded_groups(actions: &[elb::Action]) -> impl Iterator<Item = String> + '
             .collect::<std::collections::BTreeSet<_>>()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::replay::{xml, Replay};
+    use crate::model::Selection;
+
+    const NS: &str = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
+
+    fn lb_arn(n: usize) -> String {
+        format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alb-staging-{n}/0123456789abcdef")
+    }
+
+    fn response(action: &str, result: &str) -> String {
+        format!("<{action}Response xmlns=\"{NS}\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></{action}Response>")
+    }
+
+    fn balancers(range: std::ops::Range<usize>, marker: Option<&str>) -> String {
+        let members: String = range
+            .map(|n| {
+                format!(
+                    "<member><LoadBalancerArn>{}</LoadBalancerArn><LoadBalancerName>alb-staging-{n}</LoadBalancerName><Scheme>internet-facing</Scheme><Type>application</Type><VpcId>vpc-1</VpcId></member>",
+                    lb_arn(n)
+                )
+            })
+            .collect();
+        let marker = marker
+            .map(|m| format!("<NextMarker>{m}</NextMarker>"))
+            .unwrap_or_default();
+        response(
+            "DescribeLoadBalancers",
+            &format!("<LoadBalancers>{members}</LoadBalancers>{marker}"),
+        )
+    }
+
+    fn all_tagged(count: usize) -> String {
+        let members: String = (0..count)
+            .map(|n| {
+                format!(
+                    "<member><ResourceArn>{}</ResourceArn><Tags><member><Key>Environment</Key><Value>staging</Value></member></Tags></member>",
+                    lb_arn(n)
+                )
+            })
+            .collect();
+        response(
+            "DescribeTags",
+            &format!("<TagDescriptions>{members}</TagDescriptions>"),
+        )
+    }
+
+    fn recorded(
+        extra: Vec<crate::collect::replay::Recorded>,
+    ) -> Vec<crate::collect::replay::Recorded> {
+        let mut all = extra;
+        all.extend([
+            xml(&["Action=DescribeLoadBalancers", "Marker=m1"], 200, &balancers(20..25, None)),
+            xml(&["Action=DescribeLoadBalancers"], 200, &balancers(0..20, Some("m1"))),
+            xml(&["Action=DescribeTargetGroups"], 200, &response("DescribeTargetGroups", "<TargetGroups/>")),
+            xml(&["Action=DescribeTags"], 200, &all_tagged(25)),
+            xml(
+                &["Action=DescribeLoadBalancerAttributes"],
+                200,
+                &response(
+                    "DescribeLoadBalancerAttributes",
+                    "<Attributes><member><Key>deletion_protection.enabled</Key><Value>true</Value></member></Attributes>",
+                ),
+            ),
+            xml(&["Action=DescribeListeners"], 200, &response("DescribeListeners", "<Listeners/>")),
+        ]);
+        all
+    }
+
+    fn ctx(replay: &Replay) -> RegionContext {
+        RegionContext {
+            environment: "staging".into(),
+            region: "us-east-1".into(),
+            selection: Selection {
+                tag_key: "Environment".into(),
+                ssm_paths: vec![],
+            },
+            sdk_config: replay.sdk_config(),
+            secure_digest: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn every_page_is_read_and_tags_go_twenty_arns_a_call() {
+        let replay = Replay::start(recorded(vec![]));
+        let collected = collect(&ctx(&replay)).await;
+        assert!(collected.failures.is_empty(), "{:?}", collected.failures);
+        assert_eq!(collected.resources.len(), 25, "both pages");
+        assert_eq!(replay.count("Action=DescribeLoadBalancers&"), 2);
+        let tag_calls: Vec<usize> = replay
+            .requests()
+            .iter()
+            .filter(|r| r.contains("Action=DescribeTags"))
+            .map(|r| r.matches("ResourceArns.member.").count())
+            .collect();
+        assert_eq!(
+            tag_calls,
+            [20, 5],
+            "AWS takes at most 20 ARNs per DescribeTags"
+        );
+        let Properties::LoadBalancer(lb) = &collected.resources[0].properties else {
+            panic!("a load balancer")
+        };
+        assert!(lb.deletion_protection);
+    }
+
+    #[tokio::test]
+    async fn one_unreadable_load_balancer_leaves_the_kind_unknown_not_the_others() {
+        let denied = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not allowed</Message></Error><RequestId>r</RequestId></ErrorResponse>";
+        let replay = Replay::start(recorded(vec![xml(
+            &["Action=DescribeLoadBalancerAttributes", "alb-staging-3%2F"],
+            403,
+            denied,
+        )]));
+        let collected = collect(&ctx(&replay)).await;
+        assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
+        let failure = &collected.failures[0];
+        assert_eq!(
+            (failure.operation.as_str(), failure.code.as_str()),
+            ("DescribeLoadBalancerAttributes", "AccessDenied")
+        );
+        assert_eq!(failure.kinds, [K::LoadBalancer]);
+        assert!(
+            collected
+                .resources
+                .iter()
+                .all(|r| r.kind != K::LoadBalancer),
+            "a partial list never passes for the whole"
+        );
+    }
+}

@@ -9,6 +9,8 @@ pub mod ecs;
 pub mod elbv2;
 pub mod rds;
 mod registry;
+#[cfg(test)]
+pub(crate) mod replay;
 pub mod s3;
 pub mod ssm;
 

@@ -412,3 +412,102 @@ mod tests {
             .any(|(op, _)| *op == "GetBucketVersioning"));
     }
 }
+
+#[cfg(test)]
+mod recorded {
+    use super::*;
+    use crate::collect::replay::{json, xml, Replay};
+    use crate::model::Selection;
+
+    const S3_NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+    fn error(code: &str) -> String {
+        format!(
+            "<Error><Code>{code}</Code><Message>{code}</Message><RequestId>r</RequestId></Error>"
+        )
+    }
+
+    fn answers(policy_of_a: (u16, String)) -> Vec<crate::collect::replay::Recorded> {
+        let buckets = format!(
+            "<ListAllMyBucketsResult xmlns=\"{S3_NS}\"><Owner><ID>o</ID></Owner><Buckets><Bucket><Name>data-staging-a</Name></Bucket><Bucket><Name>data-staging-b</Name></Bucket><Bucket><Name>unrelated</Name></Bucket></Buckets></ListAllMyBucketsResult>"
+        );
+        vec![
+            xml(&["GET /?"], 200, &buckets),
+            json(&["GetResources"], 200, r#"{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::data-staging-b","Tags":[{"Key":"Environment","Value":"staging"}]}],"PaginationToken":""}"#),
+            xml(&["GET /data-staging-a/?policy"], policy_of_a.0, &policy_of_a.1),
+            xml(&["?policy"], 404, &error("NoSuchBucketPolicy")),
+            xml(&["?versioning"], 200, &format!("<VersioningConfiguration xmlns=\"{S3_NS}\"><Status>Enabled</Status></VersioningConfiguration>")),
+            xml(&["?encryption"], 404, &error("ServerSideEncryptionConfigurationNotFoundError")),
+            xml(&["?publicAccessBlock"], 404, &error("NoSuchPublicAccessBlockConfiguration")),
+            xml(&["?ownershipControls"], 404, &error("OwnershipControlsNotFoundError")),
+            xml(&["?lifecycle"], 404, &error("NoSuchLifecycleConfiguration")),
+            xml(&["?logging"], 200, &format!("<BucketLoggingStatus xmlns=\"{S3_NS}\"/>")),
+        ]
+    }
+
+    fn ctx(replay: &Replay) -> RegionContext {
+        RegionContext {
+            environment: "staging".into(),
+            region: "us-east-1".into(),
+            selection: Selection {
+                tag_key: "Environment".into(),
+                ssm_paths: vec![],
+            },
+            sdk_config: replay.sdk_config(),
+            secure_digest: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn not_configured_answers_are_none_and_calls_stay_at_the_minimum() {
+        let replay = Replay::start(answers((404, error("NoSuchBucketPolicy"))));
+        let collected = collect(&ctx(&replay)).await;
+        assert!(collected.failures.is_empty(), "{:?}", collected.failures);
+        let names: Vec<&str> = collected.resources.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(
+            names.len(),
+            2,
+            "by tag (b) and by name (a), not `unrelated`: {names:?}"
+        );
+        for resource in &collected.resources {
+            let Properties::S3Bucket(bucket) = &resource.properties else {
+                panic!("a bucket")
+            };
+            assert_eq!(
+                (
+                    bucket.policy.is_none(),
+                    bucket.encryption.is_none(),
+                    bucket.public_access_block.is_none()
+                ),
+                (true, true, true)
+            );
+            assert_eq!(bucket.versioning, "Enabled");
+        }
+        // One listing, one tagging call, seven per selected bucket: 2 + 7 x 2.
+        assert_eq!(replay.requests().len(), 2 + 7 * 2);
+    }
+
+    #[tokio::test]
+    async fn access_denied_on_one_policy_is_never_no_policy() {
+        let replay = Replay::start(answers((403, error("AccessDenied"))));
+        let collected = collect(&ctx(&replay)).await;
+        assert_eq!(
+            collected.failures.len(),
+            1,
+            "{:?}\n{:#?}",
+            collected.failures,
+            replay.requests()
+        );
+        assert_eq!(
+            (
+                collected.failures[0].operation.as_str(),
+                collected.failures[0].code.as_str()
+            ),
+            ("GetBucketPolicy", "AccessDenied")
+        );
+        assert!(
+            collected.resources.is_empty(),
+            "the kind is unread, not partly read"
+        );
+    }
+}

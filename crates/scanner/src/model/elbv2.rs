@@ -233,7 +233,9 @@ impl KindProperties for ListenerRule {
 
 impl KindProperties for TargetGroup {
     fn canonicalize(&mut self) {
+        // Served through two rules, a load balancer is still one.
         self.load_balancers.sort();
+        self.load_balancers.dedup();
     }
     fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
         self.vpc
