@@ -494,4 +494,89 @@ fn a_preview_routes_through_dev_and_its_rule_is_its_own() {
         "{:#?}",
         dev.findings
     );
+
+    // A teardown that knew nothing of the edge (an older script, a half-finished destroy)
+    // leaves the preview's target group and rule routing on dev's listener: with nothing else of
+    // pr-7 left, dev's scan reports both as unmanaged.
+    let dev_lb = block_on(elbc.describe_load_balancers().names("alb-dev").send()).unwrap();
+    let dev_lb = dev_lb.load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    let https = block_on(listener_on(&elbc, &dev_lb, 443));
+    let tags = |name: &str| {
+        spec.tags(name)
+            .into_iter()
+            .map(|(k, v)| elb::Tag::builder().key(k).value(v).build())
+            .collect::<Vec<_>>()
+    };
+    let vpc = block_on(
+        elbc.describe_target_groups()
+            .names("trading-app-dev")
+            .send(),
+    )
+    .unwrap();
+    let vpc = vpc.target_groups()[0].vpc_id().unwrap().to_string();
+    let group = block_on(
+        elbc.create_target_group()
+            .name("trading-app-pr-7")
+            .protocol(elb::ProtocolEnum::Http)
+            .port(8080)
+            .vpc_id(vpc)
+            .target_type(elb::TargetTypeEnum::Ip)
+            .set_tags(Some(tags("trading-app-pr-7")))
+            .send(),
+    )
+    .unwrap();
+    let group = group.target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    block_on(
+        elbc.create_rule()
+            .listener_arn(https.listener_arn().unwrap())
+            .priority(7)
+            .conditions(
+                elb::RuleCondition::builder()
+                    .field("host-header")
+                    .host_header_config(
+                        elb::HostHeaderConditionConfig::builder()
+                            .values(infra::edge::preview_host("pr-7"))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .actions(
+                elb::Action::builder()
+                    .r#type(elb::ActionTypeEnum::Forward)
+                    .target_group_arn(&group)
+                    .build(),
+            )
+            .set_tags(Some(tags("trading-app-pr-7-rule")))
+            .send(),
+    )
+    .unwrap();
+    let (code, dev) = scan_in("dev");
+    let mut left: Vec<(String, FindingKind)> = dev
+        .findings
+        .iter()
+        .map(|f| (format!("{}/{}", f.resource_type, f.logical_name), f.kind))
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            (
+                "listener-rule/trading-app-pr-7-rule".to_string(),
+                FindingKind::Unmanaged
+            ),
+            (
+                "target-group/trading-app-pr-7".to_string(),
+                FindingKind::Unmanaged
+            ),
+        ],
+        "{:#?}",
+        dev.findings
+    );
+    assert_eq!(code, Some(0), "medium passes the default gate");
 }

@@ -4,7 +4,9 @@
 //! filter) and their tags read 20 ARNs a call (`DescribeTags`' limit). Listeners and rules are
 //! read for the environment's own load balancers and for those its target groups serve, because
 //! a preview (`pr-7`) adds its rule to dev's listener: a rule belongs to the environment its tags
-//! name, else its target group's, else its listener's.
+//! name, else its target group's, else its listener's. A rule or target group on our load
+//! balancer whose environment is gone (nothing tagged for it is left but load balancing
+//! resources) is ours to report: what a preview left behind when it was torn down.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -16,8 +18,8 @@ use futures::{stream, StreamExt};
 use super::{batches, display_name, Collected, Collector, RegionContext};
 use crate::model::{
     AccessLogs, FixedResponseAction, ForwardAction, HealthCheck, Listener, ListenerAction,
-    ListenerRule, LoadBalancer, Properties, RedirectAction, Resource, ResourceKind as K,
-    ResourceRef, RuleCondition, Service, TargetGroup,
+    ListenerRule, LoadBalancer, Properties, ReadFailure, RedirectAction, Resource,
+    ResourceKind as K, ResourceRef, RuleCondition, Service, TargetGroup,
 };
 use crate::naming::arn_resource_name;
 
@@ -56,6 +58,8 @@ impl Collector for Elbv2Collector {
             "elasticloadbalancing:DescribeRules",
             "elasticloadbalancing:DescribeTargetGroups",
             "elasticloadbalancing:DescribeTags",
+            // Whether an environment with rules on ours is gone (see `environment_is_gone`).
+            "tag:GetResources",
         ]
     }
 
@@ -286,11 +290,82 @@ async fn collect(ctx: &RegionContext) -> Collected {
             ))
         })
         .collect();
+    let on_own_listener = |listener: &str| {
+        all_listeners
+            .iter()
+            .find(|l| l.listener_arn() == Some(listener))
+            .and_then(|l| l.load_balancer_arn())
+            .is_some_and(|lb| owned_balancers.contains(lb))
+    };
+    // Each rule's environment: its own tag, else that of a target group it forwards to.
+    let rule_owner = |rule: &elb::Rule| -> Option<String> {
+        let own = rule
+            .rule_arn()
+            .and_then(|arn| rule_tags.get(arn))
+            .and_then(|t| t.get(&ctx.selection.tag_key));
+        own.or_else(|| {
+            forwarded_groups(rule.actions())
+                .filter_map(|g| group_env.get(g.as_str()).copied().flatten())
+                .next()
+        })
+        .cloned()
+    };
+
+    // Other environments with rules on our listeners or target groups behind our load balancers
+    // (previews on dev's): when nothing of theirs is left but those, they are gone, and what
+    // they left behind on our load balancer is ours to report (unmanaged).
+    let mut foreign: Vec<String> = all_rules
+        .iter()
+        .filter(|(listener, _)| on_own_listener(listener))
+        .filter_map(|(_, rule)| rule_owner(rule))
+        .chain(
+            groups
+                .iter()
+                .filter(|g| {
+                    g.load_balancer_arns()
+                        .iter()
+                        .any(|lb| owned_balancers.contains(lb))
+                })
+                .filter_map(|g| {
+                    group_env
+                        .get(g.target_group_arn()?)
+                        .copied()
+                        .flatten()
+                        .cloned()
+                }),
+        )
+        .filter(|env| env != &ctx.environment)
+        .collect();
+    foreign.sort();
+    foreign.dedup();
+    let mut gone: HashSet<String> = HashSet::new();
+    for environment in foreign {
+        match environment_is_gone(ctx, &environment).await {
+            Ok(true) => {
+                gone.insert(environment);
+            }
+            Ok(false) => {}
+            Err(failure) => {
+                out.fail(failure);
+                break;
+            }
+        }
+    }
+
     for group in &groups {
         let Some(arn) = group.target_group_arn() else {
             continue;
         };
-        if owned_groups.contains(arn) {
+        let left_behind = group_env
+            .get(arn)
+            .copied()
+            .flatten()
+            .is_some_and(|env| gone.contains(env))
+            && group
+                .load_balancer_arns()
+                .iter()
+                .any(|lb| owned_balancers.contains(lb));
+        if owned_groups.contains(arn) || left_behind {
             out.resources
                 .push(target_group(ctx, group, tags_of(Some(arn))));
         }
@@ -313,19 +388,10 @@ async fn collect(ctx: &RegionContext) -> Collected {
     for (listener, rule) in &all_rules {
         let Some(arn) = rule.rule_arn() else { continue };
         let own_tags = rule_tags.get(arn).cloned().unwrap_or_default();
-        // The rule's own tag, else the environment of a target group it forwards to, else its
-        // listener's load balancer.
-        let owner_by_group = forwarded_groups(rule.actions())
-            .filter_map(|g| group_env.get(g.as_str()).copied().flatten())
-            .next();
-        let on_own_listener = all_listeners
-            .iter()
-            .find(|l| l.listener_arn() == Some(listener.as_str()))
-            .and_then(|l| l.load_balancer_arn())
-            .is_some_and(|lb| owned_balancers.contains(lb));
-        let owned = match (own_tags.get(&ctx.selection.tag_key), owner_by_group) {
-            (Some(env), _) | (None, Some(env)) => env == &ctx.environment,
-            (None, None) => on_own_listener,
+        let owned = match rule_owner(rule) {
+            Some(env) if env == ctx.environment => true,
+            Some(env) => gone.contains(&env) && on_own_listener(listener),
+            None => on_own_listener(listener),
         };
         if owned {
             let listener_name = listener_names
@@ -337,6 +403,42 @@ async fn collect(ctx: &RegionContext) -> Collected {
         }
     }
     out.finish()
+}
+
+/// Whether nothing tagged for `environment` is left in the region but load balancing resources
+/// and ECS services and task definitions (which ECS keeps, `INACTIVE`, after they are deleted,
+/// and which the tagging API goes on listing): one tagging-API call, paged.
+async fn environment_is_gone(ctx: &RegionContext, environment: &str) -> Result<bool, ReadFailure> {
+    let tagging = aws_sdk_resourcegroupstagging::Client::new(&ctx.sdk_config);
+    let mut pages = tagging
+        .get_resources()
+        .tag_filters(
+            aws_sdk_resourcegroupstagging::types::TagFilter::builder()
+                .key(&ctx.selection.tag_key)
+                .values(environment)
+                .build(),
+        )
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(mapping) = pages.next().await {
+        let mapping = mapping.map_err(|e| {
+            ctx.failure(
+                SERVICE,
+                "GetResources",
+                &[K::ListenerRule, K::TargetGroup],
+                &e,
+            )
+        })?;
+        let arn = mapping.resource_arn().unwrap_or_default();
+        let lingers = arn.contains(":elasticloadbalancing:")
+            || arn.contains(":task-definition/")
+            || (arn.contains(":ecs:") && arn.contains(":service/"));
+        if !lingers {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Runs `call` for every item, a few at a time, keeping each item with its result.
