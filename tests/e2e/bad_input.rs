@@ -147,6 +147,16 @@ fn cases() -> Vec<Case> {
             vec!["bl/prod.yaml:6:", "unknown field `storage_encryptd`"],
         ),
         baseline(
+            "a misspelled field inside a listener's action",
+            "driftscan: baseline/v1\nresources:\n  \"listener/alb-{env}:80\":\n    properties:\n      default_actions:\n        - redirect: {protocl: HTTPS}\n",
+            vec!["bl/prod.yaml:6:", "unknown field `protocl`"],
+        ),
+        baseline(
+            "a bucket rule's parameter of the wrong type",
+            "driftscan: baseline/v1\ncompliance:\n  bucket-encrypted: {require_kms: yes-please}\n",
+            vec!["bl/prod.yaml:3:", "bucket-encrypted"],
+        ),
+        baseline(
             "a word where a number belongs",
             "driftscan: baseline/v1\nresources:\n  db-cluster/aurora-{env}:\n    properties:\n      backup_retention_period: {\">=\": seven}\n",
             vec!["bl/prod.yaml:5:", "takes a number"],

@@ -244,6 +244,13 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
                 &format!("<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>fault</RequestID></Response>"),
                 "",
             )
+        } else if service == "s3" {
+            answer(
+                status,
+                "application/xml",
+                &format!("<Error><Code>{code}</Code><Message>{message}</Message><RequestId>fault</RequestId></Error>"),
+                "",
+            )
         } else {
             answer(
                 status,

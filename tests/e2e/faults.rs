@@ -218,6 +218,20 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
             kind: ResourceKind::RouteTable,
         },
         Case {
+            name: "load balancing throttled on every call",
+            rules: vec![rule(
+                "elasticloadbalancing",
+                "DescribeListeners",
+                Fault::Throttle,
+                Calls::All,
+            )],
+            extra: &[],
+            service: Service::Elasticloadbalancing,
+            operation: "DescribeListeners",
+            code: "Throttling",
+            kind: ResourceKind::Listener,
+        },
+        Case {
             name: "connections reset on every call",
             rules: vec![rule("ecs", "DescribeClusters", Fault::Reset, Calls::All)],
             extra: &[],
@@ -275,6 +289,40 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
         let got: Vec<_> = snapshot.resources.iter().map(identity).collect();
         assert_eq!(got, read, "{name}");
     }
+
+    // S3 denies one bucket's policy (the bucket lives in the region provisioned first): the kind
+    // is unread there, never "no policy", and nothing else is lost.
+    let proxy = FaultProxy::start(
+        &moto.endpoint,
+        vec![rule("s3", "GetPolicy", Fault::AccessDenied, Calls::All)],
+    );
+    let (code, snapshot, stderr) = snapshot_through(&proxy, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    let failures: Vec<String> = snapshot.failures.iter().map(|f| f.to_string()).collect();
+    assert_eq!(snapshot.failures.len(), 1, "{failures:#?}");
+    let failure = &snapshot.failures[0];
+    assert_eq!(
+        (
+            failure.region.as_str(),
+            failure.service,
+            failure.operation.as_str(),
+            failure.code.as_str()
+        ),
+        ("us-east-1", Service::S3, "GetBucketPolicy", "AccessDenied")
+    );
+    assert_eq!(failure.kinds, [ResourceKind::S3Bucket]);
+    assert!(snapshot
+        .resources
+        .iter()
+        .all(|r| r.kind != ResourceKind::S3Bucket));
+    let others = |s: &Snapshot| {
+        s.resources
+            .iter()
+            .filter(|r| r.kind != ResourceKind::S3Bucket)
+            .map(|r| (r.region.clone(), r.kind, r.id.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(others(&snapshot), others(&reference));
 
     // One region failing: the other is read in full.
     let proxy = FaultProxy::start(

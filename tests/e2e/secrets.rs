@@ -187,7 +187,14 @@ fn no_command_format_message_or_log_carries_a_secret() {
 
 /// Plain values that are secrets: a password in a container's environment, an access key in a
 /// `String` parameter.
-const PLAIN_SECRETS: [&str; 2] = ["hunter2-Plain-Pa55-7731", "AKIAQ3EGRSXYZEXAMPLE"];
+const PLAIN_SECRETS: [&str; 4] = [
+    "hunter2-Plain-Pa55-7731",
+    "AKIAQ3EGRSXYZEXAMPLE",
+    // A shared token in a bucket policy's `aws:Referer` condition, and an API key a listener
+    // rule matches on: plain configuration of the new kinds.
+    "Zq8vN3xR7tLw2YkP/9mB4cHs6DfJ1gT5aUe0WiQy",
+    "AKIAZ7PLAINRULEKEY01",
+];
 
 #[test]
 fn plaintext_secrets_in_configuration_are_flagged_and_never_spread() {
@@ -249,6 +256,64 @@ fn plaintext_secrets_in_configuration_are_flagged_and_never_spread() {
             .name("/staging/payments/access-key-id")
             .value(PLAIN_SECRETS[1])
             .r#type(ParameterType::String)
+            .send()
+            .await
+            .unwrap();
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        let bucket = infra::edge::bucket_name("staging", "123456789012");
+        s3.put_bucket_policy()
+            .bucket(&bucket)
+            .policy(format!(
+                r#"{{"Statement":[{{"Sid":"FromTheSite","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*","Condition":{{"StringLike":{{"aws:Referer":"{}"}}}}}}]}}"#,
+                PLAIN_SECRETS[2]
+            ))
+            .send()
+            .await
+            .unwrap();
+        let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+        let lb = elb
+            .describe_load_balancers()
+            .names("alb-staging")
+            .send()
+            .await
+            .unwrap();
+        let listeners = elb
+            .describe_listeners()
+            .load_balancer_arn(lb.load_balancers()[0].load_balancer_arn().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let https = listeners
+            .listeners()
+            .iter()
+            .find(|l| l.port() == Some(443))
+            .unwrap();
+        let group = https.default_actions()[0].target_group_arn().unwrap();
+        use aws_sdk_elasticloadbalancingv2::types as elb_types;
+        elb.create_rule()
+            .listener_arn(https.listener_arn().unwrap())
+            .priority(20)
+            .conditions(
+                elb_types::RuleCondition::builder()
+                    .field("http-header")
+                    .http_header_config(
+                        elb_types::HttpHeaderConditionConfig::builder()
+                            .http_header_name("X-Api-Key")
+                            .values(PLAIN_SECRETS[3])
+                            .build(),
+                    )
+                    .build(),
+            )
+            .actions(
+                elb_types::Action::builder()
+                    .r#type(elb_types::ActionTypeEnum::Forward)
+                    .target_group_arn(group)
+                    .build(),
+            )
             .send()
             .await
             .unwrap();
@@ -326,8 +391,18 @@ fn plaintext_secrets_in_configuration_are_flagged_and_never_spread() {
                 scanner::model::Severity::Critical
             ),
             (
+                "alb-{env}:443/20".to_string(),
+                "properties.conditions[http-header]".to_string(),
+                scanner::model::Severity::Critical
+            ),
+            (
                 "reporting-{env}".to_string(),
                 "properties.containers[reporting].environment.DB_PASSWORD".to_string(),
+                scanner::model::Severity::Critical
+            ),
+            (
+                "trading-data-{env}-{account}".to_string(),
+                "properties.policy[0].conditions.StringLike.aws:Referer".to_string(),
                 scanner::model::Severity::Critical
             ),
         ]

@@ -14,7 +14,7 @@ use regex::Regex;
 use sha2::{Digest, Sha256};
 
 use crate::digest::DigestKey;
-use crate::model::{Properties, Resource, SECURE_STRING};
+use crate::model::Resource;
 
 /// What a redacted value starts with: `redacted-secret:<detector>:<fingerprint>`.
 pub const REDACTED_PREFIX: &str = "redacted-secret:";
@@ -162,8 +162,9 @@ pub fn is_redacted(value: &str) -> bool {
     value.starts_with(REDACTED_PREFIX)
 }
 
-/// Replaces every plain value that looks like a secret (container environment values, `String`
-/// and `StringList` parameter values) with its marker. Values already redacted stay as they
+/// Replaces every plain value that looks like a secret (what each kind declares as plain values:
+/// container environment values, `String` and `StringList` parameter values, bucket policy
+/// condition values, listener rules' header and query values) with its marker. Values already redacted stay as they
 /// are, so a snapshot read back is redacted once.
 pub fn redact(resources: &mut [Resource], key: Option<&DigestKey>) {
     let redact_one = |name: &str, value: &mut String| {
@@ -180,20 +181,8 @@ pub fn redact(resources: &mut [Resource], key: Option<&DigestKey>) {
         }
     };
     for Resource { id, properties, .. } in resources {
-        match properties {
-            Properties::EcsTaskDefinition(task) => {
-                for container in &mut task.containers {
-                    for (variable, value) in &mut container.environment {
-                        redact_one(variable, value);
-                    }
-                }
-            }
-            Properties::SsmParameter(parameter) if parameter.parameter_type != SECURE_STRING => {
-                if let Some(value) = &mut parameter.value {
-                    redact_one(id, value);
-                }
-            }
-            _ => {}
+        for plain in properties.plain_values_mut(id) {
+            redact_one(&plain.name, plain.value);
         }
     }
 }

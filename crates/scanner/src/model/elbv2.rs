@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{KindProperties, ResourceRef};
+use super::{KindProperties, PlainValue, ResourceRef};
 
 /// An Application, Network or Gateway Load Balancer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,6 +217,26 @@ impl KindProperties for Listener {
 }
 
 impl KindProperties for ListenerRule {
+    /// Header and query values a rule matches: a rule that admits `X-Api-Key: <secret>` holds
+    /// the secret.
+    fn plain_values_mut(&mut self, _id: &str) -> Vec<PlainValue<'_>> {
+        let mut out = Vec::new();
+        for condition in &mut self.conditions {
+            if !matches!(condition.field.as_str(), "http-header" | "query-string") {
+                continue;
+            }
+            let name = condition.header.clone().unwrap_or_default();
+            let field = condition.field.clone();
+            for value in &mut condition.values {
+                out.push(PlainValue {
+                    path: format!("properties.conditions[{field}]"),
+                    name: name.clone(),
+                    value,
+                });
+            }
+        }
+        out
+    }
     fn canonicalize(&mut self) {
         for condition in &mut self.conditions {
             condition.values.sort();

@@ -16,11 +16,28 @@ pub trait KindProperties {
     fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
         Vec::new()
     }
+    /// The plain (unencrypted) configuration values that could hold a secret, each with its
+    /// report path and the name it is known by (`DB_PASSWORD`, a parameter's path, a condition
+    /// key): what redaction and the `plaintext-secret` rule look at. `id` is the resource's.
+    fn plain_values_mut(&mut self, _id: &str) -> Vec<PlainValue<'_>> {
+        Vec::new()
+    }
     /// Traces the enums the type holds (for the baseline schema): a tracer explores every
     /// variant of a top-level enum only, so a kind's enums are traced before the kind.
     fn trace_enums(_tracer: &mut serde_reflection::Tracer) -> serde_reflection::Result<()> {
         Ok(())
     }
+}
+
+/// A plain configuration value that could hold a secret.
+#[derive(Debug)]
+pub struct PlainValue<'a> {
+    /// Where it is in the resource (`properties.value`).
+    pub path: String,
+    /// The name it is known by, for name-based detection.
+    pub name: String,
+    /// The value.
+    pub value: &'a mut String,
 }
 
 /// The one list of resource kinds: `Variant = "kebab-name"`, the variant naming both the kind
@@ -82,6 +99,13 @@ macro_rules! resource_kinds {
             pub(crate) fn references_mut(&mut self) -> Vec<&mut ResourceRef> {
                 match self {
                     $(Properties::$variant(p) => p.references_mut(),)*
+                }
+            }
+
+            /// Every plain value that could hold a secret (see [`KindProperties`]).
+            pub fn plain_values_mut(&mut self, id: &str) -> Vec<PlainValue<'_>> {
+                match self {
+                    $(Properties::$variant(p) => p.plain_values_mut(id),)*
                 }
             }
         }
@@ -862,6 +886,22 @@ impl KindProperties for EcsService {
 }
 
 impl KindProperties for EcsTaskDefinition {
+    fn plain_values_mut(&mut self, _id: &str) -> Vec<PlainValue<'_>> {
+        self.containers
+            .iter_mut()
+            .flat_map(|container| {
+                let name = container.name.clone();
+                container
+                    .environment
+                    .iter_mut()
+                    .map(move |(variable, value)| PlainValue {
+                        path: format!("properties.containers[{name}].environment.{variable}"),
+                        name: variable.clone(),
+                        value,
+                    })
+            })
+            .collect()
+    }
     fn canonicalize(&mut self) {
         self.requires_compatibilities.sort();
         self.containers.sort_by(|a, b| a.name.cmp(&b.name));
@@ -888,4 +928,18 @@ impl KindProperties for DbInstance {
 
 impl KindProperties for SsmParameter {
     fn canonicalize(&mut self) {}
+    /// A `String` or `StringList` value (a SecureString's is never read).
+    fn plain_values_mut(&mut self, id: &str) -> Vec<PlainValue<'_>> {
+        if self.parameter_type == super::SECURE_STRING {
+            return Vec::new();
+        }
+        self.value
+            .iter_mut()
+            .map(|value| PlainValue {
+                path: "properties.value".into(),
+                name: id.to_string(),
+                value,
+            })
+            .collect()
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::KindProperties;
+use super::{KindProperties, PlainValue};
 
 /// An S3 bucket's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +134,24 @@ pub struct BucketLogging {
 }
 
 impl KindProperties for S3Bucket {
+    /// Policy condition values: a shared `aws:Referer` token or a header secret is a classic.
+    fn plain_values_mut(&mut self, _id: &str) -> Vec<PlainValue<'_>> {
+        let mut out = Vec::new();
+        for (i, statement) in self.policy.iter_mut().flatten().enumerate() {
+            for (operator, keys) in &mut statement.conditions {
+                for (key, values) in keys.iter_mut() {
+                    for value in values.iter_mut() {
+                        out.push(PlainValue {
+                            path: format!("properties.policy[{i}].conditions.{operator}.{key}"),
+                            name: key.clone(),
+                            value,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
     fn canonicalize(&mut self) {
         if let Some(statements) = &mut self.policy {
             for statement in statements.iter_mut() {

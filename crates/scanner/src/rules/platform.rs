@@ -197,28 +197,14 @@ struct AllowedSecret {
 impl Check for PlaintextSecret {
     fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
         for resource in &snapshot.resources {
-            let mut found: Vec<(String, &str)> = Vec::new();
-            match &resource.properties {
-                Properties::EcsTaskDefinition(task) => {
-                    for container in &task.containers {
-                        for (variable, value) in &container.environment {
-                            if is_redacted(value) {
-                                let path = format!(
-                                    "properties.containers[{}].environment.{variable}",
-                                    container.name
-                                );
-                                found.push((path, value));
-                            }
-                        }
-                    }
-                }
-                Properties::SsmParameter(parameter) => {
-                    if let Some(value) = parameter.value.as_deref().filter(|v| is_redacted(v)) {
-                        found.push(("properties.value".into(), value));
-                    }
-                }
-                _ => {}
-            }
+            // The kind's plain values, read from a copy (the accessor lends them mutably).
+            let mut properties = resource.properties.clone();
+            let found: Vec<(String, String)> = properties
+                .plain_values_mut(&resource.id)
+                .into_iter()
+                .filter(|plain| is_redacted(plain.value))
+                .map(|plain| (plain.path, plain.value.clone()))
+                .collect();
             let key = format!("{}/{}", resource.kind, resource.name);
             for (path, marker) in found {
                 let allowed = self
