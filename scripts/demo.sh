@@ -2,7 +2,8 @@
 # driftscan's demo, end to end on this machine: installs the pinned AWS emulator (moto), starts
 # it on a free loopback port, provisions the reference platform's staging and prod environments
 # into it with driftscan-infra, prints both environments' snapshots, scans staging against the
-# shipped baselines (clean), opens its database to the internet out of band, scans again (and
+# shipped baselines (clean), opens its database to the internet and switches its HTTP listener
+# from redirecting to forwarding out of band, scans again (and
 # alerts through SNS), compares staging with prod, then remediates with `driftscan-infra apply`
 # and scans clean again.
 # Nothing leaves the machine: every AWS call goes to 127.0.0.1.
@@ -94,6 +95,16 @@ ec2 = boto3.client("ec2", endpoint_url="$AWS_ENDPOINT_URL", region_name="us-east
 group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["db-staging"]}])["SecurityGroups"][0]
 ec2.authorize_security_group_ingress(GroupId=group["GroupId"], IpPermissions=[
     {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+PY
+echo "== out of band: staging's HTTP listener switched from redirecting to HTTPS to forwarding"
+"$(dirname "$DRIFTSCAN_MOTO_SERVER")/python" - <<PY
+import boto3
+elb = boto3.client("elbv2", endpoint_url="$AWS_ENDPOINT_URL", region_name="us-east-1")
+lb = elb.describe_load_balancers(Names=["alb-staging"])["LoadBalancers"][0]["LoadBalancerArn"]
+group = elb.describe_target_groups(Names=["trading-app-staging"])["TargetGroups"][0]["TargetGroupArn"]
+http = [l for l in elb.describe_listeners(LoadBalancerArn=lb)["Listeners"] if l["Port"] == 80][0]
+elb.modify_listener(ListenerArn=http["ListenerArn"],
+                    DefaultActions=[{"Type": "forward", "TargetGroupArn": group}])
 PY
 
 echo "== driftscan scan --env staging --region us-east-1 --publish --config $out/driftscan.yaml"

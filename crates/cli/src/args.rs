@@ -59,7 +59,7 @@ impl ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Snapshot an environment's live VPC, ECS, Aurora/RDS and SSM state as JSON.
+    /// Snapshot an environment's live VPC, load balancer, ECS, Aurora/RDS, S3 and SSM state as JSON.
     ///
     /// Exit status: 0 when every read succeeded, 2 when anything could not be read (the
     /// snapshot is still written, marked incomplete, with what failed) or on error.
