@@ -352,6 +352,12 @@ fn report(changes: &[Change], output: &Output, heading: &str) {
         }
         println!("Plan: {add} to add, {change} to change, {destroy} to destroy.");
     } else {
-        println!("{heading} Resources: {add} added, {change} changed, {destroy} destroyed.");
+        let kept = count(Action::Keep);
+        let kept = if kept > 0 {
+            format!(" {kept} kept: they hold data, and destroy never deletes data.")
+        } else {
+            String::new()
+        };
+        println!("{heading} Resources: {add} added, {change} changed, {destroy} destroyed.{kept}");
     }
 }

@@ -580,3 +580,56 @@ fn a_preview_routes_through_dev_and_its_rule_is_its_own() {
     );
     assert_eq!(code, Some(0), "medium passes the default gate");
 }
+
+#[test]
+fn destroy_keeps_a_bucket_that_holds_data() {
+    let moto = Moto::start();
+    block_on(moto.provision("staging", REGION));
+    let config = block_on(moto.sdk_config(REGION));
+    let s3c = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = infra::edge::bucket_name("staging", "123456789012");
+    block_on(
+        s3c.put_object()
+            .bucket(&bucket)
+            .key("trades/2026-11-27.csv")
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(
+                b"id,qty\n1,10\n",
+            ))
+            .send(),
+    )
+    .unwrap();
+    let spec = infra::EnvironmentSpec::reference("staging", Some(REGION)).unwrap();
+    let changes = block_on(infra::destroy(
+        &config,
+        &spec,
+        infra::Mode::Apply,
+        &infra::DestroyOptions::without_final_snapshot(),
+    ))
+    .unwrap();
+    let bucket_changes: Vec<(infra::Action, &str)> = changes
+        .iter()
+        .filter(|c| c.resource.starts_with("s3-bucket"))
+        .map(|c| (c.action, c.detail.as_str()))
+        .collect();
+    assert_eq!(
+        bucket_changes,
+        [(
+            infra::Action::Keep,
+            "holds objects: kept (empty it yourself to remove it)"
+        )]
+    );
+    let object = block_on(
+        s3c.get_object()
+            .bucket(&bucket)
+            .key("trades/2026-11-27.csv")
+            .send(),
+    );
+    assert!(object.is_ok(), "the data is still there");
+    assert!(changes
+        .iter()
+        .any(|c| c.action == infra::Action::Delete && c.resource == "load-balancer alb-staging"));
+}
