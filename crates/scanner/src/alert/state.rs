@@ -217,7 +217,8 @@ impl ReportState {
             let region = next("region")?.to_string();
             let kind = next("resource type")?;
             let resource_type = ResourceKind::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .find(|k| k.as_str() == kind)
                 .ok_or_else(|| malformed(format!("unknown resource type `{kind}`")))?;
             let label = fields.next().unwrap_or_default().to_string();
@@ -228,7 +229,7 @@ impl ReportState {
                     identity,
                     severity,
                     region,
-                    resource_type: *resource_type,
+                    resource_type,
                     label,
                 },
             );

@@ -227,7 +227,8 @@ impl ResourceKey {
             .split_once('/')
             .ok_or_else(|| format!("resource key `{key}` must be `<kind>/<logical name>`"))?;
         let kind = ResourceKind::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|k| k.as_str() == kind)
             .ok_or_else(|| {
                 let kinds: Vec<&str> = ResourceKind::ALL.iter().map(|k| k.as_str()).collect();
@@ -240,7 +241,7 @@ impl ResourceKey {
             return Err(format!("resource key `{key}` has no logical name"));
         }
         Ok(ResourceKey {
-            kind: *kind,
+            kind,
             logical_name: name.to_string(),
         })
     }

@@ -158,7 +158,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
         })
         .filter(|(name, bucket_tags)| ctx.owns(bucket_tags, ctx.names_environment(name)))
         .collect();
-    let results: Vec<Result<Option<Resource>, ReadFailure>> =
+    let results: Vec<Result<Option<Resource>, Box<ReadFailure>>> =
         stream::iter(selected.into_iter().map(|(name, bucket_tags)| {
             let client = &client;
             async move { read_bucket(ctx, client, name, bucket_tags).await }
@@ -170,7 +170,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
         match result {
             Ok(Some(resource)) => out.resources.push(resource),
             Ok(None) => {}
-            Err(failure) => out.fail(failure),
+            Err(failure) => out.fail(*failure),
         }
     }
     out.finish()
@@ -198,7 +198,7 @@ fn answer<T, E, R>(
     ctx: &RegionContext,
     operation: &'static str,
     result: Result<T, SdkError<E, R>>,
-) -> Result<Answer<T>, ReadFailure>
+) -> Result<Answer<T>, Box<ReadFailure>>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + 'static,
@@ -212,7 +212,7 @@ where
             } else if NONE_ANSWERS.contains(&(operation, code.as_str())) {
                 Ok(Answer::None)
             } else {
-                Err(ctx.failure(Service::S3, operation, KINDS, &e))
+                Err(Box::new(ctx.failure(Service::S3, operation, KINDS, &e)))
             }
         }
     }
@@ -233,7 +233,7 @@ async fn read_bucket(
     client: &Client,
     name: String,
     tags: BTreeMap<String, String>,
-) -> Result<Option<Resource>, ReadFailure> {
+) -> Result<Option<Resource>, Box<ReadFailure>> {
     let (versioning, encryption, public_access, ownership, policy, lifecycle, logging) = tokio::join!(
         client.get_bucket_versioning().bucket(&name).send(),
         client.get_bucket_encryption().bucket(&name).send(),
@@ -255,14 +255,14 @@ async fn read_bucket(
     let logging = read!(ctx, "GetBucketLogging", logging);
 
     let policy = match policy.as_ref().and_then(|p| p.policy()) {
-        Some(document) => Some(parse_policy(document).map_err(|message| ReadFailure {
+        Some(document) => Some(parse_policy(document).map_err(|message| Box::new(ReadFailure {
             region: ctx.region.clone(),
             service: Service::S3,
             operation: "GetBucketPolicy".into(),
             kinds: KINDS.to_vec(),
             code: "MalformedPolicy".into(),
             message: format!("bucket `{name}`: {message}"),
-        })?),
+        }))?),
         None => None,
     };
     let properties = S3Bucket {
