@@ -14,6 +14,7 @@ mod edge;
 mod exact_maps;
 mod failures;
 mod faults;
+mod iac;
 mod infra;
 mod lambda;
 mod publish;

@@ -117,6 +117,33 @@ pub enum BaselineCommand {
     /// Write a baseline from the live environment (or a saved snapshot), to adopt driftscan on
     /// existing infrastructure and then edit the result.
     Capture(CaptureArgs),
+    /// Write a baseline from infrastructure code's own state: a Pulumi stack export or a
+    /// Terraform state (local or in its S3 backend). What the tools keep secret is never read.
+    Import(ImportArgs),
+}
+
+/// `driftscan baseline import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The environment the states describe.
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: String,
+    /// A state: `pulumi:<stack export>`, `tfstate:<file>` or `tfstate+s3://<bucket>/<key>`;
+    /// repeat to combine several (a network stack and an app stack are one environment).
+    #[arg(long, value_name = "SOURCE", required = true)]
+    pub from: Vec<scanner::iac::Source>,
+    /// Write to this file, or to <env>.yaml in this directory (default: standard output).
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Overwrite an existing baseline file.
+    #[arg(long)]
+    pub force: bool,
+    /// Named AWS profile, for a state in S3.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Region of the S3 state bucket (default: AWS_REGION).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 }
 
 /// Where the state to check comes from.
@@ -159,6 +186,16 @@ pub struct ScanArgs {
     /// metrics, as the Lambda does; settings from the config file's `publish` section.
     #[arg(long)]
     pub publish: bool,
+    /// Use infrastructure code's state as the baseline (`pulumi:<stack export>`,
+    /// `tfstate:<file>`, `tfstate+s3://<bucket>/<key>`; repeatable) instead of --baselines'
+    /// resources; the compliance rules, ignores and unmanaged settings of --baselines still
+    /// apply where it has a baseline for the environment.
+    #[arg(long, value_name = "SOURCE")]
+    pub from: Vec<scanner::iac::Source>,
+    /// With --from: report only what no state manages (by id) and what a state declares that
+    /// is gone, as driftctl did.
+    #[arg(long, requires = "from")]
+    pub unmanaged: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::args::{CaptureArgs, GlobalArgs, ValidateArgs};
+use crate::args::{CaptureArgs, GlobalArgs, ImportArgs, ValidateArgs};
 use crate::{output, snapshot, Outcome};
 
 /// Captures a baseline from the live environment or a saved snapshot.
@@ -39,6 +39,85 @@ pub async fn capture(args: CaptureArgs, global: &GlobalArgs) -> anyhow::Result<O
             snapshot.resources.len(),
             snapshot.environment,
             path.display()
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+/// Reads every state `sources` names: files from disk, Terraform states from S3 with
+/// `s3:GetObject` (in `region`, with `profile`).
+pub async fn read_states(
+    sources: &[scanner::iac::Source],
+    profile: Option<&str>,
+    region: Option<&str>,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut states = Vec::new();
+    let mut config = None;
+    for source in sources {
+        let text = match source {
+            scanner::iac::Source::Pulumi(path) | scanner::iac::Source::Tfstate(path) => {
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("--from {source}: cannot read {}", path.display()))?
+            }
+            scanner::iac::Source::TfstateS3 { bucket, key } => {
+                if config.is_none() {
+                    config = Some(scanner::aws::load_for(profile, region).await);
+                }
+                let config = config.as_ref().expect("loaded above");
+                scanner::aws::get_text_object(config, bucket, key)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("--from {source}: {e}"))?
+            }
+        };
+        states.push((source.to_string(), text));
+    }
+    Ok(states)
+}
+
+/// Writes a baseline from Pulumi or Terraform state.
+pub async fn import(args: ImportArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+    scanner::naming::validate_environment_name(&args.environment)?;
+    let target: Option<PathBuf> = args.output.map(|path| {
+        if path.is_dir() {
+            path.join(format!("{}.yaml", args.environment))
+        } else {
+            path
+        }
+    });
+    if let Some(path) = &target {
+        anyhow::ensure!(
+            args.force || !path.exists(),
+            "{} exists; pass --force to overwrite it",
+            path.display()
+        );
+    }
+    let states = read_states(&args.from, args.profile.as_deref(), args.region.as_deref()).await?;
+    let imported = scanner::iac::import(&states, &args.environment)?;
+    let text = imported.baseline_yaml(&args.environment, env!("CARGO_PKG_VERSION"))?;
+    // What is written must load: checked before anything is written.
+    scanner::baseline::Baseline::parse_str(
+        &text,
+        std::path::Path::new("imported"),
+        &args.environment,
+    )
+    .context("the imported baseline does not load (a bug: please report it)")?;
+    output::write(target.as_deref(), &text).context("cannot write the baseline")?;
+    if !global.quiet {
+        let unmapped: usize = imported.unmapped.values().sum();
+        eprintln!(
+            "imported {} resources of {} from {}{}{}",
+            imported.resources.len(),
+            args.environment,
+            imported.origins.join(", "),
+            target
+                .as_ref()
+                .map(|p| format!(" into {}", p.display()))
+                .unwrap_or_default(),
+            if unmapped > 0 {
+                format!(" ({unmapped} of types driftscan does not read left out)")
+            } else {
+                String::new()
+            }
         );
     }
     Ok(Outcome::Success)

@@ -70,6 +70,9 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Baseline(args::BaselineCommand::Capture(args)) => {
             baseline::capture(args, &cli.global).await
         }
+        Command::Baseline(args::BaselineCommand::Import(args)) => {
+            baseline::import(args, &cli.global).await
+        }
         Command::Validate(args) => baseline::validate(&args, &cli.global),
         Command::IamPolicy(args) => {
             let policy = scanner::collect::read_only_policy(args.secure_digest);

@@ -13,6 +13,9 @@ use crate::{output, snapshot, Outcome};
 /// Scans (or reads a snapshot), evaluates it against its baseline, renders, and gates.
 pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    if !args.from.is_empty() {
+        return run_from_state(args, global, started).await;
+    }
     // The baseline is checked before anything is scanned: bad input fails fast.
     let preloaded = match &args.state.environment {
         Some(env) => Some(Baseline::load(&args.baselines, env)?),
@@ -28,6 +31,55 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
 
     let outcome = deliver(&report, args.format, &args.output, args.fail_on, "", global)?;
     // After the report is out: a failed publish must not cost the report.
+    if args.publish {
+        crate::publish::publish(&report, global).await?;
+    }
+    Ok(outcome)
+}
+
+/// `scan --from`: infrastructure code's state is the baseline (its resources), with the rules,
+/// ignores and unmanaged settings of `--baselines` where it has one for the environment.
+async fn run_from_state(
+    args: ScanArgs,
+    global: &GlobalArgs,
+    started: Instant,
+) -> anyhow::Result<Outcome> {
+    let environment = args
+        .state
+        .environment
+        .clone()
+        .context("--from needs --env (the environment the states describe)")?;
+    // Everything is read and checked before anything is scanned.
+    let states = crate::baseline::read_states(
+        &args.from,
+        args.state.aws.profile.as_deref(),
+        args.state.aws.regions.first().map(String::as_str),
+    )
+    .await?;
+    let imported = scanner::iac::import(&states, &environment)?;
+    let text = imported.baseline_yaml(&environment, env!("CARGO_PKG_VERSION"))?;
+    let mut baseline = Baseline::parse_str(
+        &text,
+        std::path::Path::new(&imported.origins.join("+")),
+        &environment,
+    )?;
+    if args.baselines.exists() {
+        if let Ok(rules) = Baseline::load(&args.baselines, &environment) {
+            baseline.compliance = rules.compliance;
+            baseline.ignores = rules.ignores;
+            baseline.unmanaged_severity = rules.unmanaged_severity;
+            baseline.unmanaged_ignore.extend(rules.unmanaged_ignore);
+        }
+    }
+    scanner::rules::validate(&baseline).context("invalid compliance settings")?;
+    let snapshot = snapshot::obtain(&args.state, global).await?;
+    let mut report = scanner::run::scan_report(&snapshot, &baseline, started)
+        .context("invalid compliance settings")?;
+    if args.unmanaged {
+        report = imported.unmanaged_report(&snapshot, report, &baseline);
+    }
+    report.baseline_files = imported.origins.clone();
+    let outcome = deliver(&report, args.format, &args.output, args.fail_on, "", global)?;
     if args.publish {
         crate::publish::publish(&report, global).await?;
     }

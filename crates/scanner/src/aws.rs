@@ -111,6 +111,46 @@ pub fn for_region(base: &SdkConfig, region: &str) -> SdkConfig {
         .build()
 }
 
+/// The standard chain's configuration, with a profile and a region when given.
+pub async fn load_for(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region.to_string()));
+    }
+    loader.load().await
+}
+
+/// The text of an S3 object (a Terraform state in its S3 backend): `s3:GetObject` only.
+pub async fn get_text_object(
+    config: &SdkConfig,
+    bucket: &str,
+    key: &str,
+) -> Result<String, String> {
+    let object = crate::collect::s3::client(config)
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "s3://{bucket}/{key}: {} ({})",
+                crate::collect::error_chain(&e),
+                crate::collect::error_code(&e)
+            )
+        })?;
+    let bytes = object
+        .body
+        .collect()
+        .await
+        .map_err(|e| format!("s3://{bucket}/{key}: reading the body: {e}"))?
+        .into_bytes();
+    String::from_utf8(bytes.to_vec()).map_err(|_| format!("s3://{bucket}/{key}: not UTF-8 text"))
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, SystemTime};
@@ -130,3 +170,4 @@ mod tests {
         );
     }
 }
+

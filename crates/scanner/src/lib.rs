@@ -3,6 +3,7 @@
 //! - [`model`]: the versioned snapshot of an environment's live state.
 //! - [`collect`]: one collector per AWS service (the only code that calls AWS to read).
 //! - [`scan`]: runs the collectors across regions and services into a [`model::Snapshot`].
+//! - [`iac`]: Pulumi and Terraform state as baselines.
 //! - [`config`]: what to scan, from defaults, a YAML file and command-line overrides.
 //!
 //! Front ends (the `driftscan` CLI, the Lambda) parse input, call this crate and render output.
@@ -21,6 +22,7 @@ pub mod config;
 pub mod digest;
 pub mod error;
 pub mod evaluate;
+pub mod iac;
 pub mod kinds;
 pub mod metrics;
 pub mod model;

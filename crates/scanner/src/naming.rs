@@ -119,8 +119,35 @@ pub fn arn_resource_name(arn: &str) -> &str {
     arn.rsplit(['/', ':']).next().unwrap_or(arn)
 }
 
+/// Bucket names are global, so they often carry the account (`trading-data-prod-123456789012`):
+/// the logical name sets a 12-digit token aside as `{account}`, so environments in different
+/// accounts line up.
+pub fn account_aside(logical_name: &str) -> String {
+    logical_name
+        .split('-')
+        .map(|part| {
+            if part.len() == 12 && part.bytes().all(|b| b.is_ascii_digit()) {
+                "{account}"
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn accounts_are_set_aside_in_bucket_names() {
+        assert_eq!(
+            account_aside("trading-data-{env}-123456789012"),
+            "trading-data-{env}-{account}"
+        );
+        assert_eq!(account_aside("logs-1234567890123"), "logs-1234567890123");
+        assert_eq!(account_aside("build-2024"), "build-2024");
+    }
+
     use super::*;
 
     #[test]

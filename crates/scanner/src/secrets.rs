@@ -157,6 +157,19 @@ pub fn redacted(detector: Detector, value: &str, key: Option<&DigestKey>) -> Str
     format!("{REDACTED_PREFIX}{}:{fingerprint}", detector.as_str())
 }
 
+/// The marker for `value` (known by `name`) when it looks like a secret, else `None`.
+pub fn redacted_if_secret(name: &str, value: &str, key: Option<&DigestKey>) -> Option<String> {
+    if is_redacted(value) || value.is_empty() {
+        return None;
+    }
+    let detector = if secret_name(name) {
+        Some(Detector::Name)
+    } else {
+        secret_value(value)
+    };
+    detector.map(|d| redacted(d, value, key))
+}
+
 /// Whether a recorded value is a redaction marker.
 pub fn is_redacted(value: &str) -> bool {
     value.starts_with(REDACTED_PREFIX)
@@ -168,16 +181,8 @@ pub fn is_redacted(value: &str) -> bool {
 /// are, so a snapshot read back is redacted once.
 pub fn redact(resources: &mut [Resource], key: Option<&DigestKey>) {
     let redact_one = |name: &str, value: &mut String| {
-        if is_redacted(value) {
-            return;
-        }
-        let detector = if secret_name(name) && !value.is_empty() {
-            Some(Detector::Name)
-        } else {
-            secret_value(value)
-        };
-        if let Some(detector) = detector {
-            *value = redacted(detector, value, key);
+        if let Some(marker) = redacted_if_secret(name, value, key) {
+            *value = marker;
         }
     };
     for Resource { id, properties, .. } in resources {

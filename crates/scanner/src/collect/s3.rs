@@ -255,14 +255,16 @@ async fn read_bucket(
     let logging = read!(ctx, "GetBucketLogging", logging);
 
     let policy = match policy.as_ref().and_then(|p| p.policy()) {
-        Some(document) => Some(parse_policy(document).map_err(|message| Box::new(ReadFailure {
-            region: ctx.region.clone(),
-            service: Service::S3,
-            operation: "GetBucketPolicy".into(),
-            kinds: KINDS.to_vec(),
-            code: "MalformedPolicy".into(),
-            message: format!("bucket `{name}`: {message}"),
-        }))?),
+        Some(document) => Some(parse_policy(document).map_err(|message| {
+            Box::new(ReadFailure {
+                region: ctx.region.clone(),
+                service: Service::S3,
+                operation: "GetBucketPolicy".into(),
+                kinds: KINDS.to_vec(),
+                code: "MalformedPolicy".into(),
+                message: format!("bucket `{name}`: {message}"),
+            })
+        })?),
         None => None,
     };
     let properties = S3Bucket {
@@ -321,25 +323,8 @@ async fn read_bucket(
         tags,
         Properties::S3Bucket(properties),
     );
-    resource.logical_name = account_aside(&resource.logical_name);
+    resource.logical_name = crate::naming::account_aside(&resource.logical_name);
     Ok(Some(resource))
-}
-
-/// Bucket names are global, so they often carry the account (`trading-data-prod-123456789012`):
-/// the logical name sets a 12-digit token aside as `{account}`, so environments in different
-/// accounts line up.
-pub fn account_aside(logical_name: &str) -> String {
-    logical_name
-        .split('-')
-        .map(|part| {
-            if part.len() == 12 && part.bytes().all(|b| b.is_ascii_digit()) {
-                "{account}"
-            } else {
-                part
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 fn lifecycle_rule(rule: &s3::LifecycleRule) -> LifecycleRule {
@@ -379,16 +364,6 @@ fn lifecycle_rule(rule: &s3::LifecycleRule) -> LifecycleRule {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn accounts_are_set_aside_in_bucket_names() {
-        assert_eq!(
-            account_aside("trading-data-{env}-123456789012"),
-            "trading-data-{env}-{account}"
-        );
-        assert_eq!(account_aside("logs-1234567890123"), "logs-1234567890123");
-        assert_eq!(account_aside("build-2024"), "build-2024");
-    }
 
     #[test]
     fn bucket_names_come_from_bucket_arns_only() {

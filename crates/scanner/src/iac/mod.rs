@@ -1,0 +1,521 @@
+//! Infrastructure code's own state as the declared truth: a Pulumi stack export or a Terraform
+//! state becomes a baseline (`driftscan baseline import`), is scanned against directly
+//! (`driftscan scan --from`), or tells which live resources no state manages (`--unmanaged`).
+//!
+//! Pure: the caller reads the files (or the S3 object); this module parses, maps and writes.
+
+pub mod mapping;
+pub mod state;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use crate::model::{Finding, FindingKind, Report, Resource, ResourceKind, Snapshot};
+use crate::naming::{generated_suffix, logical_name, GENERATED_PLACEHOLDER};
+pub use state::{StateFormat, StateResource};
+
+/// What AWS creates with every VPC (named after it by the snapshot), never reported unmanaged
+/// against a state.
+pub const IMPLICIT_RESOURCES: [&str; 2] =
+    ["route-table/*/main-route-table", "security-group/*/default"];
+
+/// A state that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum IacError {
+    /// Not a state, or a damaged one.
+    #[error("{origin}: malformed state: {message}")]
+    Malformed {
+        /// The file or object.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A state driftscan does not read.
+    #[error("{origin}: unsupported state: {message}")]
+    Unsupported {
+        /// The file or object.
+        origin: String,
+        /// What is unsupported.
+        message: String,
+    },
+    /// A `--from` that names no state.
+    #[error("--from `{0}`: expected pulumi:<stack export>, tfstate:<file> or tfstate+s3://<bucket>/<key>")]
+    Source(String),
+}
+
+/// Where a state is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A `pulumi stack export` file.
+    Pulumi(std::path::PathBuf),
+    /// A Terraform state file.
+    Tfstate(std::path::PathBuf),
+    /// A Terraform state in its S3 backend.
+    TfstateS3 {
+        /// The bucket.
+        bucket: String,
+        /// The object key.
+        key: String,
+    },
+}
+
+impl std::str::FromStr for Source {
+    type Err = IacError;
+
+    fn from_str(spec: &str) -> Result<Self, IacError> {
+        let bad = || IacError::Source(spec.to_string());
+        if let Some(path) = spec.strip_prefix("pulumi:") {
+            return (!path.is_empty())
+                .then(|| Source::Pulumi(path.into()))
+                .ok_or_else(bad);
+        }
+        if let Some(rest) = spec.strip_prefix("tfstate+s3://") {
+            let (bucket, key) = rest.split_once('/').ok_or_else(bad)?;
+            return (!bucket.is_empty() && !key.is_empty())
+                .then(|| Source::TfstateS3 {
+                    bucket: bucket.to_string(),
+                    key: key.to_string(),
+                })
+                .ok_or_else(bad);
+        }
+        if let Some(path) = spec
+            .strip_prefix("tfstate://")
+            .or_else(|| spec.strip_prefix("tfstate:"))
+        {
+            return (!path.is_empty())
+                .then(|| Source::Tfstate(path.into()))
+                .ok_or_else(bad);
+        }
+        Err(bad())
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Pulumi(path) => write!(f, "pulumi:{}", path.display()),
+            Source::Tfstate(path) => write!(f, "tfstate:{}", path.display()),
+            Source::TfstateS3 { bucket, key } => write!(f, "tfstate+s3://{bucket}/{key}"),
+        }
+    }
+}
+
+/// One resource of a kind driftscan reads, as a state declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Managed {
+    /// Its kind.
+    pub kind: ResourceKind,
+    /// Its physical id in the state.
+    pub id: String,
+    /// The tool's identity (`vpc-main` of a URN, `aws_vpc.main`), with the state it came from.
+    pub identity: String,
+    /// Its display name, as a snapshot shows it.
+    pub display_name: String,
+    /// The logical name it is declared under (`{env}` for the environment's name).
+    pub logical_name: String,
+    /// Declared properties (driftscan's names; references by id).
+    pub properties: Map<String, Value>,
+    /// Its tags, when the state records them.
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Every identifier a live resource may carry for it (id, ARN, name, family).
+    pub identifiers: BTreeSet<String>,
+}
+
+/// What the given states manage, mapped to driftscan's kinds.
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    /// The managed resources of kinds driftscan reads.
+    pub resources: Vec<Managed>,
+    /// Provider types not mapped (and how many of each): reported, not silently dropped.
+    pub unmapped: BTreeMap<String, usize>,
+    /// The states read, as given.
+    pub origins: Vec<String>,
+}
+
+/// Maps the resources of `states` ((origin, text) pairs) for `environment`. Several states
+/// (a network stack and an app stack) are one managed set.
+pub fn import(states: &[(String, String)], environment: &str) -> Result<Imported, IacError> {
+    let mut imported = Imported::default();
+    let mut parts = Vec::new();
+    for (origin, text) in states {
+        let (_, resources) = state::parse(text, origin)?;
+        let aws = resources.len();
+        if aws == 0 {
+            return Err(IacError::Unsupported {
+                origin: origin.clone(),
+                message: "it manages no resource of the AWS provider".into(),
+            });
+        }
+        imported.origins.push(origin.clone());
+        for resource in resources {
+            if let Some(mapping) = mapping::kind_of(&resource.provider_type) {
+                imported
+                    .resources
+                    .push(managed(mapping, &resource, environment));
+            } else if let Some(part) = mapping::part_of(&resource.provider_type) {
+                parts.push((part, resource));
+            } else {
+                *imported
+                    .unmapped
+                    .entry(resource.provider_type.clone())
+                    .or_default() += 1;
+            }
+        }
+    }
+    for (part, resource) in parts {
+        let attrs = mapping::Attrs::of(&resource);
+        let Some(parent) = attrs.str(part.parent) else {
+            continue;
+        };
+        if let Some(target) = imported
+            .resources
+            .iter_mut()
+            .find(|m| m.kind == part.kind && m.identifiers.contains(parent))
+        {
+            (part.merge)(&attrs, &mut target.properties);
+        }
+    }
+    name_rules_after_listeners(&mut imported.resources, environment);
+    set_generated_suffixes_aside(&mut imported.resources, environment);
+    Ok(imported)
+}
+
+fn managed(mapping: &mapping::KindMapping, resource: &StateResource, environment: &str) -> Managed {
+    let attrs = mapping::Attrs::of(resource);
+    let mut properties = (mapping.properties)(&attrs);
+    if mapping.kind == ResourceKind::SsmParameter
+        && resource.secret.contains("value")
+        && attrs.str("type") != Some(crate::model::SECURE_STRING)
+    {
+        // Kept secret by the tool: expected to exist, nothing more.
+        properties.insert("value".into(), serde_json::json!({"exists": true}));
+    }
+    redact(&mut properties);
+    let tags = attrs.tags();
+    let fallback = match mapping.kind {
+        // As the collector names them: `<load balancer>:<port>`, a rule `<listener>/<priority>`.
+        ResourceKind::Listener => listener_name(attrs.str("load_balancer_arn"), attrs.int("port")),
+        _ => None,
+    }
+    .unwrap_or_else(|| {
+        mapping
+            .name_attribute
+            .and_then(|a| attrs.str(a))
+            .unwrap_or(&resource.id)
+            .to_string()
+    });
+    let name = tags
+        .as_ref()
+        .and_then(|t| t.get("Name"))
+        .filter(|n| !n.trim().is_empty())
+        .cloned()
+        .unwrap_or(fallback);
+    let mut logical = logical_name(&name, environment);
+    if mapping.kind == ResourceKind::S3Bucket {
+        logical = crate::naming::account_aside(&logical);
+    }
+    let mut identifiers: BTreeSet<String> = [resource.id.clone()].into();
+    for key in ["arn", "name", "bucket", "family"] {
+        if let Some(value) = attrs.str(key) {
+            identifiers.insert(value.to_string());
+        }
+    }
+    if mapping.kind == ResourceKind::EcsService {
+        if let (Some(cluster), Some(service)) = (attrs.str("cluster"), attrs.str("name")) {
+            let cluster = cluster.rsplit('/').next().unwrap_or(cluster);
+            identifiers.insert(format!("{cluster}/{service}"));
+        }
+    }
+    Managed {
+        kind: mapping.kind,
+        id: resource.id.clone(),
+        identity: resource.identity.clone(),
+        display_name: name,
+        logical_name: logical,
+        properties,
+        tags,
+        identifiers,
+    }
+}
+
+/// `<load balancer>:<port>` from a load balancer's or a listener's ARN
+/// (`...:listener/app/alb-prod/<id>/<id>`).
+fn listener_name(arn: Option<&str>, port: Option<i64>) -> Option<String> {
+    // `loadbalancer/app/<name>/<id>` or `listener/app/<name>/<id>/<id>`.
+    let resource = arn?.rsplit(':').next()?;
+    let name = resource.split('/').nth(2)?;
+    Some(format!("{name}:{}", port?))
+}
+
+/// A rule without a `Name` tag is named as the collector names it, `<listener>/<priority>`,
+/// from its listener in the same states.
+fn name_rules_after_listeners(resources: &mut [Managed], environment: &str) {
+    let listeners: Vec<(BTreeSet<String>, String)> = resources
+        .iter()
+        .filter(|m| m.kind == ResourceKind::Listener)
+        .map(|m| (m.identifiers.clone(), m.display_name.clone()))
+        .collect();
+    for rule in resources
+        .iter_mut()
+        .filter(|m| m.kind == ResourceKind::ListenerRule)
+    {
+        if rule.tags.as_ref().is_some_and(|t| t.contains_key("Name")) {
+            continue;
+        }
+        let listener = rule
+            .properties
+            .get("listener")
+            .and_then(|l| l.get("id"))
+            .and_then(Value::as_str);
+        let priority = rule.properties.get("priority").and_then(Value::as_i64);
+        let named = listener.and_then(|arn| listeners.iter().find(|(ids, _)| ids.contains(arn)));
+        if let (Some((_, listener)), Some(priority)) = (named, priority) {
+            rule.display_name = format!("{listener}/{priority}");
+            rule.logical_name = logical_name(&rule.display_name, environment);
+        }
+    }
+}
+
+/// Container environment values that look like secrets become the same markers the snapshot
+/// carries, so the baseline holds no plaintext and still matches.
+fn redact(properties: &mut Map<String, Value>) {
+    let Some(Value::Array(containers)) = properties.get_mut("containers") else {
+        return;
+    };
+    for container in containers.iter_mut() {
+        if let Some(Value::Object(environment)) = container.get_mut("environment") {
+            for (name, value) in environment.iter_mut() {
+                if let Value::String(text) = value {
+                    if let Some(marker) = crate::secrets::redacted_if_secret(name, text, None) {
+                        *text = marker;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// As a snapshot does: a generated suffix (`-6b48171`) not shared with another name becomes
+/// `{auto}`.
+fn set_generated_suffixes_aside(resources: &mut [Managed], environment: &str) {
+    let names: Vec<String> = resources.iter().map(|m| m.logical_name.clone()).collect();
+    for (i, managed) in resources.iter_mut().enumerate() {
+        let Some((start, _)) = generated_suffix(&names[i]) else {
+            continue;
+        };
+        let token = &names[i][start..];
+        if names
+            .iter()
+            .enumerate()
+            .any(|(j, other)| j != i && other.contains(token))
+        {
+            continue;
+        }
+        managed.logical_name = logical_name(
+            &format!("{}{GENERATED_PLACEHOLDER}", &names[i][..start]),
+            environment,
+        );
+    }
+}
+
+impl Imported {
+    /// Whether a state manages `resource` (by id, ARN, or name).
+    pub fn manages(&self, resource: &Resource) -> bool {
+        self.resources
+            .iter()
+            .any(|m| m.kind == resource.kind && self::identifies(m, resource))
+    }
+
+    /// The baseline YAML of the imported resources, for `environment`.
+    pub fn baseline_yaml(&self, environment: &str, version: &str) -> Result<String, IacError> {
+        let mut resources = Map::new();
+        for managed in &self.resources {
+            let mut entry = Map::new();
+            entry.insert(
+                "properties".into(),
+                Value::Object(managed.properties.clone()),
+            );
+            if let Some(tags) = &managed.tags {
+                let tags: Map<String, Value> = tags
+                    .iter()
+                    .filter(|(k, _)| !k.starts_with(crate::baseline::AWS_TAG_PREFIX))
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect();
+                if managed.kind.tags_are_read() {
+                    entry.insert("tags".into(), Value::Object(tags));
+                }
+            }
+            resources.insert(
+                format!("{}/{}", managed.kind, managed.logical_name),
+                Value::Object(entry),
+            );
+        }
+        let mut document = Map::new();
+        document.insert(
+            "driftscan".into(),
+            Value::String(crate::baseline::BASELINE_MARKER.into()),
+        );
+        document.insert("resources".into(), Value::Object(resources));
+        // What AWS creates with every VPC is rarely managed by infrastructure code (Terraform
+        // needs `aws_default_*` resources for it): not reported unmanaged.
+        document.insert(
+            "unmanaged".into(),
+            serde_json::json!({"ignore": IMPLICIT_RESOURCES}),
+        );
+        let body =
+            serde_saphyr::to_string(&Value::Object(document)).map_err(|e| IacError::Malformed {
+                origin: self.origins.join(", "),
+                message: format!("cannot write the baseline: {e}"),
+            })?;
+        let unmapped = if self.unmapped.is_empty() {
+            String::new()
+        } else {
+            let types: Vec<String> = self
+                .unmapped
+                .iter()
+                .map(|(t, n)| format!("{t} x{n}"))
+                .collect();
+            format!(
+                "# Not read by driftscan, so not declared: {}.\n",
+                types.join(", ")
+            )
+        };
+        Ok(format!(
+            "# Baseline of `{environment}` imported by driftscan {version} from {origins}.\n\
+             # What the infrastructure code declares, by driftscan's property names; what the\n\
+             # tools keep secret is expected to exist, nothing more.\n{unmapped}{body}",
+            origins = self.origins.join(", ")
+        ))
+    }
+
+    /// `--unmanaged`: every live resource of the snapshot that no state manages (by id), and
+    /// every managed resource that is gone, as findings; nothing about kinds the snapshot
+    /// could not read.
+    pub fn unmanaged_report(
+        &self,
+        snapshot: &Snapshot,
+        mut report: Report,
+        baseline: &crate::baseline::Baseline,
+    ) -> Report {
+        let severity = baseline.unmanaged_severity;
+        let mut findings = Vec::new();
+        for resource in &snapshot.resources {
+            let key = crate::baseline::ResourceKey {
+                kind: resource.kind,
+                logical_name: resource.logical_name.clone(),
+            };
+            if self.manages(resource) || baseline.unmanaged_ignored(&key) {
+                continue;
+            }
+            findings.push(
+                Finding {
+                    fingerprint: String::new(),
+                    kind: FindingKind::Unmanaged,
+                    severity,
+                    environment: snapshot.environment.clone(),
+                    region: resource.region.clone(),
+                    resource_type: resource.kind,
+                    logical_name: resource.logical_name.clone(),
+                    physical_id: Some(resource.id.clone()),
+                    path: None,
+                    expected: None,
+                    actual: None,
+                    rule_id: None,
+                    message: format!(
+                        "{} {} ({}) is managed by no given state",
+                        resource.kind, resource.name, resource.id
+                    ),
+                    source: None,
+                }
+                .with_fingerprint(),
+            );
+        }
+        for managed in &self.resources {
+            let complete = snapshot
+                .regions
+                .iter()
+                .all(|region| snapshot.kind_is_complete(region, managed.kind));
+            let live = snapshot
+                .resources
+                .iter()
+                .any(|r| r.kind == managed.kind && identifies(managed, r));
+            if live || !complete {
+                continue;
+            }
+            findings.push(
+                Finding {
+                    fingerprint: String::new(),
+                    kind: FindingKind::Missing,
+                    severity: crate::evaluate::MISSING_SEVERITY,
+                    environment: snapshot.environment.clone(),
+                    region: String::new(),
+                    resource_type: managed.kind,
+                    logical_name: managed.logical_name.clone(),
+                    physical_id: Some(managed.id.clone()),
+                    path: None,
+                    expected: None,
+                    actual: None,
+                    rule_id: None,
+                    message: format!(
+                        "{} {} ({}) is in the state as `{}` but not live",
+                        managed.kind, managed.logical_name, managed.id, managed.identity
+                    ),
+                    source: None,
+                }
+                .with_fingerprint(),
+            );
+        }
+        findings.sort_by(|a, b| {
+            (a.resource_type, &a.logical_name, a.kind).cmp(&(
+                b.resource_type,
+                &b.logical_name,
+                b.kind,
+            ))
+        });
+        report.findings = findings;
+        report.baseline_files = self.origins.clone();
+        report.finalize(snapshot.resources.len())
+    }
+}
+
+fn identifies(managed: &Managed, resource: &Resource) -> bool {
+    let family = (resource.kind == ResourceKind::EcsTaskDefinition)
+        .then(|| resource.id.rsplit_once(':').map(|(f, _)| f))
+        .flatten();
+    managed.identifiers.contains(&resource.id)
+        || resource
+            .arn
+            .as_ref()
+            .is_some_and(|arn| managed.identifiers.contains(arn))
+        || family.is_some_and(|f| managed.identifiers.contains(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_named_by_scheme() {
+        assert_eq!(
+            "pulumi:stack.json".parse::<Source>().unwrap(),
+            Source::Pulumi("stack.json".into())
+        );
+        assert_eq!(
+            "tfstate://terraform.tfstate".parse::<Source>().unwrap(),
+            Source::Tfstate("terraform.tfstate".into())
+        );
+        assert_eq!(
+            "tfstate+s3://state-bucket/env/prod.tfstate"
+                .parse::<Source>()
+                .unwrap(),
+            Source::TfstateS3 {
+                bucket: "state-bucket".into(),
+                key: "env/prod.tfstate".into()
+            }
+        );
+        for bad in ["stack.json", "pulumi:", "tfstate+s3://bucket", "cdk:x"] {
+            assert!(bad.parse::<Source>().is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,635 @@
+//! Infrastructure code's state as the baseline, end to end: a Terraform state (format 4) and a
+//! Pulumi stack export (deployment 3) are written by their documented formats from what
+//! `driftscan-infra` provisioned into moto (the same ids, the attributes each provider
+//! records, secrets as each tool keeps them); imported, they scan clean; out-of-band changes,
+//! hand-made and deleted resources are found; bad states are clear errors and nothing is
+//! written.
+
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use crate::support::{block_on, shipped_baselines, Moto};
+
+const ENV: &str = "staging";
+const REGION: &str = "us-east-1";
+/// What the tools keep secret: never in any output.
+const DB_PASSWORD: &str = "tf-Master-Pa55-5521";
+const SECURE_VALUE: &str = "pulumi-secret-value-7731";
+
+fn snapshot(moto: &Moto) -> Value {
+    let output = moto
+        .driftscan()
+        .args(["snapshot", "--env", ENV, "--region", REGION])
+        .output()
+        .expect("driftscan runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn ids(list: &Value) -> Vec<Value> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("id").cloned())
+        .collect()
+}
+
+/// (Terraform type, attributes) of a snapshot resource, as the AWS provider records it; parts
+/// (bucket settings) as their own resources.
+fn terraform_resources(resource: &Value) -> Vec<(&'static str, Value)> {
+    let p = &resource["properties"];
+    let id = resource["id"].clone();
+    let arn = resource.get("arn").cloned().unwrap_or(Value::Null);
+    let tags = resource["tags"].clone();
+    let mut attributes = json!({"id": id, "arn": arn, "tags": tags, "tags_all": tags});
+    let a = attributes.as_object_mut().unwrap();
+    let mut extend = |more: Value| a.extend(more.as_object().unwrap().clone());
+    let rule_blocks = |rules: &Value| -> Value {
+        Value::Array(
+            rules
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let all = r["protocol"] == "all";
+                    let peer = &r["peer"];
+                    json!({
+                        "protocol": if all { json!("-1") } else { r["protocol"].clone() },
+                        "from_port": if all { json!(0) } else { r["from_port"].clone() },
+                        "to_port": if all { json!(0) } else { r["to_port"].clone() },
+                        "cidr_blocks": peer.get("cidr").map(|c| json!([c])).unwrap_or(json!([])),
+                        "ipv6_cidr_blocks": [], "prefix_list_ids": [],
+                        "security_groups": peer.pointer("/group/id").map(|g| json!([g])).unwrap_or(json!([])),
+                        "self": false,
+                        "description": r.get("description").cloned().unwrap_or(json!("")),
+                    })
+                })
+                .collect(),
+        )
+    };
+    let kind = resource["kind"].as_str().unwrap();
+    let primary = match kind {
+        "vpc" => {
+            extend(
+                json!({"cidr_block": p["cidr_blocks"][0], "enable_dns_support": p["dns_support"],
+                "enable_dns_hostnames": p["dns_hostnames"], "instance_tenancy": "default"}),
+            );
+            "aws_vpc"
+        }
+        "subnet" => {
+            extend(
+                json!({"vpc_id": p["vpc"]["id"], "cidr_block": p["cidr_block"],
+                "availability_zone": p["availability_zone"], "map_public_ip_on_launch": p["map_public_ip_on_launch"]}),
+            );
+            "aws_subnet"
+        }
+        "route-table" if p["main"] == true => return vec![],
+        "route-table" => {
+            extend(json!({"vpc_id": p["vpc"]["id"], "route": []}));
+            "aws_route_table"
+        }
+        "internet-gateway" => {
+            extend(json!({"vpc_id": p["vpcs"][0]["id"]}));
+            "aws_internet_gateway"
+        }
+        "nat-gateway" => {
+            extend(
+                json!({"subnet_id": p["subnet"]["id"], "connectivity_type": p["connectivity_type"]}),
+            );
+            "aws_nat_gateway"
+        }
+        "security-group" if p["group_name"] == "default" => return vec![],
+        "security-group" => {
+            extend(
+                json!({"name": p["group_name"], "description": p["description"], "vpc_id": p["vpc"]["id"],
+                "ingress": rule_blocks(&p["ingress"]), "egress": rule_blocks(&p["egress"]), "revoke_rules_on_delete": false}),
+            );
+            "aws_security_group"
+        }
+        "ecs-cluster" => {
+            let settings: Vec<Value> = p["settings"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| json!({"name": k, "value": v}))
+                .collect();
+            extend(json!({"id": arn, "name": resource["id"], "setting": settings}));
+            "aws_ecs_cluster"
+        }
+        "ecs-service" => {
+            let network = &p["network"];
+            extend(
+                json!({"id": arn, "name": resource["name"], "cluster": p["cluster"],
+                "desired_count": p["desired_count"], "launch_type": p["launch_type"],
+                "enable_execute_command": p["enable_execute_command"],
+                "network_configuration": [{"subnets": ids(&network["subnets"]),
+                    "security_groups": ids(&network["security_groups"]), "assign_public_ip": network["assign_public_ip"]}]}),
+            );
+            "aws_ecs_service"
+        }
+        "ecs-task-definition" => {
+            let containers: Vec<Value> = p["containers"].as_array().unwrap().iter().map(|c| {
+                let environment: Vec<Value> = c["environment"].as_object().unwrap().iter()
+                    .map(|(k, v)| json!({"name": k, "value": v})).collect();
+                json!({"name": c["name"], "image": c["image"], "essential": c["essential"], "environment": environment})
+            }).collect();
+            extend(
+                json!({"id": p["family"], "family": p["family"], "cpu": p["cpu"], "memory": p["memory"],
+                "network_mode": p["network_mode"], "requires_compatibilities": p["requires_compatibilities"],
+                "container_definitions": serde_json::to_string(&containers).unwrap(), "revision": p["revision"]}),
+            );
+            "aws_ecs_task_definition"
+        }
+        "db-cluster" => {
+            extend(
+                json!({"cluster_identifier": id, "engine": p["engine"], "engine_version": p["engine_version"],
+                "storage_encrypted": p["storage_encrypted"], "backup_retention_period": p["backup_retention_period"],
+                "deletion_protection": p["deletion_protection"], "db_subnet_group_name": p["subnet_group"],
+                "vpc_security_group_ids": ids(&p["security_groups"]), "port": p["port"],
+                "iam_database_authentication_enabled": p["iam_database_authentication"],
+                "master_password": DB_PASSWORD}),
+            );
+            "aws_rds_cluster"
+        }
+        "db-instance" => {
+            extend(
+                json!({"identifier": id, "cluster_identifier": p["cluster"], "instance_class": p["instance_class"],
+                "engine": p["engine"], "publicly_accessible": p["publicly_accessible"]}),
+            );
+            "aws_rds_cluster_instance"
+        }
+        "ssm-parameter" => {
+            extend(
+                json!({"name": id, "type": p["type"], "tier": p["tier"], "value": p["value"], "insecure_value": null}),
+            );
+            "aws_ssm_parameter"
+        }
+        "load-balancer" => {
+            extend(
+                json!({"id": arn, "name": resource["name"], "internal": p["scheme"] == "internal",
+                "load_balancer_type": p["type"], "subnets": ids(&p["subnets"]), "security_groups": ids(&p["security_groups"]),
+                "enable_deletion_protection": p["deletion_protection"], "drop_invalid_header_fields": p["drop_invalid_header_fields"],
+                "idle_timeout": p["idle_timeout_seconds"], "ip_address_type": p["ip_address_type"]}),
+            );
+            "aws_lb"
+        }
+        "listener" => {
+            let actions: Vec<Value> = p["default_actions"].as_array().unwrap().iter().map(|a| {
+                if let Some(forward) = a.get("forward") {
+                    json!({"type": "forward", "target_group_arn": forward["target_groups"][0]["id"], "order": 1})
+                } else {
+                    let r = &a["redirect"];
+                    json!({"type": "redirect", "order": 1, "redirect": [{"protocol": r["protocol"], "port": r["port"], "status_code": r["status_code"]}]})
+                }
+            }).collect();
+            extend(
+                json!({"load_balancer_arn": p["load_balancer"]["id"], "port": p["port"], "protocol": p["protocol"],
+                "ssl_policy": p["ssl_policy"], "certificate_arn": p["certificates"].get(0).cloned().unwrap_or(json!("")),
+                "default_action": actions}),
+            );
+            "aws_lb_listener"
+        }
+        "target-group" => {
+            let h = &p["health_check"];
+            extend(
+                json!({"name": resource["name"], "port": p["port"], "protocol": p["protocol"], "target_type": p["target_type"],
+                "vpc_id": p["vpc"]["id"], "health_check": [{"enabled": h["enabled"], "path": h["path"], "matcher": h["matcher"],
+                "interval": h["interval_seconds"]}]}),
+            );
+            "aws_lb_target_group"
+        }
+        "s3-bucket" => {
+            extend(json!({"bucket": id}));
+            let bucket = resource["id"].clone();
+            let e = &p["encryption"];
+            let b = &p["public_access_block"];
+            return vec![
+                ("aws_s3_bucket", attributes),
+                (
+                    "aws_s3_bucket_versioning",
+                    json!({"id": bucket, "bucket": bucket,
+                    "versioning_configuration": [{"status": p["versioning"], "mfa_delete": ""}]}),
+                ),
+                (
+                    "aws_s3_bucket_server_side_encryption_configuration",
+                    json!({"id": bucket, "bucket": bucket,
+                    "rule": [{"bucket_key_enabled": e["bucket_key_enabled"], "apply_server_side_encryption_by_default":
+                        [{"sse_algorithm": e["algorithm"], "kms_master_key_id": ""}]}]}),
+                ),
+                (
+                    "aws_s3_bucket_public_access_block",
+                    json!({"id": bucket, "bucket": bucket,
+                    "block_public_acls": b["block_public_acls"], "ignore_public_acls": b["ignore_public_acls"],
+                    "block_public_policy": b["block_public_policy"], "restrict_public_buckets": b["restrict_public_buckets"]}),
+                ),
+            ];
+        }
+        other => panic!("no Terraform type for {other}"),
+    };
+    vec![(primary, attributes)]
+}
+
+/// A Terraform state (format 4) of the snapshot's resources: modules, indexes, sensitive
+/// attributes and dependencies as Terraform writes them, and a resource of another provider.
+fn terraform_state(snapshot: &Value) -> Value {
+    let mut resources = Vec::new();
+    for (i, resource) in snapshot["resources"].as_array().unwrap().iter().enumerate() {
+        for (j, (kind, attributes)) in terraform_resources(resource).into_iter().enumerate() {
+            let sensitive = match kind {
+                "aws_rds_cluster" => json!([[{"type": "get_attr", "value": "master_password"}]]),
+                "aws_ssm_parameter" => json!([[{"type": "get_attr", "value": "value"}]]),
+                _ => json!([]),
+            };
+            resources.push(json!({
+                "module": if i % 2 == 0 { json!("module.platform") } else { Value::Null },
+                "mode": "managed", "type": kind, "name": format!("r{i}_{j}"),
+                "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+                "instances": [{"index_key": i, "schema_version": 1, "attributes": attributes,
+                    "sensitive_attributes": sensitive, "private": "eyJzY2hlbWFfdmVyc2lvbiI6IjEifQ==",
+                    "dependencies": ["module.platform.aws_vpc.r0_0"]}],
+            }));
+        }
+    }
+    resources.push(
+        json!({"mode": "managed", "type": "random_id", "name": "suffix",
+        "provider": "provider[\"registry.terraform.io/hashicorp/random\"]",
+        "instances": [{"schema_version": 0, "attributes": {"id": "q3x", "hex": "ab12"}}]}),
+    );
+    resources.push(
+        json!({"mode": "data", "type": "aws_caller_identity", "name": "me",
+        "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+        "instances": [{"schema_version": 0, "attributes": {"id": "123456789012"}}]}),
+    );
+    json!({"version": 4, "terraform_version": "1.9.5", "serial": 42,
+        "lineage": "7c1b5a34-1f0e-4b5e-9c61-5d9e2a1f3b77", "outputs": {}, "resources": resources,
+        "check_results": null})
+}
+
+fn camel(name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Pulumi's spelling of a Terraform attribute document: camelCase keys (not inside tags),
+/// single nested blocks as objects.
+fn pulumi_value(value: &Value, key: &str) -> Value {
+    const SINGLE: [&str; 4] = [
+        "network_configuration",
+        "health_check",
+        "versioning_configuration",
+        "redirect",
+    ];
+    match value {
+        Value::Object(map) if key != "tags" && key != "tags_all" => Value::Object(
+            map.iter()
+                .map(|(k, v)| (camel(k), pulumi_value(v, k)))
+                .collect::<Map<_, _>>(),
+        ),
+        Value::Array(items) if SINGLE.contains(&key) && items.len() == 1 => {
+            pulumi_value(&items[0], "")
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| pulumi_value(v, "")).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A Pulumi stack export (deployment 3): URNs, providers, a component, secrets as ciphertext.
+fn pulumi_export(snapshot: &Value) -> Value {
+    let types = [
+        ("aws_vpc", "aws:ec2/vpc:Vpc"), ("aws_subnet", "aws:ec2/subnet:Subnet"),
+        ("aws_route_table", "aws:ec2/routeTable:RouteTable"),
+        ("aws_internet_gateway", "aws:ec2/internetGateway:InternetGateway"),
+        ("aws_nat_gateway", "aws:ec2/natGateway:NatGateway"),
+        ("aws_security_group", "aws:ec2/securityGroup:SecurityGroup"),
+        ("aws_ecs_cluster", "aws:ecs/cluster:Cluster"), ("aws_ecs_service", "aws:ecs/service:Service"),
+        ("aws_ecs_task_definition", "aws:ecs/taskDefinition:TaskDefinition"),
+        ("aws_rds_cluster", "aws:rds/cluster:Cluster"), ("aws_rds_cluster_instance", "aws:rds/clusterInstance:ClusterInstance"),
+        ("aws_ssm_parameter", "aws:ssm/parameter:Parameter"), ("aws_lb", "aws:lb/loadBalancer:LoadBalancer"),
+        ("aws_lb_listener", "aws:lb/listener:Listener"), ("aws_lb_target_group", "aws:lb/targetGroup:TargetGroup"),
+        ("aws_s3_bucket", "aws:s3/bucketV2:BucketV2"),
+        ("aws_s3_bucket_versioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"),
+        ("aws_s3_bucket_server_side_encryption_configuration",
+            "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"),
+        ("aws_s3_bucket_public_access_block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"),
+    ];
+    let stack = "urn:pulumi:staging::trading-platform";
+    let mut resources = vec![
+        json!({"urn": format!("{stack}::pulumi:pulumi:Stack::trading-platform-staging"), "custom": false,
+            "type": "pulumi:pulumi:Stack"}),
+        json!({"urn": format!("{stack}::pulumi:providers:aws::default_6_66_0"), "custom": true,
+            "id": "0f3a", "type": "pulumi:providers:aws", "inputs": {"region": REGION}, "outputs": {"region": REGION}}),
+    ];
+    let secret = |plaintext: &str| {
+        json!({"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "ciphertext": format!("v1:AAAA{}", plaintext.len())})
+    };
+    for (i, resource) in snapshot["resources"].as_array().unwrap().iter().enumerate() {
+        for (tf_type, attributes) in terraform_resources(resource) {
+            let pulumi_type = types.iter().find(|(t, _)| *t == tf_type).unwrap().1;
+            let mut outputs = pulumi_value(&attributes, "");
+            let outputs_map = outputs.as_object_mut().unwrap();
+            if let Some(v) = outputs_map.get_mut("masterPassword") {
+                *v = secret(DB_PASSWORD);
+            }
+            if tf_type == "aws_ssm_parameter" {
+                outputs_map.insert("value".into(), secret(SECURE_VALUE));
+            }
+            let name = format!(
+                "{}-{i}",
+                attributes["id"]
+                    .as_str()
+                    .unwrap_or("r")
+                    .replace(['/', ':'], "-")
+            );
+            resources.push(json!({
+                "urn": format!("{stack}::{pulumi_type}::{name}"), "custom": true,
+                "id": attributes["id"], "type": pulumi_type, "inputs": {}, "outputs": outputs,
+                "parent": format!("{stack}::pulumi:pulumi:Stack::trading-platform-staging"),
+                "provider": format!("{stack}::pulumi:providers:aws::default_6_66_0::0f3a"),
+                "propertyDependencies": {}, "additionalSecretOutputs": ["value"],
+            }));
+        }
+    }
+    json!({"version": 3, "deployment": {
+        "manifest": {"time": "2026-11-20T10:00:00Z", "magic": "x", "version": "v3.140.0"},
+        "secrets_providers": {"type": "service", "state": {"url": "https://api.pulumi.com", "owner": "acme",
+            "project": "trading-platform", "stack": "staging"}},
+        "resources": resources}})
+}
+
+fn driftscan_json(moto: &Moto, args: &[&str]) -> (i32, Vec<(String, String)>, String) {
+    let output = moto
+        .driftscan()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let report: scanner::model::Report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not a report ({e}): {stderr}"));
+    let mut rows: Vec<(String, String)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                format!("{:?} {}/{}", f.kind, f.resource_type, f.logical_name),
+                f.path.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    rows.sort();
+    (output.status.code().unwrap_or(-1), rows, stderr)
+}
+
+fn write(dir: &Path, name: &str, value: &Value) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn states_of_both_tools_import_and_scan_clean_then_find_what_changed() {
+    let moto = Moto::start();
+    let staging = block_on(moto.provision(ENV, REGION));
+    let live = snapshot(&moto);
+    let dir = tempfile::tempdir().unwrap();
+    let tfstate = write(dir.path(), "terraform.tfstate", &terraform_state(&live));
+    let export = write(dir.path(), "stack.json", &pulumi_export(&live));
+    let mut outputs: Vec<String> = Vec::new();
+
+    for from in [format!("tfstate:{tfstate}"), format!("pulumi:{export}")] {
+        // Imported into a baseline, which scans clean.
+        let out = tempfile::tempdir().unwrap();
+        let import = moto
+            .driftscan()
+            .args(["baseline", "import", "--env", ENV, "--from", &from, "-o"])
+            .arg(out.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&import.stderr).into_owned();
+        assert!(import.status.success(), "{from}: {stderr}");
+        let baseline = std::fs::read_to_string(out.path().join("staging.yaml")).unwrap();
+        outputs.push(baseline.clone());
+        outputs.push(stderr);
+        let dir_arg = out.path().display().to_string();
+        let (code, rows, stderr) = driftscan_json(
+            &moto,
+            &[
+                "scan",
+                "--env",
+                ENV,
+                "--region",
+                REGION,
+                "--baselines",
+                &dir_arg,
+            ],
+        );
+        assert_eq!(
+            (code, rows),
+            (0, vec![]),
+            "{from}: imported baseline scans clean: {stderr}\n{baseline}"
+        );
+
+        // The state as the baseline directly, with the shipped rules.
+        let shipped = shipped_baselines().display().to_string();
+        let (code, rows, stderr) = driftscan_json(
+            &moto,
+            &[
+                "scan",
+                "--env",
+                ENV,
+                "--region",
+                REGION,
+                "--from",
+                &from,
+                "--baselines",
+                &shipped,
+            ],
+        );
+        assert_eq!((code, rows), (0, vec![]), "{from}: {stderr}");
+        let (code, rows, _) = driftscan_json(
+            &moto,
+            &[
+                "scan",
+                "--env",
+                ENV,
+                "--region",
+                REGION,
+                "--from",
+                &from,
+                "--unmanaged",
+            ],
+        );
+        assert_eq!((code, rows), (0, vec![]), "{from}: everything is managed");
+    }
+
+    // Out of band: a rule opened on the app group, a hand-made parameter, a parameter deleted.
+    let config = block_on(moto.sdk_config(REGION));
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    block_on(async {
+        ec2.authorize_security_group_ingress()
+            .group_id(&staging.security_groups["app"])
+            .ip_permissions(
+                aws_sdk_ec2::types::IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(9090)
+                    .to_port(9090)
+                    .ip_ranges(
+                        aws_sdk_ec2::types::IpRange::builder()
+                            .cidr_ip("10.1.0.0/16")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        ssm.put_parameter()
+            .name("/staging/hand-made")
+            .value("1")
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .send()
+            .await
+            .unwrap();
+        ssm.delete_parameter()
+            .name("/staging/api-timeout")
+            .send()
+            .await
+            .unwrap();
+    });
+    let from = format!("tfstate:{tfstate}");
+    let (code, rows, _) = driftscan_json(
+        &moto,
+        &[
+            "scan",
+            "--env",
+            ENV,
+            "--region",
+            REGION,
+            "--from",
+            &from,
+            "--fail-on",
+            "medium",
+        ],
+    );
+    assert_eq!(
+        rows,
+        [
+            (
+                "Drift security-group/app-{env}".to_string(),
+                "properties.ingress".to_string()
+            ),
+            (
+                "Missing ssm-parameter//{env}/api-timeout".to_string(),
+                String::new()
+            ),
+            (
+                "Unmanaged ssm-parameter//{env}/hand-made".to_string(),
+                String::new()
+            ),
+        ]
+    );
+    assert_eq!(code, 1);
+    let (_, rows, _) = driftscan_json(
+        &moto,
+        &[
+            "scan",
+            "--env",
+            ENV,
+            "--region",
+            REGION,
+            "--from",
+            &from,
+            "--unmanaged",
+        ],
+    );
+    assert_eq!(
+        rows,
+        [
+            (
+                "Missing ssm-parameter//{env}/api-timeout".to_string(),
+                String::new()
+            ),
+            (
+                "Unmanaged ssm-parameter//{env}/hand-made".to_string(),
+                String::new()
+            ),
+        ],
+        "--unmanaged: by id, no drift"
+    );
+
+    // Nothing a tool keeps secret reaches any output.
+    for text in &outputs {
+        assert!(
+            !text.contains(DB_PASSWORD) && !text.contains(SECURE_VALUE),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn bad_states_are_clear_errors_and_nothing_is_written() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "v3.tfstate",
+            r#"{"version": 3, "terraform_version": "0.11.14", "lineage": "l", "modules": []}"#,
+            "version 3",
+        ),
+        (
+            "cut.tfstate",
+            r#"{"version": 4, "terraform_version": "1.9.5", "resources": [{"mode": "man"#,
+            "not JSON",
+        ),
+        (
+            "gcp.tfstate",
+            r#"{"version": 4, "terraform_version": "1.9.5", "lineage": "l", "resources": [{"mode": "managed", "type": "google_compute_network", "name": "n", "provider": "provider[\"registry.terraform.io/hashicorp/google\"]", "instances": [{"attributes": {"id": "n"}}]}]}"#,
+            "no resource of the AWS provider",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = dir.path().join(format!("{name}.yaml"));
+        let output = moto
+            .driftscan()
+            .args(["baseline", "import", "--env", ENV, "--from"])
+            .arg(format!("tfstate:{}", path.display()))
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains(name) && stderr.contains(expected),
+            "{name}: {stderr}"
+        );
+        assert!(!out.exists(), "{name}: nothing written");
+    }
+    let output = moto
+        .driftscan()
+        .args(["baseline", "import", "--env", ENV, "--from", "cdk:x"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pulumi:<stack export>"));
+}
