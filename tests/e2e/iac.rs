@@ -236,9 +236,21 @@ fn terraform_resources(resource: &Value) -> Vec<(&'static str, Value)> {
 
 /// A Terraform state (format 4) of the snapshot's resources: modules, indexes, sensitive
 /// attributes and dependencies as Terraform writes them, and a resource of another provider.
-fn terraform_state(snapshot: &Value) -> Value {
+fn terraform_state(snapshot: &Value, network: bool) -> Value {
     let mut resources = Vec::new();
     for (i, resource) in snapshot["resources"].as_array().unwrap().iter().enumerate() {
+        // Two stacks, as teams split them: the network, and the rest.
+        let in_network = [
+            "vpc",
+            "subnet",
+            "route-table",
+            "internet-gateway",
+            "nat-gateway",
+        ]
+        .contains(&resource["kind"].as_str().unwrap());
+        if in_network != network {
+            continue;
+        }
         for (j, (kind, attributes)) in terraform_resources(resource).into_iter().enumerate() {
             let sensitive = match kind {
                 "aws_rds_cluster" => json!([[{"type": "get_attr", "value": "master_password"}]]),
@@ -409,7 +421,10 @@ fn states_of_both_tools_import_and_scan_clean_then_find_what_changed() {
     let staging = block_on(moto.provision(ENV, REGION));
     let live = snapshot(&moto);
     let dir = tempfile::tempdir().unwrap();
-    let tfstate = write(dir.path(), "terraform.tfstate", &terraform_state(&live));
+    write(dir.path(), "network.tfstate", &terraform_state(&live, true));
+    write(dir.path(), "app.tfstate", &terraform_state(&live, false));
+    // Both stacks are one managed set (a glob takes them both).
+    let tfstate = format!("{}/*.tfstate", dir.path().display());
     let export = write(dir.path(), "stack.json", &pulumi_export(&live));
     let mut outputs: Vec<String> = Vec::new();
 

@@ -1,4 +1,4 @@
-//! `driftscan baseline capture`.
+//! `driftscan baseline capture`, `baseline import` and `validate`.
 
 use std::path::PathBuf;
 
@@ -18,20 +18,7 @@ pub async fn capture(args: CaptureArgs, global: &GlobalArgs) -> anyhow::Result<O
         return Ok(Outcome::Incomplete);
     }
     let text = scanner::capture::capture(&snapshot, env!("CARGO_PKG_VERSION"))?;
-    let target: Option<PathBuf> = args.output.map(|path| {
-        if path.is_dir() {
-            path.join(format!("{}.yaml", snapshot.environment))
-        } else {
-            path
-        }
-    });
-    if let Some(path) = &target {
-        anyhow::ensure!(
-            args.force || !path.exists(),
-            "{} exists; pass --force to overwrite it",
-            path.display()
-        );
-    }
+    let target = target(args.output, &snapshot.environment, args.force)?;
     output::write(target.as_deref(), &text).context("cannot write the baseline")?;
     if let (Some(path), false) = (&target, global.quiet) {
         eprintln!(
@@ -44,6 +31,66 @@ pub async fn capture(args: CaptureArgs, global: &GlobalArgs) -> anyhow::Result<O
     Ok(Outcome::Success)
 }
 
+/// Where a baseline of `environment` goes: a file, `<env>.yaml` in a directory, or standard
+/// output; an existing file only with `force`.
+fn target(
+    output: Option<PathBuf>,
+    environment: &str,
+    force: bool,
+) -> anyhow::Result<Option<PathBuf>> {
+    let target = output.map(|path| {
+        if path.is_dir() {
+            path.join(format!("{environment}.yaml"))
+        } else {
+            path
+        }
+    });
+    if let Some(path) = &target {
+        anyhow::ensure!(
+            force || !path.exists(),
+            "{} exists; pass --force to overwrite it",
+            path.display()
+        );
+    }
+    Ok(target)
+}
+
+/// A local state whose file name has `*` or `?` stands for the files it matches, in name
+/// order; matching none is an error, not an empty state.
+fn expand(source: &scanner::iac::Source) -> anyhow::Result<Vec<scanner::iac::Source>> {
+    use scanner::iac::Source;
+    let (path, rebuild): (&std::path::Path, fn(PathBuf) -> Source) = match source {
+        Source::Pulumi(path) => (path, Source::Pulumi),
+        Source::Tfstate(path) => (path, Source::Tfstate),
+        Source::TfstateS3 { .. } => return Ok(vec![source.clone()]),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !name.contains(['*', '?']) {
+        return Ok(vec![source.clone()]);
+    }
+    let pattern = scanner::baseline::expect::glob_to_regex(&name)
+        .with_context(|| format!("--from {source}: not a usable pattern"))?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut matched: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("--from {source}: cannot read {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .is_some_and(|n| pattern.is_match(&n.to_string_lossy()))
+        })
+        .collect();
+    matched.sort();
+    anyhow::ensure!(!matched.is_empty(), "--from {source}: no file matches");
+    Ok(matched.into_iter().map(rebuild).collect())
+}
+
 /// Reads every state `sources` names: files from disk, Terraform states from S3 with
 /// `s3:GetObject` (in `region`, with `profile`).
 pub async fn read_states(
@@ -53,7 +100,11 @@ pub async fn read_states(
 ) -> anyhow::Result<Vec<(String, String)>> {
     let mut states = Vec::new();
     let mut config = None;
+    let mut expanded = Vec::new();
     for source in sources {
+        expanded.extend(expand(source)?);
+    }
+    for source in &expanded {
         let text = match source {
             scanner::iac::Source::Pulumi(path) | scanner::iac::Source::Tfstate(path) => {
                 std::fs::read_to_string(path)
@@ -77,20 +128,7 @@ pub async fn read_states(
 /// Writes a baseline from Pulumi or Terraform state.
 pub async fn import(args: ImportArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
     scanner::naming::validate_environment_name(&args.environment)?;
-    let target: Option<PathBuf> = args.output.map(|path| {
-        if path.is_dir() {
-            path.join(format!("{}.yaml", args.environment))
-        } else {
-            path
-        }
-    });
-    if let Some(path) = &target {
-        anyhow::ensure!(
-            args.force || !path.exists(),
-            "{} exists; pass --force to overwrite it",
-            path.display()
-        );
-    }
+    let target = target(args.output, &args.environment, args.force)?;
     let states = read_states(&args.from, args.profile.as_deref(), args.region.as_deref()).await?;
     let imported = scanner::iac::import(&states, &args.environment)?;
     let text = imported.baseline_yaml(&args.environment, env!("CARGO_PKG_VERSION"))?;

@@ -72,7 +72,8 @@ async fn run_from_state(
         }
     }
     scanner::rules::validate(&baseline).context("invalid compliance settings")?;
-    let snapshot = snapshot::obtain(&args.state, global).await?;
+    let mut snapshot = snapshot::obtain(&args.state, global).await?;
+    imported.adopt_logical_names(&mut snapshot);
     let mut report = scanner::run::scan_report(&snapshot, &baseline, started)
         .context("invalid compliance settings")?;
     if args.unmanaged {

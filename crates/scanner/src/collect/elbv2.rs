@@ -759,7 +759,6 @@ fn forwarded_groups(actions: &[elb::Action]) -> impl Iterator<Item = String> + '
 mod tests {
     use super::*;
     use crate::collect::replay::{xml, Replay};
-    use crate::model::Selection;
 
     const NS: &str = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
 
@@ -826,23 +825,10 @@ mod tests {
         all
     }
 
-    fn ctx(replay: &Replay) -> RegionContext {
-        RegionContext {
-            environment: "staging".into(),
-            region: "us-east-1".into(),
-            selection: Selection {
-                tag_key: "Environment".into(),
-                ssm_paths: vec![],
-            },
-            sdk_config: replay.sdk_config(),
-            secure_digest: None,
-        }
-    }
-
     #[tokio::test]
     async fn every_page_is_read_and_tags_go_twenty_arns_a_call() {
         let replay = Replay::start(recorded(vec![]));
-        let collected = collect(&ctx(&replay)).await;
+        let collected = collect(&replay.region_context()).await;
         assert!(collected.failures.is_empty(), "{:?}", collected.failures);
         assert_eq!(collected.resources.len(), 25, "both pages");
         assert_eq!(replay.count("Action=DescribeLoadBalancers&"), 2);
@@ -871,7 +857,7 @@ mod tests {
             403,
             denied,
         )]));
-        let collected = collect(&ctx(&replay)).await;
+        let collected = collect(&replay.region_context()).await;
         assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
         let failure = &collected.failures[0];
         assert_eq!(

@@ -78,6 +78,20 @@ impl Replay {
             .build()
     }
 
+    /// The context of a `staging` read in us-east-1 through the server.
+    pub fn region_context(&self) -> super::RegionContext {
+        super::RegionContext {
+            environment: "staging".into(),
+            region: "us-east-1".into(),
+            selection: crate::model::Selection {
+                tag_key: "Environment".into(),
+                ssm_paths: vec![],
+            },
+            sdk_config: self.sdk_config(),
+            secure_digest: None,
+        }
+    }
+
     /// Every request received, as text.
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().expect("not poisoned").clone()

@@ -392,7 +392,6 @@ mod tests {
 mod recorded {
     use super::*;
     use crate::collect::replay::{json, xml, Replay};
-    use crate::model::Selection;
 
     const S3_NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
@@ -420,23 +419,10 @@ mod recorded {
         ]
     }
 
-    fn ctx(replay: &Replay) -> RegionContext {
-        RegionContext {
-            environment: "staging".into(),
-            region: "us-east-1".into(),
-            selection: Selection {
-                tag_key: "Environment".into(),
-                ssm_paths: vec![],
-            },
-            sdk_config: replay.sdk_config(),
-            secure_digest: None,
-        }
-    }
-
     #[tokio::test]
     async fn not_configured_answers_are_none_and_calls_stay_at_the_minimum() {
         let replay = Replay::start(answers((404, error("NoSuchBucketPolicy"))));
-        let collected = collect(&ctx(&replay)).await;
+        let collected = collect(&replay.region_context()).await;
         assert!(collected.failures.is_empty(), "{:?}", collected.failures);
         let names: Vec<&str> = collected.resources.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(
@@ -465,7 +451,7 @@ mod recorded {
     #[tokio::test]
     async fn access_denied_on_one_policy_is_never_no_policy() {
         let replay = Replay::start(answers((403, error("AccessDenied"))));
-        let collected = collect(&ctx(&replay)).await;
+        let collected = collect(&replay.region_context()).await;
         assert_eq!(
             collected.failures.len(),
             1,

@@ -327,6 +327,23 @@ impl Imported {
             .any(|m| m.kind == resource.kind && self::identifies(m, resource))
     }
 
+    /// Matches live resources to what the states declare by identity first: a live resource a
+    /// state manages takes the logical name it is declared under, so a resource renamed out
+    /// of band is drift on its name, not a missing one plus an unmanaged one.
+    pub fn adopt_logical_names(&self, snapshot: &mut Snapshot) {
+        for resource in &mut snapshot.resources {
+            if let Some(managed) = self
+                .resources
+                .iter()
+                .find(|m| m.kind == resource.kind && identifies(m, resource))
+            {
+                if managed.logical_name != resource.logical_name {
+                    resource.logical_name = managed.logical_name.clone();
+                }
+            }
+        }
+    }
+
     /// The baseline YAML of the imported resources, for `environment`.
     pub fn baseline_yaml(&self, environment: &str, version: &str) -> Result<String, IacError> {
         let mut resources = Map::new();
