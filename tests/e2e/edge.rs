@@ -5,9 +5,9 @@
 
 use aws_sdk_elasticloadbalancingv2::types as elb;
 use aws_sdk_s3::types as s3;
-use scanner::model::{FindingKind, Report, Severity};
+use scanner::model::{FindingKind, Severity};
 
-use crate::support::{block_on, shipped_baselines, Moto};
+use crate::support::{block_on, json_report, shipped_baselines, Moto};
 
 const REGION: &str = "us-east-1";
 
@@ -37,27 +37,19 @@ fn row(
 
 /// `scan` against the shipped baselines: exit code and findings, sorted.
 fn scan(moto: &Moto, env: &str) -> (i32, Vec<Row>) {
-    let output = moto
-        .driftscan()
-        .args([
+    let baselines = shipped_baselines().display().to_string();
+    let (code, report, _) = json_report(
+        moto,
+        &[
             "scan",
             "--env",
             env,
             "--region",
             REGION,
-            "--format",
-            "json",
             "--baselines",
-        ])
-        .arg(shipped_baselines())
-        .output()
-        .expect("driftscan runs");
-    let report: Report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not a report ({e}): {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
+            &baselines,
+        ],
+    );
     let mut rows: Vec<Row> = report
         .findings
         .iter()
@@ -72,7 +64,7 @@ fn scan(moto: &Moto, env: &str) -> (i32, Vec<Row>) {
         })
         .collect();
     rows.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-    (output.status.code().unwrap_or(-1), rows)
+    (code, rows)
 }
 
 fn sorted(mut rows: Vec<Row>) -> Vec<Row> {
@@ -371,28 +363,20 @@ fn compare_reports_a_listener_that_differs_and_nothing_else() {
     let moto = Moto::start();
     block_on(moto.provision("staging", REGION));
     let prod = block_on(moto.provision("prod", REGION));
+    let baselines = shipped_baselines().display().to_string();
     let compare = || {
-        let output = moto
-            .driftscan()
-            .args([
+        let (_, report, _) = json_report(
+            &moto,
+            &[
                 "compare",
                 "staging",
                 "prod",
                 "--region",
                 REGION,
-                "--format",
-                "json",
                 "--baselines",
-            ])
-            .arg(shipped_baselines())
-            .output()
-            .expect("driftscan runs");
-        let report: Report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-            panic!(
-                "not a report ({e}): {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
+                &baselines,
+            ],
+        );
         report
             .findings
             .iter()
@@ -435,24 +419,21 @@ fn a_preview_routes_through_dev_and_its_rule_is_its_own() {
     let region = "us-east-2";
     block_on(moto.provision("dev", region));
     block_on(moto.provision("pr-7", region));
+    let baselines = shipped_baselines().display().to_string();
     let scan_in = |env: &str| {
-        let output = moto
-            .driftscan()
-            .args([
+        let (code, report, _) = json_report(
+            &moto,
+            &[
                 "scan",
                 "--env",
                 env,
                 "--region",
                 region,
-                "--format",
-                "json",
                 "--baselines",
-            ])
-            .arg(shipped_baselines())
-            .output()
-            .expect("driftscan runs");
-        let report: Report = serde_json::from_slice(&output.stdout).unwrap();
-        (output.status.code(), report)
+                &baselines,
+            ],
+        );
+        (Some(code), report)
     };
     let (code, dev) = scan_in("dev");
     assert_eq!(

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use crate::support::{block_on, shipped_baselines, Moto};
+use crate::support::{block_on, json_report, shipped_baselines, Moto};
 
 const ENV: &str = "staging";
 const REGION: &str = "us-east-1";
@@ -386,15 +386,7 @@ fn pulumi_export(snapshot: &Value) -> Value {
 }
 
 fn driftscan_json(moto: &Moto, args: &[&str]) -> (i32, Vec<(String, String)>, String) {
-    let output = moto
-        .driftscan()
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let report: scanner::model::Report = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not a report ({e}): {stderr}"));
+    let (code, report, stderr) = json_report(moto, args);
     let mut rows: Vec<(String, String)> = report
         .findings
         .iter()
@@ -406,7 +398,7 @@ fn driftscan_json(moto: &Moto, args: &[&str]) -> (i32, Vec<(String, String)>, St
         })
         .collect();
     rows.sort();
-    (output.status.code().unwrap_or(-1), rows, stderr)
+    (code, rows, stderr)
 }
 
 fn write(dir: &Path, name: &str, value: &Value) -> String {

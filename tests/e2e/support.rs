@@ -104,6 +104,21 @@ impl Drop for Moto {
     }
 }
 
+/// `driftscan <args> --format json` against the emulator: the exit code, the report, and
+/// standard error.
+pub fn json_report(moto: &Moto, args: &[&str]) -> (i32, scanner::model::Report, String) {
+    let output = moto
+        .driftscan()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("driftscan runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not a report ({e}): {stderr}"));
+    (output.status.code().unwrap_or(-1), report, stderr)
+}
+
 /// `driftscan` pointed at `endpoint`, with the environment cleared of real AWS settings.
 pub fn driftscan_command(endpoint: &str) -> assert_cmd::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_driftscan"));
