@@ -358,3 +358,32 @@ fn names_that_infrastructure_code_generated_compare_clean() {
     assert_eq!(differences(&report), vec![], "{:#?}", report.findings);
     assert_eq!(code, 0);
 }
+
+#[test]
+fn configured_suffix_shapes_compare_clean() {
+    let moto = Moto::start();
+    let config = block_on(moto.sdk_config("us-east-1"));
+    let ec2c = aws_sdk_ec2::Client::new(&config);
+    block_on(async {
+        let staging = moto.provision("staging", "us-east-1").await;
+        let prod = moto.provision("prod", "us-east-1").await;
+        // A team's own naming module: 8 lowercase letters and digits, no built-in shape.
+        pulumi_named_group(&ec2c, "staging", &staging.vpc_id, "k3x9q2zt").await;
+        pulumi_named_group(&ec2c, "prod", &prod.vpc_id, "a81bc4dq").await;
+    });
+    let (_, report) = compare(&moto, &["--fail-on", "info"]);
+    assert_eq!(
+        differences(&report).len(),
+        2,
+        "unconfigured: one group in each environment only: {:#?}",
+        report.findings
+    );
+    std::fs::write(
+        moto.dir.path().join("driftscan.yaml"),
+        "defaults:\n  generated_suffixes: [\"[0-9a-z]{8}\"]\n",
+    )
+    .unwrap();
+    let (code, report) = compare(&moto, &["--fail-on", "info"]);
+    assert_eq!(differences(&report), vec![], "{:#?}", report.findings);
+    assert_eq!(code, 0);
+}

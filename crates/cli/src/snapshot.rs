@@ -44,6 +44,7 @@ pub async fn take(
         max_attempts: aws.max_attempts,
         concurrency: aws.concurrency,
         operation_timeout_secs: aws.operation_timeout,
+        generated_suffixes: None,
     };
     let digest_key = if aws.secure_digest {
         let key = std::env::var(DIGEST_KEY_VAR)

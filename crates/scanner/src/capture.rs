@@ -12,7 +12,6 @@ use serde_json::{Map, Value};
 
 use crate::baseline::{AWS_TAG_PREFIX, BASELINE_MARKER};
 use crate::model::Snapshot;
-use crate::naming::Generator;
 
 /// A capture that cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +31,7 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
     }
     let mut resources = Map::new();
     let mut seen = BTreeSet::new();
-    let generated = crate::resolve::generated_tokens(&snapshot.resources);
+    let generated = crate::resolve::generated_tokens(&snapshot.resources, &snapshot.environment);
     for resource in &snapshot.resources {
         let key = format!("{}/{}", resource.kind, resource.logical_name);
         // One declaration per logical resource: the same name in several regions shares it.
@@ -83,15 +82,14 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
 /// Turns every value that holds a suffix infrastructure code generated (`alb-sg-7437b2e`) into
 /// a pattern accepting any suffix of that shape (`{regex: '^alb-sg-[0-9a-f]{7}$'}`), so a
 /// resource replaced with the same configuration under a new suffix is no drift.
-fn accept_any_generated_suffix(value: &mut Value, generated: &[(String, Generator)]) {
+fn accept_any_generated_suffix(value: &mut Value, generated: &[(String, String)]) {
     match value {
         Value::String(text) => {
             let found = generated
                 .iter()
                 .find(|(token, _)| text.contains(token.as_str()));
-            if let Some((token, generator)) = found {
-                let pattern =
-                    regex::escape(text).replace(&regex::escape(token), generator.token_pattern());
+            if let Some((token, token_pattern)) = found {
+                let pattern = regex::escape(text).replace(&regex::escape(token), token_pattern);
                 *value = serde_json::json!({ "regex": format!("^{pattern}$") });
             }
         }

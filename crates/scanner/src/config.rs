@@ -12,6 +12,7 @@
 //!   dev:
 //!     regions: [us-east-2]
 //!     ssm_paths: ["/{env}/", "/shared/", "/legacy/dev/"]
+//!     generated_suffixes: ["[0-9a-z]{8}"]   # beyond Pulumi's, CloudFormation's, Terraform's
 //! ```
 
 use std::collections::BTreeMap;
@@ -180,6 +181,9 @@ pub struct EnvironmentSettings {
     pub concurrency: Option<usize>,
     /// Limit on one API call, retries included, in seconds.
     pub operation_timeout_secs: Option<u64>,
+    /// Shapes of generated name suffixes beyond Pulumi's, CloudFormation's and Terraform's:
+    /// regexes for the token after the last dash (`[0-9a-z]{8}`).
+    pub generated_suffixes: Option<Vec<String>>,
 }
 
 impl EnvironmentSettings {
@@ -196,6 +200,9 @@ impl EnvironmentSettings {
             operation_timeout_secs: self
                 .operation_timeout_secs
                 .or(fallback.operation_timeout_secs),
+            generated_suffixes: self
+                .generated_suffixes
+                .or_else(|| fallback.generated_suffixes.clone()),
         }
     }
 }
@@ -343,6 +350,10 @@ impl ConfigFile {
             }
         };
 
+        let generated_suffixes = crate::naming::SuffixPatterns::new(
+            settings.generated_suffixes.as_deref().unwrap_or_default(),
+        )?;
+
         let mut regions = regions;
         regions.sort();
         regions.dedup();
@@ -356,6 +367,7 @@ impl ConfigFile {
             concurrency,
             operation_timeout,
             secure_digest,
+            generated_suffixes,
             deadline: None,
         })
     }
@@ -382,6 +394,8 @@ pub struct ScanPlan {
     pub operation_timeout: Duration,
     /// Key for SecureString digests; `None` reads no SecureString value at all.
     pub secure_digest: Option<DigestKey>,
+    /// Configured shapes of generated name suffixes.
+    pub generated_suffixes: crate::naming::SuffixPatterns,
     /// When the whole snapshot must be done (the Lambda's timeout): a read still running then is
     /// abandoned and recorded as a failure, so a cut-short scan is incomplete, never clean.
     pub deadline: Option<std::time::Instant>,

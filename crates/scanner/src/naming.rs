@@ -1,5 +1,7 @@
 //! Environment names and the logical names resources are matched by.
 
+use regex::Regex;
+
 use crate::error::ConfigError;
 
 /// The placeholder that stands for the environment's name in logical names.
@@ -84,6 +86,42 @@ impl Generator {
             Generator::Terraform => "20[0-9]{24}",
         }
     }
+}
+
+/// Generated-suffix shapes a team configures beyond the three built in (`generated_suffixes`
+/// in `driftscan.yaml`): each a regex for the token after the last dash (`[0-9a-z]{8}`).
+#[derive(Debug, Clone, Default)]
+pub struct SuffixPatterns(Vec<Regex>);
+
+impl SuffixPatterns {
+    /// Compiles the configured token patterns; a bad one is an error naming it.
+    pub fn new(patterns: &[String]) -> Result<Self, ConfigError> {
+        patterns
+            .iter()
+            .map(|p| {
+                Regex::new(&format!("-(?:{p})$")).map_err(|e| {
+                    ConfigError::Invalid(format!("generated_suffixes: `{p}` is not a regex: {e}"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(SuffixPatterns)
+    }
+
+    /// Where a configured suffix's token starts in `name` (after a non-empty prefix).
+    fn token_start(&self, name: &str) -> Option<usize> {
+        self.0.iter().find_map(|pattern| {
+            let found = pattern.find(name)?;
+            (found.start() > 0).then_some(found.start() + 1)
+        })
+    }
+}
+
+/// The generated suffix of `name`: one of the three built-in shapes, else a configured one;
+/// the byte index where the token starts.
+pub fn generated_suffix_in(name: &str, configured: &SuffixPatterns) -> Option<usize> {
+    generated_suffix(name)
+        .map(|(start, _)| start)
+        .or_else(|| configured.token_start(name))
 }
 
 /// The generated suffix of `name`, if it has one of the three built-in shapes: the byte index

@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 
 use crate::model::{Properties, Resource, ResourceKind};
-use crate::naming::{generated_suffix, logical_name, Generator, GENERATED_PLACEHOLDER};
+use crate::naming::{
+    generated_suffix, generated_suffix_in, logical_name, SuffixPatterns, ENV_PLACEHOLDER,
+    GENERATED_PLACEHOLDER,
+};
 
 /// Gives resources that AWS creates without a name a stable one derived from their VPC, so they
 /// match across environments and runs: a VPC's main route table becomes `<vpc>/main-route-table`
@@ -36,13 +39,18 @@ pub fn name_implicit_resources(resources: &mut [Resource], environment: &str) {
 }
 
 /// Sets generated suffixes aside in logical names: a name ending in a random token of Pulumi,
-/// CloudFormation or Terraform (`cache-sg-staging-6b48171`) is matched as `cache-sg-{env}-{auto}`,
-/// so environments (and a resource replaced under a new suffix) line up. A token that another
-/// resource's name also contains is part of a real name (a shared build id, say) and stays.
-pub fn set_generated_suffixes_aside(resources: &mut [Resource], environment: &str) {
+/// CloudFormation or Terraform (`cache-sg-staging-6b48171`), or of a configured shape, is
+/// matched as `cache-sg-{env}-{auto}`, so environments (and a resource replaced under a new
+/// suffix) line up. A token that another resource's name also contains is part of a real name
+/// (a shared build id, say) and stays.
+pub fn set_generated_suffixes_aside(
+    resources: &mut [Resource],
+    environment: &str,
+    configured: &SuffixPatterns,
+) {
     let candidates: Vec<Option<usize>> = resources
         .iter()
-        .map(|r| generated_suffix(&r.name).map(|(start, _)| start))
+        .map(|r| generated_suffix_in(&r.name, configured))
         .collect();
     for (i, start) in candidates.iter().enumerate() {
         let Some(start) = *start else { continue };
@@ -59,15 +67,29 @@ pub fn set_generated_suffixes_aside(resources: &mut [Resource], environment: &st
     }
 }
 
-/// The generated tokens a snapshot's logical names set aside (for normalizing every other
-/// place the same names appear).
-pub fn generated_tokens(resources: &[Resource]) -> Vec<(String, Generator)> {
+/// The generated tokens a snapshot's logical names set aside, each with a regex for tokens of
+/// its shape (for normalizing every other place the same names appear, and for capture). Read
+/// from the logical names themselves, so a snapshot read back needs no configuration.
+pub fn generated_tokens(resources: &[Resource], environment: &str) -> Vec<(String, String)> {
     resources
         .iter()
-        .filter(|r| r.logical_name.ends_with(GENERATED_PLACEHOLDER))
         .filter_map(|r| {
-            generated_suffix(&r.name)
-                .map(|(start, generator)| (r.name[start..].to_string(), generator))
+            let prefix = r
+                .logical_name
+                .strip_suffix(GENERATED_PLACEHOLDER)?
+                .replace(ENV_PLACEHOLDER, environment);
+            let head = r.name.get(..prefix.len())?;
+            if !head.eq_ignore_ascii_case(&prefix) || r.name.len() == prefix.len() {
+                return None;
+            }
+            let token = r.name[prefix.len()..].to_string();
+            let pattern = match generated_suffix(&r.name) {
+                Some((start, generator)) if start == prefix.len() => {
+                    generator.token_pattern().to_string()
+                }
+                _ => format!("[0-9A-Za-z]{{{}}}", token.len()),
+            };
+            Some((token, pattern))
         })
         .collect()
 }

@@ -190,7 +190,11 @@ fn assemble(plan: &ScanPlan, results: Vec<Collected>) -> Snapshot {
         failures.extend(collected.failures);
     }
     name_implicit_resources(&mut resources, &plan.environment);
-    crate::resolve::set_generated_suffixes_aside(&mut resources, &plan.environment);
+    crate::resolve::set_generated_suffixes_aside(
+        &mut resources,
+        &plan.environment,
+        &plan.generated_suffixes,
+    );
     name_references(&mut resources);
     // Before anything else sees them: plain values that look like secrets become markers.
     crate::secrets::redact(&mut resources, plan.secure_digest.as_ref());

@@ -71,7 +71,7 @@ impl Context {
         Context {
             environment: snapshot.environment.clone(),
             vpcs,
-            generated: crate::resolve::generated_tokens(&snapshot.resources)
+            generated: crate::resolve::generated_tokens(&snapshot.resources, &snapshot.environment)
                 .into_iter()
                 .map(|(token, _)| token)
                 .collect(),

@@ -239,7 +239,7 @@ fn auto_named(env: &str, suffix: &str) -> Snapshot {
         resource.logical_name = crate::naming::logical_name(&resource.name, env);
         resource.tags.insert("Environment".into(), env.into());
     }
-    crate::resolve::set_generated_suffixes_aside(&mut resources, env);
+    crate::resolve::set_generated_suffixes_aside(&mut resources, env, &Default::default());
     let mut snapshot = crate::testing::snapshot(resources);
     snapshot.environment = env.into();
     snapshot
@@ -263,8 +263,49 @@ fn names_with_generated_suffixes_compare_clean() {
     for r in &mut resources {
         r.logical_name = crate::naming::logical_name(&r.name, "prod");
     }
-    crate::resolve::set_generated_suffixes_aside(&mut resources, "prod");
+    crate::resolve::set_generated_suffixes_aside(&mut resources, "prod", &Default::default());
     assert_eq!(resources[0].logical_name, "alb-sg-301a9d7");
+}
+
+#[test]
+fn configured_suffix_shapes_are_set_aside_too() {
+    // An 8-character lowercase token (a team's own naming module) is no built-in shape.
+    let named = |env: &str, token: &str| {
+        let mut resources = vec![crate::testing::security_group(
+            &format!("cache-sg-{env}-{token}"),
+            vec![],
+        )];
+        resources[0].logical_name = crate::naming::logical_name(&resources[0].name, env);
+        resources[0].tags.insert("Environment".into(), env.into());
+        resources
+    };
+    let mut plain = named("prod", "k3x9q2zt");
+    crate::resolve::set_generated_suffixes_aside(&mut plain, "prod", &Default::default());
+    assert_eq!(
+        plain[0].logical_name, "cache-sg-{env}-k3x9q2zt",
+        "not a built-in shape"
+    );
+    let configured = crate::naming::SuffixPatterns::new(&["[0-9a-z]{8}".to_string()]).unwrap();
+    let mut staging = named("staging", "a81bc4de");
+    let mut prod = named("prod", "k3x9q2zt");
+    crate::resolve::set_generated_suffixes_aside(&mut staging, "staging", &configured);
+    crate::resolve::set_generated_suffixes_aside(&mut prod, "prod", &configured);
+    assert_eq!(staging[0].logical_name, "cache-sg-{env}-{auto}");
+    assert_eq!(prod[0].logical_name, "cache-sg-{env}-{auto}");
+    let (mut a, mut b) = (
+        crate::testing::snapshot(staging),
+        crate::testing::snapshot(prod),
+    );
+    a.environment = "staging".into();
+    b.environment = "prod".into();
+    let report = compare(&a, &b, &ExpectedDifferences::default(), false);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    // Captured, the suffix is any token of its length.
+    assert_eq!(
+        crate::resolve::generated_tokens(&b.resources, "prod"),
+        [("k3x9q2zt".to_string(), "[0-9A-Za-z]{8}".to_string())]
+    );
+    assert!(crate::naming::SuffixPatterns::new(&["([".to_string()]).is_err());
 }
 
 #[test]
