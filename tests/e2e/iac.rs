@@ -420,15 +420,43 @@ fn states_of_both_tools_import_and_scan_clean_then_find_what_changed() {
     let export = write(dir.path(), "stack.json", &pulumi_export(&live));
     let mut outputs: Vec<String> = Vec::new();
 
-    for from in [format!("tfstate:{tfstate}"), format!("pulumi:{export}")] {
+    // The same two stacks in their S3 backend, read with GetObject.
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&block_on(moto.sdk_config(REGION)))
+            .force_path_style(true)
+            .build(),
+    );
+    block_on(async {
+        s3.create_bucket()
+            .bucket("acme-tf-state")
+            .send()
+            .await
+            .unwrap();
+        for name in ["network.tfstate", "app.tfstate"] {
+            let body = std::fs::read(dir.path().join(name)).unwrap();
+            s3.put_object()
+                .bucket("acme-tf-state")
+                .key(format!("staging/{name}"))
+                .body(aws_sdk_s3::primitives::ByteStream::from(body))
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let s3_sources = "tfstate+s3://acme-tf-state/staging/network.tfstate tfstate+s3://acme-tf-state/staging/app.tfstate";
+    for from in [
+        format!("tfstate:{tfstate}"),
+        format!("pulumi:{export}"),
+        s3_sources.to_string(),
+    ] {
         // Imported into a baseline, which scans clean.
         let out = tempfile::tempdir().unwrap();
-        let import = moto
-            .driftscan()
-            .args(["baseline", "import", "--env", ENV, "--from", &from, "-o"])
-            .arg(out.path())
-            .output()
-            .unwrap();
+        let mut import = moto.driftscan();
+        import.args(["baseline", "import", "--env", ENV, "--region", REGION]);
+        for source in from.split(' ') {
+            import.args(["--from", source]);
+        }
+        let import = import.arg("-o").arg(out.path()).output().unwrap();
         let stderr = String::from_utf8_lossy(&import.stderr).into_owned();
         assert!(import.status.success(), "{from}: {stderr}");
         let baseline = std::fs::read_to_string(out.path().join("staging.yaml")).unwrap();
@@ -455,34 +483,24 @@ fn states_of_both_tools_import_and_scan_clean_then_find_what_changed() {
 
         // The state as the baseline directly, with the shipped rules.
         let shipped = shipped_baselines().display().to_string();
-        let (code, rows, stderr) = driftscan_json(
-            &moto,
-            &[
-                "scan",
-                "--env",
-                ENV,
-                "--region",
-                REGION,
-                "--from",
-                &from,
-                "--baselines",
-                &shipped,
-            ],
-        );
+        let scan_args = |extra: &[&str]| -> Vec<String> {
+            let mut args: Vec<String> = ["scan", "--env", ENV, "--region", REGION]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            for source in from.split(' ') {
+                args.extend(["--from".to_string(), source.to_string()]);
+            }
+            args.extend(extra.iter().map(|s| s.to_string()));
+            args
+        };
+        let args = scan_args(&["--baselines", &shipped]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, rows, stderr) = driftscan_json(&moto, &args);
         assert_eq!((code, rows), (0, vec![]), "{from}: {stderr}");
-        let (code, rows, _) = driftscan_json(
-            &moto,
-            &[
-                "scan",
-                "--env",
-                ENV,
-                "--region",
-                REGION,
-                "--from",
-                &from,
-                "--unmanaged",
-            ],
-        );
+        let args = scan_args(&["--unmanaged"]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, rows, _) = driftscan_json(&moto, &args);
         assert_eq!((code, rows), (0, vec![]), "{from}: everything is managed");
     }
 
@@ -639,4 +657,104 @@ fn bad_states_are_clear_errors_and_nothing_is_written() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("pulumi:<stack export>"));
+}
+
+#[test]
+fn compare_matches_by_the_state_identity_when_both_states_are_given() {
+    let moto = Moto::start();
+    let config = block_on(moto.sdk_config(REGION));
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    // The same program resource (`cache`) under names that share nothing in the two stacks.
+    let mut groups = Vec::new();
+    block_on(async {
+        for (env, name) in [
+            ("staging", "cache-sg-staging-k3x9q2zt"),
+            ("prod", "redis-sg-prod"),
+        ] {
+            let vpc = moto.provision(env, REGION).await.vpc_id;
+            let group = ec2
+                .create_security_group()
+                .group_name(name)
+                .description("cache")
+                .vpc_id(&vpc)
+                .tag_specifications(
+                    aws_sdk_ec2::types::TagSpecification::builder()
+                        .resource_type(aws_sdk_ec2::types::ResourceType::SecurityGroup)
+                        .tags(
+                            aws_sdk_ec2::types::Tag::builder()
+                                .key("Environment")
+                                .value(env)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            groups.push((env, name, vpc, group.group_id().unwrap().to_string()));
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut from = Vec::new();
+    for (env, name, vpc, id) in &groups {
+        let export = json!({"version": 3, "deployment": {"resources": [{
+            "urn": format!("urn:pulumi:{env}::trading-platform::aws:ec2/securityGroup:SecurityGroup::cache"),
+            "custom": true, "type": "aws:ec2/securityGroup:SecurityGroup", "id": id,
+            "outputs": {"name": name, "description": "cache", "vpcId": vpc, "tags": {"Environment": env}}}]}});
+        let path = write(dir.path(), &format!("{env}.json"), &export);
+        from.push(format!("{env}=pulumi:{path}"));
+    }
+    let baselines = shipped_baselines().display().to_string();
+    let compare = |extra: &[&str]| {
+        let mut args = vec![
+            "compare",
+            "staging",
+            "prod",
+            "--region",
+            REGION,
+            "--fail-on",
+            "info",
+            "--baselines",
+            &baselines,
+        ];
+        args.extend_from_slice(extra);
+        let (_, report, stderr) = json_report(&moto, &args);
+        let mut rows: Vec<(String, String)> = report
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    format!("{}/{}", f.resource_type, f.logical_name),
+                    f.path.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        rows.sort();
+        (rows, stderr)
+    };
+    let (rows, _) = compare(&[]);
+    assert_eq!(
+        rows.len(),
+        2,
+        "by name: one group in each environment only: {rows:?}"
+    );
+    let (rows, stderr) = compare(&["--from", &from[0], "--from", &from[1]]);
+    assert_eq!(
+        rows,
+        [(
+            "security-group/state:cache".to_string(),
+            "properties.group_name".to_string()
+        )],
+        "by the state's identity: one group, whose names differ: {stderr}"
+    );
+    let output = moto
+        .driftscan()
+        .args([
+            "compare", "staging", "prod", "--region", REGION, "--from", &from[0],
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("one environment only"), "{stderr}");
 }

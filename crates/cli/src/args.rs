@@ -217,6 +217,12 @@ pub struct CompareArgs {
     /// Also report the expected differences (at `info`).
     #[arg(long)]
     pub show_expected: bool,
+    /// An environment's infrastructure-code state, `ENV=SOURCE` (`staging=pulumi:staging.json`,
+    /// `prod=tfstate:prod.tfstate`); repeatable. With both environments' states given,
+    /// resources are matched by the state's own identity (the URN's name, the Terraform
+    /// address) before their names.
+    #[arg(long, value_name = "ENV=SOURCE", value_parser = parse_env_source)]
+    pub from: Vec<(String, scanner::iac::Source)>,
     /// Output format.
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = parse_format)]
     pub format: scanner::report::Format,
@@ -241,6 +247,16 @@ pub struct CaptureArgs {
     /// Overwrite an existing baseline file.
     #[arg(long)]
     pub force: bool,
+}
+
+fn parse_env_source(text: &str) -> Result<(String, scanner::iac::Source), String> {
+    let (env, source) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}`: expected ENV=SOURCE (staging=pulumi:stack.json)"))?;
+    let source = source
+        .parse()
+        .map_err(|e: scanner::iac::IacError| e.to_string())?;
+    Ok((env.to_string(), source))
 }
 
 /// The gate's threshold.

@@ -125,12 +125,25 @@ pub async fn read_states(
     Ok(states)
 }
 
+/// The generated-suffix shapes `driftscan.yaml` configures for `environment`.
+pub fn suffixes_for(
+    environment: &str,
+    global: &GlobalArgs,
+) -> anyhow::Result<scanner::naming::SuffixPatterns> {
+    let (config, _) = scanner::config::ConfigFile::discover(global.config.as_deref())?;
+    Ok(config.generated_suffixes(environment)?)
+}
+
 /// Writes a baseline from Pulumi or Terraform state.
 pub async fn import(args: ImportArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
     scanner::naming::validate_environment_name(&args.environment)?;
     let target = target(args.output, &args.environment, args.force)?;
     let states = read_states(&args.from, args.profile.as_deref(), args.region.as_deref()).await?;
-    let imported = scanner::iac::import(&states, &args.environment)?;
+    let imported = scanner::iac::import(
+        &states,
+        &args.environment,
+        &suffixes_for(&args.environment, global)?,
+    )?;
     let text = imported.baseline_yaml(&args.environment, env!("CARGO_PKG_VERSION"))?;
     // What is written must load: checked before anything is written.
     scanner::baseline::Baseline::parse_str(

@@ -45,6 +45,42 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         (files, _, _) => anyhow::bail!("--from-snapshot takes exactly two files (A then B), not {}", files.len()),
     };
 
+    let (mut a, mut b) = (a, b);
+    if !args.from.is_empty() {
+        for env in args.from.iter().map(|(env, _)| env) {
+            anyhow::ensure!(
+                env == &a.environment || env == &b.environment,
+                "--from {env}=...: `{env}` is neither `{}` nor `{}`",
+                a.environment,
+                b.environment
+            );
+        }
+        for snapshot in [&mut a, &mut b] {
+            let sources: Vec<scanner::iac::Source> = args
+                .from
+                .iter()
+                .filter(|(env, _)| env == &snapshot.environment)
+                .map(|(_, source)| source.clone())
+                .collect();
+            anyhow::ensure!(
+                !sources.is_empty(),
+                "--from names a state for one environment only: give `{}`'s too, so both sides are matched alike",
+                snapshot.environment
+            );
+            let states = crate::baseline::read_states(
+                &sources,
+                args.aws.profile.as_deref(),
+                args.aws.regions.first().map(String::as_str),
+            )
+            .await?;
+            scanner::iac::import(
+                &states,
+                &snapshot.environment,
+                &crate::baseline::suffixes_for(&snapshot.environment, global)?,
+            )?
+            .adopt_identities(snapshot);
+        }
+    }
     let report =
         scanner::run::compare_report(&a, &b, &args.baselines, args.show_expected, started)?;
     let appendix = if report.findings.is_empty() {

@@ -56,7 +56,11 @@ async fn run_from_state(
         args.state.aws.regions.first().map(String::as_str),
     )
     .await?;
-    let imported = scanner::iac::import(&states, &environment)?;
+    let imported = scanner::iac::import(
+        &states,
+        &environment,
+        &crate::baseline::suffixes_for(&environment, global)?,
+    )?;
     let text = imported.baseline_yaml(&environment, env!("CARGO_PKG_VERSION"))?;
     let mut baseline = Baseline::parse_str(
         &text,

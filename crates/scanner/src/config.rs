@@ -286,6 +286,20 @@ impl ConfigFile {
             .or_else(|| self.defaults.profile.clone())
     }
 
+    /// The generated-suffix shapes configured for `environment` (its own, else the defaults').
+    pub fn generated_suffixes(
+        &self,
+        environment: &str,
+    ) -> Result<crate::naming::SuffixPatterns, ConfigError> {
+        let patterns = self
+            .environments
+            .get(environment)
+            .and_then(|e| e.generated_suffixes.clone())
+            .or_else(|| self.defaults.generated_suffixes.clone())
+            .unwrap_or_default();
+        crate::naming::SuffixPatterns::new(&patterns)
+    }
+
     /// Resolves what to scan for `environment`: command-line overrides, then the environment's
     /// settings, then `defaults`, then built-in defaults. `fallback_region` is the region from the
     /// standard AWS chain (`AWS_REGION`, profile), used when nothing else names one.

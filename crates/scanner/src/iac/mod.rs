@@ -12,13 +12,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use crate::model::{Finding, FindingKind, Report, Resource, ResourceKind, Snapshot};
-use crate::naming::{generated_suffix, logical_name, GENERATED_PLACEHOLDER};
+use crate::naming::{generated_suffix_in, logical_name, GENERATED_PLACEHOLDER};
 pub use state::{StateFormat, StateResource};
 
 /// What AWS creates with every VPC (named after it by the snapshot), never reported unmanaged
 /// against a state.
 pub const IMPLICIT_RESOURCES: [&str; 2] =
     ["route-table/*/main-route-table", "security-group/*/default"];
+
+/// What a logical name taken from a state's identity starts with (`state:aws_security_group.cache`).
+pub const STATE_IDENTITY_PREFIX: &str = "state:";
 
 /// A state that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -135,7 +138,11 @@ pub struct Imported {
 
 /// Maps the resources of `states` ((origin, text) pairs) for `environment`. Several states
 /// (a network stack and an app stack) are one managed set.
-pub fn import(states: &[(String, String)], environment: &str) -> Result<Imported, IacError> {
+pub fn import(
+    states: &[(String, String)],
+    environment: &str,
+    suffixes: &crate::naming::SuffixPatterns,
+) -> Result<Imported, IacError> {
     let mut imported = Imported::default();
     let mut parts = Vec::new();
     for (origin, text) in states {
@@ -177,7 +184,7 @@ pub fn import(states: &[(String, String)], environment: &str) -> Result<Imported
         }
     }
     name_rules_after_listeners(&mut imported.resources, environment);
-    set_generated_suffixes_aside(&mut imported.resources, environment);
+    set_generated_suffixes_aside(&mut imported.resources, environment, suffixes);
     Ok(imported)
 }
 
@@ -298,10 +305,14 @@ fn redact(properties: &mut Map<String, Value>) {
 
 /// As a snapshot does: a generated suffix (`-6b48171`) not shared with another name becomes
 /// `{auto}`.
-fn set_generated_suffixes_aside(resources: &mut [Managed], environment: &str) {
+fn set_generated_suffixes_aside(
+    resources: &mut [Managed],
+    environment: &str,
+    suffixes: &crate::naming::SuffixPatterns,
+) {
     let names: Vec<String> = resources.iter().map(|m| m.logical_name.clone()).collect();
     for (i, managed) in resources.iter_mut().enumerate() {
-        let Some((start, _)) = generated_suffix(&names[i]) else {
+        let Some(start) = generated_suffix_in(&names[i], suffixes) else {
             continue;
         };
         let token = &names[i][start..];
@@ -340,6 +351,25 @@ impl Imported {
                 if managed.logical_name != resource.logical_name {
                     resource.logical_name = managed.logical_name.clone();
                 }
+            }
+        }
+    }
+
+    /// For `compare`: a live resource a state manages is named by the state's own identity (the
+    /// URN's name, the Terraform address; the environment's name as `{env}`), which a program
+    /// or module keeps the same in every environment whatever names it generates.
+    pub fn adopt_identities(&self, snapshot: &mut Snapshot) {
+        for resource in &mut snapshot.resources {
+            if let Some(managed) = self
+                .resources
+                .iter()
+                .find(|m| m.kind == resource.kind && identifies(m, resource))
+            {
+                resource.logical_name = format!(
+                    "{}{}",
+                    STATE_IDENTITY_PREFIX,
+                    logical_name(&managed.identity, &snapshot.environment)
+                );
             }
         }
     }
