@@ -498,6 +498,14 @@ fn states_of_both_tools_import_and_scan_clean_then_find_what_changed() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (code, rows, stderr) = driftscan_json(&moto, &args);
         assert_eq!((code, rows), (0, vec![]), "{from}: {stderr}");
+        // Every format of a scan against the state carries no secret either.
+        for format in ["text", "json", "markdown", "sarif", "junit"] {
+            let mut with_format = args.clone();
+            with_format.extend(["--format", format]);
+            let output = moto.driftscan().args(&with_format).output().unwrap();
+            outputs.push(String::from_utf8_lossy(&output.stdout).into_owned());
+            outputs.push(String::from_utf8_lossy(&output.stderr).into_owned());
+        }
         let args = scan_args(&["--unmanaged"]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (code, rows, _) = driftscan_json(&moto, &args);
@@ -601,6 +609,7 @@ fn states_of_both_tools_import_and_scan_clean_then_find_what_changed() {
     );
 
     // Nothing a tool keeps secret reaches any output.
+    assert!(outputs.len() > 30, "{} outputs checked", outputs.len());
     for text in &outputs {
         assert!(
             !text.contains(DB_PASSWORD) && !text.contains(SECURE_VALUE),
