@@ -448,11 +448,7 @@ impl<'a> Ctx<'a> {
             .account()
             .unwrap_or_default()
             .to_string();
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(config.endpoint_url().is_some())
-                .build(),
-        );
+        let s3 = scanner::collect::s3::client(&config);
         Ok(Ctx {
             spec,
             ec2: aws_sdk_ec2::Client::new(&config),

@@ -124,6 +124,28 @@ pub fn generated_suffix_in(name: &str, configured: &SuffixPatterns) -> Option<us
         .or_else(|| configured.token_start(name))
 }
 
+/// For each of an environment's `names`, where its generated suffix starts when it should be set
+/// aside: the name ends in a generated token (built-in or configured shape) that no other name
+/// contains (a token two names share is part of real names, a shared build id, say).
+pub fn generated_suffixes_to_set_aside(
+    names: &[&str],
+    configured: &SuffixPatterns,
+) -> Vec<Option<usize>> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let start = generated_suffix_in(name, configured)?;
+            let token = &name[start..];
+            let shared = names
+                .iter()
+                .enumerate()
+                .any(|(j, other)| j != i && other.contains(token));
+            (!shared).then_some(start)
+        })
+        .collect()
+}
+
 /// The generated suffix of `name`, if it has one of the three built-in shapes: the byte index
 /// where the random token starts, and who generated it. The part before it must not be empty.
 /// Whether the token really is random (and not part of a real name) is decided with the other

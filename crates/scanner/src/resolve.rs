@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use crate::model::{Properties, Resource, ResourceKind};
 use crate::naming::{
-    generated_suffix, generated_suffix_in, logical_name, SuffixPatterns, ENV_PLACEHOLDER,
-    GENERATED_PLACEHOLDER,
+    generated_suffix, generated_suffixes_to_set_aside, logical_name, SuffixPatterns,
+    ENV_PLACEHOLDER, GENERATED_PLACEHOLDER,
 };
 
 /// Gives resources that AWS creates without a name a stable one derived from their VPC, so they
@@ -48,22 +48,13 @@ pub fn set_generated_suffixes_aside(
     environment: &str,
     configured: &SuffixPatterns,
 ) {
-    let candidates: Vec<Option<usize>> = resources
-        .iter()
-        .map(|r| generated_suffix_in(&r.name, configured))
-        .collect();
-    for (i, start) in candidates.iter().enumerate() {
-        let Some(start) = *start else { continue };
-        let token = &resources[i].name[start..];
-        let shared = resources
-            .iter()
-            .enumerate()
-            .any(|(j, other)| j != i && other.name.contains(token));
-        if shared {
-            continue;
+    let names: Vec<&str> = resources.iter().map(|r| r.name.as_str()).collect();
+    let starts = generated_suffixes_to_set_aside(&names, configured);
+    for (resource, start) in resources.iter_mut().zip(starts) {
+        if let Some(start) = start {
+            let set_aside = format!("{}{GENERATED_PLACEHOLDER}", &resource.name[..start]);
+            resource.logical_name = logical_name(&set_aside, environment);
         }
-        let set_aside = format!("{}{GENERATED_PLACEHOLDER}", &resources[i].name[..start]);
-        resources[i].logical_name = logical_name(&set_aside, environment);
     }
 }
 

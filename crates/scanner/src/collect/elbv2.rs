@@ -80,25 +80,25 @@ async fn collect(ctx: &RegionContext) -> Collected {
             .into_paginator()
             .items()
             .send()
-            .collect::<Vec<_>>(),
+            .try_collect(),
         client
             .describe_target_groups()
             .page_size(PAGE_SIZE)
             .into_paginator()
             .items()
             .send()
-            .collect::<Vec<_>>(),
+            .try_collect(),
     );
     // Without the load balancers nothing can be placed; without the target groups, neither
     // they nor the rules that follow them.
-    let balancers: Vec<elb::LoadBalancer> = match balancers.into_iter().collect() {
+    let balancers: Vec<elb::LoadBalancer> = match balancers {
         Ok(balancers) => balancers,
         Err(e) => {
             out.fail(ctx.failure(SERVICE, "DescribeLoadBalancers", KINDS, &e));
             return out;
         }
     };
-    let groups: Vec<elb::TargetGroup> = match groups.into_iter().collect() {
+    let groups: Vec<elb::TargetGroup> = match groups {
         Ok(groups) => groups,
         Err(e) => {
             out.fail(ctx.failure(
@@ -182,10 +182,8 @@ async fn collect(ctx: &RegionContext) -> Collected {
                     .into_paginator()
                     .items()
                     .send()
-                    .collect::<Vec<_>>()
+                    .try_collect()
                     .await
-                    .into_iter()
-                    .collect::<Result<Vec<_>, _>>()
             }
         }),
     );
@@ -231,10 +229,8 @@ async fn collect(ctx: &RegionContext) -> Collected {
                     .into_paginator()
                     .items()
                     .send()
-                    .collect::<Vec<_>>()
+                    .try_collect()
                     .await
-                    .into_iter()
-                    .collect::<Result<Vec<_>, _>>()
             }
         },
     )

@@ -104,51 +104,45 @@ async fn collect(ctx: &RegionContext) -> Collected {
             .bucket_region(&ctx.region)
             .max_buckets(LIST_PAGE_SIZE)
             .into_paginator()
+            .items()
             .send()
-            .collect::<Vec<_>>(),
+            .try_collect(),
         tagging
             .get_resources()
             .resource_type_filters("s3:bucket")
             .into_paginator()
             .items()
             .send()
-            .collect::<Vec<_>>(),
+            .try_collect(),
     );
-    let mut names = Vec::new();
-    for page in buckets {
-        match page {
-            Ok(page) => names.extend(
-                page.buckets()
+    let names: Vec<String> = match buckets {
+        Ok(buckets) => buckets
+            .iter()
+            .filter_map(|b| b.name().map(str::to_string))
+            .collect(),
+        Err(e) => {
+            out.fail(ctx.failure(Service::S3, "ListBuckets", KINDS, &e));
+            return out;
+        }
+    };
+    let mut tags: HashMap<String, BTreeMap<String, String>> = match tagged {
+        Ok(mappings) => mappings
+            .iter()
+            .filter_map(|mapping| {
+                let name = mapping.resource_arn().and_then(bucket_of_arn)?;
+                let tags = mapping
+                    .tags()
                     .iter()
-                    .filter_map(|b| b.name().map(str::to_string)),
-            ),
-            Err(e) => {
-                out.fail(ctx.failure(Service::S3, "ListBuckets", KINDS, &e));
-                return out;
-            }
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect();
+                Some((name.to_string(), tags))
+            })
+            .collect(),
+        Err(e) => {
+            out.fail(ctx.failure(Service::S3, "GetResources", KINDS, &e));
+            return out;
         }
-    }
-    let mut tags: HashMap<String, BTreeMap<String, String>> = HashMap::new();
-    for mapping in tagged {
-        match mapping {
-            Ok(mapping) => {
-                if let Some(name) = mapping.resource_arn().and_then(bucket_of_arn) {
-                    tags.insert(
-                        name.to_string(),
-                        mapping
-                            .tags()
-                            .iter()
-                            .map(|t| (t.key().to_string(), t.value().to_string()))
-                            .collect(),
-                    );
-                }
-            }
-            Err(e) => {
-                out.fail(ctx.failure(Service::S3, "GetResources", KINDS, &e));
-                return out;
-            }
-        }
-    }
+    };
 
     let selected: Vec<(String, BTreeMap<String, String>)> = names
         .into_iter()

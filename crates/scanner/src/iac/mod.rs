@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use crate::model::{Finding, FindingKind, Report, Resource, ResourceKind, Snapshot};
-use crate::naming::{generated_suffix_in, logical_name, GENERATED_PLACEHOLDER};
+use crate::naming::{logical_name, GENERATED_PLACEHOLDER};
 pub use state::{StateFormat, StateResource};
 
 /// What AWS creates with every VPC (named after it by the snapshot), never reported unmanaged
@@ -311,31 +311,29 @@ fn set_generated_suffixes_aside(
     suffixes: &crate::naming::SuffixPatterns,
 ) {
     let names: Vec<String> = resources.iter().map(|m| m.logical_name.clone()).collect();
-    for (i, managed) in resources.iter_mut().enumerate() {
-        let Some(start) = generated_suffix_in(&names[i], suffixes) else {
-            continue;
-        };
-        let token = &names[i][start..];
-        if names
-            .iter()
-            .enumerate()
-            .any(|(j, other)| j != i && other.contains(token))
-        {
-            continue;
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let starts = crate::naming::generated_suffixes_to_set_aside(&names, suffixes);
+    for ((managed, name), start) in resources.iter_mut().zip(&names).zip(starts) {
+        if let Some(start) = start {
+            managed.logical_name = logical_name(
+                &format!("{}{GENERATED_PLACEHOLDER}", &name[..start]),
+                environment,
+            );
         }
-        managed.logical_name = logical_name(
-            &format!("{}{GENERATED_PLACEHOLDER}", &names[i][..start]),
-            environment,
-        );
     }
 }
 
 impl Imported {
-    /// Whether a state manages `resource` (by id, ARN, or name).
-    pub fn manages(&self, resource: &Resource) -> bool {
+    /// The state's declaration of `resource`, matched by id, ARN, name or family.
+    pub fn managing(&self, resource: &Resource) -> Option<&Managed> {
         self.resources
             .iter()
-            .any(|m| m.kind == resource.kind && self::identifies(m, resource))
+            .find(|m| m.kind == resource.kind && identifies(m, resource))
+    }
+
+    /// Whether a state manages `resource`.
+    pub fn manages(&self, resource: &Resource) -> bool {
+        self.managing(resource).is_some()
     }
 
     /// Matches live resources to what the states declare by identity first: a live resource a
@@ -343,14 +341,8 @@ impl Imported {
     /// of band is drift on its name, not a missing one plus an unmanaged one.
     pub fn adopt_logical_names(&self, snapshot: &mut Snapshot) {
         for resource in &mut snapshot.resources {
-            if let Some(managed) = self
-                .resources
-                .iter()
-                .find(|m| m.kind == resource.kind && identifies(m, resource))
-            {
-                if managed.logical_name != resource.logical_name {
-                    resource.logical_name = managed.logical_name.clone();
-                }
+            if let Some(managed) = self.managing(resource) {
+                resource.logical_name.clone_from(&managed.logical_name);
             }
         }
     }
@@ -360,11 +352,7 @@ impl Imported {
     /// or module keeps the same in every environment whatever names it generates.
     pub fn adopt_identities(&self, snapshot: &mut Snapshot) {
         for resource in &mut snapshot.resources {
-            if let Some(managed) = self
-                .resources
-                .iter()
-                .find(|m| m.kind == resource.kind && identifies(m, resource))
-            {
+            if let Some(managed) = self.managing(resource) {
                 resource.logical_name = format!(
                     "{}{}",
                     STATE_IDENTITY_PREFIX,
