@@ -659,6 +659,45 @@ fn bad_states_are_clear_errors_and_nothing_is_written() {
         );
         assert!(!out.exists(), "{name}: nothing written");
     }
+    // A glob that matches no file is an error, not an empty state.
+    let none = format!("tfstate:{}/*.nothing", dir.path().display());
+    let output = moto
+        .driftscan()
+        .args(["baseline", "import", "--env", ENV, "--from", &none])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no file matches"));
+
+    // A broken baseline beside a state is an error, never "the default rules".
+    let state = dir.path().join("one.tfstate.json");
+    std::fs::write(
+        &state,
+        r#"{"version": 4, "terraform_version": "1.9.5", "lineage": "l", "resources": [{"mode": "managed", "type": "aws_ssm_parameter", "name": "p", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]", "instances": [{"attributes": {"id": "/staging/x", "name": "/staging/x", "type": "String"}}]}]}"#,
+    )
+    .unwrap();
+    let broken = dir.path().join("baselines");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::write(
+        broken.join("staging.yaml"),
+        "driftscan: baseline/v1\nresourcez: {}\n",
+    )
+    .unwrap();
+    let output = moto
+        .driftscan()
+        .args(["scan", "--env", ENV, "--region", REGION, "--from"])
+        .arg(format!("tfstate:{}", state.display()))
+        .arg("--baselines")
+        .arg(&broken)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("staging.yaml") && stderr.contains("resourcez"),
+        "{stderr}"
+    );
+
     let output = moto
         .driftscan()
         .args(["baseline", "import", "--env", ENV, "--from", "cdk:x"])

@@ -67,13 +67,17 @@ async fn run_from_state(
         std::path::Path::new(&imported.origins.join("+")),
         &environment,
     )?;
-    if args.baselines.exists() {
-        if let Ok(rules) = Baseline::load(&args.baselines, &environment) {
+    // The environment's baseline, when there is one, gives the rules; a broken one is an error
+    // (only its absence is fine: the default rules apply).
+    match Baseline::load(&args.baselines, &environment) {
+        Ok(rules) => {
             baseline.compliance = rules.compliance;
             baseline.ignores = rules.ignores;
             baseline.unmanaged_severity = rules.unmanaged_severity;
             baseline.unmanaged_ignore.extend(rules.unmanaged_ignore);
         }
+        Err(scanner::baseline::BaselineError::Read { path, .. }) if !path.exists() => {}
+        Err(e) => return Err(e.into()),
     }
     scanner::rules::validate(&baseline).context("invalid compliance settings")?;
     let mut snapshot = snapshot::obtain(&args.state, global).await?;
