@@ -33,8 +33,8 @@ pub struct ScannerSpec {
     pub package: PathBuf,
     /// Environments scanned on the schedule.
     pub scan: Vec<String>,
-    /// Pairs compared on the schedule.
-    pub compare: Vec<(String, String)>,
+    /// Environments compared on the schedule: pairs, or three and more for a parity matrix.
+    pub compare: Vec<Vec<String>>,
     /// The schedule (`rate(15 minutes)`).
     pub schedule: String,
     /// Whether SecureString digests are enabled (only then may the role decrypt).
@@ -60,7 +60,7 @@ impl ScannerSpec {
             function: "driftscan".into(),
             package,
             scan: vec!["dev".into(), "staging".into(), "prod".into()],
-            compare: vec![("staging".into(), "prod".into())],
+            compare: vec![vec!["staging".into(), "prod".into()]],
             schedule: "rate(15 minutes)".into(),
             secure_digest: false,
             dashboard: "driftscan".into(),
@@ -111,7 +111,7 @@ impl ScannerSpec {
                 "DRIFTSCAN_COMPARE".into(),
                 self.compare
                     .iter()
-                    .map(|(a, b)| format!("{a}:{b}"))
+                    .map(|group| group.join(":"))
                     .collect::<Vec<_>>()
                     .join(","),
             ),
@@ -197,7 +197,7 @@ pub fn dashboard_body(spec: &ScannerSpec) -> Value {
     let pairs: Vec<String> = spec
         .compare
         .iter()
-        .map(|(a, b)| format!("{a}..{b}"))
+        .map(|group| group.join(scanner::model::COMPARED_SEPARATOR))
         .collect();
     for pair in &pairs {
         let errors = scanner::kinds::services()
@@ -1118,6 +1118,7 @@ mod tests {
             counts: Counts::default(),
             duration_ms: 0,
             findings: vec![],
+            parity: None,
         };
         let reports: Vec<Report> = spec
             .scan
@@ -1126,7 +1127,7 @@ mod tests {
             .chain(
                 spec.compare
                     .iter()
-                    .map(|(a, b)| report("compare", format!("{a}..{b}"))),
+                    .map(|group| report("compare", group.join(".."))),
             )
             .collect();
         let published: BTreeSet<(String, Vec<(String, String)>)> =

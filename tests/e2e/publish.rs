@@ -239,6 +239,7 @@ fn a_huge_drift_is_delivered_summarised_and_whole() {
         counts: Default::default(),
         duration_ms: 1,
         findings,
+        parity: None,
     }
     .finalize(1500);
     let settings = PublishSettings {

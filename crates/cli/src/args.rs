@@ -200,15 +200,17 @@ pub struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// The first environment (optional with two --from-snapshot).
-    #[arg(value_name = "ENV_A")]
-    pub env_a: Option<String>,
-    /// The second environment.
-    #[arg(value_name = "ENV_B", requires = "env_a")]
-    pub env_b: Option<String>,
-    /// Compare saved snapshots instead of scanning live: give it twice, A then B.
+    /// The environments: two for a pairwise comparison (A then B), three or more for a parity
+    /// matrix (optional with --from-snapshot).
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<String>,
+    /// Compare saved snapshots instead of scanning live: once per environment, in order.
     #[arg(long, value_name = "FILE", num_args = 1)]
     pub from_snapshot: Vec<PathBuf>,
+    /// With three or more environments: name the differences against this environment's
+    /// values instead of the majority's.
+    #[arg(long, value_name = "ENV")]
+    pub reference: Option<String>,
     #[command(flatten)]
     pub aws: AwsArgs,
     /// Baseline directory: `<env>.yaml` files there declare the expected differences.

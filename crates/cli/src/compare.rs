@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use scanner::compare::unified_diffs;
+use scanner::compare::{unified_diffs, CompareOptions};
 use scanner::Snapshot;
 
 use crate::args::{CompareArgs, GlobalArgs};
@@ -13,49 +13,53 @@ use crate::{snapshot, Outcome};
 /// Compares two environments, live or from saved snapshots.
 pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let (a, b) = match (args.from_snapshot.as_slice(), &args.env_a, &args.env_b) {
-        ([file_a, file_b], _, _) => {
-            let (a, b) = (read(file_a)?, read(file_b)?);
-            for (given, snapshot) in [(&args.env_a, &a), (&args.env_b, &b)] {
-                if let Some(env) = given {
-                    anyhow::ensure!(
-                        env == &snapshot.environment,
-                        "`{env}` does not match the snapshot's environment `{}`",
-                        snapshot.environment
-                    );
-                }
-            }
-            (a, b)
-        }
-        ([], Some(env_a), Some(env_b)) => {
+    let mut snapshots: Vec<Snapshot> = match (args.from_snapshot.as_slice(), args.environments.as_slice()) {
+        ([], []) => anyhow::bail!("name two or more environments (`driftscan compare staging prod`) or give --from-snapshot files"),
+        ([], environments) => {
             // The Lambda's request checks, before anything is read.
             scanner::run::RunRequest {
-                compare: vec![(env_a.clone(), env_b.clone())],
+                compare: vec![environments.to_vec()],
                 ..Default::default()
             }
             .validate()?;
-            // Both environments are scanned at once.
-            let (a, b) = tokio::join!(
-                snapshot::take(env_a, &args.aws, global),
-                snapshot::take(env_b, &args.aws, global)
-            );
-            (a?, b?)
+            // Every environment is scanned at once.
+            futures::future::join_all(
+                environments
+                    .iter()
+                    .map(|env| snapshot::take(env, &args.aws, global)),
+            )
+            .await
+            .into_iter()
+            .collect::<anyhow::Result<_>>()?
         }
-        ([], _, _) => anyhow::bail!("name two environments (`driftscan compare staging prod`) or give two --from-snapshot files"),
-        (files, _, _) => anyhow::bail!("--from-snapshot takes exactly two files (A then B), not {}", files.len()),
+        ([_], _) => anyhow::bail!("--from-snapshot takes two or more files (one per environment, in order), not 1"),
+        (files, given) => {
+            anyhow::ensure!(
+                given.is_empty() || given.len() == files.len(),
+                "{} environments named for {} --from-snapshot files: name none, or one per file",
+                given.len(),
+                files.len()
+            );
+            let snapshots: Vec<Snapshot> = files.iter().map(|f| read(f)).collect::<anyhow::Result<_>>()?;
+            for (env, snapshot) in given.iter().zip(&snapshots) {
+                anyhow::ensure!(
+                    env == &snapshot.environment,
+                    "`{env}` does not match the snapshot's environment `{}`",
+                    snapshot.environment
+                );
+            }
+            snapshots
+        }
     };
 
-    let (mut a, mut b) = (a, b);
     if !args.from.is_empty() {
         for env in args.from.iter().map(|(env, _)| env) {
             anyhow::ensure!(
-                env == &a.environment || env == &b.environment,
-                "--from {env}=...: `{env}` is neither `{}` nor `{}`",
-                a.environment,
-                b.environment
+                snapshots.iter().any(|s| &s.environment == env),
+                "--from {env}=...: `{env}` is not one of the compared environments"
             );
         }
-        for snapshot in [&mut a, &mut b] {
+        for snapshot in &mut snapshots {
             let sources: Vec<scanner::iac::Source> = args
                 .from
                 .iter()
@@ -64,7 +68,7 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
                 .collect();
             anyhow::ensure!(
                 !sources.is_empty(),
-                "--from names a state for one environment only: give `{}`'s too, so both sides are matched alike",
+                "--from names states for some environments only: give `{}`'s too, so every side is matched alike",
                 snapshot.environment
             );
             let states = crate::baseline::read_states(
@@ -81,12 +85,22 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
             .adopt_identities(snapshot);
         }
     }
-    let report =
-        scanner::run::compare_report(&a, &b, &args.baselines, args.show_expected, started)?;
-    let appendix = if report.findings.is_empty() {
-        String::new()
-    } else {
-        format!("\n{}", unified_diffs(&a, &b, &report))
+    let compared: Vec<&Snapshot> = snapshots.iter().collect();
+    let options = CompareOptions {
+        show_expected: args.show_expected,
+        reference: args.reference.clone(),
+    };
+    if args.reference.is_some() && compared.len() == 2 {
+        anyhow::bail!(
+            "--reference needs three or more environments (two are compared A against B)"
+        );
+    }
+    let report = scanner::run::compare_report(&compared, &args.baselines, &options, started)?;
+    // Two environments: a unified diff per differing resource after the findings (the matrix
+    // of three or more shows every value already).
+    let appendix = match compared.as_slice() {
+        [a, b] if !report.findings.is_empty() => format!("\n{}", unified_diffs(a, b, &report)),
+        _ => String::new(),
     };
     let outcome = deliver(
         &report,

@@ -18,9 +18,9 @@ pub struct RequestBody {
     /// Environments to scan against their baselines.
     #[serde(default)]
     pub scan: Vec<String>,
-    /// Pairs to compare.
+    /// Environments to compare: pairs, or three and more for a parity matrix.
     #[serde(default)]
-    pub compare: Vec<(String, String)>,
+    pub compare: Vec<Vec<String>>,
     /// Regions instead of the configured ones.
     #[serde(default)]
     pub regions: Vec<String>,
@@ -32,11 +32,7 @@ impl RequestBody {
     }
 
     fn into_request(self) -> Result<RunRequest, String> {
-        for env in self
-            .scan
-            .iter()
-            .chain(self.compare.iter().flat_map(|(a, b)| [a, b]))
-        {
+        for env in self.scan.iter().chain(self.compare.iter().flatten()) {
             validate_environment_name(env).map_err(|e| e.to_string())?;
         }
         for region in &self.regions {
@@ -166,8 +162,8 @@ fn change(detail: &Value, defaults: &RequestBody) -> Result<Invocation, String> 
     // `/staging/...`, a tag `Environment: staging`); when it names none that driftscan watches
     // (a security group id only), every watched environment is rescanned in that region.
     let mut watched: Vec<&String> = defaults.scan.iter().collect();
-    for (a, b) in &defaults.compare {
-        for env in [a, b] {
+    for group in &defaults.compare {
+        for env in group {
             if !watched.contains(&env) {
                 watched.push(env);
             }
@@ -226,7 +222,7 @@ mod tests {
     fn defaults() -> RequestBody {
         RequestBody {
             scan: vec!["staging".into(), "prod".into()],
-            compare: vec![("staging".into(), "prod".into())],
+            compare: vec![vec!["staging".into(), "prod".into()]],
             regions: vec![],
         }
     }
@@ -254,10 +250,7 @@ mod tests {
         let invocation = parse(event, &defaults()).unwrap();
         assert_eq!(invocation.trigger, Trigger::Scheduled);
         assert_eq!(invocation.request.scan, ["staging", "prod"]);
-        assert_eq!(
-            invocation.request.compare,
-            [("staging".to_string(), "prod".to_string())]
-        );
+        assert_eq!(invocation.request.compare, [["staging", "prod"]]);
         assert_eq!(invocation.request.regions, None);
     }
 

@@ -63,11 +63,13 @@ impl Settings {
         };
         let compare = list("DRIFTSCAN_COMPARE")
             .into_iter()
-            .map(|pair| match pair.split_once(':') {
-                Some((a, b)) => Ok((a.to_string(), b.to_string())),
-                None => {
-                    anyhow::bail!("DRIFTSCAN_COMPARE: `{pair}` is not a pair like staging:prod")
-                }
+            .map(|group| {
+                let environments: Vec<String> = group.split(':').map(str::to_string).collect();
+                anyhow::ensure!(
+                    environments.len() >= 2 && environments.iter().all(|e| !e.is_empty()),
+                    "DRIFTSCAN_COMPARE: `{group}` is not a comparison like staging:prod or dev:staging:prod"
+                );
+                Ok(environments)
             })
             .collect::<anyhow::Result<_>>()?;
         let defaults = RequestBody {
@@ -392,10 +394,7 @@ mod tests {
         };
         let settings = Settings::from_env(env).unwrap();
         assert_eq!(settings.defaults.scan, ["staging", "prod"]);
-        assert_eq!(
-            settings.defaults.compare,
-            [("staging".to_string(), "prod".to_string())]
-        );
+        assert_eq!(settings.defaults.compare, [["staging", "prod"]]);
         assert_eq!(
             settings.baselines,
             BaselineSource::Directory("/var/task/baselines".into())
@@ -406,7 +405,7 @@ mod tests {
         let bad_pair =
             |name: &str| (name == "DRIFTSCAN_COMPARE").then(|| "staging-prod".to_string());
         let err = Settings::from_env(bad_pair).err().unwrap().to_string();
-        assert!(err.contains("not a pair like staging:prod"), "{err}");
+        assert!(err.contains("not a comparison like staging:prod"), "{err}");
         let ssm = |name: &str| {
             (name == "DRIFTSCAN_BASELINES_SSM_PATH").then(|| "/driftscan/baselines".to_string())
         };

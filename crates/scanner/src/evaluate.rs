@@ -235,6 +235,7 @@ pub fn evaluate(
         counts: Default::default(),
         duration_ms: 0,
         findings,
+        parity: None,
     }
     .finalize(snapshot.resources.len()))
 }

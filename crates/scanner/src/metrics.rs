@@ -317,6 +317,7 @@ mod tests {
             },
             duration_ms: 1234,
             findings: vec![],
+            parity: None,
         }
     }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::baseline::{today_utc, Baseline, BaselineError};
-use crate::compare::{compare, ExpectedDifferences};
+use crate::compare::{compare_environments, CompareOptions, ExpectedDifferences};
 use crate::config::{ConfigFile, EnvironmentSettings};
 use crate::digest::DigestKey;
 use crate::error::ConfigError;
@@ -19,8 +19,8 @@ use crate::Snapshot;
 pub struct RunRequest {
     /// Environments to check against their baselines.
     pub scan: Vec<String>,
-    /// Pairs of environments to compare (A, B).
-    pub compare: Vec<(String, String)>,
+    /// Environments to compare, two or more at a time (A, B: pairwise; more: a parity matrix).
+    pub compare: Vec<Vec<String>>,
     /// Regions to scan instead of the configured ones.
     pub regions: Option<Vec<String>>,
 }
@@ -34,10 +34,8 @@ impl RunRequest {
                 "nothing to do: name environments to scan or pairs to compare".into(),
             ));
         }
-        if let Some((a, _)) = self.compare.iter().find(|(a, b)| a == b) {
-            return Err(RunError::Request(format!(
-                "cannot compare `{a}` with itself"
-            )));
+        for group in &self.compare {
+            check_comparison(group)?;
         }
         Ok(())
     }
@@ -45,16 +43,37 @@ impl RunRequest {
     /// Every environment the run must snapshot, each once, in first-mentioned order.
     pub fn environments(&self) -> Vec<&str> {
         let mut seen: Vec<&str> = Vec::new();
-        let named = self
-            .scan
-            .iter()
-            .chain(self.compare.iter().flat_map(|(a, b)| [a, b]));
+        let named = self.scan.iter().chain(self.compare.iter().flatten());
         for env in named {
             if !seen.contains(&env.as_str()) {
                 seen.push(env);
             }
         }
         seen
+    }
+}
+
+/// Refuses a comparison of fewer than two environments, or one that names an environment twice.
+pub fn check_comparison<S: AsRef<str>>(environments: &[S]) -> Result<(), RunError> {
+    match environments {
+        [] | [_] => Err(RunError::Request(
+            "a comparison needs at least two environments".into(),
+        )),
+        [a, b] if a.as_ref() == b.as_ref() => Err(RunError::Request(format!(
+            "cannot compare `{}` with itself",
+            a.as_ref()
+        ))),
+        _ => match environments
+            .iter()
+            .enumerate()
+            .find(|(i, e)| environments[..*i].iter().any(|x| x.as_ref() == e.as_ref()))
+        {
+            Some((_, twice)) => Err(RunError::Request(format!(
+                "`{}` is named twice in one comparison",
+                twice.as_ref()
+            ))),
+            None => Ok(()),
+        },
     }
 }
 
@@ -87,24 +106,36 @@ pub fn scan_report(
     Ok(report)
 }
 
-/// Compares two snapshots; the baselines in `baselines` (a directory of `<env>.yaml`), where
-/// they exist, declare the expected differences.
+/// Compares two or more snapshots; the baselines in `baselines` (a directory of `<env>.yaml`),
+/// where they exist, declare the expected differences.
 pub fn compare_report(
-    a: &Snapshot,
-    b: &Snapshot,
+    snapshots: &[&Snapshot],
     baselines: &Path,
-    show_expected: bool,
+    options: &CompareOptions,
     started: Instant,
-) -> Result<Report, BaselineError> {
+) -> Result<Report, RunError> {
+    let environments: Vec<&str> = snapshots.iter().map(|s| s.environment.as_str()).collect();
+    // The same environment at two times is a comparison too; more columns need distinct names.
+    if environments.len() != 2 {
+        check_comparison(&environments)?;
+    }
+    if let Some(reference) = &options.reference {
+        if !environments.contains(&reference.as_str()) {
+            return Err(RunError::Request(format!(
+                "the reference `{reference}` is not one of the compared environments ({})",
+                environments.join(", ")
+            )));
+        }
+    }
     let mut loaded = Vec::new();
-    for env in [&a.environment, &b.environment] {
+    for env in environments {
         let file = baselines.join(format!("{env}.yaml"));
         if file.is_file() {
             loaded.push(Baseline::load(&file, env)?);
         }
     }
     let expected = ExpectedDifferences::from_baselines(&loaded.iter().collect::<Vec<_>>());
-    let mut report = compare(a, b, &expected, show_expected);
+    let mut report = compare_environments(snapshots, &expected, options);
     for file in loaded.iter().flat_map(|b| &b.files) {
         let file = file.display().to_string();
         if !report.baseline_files.contains(&file) {
@@ -172,12 +203,12 @@ pub async fn execute(request: &RunRequest, ctx: &RunContext<'_>) -> Result<Vec<R
     for (env, baseline) in request.scan.iter().zip(&baselines) {
         reports.push(scan_report(snapshot_of(env), baseline, started)?);
     }
-    for (a, b) in &request.compare {
+    for group in &request.compare {
+        let snapshots: Vec<&Snapshot> = group.iter().map(|env| snapshot_of(env)).collect();
         reports.push(compare_report(
-            snapshot_of(a),
-            snapshot_of(b),
+            &snapshots,
             ctx.baselines,
-            false,
+            &CompareOptions::default(),
             started,
         )?);
     }
@@ -193,12 +224,31 @@ mod tests {
         let request = RunRequest {
             scan: vec!["staging".into(), "prod".into()],
             compare: vec![
-                ("staging".into(), "prod".into()),
-                ("dev".into(), "prod".into()),
+                vec!["staging".into(), "prod".into()],
+                vec!["dev".into(), "staging".into(), "prod".into()],
             ],
             regions: None,
         };
         assert_eq!(request.environments(), ["staging", "prod", "dev"]);
+    }
+
+    #[test]
+    fn comparisons_name_two_or_more_distinct_environments() {
+        let refused = |envs: &[&str]| check_comparison(envs).unwrap_err().to_string();
+        assert_eq!(refused(&[]), "a comparison needs at least two environments");
+        assert_eq!(
+            refused(&["prod"]),
+            "a comparison needs at least two environments"
+        );
+        assert_eq!(
+            refused(&["prod", "prod"]),
+            "cannot compare `prod` with itself"
+        );
+        assert_eq!(
+            refused(&["dev", "staging", "dev"]),
+            "`dev` is named twice in one comparison"
+        );
+        assert!(check_comparison(&["dev", "staging", "prod", "pr-7"]).is_ok());
     }
 
     #[tokio::test]
@@ -214,7 +264,7 @@ mod tests {
         let nothing = execute(&RunRequest::default(), &ctx).await;
         assert!(matches!(nothing, Err(RunError::Request(_))));
         let itself = RunRequest {
-            compare: vec![("prod".into(), "prod".into())],
+            compare: vec![vec!["prod".into(), "prod".into()]],
             ..Default::default()
         };
         let err = execute(&itself, &ctx).await.unwrap_err();

@@ -29,12 +29,10 @@ pub const ALERT_SCHEMA: &str = "driftscan.alert/v1";
 /// Longest `expected`/`actual` value shown as JSON before it is elided.
 const VALUE_MAX_BYTES: usize = 1024;
 
-/// The state key of a report: `scan/staging` or `compare/staging/prod`.
+/// The state key of a report: `scan/staging`, `compare/staging/prod`,
+/// `compare/dev/staging/prod`.
 pub fn report_key(report: &Report) -> String {
-    match report.environment.split_once("..") {
-        Some((a, b)) if report.command == "compare" => format!("compare/{a}/{b}"),
-        _ => format!("{}/{}", report.command, report.environment),
-    }
+    format!("{}/{}", report.command, report.environments().join("/"))
 }
 
 /// The command that reproduces a report locally.
@@ -44,10 +42,11 @@ pub fn reproduce_command(report: &Report) -> String {
         .iter()
         .map(|r| format!(" --region {r}"))
         .collect();
-    match report.environment.split_once("..") {
-        Some((a, b)) if report.command == "compare" => {
-            format!("driftscan compare {a} {b}{regions}")
-        }
+    match report.command.as_str() {
+        "compare" => format!(
+            "driftscan compare {}{regions}",
+            report.environments().join(" ")
+        ),
         _ => format!("driftscan scan --env {}{regions}", report.environment),
     }
 }
@@ -396,7 +395,7 @@ fn render(news: &[&ReportDelta<'_>], cap: usize) -> AlertMessage {
     let mut events = BTreeSet::new();
     for delta in news {
         let report = delta.report;
-        for env in report.environment.split("..") {
+        for env in report.environments() {
             environments.insert(env.to_string());
         }
         summary.new += delta.new.len();

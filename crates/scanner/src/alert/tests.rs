@@ -39,6 +39,7 @@ fn report(findings: Vec<Finding>, failures: Vec<ReadFailure>) -> Report {
         counts: Default::default(),
         duration_ms: 0,
         findings,
+        parity: None,
     }
     .finalize(10)
 }
@@ -273,6 +274,12 @@ fn keys_and_commands_name_the_report() {
         "driftscan compare staging prod --region us-east-1"
     );
     assert_eq!(report_key(&report(vec![], vec![])), "scan/staging");
+    compare.environment = "dev..staging..prod".into();
+    assert_eq!(report_key(&compare), "compare/dev/staging/prod");
+    assert_eq!(
+        reproduce_command(&compare),
+        "driftscan compare dev staging prod --region us-east-1"
+    );
 }
 
 #[test]

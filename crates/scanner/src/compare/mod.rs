@@ -1,14 +1,18 @@
 //! `driftscan compare`: one environment against another, after normalization.
 
+mod matrix;
 pub mod normalize;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::baseline::expect::{is_matcher, EXACTLY};
 use crate::baseline::{Baseline, ResourceKey};
-use crate::model::{Finding, FindingKind, Report, Resource, Severity, Snapshot, REPORT_SCHEMA};
+use crate::model::{
+    Finding, FindingKind, ParityMatrix, Report, Resource, Severity, Snapshot, COMPARED_SEPARATOR,
+    REPORT_SCHEMA,
+};
 use normalize::Context;
 
 /// Severity of a difference between two environments.
@@ -133,6 +137,16 @@ impl<'a> Side<'a> {
     }
 }
 
+/// How a comparison is judged.
+#[derive(Debug, Clone, Default)]
+pub struct CompareOptions {
+    /// Report the differences the baselines declare too (at `info`).
+    pub show_expected: bool,
+    /// With three or more environments: measure differences against this environment instead
+    /// of the majority.
+    pub reference: Option<String>,
+}
+
 /// Compares two environments (or one environment at two times). Differences the baselines
 /// declare are left out unless `show_expected`, when they are reported at `info` severity.
 pub fn compare(
@@ -141,174 +155,93 @@ pub fn compare(
     expected: &ExpectedDifferences,
     show_expected: bool,
 ) -> Report {
-    let (left, right) = (Side::new(a), Side::new(b));
-    let label = format!("{}..{}", a.environment, b.environment);
-    let keys: BTreeSet<&ResourceKey> = left
-        .resources
-        .keys()
-        .chain(right.resources.keys())
-        .collect();
-    let keys: Vec<&ResourceKey> = keys.into_iter().collect();
-    let findings_for = |key: &ResourceKey| -> Vec<Finding> {
-        let mut findings = Vec::new();
-        let pair = (left.resources.get(key), right.resources.get(key));
-        let differences: Vec<(Option<String>, Value, Value, String)> = match pair {
-            (Some(x), Some(y)) => {
-                let mut out = Vec::new();
-                diff(
-                    "",
-                    &left.context.document(x),
-                    &right.context.document(y),
-                    &mut out,
-                );
-                out.into_iter()
-                    .map(|(path, va, vb)| {
-                        let message = format!(
-                            "{path} differs between {} and {}",
-                            a.environment, b.environment
-                        );
-                        (Some(path), va, vb, message)
-                    })
-                    .collect()
-            }
-            (Some(_), None) if right.knows(key) => {
-                vec![(
-                    None,
-                    json!({"exists": true}),
-                    json!({"exists": false}),
-                    format!("{key} exists in {} only", a.environment),
-                )]
-            }
-            (None, Some(_)) if left.knows(key) => {
-                vec![(
-                    None,
-                    json!({"exists": false}),
-                    json!({"exists": true}),
-                    format!("{key} exists in {} only", b.environment),
-                )]
-            }
-            _ => Vec::new(), // absent on a side that could not read it: unknown, not different
-        };
-        let resource = pair.0.or(pair.1);
-        for (path, va, vb, message) in differences {
-            let is_expected = expected.covers(key, path.as_deref());
-            if is_expected && !show_expected {
-                continue;
-            }
-            findings.push(
-                Finding {
-                    fingerprint: String::new(),
-                    kind: FindingKind::Difference,
-                    severity: if is_expected {
-                        Severity::Info
-                    } else {
-                        DIFFERENCE_SEVERITY
-                    },
-                    environment: label.clone(),
-                    region: resource.map(|r| r.region.clone()).unwrap_or_default(),
-                    resource_type: key.kind,
-                    logical_name: key.logical_name.clone(),
-                    physical_id: resource.map(|r| r.id.clone()),
-                    path,
-                    expected: Some(va),
-                    actual: Some(vb),
-                    rule_id: is_expected.then(|| EXPECTED_RULE.to_string()),
-                    message,
-                    source: None,
-                }
-                .with_fingerprint(),
-            );
-        }
-        findings
+    let options = CompareOptions {
+        show_expected,
+        reference: None,
     };
-    // Normalizing is most of the work: share it out over the cores.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = keys.len().div_ceil(threads).max(1);
-    let findings: Vec<Finding> = std::thread::scope(|scope| {
-        let workers: Vec<_> = keys
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(|| {
-                    part.iter()
-                        .flat_map(|key| findings_for(key))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| worker.join().expect("a comparison worker panicked"))
-            .collect()
-    });
-    let mut regions: Vec<String> = a.regions.iter().chain(&b.regions).cloned().collect();
+    compare_environments(&[a, b], expected, &options)
+}
+
+/// Compares two or more environments: the parity matrix of every field that differs anywhere,
+/// and one finding per unexpected difference. Two environments are reported pairwise (A's value
+/// against B's); three or more name the environments that disagree with the majority, or with
+/// `options.reference`.
+pub fn compare_environments(
+    snapshots: &[&Snapshot],
+    expected: &ExpectedDifferences,
+    options: &CompareOptions,
+) -> Report {
+    let environments: Vec<String> = snapshots.iter().map(|s| s.environment.clone()).collect();
+    let reference = options
+        .reference
+        .as_deref()
+        .and_then(|r| environments.iter().position(|e| e == r));
+    let sides: Vec<Side> = snapshots.iter().map(|s| Side::new(s)).collect();
+    let drafts = matrix::rows(&sides, expected, reference);
+    let label = environments.join(COMPARED_SEPARATOR);
+    let findings = drafts
+        .iter()
+        .filter(|draft| options.show_expected || !draft.row.expected)
+        .map(|draft| {
+            let (expected_value, actual_value, message) = if environments.len() == 2 {
+                matrix::pairwise(draft, &environments)
+            } else {
+                matrix::against_majority(draft, &environments, reference)
+            };
+            Finding {
+                fingerprint: String::new(),
+                kind: FindingKind::Difference,
+                severity: if draft.row.expected {
+                    Severity::Info
+                } else {
+                    DIFFERENCE_SEVERITY
+                },
+                environment: label.clone(),
+                region: draft.region.clone(),
+                resource_type: draft.row.resource_type,
+                logical_name: draft.row.logical_name.clone(),
+                physical_id: draft.physical_id.clone(),
+                path: draft.row.path.clone(),
+                expected: expected_value,
+                actual: actual_value,
+                rule_id: draft.row.expected.then(|| EXPECTED_RULE.to_string()),
+                message,
+                source: None,
+            }
+            .with_fingerprint()
+        })
+        .collect();
+    let mut regions: Vec<String> = snapshots
+        .iter()
+        .flat_map(|s| s.regions.iter().cloned())
+        .collect();
     regions.sort();
     regions.dedup();
+    let resources = snapshots.iter().map(|s| s.resources.len()).sum();
+    let parity = ParityMatrix {
+        environments,
+        reference: reference.and(options.reference.clone()),
+        resources: matrix::logical_resources(&sides),
+        rows: drafts.into_iter().map(|draft| draft.row).collect(),
+    };
     Report {
         schema: REPORT_SCHEMA.to_string(),
         command: "compare".into(),
         environment: label,
         regions,
-        complete: a.complete && b.complete,
-        failures: a.failures.iter().chain(&b.failures).cloned().collect(),
+        complete: snapshots.iter().all(|s| s.complete),
+        failures: snapshots
+            .iter()
+            .flat_map(|s| s.failures.iter().cloned())
+            .collect(),
         baseline_files: Vec::new(),
         expired_ignores: Vec::new(),
         counts: Default::default(),
         duration_ms: 0,
         findings,
+        parity: Some(parity),
     }
-    .finalize(a.resources.len() + b.resources.len())
-}
-
-/// Leaf differences between two normalized documents, as (path, A's value, B's value).
-/// Elements of lists that carry a `name` are paired by name; other lists differ as a whole.
-fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<(String, Value, Value)>) {
-    let join = |k: &str| {
-        if path.is_empty() {
-            k.to_string()
-        } else {
-            format!("{path}.{k}")
-        }
-    };
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            for k in keys {
-                diff(
-                    &join(k),
-                    x.get(k).unwrap_or(&Value::Null),
-                    y.get(k).unwrap_or(&Value::Null),
-                    out,
-                );
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x != y => {
-            let named = |items: &[Value]| -> Option<BTreeMap<String, Value>> {
-                items
-                    .iter()
-                    .map(|i| Some((i.get("name")?.as_str()?.to_string(), i.clone())))
-                    .collect()
-            };
-            match (named(x), named(y)) {
-                (Some(nx), Some(ny)) if nx.len() == x.len() && ny.len() == y.len() => {
-                    let names: BTreeSet<&String> = nx.keys().chain(ny.keys()).collect();
-                    for name in names {
-                        let item_path = format!("{path}[{name}]");
-                        diff(
-                            &item_path,
-                            nx.get(name).unwrap_or(&Value::Null),
-                            ny.get(name).unwrap_or(&Value::Null),
-                            out,
-                        );
-                    }
-                }
-                _ => out.push((path.to_string(), a.clone(), b.clone())),
-            }
-        }
-        (x, y) if x != y => out.push((path.to_string(), x.clone(), y.clone())),
-        _ => {}
-    }
+    .finalize(resources)
 }
 
 /// A unified diff of the normalized configuration of every resource that differs, with the two

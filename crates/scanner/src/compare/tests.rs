@@ -1,7 +1,9 @@
 use serde_json::json;
 
 use super::*;
-use crate::model::{Properties, ReadFailure, ResourceKind, RulePeer, SecurityGroupRule, Service};
+use crate::model::{
+    Cell, Properties, ReadFailure, ResourceKind, RulePeer, SecurityGroupRule, Service,
+};
 use crate::synthetic::estate;
 
 fn paths(report: &Report) -> Vec<(String, Option<String>, Severity)> {
@@ -325,4 +327,218 @@ fn a_captured_baseline_accepts_a_replacement_under_a_new_suffix() {
         .filter(|f| f.kind != FindingKind::Compliance)
         .collect();
     assert!(drift.is_empty(), "{drift:#?}");
+}
+
+fn with_desired_count(mut snapshot: Snapshot, service: &str, count: i32) -> Snapshot {
+    let name = format!("{service}-{}", snapshot.environment);
+    for resource in snapshot.resources.iter_mut().filter(|r| r.name == name) {
+        if let Properties::EcsService(s) = &mut resource.properties {
+            s.desired_count = count;
+        }
+    }
+    snapshot
+}
+
+fn compare_all(snapshots: &[&Snapshot], reference: Option<&str>) -> Report {
+    let options = CompareOptions {
+        show_expected: false,
+        reference: reference.map(str::to_string),
+    };
+    compare_environments(snapshots, &ExpectedDifferences::default(), &options)
+}
+
+#[test]
+fn three_environments_name_the_one_that_differs_from_the_majority() {
+    let (dev, staging) = (estate("dev", 100), estate("staging", 100));
+    let prod = with_desired_count(estate("prod", 100), "svc-2", 6);
+    let report = compare_all(&[&dev, &staging, &prod], None);
+    assert_eq!(report.environment, "dev..staging..prod");
+    assert_eq!(report.environments(), ["dev", "staging", "prod"]);
+    assert_eq!(
+        paths(&report),
+        [(
+            "ecs-service/svc-2-{env}".to_string(),
+            Some("properties.desired_count".to_string()),
+            Severity::Medium
+        )],
+        "one finding, not one per pair"
+    );
+    let finding = &report.findings[0];
+    assert_eq!(
+        finding.message,
+        "ecs-service/svc-2-{env} properties.desired_count: prod differs from dev, staging"
+    );
+    assert_eq!(finding.expected, Some(json!(2)), "the majority's value");
+    assert_eq!(finding.actual, Some(json!({"prod": 6})));
+
+    let matrix = report.parity.as_ref().unwrap();
+    assert_eq!(matrix.environments, ["dev", "staging", "prod"]);
+    assert_eq!(matrix.resources, 100);
+    assert_eq!(matrix.rows.len(), 1);
+    let row = &matrix.rows[0];
+    assert_eq!(
+        row.cells,
+        [
+            Cell::Value(json!(2)),
+            Cell::Value(json!(2)),
+            Cell::Value(json!(6))
+        ]
+    );
+    assert_eq!(row.outliers, ["prod"]);
+    assert!(!row.expected);
+}
+
+#[test]
+fn a_reference_environment_is_the_measure_instead_of_the_majority() {
+    let (dev, staging) = (estate("dev", 50), estate("staging", 50));
+    let prod = with_desired_count(estate("prod", 50), "svc-1", 6);
+    let report = compare_all(&[&dev, &staging, &prod], Some("prod"));
+    let finding = &report.findings[0];
+    assert_eq!(
+        finding.message,
+        "ecs-service/svc-1-{env} properties.desired_count: dev, staging differ from prod (the reference)"
+    );
+    assert_eq!(finding.expected, Some(json!(6)));
+    assert_eq!(finding.actual, Some(json!({"dev": 2, "staging": 2})));
+    let matrix = report.parity.unwrap();
+    assert_eq!(matrix.reference.as_deref(), Some("prod"));
+    assert_eq!(matrix.rows[0].outliers, ["dev", "staging"]);
+}
+
+#[test]
+fn without_a_majority_every_environment_is_named() {
+    let dev = with_desired_count(estate("dev", 50), "svc-0", 1);
+    let staging = estate("staging", 50);
+    let prod = with_desired_count(estate("prod", 50), "svc-0", 3);
+    let report = compare_all(&[&dev, &staging, &prod], None);
+    let finding = &report.findings[0];
+    assert_eq!(finding.expected, None);
+    assert_eq!(
+        finding.actual,
+        Some(json!({"dev": 1, "staging": 2, "prod": 3}))
+    );
+    assert!(finding
+        .message
+        .ends_with("differs in every environment (dev, staging, prod: no majority)"));
+    // A tie of two against two is no majority either.
+    let pr = with_desired_count(estate("pr-7", 50), "svc-0", 3);
+    let staging = with_desired_count(staging, "svc-0", 1);
+    let report = compare_all(&[&dev, &staging, &prod, &pr], None);
+    assert_eq!(report.findings[0].expected, None);
+    assert_eq!(
+        report.parity.unwrap().rows[0].outliers,
+        ["dev", "staging", "prod", "pr-7"]
+    );
+}
+
+#[test]
+fn existence_differences_name_where_the_resource_is_missing_or_extra() {
+    let dev = estate("dev", 50);
+    let mut staging = estate("staging", 50);
+    staging.resources.retain(|r| r.name != "db-3-staging-1");
+    let prod = estate("prod", 50);
+    let mut pr = estate("pr-7", 50);
+    pr.resources.retain(|r| r.name != "db-3-pr-7-1");
+    let report = compare_all(&[&dev, &staging, &prod], None);
+    assert_eq!(
+        paths(&report),
+        [(
+            "db-instance/db-3-{env}-1".to_string(),
+            None,
+            Severity::Medium
+        )]
+    );
+    assert_eq!(
+        report.findings[0].message,
+        "db-instance/db-3-{env}-1 is absent in staging (present in dev, prod)"
+    );
+    assert_eq!(
+        report.findings[0].actual,
+        Some(json!({"staging": {"exists": false}}))
+    );
+    // Present in one of four only.
+    let mut only_dev = estate("dev", 50);
+    only_dev.resources.retain(|r| r.name != "db-3-dev-1");
+    let report = compare_all(&[&only_dev, &staging, &prod, &pr], None);
+    // prod alone has it: it is the outlier.
+    assert_eq!(
+        report.findings[0].message,
+        "db-instance/db-3-{env}-1 exists in prod only (absent in dev, staging, pr-7)"
+    );
+}
+
+#[test]
+fn an_environment_that_could_not_read_a_kind_is_unknown_in_the_matrix() {
+    let dev = estate("dev", 50);
+    let staging = estate("staging", 50);
+    let mut prod = estate("prod", 50);
+    prod.resources
+        .retain(|r| r.kind != ResourceKind::DbInstance);
+    prod.failures.push(ReadFailure {
+        region: "us-east-1".into(),
+        service: Service::Rds,
+        operation: "DescribeDBInstances".into(),
+        kinds: vec![ResourceKind::DbInstance],
+        code: "AccessDenied".into(),
+        message: "denied".into(),
+    });
+    prod.complete = false;
+    let report = compare_all(&[&dev, &staging, &prod], None);
+    assert!(report.findings.is_empty(), "{:#?}", paths(&report));
+    assert!(!report.complete);
+    assert!(report.parity.unwrap().rows.is_empty());
+    // With a real difference among the others, prod's cell is unknown and names no one.
+    let staging = with_desired_count(staging, "svc-1", 5);
+    let mut dev = dev;
+    dev.resources.retain(|r| r.name != "db-1-dev-1");
+    let report = compare_all(&[&dev, &staging, &prod], None);
+    let matrix = report.parity.unwrap();
+    let existence = matrix.rows.iter().find(|r| r.path.is_none()).unwrap();
+    assert_eq!(existence.cells[2], Cell::Unknown);
+    // dev lacks it, staging has it, prod cannot tell: one against one is no majority.
+    assert_eq!(existence.outliers, ["dev", "staging"]);
+}
+
+#[test]
+fn declared_differences_are_in_the_matrix_marked_expected_and_are_not_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.yaml"), "driftscan: baseline/v1\n").unwrap();
+    std::fs::write(
+        dir.path().join("prod.yaml"),
+        "driftscan: baseline/v1\nextends: base.yaml\nresources:\n  ecs-service/svc-0-{env}:\n    properties:\n      desired_count: 6\n",
+    )
+    .unwrap();
+    let baseline = Baseline::load(dir.path(), "prod").unwrap();
+    let expected = ExpectedDifferences::from_baselines(&[&baseline]);
+    let (dev, staging) = (estate("dev", 50), estate("staging", 50));
+    let prod = with_desired_count(estate("prod", 50), "svc-0", 6);
+    let report = compare_environments(
+        &[&dev, &staging, &prod],
+        &expected,
+        &CompareOptions::default(),
+    );
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    let matrix = report.parity.unwrap();
+    assert_eq!(matrix.rows.len(), 1);
+    assert!(matrix.rows[0].expected);
+    assert_eq!(matrix.unexpected().count(), 0);
+}
+
+#[test]
+fn two_environments_carry_the_matrix_beside_their_pairwise_findings() {
+    let staging = estate("staging", 50);
+    let prod = with_desired_count(estate("prod", 50), "svc-2", 6);
+    let report = compare(&staging, &prod, &ExpectedDifferences::default(), false);
+    let finding = &report.findings[0];
+    assert_eq!(
+        finding.message,
+        "properties.desired_count differs between staging and prod"
+    );
+    assert_eq!(
+        (finding.expected.clone(), finding.actual.clone()),
+        (Some(json!(2)), Some(json!(6)))
+    );
+    let matrix = report.parity.unwrap();
+    assert_eq!(matrix.environments, ["staging", "prod"]);
+    assert_eq!(matrix.rows.len(), 1);
 }

@@ -13,6 +13,9 @@ use super::{ReadFailure, ResourceKind};
 /// The `schema` string of every report this version writes.
 pub const REPORT_SCHEMA: &str = "driftscan.report/v1";
 
+/// Joins the environments of a comparison into its report's `environment` (`staging..prod`).
+pub const COMPARED_SEPARATOR: &str = "..";
+
 /// How serious a finding is, in increasing order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -234,6 +237,9 @@ pub struct Report {
     pub duration_ms: u64,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
+    /// For a comparison: every differing field across the compared environments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parity: Option<super::ParityMatrix>,
 }
 
 impl Report {
@@ -252,6 +258,15 @@ impl Report {
         }
         self.counts = counts;
         self
+    }
+
+    /// The environments a comparison compared (`dev..staging..prod`), in order; the one
+    /// environment of a scan.
+    pub fn environments(&self) -> Vec<&str> {
+        match self.command.as_str() {
+            "compare" => self.environment.split(COMPARED_SEPARATOR).collect(),
+            _ => vec![self.environment.as_str()],
+        }
     }
 
     /// The highest severity among the findings.

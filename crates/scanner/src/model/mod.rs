@@ -5,11 +5,13 @@
 
 mod elbv2;
 mod finding;
+mod parity;
 mod resources;
 mod s3;
 
 pub use elbv2::*;
 pub use finding::*;
+pub use parity::*;
 pub use resources::*;
 pub use s3::*;
 

@@ -133,6 +133,7 @@ pub fn report(complete: bool) -> Report {
         counts: Counts::default(),
         duration_ms: 0,
         findings,
+        parity: None,
     }
     .finalize(31)
 }
@@ -142,4 +143,32 @@ pub fn clean() -> Report {
     let mut report = report(true);
     report.findings.clear();
     report.finalize(31)
+}
+
+/// A comparison of dev, staging and prod from synthetic estates: prod runs 6 tasks of svc-1
+/// where the others run 2 (unexpected), staging lacks a database, and prod's svc-0 group has a
+/// description that is markup (it must render as text).
+pub fn parity() -> Report {
+    use crate::compare::{compare_environments, CompareOptions, ExpectedDifferences};
+    use crate::synthetic::estate;
+    let dev = estate("dev", 30);
+    let mut staging = estate("staging", 30);
+    staging.resources.retain(|r| r.name != "db-1-staging-1");
+    let mut prod = estate("prod", 30);
+    for resource in &mut prod.resources {
+        match &mut resource.properties {
+            Properties::EcsService(s) if resource.name == "svc-1-prod" => s.desired_count = 6,
+            Properties::SecurityGroup(g) if resource.name == "svc-0-prod" => {
+                g.description = "<img src=x onerror=alert(1)>".into()
+            }
+            _ => {}
+        }
+    }
+    let mut report = compare_environments(
+        &[&dev, &staging, &prod],
+        &ExpectedDifferences::default(),
+        &CompareOptions::default(),
+    );
+    report.duration_ms = 0;
+    report
 }

@@ -81,6 +81,13 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     complete.set_classname(format!("{}.scan", report.environment));
     suite.add_test_case(complete);
 
+    if let Some(matrix) = &report.parity {
+        // The matrix as the text report shows it, for CI views that show a suite's output.
+        let mut text = String::new();
+        super::text::render_matrix(matrix, false, &mut text);
+        suite.set_system_out(xml_safe(text.trim_start()));
+    }
+
     let mut junit = quick_junit::Report::new("driftscan");
     junit.add_test_suite(suite);
     junit.to_string().unwrap_or_else(|e| {

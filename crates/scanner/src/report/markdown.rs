@@ -2,11 +2,23 @@
 
 use std::fmt::Write as _;
 
-use super::{compact, headline, verdict};
-use crate::model::Report;
+use super::{cell_text, compact, headline, matrix, truncate, verdict};
+use crate::model::{ParityMatrix, Report};
+
+/// Widest a matrix cell is shown in a comment; the full value is in the JSON report.
+const CELL_WIDTH: usize = 40;
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A table cell outside code spans: markup in values (names and tags are user-controlled) is
+/// shown, not rendered.
+fn text(value: &str) -> String {
+    cell(value)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Renders the Markdown report.
@@ -19,6 +31,9 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "> - `{}`", cell(&failure.to_string()));
         }
         out.push('\n');
+    }
+    if let Some(matrix) = matrix(report) {
+        render_matrix(matrix, &mut out);
     }
     if report.findings.is_empty() {
         if report.complete {
@@ -47,9 +62,9 @@ pub fn render(report: &Report) -> String {
                 .as_deref()
                 .map(|p| format!("`{}`", cell(p)))
                 .unwrap_or_default(),
-            cell(&compact(f.expected.as_ref())),
-            cell(&compact(f.actual.as_ref())),
-            cell(&f.message),
+            text(&compact(f.expected.as_ref())),
+            text(&compact(f.actual.as_ref())),
+            text(&f.message),
         );
     }
     if !report.expired_ignores.is_empty() {
@@ -59,4 +74,55 @@ pub fn render(report: &Report) -> String {
         }
     }
     out
+}
+
+/// The parity matrix as a table: differing cells in bold, declared differences in italics.
+fn render_matrix(matrix: &ParityMatrix, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "#### Parity of {} logical resources across {}\n",
+        matrix.resources,
+        matrix.environments.join(", ")
+    );
+    if matrix.rows.is_empty() {
+        return;
+    }
+    let envs: Vec<String> = matrix.environments.iter().map(|e| cell(e)).collect();
+    let _ = writeln!(out, "| Resource | Field | {} | |", envs.join(" | "));
+    let _ = writeln!(out, "|---|---|{}---|", "---|".repeat(envs.len()));
+    for row in &matrix.rows {
+        let cells: Vec<String> = matrix
+            .environments
+            .iter()
+            .zip(&row.cells)
+            .map(|(env, c)| {
+                let text = format!(
+                    "`{}`",
+                    cell(&truncate(&cell_text(c), CELL_WIDTH)).replace('`', "'")
+                );
+                if row.outliers.contains(env) && !row.expected {
+                    format!("**{text}**")
+                } else {
+                    text
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "| `{}/{}` | {} | {} | {} |",
+            row.resource_type,
+            cell(&row.logical_name),
+            row.path
+                .as_deref()
+                .map(|p| format!("`{}`", cell(p)))
+                .unwrap_or_else(|| "_exists_".into()),
+            cells.join(" | "),
+            if row.expected {
+                "_expected_"
+            } else {
+                "**differs**"
+            }
+        );
+    }
+    out.push('\n');
 }

@@ -1,6 +1,7 @@
 //! Rendering a [`Report`]: text for terminals, JSON, Markdown for pull requests, SARIF 2.1.0 for
 //! code scanning, JUnit XML for CI test views.
 
+mod html;
 mod junit;
 mod markdown;
 mod sarif;
@@ -11,7 +12,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use crate::model::{Finding, FindingKind, Report};
+use crate::model::{Cell, Finding, FindingKind, ParityMatrix, Report};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,16 +27,19 @@ pub enum Format {
     Sarif,
     /// JUnit XML.
     Junit,
+    /// One self-contained HTML page (no scripts, nothing fetched).
+    Html,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Text,
         Format::Json,
         Format::Markdown,
         Format::Sarif,
         Format::Junit,
+        Format::Html,
     ];
 
     /// The name used on the command line.
@@ -46,6 +50,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Sarif => "sarif",
             Format::Junit => "junit",
+            Format::Html => "html",
         }
     }
 }
@@ -64,7 +69,9 @@ impl FromStr for Format {
             .into_iter()
             .find(|f| f.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown format `{s}` (expected text, json, markdown, sarif or junit)")
+                format!(
+                    "unknown format `{s}` (expected text, json, markdown, sarif, junit or html)"
+                )
             })
     }
 }
@@ -90,6 +97,36 @@ pub fn render(report: &Report, format: Format, options: &RenderOptions) -> Strin
         Format::Markdown => markdown::render(report),
         Format::Sarif => sarif::render(report, options),
         Format::Junit => junit::render(report, options),
+        Format::Html => html::render(report, options),
+    }
+}
+
+/// The parity matrix of a comparison of three or more environments (two are shown pairwise,
+/// as findings with a diff).
+pub(crate) fn matrix(report: &Report) -> Option<&ParityMatrix> {
+    report
+        .parity
+        .as_ref()
+        .filter(|matrix| matrix.environments.len() >= 3)
+}
+
+/// A matrix cell as text: the compact value, or what the environment's state is.
+pub(crate) fn cell_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Value(value) => compact(Some(value)),
+        Cell::Present => "present".into(),
+        Cell::Absent => "absent".into(),
+        Cell::Unknown => "unknown".into(),
+    }
+}
+
+/// `text` cut to at most `width` characters, the cut marked with `…`.
+pub(crate) fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+        format!("{kept}…")
     }
 }
 

@@ -128,6 +128,11 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
             "results": results,
         }],
     });
+    let mut log = log;
+    if let Some(matrix) = &report.parity {
+        // SARIF's property bag: the whole matrix, for tools that read more than results.
+        log["runs"][0]["properties"] = json!({ "parity": matrix });
+    }
     let mut out = serde_json::to_string_pretty(&log).expect("SARIF serializes");
     out.push('\n');
     out

@@ -27,6 +27,74 @@ fn golden_text() {
 }
 
 #[test]
+fn golden_parity() {
+    let report = fixtures::parity();
+    insta::assert_snapshot!("text_parity", render(&report, Format::Text, &options()));
+    insta::assert_snapshot!(
+        "markdown_parity",
+        render(&report, Format::Markdown, &options())
+    );
+    insta::assert_snapshot!("html_parity", render(&report, Format::Html, &options()));
+    insta::assert_snapshot!(
+        "html_scan",
+        render(&fixtures::report(false), Format::Html, &options())
+    );
+}
+
+#[test]
+fn every_format_carries_the_parity_matrix() {
+    let report = fixtures::parity();
+    let json: Report = serde_json::from_str(&render(&report, Format::Json, &options())).unwrap();
+    assert_eq!(json.parity, report.parity, "JSON round-trips the matrix");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render(&report, Format::Sarif, &options())).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["properties"]["parity"]["environments"],
+        serde_json::json!(["dev", "staging", "prod"])
+    );
+    let junit = render(&report, Format::Junit, &options());
+    assert!(junit.contains("<system-out>"), "{junit}");
+    assert!(junit.contains("properties.desired_count"), "{junit}");
+    for format in [Format::Text, Format::Markdown, Format::Html] {
+        let out = render(&report, format, &options());
+        for needle in [
+            "dev",
+            "staging",
+            "prod",
+            "properties.desired_count",
+            "absent",
+        ] {
+            assert!(out.contains(needle), "{format} lacks {needle}: {out}");
+        }
+    }
+}
+
+#[test]
+fn html_escapes_every_value_and_fetches_nothing() {
+    let report = fixtures::parity();
+    let html = render(&report, Format::Html, &options());
+    assert!(!html.contains("<img"), "markup from a value is text");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!html.contains("<script"));
+    assert!(
+        html.contains("default-src 'none'"),
+        "a CSP forbids fetching"
+    );
+    for attribute in ["src=\"", "href=\""] {
+        assert!(!html.contains(attribute), "nothing to fetch: {attribute}");
+    }
+    assert_eq!(
+        html::escape(r#"<a href="x">'&'</a>"#),
+        "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+    );
+    // An incomplete scan says so before anything else.
+    let page = render(&fixtures::report(false), Format::Html, &options());
+    let warning = page.find("id=\"incomplete\"").unwrap();
+    assert!(warning < page.find("id=\"summary\"").unwrap());
+    assert!(page.contains("INCOMPLETE"));
+}
+
+#[test]
 fn golden_json() {
     insta::assert_snapshot!(
         "json",

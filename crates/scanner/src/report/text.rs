@@ -2,8 +2,13 @@
 
 use std::fmt::Write as _;
 
-use super::{compact, headline, verdict, RenderOptions};
-use crate::model::{Report, Severity};
+use super::{cell_text, compact, headline, matrix, truncate, verdict, RenderOptions};
+use crate::model::{ParityMatrix, Report, Severity};
+
+/// Widest a matrix cell is shown on a terminal; the full value is in `--format json`.
+const CELL_WIDTH: usize = 18;
+/// Widest the field column grows.
+const FIELD_WIDTH: usize = 44;
 
 fn paint(text: &str, code: &str, color: bool) -> String {
     if color {
@@ -34,6 +39,34 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         let _ = writeln!(out, "baselines: {}", report.baseline_files.join(" <- "));
     }
 
+    if let Some(matrix) = matrix(report) {
+        render_matrix(matrix, color, &mut out);
+    } else {
+        render_findings(report, color, &mut out);
+    }
+
+    if !report.expired_ignores.is_empty() {
+        let _ = writeln!(out, "\nexpired ignore rules (no longer applied):");
+        for ignore in &report.expired_ignores {
+            let _ = writeln!(out, "  - {ignore}");
+        }
+    }
+    if !report.failures.is_empty() {
+        let _ = writeln!(out, "\n{}", paint("failed reads:", "1;31", color));
+        for failure in &report.failures {
+            let _ = writeln!(out, "  - {failure}");
+        }
+    }
+    let verdict = verdict(report);
+    if !verdict.is_empty() {
+        let code = if report.complete { "32" } else { "1;31" };
+        let _ = writeln!(out, "\n{}", paint(verdict, code, color));
+    }
+    out
+}
+
+/// Findings grouped by resource.
+fn render_findings(report: &Report, color: bool, out: &mut String) {
     // Findings are sorted most severe first; group them by resource in that order.
     let mut groups: Vec<(String, Vec<&crate::model::Finding>)> = Vec::new();
     for finding in &report.findings {
@@ -99,23 +132,60 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
             }
         }
     }
+}
 
-    if !report.expired_ignores.is_empty() {
-        let _ = writeln!(out, "\nexpired ignore rules (no longer applied):");
-        for ignore in &report.expired_ignores {
-            let _ = writeln!(out, "  - {ignore}");
+/// The parity matrix: one line per differing field, one column per environment, cells cut to
+/// [`CELL_WIDTH`]. `!` marks a finding, `~` a difference the baselines declare, `*` a cell that
+/// differs from the reference (or the majority).
+pub(super) fn render_matrix(matrix: &ParityMatrix, color: bool, out: &mut String) {
+    let field = |path: Option<&str>| path.unwrap_or("(exists)").to_string();
+    let field_width = matrix
+        .rows
+        .iter()
+        .map(|row| field(row.path.as_deref()).chars().count() + 4)
+        .max()
+        .unwrap_or(0)
+        .clamp(12, FIELD_WIDTH);
+    let measure = match &matrix.reference {
+        Some(reference) => format!("* differs from {reference}"),
+        None => "* differs from the majority".to_string(),
+    };
+    let title = format!(
+        "parity of {} logical resources: {} differing fields (! a finding, ~ expected, {measure})",
+        matrix.resources,
+        matrix.rows.len()
+    );
+    let _ = writeln!(out, "\n{}", paint(&title, "1", color));
+    if matrix.rows.is_empty() {
+        return;
+    }
+    let mut header = format!("{:<field_width$}", "");
+    for env in &matrix.environments {
+        let _ = write!(header, "  {:<CELL_WIDTH$}", truncate(env, CELL_WIDTH));
+    }
+    let _ = writeln!(out, "{}", paint(header.trim_end(), "1", color));
+    let mut resource = None;
+    for row in &matrix.rows {
+        let title = format!("{} {}", row.resource_type, row.logical_name);
+        if resource.as_ref() != Some(&title) {
+            let _ = writeln!(out, "{}", paint(&title, "1", color));
+            resource = Some(title);
         }
-    }
-    if !report.failures.is_empty() {
-        let _ = writeln!(out, "\n{}", paint("failed reads:", "1;31", color));
-        for failure in &report.failures {
-            let _ = writeln!(out, "  - {failure}");
+        let marker = if row.expected { "~" } else { "!" };
+        let width = field_width - 4;
+        let name = truncate(&field(row.path.as_deref()), width);
+        let mut line = format!("  {marker} {name:<width$}");
+        for (env, cell) in matrix.environments.iter().zip(&row.cells) {
+            let differs = row.outliers.contains(env);
+            let mark = if differs { "*" } else { "" };
+            let text = truncate(&cell_text(cell), CELL_WIDTH - 1) + mark;
+            let padded = format!("  {text:<CELL_WIDTH$}");
+            match (row.expected, differs) {
+                (true, _) => line.push_str(&paint(&padded, "2", color)),
+                (false, true) => line.push_str(&paint(&padded, "33", color)),
+                (false, false) => line.push_str(&padded),
+            }
         }
+        let _ = writeln!(out, "{}", line.trim_end());
     }
-    let verdict = verdict(report);
-    if !verdict.is_empty() {
-        let code = if report.complete { "32" } else { "1;31" };
-        let _ = writeln!(out, "\n{}", paint(verdict, code, color));
-    }
-    out
 }
