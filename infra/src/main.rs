@@ -109,6 +109,10 @@ struct Target {
     /// An email address to subscribe to the alerts (--scanner).
     #[arg(long, value_name = "ADDRESS", requires = "scanner")]
     email: Option<String>,
+    /// An existing S3 bucket in the stack's region where the function keeps each run's HTML
+    /// reports (under `reports/`) and the alert links to them (--scanner).
+    #[arg(long, value_name = "BUCKET", requires = "scanner")]
+    report_bucket: Option<String>,
     /// Baseline directory: `<env>.yaml` there pins what is built (sizes, counts, ranges,
     /// retention, parameters); previews without one use the reference spec.
     #[arg(long, value_name = "DIR", default_value = "baselines")]
@@ -153,6 +157,15 @@ impl Target {
         };
         let mut spec = ScannerSpec::reference(&region, account, package);
         spec.email = self.email.clone();
+        if let Some(bucket) = &self.report_bucket {
+            // The function's own check of the name, before anything is deployed with it.
+            scanner::config::PublishSettings {
+                report_bucket: Some(bucket.clone()),
+                ..Default::default()
+            }
+            .with_env(|_| None)?;
+        }
+        spec.report_bucket = self.report_bucket.clone();
         Ok(spec)
     }
 }

@@ -45,6 +45,9 @@ pub struct ScannerSpec {
     pub timeout_secs: i32,
     /// Function memory in MiB.
     pub memory_mb: i32,
+    /// A bucket (in the stack's region, not created here) where each run's HTML reports are
+    /// kept under `reports/`; the alert links to them.
+    pub report_bucket: Option<String>,
 }
 
 impl ScannerSpec {
@@ -66,6 +69,7 @@ impl ScannerSpec {
             dashboard: "driftscan".into(),
             timeout_secs: 300,
             memory_mb: 256,
+            report_bucket: None,
         }
     }
 
@@ -118,12 +122,20 @@ impl ScannerSpec {
             ("DRIFTSCAN_TOPIC_ARN".into(), self.topic_arn()),
             ("DRIFTSCAN_METRICS".into(), "api".into()),
         ]
+        .into_iter()
+        .chain(
+            self.report_bucket
+                .iter()
+                .map(|bucket| ("DRIFTSCAN_REPORT_BUCKET".into(), bucket.clone())),
+        )
+        .collect()
     }
 }
 
 /// The function's IAM policy: read-only calls of every collector, `sns:Publish` on the alert
 /// topic only, `cloudwatch:PutMetricData` in the `Driftscan` namespace only, its alert state in
-/// SSM, and its logs. `kms:Decrypt` only with digests.
+/// SSM, its logs, and `s3:PutObject` under `reports/` of the report bucket when there is one.
+/// `kms:Decrypt` only with digests.
 pub fn policy_document(spec: &ScannerSpec) -> Value {
     let state = scanner::config::DEFAULT_STATE_PATH.trim_start_matches('/');
     let mut statements = scanner::collect::read_statements(spec.secure_digest);
@@ -147,6 +159,12 @@ pub fn policy_document(spec: &ScannerSpec) -> Value {
             "Resource": format!("arn:aws:logs:{}:{}:log-group:/aws/lambda/{}:*", spec.region, spec.account, spec.function)
         }),
     ]);
+    if let Some(bucket) = &spec.report_bucket {
+        statements.push(json!({
+            "Sid": "KeepReports", "Effect": "Allow", "Action": ["s3:PutObject"],
+            "Resource": format!("arn:aws:s3:::{bucket}/reports/*")
+        }));
+    }
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 
@@ -1041,7 +1059,10 @@ mod tests {
 
     #[test]
     fn the_policy_grants_nothing_beyond_the_list() {
-        let policy = policy_document(&spec());
+        let policy = policy_document(&ScannerSpec {
+            report_bucket: Some("driftscan-reports".into()),
+            ..spec()
+        });
         let mut granted = Vec::new();
         for statement in policy["Statement"].as_array().unwrap() {
             assert_eq!(statement["Effect"], "Allow");
@@ -1075,6 +1096,11 @@ mod tests {
                         && resource == "arn:aws:sns:us-east-1:123456789012:driftscan-alerts"
                 }
                 "cloudwatch" => verb == "PutMetricData",
+                "s3" => {
+                    read_only
+                        || (verb == "PutObject"
+                            && resource == "arn:aws:s3:::driftscan-reports/reports/*")
+                }
                 _ if scanned => read_only,
                 "logs" => resource
                     .as_str()

@@ -300,7 +300,7 @@ fn saved_snapshots_compare_offline_with_a_readable_diff() {
         .arg(dir.path().join("prod.json"))
         .assert()
         .code(2)
-        .stderr(contains("exactly two files"));
+        .stderr(contains("two or more files"));
 }
 
 /// Creates, in `vpc`, a security group named as Pulumi auto-names one (`<logical>-<7 hex>`),

@@ -804,5 +804,8 @@ fn compare_matches_by_the_state_identity_when_both_states_are_given() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr.contains("one environment only"), "{stderr}");
+    assert!(
+        stderr.contains("states for some environments only: give `prod`'s too"),
+        "{stderr}"
+    );
 }

@@ -75,6 +75,10 @@ pub fn function_env(
         ("DRIFTSCAN_COMPARE", "staging:prod".into()),
         ("DRIFTSCAN_BASELINES", baselines.display().to_string()),
         ("DRIFTSCAN_TOPIC_ARN", topic_arn.into()),
+        (
+            "DRIFTSCAN_REPORT_BUCKET",
+            crate::support::REPORT_BUCKET.into(),
+        ),
         ("DRIFTSCAN_LOG", "info".into()),
     ]
     .into_iter()
@@ -158,6 +162,7 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
         moto.provision("prod", "us-east-1").await
     });
     let inbox = block_on(AlertInbox::create(&config));
+    block_on(crate::support::create_report_bucket(&config));
     let mut api = RuntimeApi::start();
     let function = start_function(&api, &moto, &localstack.endpoint, &inbox.topic_arn);
     let minute = Duration::from_secs(60);
@@ -212,6 +217,30 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
         (8 + services) * 2 + 4 + services + 1
     );
     assert_eq!(block_on(inbox.drain()).0.len(), 0);
+    // Each report kept as a page in the bucket, under the run's time.
+    let stored = run["published"]["stored_reports"].as_array().unwrap();
+    assert_eq!(stored.len(), 3, "{run}");
+    let pages = block_on(crate::support::stored_reports(&config));
+    let keys: Vec<&str> = pages.iter().map(|(key, _, _)| key.as_str()).collect();
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    for (key, suffix) in keys.iter().zip([
+        "/compare/staging/prod.html",
+        "/scan/prod.html",
+        "/scan/staging.html",
+    ]) {
+        assert!(
+            key.starts_with("reports/") && key.ends_with(suffix),
+            "{key}"
+        );
+    }
+    for (key, content_type, page) in &pages {
+        assert_eq!(content_type, "text/html; charset=utf-8", "{key}");
+        assert!(page.starts_with("<!doctype html>"), "{key}");
+        assert!(
+            page.contains("No drift") || page.contains("No differences"),
+            "{key}"
+        );
+    }
 
     // 2. The database port opened by hand; CloudTrail reports the call (a group id only, so
     // every watched environment is rescanned, in that region).
@@ -258,6 +287,23 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
     assert!(!delivered.contains(PLAINTEXT), "never its value");
     assert_eq!(raw.len(), 1, "one alert per run");
     assert_eq!(environments(&raw[0]), ["prod"]);
+    // The alert links to the run's page of the report, which shows the finding.
+    let uri = raw[0]["reports"][0]["report"]["uri"].as_str().unwrap();
+    let key = uri
+        .strip_prefix(&format!("s3://{}/", crate::support::REPORT_BUCKET))
+        .unwrap();
+    assert!(key.ends_with("/scan/prod.html"), "{uri}");
+    assert!(raw[0]["reports"][0]["report"]["console_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://s3.console.aws.amazon.com/s3/object/"));
+    let pages = block_on(crate::support::stored_reports(&config));
+    let (_, _, page) = pages.iter().find(|(k, _, _)| k == key).unwrap();
+    assert!(
+        page.contains("db-ingress-from-anywhere"),
+        "the finding is on the page"
+    );
+    assert!(!page.contains(PLAINTEXT), "never the secret's value");
     assert!(raw[0]["reports"][0]["new"]
         .as_array()
         .unwrap()

@@ -2,6 +2,7 @@
 //! mode) on a loopback port. Each test starts its own emulator, so tests run in parallel
 //! without sharing state. They fail, never skip, when the emulator cannot start.
 
+mod browser;
 mod fault_proxy;
 mod runtime_api;
 mod support;
@@ -17,6 +18,7 @@ mod faults;
 mod iac;
 mod infra;
 mod lambda;
+mod parity;
 mod publish;
 mod scan;
 mod secrets;

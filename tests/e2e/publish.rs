@@ -252,6 +252,7 @@ fn a_huge_drift_is_delivered_summarised_and_whole() {
     let publisher = Publisher {
         alerts: Some((&sns, &state)),
         metrics: None,
+        archive: None,
         settings: &settings,
     };
     let published = block_on(publish(std::slice::from_ref(&report), &publisher, 0))

@@ -94,7 +94,7 @@ fn no_command_format_message_or_log_carries_a_secret() {
         capture.extend(region.clone());
         run(format!("baseline capture {env}"), capture, false);
     }
-    for format in ["text", "json", "markdown", "sarif", "junit"] {
+    for format in ["text", "json", "markdown", "sarif", "junit", "html"] {
         let mut scan: Vec<String> = ["scan", "--env", "staging", "--publish", "--format", format]
             .map(String::from)
             .to_vec();
@@ -125,7 +125,8 @@ fn no_command_format_message_or_log_carries_a_secret() {
         seen.push(("SNS message".into(), message.to_string().into_bytes()));
     }
 
-    // The Lambda: one scheduled run at debug level, its logs and its answer.
+    // The Lambda: one scheduled run at debug level, its logs, its answer and its kept pages.
+    block_on(crate::support::create_report_bucket(&config));
     let mut api = RuntimeApi::start();
     let lambda_log = moto.dir.path().join("lambda-secrets.log");
     let mut function = std::process::Command::new(crate::lambda::lambda_binary())
@@ -160,6 +161,11 @@ fn no_command_format_message_or_log_carries_a_secret() {
             format!("Lambda log {}", file.display()),
             std::fs::read(&file).unwrap(),
         ));
+    }
+    let pages = block_on(crate::support::stored_reports(&config));
+    assert_eq!(pages.len(), 3, "two scans and a comparison kept");
+    for (key, _, page) in pages {
+        seen.push((format!("Lambda report s3://{key}"), page.into_bytes()));
     }
     let (raw, envelopes) = block_on(inbox.drain());
     for message in raw.iter().chain(&envelopes) {
@@ -346,7 +352,7 @@ fn plaintext_secrets_in_configuration_are_flagged_and_never_spread() {
             &baselines,
         ],
     );
-    for format in ["text", "markdown", "sarif", "junit"] {
+    for format in ["text", "markdown", "sarif", "junit", "html"] {
         run(
             &format!("scan {format}"),
             &[

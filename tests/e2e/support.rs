@@ -583,3 +583,47 @@ fn dies_with_the_test(command: &mut Command) -> &mut Command {
         })
     }
 }
+
+/// The bucket the Lambda keeps its HTML reports in (`DRIFTSCAN_REPORT_BUCKET` in
+/// `lambda::function_env`).
+pub const REPORT_BUCKET: &str = "driftscan-reports-test";
+
+/// Creates [`REPORT_BUCKET`] in the emulator.
+pub async fn create_report_bucket(config: &SdkConfig) {
+    scanner::collect::s3::client(config)
+        .create_bucket()
+        .bucket(REPORT_BUCKET)
+        .send()
+        .await
+        .expect("report bucket");
+}
+
+/// Every report kept in [`REPORT_BUCKET`], as (key, content type, page).
+pub async fn stored_reports(config: &SdkConfig) -> Vec<(String, String, String)> {
+    let s3 = scanner::collect::s3::client(config);
+    let listed = s3
+        .list_objects_v2()
+        .bucket(REPORT_BUCKET)
+        .send()
+        .await
+        .expect("list reports");
+    let mut out = Vec::new();
+    for object in listed.contents() {
+        let key = object.key().unwrap_or_default().to_string();
+        let got = s3
+            .get_object()
+            .bucket(REPORT_BUCKET)
+            .key(&key)
+            .send()
+            .await
+            .expect("get report");
+        let content_type = got.content_type().unwrap_or_default().to_string();
+        let bytes = got.body.collect().await.expect("report body").into_bytes();
+        out.push((
+            key,
+            content_type,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
+    }
+    out
+}

@@ -69,6 +69,9 @@ pub struct PublishSettings {
     pub state_path: String,
     /// Findings below this severity neither alert nor are remembered.
     pub min_severity: crate::model::Severity,
+    /// An S3 bucket that keeps each published run's HTML reports (`reports/<run>/...html`);
+    /// the alert links to them. None: reports are not kept.
+    pub report_bucket: Option<String>,
 }
 
 impl Default for PublishSettings {
@@ -79,6 +82,7 @@ impl Default for PublishSettings {
             metrics: MetricsMode::Api,
             state_path: DEFAULT_STATE_PATH.into(),
             min_severity: crate::model::Severity::Low,
+            report_bucket: None,
         }
     }
 }
@@ -86,7 +90,7 @@ impl Default for PublishSettings {
 impl PublishSettings {
     /// The settings with environment variables applied over them (`DRIFTSCAN_TOPIC_ARN`,
     /// `DRIFTSCAN_PUBLISH_REGION`, `DRIFTSCAN_METRICS`, `DRIFTSCAN_STATE_PATH`,
-    /// `DRIFTSCAN_ALERT_MIN_SEVERITY`); `var` looks one up.
+    /// `DRIFTSCAN_ALERT_MIN_SEVERITY`, `DRIFTSCAN_REPORT_BUCKET`); `var` looks one up.
     pub fn with_env(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let invalid = |name: &str, e: String| ConfigError::Invalid(format!("{name}: {e}"));
@@ -107,6 +111,25 @@ impl PublishSettings {
             self.min_severity = severity
                 .parse()
                 .map_err(|e| invalid("DRIFTSCAN_ALERT_MIN_SEVERITY", e))?;
+        }
+        if let Some(bucket) = var("DRIFTSCAN_REPORT_BUCKET") {
+            self.report_bucket = Some(bucket);
+        }
+        if let Some(bucket) = &self.report_bucket {
+            // S3's rules for new bucket names: 3-63 characters, lowercase letters, digits,
+            // dots and hyphens, beginning and ending with a letter or digit.
+            let valid = (3..=63).contains(&bucket.len())
+                && bucket.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
+                })
+                && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+            if !valid {
+                return Err(invalid(
+                    "publish.report_bucket",
+                    format!("`{bucket}` is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)"),
+                ));
+            }
         }
         if !self.state_path.starts_with('/') || self.state_path.len() < 2 {
             return Err(invalid(
@@ -640,6 +663,33 @@ mod tests {
         let not_arn = |name: &str| (name == "DRIFTSCAN_TOPIC_ARN").then(|| "alerts".to_string());
         assert!(config.publish.clone().with_env(not_arn).is_err());
         assert!(parse("publish:\n  metric: api\n").is_err());
+        let bucket = |name: &str| {
+            (name == "DRIFTSCAN_REPORT_BUCKET").then(|| "driftscan-reports-1".to_string())
+        };
+        assert_eq!(
+            config
+                .publish
+                .clone()
+                .with_env(bucket)
+                .unwrap()
+                .report_bucket
+                .as_deref(),
+            Some("driftscan-reports-1")
+        );
+        for bad_name in ["Reports", "s3://reports", "ab", "reports-"] {
+            let bad =
+                |name: &str| (name == "DRIFTSCAN_REPORT_BUCKET").then(|| bad_name.to_string());
+            let err = config
+                .publish
+                .clone()
+                .with_env(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("is not an S3 bucket name"),
+                "{bad_name}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -82,6 +82,17 @@ pub struct ReportDelta<'r> {
     pub completeness: Completeness,
     /// The state to save once the alert is out.
     pub next_state: ReportState,
+    /// Where the run's HTML report of this report was kept, when it was.
+    pub stored: Option<StoredReport>,
+}
+
+/// A report kept as an HTML page (S3), for an alert to link to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredReport {
+    /// `s3://<bucket>/<key>`.
+    pub uri: String,
+    /// The object in the S3 console, where a person signed in opens it.
+    pub console_url: String,
 }
 
 impl ReportDelta<'_> {
@@ -201,6 +212,7 @@ pub fn delta<'r>(
         resolved,
         completeness,
         next_state,
+        stored: None,
     }
 }
 
@@ -275,6 +287,8 @@ struct ReportDocument<'a> {
     completeness: Completeness,
     failures: Vec<String>,
     reproduce: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<&'a StoredReport>,
     new: Vec<FindingDocument<'a>>,
     changed: Vec<FindingDocument<'a>>,
     resolved: Vec<ResolvedDocument<'a>>,
@@ -443,6 +457,7 @@ fn render(news: &[&ReportDelta<'_>], cap: usize) -> AlertMessage {
             },
             failures: failures.into_iter().take(cap).collect(),
             reproduce: reproduce_command(report),
+            report: delta.stored.as_ref(),
             new: delta
                 .new
                 .iter()
@@ -632,6 +647,9 @@ fn text_body(document: &AlertDocument<'_>) -> String {
                 let _ = writeln!(out, "Scans complete again: every read succeeded.");
             }
             Completeness::Unchanged => {}
+        }
+        if let Some(stored) = report.report {
+            let _ = writeln!(out, "Report: {} ({})", stored.console_url, stored.uri);
         }
         for (label, findings, omitted) in [
             ("NEW", &report.new, report.omitted.new),

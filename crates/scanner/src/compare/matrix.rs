@@ -211,9 +211,7 @@ fn by_name(value: &Value) -> Option<BTreeMap<&str, &Value>> {
 /// known, else the majority's), and the columns that differ from it. Without a majority, no
 /// column is the measure and every known one differs.
 fn outliers(cells: &[Cell], reference: Option<usize>) -> (Option<usize>, Vec<usize>) {
-    let known: Vec<usize> = (0..cells.len())
-        .filter(|&i| counts_in_majority(&cells[i]))
-        .collect();
+    let known: Vec<usize> = (0..cells.len()).filter(|&i| takes_part(cells, i)).collect();
     let measure = reference
         .filter(|&r| known.contains(&r))
         .or_else(|| majority(cells, &known));
@@ -228,10 +226,15 @@ fn outliers(cells: &[Cell], reference: Option<usize>) -> (Option<usize>, Vec<usi
     (measure, differing)
 }
 
-/// An environment takes part in a field's majority when it has the resource; in an existence
-/// row, when it could read the kind.
-fn counts_in_majority(cell: &Cell) -> bool {
-    matches!(cell, Cell::Value(_) | Cell::Present | Cell::Absent)
+/// Whether column `i` takes part in the majority: in a field's row, when the environment has
+/// the resource (its absence is the existence row's business); in the existence row, when the
+/// environment could read the kind.
+fn takes_part(cells: &[Cell], i: usize) -> bool {
+    match &cells[i] {
+        Cell::Value(_) | Cell::Present => true,
+        Cell::Absent => !cells.iter().any(|c| matches!(c, Cell::Value(_))),
+        Cell::Unknown => false,
+    }
 }
 
 /// A column holding the value more of the `known` columns hold than any other value.
@@ -323,7 +326,7 @@ pub(super) fn against_majority(
         return (None, Some(Value::Object(actual)), message);
     };
     let agreeing: Vec<usize> = (0..row.cells.len())
-        .filter(|&i| counts_in_majority(&row.cells[i]) && row.cells[i] == row.cells[measure])
+        .filter(|&i| takes_part(&row.cells, i) && row.cells[i] == row.cells[measure])
         .collect();
     let against = if Some(measure) == reference {
         format!("{} (the reference)", environments[measure])

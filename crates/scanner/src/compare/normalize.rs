@@ -54,6 +54,9 @@ pub struct Context {
     /// Random suffixes that infrastructure code generated for the environment's names
     /// (`6b48171` of `cache-sg-staging-6b48171`): `{auto}` wherever they appear.
     pub generated: Vec<String>,
+    /// The one region the environment was scanned in (`{region}` wherever it appears: in
+    /// availability zones, ARNs, log settings), so environments in different regions compare.
+    pub region: Option<String>,
 }
 
 impl Context {
@@ -75,11 +78,15 @@ impl Context {
                 .into_iter()
                 .map(|(token, _)| token)
                 .collect(),
+            region: match snapshot.regions.as_slice() {
+                [region] => Some(region.clone()),
+                _ => None,
+            },
         }
     }
 
-    /// Rewrites one string: CIDRs inside the VPC to their slot, physical ids and account ids to
-    /// placeholders, the environment's name to `{env}`.
+    /// Rewrites one string: CIDRs inside the VPC to their slot, physical ids, account ids and
+    /// the region to placeholders, the environment's name to `{env}`.
     pub fn string(&self, text: &str) -> String {
         if let Some(slot) = self.cidr_slot(text) {
             return slot;
@@ -100,6 +107,12 @@ impl Context {
             accounts().replace_all(&text, "{account}").into_owned()
         } else {
             text.into_owned()
+        };
+        let text = match &self.region {
+            Some(region) if text.contains(region.as_str()) => {
+                text.replace(region.as_str(), "{region}")
+            }
+            _ => text,
         };
         let mut text = logical_name(&text, &self.environment);
         for token in &self.generated {
@@ -200,7 +213,31 @@ mod tests {
             environment: env.into(),
             vpcs: vec![Network::parse(vpc).unwrap()],
             generated: vec![],
+            region: None,
         }
+    }
+
+    #[test]
+    fn the_one_region_scanned_becomes_a_placeholder() {
+        let mut dev = context("dev", "10.2.0.0/16");
+        dev.region = Some("us-east-2".into());
+        let mut prod = context("prod", "10.0.0.0/16");
+        prod.region = Some("us-east-1".into());
+        for (in_dev, in_prod) in [
+            ("us-east-2a", "us-east-1a"),
+            (
+                "arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/app-dev/78ba8e4e06b265d9",
+                "arn:aws:elasticloadbalancing:us-east-1:210987654321:targetgroup/app-prod/0d9b2ae2c0a1f00e",
+            ),
+        ] {
+            assert_eq!(dev.string(in_dev), prod.string(in_prod));
+        }
+        assert_eq!(dev.string("us-east-2b"), "{region}b");
+        // Scanned over several regions, a region is part of what is compared.
+        assert_eq!(
+            context("dev", "10.2.0.0/16").string("us-east-2b"),
+            "us-east-2b"
+        );
     }
 
     #[test]

@@ -456,6 +456,23 @@ fn existence_differences_name_where_the_resource_is_missing_or_extra() {
         report.findings[0].actual,
         Some(json!({"staging": {"exists": false}}))
     );
+    // A field differing among the environments that have the resource names only those.
+    let dev3 = with_desired_count(estate("dev", 50), "svc-3", 4);
+    let mut staging3 = estate("staging", 50);
+    staging3.resources.retain(|r| r.name != "svc-3-staging");
+    let report = compare_all(&[&dev3, &staging3, &prod], None);
+    let matrix = report.parity.unwrap();
+    let count = matrix
+        .rows
+        .iter()
+        .find(|r| r.path.as_deref() == Some("properties.desired_count"))
+        .unwrap();
+    assert_eq!(count.cells[1], Cell::Absent);
+    assert_eq!(
+        count.outliers,
+        ["dev", "prod"],
+        "one against one; staging is not counted"
+    );
     // Present in one of four only.
     let mut only_dev = estate("dev", 50);
     only_dev.resources.retain(|r| r.name != "db-3-dev-1");

@@ -1,5 +1,5 @@
 //! The AWS edge of publishing: SNS for alerts, SSM Parameter Store for alert state, CloudWatch
-//! for metrics.
+//! for metrics, S3 for the reports kept.
 
 use aws_config::BehaviorVersion;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
@@ -11,9 +11,9 @@ use aws_types::region::Region;
 use aws_types::SdkConfig;
 use futures::future::BoxFuture;
 
-use super::{AlertSink, AlertStateStore, MetricSink, PublishError, Publisher};
+use super::{AlertSink, AlertStateStore, MetricSink, PublishError, Publisher, ReportArchive};
 use crate::alert::state::StateDecodeError;
-use crate::alert::{AlertMessage, ReportState};
+use crate::alert::{AlertMessage, ReportState, StoredReport};
 use crate::collect::{error_chain, error_code};
 use crate::config::PublishSettings;
 use crate::metrics::{Datum, Unit, NAMESPACE};
@@ -65,6 +65,7 @@ pub struct AwsPublishers {
     config: SdkConfig,
     alerts: Option<(SnsAlerts, SsmAlertState)>,
     metrics: CloudWatchMetrics,
+    archive: Option<S3ReportArchive>,
 }
 
 impl AwsPublishers {
@@ -79,6 +80,10 @@ impl AwsPublishers {
                 )
             }),
             metrics: CloudWatchMetrics::new(&config),
+            archive: settings
+                .report_bucket
+                .as_ref()
+                .map(|bucket| S3ReportArchive::new(&config, bucket)),
             config,
         }
     }
@@ -97,8 +102,54 @@ impl AwsPublishers {
                 .as_ref()
                 .map(|(sns, state)| (sns as &dyn AlertSink, state as &dyn AlertStateStore)),
             metrics: Some(&self.metrics),
+            archive: self.archive.as_ref().map(|a| a as &dyn ReportArchive),
             settings,
         }
+    }
+}
+
+/// Reports kept as objects of an S3 bucket in the publishing region.
+pub struct S3ReportArchive {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    region: String,
+}
+
+impl S3ReportArchive {
+    /// Keeps reports in `bucket`.
+    pub fn new(config: &SdkConfig, bucket: impl Into<String>) -> Self {
+        S3ReportArchive {
+            client: crate::collect::s3::client(config),
+            bucket: bucket.into(),
+            region: config.region().map(|r| r.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+impl ReportArchive for S3ReportArchive {
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        html: &'a str,
+    ) -> BoxFuture<'a, Result<StoredReport, PublishError>> {
+        Box::pin(async move {
+            self.client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .content_type("text/html; charset=utf-8")
+                .body(html.as_bytes().to_vec().into())
+                .send()
+                .await
+                .map_err(|e| failure("s3", "PutObject", &e))?;
+            Ok(StoredReport {
+                uri: format!("s3://{}/{key}", self.bucket),
+                console_url: format!(
+                    "https://s3.console.aws.amazon.com/s3/object/{}?region={}&prefix={key}",
+                    self.bucket, self.region
+                ),
+            })
+        })
     }
 }
 

@@ -1,12 +1,13 @@
-//! Publishing a run: the SNS alert (de-duplicated against what was alerted before) and the
-//! CloudWatch metrics. The decisions are pure ([`crate::alert`], [`crate::metrics`]); the AWS
-//! calls sit behind three small traits, one per service, implemented in [`aws`].
+//! Publishing a run: the HTML reports kept in S3 (when a bucket is configured), the SNS alert
+//! (de-duplicated against what was alerted before, linking to those reports) and the CloudWatch
+//! metrics. The decisions are pure ([`crate::alert`], [`crate::metrics`]); the AWS calls sit
+//! behind small traits, one per service, implemented in [`aws`].
 
 pub mod aws;
 
 use futures::future::BoxFuture;
 
-use crate::alert::{self, AlertMessage, ReportState};
+use crate::alert::{self, AlertMessage, ReportState, StoredReport};
 use crate::config::{MetricsMode, PublishSettings};
 use crate::metrics::{self, Datum};
 use crate::model::Report;
@@ -52,12 +53,24 @@ pub trait MetricSink: Send + Sync {
     fn put<'a>(&'a self, batch: &'a [Datum]) -> BoxFuture<'a, Result<(), PublishError>>;
 }
 
+/// Keeps rendered reports (S3).
+pub trait ReportArchive: Send + Sync {
+    /// Stores the page `html` under `key`; answers where it is.
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        html: &'a str,
+    ) -> BoxFuture<'a, Result<StoredReport, PublishError>>;
+}
+
 /// Where a run's results go.
 pub struct Publisher<'a> {
     /// Alert destination; `None` sends no alert (and keeps no state).
     pub alerts: Option<(&'a dyn AlertSink, &'a dyn AlertStateStore)>,
     /// Metric destination for [`MetricsMode::Api`].
     pub metrics: Option<&'a dyn MetricSink>,
+    /// Where each run's HTML reports are kept; `None` keeps none.
+    pub archive: Option<&'a dyn ReportArchive>,
     /// Settings (metrics mode, severity threshold).
     pub settings: &'a PublishSettings,
 }
@@ -86,6 +99,26 @@ pub struct Published {
     pub emf_lines: Vec<String>,
     /// Reports whose stored alert state could not be read back (alerted afresh).
     pub unreadable_state: Vec<String>,
+    /// The HTML reports kept for this run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stored_reports: Vec<StoredReport>,
+}
+
+/// The object key of a report's page: `reports/<run>/<report key>.html`, the run named by its
+/// UTC time (`20261127T061500Z`), so a bucket lists runs in order.
+pub fn report_object_key(report: &Report, timestamp_ms: u64) -> String {
+    let at = time::OffsetDateTime::UNIX_EPOCH
+        + time::Duration::milliseconds(i64::try_from(timestamp_ms).unwrap_or(i64::MAX));
+    format!(
+        "reports/{:04}{:02}{:02}T{:02}{:02}{:02}Z/{}.html",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        alert::report_key(report)
+    )
 }
 
 /// Publishes `reports`: one alert for whatever is new since the last alert, then the state that
@@ -99,8 +132,41 @@ pub async fn publish(
     let mut published = Published::default();
     let mut first_error: Option<PublishError> = None;
 
+    // Kept first, so the alert can link to them; a report that could not be kept is alerted
+    // without its link.
+    let mut stored: Vec<Option<StoredReport>> = vec![None; reports.len()];
+    if let Some(archive) = publisher.archive {
+        let options = crate::report::RenderOptions {
+            color: false,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        for (report, slot) in reports.iter().zip(&mut stored) {
+            let html = crate::report::render(report, crate::report::Format::Html, &options);
+            let key = report_object_key(report, timestamp_ms);
+            match archive.put(&key, &html).await {
+                Ok(kept) => {
+                    published.stored_reports.push(kept.clone());
+                    *slot = Some(kept);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, key, "report not kept");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+    }
+
     if let Some((sink, store)) = publisher.alerts {
-        match alert_step(reports, sink, store, publisher.settings, &mut published).await {
+        match alert_step(
+            reports,
+            &stored,
+            sink,
+            store,
+            publisher.settings,
+            &mut published,
+        )
+        .await
+        {
             Ok(()) => {}
             Err(e) => {
                 tracing::error!(error = %e, "alert not published");
@@ -152,6 +218,7 @@ pub async fn publish(
 
 async fn alert_step(
     reports: &[Report],
+    stored: &[Option<StoredReport>],
     sink: &dyn AlertSink,
     store: &dyn AlertStateStore,
     settings: &PublishSettings,
@@ -176,7 +243,11 @@ async fn alert_step(
     let deltas: Vec<_> = reports
         .iter()
         .zip(&previous)
-        .map(|(report, state)| alert::delta(report, state, settings.min_severity))
+        .zip(stored)
+        .map(|((report, state), stored)| alert::ReportDelta {
+            stored: stored.clone(),
+            ..alert::delta(report, state, settings.min_severity)
+        })
         .collect();
     if let Some(message) = alert::alert_message(&deltas) {
         let message_id = sink.send(&message).await?;
