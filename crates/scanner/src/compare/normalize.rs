@@ -54,8 +54,10 @@ pub struct Context {
     /// Random suffixes that infrastructure code generated for the environment's names
     /// (`6b48171` of `cache-sg-staging-6b48171`): `{auto}` wherever they appear.
     pub generated: Vec<String>,
-    /// The one region the environment was scanned in (`{region}` wherever it appears: in
-    /// availability zones, ARNs, log settings), so environments in different regions compare.
+    /// The one region the environment was scanned in: `{region}` where a value is the region
+    /// itself, one of its availability zones, or the region of an ARN, so environments in
+    /// different regions compare. Elsewhere (an image registry's host in a shared region) the
+    /// region is part of the value.
     pub region: Option<String>,
 }
 
@@ -109,9 +111,7 @@ impl Context {
             text.into_owned()
         };
         let text = match &self.region {
-            Some(region) if text.contains(region.as_str()) => {
-                text.replace(region.as_str(), "{region}")
-            }
+            Some(region) if text.contains(region.as_str()) => region_aside(text, region),
             _ => text,
         };
         let mut text = logical_name(&text, &self.environment);
@@ -204,6 +204,45 @@ fn accounts() -> &'static Regex {
     ACCOUNTS.get_or_init(|| Regex::new(r"\b[0-9]{12}\b").expect("valid account pattern"))
 }
 
+/// `us-east-2` -> `{region}`, `us-east-2a` -> `{region}a`, the region field of every ARN in
+/// `text` -> `{region}`; anything else unchanged.
+fn region_aside(text: String, region: &str) -> String {
+    if text == region {
+        return REGION_PLACEHOLDER.to_string();
+    }
+    if let Some(zone) = text.strip_prefix(region) {
+        if zone.len() == 1 && zone.bytes().all(|b| b.is_ascii_lowercase()) {
+            return format!("{REGION_PLACEHOLDER}{zone}");
+        }
+    }
+    if !text.contains("arn:") {
+        return text;
+    }
+    // arn:<partition>:<service>:<region>:<account>:<resource>
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("arn:") {
+        out.push_str(&rest[..start]);
+        let arn = &rest[start..];
+        let fields: Vec<&str> = arn.splitn(5, ':').collect();
+        match fields.as_slice() {
+            [_, partition, service, found, tail] if *found == region => {
+                out.push_str(&format!("arn:{partition}:{service}:{REGION_PLACEHOLDER}:"));
+                rest = tail;
+            }
+            _ => {
+                out.push_str("arn:");
+                rest = &arn[4..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What a region set aside becomes.
+const REGION_PLACEHOLDER: &str = "{region}";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +272,20 @@ mod tests {
             assert_eq!(dev.string(in_dev), prod.string(in_prod));
         }
         assert_eq!(dev.string("us-east-2b"), "{region}b");
+        assert_eq!(dev.string("us-east-2"), "{region}");
+        // A shared registry in another region, or the region inside a host name: the value.
+        let registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com/trading-app";
+        assert_eq!(prod.string(registry), dev.string(registry));
+        assert_eq!(
+            prod.string(registry),
+            "{account}.dkr.ecr.us-east-1.amazonaws.com/trading-app"
+        );
+        assert_eq!(
+            prod.string(
+                "arn:aws:sns:us-east-1:123456789012:alerts arn:aws:iam::123456789012:role/x"
+            ),
+            "arn:aws:sns:{region}:{account}:alerts arn:aws:iam::{account}:role/x"
+        );
         // Scanned over several regions, a region is part of what is compared.
         assert_eq!(
             context("dev", "10.2.0.0/16").string("us-east-2b"),
