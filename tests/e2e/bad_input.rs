@@ -445,6 +445,7 @@ fn credentials_aws_rejects_as_expired_are_an_incomplete_snapshot() {
             region: None,
             fault: Fault::ExpiredToken,
             calls: Calls::All,
+            body_contains: None,
         })
         .collect();
     let proxy = FaultProxy::start(&moto.endpoint, rules);

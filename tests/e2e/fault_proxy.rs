@@ -50,6 +50,8 @@ pub struct Rule {
     pub fault: Fault,
     /// Which of the matching calls are faulted (the others are forwarded).
     pub calls: Calls,
+    /// Only calls whose body contains this (an account id in an `AssumeRole`'s `RoleArn`).
+    pub body_contains: Option<&'static str>,
 }
 
 /// Which of a rule's matching calls get its fault.
@@ -206,6 +208,9 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
             rule.service == service
                 && rule.operation.is_none_or(|o| o == operation)
                 && rule.region.is_none_or(|r| r == region)
+                && rule
+                    .body_contains
+                    .is_none_or(|needle| String::from_utf8_lossy(&request.body).contains(needle))
         });
         // `seen` counts the rule's matching calls, faulted or not.
         let fault = hit.and_then(|(rule, seen)| {

@@ -38,6 +38,7 @@ fn rule(service: &'static str, operation: &'static str, fault: Fault, calls: Cal
         region: None,
         fault,
         calls,
+        body_contains: None,
     }
 }
 
@@ -333,6 +334,7 @@ fn every_fault_is_either_retried_away_or_reported_incomplete() {
             region: Some("us-west-2"),
             fault: Fault::Status(500),
             calls: Calls::All,
+            body_contains: None,
         }],
     );
     let (code, snapshot, _) = snapshot_through(&proxy, &[]);

@@ -18,6 +18,7 @@ mod faults;
 mod iac;
 mod infra;
 mod lambda;
+mod organization;
 mod parity;
 mod publish;
 mod scan;

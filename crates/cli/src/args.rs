@@ -150,11 +150,7 @@ pub struct ImportArgs {
 #[derive(Debug, Args)]
 pub struct StateArgs {
     /// The environment (dev, staging, prod, pr-42, ...). Optional with --from-snapshot.
-    #[arg(
-        long = "env",
-        value_name = "NAME",
-        required_unless_present = "from_snapshot"
-    )]
+    #[arg(long = "env", value_name = "NAME")]
     pub environment: Option<String>,
     /// Read a snapshot saved by `driftscan snapshot` instead of scanning live (offline); `-`
     /// reads standard input.
@@ -196,6 +192,14 @@ pub struct ScanArgs {
     /// is gone, as driftctl did.
     #[arg(long, requires = "from")]
     pub unmanaged: bool,
+    /// Every environment of driftscan.yaml's `accounts`, `organization` and `environments`,
+    /// each in its account (its role assumed once) and regions: a report each and an
+    /// organization summary.
+    #[arg(long, conflicts_with_all = ["environment", "from_snapshot", "from", "role_arn"])]
+    pub all: bool,
+    /// With --all: environments snapshotted at once (each keeps its own --concurrency).
+    #[arg(long, value_name = "N", default_value_t = scanner::run::DEFAULT_PARALLEL, value_parser = parse_parallel)]
+    pub parallel: usize,
 }
 
 #[derive(Debug, Args)]
@@ -237,6 +241,13 @@ pub struct CompareArgs {
     /// Also publish the SNS alert and the CloudWatch metrics (see `scan --publish`).
     #[arg(long)]
     pub publish: bool,
+    /// Every environment of driftscan.yaml's `accounts`, `organization` and `environments` in
+    /// one parity matrix.
+    #[arg(long, conflicts_with_all = ["environments", "from_snapshot", "from", "role_arn"])]
+    pub all: bool,
+    /// With --all: environments snapshotted at once.
+    #[arg(long, value_name = "N", default_value_t = scanner::run::DEFAULT_PARALLEL, value_parser = parse_parallel)]
+    pub parallel: usize,
 }
 
 #[derive(Debug, Args)]
@@ -308,6 +319,15 @@ impl std::str::FromStr for OutputTarget {
                 path: path(s),
             },
         })
+    }
+}
+
+fn parse_parallel(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n @ 1..=64) => Ok(n),
+        _ => Err(format!(
+            "`{s}`: expected a number of environments from 1 to 64"
+        )),
     }
 }
 

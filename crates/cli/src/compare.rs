@@ -13,6 +13,23 @@ use crate::{snapshot, Outcome};
 /// Compares two environments, live or from saved snapshots.
 pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    if args.all {
+        let all = crate::all::AllRun {
+            compare: true,
+            aws: &args.aws,
+            baselines: &args.baselines,
+            parallel: args.parallel,
+        };
+        return crate::all::run(
+            all,
+            args.format,
+            &args.output,
+            args.fail_on,
+            args.publish,
+            global,
+        )
+        .await;
+    }
     let mut snapshots: Vec<Snapshot> = match (args.from_snapshot.as_slice(), args.environments.as_slice()) {
         ([], []) => anyhow::bail!("name two or more environments (`driftscan compare staging prod`) or give --from-snapshot files"),
         ([], environments) => {
@@ -111,7 +128,7 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         global,
     )?;
     if args.publish {
-        crate::publish::publish(&report, global).await?;
+        crate::publish::publish(std::slice::from_ref(&report), global).await?;
     }
     Ok(outcome)
 }

@@ -3,6 +3,7 @@
 //! Thin by design: parse arguments, call the scanner crate, render, map to an exit code
 //! (0 success, 1 findings at or above the gate, 2 error or incomplete scan).
 
+mod all;
 mod args;
 mod baseline;
 mod compare;

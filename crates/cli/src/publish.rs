@@ -6,10 +6,10 @@ use scanner::publish::aws::AwsPublishers;
 
 use crate::args::GlobalArgs;
 
-/// Publishes `report` with the config file's `publish` settings (environment variables
-/// override them). Publishing that fails is an error: a gate must not pass quietly without its
-/// alert.
-pub async fn publish(report: &Report, global: &GlobalArgs) -> anyhow::Result<()> {
+/// Publishes `reports` (one alert for all) with the config file's `publish` settings
+/// (environment variables override them). Publishing that fails is an error: a gate must not
+/// pass quietly without its alert.
+pub async fn publish(reports: &[Report], global: &GlobalArgs) -> anyhow::Result<()> {
     let (config, _) = ConfigFile::discover(global.config.as_deref())?;
     let settings = config.publish.with_env(|name| std::env::var(name).ok())?;
     if settings.topic_arn.is_none() && settings.metrics == MetricsMode::Off {
@@ -22,13 +22,10 @@ pub async fn publish(report: &Report, global: &GlobalArgs) -> anyhow::Result<()>
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or_default();
-    let published = scanner::publish::publish(
-        std::slice::from_ref(report),
-        &publishers.publisher(&settings),
-        timestamp_ms,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("publishing failed: {e}"))?;
+    let published =
+        scanner::publish::publish(reports, &publishers.publisher(&settings), timestamp_ms)
+            .await
+            .map_err(|e| anyhow::anyhow!("publishing failed: {e}"))?;
     // Embedded Metric Format only means something in a Lambda's log; from the CLI it is shown.
     for line in &published.emf_lines {
         eprintln!("{line}");

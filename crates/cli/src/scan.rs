@@ -13,6 +13,23 @@ use crate::{output, snapshot, Outcome};
 /// Scans (or reads a snapshot), evaluates it against its baseline, renders, and gates.
 pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    if args.all {
+        let all = crate::all::AllRun {
+            compare: false,
+            aws: &args.state.aws,
+            baselines: &args.baselines,
+            parallel: args.parallel,
+        };
+        return crate::all::run(
+            all,
+            args.format,
+            &args.output,
+            args.fail_on,
+            args.publish,
+            global,
+        )
+        .await;
+    }
     if !args.from.is_empty() {
         return run_from_state(args, global, started).await;
     }
@@ -32,7 +49,7 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
     let outcome = deliver(&report, args.format, &args.output, args.fail_on, "", global)?;
     // After the report is out: a failed publish must not cost the report.
     if args.publish {
-        crate::publish::publish(&report, global).await?;
+        crate::publish::publish(std::slice::from_ref(&report), global).await?;
     }
     Ok(outcome)
 }
@@ -90,7 +107,7 @@ async fn run_from_state(
     report.baseline_files = imported.origins.clone();
     let outcome = deliver(&report, args.format, &args.output, args.fail_on, "", global)?;
     if args.publish {
-        crate::publish::publish(&report, global).await?;
+        crate::publish::publish(std::slice::from_ref(&report), global).await?;
     }
     Ok(outcome)
 }
@@ -106,22 +123,9 @@ pub fn deliver(
     appendix: &str,
     global: &GlobalArgs,
 ) -> anyhow::Result<Outcome> {
-    let default = [OutputTarget {
-        format: None,
-        path: None,
-    }];
-    let targets = if targets.is_empty() {
-        &default[..]
-    } else {
-        targets
-    };
-    let to_stdout = targets.iter().filter(|t| t.path.is_none()).count();
-    anyhow::ensure!(
-        to_stdout <= 1,
-        "{to_stdout} outputs go to standard output; give all but one a file (FORMAT=FILE)"
-    );
+    let targets = output_targets(targets)?;
     let mut shows_failures = false;
-    for target in targets {
+    for target in &targets {
         let format = target.format.unwrap_or(default_format);
         let path = target.path.as_deref();
         shows_failures |= format == Format::Text && path.is_none();
@@ -131,15 +135,7 @@ pub fn deliver(
 
     if !report.complete {
         if !shows_failures {
-            eprintln!(
-                "driftscan: {} of {} INCOMPLETE: {} read(s) failed; this is not a clean result:",
-                report.command,
-                report.environment,
-                report.failures.len()
-            );
-            for failure in &report.failures {
-                eprintln!("  - {failure}");
-            }
+            explain_incomplete(report);
         }
         return Ok(Outcome::Incomplete);
     }
@@ -152,6 +148,39 @@ pub fn deliver(
     } else {
         Outcome::Success
     })
+}
+
+/// The outputs asked for (standard output in the default format when none), at most one of
+/// them on standard output.
+pub fn output_targets(targets: &[OutputTarget]) -> anyhow::Result<Vec<OutputTarget>> {
+    let targets = if targets.is_empty() {
+        vec![OutputTarget {
+            format: None,
+            path: None,
+        }]
+    } else {
+        targets.to_vec()
+    };
+    let to_stdout = targets.iter().filter(|t| t.path.is_none()).count();
+    anyhow::ensure!(
+        to_stdout <= 1,
+        "{to_stdout} outputs go to standard output; give all but one a file (FORMAT=FILE)"
+    );
+    Ok(targets)
+}
+
+/// Says on standard error what an incomplete report could not read (when no text report
+/// reaches the terminal to say it).
+pub fn explain_incomplete(report: &Report) {
+    eprintln!(
+        "driftscan: {} of {} INCOMPLETE: {} read(s) failed; this is not a clean result:",
+        report.command,
+        report.environment,
+        report.failures.len()
+    );
+    for failure in &report.failures {
+        eprintln!("  - {failure}");
+    }
 }
 
 /// The report in `format` (`color`: text with ANSI colours).

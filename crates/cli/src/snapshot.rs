@@ -35,24 +35,8 @@ pub async fn take(
     global: &GlobalArgs,
 ) -> anyhow::Result<Snapshot> {
     let (config, _) = ConfigFile::discover(global.config.as_deref())?;
-    let overrides = EnvironmentSettings {
-        tag_key: aws.tag_key.clone(),
-        regions: (!aws.regions.is_empty()).then(|| aws.regions.clone()),
-        ssm_paths: (!aws.ssm_paths.is_empty()).then(|| aws.ssm_paths.clone()),
-        role_arn: aws.role_arn.clone(),
-        profile: aws.profile.clone(),
-        max_attempts: aws.max_attempts,
-        concurrency: aws.concurrency,
-        operation_timeout_secs: aws.operation_timeout,
-        generated_suffixes: None,
-    };
-    let digest_key = if aws.secure_digest {
-        let key = std::env::var(DIGEST_KEY_VAR)
-            .with_context(|| format!("--secure-digest needs the key in {DIGEST_KEY_VAR}"))?;
-        Some(DigestKey::new(key.into_bytes())?)
-    } else {
-        None
-    };
+    let overrides = overrides(aws);
+    let digest_key = digest_key(aws)?;
     let bar = Bar::new(global.quiet);
     let snapshot = scanner::scan::snapshot_environment(
         &config,
@@ -65,6 +49,32 @@ pub async fn take(
     .await;
     bar.finish();
     Ok(snapshot?)
+}
+
+/// The settings the command line gives over the config file's.
+pub fn overrides(aws: &AwsArgs) -> EnvironmentSettings {
+    EnvironmentSettings {
+        tag_key: aws.tag_key.clone(),
+        regions: (!aws.regions.is_empty()).then(|| aws.regions.clone()),
+        ssm_paths: (!aws.ssm_paths.is_empty()).then(|| aws.ssm_paths.clone()),
+        role_arn: aws.role_arn.clone(),
+        external_id: None,
+        profile: aws.profile.clone(),
+        max_attempts: aws.max_attempts,
+        concurrency: aws.concurrency,
+        operation_timeout_secs: aws.operation_timeout,
+        generated_suffixes: None,
+    }
+}
+
+/// The SecureString digest key, with `--secure-digest`.
+pub fn digest_key(aws: &AwsArgs) -> anyhow::Result<Option<DigestKey>> {
+    if !aws.secure_digest {
+        return Ok(None);
+    }
+    let key = std::env::var(DIGEST_KEY_VAR)
+        .with_context(|| format!("--secure-digest needs the key in {DIGEST_KEY_VAR}"))?;
+    Ok(Some(DigestKey::new(key.into_bytes())?))
 }
 
 /// The snapshot to check: read from `--from-snapshot`, or taken live.
@@ -86,7 +96,7 @@ pub async fn obtain(state: &StateArgs, global: &GlobalArgs) -> anyhow::Result<Sn
             let env = state
                 .environment
                 .as_deref()
-                .context("--env is required without --from-snapshot")?;
+                .context("--env is required (or --from-snapshot; `scan --all` for every configured environment)")?;
             take(env, &state.aws, global).await
         }
     }

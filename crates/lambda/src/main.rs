@@ -227,12 +227,17 @@ async fn run(
             fetched.path()
         }
     };
+    // The organization's accounts as they are now (an account tagged since the last run is in).
+    let (config, _) =
+        scanner::org::with_organization(settings.config.clone(), publishers.sdk_config()).await?;
     let ctx = RunContext {
-        config: &settings.config,
+        config: &config,
         baselines,
         deadline: Some(deadline),
         secure_digest: None,
         progress: &scanner::scan::NoProgress,
+        parallel: scanner::run::DEFAULT_PARALLEL,
+        overrides: Default::default(),
     };
     Ok(scanner::run::execute(request, &ctx).await?)
 }

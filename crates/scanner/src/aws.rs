@@ -1,13 +1,18 @@
 //! SDK configuration from the standard AWS chain (`AWS_PROFILE`, `AWS_REGION`,
 //! `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, ...), with driftscan's retry and timeout
-//! settings and an optional role to assume.
+//! settings and an optional role to assume: once per account per process, its credentials
+//! shared by every environment and region there and refreshed before they expire.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
 
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
 use aws_types::SdkConfig;
 
 use crate::config::ScanPlan;
@@ -45,9 +50,90 @@ pub async fn load(plan: &ScanPlan) -> SdkConfig {
     match &plan.role_arn {
         None => base,
         Some(role_arn) => {
-            assume_role(base, role_arn, &format!("driftscan-{}", plan.environment)).await
+            let key = format!(
+                "{role_arn}|{}|{}",
+                plan.external_id.as_deref().unwrap_or_default(),
+                plan.profile.as_deref().unwrap_or_default()
+            );
+            let sessions = SESSIONS.get_or_init(Default::default);
+            let existing = sessions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+                .cloned();
+            let credentials = match existing {
+                Some(credentials) => credentials,
+                None => {
+                    let mut provider = AssumeRoleProvider::builder(role_arn)
+                        .session_name(crate::accounts::SESSION_NAME)
+                        .configure(&base);
+                    if let Some(external_id) = &plan.external_id {
+                        provider = provider.external_id(external_id);
+                    }
+                    let session = Arc::new(Session {
+                        provider: provider.build().await,
+                        cached: tokio::sync::Mutex::new(None),
+                    });
+                    let shared = SharedCredentialsProvider::new(SessionCredentials(session));
+                    sessions
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .entry(key)
+                        .or_insert(shared)
+                        .clone()
+                }
+            };
+            base.into_builder()
+                .credentials_provider(credentials)
+                .build()
         }
     }
+}
+
+/// The roles assumed so far in this process, by role, external ID and base profile.
+static SESSIONS: OnceLock<Mutex<HashMap<String, SharedCredentialsProvider>>> = OnceLock::new();
+
+/// Credentials are renewed this long before they expire.
+const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
+
+/// One assumed role: its provider and the credentials it last gave.
+#[derive(Debug)]
+struct Session {
+    provider: AssumeRoleProvider,
+    cached: tokio::sync::Mutex<Option<Credentials>>,
+}
+
+/// Gives a session's cached credentials until they come within [`REFRESH_BEFORE_EXPIRY`] of
+/// their expiry, then assumes the role again (one caller at a time: the others wait for it).
+/// A failure is not cached: the next caller tries again.
+#[derive(Debug, Clone)]
+struct SessionCredentials(Arc<Session>);
+
+impl ProvideCredentials for SessionCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let mut cached = self.0.cached.lock().await;
+            if let Some(credentials) = cached
+                .as_ref()
+                .filter(|c| fresh(c.expiry(), SystemTime::now()))
+            {
+                return Ok(credentials.clone());
+            }
+            let credentials = self.0.provider.provide_credentials().await?;
+            *cached = Some(credentials.clone());
+            Ok(credentials)
+        })
+    }
+}
+
+/// Whether credentials expiring at `expiry` are good for another [`REFRESH_BEFORE_EXPIRY`].
+fn fresh(expiry: Option<SystemTime>, now: SystemTime) -> bool {
+    expiry.is_none_or(|at| at > now + REFRESH_BEFORE_EXPIRY)
 }
 
 /// `base` with its credentials replaced by a role assumed from them (refreshed before they
@@ -69,7 +155,6 @@ pub async fn assume_role(base: SdkConfig, role_arn: &str, session_name: &str) ->
 /// at all, or already past their expiry (AWS would refuse every call with `ExpiredToken`; an
 /// emulator may not, so it is checked here). `None` when they look usable.
 pub async fn credentials_problem(config: &SdkConfig) -> Option<(&'static str, String)> {
-    use aws_credential_types::provider::ProvideCredentials;
     let Some(provider) = config.credentials_provider() else {
         return Some((
             CREDENTIALS_ERROR,
@@ -156,6 +241,15 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     use super::*;
+
+    #[test]
+    fn assumed_credentials_are_renewed_five_minutes_before_they_expire() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        assert!(fresh(None, now));
+        assert!(fresh(Some(now + Duration::from_secs(3600)), now));
+        assert!(!fresh(Some(now + Duration::from_secs(299)), now));
+        assert!(!fresh(Some(now - Duration::from_secs(1)), now));
+    }
 
     #[test]
     fn expired_credentials_are_named_with_their_expiry() {

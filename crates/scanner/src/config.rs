@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::accounts::{AccountSettings, OrganizationSettings};
 use crate::digest::DigestKey;
 use crate::error::ConfigError;
 use crate::model::Selection;
@@ -52,6 +53,12 @@ pub struct ConfigFile {
     /// Where alerts, metrics and alert state go (`--publish`, the Lambda).
     #[serde(default)]
     pub publish: PublishSettings,
+    /// The AWS accounts environments live in, each with the read-only role assumed there.
+    #[serde(default)]
+    pub accounts: Vec<AccountSettings>,
+    /// Accounts found through AWS Organizations, besides those listed in `accounts`.
+    #[serde(default)]
+    pub organization: Option<OrganizationSettings>,
 }
 
 /// How a run publishes: SNS alerts, CloudWatch metrics, and the alert state that de-duplicates.
@@ -196,6 +203,8 @@ pub struct EnvironmentSettings {
     pub ssm_paths: Option<Vec<String>>,
     /// An IAM role to assume for this environment (another account, read-only).
     pub role_arn: Option<String>,
+    /// The external ID that role's trust policy asks for.
+    pub external_id: Option<String>,
     /// A named profile from the shared AWS config files.
     pub profile: Option<String>,
     /// Attempts per API call, including the first (standard retry mode).
@@ -217,6 +226,7 @@ impl EnvironmentSettings {
             regions: self.regions.or_else(|| fallback.regions.clone()),
             ssm_paths: self.ssm_paths.or_else(|| fallback.ssm_paths.clone()),
             role_arn: self.role_arn.or_else(|| fallback.role_arn.clone()),
+            external_id: self.external_id.or_else(|| fallback.external_id.clone()),
             profile: self.profile.or_else(|| fallback.profile.clone()),
             max_attempts: self.max_attempts.or(fallback.max_attempts),
             concurrency: self.concurrency.or(fallback.concurrency),
@@ -245,15 +255,102 @@ impl ConfigFile {
                 message,
             }
         })?;
+        let located = |e: ConfigError| ConfigError::Parse {
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            message: e.to_string(),
+        };
         for name in config.environments.keys() {
-            validate_environment_name(name).map_err(|e| ConfigError::Parse {
-                path: path.to_path_buf(),
-                line: 0,
-                column: 0,
-                message: format!("environments: {e}"),
-            })?;
+            validate_environment_name(name)
+                .map_err(|e| ConfigError::Invalid(format!("environments: {e}")))
+                .map_err(located)?;
+        }
+        config.validate_accounts().map_err(located)?;
+        if let Some(organization) = &config.organization {
+            organization.validate().map_err(located)?;
         }
         Ok(config)
+    }
+
+    /// Checks the accounts, and that an environment of an account does not name a role of its
+    /// own.
+    fn validate_accounts(&self) -> Result<(), ConfigError> {
+        crate::accounts::validate_accounts(&self.accounts)?;
+        for account in &self.accounts {
+            for env in &account.environments {
+                if self
+                    .environments
+                    .get(env)
+                    .is_some_and(|e| e.role_arn.is_some())
+                {
+                    return Err(ConfigError::Invalid(format!(
+                        "environment `{env}` names a role_arn and lives in account {}, whose role is assumed: keep one",
+                        account.id
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The config with `discovered` accounts added (an account listed in the file wins over
+    /// its discovered self).
+    pub fn with_discovered(
+        mut self,
+        discovered: Vec<AccountSettings>,
+    ) -> Result<Self, ConfigError> {
+        for account in discovered {
+            if !self.accounts.iter().any(|a| a.id == account.id) {
+                self.accounts.push(account);
+            }
+        }
+        self.validate_accounts()?;
+        Ok(self)
+    }
+
+    /// The account `environment` lives in, when the file (or discovery) says.
+    pub fn account_of(&self, environment: &str) -> Option<&AccountSettings> {
+        self.accounts
+            .iter()
+            .find(|a| a.environments.iter().any(|e| e == environment))
+    }
+
+    /// Every environment the configuration names: the accounts' (in their order), then those
+    /// with settings of their own.
+    pub fn configured_environments(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let named = self
+            .accounts
+            .iter()
+            .flat_map(|a| a.environments.iter())
+            .chain(self.environments.keys());
+        for env in named {
+            if !out.contains(env) {
+                out.push(env.clone());
+            }
+        }
+        out
+    }
+
+    /// `environment`'s settings from the file: its own, then its account's (role, external
+    /// ID, regions), then `defaults`.
+    fn configured(&self, environment: &str) -> EnvironmentSettings {
+        let own = self
+            .environments
+            .get(environment)
+            .cloned()
+            .unwrap_or_default();
+        let from_account = self
+            .account_of(environment)
+            .map(|account| EnvironmentSettings {
+                role_arn: Some(account.role_arn()),
+                external_id: account.external_id.clone(),
+                regions: account.regions.clone(),
+                ..Default::default()
+            })
+            .unwrap_or_default();
+        own.or(&from_account).or(&self.defaults)
     }
 
     /// Reads and parses a config file.
@@ -283,13 +380,8 @@ impl ConfigFile {
     /// Whether no region is given by `overrides` or the file for `environment`, so the standard
     /// AWS chain must name one (asking it may mean a slow instance-metadata lookup).
     pub fn needs_default_region(&self, environment: &str, overrides: &EnvironmentSettings) -> bool {
-        let has = |s: Option<&EnvironmentSettings>| {
-            s.and_then(|s| s.regions.as_ref())
-                .is_some_and(|r| !r.is_empty())
-        };
-        !(has(Some(overrides))
-            || has(self.environments.get(environment))
-            || has(Some(&self.defaults)))
+        let has = |s: &EnvironmentSettings| s.regions.as_ref().is_some_and(|r| !r.is_empty());
+        !(has(overrides) || has(&self.configured(environment)))
     }
 
     /// The profile `environment` uses: `overrides`, then the file.
@@ -301,12 +393,7 @@ impl ConfigFile {
         overrides
             .profile
             .clone()
-            .or_else(|| {
-                self.environments
-                    .get(environment)
-                    .and_then(|e| e.profile.clone())
-            })
-            .or_else(|| self.defaults.profile.clone())
+            .or_else(|| self.configured(environment).profile)
     }
 
     /// The generated-suffix shapes configured for `environment` (its own, else the defaults').
@@ -334,13 +421,7 @@ impl ConfigFile {
         secure_digest: Option<DigestKey>,
     ) -> Result<ScanPlan, ConfigError> {
         validate_environment_name(environment)?;
-        let configured = self
-            .environments
-            .get(environment)
-            .cloned()
-            .unwrap_or_default()
-            .or(&self.defaults);
-        let settings = overrides.or(&configured);
+        let settings = overrides.or(&self.configured(environment));
 
         let regions = match settings.regions {
             Some(regions) if !regions.is_empty() => regions,
@@ -399,6 +480,8 @@ impl ConfigFile {
             regions,
             selection: Selection { tag_key, ssm_paths },
             role_arn: settings.role_arn,
+            external_id: settings.external_id,
+            account: self.account_of(environment).map(|a| a.id.clone()),
             profile: settings.profile,
             max_attempts,
             concurrency,
@@ -421,6 +504,10 @@ pub struct ScanPlan {
     pub selection: Selection,
     /// Role to assume, if any.
     pub role_arn: Option<String>,
+    /// The external ID to assume it with.
+    pub external_id: Option<String>,
+    /// The account the environment lives in, when the configuration says.
+    pub account: Option<String>,
     /// Named profile, if any.
     pub profile: Option<String>,
     /// Attempts per API call.
@@ -626,6 +713,75 @@ mod tests {
                 ConfigFile::default().plan("dev", settings.clone(), Some("us-east-1".into()), None);
             assert!(result.is_err(), "{settings:?}");
         }
+    }
+
+    #[test]
+    fn an_environment_of_an_account_gets_its_role_and_regions_below_its_own_settings() {
+        let config = parse(
+            "defaults:\n  regions: [eu-west-1]\n  max_attempts: 3\naccounts:\n  - id: \"111111111111\"\n    role: driftscan-readonly\n    external_id: ops-7\n    environments: [dev, staging]\n    regions: [us-east-2]\nenvironments:\n  staging:\n    regions: [us-east-1]\n  qa: {}\n",
+        )
+        .unwrap();
+        let plan = |env: &str| {
+            config
+                .plan(env, EnvironmentSettings::default(), None, None)
+                .unwrap()
+        };
+        let dev = plan("dev");
+        assert_eq!(
+            dev.role_arn.as_deref(),
+            Some("arn:aws:iam::111111111111:role/driftscan-readonly")
+        );
+        assert_eq!(dev.external_id.as_deref(), Some("ops-7"));
+        assert_eq!(dev.account.as_deref(), Some("111111111111"));
+        assert_eq!(dev.regions, ["us-east-2"], "the account's regions");
+        assert_eq!(dev.max_attempts, 3, "defaults still apply");
+        assert_eq!(plan("staging").regions, ["us-east-1"], "its own first");
+        let qa = plan("qa");
+        assert_eq!((qa.role_arn, qa.account), (None, None));
+        assert_eq!(qa.regions, ["eu-west-1"]);
+        assert_eq!(config.configured_environments(), ["dev", "staging", "qa"]);
+
+        let two_roles = parse(
+            "accounts:\n  - id: \"111111111111\"\n    role: r\n    environments: [dev]\nenvironments:\n  dev:\n    role_arn: arn:aws:iam::111111111111:role/other\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            two_roles.contains("names a role_arn and lives in account 111111111111"),
+            "{two_roles}"
+        );
+        let bad_org = parse("organization:\n  role: \"no spaces allowed\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(bad_org.contains("organization.role"), "{bad_org}");
+
+        // Discovery adds accounts; one listed in the file wins; a clash is refused.
+        let discovered = |id: &str, env: &str| AccountSettings {
+            id: id.into(),
+            role: "discovered".into(),
+            external_id: None,
+            environments: vec![env.into()],
+            regions: None,
+            name: None,
+        };
+        let merged = config
+            .clone()
+            .with_discovered(vec![
+                discovered("111111111111", "dev"),
+                discovered("222222222222", "prod"),
+            ])
+            .unwrap();
+        assert_eq!(merged.accounts.len(), 2);
+        assert_eq!(merged.accounts[0].role, "driftscan-readonly");
+        assert_eq!(
+            merged.configured_environments(),
+            ["dev", "staging", "prod", "qa"]
+        );
+        let clash = config
+            .with_discovered(vec![discovered("333333333333", "staging")])
+            .unwrap_err()
+            .to_string();
+        assert!(clash.contains("`staging` is in two accounts"), "{clash}");
     }
 
     #[test]

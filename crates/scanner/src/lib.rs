@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod alert;
 #[cfg(feature = "aws")]
 pub mod aws;
@@ -27,6 +28,8 @@ pub mod kinds;
 pub mod metrics;
 pub mod model;
 pub mod naming;
+#[cfg(feature = "aws")]
+pub mod org;
 #[cfg(feature = "aws")]
 pub mod publish;
 pub mod report;

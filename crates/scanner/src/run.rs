@@ -13,6 +13,7 @@ use crate::model::Report;
 use crate::rules::RuleConfigError;
 use crate::scan::{snapshot_environment, Progress};
 use crate::Snapshot;
+use futures::StreamExt;
 
 /// What a run does.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -158,10 +159,19 @@ pub struct RunContext<'a> {
     pub secure_digest: Option<DigestKey>,
     /// Receives snapshot progress.
     pub progress: &'a dyn Progress,
+    /// Environments snapshotted at once (each with its own bound on reads in flight); at
+    /// least 1.
+    pub parallel: usize,
+    /// Settings applied to every environment over the configured ones (a CLI's `--region`,
+    /// `--concurrency`, ...).
+    pub overrides: EnvironmentSettings,
 }
 
-/// Snapshots every environment the request names (each once, all at once), then produces one
-/// report per scan and per comparison, scans first, in request order.
+/// Environments snapshotted at once by default.
+pub const DEFAULT_PARALLEL: usize = 4;
+
+/// Snapshots every environment the request names (each once, [`RunContext::parallel`] at a
+/// time), then produces one report per scan and per comparison, scans first, in request order.
 ///
 /// Baselines are loaded before anything is read, so bad input fails fast.
 pub async fn execute(request: &RunRequest, ctx: &RunContext<'_>) -> Result<Vec<Report>, RunError> {
@@ -174,20 +184,28 @@ pub async fn execute(request: &RunRequest, ctx: &RunContext<'_>) -> Result<Vec<R
 
     let started = Instant::now();
     let environments = request.environments();
-    let snapshots = futures::future::join_all(environments.iter().map(|env| {
-        let overrides = EnvironmentSettings {
-            regions: request.regions.clone(),
-            ..Default::default()
-        };
+    // Every plan is checked before anything is read: a bad setting fails the run at once.
+    let overrides = |_: &str| EnvironmentSettings {
+        regions: request.regions.clone().or(ctx.overrides.regions.clone()),
+        ..ctx.overrides.clone()
+    };
+    for env in &environments {
+        if !ctx.config.needs_default_region(env, &overrides(env)) {
+            ctx.config.plan(env, overrides(env), None, None)?;
+        }
+    }
+    let snapshots: Vec<Snapshot> = futures::stream::iter(environments.iter().map(|env| {
         snapshot_environment(
             ctx.config,
             env,
-            overrides,
+            overrides(env),
             ctx.secure_digest.clone(),
             ctx.deadline,
             ctx.progress,
         )
     }))
+    .buffered(ctx.parallel.max(1))
+    .collect::<Vec<_>>()
     .await
     .into_iter()
     .collect::<Result<Vec<Snapshot>, ConfigError>>()?;
@@ -260,6 +278,8 @@ mod tests {
             deadline: None,
             secure_digest: None,
             progress: &crate::scan::NoProgress,
+            parallel: DEFAULT_PARALLEL,
+            overrides: EnvironmentSettings::default(),
         };
         let nothing = execute(&RunRequest::default(), &ctx).await;
         assert!(matches!(nothing, Err(RunError::Request(_))));

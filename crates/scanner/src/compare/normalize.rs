@@ -54,7 +54,8 @@ pub struct Context {
     /// Random suffixes that infrastructure code generated for the environment's names
     /// (`6b48171` of `cache-sg-staging-6b48171`): `{auto}` wherever they appear.
     pub generated: Vec<String>,
-    /// The one region the environment was scanned in: `{region}` where a value is the region
+    /// The one region the environment was scanned in, for strings outside a resource (a
+    /// resource's own region is used for its document): `{region}` where a value is the region
     /// itself, one of its availability zones, or the region of an ARN, so environments in
     /// different regions compare. Elsewhere (an image registry's host in a shared region) the
     /// region is part of the value.
@@ -90,6 +91,11 @@ impl Context {
     /// Rewrites one string: CIDRs inside the VPC to their slot, physical ids, account ids and
     /// the region to placeholders, the environment's name to `{env}`.
     pub fn string(&self, text: &str) -> String {
+        self.string_in(text, self.region.as_deref())
+    }
+
+    /// [`Context::string`] for a value of a resource in `region`.
+    fn string_in(&self, text: &str, region: Option<&str>) -> String {
         if let Some(slot) = self.cidr_slot(text) {
             return slot;
         }
@@ -110,8 +116,8 @@ impl Context {
         } else {
             text.into_owned()
         };
-        let text = match &self.region {
-            Some(region) if text.contains(region.as_str()) => region_aside(text, region),
+        let text = match region {
+            Some(region) if text.contains(region) => region_aside(text, region),
             _ => text,
         };
         let mut text = logical_name(&text, &self.environment);
@@ -148,15 +154,19 @@ impl Context {
         document.insert("properties".into(), properties);
         document.insert("tags".into(), tags);
         let mut document = Value::Object(document);
-        self.rewrite(&mut document);
+        // Each resource's own region is set aside in it (an environment may span regions).
+        let region = Some(resource.region.as_str())
+            .filter(|r| !r.is_empty())
+            .or(self.region.as_deref());
+        self.rewrite(&mut document, region);
         document
     }
 
-    fn rewrite(&self, value: &mut Value) {
+    fn rewrite(&self, value: &mut Value, region: Option<&str>) {
         match value {
-            Value::String(s) => *s = self.string(s),
+            Value::String(s) => *s = self.string_in(s, region),
             Value::Array(items) => {
-                items.iter_mut().for_each(|v| self.rewrite(v));
+                items.iter_mut().for_each(|v| self.rewrite(v, region));
                 // After rewriting, order carries no meaning (ids sorted the lists before).
                 items.sort_by_cached_key(|v| v.to_string());
             }
@@ -165,12 +175,14 @@ impl Context {
                 if map.get("name").is_some_and(|n| !n.is_null()) {
                     map.remove("id");
                 }
-                map.values_mut().for_each(|v| self.rewrite(v));
+                map.values_mut().for_each(|v| self.rewrite(v, region));
                 // Keys are mostly field names and stay; only those the rewriting changes (tag
                 // keys, variable names carrying the environment's name) move.
                 let renamed: Vec<(String, String)> = map
                     .keys()
-                    .filter_map(|k| Some((k.clone(), self.string(k))).filter(|(k, r)| k != r))
+                    .filter_map(|k| {
+                        Some((k.clone(), self.string_in(k, region))).filter(|(k, r)| k != r)
+                    })
                     .collect();
                 for (old, new) in renamed {
                     if let Some(v) = map.remove(&old) {
@@ -376,7 +388,7 @@ mod tests {
         assert!(document["properties"].get("last_modified").is_none());
         assert_eq!(document["tags"]["Environment"], "{env}");
         let mut value = serde_json::json!({"vpc": {"id": "vpc-1", "name": "vpc-prod"}});
-        c.rewrite(&mut value);
+        c.rewrite(&mut value, None);
         assert_eq!(value, serde_json::json!({"vpc": {"name": "vpc-{env}"}}));
     }
 }

@@ -87,22 +87,112 @@ fn cell_class(cell: &Cell) -> &'static str {
     }
 }
 
-/// Renders the HTML report.
-pub fn render(report: &Report, options: &RenderOptions) -> String {
-    let environments = report.environments();
-    let title = match report.command.as_str() {
-        "compare" => format!("driftscan compare: {}", environments.join(" · ")),
+fn title(report: &Report) -> String {
+    match report.command.as_str() {
+        "compare" => format!("driftscan compare: {}", report.environments().join(" · ")),
         _ => format!("driftscan scan: {}", report.environment),
-    };
-    let mut out = String::with_capacity(16 * 1024);
-    let _ = write!(
-        out,
+    }
+}
+
+/// The page around `body`: styles inline, and a policy that lets the browser fetch nothing.
+fn page(title: &str, body: &str) -> String {
+    format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n",
-        escape(&title),
-        escape(&title)
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+/// Renders the HTML report.
+pub fn render(report: &Report, options: &RenderOptions) -> String {
+    page(&title(report), &report_body(report, options, "h1"))
+}
+
+/// A run's page: the organization summary, then every report (each under its own heading).
+pub(crate) fn run_page(
+    reports: &[Report],
+    header: &[&str],
+    rows: &[Vec<String>],
+    total: &[String],
+    options: &RenderOptions,
+) -> String {
+    let mut body = String::new();
+    let incomplete = reports.iter().filter(|r| !r.complete).count();
+    let _ = writeln!(
+        body,
+        "<header>\n<h1>driftscan run: {} reports</h1>\n<p class=\"meta\">driftscan {}</p>\n</header>",
+        reports.len(),
+        escape(&options.version)
+    );
+    if incomplete > 0 {
+        let _ = writeln!(
+            body,
+            "<section class=\"incomplete\" id=\"incomplete\">\n<h2>INCOMPLETE: {incomplete} of {} reports could not read everything; what they cover is unknown, not clean.</h2>\n<ul>",
+            reports.len()
+        );
+        for report in reports.iter().filter(|r| !r.complete) {
+            let _ = writeln!(
+                body,
+                "<li><a href=\"#report-{}\">{}</a>: {} failed read(s)</li>",
+                escape(&report.environment),
+                escape(&report.environment),
+                report.failures.len()
+            );
+        }
+        body.push_str("</ul>\n</section>\n");
+    }
+    body.push_str("<section id=\"summary\">\n<h2>Organization summary</h2>\n<table class=\"summary-table\">\n<thead><tr>");
+    for h in header {
+        let _ = write!(body, "<th>{}</th>", escape(h));
+    }
+    body.push_str("</tr></thead>\n<tbody>\n");
+    for (i, row) in rows.iter().enumerate() {
+        let class = if reports.get(i).is_some_and(|r| !r.complete) {
+            " class=\"unexpected\""
+        } else {
+            ""
+        };
+        let _ = write!(body, "<tr{class}>");
+        for (j, cell) in row.iter().enumerate() {
+            if j == 0 {
+                let _ = write!(
+                    body,
+                    "<td><a href=\"#report-{}\">{}</a></td>",
+                    escape(cell),
+                    escape(cell)
+                );
+            } else {
+                let _ = write!(body, "<td>{}</td>", escape(cell));
+            }
+        }
+        body.push_str("</tr>\n");
+    }
+    body.push_str("<tr>");
+    for cell in total {
+        let _ = write!(body, "<th>{}</th>", escape(cell));
+    }
+    body.push_str("</tr>\n</tbody>\n</table>\n</section>\n");
+    for report in reports {
+        let _ = writeln!(
+            body,
+            "<div class=\"report\" id=\"report-{}\">",
+            escape(&report.environment)
+        );
+        body.push_str(&report_body(report, options, "h2"));
+        body.push_str("</div>\n");
+    }
+    page(&format!("driftscan run: {} reports", reports.len()), &body)
+}
+
+/// One report's sections, under a heading of `level`.
+fn report_body(report: &Report, options: &RenderOptions, level: &str) -> String {
+    let mut out = String::with_capacity(16 * 1024);
+    let _ = writeln!(
+        out,
+        "<header>\n<{level}>{}</{level}>",
+        escape(&title(report))
     );
     let _ = writeln!(
         out,
@@ -134,7 +224,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     }
     let _ = writeln!(
         out,
-        "<footer>Baselines: {}. Report schema {}.</footer>\n</body>\n</html>",
+        "<footer>Baselines: {}. Report schema {}.</footer>",
         if report.baseline_files.is_empty() {
             "none".to_string()
         } else {

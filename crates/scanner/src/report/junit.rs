@@ -10,6 +10,23 @@ use crate::rules::RULES;
 
 /// Renders the JUnit report.
 pub fn render(report: &Report, options: &RenderOptions) -> String {
+    render_all(std::slice::from_ref(report), options)
+}
+
+/// Renders several reports as one JUnit document, a suite each.
+pub fn render_all(reports: &[Report], options: &RenderOptions) -> String {
+    let mut junit = quick_junit::Report::new("driftscan");
+    for report in reports {
+        junit.add_test_suite(suite(report, options));
+    }
+    junit.to_string().unwrap_or_else(|e| {
+        // Serializing to memory fails only on invalid UTF-8, which a String cannot hold.
+        format!("<!-- driftscan: cannot write JUnit XML: {e} -->\n")
+    })
+}
+
+/// One report's suite: a case per rule, one for completeness.
+fn suite(report: &Report, options: &RenderOptions) -> TestSuite {
     let mut cases: Vec<(String, String)> = KIND_RULES
         .iter()
         .filter(|(kind, _)| (*kind == FindingKind::Difference) == (report.command == "compare"))
@@ -87,13 +104,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         super::text::render_matrix(matrix, false, &mut text);
         suite.set_system_out(xml_safe(text.trim_start()));
     }
-
-    let mut junit = quick_junit::Report::new("driftscan");
-    junit.add_test_suite(suite);
-    junit.to_string().unwrap_or_else(|e| {
-        // Serializing to memory fails only on invalid UTF-8, which a String cannot hold.
-        format!("<!-- driftscan: cannot write JUnit XML: {e} -->\n")
-    })
+    suite
 }
 
 /// XML 1.0 cannot carry most control characters at all, escaped or not.

@@ -4,8 +4,11 @@
 mod html;
 mod junit;
 mod markdown;
+mod run;
 mod sarif;
 mod text;
+
+pub use run::{render_run, RunSummary, SummaryRow, RUN_SCHEMA};
 
 use std::fmt;
 use std::str::FromStr;

@@ -95,6 +95,50 @@ fn html_escapes_every_value_and_fetches_nothing() {
 }
 
 #[test]
+fn a_run_carries_every_report_and_the_organization_summary_in_every_format() {
+    let mut incomplete = fixtures::report(false);
+    incomplete.environment = "staging".into();
+    let reports = vec![fixtures::report(true), incomplete];
+    let accounts: std::collections::BTreeMap<String, String> =
+        [("prod".to_string(), "222222222222".to_string())].into();
+    let run = |format| render_run(&reports, &accounts, format, &options());
+
+    let text = run(Format::Text);
+    assert!(
+        text.contains("driftscan run: 2 reports, 1 accounts, 1 incomplete"),
+        "{text}"
+    );
+    let prod_row = text.lines().find(|l| l.starts_with("prod ")).unwrap();
+    assert!(
+        prod_row.contains("222222222222") && prod_row.contains("yes"),
+        "{prod_row}"
+    );
+    let staging_row = text.lines().find(|l| l.starts_with("staging ")).unwrap();
+    assert!(staging_row.contains("NO (1 failed)"), "{staging_row}");
+
+    let json: serde_json::Value = serde_json::from_str(&run(Format::Json)).unwrap();
+    assert_eq!(json["schema"], RUN_SCHEMA);
+    assert_eq!(json["reports"].as_array().unwrap().len(), 2);
+    assert_eq!(json["summary"]["incomplete"], 1);
+    assert_eq!(json["summary"]["rows"][0]["account"], "222222222222");
+
+    let sarif: serde_json::Value = serde_json::from_str(&run(Format::Sarif)).unwrap();
+    assert_eq!(
+        sarif["runs"].as_array().unwrap().len(),
+        2,
+        "a run per report"
+    );
+    let junit = run(Format::Junit);
+    assert_eq!(junit.matches("<testsuite ").count(), 2, "{junit}");
+    let markdown = run(Format::Markdown);
+    assert!(markdown.contains("| prod | 222222222222 |"), "{markdown}");
+    let html = run(Format::Html);
+    assert_eq!(html.matches("<!doctype html>").count(), 1, "one page");
+    assert!(html.find("id=\"incomplete\"").unwrap() < html.find("Organization summary").unwrap());
+    assert!(html.contains("href=\"#report-staging\""));
+}
+
+#[test]
 fn golden_json() {
     insta::assert_snapshot!(
         "json",
