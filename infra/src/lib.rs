@@ -18,6 +18,7 @@ mod database;
 mod destroy;
 pub mod edge;
 mod from_baseline;
+pub mod member_roles;
 mod network;
 mod parameters;
 mod scanner_stack;

@@ -92,10 +92,28 @@ struct Target {
     #[arg(
         long = "env",
         value_name = "NAME",
-        required_unless_present = "scanner",
-        conflicts_with = "scanner"
+        required_unless_present_any = ["scanner", "member_roles"],
+        conflicts_with_all = ["scanner", "member_roles"]
     )]
     environment: Option<String>,
+    /// The read-only role driftscan assumes in each member account of driftscan.yaml's
+    /// `accounts` (and `organization`), trusted by the scanner stack's role only; created
+    /// through --via-role in each account.
+    #[arg(long, conflicts_with = "scanner")]
+    member_roles: bool,
+    /// With --member-roles: the administrative role to assume in each member account to
+    /// create it (the one AWS Organizations creates in new accounts by default).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole",
+        requires = "member_roles"
+    )]
+    via_role: String,
+    /// driftscan's config file: its `accounts` and `organization` give --member-roles their
+    /// accounts and --scanner the roles its function may assume.
+    #[arg(long, value_name = "FILE", default_value = "driftscan.yaml")]
+    config: PathBuf,
     /// Its region, instead of the reference one (the scanner stack's: default us-east-1).
     #[arg(long)]
     region: Option<String>,
@@ -166,7 +184,62 @@ impl Target {
             .with_env(|_| None)?;
         }
         spec.report_bucket = self.report_bucket.clone();
+        let accounts = self.driftscan_config()?;
+        spec.member_roles = accounts.accounts.iter().map(|a| a.role_arn()).collect();
+        spec.organization_role = accounts.organization.as_ref().map(|o| o.role.clone());
         Ok(spec)
+    }
+
+    /// driftscan.yaml, when there is one (an empty configuration otherwise).
+    fn driftscan_config(&self) -> anyhow::Result<scanner::config::ConfigFile> {
+        if self.config.is_file() {
+            Ok(scanner::config::ConfigFile::load(&self.config)?)
+        } else {
+            Ok(scanner::config::ConfigFile::default())
+        }
+    }
+
+    /// The member roles to converge: one per account of driftscan.yaml (and its organization),
+    /// trusted by the scanner stack's role in the caller's account; with credentials in each
+    /// account through --via-role.
+    async fn member_roles(
+        &self,
+        config: &aws_config::SdkConfig,
+    ) -> anyhow::Result<Vec<(aws_config::SdkConfig, infra::member_roles::MemberRoleSpec)>> {
+        let region = self.region.clone().unwrap_or_else(|| "us-east-1".into());
+        let config = config
+            .to_builder()
+            .region(aws_config::Region::new(region))
+            .build();
+        let file = self.driftscan_config()?;
+        let (file, _) = scanner::org::with_organization(file, &config).await?;
+        anyhow::ensure!(
+            !file.accounts.is_empty(),
+            "--member-roles: {} lists no accounts (accounts: or organization:)",
+            self.config.display()
+        );
+        let identity = aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send()
+            .await
+            .context("sts:GetCallerIdentity (the scanner stack's account)")?;
+        let scanner_account = identity
+            .account()
+            .context("no account in the caller identity")?;
+        let scanner_role = format!(
+            "arn:aws:iam::{scanner_account}:role/{}",
+            ScannerSpec::reference("us-east-1", scanner_account, PathBuf::new()).role
+        );
+        let mut out = Vec::new();
+        for account in &file.accounts {
+            let admin = format!("arn:aws:iam::{}:role/{}", account.id, self.via_role);
+            let member = scanner::aws::assume_role(config.clone(), &admin, "driftscan-infra").await;
+            out.push((
+                member,
+                infra::member_roles::MemberRoleSpec::for_account(account, &scanner_role),
+            ));
+        }
+        Ok(out)
     }
 }
 
@@ -224,7 +297,16 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let config = load_config(&cli.aws).await;
     match cli.command {
         Command::Apply { target, output } => {
-            let (changes, place) = if target.scanner {
+            let (changes, place) = if target.member_roles {
+                let mut changes = Vec::new();
+                for (member, spec) in target.member_roles(&config).await? {
+                    changes.extend(
+                        infra::member_roles::converge_member_role(&member, &spec, Mode::Apply)
+                            .await?,
+                    );
+                }
+                (changes, "the member accounts' roles".to_string())
+            } else if target.scanner {
                 let spec = target.scanner(&config).await?;
                 let changes = infra::converge_scanner(&config, &spec, Mode::Apply).await?;
                 (changes, format!("the scanner stack in {}", spec.region))
@@ -241,7 +323,16 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             output,
             detailed_exitcode,
         } => {
-            let changes = if target.scanner {
+            let changes = if target.member_roles {
+                let mut changes = Vec::new();
+                for (member, spec) in target.member_roles(&config).await? {
+                    changes.extend(
+                        infra::member_roles::converge_member_role(&member, &spec, Mode::Plan)
+                            .await?,
+                    );
+                }
+                changes
+            } else if target.scanner {
                 let spec = target.scanner(&config).await?;
                 infra::converge_scanner(&config, &spec, Mode::Plan).await?
             } else {
@@ -262,6 +353,9 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             force_protected,
             skip_final_snapshot,
         } => {
+            if target.member_roles {
+                bail!("destroy --member-roles is not offered: delete a member account's driftscan role with IAM (it holds no data)");
+            }
             if target.scanner {
                 let spec = target.scanner(&config).await?;
                 let planned = infra::destroy_scanner(&config, &spec, Mode::Plan).await?;

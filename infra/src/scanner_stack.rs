@@ -48,6 +48,12 @@ pub struct ScannerSpec {
     /// A bucket (in the stack's region, not created here) where each run's HTML reports are
     /// kept under `reports/`; the alert links to them.
     pub report_bucket: Option<String>,
+    /// The member accounts' read-only roles the function may assume (from driftscan.yaml's
+    /// `accounts`).
+    pub member_roles: Vec<String>,
+    /// With `organization:` discovery: the role name assumed in every member account (the
+    /// function may then list the organization and assume that role in any account).
+    pub organization_role: Option<String>,
 }
 
 impl ScannerSpec {
@@ -70,6 +76,8 @@ impl ScannerSpec {
             timeout_secs: 300,
             memory_mb: 256,
             report_bucket: None,
+            member_roles: Vec::new(),
+            organization_role: None,
         }
     }
 
@@ -159,6 +167,22 @@ pub fn policy_document(spec: &ScannerSpec) -> Value {
             "Resource": format!("arn:aws:logs:{}:{}:log-group:/aws/lambda/{}:*", spec.region, spec.account, spec.function)
         }),
     ]);
+    let mut assumable = spec.member_roles.clone();
+    if let Some(role) = &spec.organization_role {
+        assumable.push(format!("arn:aws:iam::*:role/{role}"));
+        statements.push(json!({
+            "Sid": "ListOrganization", "Effect": "Allow",
+            "Action": ["organizations:ListAccounts", "organizations:ListAccountsForParent",
+                       "organizations:ListOrganizationalUnitsForParent", "organizations:ListTagsForResource"],
+            "Resource": "*"
+        }));
+    }
+    if !assumable.is_empty() {
+        statements.push(json!({
+            "Sid": "AssumeMemberRoles", "Effect": "Allow", "Action": ["sts:AssumeRole"],
+            "Resource": assumable
+        }));
+    }
     if let Some(bucket) = &spec.report_bucket {
         statements.push(json!({
             "Sid": "KeepReports", "Effect": "Allow", "Action": ["s3:PutObject"],
@@ -1061,6 +1085,8 @@ mod tests {
     fn the_policy_grants_nothing_beyond_the_list() {
         let policy = policy_document(&ScannerSpec {
             report_bucket: Some("driftscan-reports".into()),
+            member_roles: vec!["arn:aws:iam::222222222222:role/driftscan-readonly".into()],
+            organization_role: Some("driftscan-readonly".into()),
             ..spec()
         });
         let mut granted = Vec::new();
@@ -1096,6 +1122,15 @@ mod tests {
                         && resource == "arn:aws:sns:us-east-1:123456789012:driftscan-alerts"
                 }
                 "cloudwatch" => verb == "PutMetricData",
+                "sts" => {
+                    verb == "AssumeRole"
+                        && resource
+                            == &json!([
+                                "arn:aws:iam::222222222222:role/driftscan-readonly",
+                                "arn:aws:iam::*:role/driftscan-readonly"
+                            ])
+                }
+                "organizations" => verb.starts_with("List"),
                 "s3" => {
                     read_only
                         || (verb == "PutObject"
@@ -1124,6 +1159,11 @@ mod tests {
             ..spec()
         });
         assert!(with_digests.to_string().contains("kms:Decrypt"));
+        let alone = policy_document(&spec()).to_string();
+        assert!(
+            !alone.contains("sts:AssumeRole") && !alone.contains("organizations:"),
+            "no member roles, no assuming and no listing"
+        );
     }
 
     #[test]

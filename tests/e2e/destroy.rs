@@ -20,7 +20,7 @@ fn infra_binary() -> PathBuf {
 }
 
 /// `driftscan-infra <args>` against `endpoint`, with no terminal on standard input.
-fn infra(endpoint: &str, args: &[&str]) -> (i32, String, String) {
+pub(crate) fn infra(endpoint: &str, args: &[&str]) -> (i32, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new(infra_binary());
     crate::support::against_emulator(&mut command, endpoint);

@@ -293,6 +293,61 @@ fn accounts_listed_in_the_file_need_no_organization() {
         .arg(shipped_baselines())
         .assert()
         .success();
+    // Each listed account gets its read-only role, trusted by the scanner stack's role only.
+    let file = config.display().to_string();
+    let (code, out, err) = crate::destroy::infra(
+        &moto.endpoint,
+        &["plan", "--member-roles", "--config", &file],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Plan: 4 to add, 0 to change, 0 to destroy."),
+        "{out}"
+    );
+    let (code, out, err) = crate::destroy::infra(
+        &moto.endpoint,
+        &["apply", "--member-roles", "--config", &file],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Resources: 4 added, 0 changed, 0 destroyed."),
+        "{out}"
+    );
+    let (_, out, _) = crate::destroy::infra(
+        &moto.endpoint,
+        &["apply", "--member-roles", "--config", &file],
+    );
+    assert!(
+        out.contains("Resources: 0 added, 0 changed, 0 destroyed."),
+        "converged: {out}"
+    );
+    let trust = block_on(async {
+        let admin = format!(
+            "arn:aws:iam::{}:role/OrganizationAccountAccessRole",
+            org.accounts[2]
+        );
+        let member =
+            scanner::aws::assume_role(moto.sdk_config("us-east-1").await, &admin, "check").await;
+        let role = aws_sdk_iam::Client::new(&member)
+            .get_role()
+            .role_name("driftscan-readonly")
+            .send()
+            .await
+            .expect("the member role exists")
+            .role
+            .unwrap();
+        let text = role.assume_role_policy_document().unwrap().to_string();
+        serde_json::from_str::<serde_json::Value>(&urlencoding::decode(&text).unwrap()).unwrap()
+    });
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["AWS"],
+        "arn:aws:iam::123456789012:role/driftscan-scanner"
+    );
+    assert_eq!(
+        trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+        "platform-7"
+    );
+
     // Bad accounts are refused before anything is read.
     std::fs::write(
         &config,

@@ -1,0 +1,256 @@
+//! The read-only role driftscan assumes in each member account: trusted by the scanner stack's
+//! role alone (with the external ID when one is set), allowed the collectors' read actions and
+//! nothing else.
+
+use aws_config::SdkConfig;
+use serde_json::{json, Value};
+
+use crate::{call_error, Action, Change, InfraError, Mode, Recorder};
+
+/// The inline policy's name on a member role.
+const POLICY_NAME: &str = "driftscan-read";
+
+/// One member account's role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRoleSpec {
+    /// The member account.
+    pub account: String,
+    /// The role's name.
+    pub role: String,
+    /// The external ID the scanner must present, if any.
+    pub external_id: Option<String>,
+    /// The role allowed to assume it: the scanner stack's (`arn:aws:iam::<acct>:role/driftscan-scanner`).
+    pub scanner_role_arn: String,
+}
+
+impl MemberRoleSpec {
+    /// The spec for `account` of driftscan.yaml, trusted by `scanner_role_arn`. A role given as
+    /// an ARN is created under the name it ends with.
+    pub fn for_account(
+        account: &scanner::accounts::AccountSettings,
+        scanner_role_arn: &str,
+    ) -> Self {
+        let role = account
+            .role
+            .rsplit('/')
+            .next()
+            .unwrap_or(&account.role)
+            .to_string();
+        MemberRoleSpec {
+            account: account.id.clone(),
+            role,
+            external_id: account.external_id.clone(),
+            scanner_role_arn: scanner_role_arn.to_string(),
+        }
+    }
+
+    /// The role's ARN.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:role/{}", self.account, self.role)
+    }
+
+    /// Who may assume the role: the scanner role alone, with the external ID when set.
+    pub fn trust_policy(&self) -> Value {
+        let mut statement = json!({
+            "Effect": "Allow",
+            "Principal": {"AWS": self.scanner_role_arn},
+            "Action": "sts:AssumeRole",
+        });
+        if let Some(external_id) = &self.external_id {
+            statement["Condition"] = json!({"StringEquals": {"sts:ExternalId": external_id}});
+        }
+        json!({"Version": "2012-10-17", "Statement": [statement]})
+    }
+
+    /// What the role may do: the collectors' read actions (from the registry), nothing else.
+    pub fn permissions(&self) -> Value {
+        json!({
+            "Version": "2012-10-17",
+            "Statement": scanner::collect::read_statements(false),
+        })
+    }
+}
+
+/// IAM documents come back URL-encoded (moto, and AWS for `GetRole`).
+fn parse_document(text: &str) -> Option<Value> {
+    let decoded = urlencoding::decode(text).ok()?;
+    serde_json::from_str(&decoded).ok()
+}
+
+/// Creates or updates the role in the member account `config`'s credentials reach.
+pub async fn converge_member_role(
+    config: &SdkConfig,
+    spec: &MemberRoleSpec,
+    mode: Mode,
+) -> Result<Vec<Change>, InfraError> {
+    let iam = aws_sdk_iam::Client::new(config);
+    let rec = Recorder::new(mode);
+    let label = format!("iam-role {} in {}", spec.role, spec.account);
+    let trust = spec.trust_policy();
+    let found = match iam.get_role().role_name(&spec.role).send().await {
+        Ok(found) => found.role,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
+            None
+        }
+        Err(e) => return Err(call_error("GetRole", &spec.role)(e)),
+    };
+    match &found {
+        None => {
+            rec.change(
+                Action::Create,
+                label.clone(),
+                format!("assumable by {} only", spec.scanner_role_arn),
+                async {
+                    iam.create_role()
+                        .role_name(&spec.role)
+                        .assume_role_policy_document(trust.to_string())
+                        .description("driftscan: read-only scans by the scanner stack")
+                        .send()
+                        .await
+                        .map_err(call_error("CreateRole", &spec.role))?;
+                    Ok(())
+                },
+            )
+            .await?;
+        }
+        Some(role) => {
+            let current = role.assume_role_policy_document().and_then(parse_document);
+            if current.as_ref() != Some(&trust) {
+                rec.change(
+                    Action::Update,
+                    label.clone(),
+                    format!("trust: {} only", spec.scanner_role_arn),
+                    async {
+                        iam.update_assume_role_policy()
+                            .role_name(&spec.role)
+                            .policy_document(trust.to_string())
+                            .send()
+                            .await
+                            .map_err(call_error("UpdateAssumeRolePolicy", &spec.role))?;
+                        Ok(())
+                    },
+                )
+                .await?;
+            }
+        }
+    }
+    let wanted = spec.permissions();
+    let current = if found.is_some() {
+        match iam
+            .get_role_policy()
+            .role_name(&spec.role)
+            .policy_name(POLICY_NAME)
+            .send()
+            .await
+        {
+            Ok(policy) => parse_document(&policy.policy_document),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
+            {
+                None
+            }
+            Err(e) => return Err(call_error("GetRolePolicy", &spec.role)(e)),
+        }
+    } else {
+        None
+    };
+    if current.as_ref() != Some(&wanted) {
+        let action = if current.is_some() {
+            Action::Update
+        } else {
+            Action::Create
+        };
+        rec.change(
+            action,
+            format!(
+                "iam-role-policy {}/{POLICY_NAME} in {}",
+                spec.role, spec.account
+            ),
+            "the collectors' read actions only",
+            async {
+                iam.put_role_policy()
+                    .role_name(&spec.role)
+                    .policy_name(POLICY_NAME)
+                    .policy_document(wanted.to_string())
+                    .send()
+                    .await
+                    .map_err(call_error("PutRolePolicy", &spec.role))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    Ok(rec.into_changes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(external_id: Option<&str>) -> MemberRoleSpec {
+        let account = scanner::accounts::AccountSettings {
+            id: "222222222222".into(),
+            role: "arn:aws:iam::222222222222:role/driftscan-readonly".into(),
+            external_id: external_id.map(str::to_string),
+            environments: vec!["prod".into()],
+            regions: None,
+            name: None,
+        };
+        MemberRoleSpec::for_account(&account, "arn:aws:iam::111111111111:role/driftscan-scanner")
+    }
+
+    #[test]
+    fn only_the_scanner_role_may_assume_it_with_the_external_id() {
+        let spec = spec(Some("platform-7"));
+        assert_eq!(spec.role, "driftscan-readonly");
+        assert_eq!(
+            spec.arn(),
+            "arn:aws:iam::222222222222:role/driftscan-readonly"
+        );
+        let trust = spec.trust_policy();
+        let statements = trust["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 1);
+        assert_eq!(statements[0]["Effect"], "Allow");
+        assert_eq!(
+            statements[0]["Principal"],
+            json!({"AWS": "arn:aws:iam::111111111111:role/driftscan-scanner"})
+        );
+        assert_eq!(statements[0]["Action"], "sts:AssumeRole");
+        assert_eq!(
+            statements[0]["Condition"]["StringEquals"]["sts:ExternalId"],
+            "platform-7"
+        );
+        assert!(self::spec(None).trust_policy()["Statement"][0]
+            .get("Condition")
+            .is_none());
+    }
+
+    #[test]
+    fn the_member_role_may_only_read_what_the_collectors_read() {
+        let policy = spec(None).permissions();
+        let mut actions = Vec::new();
+        for statement in policy["Statement"].as_array().unwrap() {
+            assert_eq!(statement["Effect"], "Allow");
+            for action in statement["Action"].as_array().unwrap() {
+                let action = action.as_str().unwrap();
+                assert!(!action.contains('*'), "no wildcard actions: {action}");
+                let (service, verb) = action.split_once(':').unwrap();
+                let read_only = ["Describe", "List", "Get"]
+                    .iter()
+                    .any(|prefix| verb.starts_with(prefix));
+                let scanned = scanner::kinds::SERVICES
+                    .iter()
+                    .any(|s| s.iam_prefix == service)
+                    || service == "tag";
+                assert!(read_only && scanned, "{action}");
+                actions.push(action.to_string());
+            }
+        }
+        assert!(actions.iter().any(|a| a == "ec2:DescribeSecurityGroups"));
+        assert!(!actions.iter().any(|a| a.starts_with("kms:")), "no decrypt");
+    }
+}
