@@ -387,3 +387,100 @@ fn configured_suffix_shapes_compare_clean() {
     assert_eq!(differences(&report), vec![], "{:#?}", report.findings);
     assert_eq!(code, 0);
 }
+
+#[test]
+fn snapshots_kept_in_s3_compare_like_files() {
+    let moto = Moto::start();
+    let config = block_on(moto.sdk_config("us-east-1"));
+    block_on(async {
+        moto.provision("staging", "us-east-1").await;
+        moto.provision("prod", "us-east-1").await;
+        scanner::collect::s3::client(&config)
+            .create_bucket()
+            .bucket("driftscan-snapshots")
+            .send()
+            .await
+            .unwrap();
+    });
+    // Yesterday's staging compressed, prod as plain JSON.
+    for (env, key) in [
+        ("staging", "runs/r1/staging.json.gz"),
+        ("prod", "runs/r1/prod.json"),
+    ] {
+        moto.driftscan()
+            .args([
+                "snapshot",
+                "--env",
+                env,
+                "--region",
+                "us-east-1",
+                "-q",
+                "-o",
+            ])
+            .arg(format!("s3://driftscan-snapshots/{key}"))
+            .assert()
+            .success();
+    }
+    let raw = block_on(scanner::aws::get_object(
+        &config,
+        "driftscan-snapshots",
+        "runs/r1/staging.json.gz",
+    ))
+    .unwrap();
+    assert_eq!(&raw[..2], b"\x1f\x8b", "gzip");
+    let compare = |a: &str, b: &str| {
+        let mut command = moto.driftscan();
+        command
+            .args(["compare", "--region", "us-east-1", "--baselines"])
+            .arg(shipped_baselines())
+            .args(["--from-snapshot", a, "--from-snapshot", b]);
+        command
+    };
+    compare(
+        "s3://driftscan-snapshots/runs/r1/staging.json.gz",
+        "s3://driftscan-snapshots/runs/r1/prod.json",
+    )
+    .assert()
+    .success()
+    .stdout(contains("No differences."));
+    // "What changed since yesterday": staging's snapshot then against staging live, saved.
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    block_on(
+        ssm.put_parameter()
+            .name("/staging/api-timeout")
+            .value("45")
+            .overwrite(true)
+            .send(),
+    )
+    .unwrap();
+    moto.driftscan()
+        .args([
+            "snapshot",
+            "--env",
+            "staging",
+            "--region",
+            "us-east-1",
+            "-q",
+            "-o",
+        ])
+        .arg("s3://driftscan-snapshots/runs/r2/staging.json.gz")
+        .assert()
+        .success();
+    compare(
+        "s3://driftscan-snapshots/runs/r1/staging.json.gz",
+        "s3://driftscan-snapshots/runs/r2/staging.json.gz",
+    )
+    .assert()
+    .code(1)
+    .stdout(contains(
+        "properties.value differs between staging and staging",
+    ));
+    compare(
+        "s3://driftscan-snapshots/runs/r1/staging.json.gz",
+        "s3://driftscan-snapshots/runs/missing.json",
+    )
+    .assert()
+    .code(2)
+    .stderr(contains("s3://driftscan-snapshots/runs/missing.json"))
+    .stderr(contains("NoSuchKey"));
+}

@@ -1,6 +1,5 @@
 //! `driftscan compare`.
 
-use std::path::Path;
 use std::time::Instant;
 
 use scanner::compare::{unified_diffs, CompareOptions};
@@ -57,7 +56,10 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
                 given.len(),
                 files.len()
             );
-            let snapshots: Vec<Snapshot> = files.iter().map(|f| read(f)).collect::<anyhow::Result<_>>()?;
+            let mut snapshots: Vec<Snapshot> = Vec::with_capacity(files.len());
+            for file in files {
+                snapshots.push(crate::output::read_snapshot(file, &args.aws).await?);
+            }
             for (env, snapshot) in given.iter().zip(&snapshots) {
                 anyhow::ensure!(
                     env == &snapshot.environment,
@@ -131,8 +133,4 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         crate::publish::publish(std::slice::from_ref(&report), global).await?;
     }
     Ok(outcome)
-}
-
-fn read(path: &Path) -> anyhow::Result<Snapshot> {
-    crate::output::read_snapshot(path)
 }

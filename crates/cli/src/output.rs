@@ -44,11 +44,68 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     result.with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Reads a snapshot saved by `driftscan snapshot` from `path`, or from standard input for `-`.
-pub fn read_snapshot(path: &Path) -> anyhow::Result<scanner::Snapshot> {
+/// The bucket and key when `path` is an `s3://` URI.
+pub fn s3_location(path: &Path) -> Option<(&str, &str)> {
+    path.to_str().and_then(scanner::aws::parse_s3_uri)
+}
+
+/// SDK configuration for the snapshot bucket: the profile and first `--region` given, else the
+/// standard chain.
+async fn s3_config(aws: &crate::args::AwsArgs) -> scanner::aws::SdkConfig {
+    scanner::aws::load_for(
+        aws.profile.as_deref(),
+        aws.regions.first().map(String::as_str),
+    )
+    .await
+}
+
+/// Writes a snapshot to a file, standard output, or an S3 object (`s3://bucket/key`; gzip
+/// when the key ends in `.gz`).
+pub async fn write_snapshot(
+    path: Option<&Path>,
+    json: &str,
+    aws: &crate::args::AwsArgs,
+) -> anyhow::Result<()> {
+    match path.and_then(s3_location) {
+        None => write(path, json),
+        Some((bucket, key)) => {
+            let (body, content_type) = if key.ends_with(".gz") {
+                let mut encoder =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                encoder.write_all(json.as_bytes())?;
+                (encoder.finish()?, "application/gzip")
+            } else {
+                (json.as_bytes().to_vec(), "application/json")
+            };
+            scanner::aws::put_object(&s3_config(aws).await, bucket, key, body, content_type)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot write the snapshot: {e}"))
+        }
+    }
+}
+
+/// Reads a snapshot saved by `driftscan snapshot` from `path`, from standard input for `-`, or
+/// from an S3 object (`s3://bucket/key`, gunzipped when the key ends in `.gz`).
+pub async fn read_snapshot(
+    path: &Path,
+    aws: &crate::args::AwsArgs,
+) -> anyhow::Result<scanner::Snapshot> {
     let text = if path == Path::new("-") {
         std::io::read_to_string(std::io::stdin().lock())
             .context("cannot read a snapshot from standard input")?
+    } else if let Some((bucket, key)) = s3_location(path) {
+        let bytes = scanner::aws::get_object(&s3_config(aws).await, bucket, key)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read the snapshot: {e}"))?;
+        if key.ends_with(".gz") {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+                .with_context(|| format!("{} is not gzip-compressed UTF-8", path.display()))?;
+            text
+        } else {
+            String::from_utf8(bytes)
+                .with_context(|| format!("{} is not UTF-8 text", path.display()))?
+        }
     } else {
         std::fs::read_to_string(path)
             .with_context(|| format!("cannot read snapshot {}", path.display()))?

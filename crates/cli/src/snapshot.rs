@@ -17,7 +17,7 @@ pub const DIGEST_KEY_VAR: &str = "DRIFTSCAN_SECURE_DIGEST_KEY";
 /// Takes the snapshot, writes it, and reports what could not be read.
 pub async fn run(args: SnapshotArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
     let snapshot = take(&args.environment, &args.aws, global).await?;
-    output::write(args.output.as_deref(), &snapshot.to_json())?;
+    output::write_snapshot(args.output.as_deref(), &snapshot.to_json(), &args.aws).await?;
     if !global.quiet {
         eprint!("{}", summary(&snapshot));
     }
@@ -81,7 +81,7 @@ pub fn digest_key(aws: &AwsArgs) -> anyhow::Result<Option<DigestKey>> {
 pub async fn obtain(state: &StateArgs, global: &GlobalArgs) -> anyhow::Result<Snapshot> {
     match &state.from_snapshot {
         Some(path) => {
-            let snapshot = crate::output::read_snapshot(path)?;
+            let snapshot = crate::output::read_snapshot(path, &state.aws).await?;
             if let Some(env) = &state.environment {
                 anyhow::ensure!(
                     env == &snapshot.environment,

@@ -13,7 +13,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
-use aws_types::SdkConfig;
+pub use aws_types::SdkConfig;
 
 use crate::config::ScanPlan;
 
@@ -208,12 +208,14 @@ pub async fn load_for(profile: Option<&str>, region: Option<&str>) -> SdkConfig 
     loader.load().await
 }
 
-/// The text of an S3 object (a Terraform state in its S3 backend): `s3:GetObject` only.
-pub async fn get_text_object(
-    config: &SdkConfig,
-    bucket: &str,
-    key: &str,
-) -> Result<String, String> {
+/// `s3://<bucket>/<key>` split, when `uri` is one.
+pub fn parse_s3_uri(uri: &str) -> Option<(&str, &str)> {
+    let (bucket, key) = uri.strip_prefix("s3://")?.split_once('/')?;
+    (!bucket.is_empty() && !key.is_empty()).then_some((bucket, key))
+}
+
+/// The bytes of an S3 object: `s3:GetObject` only.
+pub async fn get_object(config: &SdkConfig, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
     let object = crate::collect::s3::client(config)
         .get_object()
         .bucket(bucket)
@@ -227,13 +229,50 @@ pub async fn get_text_object(
                 crate::collect::error_code(&e)
             )
         })?;
-    let bytes = object
+    Ok(object
         .body
         .collect()
         .await
         .map_err(|e| format!("s3://{bucket}/{key}: reading the body: {e}"))?
-        .into_bytes();
-    String::from_utf8(bytes.to_vec()).map_err(|_| format!("s3://{bucket}/{key}: not UTF-8 text"))
+        .into_bytes()
+        .to_vec())
+}
+
+/// The text of an S3 object (a Terraform state in its S3 backend): `s3:GetObject` only.
+pub async fn get_text_object(
+    config: &SdkConfig,
+    bucket: &str,
+    key: &str,
+) -> Result<String, String> {
+    let bytes = get_object(config, bucket, key).await?;
+    String::from_utf8(bytes).map_err(|_| format!("s3://{bucket}/{key}: not UTF-8 text"))
+}
+
+/// Writes an S3 object in one `PutObject` (S3 replaces an object whole: readers see the old one
+/// or the new one).
+pub async fn put_object(
+    config: &SdkConfig,
+    bucket: &str,
+    key: &str,
+    body: Vec<u8>,
+    content_type: &str,
+) -> Result<(), String> {
+    crate::collect::s3::client(config)
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type(content_type)
+        .body(body.into())
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "s3://{bucket}/{key}: {} ({})",
+                crate::collect::error_chain(&e),
+                crate::collect::error_code(&e)
+            )
+        })?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -241,6 +280,23 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     use super::*;
+
+    #[test]
+    fn s3_uris_name_a_bucket_and_a_key() {
+        assert_eq!(
+            parse_s3_uri("s3://snapshots/runs/2026-11-27/prod.json.gz"),
+            Some(("snapshots", "runs/2026-11-27/prod.json.gz"))
+        );
+        for not_one in [
+            "s3://bucket",
+            "s3://bucket/",
+            "s3:///key",
+            "prod.json",
+            "S3://b/k",
+        ] {
+            assert_eq!(parse_s3_uri(not_one), None, "{not_one}");
+        }
+    }
 
     #[test]
     fn assumed_credentials_are_renewed_five_minutes_before_they_expire() {
