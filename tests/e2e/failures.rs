@@ -124,7 +124,7 @@ fn missing_credentials_are_an_incomplete_snapshot_naming_the_cause() {
         "{:?}",
         snapshot.failures
     );
-    assert!(stderr.contains("no credentials found"), "{stderr}");
+    assert!(stderr.contains("could not get credentials"), "{stderr}");
 }
 
 /// Runs a staging snapshot with `service`'s endpoint replaced by `server`.

@@ -221,6 +221,7 @@ fn every_environment_of_the_organization_in_its_own_account_with_one_role_assump
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{text}"); // the documentation's example
     assert!(
         text.contains("driftscan run: 4 reports, 4 accounts, 1 incomplete"),
         "{text}"

@@ -164,7 +164,10 @@ pub async fn credentials_problem(config: &SdkConfig) -> Option<(&'static str, St
     match provider.provide_credentials().await {
         Err(e) => Some((
             CREDENTIALS_ERROR,
-            format!("no credentials found: {}", crate::collect::error_chain(&e)),
+            format!(
+                "could not get credentials: {}",
+                crate::collect::error_chain(&e)
+            ),
         )),
         Ok(credentials) => expired(credentials.expiry(), std::time::SystemTime::now()),
     }
