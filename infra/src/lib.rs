@@ -18,6 +18,7 @@ mod database;
 mod destroy;
 pub mod edge;
 mod from_baseline;
+mod iam;
 pub mod member_roles;
 mod network;
 mod parameters;

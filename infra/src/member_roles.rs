@@ -71,12 +71,6 @@ impl MemberRoleSpec {
     }
 }
 
-/// IAM documents come back URL-encoded (moto, and AWS for `GetRole`).
-fn parse_document(text: &str) -> Option<Value> {
-    let decoded = urlencoding::decode(text).ok()?;
-    serde_json::from_str(&decoded).ok()
-}
-
 /// Creates or updates the role in the member account `config`'s credentials reach.
 pub async fn converge_member_role(
     config: &SdkConfig,
@@ -117,7 +111,9 @@ pub async fn converge_member_role(
             .await?;
         }
         Some(role) => {
-            let current = role.assume_role_policy_document().and_then(parse_document);
+            let current = role
+                .assume_role_policy_document()
+                .and_then(crate::iam::parse_document);
             if current.as_ref() != Some(&trust) {
                 rec.change(
                     Action::Update,
@@ -137,53 +133,22 @@ pub async fn converge_member_role(
             }
         }
     }
-    let wanted = spec.permissions();
-    let current = if found.is_some() {
-        match iam
-            .get_role_policy()
-            .role_name(&spec.role)
-            .policy_name(POLICY_NAME)
-            .send()
-            .await
-        {
-            Ok(policy) => parse_document(&policy.policy_document),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
-            {
-                None
-            }
-            Err(e) => return Err(call_error("GetRolePolicy", &spec.role)(e)),
-        }
-    } else {
-        None
-    };
-    if current.as_ref() != Some(&wanted) {
-        let action = if current.is_some() {
-            Action::Update
-        } else {
-            Action::Create
-        };
-        rec.change(
-            action,
-            format!(
+    crate::iam::converge_inline_policy(
+        &iam,
+        &rec,
+        crate::iam::InlinePolicy {
+            role: &spec.role,
+            role_exists: found.is_some(),
+            name: POLICY_NAME,
+            document: &spec.permissions(),
+            label: format!(
                 "iam-role-policy {}/{POLICY_NAME} in {}",
                 spec.role, spec.account
             ),
-            "the collectors' read actions only",
-            async {
-                iam.put_role_policy()
-                    .role_name(&spec.role)
-                    .policy_name(POLICY_NAME)
-                    .policy_document(wanted.to_string())
-                    .send()
-                    .await
-                    .map_err(call_error("PutRolePolicy", &spec.role))?;
-                Ok(())
-            },
-        )
-        .await?;
-    }
+            detail: "the collectors' read actions only",
+        },
+    )
+    .await?;
     Ok(rec.into_changes())
 }
 

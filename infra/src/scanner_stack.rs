@@ -440,12 +440,6 @@ async fn topic(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<(), In
     Ok(())
 }
 
-/// A policy document as IAM returns it (URL-encoded JSON), parsed.
-fn parse_document(text: &str) -> Option<Value> {
-    let decoded = urlencoding::decode(text).ok()?;
-    serde_json::from_str(&decoded).ok()
-}
-
 async fn role(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<String, InfraError> {
     let arn = format!("arn:aws:iam::{}:role/{}", spec.account, spec.role);
     let exists = role_exists(c, spec).await?;
@@ -468,52 +462,19 @@ async fn role(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<String,
         )
         .await?;
     }
-    let wanted = policy_document(spec);
-    let current = if exists {
-        match c
-            .iam
-            .get_role_policy()
-            .role_name(&spec.role)
-            .policy_name("driftscan")
-            .send()
-            .await
-        {
-            Ok(found) => parse_document(&found.policy_document),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
-            {
-                None
-            }
-            Err(e) => return Err(call_error("GetRolePolicy", &spec.role)(e)),
-        }
-    } else {
-        None
-    };
-    if current.as_ref() != Some(&wanted) {
-        let action = if current.is_some() {
-            Action::Update
-        } else {
-            Action::Create
-        };
-        rec.change(
-            action,
-            format!("iam-role-policy {}/driftscan", spec.role),
-            "least privilege",
-            async {
-                c.iam
-                    .put_role_policy()
-                    .role_name(&spec.role)
-                    .policy_name("driftscan")
-                    .policy_document(wanted.to_string())
-                    .send()
-                    .await
-                    .map_err(call_error("PutRolePolicy", &spec.role))?;
-                Ok(())
-            },
-        )
-        .await?;
-    }
+    crate::iam::converge_inline_policy(
+        &c.iam,
+        rec,
+        crate::iam::InlinePolicy {
+            role: &spec.role,
+            role_exists: exists,
+            name: "driftscan",
+            document: &policy_document(spec),
+            label: format!("iam-role-policy {}/driftscan", spec.role),
+            detail: "least privilege",
+        },
+    )
+    .await?;
     Ok(arn)
 }
 

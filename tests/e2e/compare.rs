@@ -249,19 +249,7 @@ fn saved_snapshots_compare_offline_with_a_readable_diff() {
     });
     let dir = tempfile::tempdir().unwrap();
     for env in ["staging", "prod"] {
-        moto.driftscan()
-            .args([
-                "snapshot",
-                "--env",
-                env,
-                "--region",
-                "us-east-1",
-                "-q",
-                "-o",
-            ])
-            .arg(dir.path().join(format!("{env}.json")))
-            .assert()
-            .success();
+        moto.save_snapshot(env, dir.path().join(format!("{env}.json")));
     }
     drop(moto);
     let offline = || crate::support::driftscan_command("http://127.0.0.1:9");
@@ -407,19 +395,7 @@ fn snapshots_kept_in_s3_compare_like_files() {
         ("staging", "runs/r1/staging.json.gz"),
         ("prod", "runs/r1/prod.json"),
     ] {
-        moto.driftscan()
-            .args([
-                "snapshot",
-                "--env",
-                env,
-                "--region",
-                "us-east-1",
-                "-q",
-                "-o",
-            ])
-            .arg(format!("s3://driftscan-snapshots/{key}"))
-            .assert()
-            .success();
+        moto.save_snapshot(env, format!("s3://driftscan-snapshots/{key}"));
     }
     let raw = block_on(scanner::aws::get_object(
         &config,
@@ -453,19 +429,10 @@ fn snapshots_kept_in_s3_compare_like_files() {
             .send(),
     )
     .unwrap();
-    moto.driftscan()
-        .args([
-            "snapshot",
-            "--env",
-            "staging",
-            "--region",
-            "us-east-1",
-            "-q",
-            "-o",
-        ])
-        .arg("s3://driftscan-snapshots/runs/r2/staging.json.gz")
-        .assert()
-        .success();
+    moto.save_snapshot(
+        "staging",
+        "s3://driftscan-snapshots/runs/r2/staging.json.gz",
+    );
     compare(
         "s3://driftscan-snapshots/runs/r1/staging.json.gz",
         "s3://driftscan-snapshots/runs/r2/staging.json.gz",

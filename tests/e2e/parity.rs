@@ -236,19 +236,7 @@ fn saved_snapshots_of_three_environments_and_an_incomplete_one_in_the_browser() 
     let baselines = drift_the_environments(&moto);
     let dir = tempfile::tempdir().unwrap();
     for env in ["dev", "staging", "prod"] {
-        moto.driftscan()
-            .args([
-                "snapshot",
-                "--env",
-                env,
-                "--region",
-                "us-east-1",
-                "-q",
-                "-o",
-            ])
-            .arg(dir.path().join(format!("{env}.json")))
-            .assert()
-            .success();
+        moto.save_snapshot(env, dir.path().join(format!("{env}.json")));
     }
     drop(moto);
     // Offline: the same matrix from the saved snapshots.

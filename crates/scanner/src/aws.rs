@@ -225,13 +225,7 @@ pub async fn get_object(config: &SdkConfig, bucket: &str, key: &str) -> Result<V
         .key(key)
         .send()
         .await
-        .map_err(|e| {
-            format!(
-                "s3://{bucket}/{key}: {} ({})",
-                crate::collect::error_chain(&e),
-                crate::collect::error_code(&e)
-            )
-        })?;
+        .map_err(|e| s3_failure(bucket, key, &e))?;
     Ok(object
         .body
         .collect()
@@ -268,14 +262,25 @@ pub async fn put_object(
         .body(body.into())
         .send()
         .await
-        .map_err(|e| {
-            format!(
-                "s3://{bucket}/{key}: {} ({})",
-                crate::collect::error_chain(&e),
-                crate::collect::error_code(&e)
-            )
-        })?;
+        .map_err(|e| s3_failure(bucket, key, &e))?;
     Ok(())
+}
+
+/// An S3 call's failure, naming the object, with AWS's code.
+fn s3_failure<E, R>(
+    bucket: &str,
+    key: &str,
+    error: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> String
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    format!(
+        "s3://{bucket}/{key}: {} ({})",
+        crate::collect::error_chain(error),
+        crate::collect::error_code(error)
+    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::{cell_text, rule_id, truncate, verdict, RenderOptions};
-use crate::model::{Cell, Finding, ParityMatrix, ParityRow, Report};
+use crate::model::{Cell, ParityMatrix, ParityRow, Report};
 
 /// Widest a matrix cell is shown; the full value is in the cell's tooltip and in the
 /// resource's side-by-side table.
@@ -418,30 +418,8 @@ fn findings(report: &Report, out: &mut String) {
     if report.findings.is_empty() {
         return;
     }
-    let mut groups: Vec<(String, Vec<&Finding>)> = Vec::new();
-    for finding in &report.findings {
-        let title = format!(
-            "{} {}{}{}",
-            finding.resource_type,
-            finding.logical_name,
-            finding
-                .physical_id
-                .as_deref()
-                .map(|id| format!(" ({id})"))
-                .unwrap_or_default(),
-            if finding.region.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", finding.region)
-            }
-        );
-        match groups.iter_mut().find(|(t, _)| *t == title) {
-            Some((_, list)) => list.push(finding),
-            None => groups.push((title, vec![finding])),
-        }
-    }
     out.push_str("<section id=\"findings\">\n<h2>Findings</h2>\n");
-    for (title, findings) in groups {
+    for (title, findings) in super::by_resource(report) {
         let _ = writeln!(
             out,
             "<article class=\"resource\">\n<h3>{}</h3>\n<table class=\"diff\"><thead><tr>\

@@ -133,6 +133,34 @@ pub(crate) fn truncate(text: &str, width: usize) -> String {
     }
 }
 
+/// Findings grouped by resource (`kind name (id) [region]`), in the report's order (most
+/// severe first).
+pub(crate) fn by_resource(report: &Report) -> Vec<(String, Vec<&Finding>)> {
+    let mut groups: Vec<(String, Vec<&Finding>)> = Vec::new();
+    for finding in &report.findings {
+        let title = format!(
+            "{} {}{}{}",
+            finding.resource_type,
+            finding.logical_name,
+            finding
+                .physical_id
+                .as_deref()
+                .map(|id| format!(" ({id})"))
+                .unwrap_or_default(),
+            if finding.region.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", finding.region)
+            },
+        );
+        match groups.iter_mut().find(|(t, _)| *t == title) {
+            Some((_, list)) => list.push(finding),
+            None => groups.push((title, vec![finding])),
+        }
+    }
+    groups
+}
+
 /// The rule a finding reports under: its compliance rule, else its kind.
 pub(crate) fn rule_id(finding: &Finding) -> String {
     finding

@@ -67,30 +67,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
 
 /// Findings grouped by resource.
 fn render_findings(report: &Report, color: bool, out: &mut String) {
-    // Findings are sorted most severe first; group them by resource in that order.
-    let mut groups: Vec<(String, Vec<&crate::model::Finding>)> = Vec::new();
-    for finding in &report.findings {
-        let title = format!(
-            "{} {}{}{}",
-            finding.resource_type,
-            finding.logical_name,
-            finding
-                .physical_id
-                .as_deref()
-                .map(|id| format!(" ({id})"))
-                .unwrap_or_default(),
-            if finding.region.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", finding.region)
-            },
-        );
-        match groups.iter_mut().find(|(t, _)| *t == title) {
-            Some((_, list)) => list.push(finding),
-            None => groups.push((title, vec![finding])),
-        }
-    }
-    for (title, findings) in groups {
+    for (title, findings) in super::by_resource(report) {
         let _ = writeln!(out, "\n{}", paint(&title, "1", color));
         for f in findings {
             let rule = f

@@ -1,0 +1,82 @@
+//! IAM convergence both stacks share: a role's inline policy put when it differs.
+
+use serde_json::Value;
+
+use crate::{call_error, Action, InfraError, Recorder};
+
+/// A policy document as IAM returns it (URL-encoded JSON), parsed.
+pub(crate) fn parse_document(text: &str) -> Option<Value> {
+    let decoded = urlencoding::decode(text).ok()?;
+    serde_json::from_str(&decoded).ok()
+}
+
+/// One role's inline policy, as it should be.
+pub(crate) struct InlinePolicy<'a> {
+    /// The role.
+    pub role: &'a str,
+    /// Whether the role exists already (when it is being created there is nothing to read).
+    pub role_exists: bool,
+    /// The policy's name.
+    pub name: &'a str,
+    /// The document wanted.
+    pub document: &'a Value,
+    /// How the change is named, and what it says.
+    pub label: String,
+    pub detail: &'a str,
+}
+
+/// Puts the policy unless it is there already.
+pub(crate) async fn converge_inline_policy(
+    iam: &aws_sdk_iam::Client,
+    rec: &Recorder,
+    policy: InlinePolicy<'_>,
+) -> Result<(), InfraError> {
+    let InlinePolicy {
+        role,
+        role_exists,
+        name,
+        document: wanted,
+        label,
+        detail,
+    } = policy;
+    let current = if role_exists {
+        match iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+        {
+            Ok(found) => parse_document(&found.policy_document),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
+            {
+                None
+            }
+            Err(e) => return Err(call_error("GetRolePolicy", role)(e)),
+        }
+    } else {
+        None
+    };
+    if current.as_ref() == Some(wanted) {
+        return Ok(());
+    }
+    let action = if current.is_some() {
+        Action::Update
+    } else {
+        Action::Create
+    };
+    rec.change(action, label, detail, async {
+        iam.put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(wanted.to_string())
+            .send()
+            .await
+            .map_err(call_error("PutRolePolicy", role))?;
+        Ok(())
+    })
+    .await?;
+    Ok(())
+}
