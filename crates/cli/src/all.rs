@@ -34,6 +34,47 @@ pub async fn config_with_accounts(
     Ok(config)
 }
 
+/// The config file for a run of `environments`: the organization is listed only when one of
+/// them is in no account the file lists.
+pub async fn config_for(
+    environments: &[String],
+    global: &GlobalArgs,
+    aws: &AwsArgs,
+) -> anyhow::Result<ConfigFile> {
+    let (config, _) = ConfigFile::discover(global.config.as_deref())?;
+    if config.organization.is_some() && environments.iter().any(|e| config.account_of(e).is_none())
+    {
+        config_with_accounts(global, aws).await
+    } else {
+        Ok(config)
+    }
+}
+
+/// Runs `request` live with the command line's AWS options, through the same run as the
+/// Lambda's. Answers the reports and the snapshots.
+pub async fn execute_live(
+    request: &RunRequest,
+    config: &ConfigFile,
+    aws: &AwsArgs,
+    baselines: &Path,
+    parallel: usize,
+    global: &GlobalArgs,
+) -> anyhow::Result<(Vec<Report>, Vec<scanner::Snapshot>)> {
+    let bar = crate::progress::Bar::new(global.quiet || request.environments().len() > 1);
+    let ctx = RunContext {
+        config,
+        baselines,
+        deadline: None,
+        secure_digest: snapshot::digest_key(aws)?,
+        progress: &bar,
+        parallel,
+        overrides: snapshot::overrides(aws),
+    };
+    let result = scanner::run::execute_with_snapshots(request, &ctx).await;
+    bar.finish();
+    Ok(result?)
+}
+
 /// What both commands share: the run over every configured environment.
 pub struct AllRun<'a> {
     /// Scans or one comparison of every environment.
@@ -73,16 +114,15 @@ pub async fn run(
             ..Default::default()
         }
     };
-    let ctx = RunContext {
-        config: &config,
-        baselines: all.baselines,
-        deadline: None,
-        secure_digest: snapshot::digest_key(all.aws)?,
-        progress: &scanner::scan::NoProgress,
-        parallel: all.parallel,
-        overrides: snapshot::overrides(all.aws),
-    };
-    let reports = scanner::run::execute(&request, &ctx).await?;
+    let (reports, _) = execute_live(
+        &request,
+        &config,
+        all.aws,
+        all.baselines,
+        all.parallel,
+        global,
+    )
+    .await?;
     if !global.quiet {
         eprintln!(
             "driftscan: {} report(s) in {:.1} s",

@@ -31,14 +31,49 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     }
     let mut snapshots: Vec<Snapshot> = match (args.from_snapshot.as_slice(), args.environments.as_slice()) {
         ([], []) => anyhow::bail!("name two or more environments (`driftscan compare staging prod`) or give --from-snapshot files"),
+        ([], environments) if args.from.is_empty() => {
+            // Live: the same run as the Lambda's, request checks first.
+            let request = scanner::run::RunRequest {
+                compare: vec![environments.to_vec()],
+                compare_options: CompareOptions {
+                    show_expected: args.show_expected,
+                    reference: args.reference.clone(),
+                },
+                ..Default::default()
+            };
+            if args.reference.is_some() && environments.len() == 2 {
+                anyhow::bail!("--reference needs three or more environments (two are compared A against B)");
+            }
+            let config = crate::all::config_for(environments, global, &args.aws).await?;
+            let (mut reports, snapshots) = crate::all::execute_live(
+                &request,
+                &config,
+                &args.aws,
+                &args.baselines,
+                environments.len(),
+                global,
+            )
+            .await?;
+            let report = reports.remove(0);
+            let appendix = match snapshots.as_slice() {
+                [a, b] if !report.findings.is_empty() => {
+                    format!("\n{}", unified_diffs(a, b, &report))
+                }
+                _ => String::new(),
+            };
+            let outcome = deliver(&report, args.format, &args.output, args.fail_on, &appendix, global)?;
+            if args.publish {
+                crate::publish::publish(std::slice::from_ref(&report), global).await?;
+            }
+            return Ok(outcome);
+        }
         ([], environments) => {
-            // The Lambda's request checks, before anything is read.
+            // With --from: the states adopt identities between snapshot and comparison.
             scanner::run::RunRequest {
                 compare: vec![environments.to_vec()],
                 ..Default::default()
             }
             .validate()?;
-            // Every environment is scanned at once.
             futures::future::join_all(
                 environments
                     .iter()

@@ -33,18 +33,44 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
     if !args.from.is_empty() {
         return run_from_state(args, global, started).await;
     }
-    // The baseline is checked before anything is scanned: bad input fails fast.
-    let preloaded = match &args.state.environment {
-        Some(env) => Some(Baseline::load(&args.baselines, env)?),
-        None => None,
+    let report = match &args.state.from_snapshot {
+        // Live: the same run as the Lambda's (the baseline and the plan checked before
+        // anything is read).
+        None => {
+            let env = args.state.environment.clone().context(
+                "--env is required (or --from-snapshot; `scan --all` for every configured environment)",
+            )?;
+            let request = scanner::run::RunRequest {
+                scan: vec![env],
+                ..Default::default()
+            };
+            let config = crate::all::config_for(&request.scan, global, &args.state.aws).await?;
+            let (mut reports, _) = crate::all::execute_live(
+                &request,
+                &config,
+                &args.state.aws,
+                &args.baselines,
+                1,
+                global,
+            )
+            .await?;
+            reports.remove(0)
+        }
+        Some(_) => {
+            // The baseline is checked before the snapshot is read: bad input fails fast.
+            let preloaded = match &args.state.environment {
+                Some(env) => Some(Baseline::load(&args.baselines, env)?),
+                None => None,
+            };
+            let snapshot = snapshot::obtain(&args.state, global).await?;
+            let baseline = match preloaded {
+                Some(baseline) => baseline,
+                None => Baseline::load(&args.baselines, &snapshot.environment)?,
+            };
+            scanner::run::scan_report(&snapshot, &baseline, started)
+                .context("invalid compliance settings")?
+        }
     };
-    let snapshot = snapshot::obtain(&args.state, global).await?;
-    let baseline = match preloaded {
-        Some(baseline) => baseline,
-        None => Baseline::load(&args.baselines, &snapshot.environment)?,
-    };
-    let report = scanner::run::scan_report(&snapshot, &baseline, started)
-        .context("invalid compliance settings")?;
 
     let outcome = deliver(&report, args.format, &args.output, args.fail_on, "", global)?;
     // After the report is out: a failed publish must not cost the report.

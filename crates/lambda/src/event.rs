@@ -42,6 +42,7 @@ impl RequestBody {
             scan: self.scan,
             compare: self.compare,
             regions: (!self.regions.is_empty()).then_some(self.regions),
+            compare_options: Default::default(),
         })
     }
 }

@@ -24,6 +24,8 @@ pub struct RunRequest {
     pub compare: Vec<Vec<String>>,
     /// Regions to scan instead of the configured ones.
     pub regions: Option<Vec<String>>,
+    /// How the comparisons are judged (expected differences shown, a reference environment).
+    pub compare_options: CompareOptions,
 }
 
 impl RunRequest {
@@ -175,6 +177,16 @@ pub const DEFAULT_PARALLEL: usize = 4;
 ///
 /// Baselines are loaded before anything is read, so bad input fails fast.
 pub async fn execute(request: &RunRequest, ctx: &RunContext<'_>) -> Result<Vec<Report>, RunError> {
+    Ok(execute_with_snapshots(request, ctx).await?.0)
+}
+
+/// [`execute`], answering the snapshots too (one per environment, in
+/// [`RunRequest::environments`] order), for front ends that show more than the reports (the
+/// CLI's unified diffs).
+pub async fn execute_with_snapshots(
+    request: &RunRequest,
+    ctx: &RunContext<'_>,
+) -> Result<(Vec<Report>, Vec<Snapshot>), RunError> {
     request.validate()?;
     let baselines: Vec<Baseline> = request
         .scan
@@ -226,11 +238,11 @@ pub async fn execute(request: &RunRequest, ctx: &RunContext<'_>) -> Result<Vec<R
         reports.push(compare_report(
             &snapshots,
             ctx.baselines,
-            &CompareOptions::default(),
+            &request.compare_options,
             started,
         )?);
     }
-    Ok(reports)
+    Ok((reports, snapshots))
 }
 
 #[cfg(test)]
@@ -246,6 +258,7 @@ mod tests {
                 vec!["dev".into(), "staging".into(), "prod".into()],
             ],
             regions: None,
+            compare_options: Default::default(),
         };
         assert_eq!(request.environments(), ["staging", "prod", "dev"]);
     }

@@ -138,7 +138,7 @@ impl<'a> Side<'a> {
 }
 
 /// How a comparison is judged.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CompareOptions {
     /// Report the differences the baselines declare too (at `info`).
     pub show_expected: bool,
