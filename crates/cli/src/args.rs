@@ -93,6 +93,22 @@ pub enum Command {
     },
     /// Print the manual page (roff), generated from the same definitions as --help.
     Man,
+    /// Print the JSON Schema of driftscan.yaml (`config`) or of a baseline file (`baseline`),
+    /// for editors; the repository's schemas/ holds both.
+    Schema {
+        /// Which file's schema.
+        #[arg(value_enum)]
+        of: SchemaOf,
+    },
+}
+
+/// The files `driftscan schema` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaOf {
+    /// driftscan.yaml.
+    Config,
+    /// A baseline file.
+    Baseline,
 }
 
 /// `driftscan validate`.

@@ -85,6 +85,14 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             clap_complete::generate(shell, &mut command, "driftscan", &mut std::io::stdout());
             Ok(Outcome::Success)
         }
+        Command::Schema { of } => {
+            let schema = match of {
+                args::SchemaOf::Config => scanner::json_schema::config_schema(),
+                args::SchemaOf::Baseline => scanner::json_schema::baseline_schema(),
+            };
+            output::write(None, &format!("{schema:#}\n"))?;
+            Ok(Outcome::Success)
+        }
         Command::Man => {
             let command = <Cli as clap::CommandFactory>::command();
             let mut page = Vec::new();

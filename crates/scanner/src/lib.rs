@@ -24,6 +24,7 @@ pub mod digest;
 pub mod error;
 pub mod evaluate;
 pub mod iac;
+pub mod json_schema;
 pub mod kinds;
 pub mod metrics;
 pub mod model;
