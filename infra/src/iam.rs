@@ -1,8 +1,75 @@
-//! IAM convergence both stacks share: a role's inline policy put when it differs.
+//! IAM convergence both stacks share: a role created with its trust policy (or the trust
+//! policy updated), and its inline policy put when it differs.
 
 use serde_json::Value;
 
 use crate::{call_error, Action, InfraError, Recorder};
+
+/// A role, as it should be.
+pub(crate) struct Role<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Who may assume it.
+    pub trust: &'a Value,
+    /// IAM's description of it (at creation).
+    pub description: &'a str,
+    /// How the change is named, and what it says of who may assume it.
+    pub label: String,
+    pub who: String,
+}
+
+/// Creates the role, or updates its trust policy when it differs. Answers whether it existed.
+pub(crate) async fn converge_role(
+    iam: &aws_sdk_iam::Client,
+    rec: &Recorder,
+    role: Role<'_>,
+) -> Result<bool, InfraError> {
+    let found = match iam.get_role().role_name(role.name).send().await {
+        Ok(found) => found.role,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
+            None
+        }
+        Err(e) => return Err(call_error("GetRole", role.name)(e)),
+    };
+    let Some(existing) = found else {
+        rec.change(Action::Create, role.label, role.who, async {
+            iam.create_role()
+                .role_name(role.name)
+                .assume_role_policy_document(role.trust.to_string())
+                .description(role.description)
+                .send()
+                .await
+                .map_err(call_error("CreateRole", role.name))?;
+            Ok(())
+        })
+        .await?;
+        return Ok(false);
+    };
+    let current = existing
+        .assume_role_policy_document()
+        .and_then(parse_document);
+    if current.as_ref() != Some(role.trust) {
+        rec.change(
+            Action::Update,
+            role.label,
+            format!("trust: {}", role.who),
+            async {
+                iam.update_assume_role_policy()
+                    .role_name(role.name)
+                    .policy_document(role.trust.to_string())
+                    .send()
+                    .await
+                    .map_err(call_error("UpdateAssumeRolePolicy", role.name))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    Ok(true)
+}
 
 /// A policy document as IAM returns it (URL-encoded JSON), parsed.
 pub(crate) fn parse_document(text: &str) -> Option<Value> {

@@ -5,7 +5,7 @@
 use aws_config::SdkConfig;
 use serde_json::{json, Value};
 
-use crate::{call_error, Action, Change, InfraError, Mode, Recorder};
+use crate::{Change, InfraError, Mode, Recorder};
 
 /// The inline policy's name on a member role.
 const POLICY_NAME: &str = "driftscan-read";
@@ -81,64 +81,24 @@ pub async fn converge_member_role(
     let rec = Recorder::new(mode);
     let label = format!("iam-role {} in {}", spec.role, spec.account);
     let trust = spec.trust_policy();
-    let found = match iam.get_role().role_name(&spec.role).send().await {
-        Ok(found) => found.role,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            None
-        }
-        Err(e) => return Err(call_error("GetRole", &spec.role)(e)),
-    };
-    match &found {
-        None => {
-            rec.change(
-                Action::Create,
-                label.clone(),
-                format!("assumable by {} only", spec.scanner_role_arn),
-                async {
-                    iam.create_role()
-                        .role_name(&spec.role)
-                        .assume_role_policy_document(trust.to_string())
-                        .description("driftscan: read-only scans by the scanner stack")
-                        .send()
-                        .await
-                        .map_err(call_error("CreateRole", &spec.role))?;
-                    Ok(())
-                },
-            )
-            .await?;
-        }
-        Some(role) => {
-            let current = role
-                .assume_role_policy_document()
-                .and_then(crate::iam::parse_document);
-            if current.as_ref() != Some(&trust) {
-                rec.change(
-                    Action::Update,
-                    label.clone(),
-                    format!("trust: {} only", spec.scanner_role_arn),
-                    async {
-                        iam.update_assume_role_policy()
-                            .role_name(&spec.role)
-                            .policy_document(trust.to_string())
-                            .send()
-                            .await
-                            .map_err(call_error("UpdateAssumeRolePolicy", &spec.role))?;
-                        Ok(())
-                    },
-                )
-                .await?;
-            }
-        }
-    }
+    let exists = crate::iam::converge_role(
+        &iam,
+        &rec,
+        crate::iam::Role {
+            name: &spec.role,
+            trust: &trust,
+            description: "driftscan: read-only scans by the scanner stack",
+            label,
+            who: format!("assumable by {} only", spec.scanner_role_arn),
+        },
+    )
+    .await?;
     crate::iam::converge_inline_policy(
         &iam,
         &rec,
         crate::iam::InlinePolicy {
             role: &spec.role,
-            role_exists: found.is_some(),
+            role_exists: exists,
             name: POLICY_NAME,
             document: &spec.permissions(),
             label: format!(

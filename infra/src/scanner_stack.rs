@@ -442,26 +442,18 @@ async fn topic(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<(), In
 
 async fn role(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<String, InfraError> {
     let arn = format!("arn:aws:iam::{}:role/{}", spec.account, spec.role);
-    let exists = role_exists(c, spec).await?;
-    if !exists {
-        rec.change(
-            Action::Create,
-            format!("iam-role {}", spec.role),
-            "assumed by lambda.amazonaws.com",
-            async {
-                c.iam
-                    .create_role()
-                    .role_name(&spec.role)
-                    .assume_role_policy_document(trust_policy().to_string())
-                    .description("driftscan: read-only scans, alerts, metrics")
-                    .send()
-                    .await
-                    .map_err(call_error("CreateRole", &spec.role))?;
-                Ok(())
-            },
-        )
-        .await?;
-    }
+    let exists = crate::iam::converge_role(
+        &c.iam,
+        rec,
+        crate::iam::Role {
+            name: &spec.role,
+            trust: &trust_policy(),
+            description: "driftscan: read-only scans, alerts, metrics",
+            label: format!("iam-role {}", spec.role),
+            who: "assumed by lambda.amazonaws.com".into(),
+        },
+    )
+    .await?;
     crate::iam::converge_inline_policy(
         &c.iam,
         rec,

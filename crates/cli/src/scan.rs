@@ -217,24 +217,7 @@ fn rendered(report: &Report, format: Format, color: bool, appendix: &str) -> Str
     };
     let mut text = render(report, format, &options);
     if format == Format::Text {
-        if color {
-            for line in appendix.lines() {
-                let code = match line.as_bytes().first() {
-                    Some(b'+') => "32",
-                    Some(b'-') => "31",
-                    Some(b'@') => "36",
-                    _ => "",
-                };
-                if code.is_empty() {
-                    text.push_str(line);
-                } else {
-                    text.push_str(&format!("\x1b[{code}m{line}\x1b[0m"));
-                }
-                text.push('\n');
-            }
-        } else {
-            text.push_str(appendix);
-        }
+        text.push_str(&scanner::report::text_diff(appendix, color));
     }
     text
 }

@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use anstyle::{AnsiColor, Style};
+
 use super::{cell_text, compact, headline, matrix, truncate, verdict, RenderOptions};
 use crate::model::{ParityMatrix, Report, Severity};
 
@@ -10,9 +12,16 @@ const CELL_WIDTH: usize = 18;
 /// Widest the field column grows.
 const FIELD_WIDTH: usize = 44;
 
-fn paint(text: &str, code: &str, color: bool) -> String {
+const BOLD: Style = Style::new().bold();
+const ALARM: Style = AnsiColor::Red.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+const CLEAN: Style = AnsiColor::Green.on_default();
+const DIFFERS: Style = AnsiColor::Yellow.on_default();
+
+/// `text` in `style` when colouring (anstyle's escape codes; `--color` and `NO_COLOR` decide).
+fn paint(text: &str, style: Style, color: bool) -> String {
     if color {
-        format!("\x1b[{code}m{text}\x1b[0m")
+        format!("{}{text}{}", style.render(), style.render_reset())
     } else {
         text.to_string()
     }
@@ -20,21 +29,40 @@ fn paint(text: &str, code: &str, color: bool) -> String {
 
 fn severity_label(severity: Severity, color: bool) -> String {
     let label = format!("{:<8}", severity.as_str().to_uppercase());
-    let code = match severity {
-        Severity::Critical => "1;31",
-        Severity::High => "31",
-        Severity::Medium => "33",
-        Severity::Low => "36",
-        Severity::Info => "2",
+    let style = match severity {
+        Severity::Critical => ALARM,
+        Severity::High => AnsiColor::Red.on_default(),
+        Severity::Medium => AnsiColor::Yellow.on_default(),
+        Severity::Low => AnsiColor::Cyan.on_default(),
+        Severity::Info => DIM,
     };
-    paint(&label, code, color)
+    paint(&label, style, color)
+}
+
+/// A unified diff for the terminal: added lines green, removed red, hunk headers cyan.
+pub fn diff(text: &str, color: bool) -> String {
+    if !color {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for line in text.lines() {
+        let style = match line.as_bytes().first() {
+            Some(b'+') => CLEAN,
+            Some(b'-') => AnsiColor::Red.on_default(),
+            Some(b'@') => AnsiColor::Cyan.on_default(),
+            _ => Style::new(),
+        };
+        out.push_str(&paint(line, style, true));
+        out.push('\n');
+    }
+    out
 }
 
 /// Renders the text report.
 pub fn render(report: &Report, options: &RenderOptions) -> String {
     let color = options.color;
     let mut out = String::new();
-    let _ = writeln!(out, "{}", paint(&headline(report), "1", color));
+    let _ = writeln!(out, "{}", paint(&headline(report), BOLD, color));
     if !report.baseline_files.is_empty() {
         let _ = writeln!(out, "baselines: {}", report.baseline_files.join(" <- "));
     }
@@ -52,15 +80,15 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         }
     }
     if !report.failures.is_empty() {
-        let _ = writeln!(out, "\n{}", paint("failed reads:", "1;31", color));
+        let _ = writeln!(out, "\n{}", paint("failed reads:", ALARM, color));
         for failure in &report.failures {
             let _ = writeln!(out, "  - {failure}");
         }
     }
     let verdict = verdict(report);
     if !verdict.is_empty() {
-        let code = if report.complete { "32" } else { "1;31" };
-        let _ = writeln!(out, "\n{}", paint(verdict, code, color));
+        let style = if report.complete { CLEAN } else { ALARM };
+        let _ = writeln!(out, "\n{}", paint(verdict, style, color));
     }
     out
 }
@@ -68,7 +96,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
 /// Findings grouped by resource.
 fn render_findings(report: &Report, color: bool, out: &mut String) {
     for (title, findings) in super::by_resource(report) {
-        let _ = writeln!(out, "\n{}", paint(&title, "1", color));
+        let _ = writeln!(out, "\n{}", paint(&title, BOLD, color));
         for f in findings {
             let rule = f
                 .rule_id
@@ -132,7 +160,7 @@ pub(super) fn render_matrix(matrix: &ParityMatrix, color: bool, out: &mut String
         matrix.resources,
         matrix.rows.len()
     );
-    let _ = writeln!(out, "\n{}", paint(&title, "1", color));
+    let _ = writeln!(out, "\n{}", paint(&title, BOLD, color));
     if matrix.rows.is_empty() {
         return;
     }
@@ -140,12 +168,12 @@ pub(super) fn render_matrix(matrix: &ParityMatrix, color: bool, out: &mut String
     for env in &matrix.environments {
         let _ = write!(header, "  {:<CELL_WIDTH$}", truncate(env, CELL_WIDTH));
     }
-    let _ = writeln!(out, "{}", paint(header.trim_end(), "1", color));
+    let _ = writeln!(out, "{}", paint(header.trim_end(), BOLD, color));
     let mut resource = None;
     for row in &matrix.rows {
         let title = format!("{} {}", row.resource_type, row.logical_name);
         if resource.as_ref() != Some(&title) {
-            let _ = writeln!(out, "{}", paint(&title, "1", color));
+            let _ = writeln!(out, "{}", paint(&title, BOLD, color));
             resource = Some(title);
         }
         let marker = if row.expected { "~" } else { "!" };
@@ -158,8 +186,8 @@ pub(super) fn render_matrix(matrix: &ParityMatrix, color: bool, out: &mut String
             let text = truncate(&cell_text(cell), CELL_WIDTH - 1) + mark;
             let padded = format!("  {text:<CELL_WIDTH$}");
             match (row.expected, differs) {
-                (true, _) => line.push_str(&paint(&padded, "2", color)),
-                (false, true) => line.push_str(&paint(&padded, "33", color)),
+                (true, _) => line.push_str(&paint(&padded, DIM, color)),
+                (false, true) => line.push_str(&paint(&padded, DIFFERS, color)),
                 (false, false) => line.push_str(&padded),
             }
         }
