@@ -28,7 +28,7 @@ mod security;
 pub use parameters::SHARED_PARAMETERS;
 pub use scanner_stack::{
     change_event_pattern, converge_scanner, dashboard_body, destroy_scanner, policy_document,
-    ScannerSpec,
+    topic_policy, ScannerSpec,
 };
 
 use std::collections::BTreeMap;

@@ -325,6 +325,7 @@ pub async fn converge_scanner(
     let rec = Recorder::new(mode);
     Box::pin(topic(&c, spec, &rec)).await?;
     let role_arn = Box::pin(role(&c, spec, &rec)).await?;
+    Box::pin(topic_access(&c, spec, &rec)).await?;
     Box::pin(function(&c, spec, &rec, &role_arn)).await?;
     Box::pin(rules(&c, spec, &rec)).await?;
     Box::pin(dashboard_and_alarm(&c, spec, &rec)).await?;
@@ -437,6 +438,71 @@ async fn topic(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<(), In
             .await?;
         }
     }
+    Ok(())
+}
+
+/// Who may publish to the alert topic: the function's role, and CloudWatch for the stack's
+/// incomplete-scan alarm only (the default policy lets anything in the account publish).
+pub fn topic_policy(spec: &ScannerSpec) -> Value {
+    let topic = spec.topic_arn();
+    json!({
+        "Version": "2012-10-17",
+        "Id": "driftscan-alerts",
+        "Statement": [
+            {
+                "Sid": "ScannerPublishes", "Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{}:role/{}", spec.account, spec.role)},
+                "Action": "sns:Publish", "Resource": topic
+            },
+            {
+                "Sid": "IncompleteScanAlarmPublishes", "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:Publish", "Resource": topic,
+                "Condition": {"ArnLike": {"aws:SourceArn": format!(
+                    "arn:aws:cloudwatch:{}:{}:alarm:{}", spec.region, spec.account, spec.alarm()
+                )}}
+            }
+        ]
+    })
+}
+
+/// The topic's access policy, put when it differs (after the role it names exists).
+async fn topic_access(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<(), InfraError> {
+    let arn = spec.topic_arn();
+    let wanted = topic_policy(spec);
+    let current = match c.sns.get_topic_attributes().topic_arn(&arn).send().await {
+        Ok(found) => found
+            .attributes()
+            .and_then(|a| a.get("Policy"))
+            .and_then(|p| serde_json::from_str::<Value>(p).ok()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_not_found_exception()) =>
+        {
+            None
+        }
+        Err(e) => return Err(call_error("GetTopicAttributes", &spec.topic)(e)),
+    };
+    if current.as_ref() == Some(&wanted) {
+        return Ok(());
+    }
+    rec.change(
+        Action::Update,
+        format!("sns-topic-policy {}", spec.topic),
+        "publish: the scanner role and the incomplete-scan alarm only",
+        async {
+            c.sns
+                .set_topic_attributes()
+                .topic_arn(&arn)
+                .attribute_name("Policy")
+                .attribute_value(wanted.to_string())
+                .send()
+                .await
+                .map_err(call_error("SetTopicAttributes", &spec.topic))?;
+            Ok(())
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -1032,6 +1098,37 @@ mod tests {
 
     fn spec() -> ScannerSpec {
         ScannerSpec::reference("us-east-1", "123456789012", PathBuf::from("bootstrap.zip"))
+    }
+
+    #[test]
+    fn only_the_scanner_role_and_its_alarm_may_publish_alerts() {
+        let policy = topic_policy(&spec());
+        let statements = policy["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 2);
+        for statement in statements {
+            assert_eq!(statement["Effect"], "Allow");
+            assert_eq!(statement["Action"], "sns:Publish", "publishing only");
+            assert_eq!(
+                statement["Resource"],
+                "arn:aws:sns:us-east-1:123456789012:driftscan-alerts"
+            );
+        }
+        assert_eq!(
+            statements[0]["Principal"],
+            json!({"AWS": "arn:aws:iam::123456789012:role/driftscan-scanner"})
+        );
+        assert_eq!(
+            statements[1]["Principal"],
+            json!({"Service": "cloudwatch.amazonaws.com"})
+        );
+        assert_eq!(
+            statements[1]["Condition"]["ArnLike"]["aws:SourceArn"],
+            "arn:aws:cloudwatch:us-east-1:123456789012:alarm:driftscan-scan-incomplete"
+        );
+        assert!(
+            !policy.to_string().contains("\"*\""),
+            "no wildcard principal"
+        );
     }
 
     #[test]

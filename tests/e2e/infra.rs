@@ -302,6 +302,7 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
         .collect();
     for kind in [
         "sns-topic",
+        "sns-topic-policy",
         "sns-subscription",
         "iam-role",
         "iam-role-policy",
@@ -327,6 +328,16 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
             .await
             .unwrap();
         assert_eq!(subscriptions.subscriptions().len(), 1);
+        // Only the scanner role and the stack's alarm may publish.
+        let attributes = sns
+            .get_topic_attributes()
+            .topic_arn(topic)
+            .send()
+            .await
+            .unwrap();
+        let policy: serde_json::Value =
+            serde_json::from_str(&attributes.attributes().unwrap()["Policy"]).unwrap();
+        assert_eq!(policy, infra::topic_policy(&spec));
         assert_eq!(
             subscriptions.subscriptions()[0].endpoint(),
             Some("platform-oncall@example.com")
