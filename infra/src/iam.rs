@@ -147,3 +147,40 @@ pub(crate) async fn converge_inline_policy(
     .await?;
     Ok(())
 }
+
+/// What least-privilege tests of a policy document share.
+#[cfg(test)]
+pub(crate) mod policy_checks {
+    use serde_json::Value;
+
+    /// Every action the document grants with its resource, checking that each statement
+    /// allows (no deny tricks) and that no action is a wildcard.
+    pub(crate) fn granted(policy: &Value) -> Vec<(String, Value)> {
+        let mut granted = Vec::new();
+        for statement in policy["Statement"].as_array().expect("statements") {
+            assert_eq!(statement["Effect"], "Allow");
+            for action in statement["Action"].as_array().expect("an action list") {
+                let action = action.as_str().expect("an action");
+                assert!(!action.contains('*'), "no wildcard actions: {action}");
+                granted.push((action.to_string(), statement["Resource"].clone()));
+            }
+        }
+        granted
+    }
+
+    /// Whether `action` only reads (`Describe*`, `List*`, `Get*`) in a service a collector
+    /// reads (or the tagging API).
+    pub(crate) fn is_collector_read(action: &str) -> bool {
+        let Some((service, verb)) = action.split_once(':') else {
+            return false;
+        };
+        let read_only = ["Describe", "List", "Get"]
+            .iter()
+            .any(|prefix| verb.starts_with(prefix));
+        let scanned = scanner::kinds::SERVICES
+            .iter()
+            .any(|s| s.iam_prefix == service)
+            || service == "tag";
+        read_only && scanned
+    }
+}

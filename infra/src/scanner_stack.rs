@@ -1139,24 +1139,12 @@ mod tests {
             organization_role: Some("driftscan-readonly".into()),
             ..spec()
         });
-        let mut granted = Vec::new();
-        for statement in policy["Statement"].as_array().unwrap() {
-            assert_eq!(statement["Effect"], "Allow");
-            for action in statement["Action"].as_array().unwrap() {
-                let action = action.as_str().unwrap();
-                assert!(!action.contains('*'), "no wildcard actions: {action}");
-                granted.push((action.to_string(), statement["Resource"].clone()));
-            }
-        }
+        let granted = crate::iam::policy_checks::granted(&policy);
         for (action, resource) in &granted {
             let (service, verb) = action.split_once(':').unwrap();
             let read_only = ["Describe", "List", "Get"]
                 .iter()
                 .any(|prefix| verb.starts_with(prefix));
-            let scanned = scanner::kinds::SERVICES
-                .iter()
-                .any(|s| s.iam_prefix == service)
-                || service == "tag";
             let allowed = match service {
                 "ssm" => {
                     verb.starts_with("Describe")
@@ -1186,7 +1174,7 @@ mod tests {
                         || (verb == "PutObject"
                             && resource == "arn:aws:s3:::driftscan-reports/reports/*")
                 }
-                _ if scanned => read_only,
+                _ if crate::iam::policy_checks::is_collector_read(action) => true,
                 "logs" => resource
                     .as_str()
                     .unwrap()

@@ -162,21 +162,12 @@ impl Browser {
         self.requests
             .write_all(&bytes)
             .unwrap_or_else(|e| panic!("the browser is gone ({method}): {e}"));
-        let deadline = Instant::now() + ANSWER_TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let message = self
-                .messages
-                .recv_timeout(left)
-                .unwrap_or_else(|e| panic!("no answer to {method} within {ANSWER_TIMEOUT:?}: {e}"));
-            if message["id"] == json!(id) {
-                if let Some(error) = message.get("error") {
-                    panic!("{method} failed: {error}");
-                }
-                return message["result"].clone();
-            }
-            self.events.push(message);
+        let answer =
+            self.receive_until(&format!("an answer to {method}"), |m| m["id"] == json!(id));
+        if let Some(error) = answer.get("error") {
+            panic!("{method} failed: {error}");
         }
+        answer["result"].clone()
     }
 
     /// Waits for an event of `method` (one already received counts).
@@ -184,18 +175,24 @@ impl Browser {
         if self.events.iter().any(|e| e["method"] == method) {
             return;
         }
+        let event = self.receive_until(method, |m| m["method"] == method);
+        self.events.push(event);
+    }
+
+    /// Receives messages until one `is_it`, which it answers; the others are kept as events.
+    /// Fails the test when none comes within [`ANSWER_TIMEOUT`].
+    fn receive_until(&mut self, what: &str, is_it: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + ANSWER_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let message = self
                 .messages
                 .recv_timeout(left)
-                .unwrap_or_else(|e| panic!("no {method} within {ANSWER_TIMEOUT:?}: {e}"));
-            let found = message["method"] == method;
-            self.events.push(message);
-            if found {
-                return;
+                .unwrap_or_else(|e| panic!("no {what} within {ANSWER_TIMEOUT:?}: {e}"));
+            if is_it(&message) {
+                return message;
             }
+            self.events.push(message);
         }
     }
 

@@ -330,17 +330,24 @@ async fn pulumi_named_group(ec2c: &aws_sdk_ec2::Client, env: &str, vpc: &str, su
         .unwrap();
 }
 
-#[test]
-fn names_that_infrastructure_code_generated_compare_clean() {
+/// Staging and prod provisioned, each with a group named `cache-sg-<env>-<suffix>` by its
+/// infrastructure code (the suffixes of staging then prod).
+fn with_generated_names(suffixes: [&str; 2]) -> Moto {
     let moto = Moto::start();
     let config = block_on(moto.sdk_config("us-east-1"));
     let ec2c = aws_sdk_ec2::Client::new(&config);
     block_on(async {
         let staging = moto.provision("staging", "us-east-1").await;
         let prod = moto.provision("prod", "us-east-1").await;
-        pulumi_named_group(&ec2c, "staging", &staging.vpc_id, "6b48171").await;
-        pulumi_named_group(&ec2c, "prod", &prod.vpc_id, "e01c9a4").await;
+        pulumi_named_group(&ec2c, "staging", &staging.vpc_id, suffixes[0]).await;
+        pulumi_named_group(&ec2c, "prod", &prod.vpc_id, suffixes[1]).await;
     });
+    moto
+}
+
+#[test]
+fn names_that_infrastructure_code_generated_compare_clean() {
+    let moto = with_generated_names(["6b48171", "e01c9a4"]);
     let (code, report) = compare(&moto, &["--fail-on", "info"]);
     assert!(report.complete);
     assert_eq!(differences(&report), vec![], "{:#?}", report.findings);
@@ -349,16 +356,8 @@ fn names_that_infrastructure_code_generated_compare_clean() {
 
 #[test]
 fn configured_suffix_shapes_compare_clean() {
-    let moto = Moto::start();
-    let config = block_on(moto.sdk_config("us-east-1"));
-    let ec2c = aws_sdk_ec2::Client::new(&config);
-    block_on(async {
-        let staging = moto.provision("staging", "us-east-1").await;
-        let prod = moto.provision("prod", "us-east-1").await;
-        // A team's own naming module: 8 lowercase letters and digits, no built-in shape.
-        pulumi_named_group(&ec2c, "staging", &staging.vpc_id, "k3x9q2zt").await;
-        pulumi_named_group(&ec2c, "prod", &prod.vpc_id, "a81bc4dq").await;
-    });
+    // A team's own naming module: 8 lowercase letters and digits, no built-in shape.
+    let moto = with_generated_names(["k3x9q2zt", "a81bc4dq"]);
     let (_, report) = compare(&moto, &["--fail-on", "info"]);
     assert_eq!(
         differences(&report).len(),

@@ -41,9 +41,6 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
                 },
                 ..Default::default()
             };
-            if args.reference.is_some() && environments.len() == 2 {
-                anyhow::bail!("--reference needs three or more environments (two are compared A against B)");
-            }
             let config = crate::all::config_for(environments, global, &args.aws).await?;
             let (mut reports, snapshots) = crate::all::execute_live(
                 &request,
@@ -144,11 +141,6 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         show_expected: args.show_expected,
         reference: args.reference.clone(),
     };
-    if args.reference.is_some() && compared.len() == 2 {
-        anyhow::bail!(
-            "--reference needs three or more environments (two are compared A against B)"
-        );
-    }
     let report = scanner::run::compare_report(&compared, &args.baselines, &options, started)?;
     // Two environments: a unified diff per differing resource after the findings (the matrix
     // of three or more shows every value already).

@@ -39,6 +39,7 @@ impl RunRequest {
         }
         for group in &self.compare {
             check_comparison(group)?;
+            check_reference(self.compare_options.reference.as_deref(), group)?;
         }
         Ok(())
     }
@@ -78,6 +79,30 @@ pub fn check_comparison<S: AsRef<str>>(environments: &[S]) -> Result<(), RunErro
             None => Ok(()),
         },
     }
+}
+
+/// Refuses a reference environment that is not among the compared ones, or that is given for
+/// two environments (those are compared A against B).
+pub fn check_reference<S: AsRef<str>>(
+    reference: Option<&str>,
+    environments: &[S],
+) -> Result<(), RunError> {
+    let Some(reference) = reference else {
+        return Ok(());
+    };
+    let names: Vec<&str> = environments.iter().map(AsRef::as_ref).collect();
+    if !names.contains(&reference) {
+        return Err(RunError::Request(format!(
+            "the reference `{reference}` is not one of the compared environments ({})",
+            names.join(", ")
+        )));
+    }
+    if names.len() == 2 {
+        return Err(RunError::Request(
+            "--reference needs three or more environments (two are compared A against B)".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Why a run could not be carried out at all (as opposed to a scan that is incomplete, which is
@@ -122,14 +147,7 @@ pub fn compare_report(
     if environments.len() != 2 {
         check_comparison(&environments)?;
     }
-    if let Some(reference) = &options.reference {
-        if !environments.contains(&reference.as_str()) {
-            return Err(RunError::Request(format!(
-                "the reference `{reference}` is not one of the compared environments ({})",
-                environments.join(", ")
-            )));
-        }
-    }
+    check_reference(options.reference.as_deref(), &environments)?;
     let mut loaded = Vec::new();
     for env in environments {
         let file = baselines.join(format!("{env}.yaml"));
@@ -280,6 +298,28 @@ mod tests {
             "`dev` is named twice in one comparison"
         );
         assert!(check_comparison(&["dev", "staging", "prod", "pr-7"]).is_ok());
+        let reference = |r: &str, envs: &[&str]| check_reference(Some(r), envs);
+        assert!(reference("prod", &["dev", "staging", "prod"]).is_ok());
+        assert_eq!(
+            reference("qa", &["dev", "prod", "staging"])
+                .unwrap_err()
+                .to_string(),
+            "the reference `qa` is not one of the compared environments (dev, prod, staging)"
+        );
+        assert!(reference("prod", &["staging", "prod"])
+            .unwrap_err()
+            .to_string()
+            .starts_with("--reference needs three or more environments"));
+        // A request is refused before anything is read.
+        let request = RunRequest {
+            compare: vec![vec!["staging".into(), "prod".into()]],
+            compare_options: CompareOptions {
+                reference: Some("prod".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(request.validate().is_err());
     }
 
     #[tokio::test]

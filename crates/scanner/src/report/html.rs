@@ -79,11 +79,26 @@ fn full_cell(cell: &Cell) -> String {
     }
 }
 
-fn cell_class(cell: &Cell) -> &'static str {
-    match cell {
+/// A matrix row's class: a finding or a declared difference.
+fn row_class(row: &ParityRow) -> &'static str {
+    if row.expected {
+        "expected"
+    } else {
+        "unexpected"
+    }
+}
+
+/// A matrix cell's classes: what the environment's state is, and whether it differs.
+fn cell_class(row: &ParityRow, environment: &str, cell: &Cell) -> String {
+    let state = match cell {
         Cell::Absent => "value absent",
         Cell::Unknown => "value unknown",
         _ => "value",
+    };
+    if row.outliers.iter().any(|e| e == environment) {
+        format!("{state} differs")
+    } else {
+        state.to_string()
     }
 }
 
@@ -324,11 +339,7 @@ fn parity(matrix: &ParityMatrix, out: &mut String) {
     }
     out.push_str("<th></th></tr></thead>\n<tbody>\n");
     for row in &matrix.rows {
-        let class = if row.expected {
-            "expected"
-        } else {
-            "unexpected"
-        };
+        let class = row_class(row);
         let _ = write!(
             out,
             "<tr class=\"{class}\"><td><code>{}/{}</code></td><td><code>{}</code></td>",
@@ -337,15 +348,10 @@ fn parity(matrix: &ParityMatrix, out: &mut String) {
             escape(&field_name(row))
         );
         for (env, cell) in matrix.environments.iter().zip(&row.cells) {
-            let differs = if row.outliers.contains(env) {
-                " differs"
-            } else {
-                ""
-            };
             let _ = write!(
                 out,
-                "<td class=\"{}{differs}\" title=\"{}\">{}</td>",
-                cell_class(cell),
+                "<td class=\"{}\" title=\"{}\">{}</td>",
+                cell_class(row, env, cell),
                 escape(&full_cell(cell)),
                 escape(&truncate(&cell_text(cell), CELL_WIDTH))
             );
@@ -383,26 +389,17 @@ fn resources_side_by_side(matrix: &ParityMatrix, out: &mut String) {
         }
         out.push_str("</tr></thead>\n<tbody>\n");
         for row in rows {
-            let class = if row.expected {
-                "expected"
-            } else {
-                "unexpected"
-            };
+            let class = row_class(row);
             let _ = write!(
                 out,
                 "<tr class=\"{class}\"><td><code>{}</code></td>",
                 escape(&field_name(row))
             );
             for (env, cell) in matrix.environments.iter().zip(&row.cells) {
-                let differs = if row.outliers.contains(env) {
-                    " differs"
-                } else {
-                    ""
-                };
                 let _ = write!(
                     out,
-                    "<td class=\"{}{differs}\"><pre>{}</pre></td>",
-                    cell_class(cell),
+                    "<td class=\"{}\"><pre>{}</pre></td>",
+                    cell_class(row, env, cell),
                     escape(&full_cell(cell))
                 );
             }
