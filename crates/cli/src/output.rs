@@ -35,7 +35,15 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
         path.display()
     );
     let result = (|| {
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        // Created like `File::create` would (0666 less the umask), not tempfile's private 0600:
+        // a report is written to be read, by CI artifacts and shared directories too.
+        let mut builder = tempfile::Builder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut file = builder.tempfile_in(dir)?;
         file.write_all(text.as_bytes())?;
         file.as_file().sync_all()?;
         file.persist(path).map_err(|e| e.error)?;
@@ -112,4 +120,23 @@ pub async fn read_snapshot(
     };
     scanner::Snapshot::from_json(&text)
         .with_context(|| format!("{} is not a driftscan snapshot", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_follow_the_umask_like_any_created_file() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.txt");
+        std::fs::File::create(&plain).unwrap();
+        let report = dir.path().join("report.html");
+        write_atomically(&report, "<p>hi</p>").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&report), mode(&plain), "not tempfile's private 0600");
+        assert_eq!(std::fs::read_to_string(&report).unwrap(), "<p>hi</p>");
+    }
 }
