@@ -1,0 +1,196 @@
+//! Taking the scanner stack down, dependents first.
+
+use aws_config::SdkConfig;
+
+use super::{
+    function::{find_function, role_exists},
+    topic::topic_exists,
+    Clients, ScannerSpec,
+};
+use crate::{call_error, Action, Change, InfraError, Mode, Recorder};
+
+/// Removes the scanner stack, dependents first: alarm, dashboard, rule targets and rules, the
+/// function (with its permissions), the role's policy and the role, the topic (with its
+/// subscriptions). What does not exist is skipped, so a second run does nothing.
+pub async fn destroy_scanner(
+    config: &SdkConfig,
+    spec: &ScannerSpec,
+    mode: Mode,
+) -> Result<Vec<Change>, InfraError> {
+    let c = Clients::new(config, &spec.region);
+    let rec = Recorder::new(mode);
+    let alarm = spec.alarm();
+    let alarms = c
+        .cloudwatch
+        .describe_alarms()
+        .alarm_names(&alarm)
+        .send()
+        .await
+        .map_err(call_error("DescribeAlarms", &alarm))?;
+    if !alarms.metric_alarms().is_empty() {
+        rec.change(
+            Action::Delete,
+            format!("cloudwatch-alarm {alarm}"),
+            String::new(),
+            async {
+                c.cloudwatch
+                    .delete_alarms()
+                    .alarm_names(&alarm)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteAlarms", &alarm))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    let dashboards = c
+        .cloudwatch
+        .list_dashboards()
+        .dashboard_name_prefix(&spec.dashboard)
+        .send()
+        .await
+        .map_err(call_error("ListDashboards", &spec.dashboard))?;
+    if dashboards
+        .dashboard_entries()
+        .iter()
+        .any(|d| d.dashboard_name() == Some(spec.dashboard.as_str()))
+    {
+        rec.change(
+            Action::Delete,
+            format!("cloudwatch-dashboard {}", spec.dashboard),
+            String::new(),
+            async {
+                c.cloudwatch
+                    .delete_dashboards()
+                    .dashboard_names(&spec.dashboard)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteDashboards", &spec.dashboard))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    for rule in spec.rules() {
+        match c.events.describe_rule().name(&rule).send().await {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                continue
+            }
+            Err(e) => return Err(call_error("DescribeRule", &rule)(e)),
+        }
+        let targets = c
+            .events
+            .list_targets_by_rule()
+            .rule(&rule)
+            .send()
+            .await
+            .map_err(call_error("ListTargetsByRule", &rule))?;
+        let ids: Vec<String> = targets
+            .targets()
+            .iter()
+            .map(|t| t.id().to_string())
+            .collect();
+        rec.change(
+            Action::Delete,
+            format!("eventbridge-rule {rule}"),
+            format!("{} target(s) first", ids.len()),
+            async {
+                if !ids.is_empty() {
+                    c.events
+                        .remove_targets()
+                        .rule(&rule)
+                        .set_ids(Some(ids.clone()))
+                        .send()
+                        .await
+                        .map_err(call_error("RemoveTargets", &rule))?;
+                }
+                c.events
+                    .delete_rule()
+                    .name(&rule)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteRule", &rule))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    if find_function(&c, spec).await?.is_some() {
+        rec.change(
+            Action::Delete,
+            format!("lambda-function {}", spec.function),
+            "with its permissions",
+            async {
+                c.lambda
+                    .delete_function()
+                    .function_name(&spec.function)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteFunction", &spec.function))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    if role_exists(&c, spec).await? {
+        let policies = c
+            .iam
+            .list_role_policies()
+            .role_name(&spec.role)
+            .send()
+            .await
+            .map_err(call_error("ListRolePolicies", &spec.role))?;
+        let names = policies.policy_names().to_vec();
+        // The policies go before the role: AWS refuses to delete a role that has any (moto
+        // does not, and would leave them orphaned).
+        rec.change(
+            Action::Delete,
+            format!("iam-role {}", spec.role),
+            format!("{} inline policy(ies) first", names.len()),
+            async {
+                for name in &names {
+                    c.iam
+                        .delete_role_policy()
+                        .role_name(&spec.role)
+                        .policy_name(name)
+                        .send()
+                        .await
+                        .map_err(call_error("DeleteRolePolicy", name))?;
+                }
+                c.iam
+                    .delete_role()
+                    .role_name(&spec.role)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteRole", &spec.role))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    let arn = spec.topic_arn();
+    let exists = topic_exists(&c, spec).await?;
+    if exists {
+        rec.change(
+            Action::Delete,
+            format!("sns-topic {}", spec.topic),
+            "and its subscriptions",
+            async {
+                c.sns
+                    .delete_topic()
+                    .topic_arn(&arn)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteTopic", &spec.topic))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    Ok(rec.into_changes())
+}

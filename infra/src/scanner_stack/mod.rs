@@ -1,0 +1,195 @@
+//! driftscan's own stack: the SNS topic for alerts (optionally with an email subscription), the
+//! Lambda's IAM role with a least-privilege policy, the function from the built package, the
+//! EventBridge schedule and CloudTrail change rules with their targets and invoke permissions, and
+//! a CloudWatch dashboard and alarm over the metrics the function publishes. Converged like an
+//! environment: looked up first, created or updated only where it differs.
+//!
+//! One module per concern: [`access`] holds the policy documents (pure), and each AWS resource's
+//! convergence sits in its own module ([`topic`], [`function`], [`events`], [`dashboard`]);
+//! [`destroy`] takes it all down again.
+
+mod access;
+mod dashboard;
+mod destroy;
+mod events;
+mod function;
+#[cfg(test)]
+mod tests;
+mod topic;
+
+use std::path::PathBuf;
+
+use aws_config::SdkConfig;
+
+use crate::{Change, InfraError, Mode, Recorder};
+pub use access::{policy_document, topic_policy};
+pub use dashboard::dashboard_body;
+pub use destroy::destroy_scanner;
+pub use events::change_event_pattern;
+
+/// The names and settings of the scanner stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScannerSpec {
+    /// Region of the stack.
+    pub region: String,
+    /// The account id (for ARNs of things not yet created while planning).
+    pub account: String,
+    /// The alert topic's name.
+    pub topic: String,
+    /// An email address to subscribe to alerts, if any.
+    pub email: Option<String>,
+    /// The IAM role's name.
+    pub role: String,
+    /// The function's name.
+    pub function: String,
+    /// The deployment package (`bootstrap.zip` from `scripts/package-lambda.sh`).
+    pub package: PathBuf,
+    /// Environments scanned on the schedule.
+    pub scan: Vec<String>,
+    /// Environments compared on the schedule: pairs, or three and more for a parity matrix.
+    pub compare: Vec<Vec<String>>,
+    /// The schedule (`rate(15 minutes)`).
+    pub schedule: String,
+    /// Whether SecureString digests are enabled (only then may the role decrypt).
+    pub secure_digest: bool,
+    /// The dashboard's and the alarm's base name.
+    pub dashboard: String,
+    /// Function timeout in seconds.
+    pub timeout_secs: i32,
+    /// Function memory in MiB.
+    pub memory_mb: i32,
+    /// A bucket (in the stack's region, not created here) where each run's HTML reports are
+    /// kept under `reports/`; the alert links to them.
+    pub report_bucket: Option<String>,
+    /// The member accounts' read-only roles the function may assume (from driftscan.yaml's
+    /// `accounts`).
+    pub member_roles: Vec<String>,
+    /// With `organization:` discovery: the role name assumed in every member account (the
+    /// function may then list the organization and assume that role in any account).
+    pub organization_role: Option<String>,
+}
+
+impl ScannerSpec {
+    /// The reference stack: scans dev, staging and prod, compares staging with prod, every 15
+    /// minutes.
+    pub fn reference(region: &str, account: &str, package: PathBuf) -> Self {
+        ScannerSpec {
+            region: region.into(),
+            account: account.into(),
+            topic: "driftscan-alerts".into(),
+            email: None,
+            role: "driftscan-scanner".into(),
+            function: "driftscan".into(),
+            package,
+            scan: vec!["dev".into(), "staging".into(), "prod".into()],
+            compare: vec![vec!["staging".into(), "prod".into()]],
+            schedule: "rate(15 minutes)".into(),
+            secure_digest: false,
+            dashboard: "driftscan".into(),
+            timeout_secs: 300,
+            memory_mb: 256,
+            report_bucket: None,
+            member_roles: Vec::new(),
+            organization_role: None,
+        }
+    }
+
+    pub(super) fn topic_arn(&self) -> String {
+        format!(
+            "arn:aws:sns:{}:{}:{}",
+            self.region, self.account, self.topic
+        )
+    }
+
+    pub(super) fn rule_arn(&self, rule: &str) -> String {
+        format!(
+            "arn:aws:events:{}:{}:rule/{rule}",
+            self.region, self.account
+        )
+    }
+
+    pub(super) fn function_arn(&self) -> String {
+        format!(
+            "arn:aws:lambda:{}:{}:function:{}",
+            self.region, self.account, self.function
+        )
+    }
+
+    /// The schedule rule's and the change rule's names.
+    pub fn rules(&self) -> [String; 2] {
+        [
+            format!("{}-schedule", self.function),
+            format!("{}-config-changes", self.function),
+        ]
+    }
+
+    /// The incomplete-scan alarm's name.
+    pub fn alarm(&self) -> String {
+        format!("{}-scan-incomplete", self.dashboard)
+    }
+
+    /// The function's environment variables.
+    pub fn function_environment(&self) -> Vec<(String, String)> {
+        vec![
+            ("DRIFTSCAN_SCAN".into(), self.scan.join(",")),
+            (
+                "DRIFTSCAN_COMPARE".into(),
+                self.compare
+                    .iter()
+                    .map(|group| group.join(":"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            ("DRIFTSCAN_TOPIC_ARN".into(), self.topic_arn()),
+            ("DRIFTSCAN_METRICS".into(), "api".into()),
+        ]
+        .into_iter()
+        .chain(
+            self.report_bucket
+                .iter()
+                .map(|bucket| ("DRIFTSCAN_REPORT_BUCKET".into(), bucket.clone())),
+        )
+        .collect()
+    }
+}
+
+pub(super) struct Clients {
+    pub(super) sns: aws_sdk_sns::Client,
+    pub(super) iam: aws_sdk_iam::Client,
+    pub(super) lambda: aws_sdk_lambda::Client,
+    pub(super) events: aws_sdk_eventbridge::Client,
+    pub(super) cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+impl Clients {
+    pub(super) fn new(config: &SdkConfig, region: &str) -> Self {
+        let config = config
+            .to_builder()
+            .region(aws_config::Region::new(region.to_string()))
+            .build();
+        Clients {
+            sns: aws_sdk_sns::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            lambda: aws_sdk_lambda::Client::new(&config),
+            events: aws_sdk_eventbridge::Client::new(&config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+        }
+    }
+}
+
+/// Converges the scanner stack; answers the changes made (or, planning, that would be).
+pub async fn converge_scanner(
+    config: &SdkConfig,
+    spec: &ScannerSpec,
+    mode: Mode,
+) -> Result<Vec<Change>, InfraError> {
+    let c = Clients::new(config, &spec.region);
+    let rec = Recorder::new(mode);
+    Box::pin(topic::topic(&c, spec, &rec)).await?;
+    let role_arn = Box::pin(function::role(&c, spec, &rec)).await?;
+    Box::pin(topic::topic_access(&c, spec, &rec)).await?;
+    Box::pin(function::function(&c, spec, &rec, &role_arn)).await?;
+    Box::pin(events::rules(&c, spec, &rec)).await?;
+    Box::pin(dashboard::dashboard_and_alarm(&c, spec, &rec)).await?;
+    Ok(rec.into_changes())
+}
