@@ -77,15 +77,7 @@ pub async fn write_snapshot(
     match path.and_then(s3_location) {
         None => write(path, json),
         Some((bucket, key)) => {
-            let (body, content_type) = if key.ends_with(".gz") {
-                let mut encoder =
-                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-                encoder.write_all(json.as_bytes())?;
-                (encoder.finish()?, "application/gzip")
-            } else {
-                (json.as_bytes().to_vec(), "application/json")
-            };
-            scanner::aws::put_object(&s3_config(aws).await, bucket, key, body, content_type)
+            scanner::aws::put_snapshot_object(&s3_config(aws).await, bucket, key, json)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot write the snapshot: {e}"))
         }
@@ -102,18 +94,9 @@ pub async fn read_snapshot(
         std::io::read_to_string(std::io::stdin().lock())
             .context("cannot read a snapshot from standard input")?
     } else if let Some((bucket, key)) = s3_location(path) {
-        let bytes = scanner::aws::get_object(&s3_config(aws).await, bucket, key)
+        scanner::aws::get_snapshot_object(&s3_config(aws).await, bucket, key)
             .await
-            .map_err(|e| anyhow::anyhow!("cannot read the snapshot: {e}"))?;
-        if key.ends_with(".gz") {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
-                .with_context(|| format!("{} is not gzip-compressed UTF-8", path.display()))?;
-            text
-        } else {
-            String::from_utf8(bytes)
-                .with_context(|| format!("{} is not UTF-8 text", path.display()))?
-        }
+            .map_err(|e| anyhow::anyhow!("cannot read the snapshot: {e}"))?
     } else {
         std::fs::read_to_string(path)
             .with_context(|| format!("cannot read snapshot {}", path.display()))?

@@ -266,6 +266,54 @@ pub async fn put_object(
     Ok(())
 }
 
+/// Writes a snapshot's JSON to `s3://<bucket>/<key>`, gzip-compressed when the key ends in
+/// `.gz` (the run snapshots of a fanned-out run always are).
+pub async fn put_snapshot_object(
+    config: &SdkConfig,
+    bucket: &str,
+    key: &str,
+    json: &str,
+) -> Result<(), String> {
+    let (body, content_type) = if key.ends_with(".gz") {
+        (gzip(json.as_bytes()), "application/gzip")
+    } else {
+        (json.as_bytes().to_vec(), "application/json")
+    };
+    put_object(config, bucket, key, body, content_type).await
+}
+
+/// Reads the JSON text of a snapshot kept at `s3://<bucket>/<key>` (gunzipped when the key
+/// ends in `.gz`).
+pub async fn get_snapshot_object(
+    config: &SdkConfig,
+    bucket: &str,
+    key: &str,
+) -> Result<String, String> {
+    let bytes = get_object(config, bucket, key).await?;
+    let text = if key.ends_with(".gz") {
+        gunzip(&bytes)
+    } else {
+        String::from_utf8(bytes).ok()
+    };
+    text.ok_or_else(|| format!("s3://{bucket}/{key}: not gzip-compressed UTF-8 text"))
+}
+
+/// `bytes`, gzip-compressed.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// The UTF-8 text in gzip-compressed `bytes`, if that is what they are.
+pub fn gunzip(bytes: &[u8]) -> Option<String> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(bytes), &mut text).ok()?;
+    Some(text)
+}
+
 /// An S3 call's failure, naming the object, with AWS's code.
 fn s3_failure<E, R>(
     bucket: &str,
@@ -288,6 +336,15 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     use super::*;
+
+    #[test]
+    fn gzip_round_trips_and_refuses_what_is_not_gzip() {
+        let json = r#"{"schema":"driftscan.snapshot/v1"}"#.repeat(100);
+        let packed = gzip(json.as_bytes());
+        assert!(packed.len() < json.len() / 10, "{} bytes", packed.len());
+        assert_eq!(gunzip(&packed).as_deref(), Some(json.as_str()));
+        assert_eq!(gunzip(json.as_bytes()), None);
+    }
 
     #[test]
     fn s3_uris_name_a_bucket_and_a_key() {

@@ -23,6 +23,8 @@ pub mod config;
 pub mod digest;
 pub mod error;
 pub mod evaluate;
+#[cfg(feature = "aws")]
+pub mod fanout;
 pub mod iac;
 pub mod json_schema;
 pub mod kinds;

@@ -239,28 +239,44 @@ pub async fn execute_with_snapshots(
     .await
     .into_iter()
     .collect::<Result<Vec<Snapshot>, ConfigError>>()?;
-    let snapshot_of = |env: &str| {
-        let index = environments
-            .iter()
-            .position(|e| *e == env)
-            .expect("every named environment was snapshotted");
-        &snapshots[index]
-    };
+    let reports = reports_from_snapshots(request, &baselines, &snapshots, ctx.baselines, started)?;
+    Ok((reports, snapshots))
+}
 
+/// The reports of `request` from its snapshots (one per environment of
+/// [`RunRequest::environments`], in any order): one per scan, against `scan_baselines` (in
+/// `request.scan` order), then one per comparison. Live runs and fanned-out runs (from their
+/// stored snapshots) both end here.
+pub fn reports_from_snapshots(
+    request: &RunRequest,
+    scan_baselines: &[Baseline],
+    snapshots: &[Snapshot],
+    baselines: &Path,
+    started: Instant,
+) -> Result<Vec<Report>, RunError> {
+    let snapshot_of = |env: &str| {
+        snapshots
+            .iter()
+            .find(|s| s.environment == env)
+            .ok_or_else(|| RunError::Request(format!("no snapshot of `{env}` in the run")))
+    };
     let mut reports = Vec::with_capacity(request.scan.len() + request.compare.len());
-    for (env, baseline) in request.scan.iter().zip(&baselines) {
-        reports.push(scan_report(snapshot_of(env), baseline, started)?);
+    for (env, baseline) in request.scan.iter().zip(scan_baselines) {
+        reports.push(scan_report(snapshot_of(env)?, baseline, started)?);
     }
     for group in &request.compare {
-        let snapshots: Vec<&Snapshot> = group.iter().map(|env| snapshot_of(env)).collect();
+        let snapshots: Vec<&Snapshot> = group
+            .iter()
+            .map(|env| snapshot_of(env))
+            .collect::<Result<_, _>>()?;
         reports.push(compare_report(
             &snapshots,
-            ctx.baselines,
+            baselines,
             &request.compare_options,
             started,
         )?);
     }
-    Ok((reports, snapshots))
+    Ok(reports)
 }
 
 #[cfg(test)]

@@ -96,6 +96,18 @@ pub async fn snapshot(plan: &ScanPlan, base: &SdkConfig, progress: &dyn Progress
     }
 }
 
+/// A snapshot of `plan` of which nothing was read, every (region, service) failing with
+/// `code` (a fanned-out run's work item that was dead-lettered, or whose snapshot is gone).
+pub fn unread(plan: &ScanPlan, code: &str, message: &str) -> Snapshot {
+    unreadable(
+        plan,
+        crate::collect::collectors(),
+        code,
+        message,
+        &NoProgress,
+    )
+}
+
 /// A snapshot of which nothing could be read, every (region, service) failing for one reason.
 fn unreadable(
     plan: &ScanPlan,

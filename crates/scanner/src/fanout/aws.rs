@@ -1,0 +1,366 @@
+//! The fan-out engine's AWS calls: the work queue (SQS `SendMessageBatch`), run records in
+//! DynamoDB (one item per run, updated atomically) and the run's snapshots in S3.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::SdkConfig;
+use futures::future::BoxFuture;
+use serde_json::json;
+
+use super::{FanOutError, RunLedger, RunRecord, SnapshotStore, WorkItem, WorkQueue};
+use crate::Snapshot;
+
+/// Messages per `SendMessageBatch` (SQS's limit).
+pub const SQS_BATCH: usize = 10;
+/// How long a run record is kept after its run (DynamoDB TTL), in seconds: 30 days.
+pub const RUN_RECORD_TTL_SECS: u64 = 30 * 24 * 3600;
+
+/// A failed call, named by service and operation, with AWS's code.
+fn call_failed<E, R>(
+    service: &'static str,
+    operation: &'static str,
+) -> impl Fn(SdkError<E, R>) -> FanOutError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    move |error| FanOutError::Call {
+        service,
+        operation,
+        code: crate::collect::error_code(&error),
+        message: crate::collect::error_chain(&error),
+    }
+}
+
+/// The work queue.
+pub struct SqsWorkQueue {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl SqsWorkQueue {
+    /// The queue at `queue_url`.
+    pub fn new(config: &SdkConfig, queue_url: impl Into<String>) -> Self {
+        SqsWorkQueue {
+            client: aws_sdk_sqs::Client::new(config),
+            queue_url: queue_url.into(),
+        }
+    }
+}
+
+impl WorkQueue for SqsWorkQueue {
+    fn send<'a>(
+        &'a self,
+        items: &'a [WorkItem],
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>, FanOutError>> {
+        Box::pin(async move {
+            use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+            let mut unsent = Vec::new();
+            for batch in items.chunks(SQS_BATCH) {
+                let entries = batch
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        SendMessageBatchRequestEntry::builder()
+                            .id(i.to_string())
+                            .message_body(item.to_json())
+                            .build()
+                            .map_err(|e| FanOutError::BadItem(e.to_string()))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let sent = self
+                    .client
+                    .send_message_batch()
+                    .queue_url(&self.queue_url)
+                    .set_entries(Some(entries))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(sent) => {
+                        for failed in sent.failed() {
+                            let item = failed
+                                .id()
+                                .parse::<usize>()
+                                .ok()
+                                .and_then(|i| batch.get(i));
+                            if let Some(item) = item {
+                                unsent.push((
+                                    item.id(),
+                                    format!(
+                                        "{}: {}",
+                                        failed.code(),
+                                        failed.message().unwrap_or_default()
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    // The whole batch was refused: its items are unsent, the others go on.
+                    Err(e) => {
+                        let why = call_failed("sqs", "SendMessageBatch")(e).to_string();
+                        unsent.extend(batch.iter().map(|item| (item.id(), why.clone())));
+                    }
+                }
+            }
+            Ok(unsent)
+        })
+    }
+}
+
+/// Run records in a DynamoDB table keyed by `pk` and `sk` (the findings ledger shares it).
+pub struct DynamoRunLedger {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl DynamoRunLedger {
+    /// The records in `table`.
+    pub fn new(config: &SdkConfig, table: impl Into<String>) -> Self {
+        DynamoRunLedger {
+            client: aws_sdk_dynamodb::Client::new(config),
+            table: table.into(),
+        }
+    }
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// The record's key: `pk = run#<id>`, `sk = run`.
+pub fn run_key(run_id: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("pk".to_string(), s(format!("run#{run_id}"))),
+        ("sk".to_string(), s("run")),
+    ])
+}
+
+/// A new run's item: its key, what it does, its items, an empty `failed` map and its expiry.
+pub fn record_item(record: &RunRecord, now_secs: u64) -> HashMap<String, AttributeValue> {
+    let mut item = run_key(&record.run_id);
+    let request = json!({"scan": record.scan, "compare": record.compare});
+    item.insert("run_id".into(), s(&record.run_id));
+    item.insert("trigger".into(), s(&record.trigger));
+    item.insert("request".into(), s(request.to_string()));
+    // A string set cannot be empty: a run without items has no attribute.
+    if !record.items.is_empty() {
+        item.insert(
+            "items".into(),
+            AttributeValue::Ss(record.items.iter().cloned().collect()),
+        );
+    }
+    item.insert("failed".into(), AttributeValue::M(HashMap::new()));
+    item.insert("created_at".into(), AttributeValue::N(now_secs.to_string()));
+    item.insert(
+        "expires_at".into(),
+        AttributeValue::N((now_secs + RUN_RECORD_TTL_SECS).to_string()),
+    );
+    item
+}
+
+/// Reads a run's item back.
+pub fn record_from_item(item: &HashMap<String, AttributeValue>) -> Result<RunRecord, FanOutError> {
+    let bad = |what: &str| FanOutError::BadItem(format!("run record: {what}"));
+    let text = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .ok_or_else(|| bad(&format!("no `{name}`")))
+    };
+    let set = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_ss().ok())
+            .map(|values| values.iter().cloned().collect())
+            .unwrap_or_default()
+    };
+    #[derive(serde::Deserialize)]
+    struct Request {
+        scan: Vec<String>,
+        compare: Vec<Vec<String>>,
+    }
+    let request: Request =
+        serde_json::from_str(&text("request")?).map_err(|e| bad(&format!("request: {e}")))?;
+    let failed: BTreeMap<String, String> = item
+        .get("failed")
+        .and_then(|v| v.as_m().ok())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_s().ok()?.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(RunRecord {
+        run_id: text("run_id")?,
+        trigger: text("trigger")?,
+        scan: request.scan,
+        compare: request.compare,
+        items: set("items"),
+        settled: set("settled"),
+        failed,
+    })
+}
+
+impl RunLedger for DynamoRunLedger {
+    fn create<'a>(&'a self, record: &'a RunRecord) -> BoxFuture<'a, Result<(), FanOutError>> {
+        Box::pin(async move {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(record_item(record, now_secs())))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await
+                .map_err(call_failed("dynamodb", "PutItem"))?;
+            Ok(())
+        })
+    }
+
+    fn get<'a>(
+        &'a self,
+        run_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<RunRecord>, FanOutError>> {
+        Box::pin(async move {
+            let found = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(run_key(run_id)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(call_failed("dynamodb", "GetItem"))?;
+            found.item().map(record_from_item).transpose()
+        })
+    }
+
+    fn settle<'a>(
+        &'a self,
+        run_id: &'a str,
+        item_id: &'a str,
+        failure: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<RunRecord, FanOutError>> {
+        Box::pin(async move {
+            let mut update = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(run_key(run_id)))
+                .condition_expression("attribute_exists(pk) AND contains(#items, :id)")
+                .expression_attribute_names("#items", "items")
+                .expression_attribute_values(":id", s(item_id))
+                .expression_attribute_values(":ids", AttributeValue::Ss(vec![item_id.into()]))
+                .return_values(ReturnValue::AllNew);
+            update = match failure {
+                None => update.update_expression("ADD settled :ids"),
+                Some(why) => update
+                    .update_expression("ADD settled :ids SET failed.#item = :why")
+                    .expression_attribute_names("#item", item_id)
+                    .expression_attribute_values(":why", s(why)),
+            };
+            let updated = update.send().await.map_err(|e| {
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception())
+                {
+                    FanOutError::UnknownItem(format!("{item_id} is not an item of run {run_id}"))
+                } else {
+                    call_failed("dynamodb", "UpdateItem")(e)
+                }
+            })?;
+            let attributes = updated
+                .attributes()
+                .ok_or_else(|| FanOutError::BadItem("UpdateItem answered no attributes".into()))?;
+            record_from_item(attributes)
+        })
+    }
+
+    fn claim_fan_in<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<bool, FanOutError>> {
+        Box::pin(async move {
+            let claimed = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(run_key(run_id)))
+                .update_expression("SET fanned_in_at = :now")
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(fanned_in_at)")
+                .expression_attribute_values(":now", AttributeValue::N(now_secs().to_string()))
+                .send()
+                .await;
+            match claimed {
+                Ok(_) => Ok(true),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                {
+                    Ok(false)
+                }
+                Err(e) => Err(call_failed("dynamodb", "UpdateItem")(e)),
+            }
+        })
+    }
+}
+
+/// Snapshots kept in an S3 bucket, gzip-compressed.
+pub struct S3SnapshotStore {
+    config: SdkConfig,
+    bucket: String,
+}
+
+impl S3SnapshotStore {
+    /// The snapshots in `bucket`.
+    pub fn new(config: &SdkConfig, bucket: impl Into<String>) -> Self {
+        S3SnapshotStore {
+            config: config.clone(),
+            bucket: bucket.into(),
+        }
+    }
+}
+
+/// An S3 failure as the engine reports it.
+fn s3_failed(operation: &'static str, message: String) -> FanOutError {
+    let code = message
+        .rsplit_once('(')
+        .map(|(_, code)| code.trim_end_matches(')').to_string())
+        .unwrap_or_default();
+    FanOutError::Call {
+        service: "s3",
+        operation,
+        code,
+        message,
+    }
+}
+
+impl SnapshotStore for S3SnapshotStore {
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        snapshot: &'a Snapshot,
+    ) -> BoxFuture<'a, Result<(), FanOutError>> {
+        Box::pin(async move {
+            let json = serde_json::to_string(snapshot).expect("a snapshot serializes");
+            crate::aws::put_snapshot_object(&self.config, &self.bucket, key, &json)
+                .await
+                .map_err(|e| s3_failed("PutObject", e))
+        })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Snapshot, FanOutError>> {
+        Box::pin(async move {
+            let text = crate::aws::get_snapshot_object(&self.config, &self.bucket, key)
+                .await
+                .map_err(|e| s3_failed("GetObject", e))?;
+            Snapshot::from_json(&text).map_err(|e| {
+                FanOutError::BadItem(format!("s3://{}/{key}: {e}", self.bucket))
+            })
+        })
+    }
+}

@@ -1,0 +1,524 @@
+//! A run fanned out over an organization on AWS's own engine (Amazon SQS and the Lambda's
+//! event source mapping), instead of one process bounded by one invocation's 15 minutes.
+//!
+//! - **Coordinate** ([`coordinate`]): a scheduled invocation plans one [`WorkItem`] per
+//!   (environment, region), each with the account role it is read through, writes the run's
+//!   [`RunRecord`] (a DynamoDB item) and sends the items to the work queue.
+//! - **Work** ([`work`]): the same function, mapped to the queue, snapshots one item and keeps
+//!   the snapshot in S3 (`runs/<run-id>/<env>/<region>/snapshot.json.gz`), then settles the item
+//!   in the run record (a set: a duplicate delivery changes nothing).
+//! - **Dead letters** ([`dead_letter`]): an item that failed every delivery reaches the
+//!   dead-letter queue, whose mapping settles it as failed: its environment is reported
+//!   incomplete in that run, never clean.
+//! - **Fan in** ([`fan_in`]): whoever settles a run's last item claims its fan-in (a conditional
+//!   write: exactly one caller wins), reads the stored snapshots and produces the run's reports
+//!   like a live run does ([`crate::run::reports_from_snapshots`]); the caller publishes one
+//!   alert for the whole run.
+//!
+//! The decisions are pure and unit-tested; the AWS calls sit behind [`WorkQueue`],
+//! [`RunLedger`] and [`SnapshotStore`], implemented in [`aws`].
+
+pub mod aws;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Instant;
+
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use crate::baseline::Baseline;
+use crate::config::{ConfigFile, EnvironmentSettings};
+use crate::digest::DigestKey;
+use crate::model::Report;
+use crate::run::{RunError, RunRequest};
+use crate::Snapshot;
+
+/// The `schema` of a work item (an SQS message body).
+pub const WORK_ITEM_SCHEMA: &str = "driftscan.work-item/v1";
+/// The failure code of a region whose work item was dead-lettered or never queued.
+pub const WORK_ITEM_FAILED: &str = "WorkItemFailed";
+/// The failure code of a region whose stored snapshot could not be read back at fan-in.
+pub const SNAPSHOT_UNREADABLE: &str = "SnapshotUnreadable";
+
+/// One unit of a fanned-out run: one environment in one region, read through its account's
+/// role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkItem {
+    /// Always [`WORK_ITEM_SCHEMA`].
+    pub schema: String,
+    /// The run it belongs to.
+    pub run_id: String,
+    /// The environment.
+    pub environment: String,
+    /// The region.
+    pub region: String,
+    /// The account the environment lives in, when driftscan.yaml says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The role the worker assumes to read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// The external ID that role asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+}
+
+impl WorkItem {
+    /// The item's name within its run: `<env>/<region>`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.environment, self.region)
+    }
+
+    /// Where its snapshot is kept.
+    pub fn snapshot_key(&self) -> String {
+        snapshot_key(&self.run_id, &self.environment, &self.region)
+    }
+
+    /// Reads a message body, refusing anything that is not a work item this version wrote.
+    pub fn from_json(text: &str) -> Result<Self, FanOutError> {
+        let item: WorkItem = serde_json::from_str(text)
+            .map_err(|e| FanOutError::BadItem(format!("not a work item: {e}")))?;
+        if item.schema != WORK_ITEM_SCHEMA {
+            return Err(FanOutError::BadItem(format!(
+                "schema `{}`, expected `{WORK_ITEM_SCHEMA}`",
+                item.schema
+            )));
+        }
+        validate_run_id(&item.run_id)?;
+        crate::naming::validate_environment_name(&item.environment)
+            .map_err(|e| FanOutError::BadItem(e.to_string()))?;
+        crate::config::validate_region(&item.region)
+            .map_err(|e| FanOutError::BadItem(e.to_string()))?;
+        Ok(item)
+    }
+
+    /// The message body.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a work item serializes")
+    }
+}
+
+/// `runs/<run-id>/<env>/<region>/snapshot.json.gz`.
+pub fn snapshot_key(run_id: &str, environment: &str, region: &str) -> String {
+    format!("runs/{run_id}/{environment}/{region}/snapshot.json.gz")
+}
+
+/// A run id: its UTC start and the coordinating invocation's request id
+/// (`20261127T091500Z-3f2a9c1d`), so a bucket lists runs in order and two runs never share one.
+pub fn run_id(timestamp_ms: u64, request_id: &str) -> String {
+    let at = time::OffsetDateTime::UNIX_EPOCH
+        + time::Duration::milliseconds(i64::try_from(timestamp_ms).unwrap_or(i64::MAX));
+    let suffix: String = request_id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(8)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        if suffix.is_empty() { "run" } else { &suffix }
+    )
+}
+
+/// Refuses a run id that could escape its key prefix.
+fn validate_run_id(run_id: &str) -> Result<(), FanOutError> {
+    let ok = !run_id.is_empty()
+        && run_id.len() <= 64
+        && run_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(FanOutError::BadItem(format!("run id `{run_id}`")))
+    }
+}
+
+/// A run as its record keeps it: what it does and how far it got.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The run.
+    pub run_id: String,
+    /// Why it runs (`scheduled`, or the change event).
+    pub trigger: String,
+    /// Environments scanned against their baselines.
+    pub scan: Vec<String>,
+    /// Environments compared.
+    pub compare: Vec<Vec<String>>,
+    /// Every work item's id.
+    pub items: BTreeSet<String>,
+    /// The items done or failed.
+    pub settled: BTreeSet<String>,
+    /// The failed items, with why.
+    pub failed: BTreeMap<String, String>,
+}
+
+impl RunRecord {
+    /// Whether every item is settled.
+    pub fn is_complete(&self) -> bool {
+        self.items.iter().all(|id| self.settled.contains(id))
+    }
+
+    /// The request it carries out.
+    pub fn request(&self) -> RunRequest {
+        RunRequest {
+            scan: self.scan.clone(),
+            compare: self.compare.clone(),
+            regions: None,
+            compare_options: Default::default(),
+        }
+    }
+}
+
+/// What went wrong with a fanned-out run's machinery (not a read: a read that fails makes a
+/// report incomplete).
+#[derive(Debug, thiserror::Error)]
+pub enum FanOutError {
+    /// A message that is not a work item of this version, or a malformed one.
+    #[error("bad work item: {0}")]
+    BadItem(String),
+    /// An item of a run without a record, or not in its run.
+    #[error("{0}")]
+    UnknownItem(String),
+    /// An AWS call of the engine failed (queue, table, bucket).
+    #[error("{service}:{operation} failed ({code}): {message}")]
+    Call {
+        /// `sqs`, `dynamodb`, `s3`.
+        service: &'static str,
+        /// The API operation.
+        operation: &'static str,
+        /// AWS error code or transport failure class.
+        code: String,
+        /// The message with its cause chain.
+        message: String,
+    },
+    /// The run itself cannot be carried out.
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// Sends work items (SQS).
+pub trait WorkQueue: Send + Sync {
+    /// Sends `items`; answers those that could not be sent, by id, with why.
+    fn send<'a>(
+        &'a self,
+        items: &'a [WorkItem],
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>, FanOutError>>;
+}
+
+/// Keeps run records (DynamoDB).
+pub trait RunLedger: Send + Sync {
+    /// Writes a new run's record (refused if the run exists).
+    fn create<'a>(&'a self, record: &'a RunRecord) -> BoxFuture<'a, Result<(), FanOutError>>;
+    /// The run's record, if there is one.
+    fn get<'a>(&'a self, run_id: &'a str)
+        -> BoxFuture<'a, Result<Option<RunRecord>, FanOutError>>;
+    /// Settles `item_id` (done, or failed with why) in one atomic update that adds it to a set,
+    /// so a repeat changes nothing; answers the record after it.
+    fn settle<'a>(
+        &'a self,
+        run_id: &'a str,
+        item_id: &'a str,
+        failure: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<RunRecord, FanOutError>>;
+    /// Claims the run's fan-in: `true` for exactly one caller, ever.
+    fn claim_fan_in<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<bool, FanOutError>>;
+}
+
+/// Keeps a run's snapshots (S3).
+pub trait SnapshotStore: Send + Sync {
+    /// Stores `snapshot` under `key`.
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        snapshot: &'a Snapshot,
+    ) -> BoxFuture<'a, Result<(), FanOutError>>;
+    /// The snapshot under `key`.
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Snapshot, FanOutError>>;
+}
+
+/// The work items of `request`: one per environment and region, with the account and role the
+/// configuration gives it. `fallback_region` is used where nothing names a region (the
+/// function's own).
+pub fn plan_items(
+    run_id: &str,
+    request: &RunRequest,
+    config: &ConfigFile,
+    fallback_region: Option<&str>,
+) -> Result<Vec<WorkItem>, RunError> {
+    request.validate()?;
+    let mut items = Vec::new();
+    for env in request.environments() {
+        let overrides = EnvironmentSettings {
+            regions: request.regions.clone(),
+            ..Default::default()
+        };
+        let plan = config.plan(env, overrides, fallback_region.map(str::to_string), None)?;
+        for region in &plan.regions {
+            items.push(WorkItem {
+                schema: WORK_ITEM_SCHEMA.into(),
+                run_id: run_id.into(),
+                environment: env.into(),
+                region: region.clone(),
+                account: plan.account.clone(),
+                role_arn: plan.role_arn.clone(),
+                external_id: plan.external_id.clone(),
+            });
+        }
+    }
+    Ok(items)
+}
+
+/// One environment's snapshot from its regions' (a fanned-out run keeps one per region).
+pub fn combine(environment: &str, parts: Vec<Snapshot>) -> Snapshot {
+    let selection = parts
+        .first()
+        .map(|p| p.selection.clone())
+        .unwrap_or_else(|| crate::model::Selection {
+            tag_key: String::new(),
+            ssm_paths: Vec::new(),
+        });
+    let mut regions = Vec::new();
+    let mut failures = Vec::new();
+    let mut resources = Vec::new();
+    for part in parts {
+        regions.extend(part.regions);
+        failures.extend(part.failures);
+        resources.extend(part.resources);
+    }
+    Snapshot::new(
+        environment.to_string(),
+        regions,
+        selection,
+        failures,
+        resources,
+    )
+}
+
+/// What a worker needs besides the item.
+pub struct WorkContext<'a> {
+    /// Scan settings per environment.
+    pub config: &'a ConfigFile,
+    /// The baseline directory.
+    pub baselines: &'a Path,
+    /// When the invocation's reads must be done.
+    pub deadline: Option<Instant>,
+    /// Key for SecureString digests, if enabled.
+    pub secure_digest: Option<DigestKey>,
+    /// Where snapshots are kept.
+    pub store: &'a dyn SnapshotStore,
+    /// Where runs are recorded.
+    pub ledger: &'a dyn RunLedger,
+}
+
+/// What coordinating did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Coordinated {
+    /// The run.
+    pub run_id: String,
+    /// Items planned.
+    pub items: usize,
+    /// Items that could not be queued (settled as failed at once), with why.
+    pub unsent: Vec<(String, String)>,
+    /// The record after the last settlement, when it completed the run (every item failed to
+    /// queue) and this caller claimed the fan-in.
+    #[serde(skip)]
+    pub fan_in: Option<RunRecord>,
+}
+
+/// Plans `request` as a run, records it, and queues its items. Items that cannot be queued are
+/// settled as failed at once, so the run still completes (incomplete where they were).
+pub async fn coordinate(
+    run_id: &str,
+    trigger: &str,
+    request: &RunRequest,
+    config: &ConfigFile,
+    fallback_region: Option<&str>,
+    queue: &dyn WorkQueue,
+    ledger: &dyn RunLedger,
+) -> Result<Coordinated, FanOutError> {
+    let items = plan_items(run_id, request, config, fallback_region)?;
+    let record = RunRecord {
+        run_id: run_id.into(),
+        trigger: trigger.into(),
+        scan: request.scan.clone(),
+        compare: request.compare.clone(),
+        items: items.iter().map(WorkItem::id).collect(),
+        ..Default::default()
+    };
+    ledger.create(&record).await?;
+    let unsent = queue.send(&items).await?;
+    let mut fan_in = None;
+    for (id, why) in &unsent {
+        let after = ledger
+            .settle(run_id, id, Some(&format!("not queued: {why}")))
+            .await?;
+        fan_in = claim_if_complete(after, ledger).await?;
+    }
+    tracing::info!(
+        run_id,
+        items = items.len(),
+        unsent = unsent.len(),
+        "run coordinated"
+    );
+    Ok(Coordinated {
+        run_id: run_id.into(),
+        items: items.len(),
+        unsent,
+        fan_in,
+    })
+}
+
+/// The record, when `record` is complete and this caller wins its fan-in.
+async fn claim_if_complete(
+    record: RunRecord,
+    ledger: &dyn RunLedger,
+) -> Result<Option<RunRecord>, FanOutError> {
+    if record.is_complete() && ledger.claim_fan_in(&record.run_id).await? {
+        Ok(Some(record))
+    } else {
+        Ok(None)
+    }
+}
+
+/// What a worker did with one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Worked {
+    /// Snapshotted and settled; `fan_in` holds the run's record when this item completed the
+    /// run and this worker claimed its fan-in.
+    Done {
+        /// Whether the snapshot read everything.
+        complete: bool,
+        /// The run to fan in, when it falls to this worker.
+        fan_in: Option<RunRecord>,
+    },
+    /// Already settled (a duplicate delivery): nothing done.
+    Duplicate,
+}
+
+/// Snapshots one item, keeps the snapshot, settles the item. An error leaves the item unsettled
+/// (the queue delivers it again, and after its last attempt dead-letters it).
+pub async fn work(item: &WorkItem, ctx: &WorkContext<'_>) -> Result<Worked, FanOutError> {
+    let id = item.id();
+    let record = ctx.ledger.get(&item.run_id).await?.ok_or_else(|| {
+        FanOutError::UnknownItem(format!("run {} has no record", item.run_id))
+    })?;
+    if !record.items.contains(&id) {
+        return Err(FanOutError::UnknownItem(format!(
+            "{id} is not an item of run {}",
+            item.run_id
+        )));
+    }
+    if record.settled.contains(&id) {
+        tracing::info!(run_id = %item.run_id, item = %id, "duplicate delivery: already settled");
+        return Ok(Worked::Duplicate);
+    }
+    let overrides = EnvironmentSettings {
+        regions: Some(vec![item.region.clone()]),
+        role_arn: item.role_arn.clone(),
+        external_id: item.external_id.clone(),
+        ..Default::default()
+    };
+    let snapshot = crate::scan::snapshot_environment(
+        ctx.config,
+        &item.environment,
+        overrides,
+        ctx.secure_digest.clone(),
+        ctx.deadline,
+        &crate::scan::NoProgress,
+    )
+    .await
+    .map_err(RunError::from)?;
+    ctx.store.put(&item.snapshot_key(), &snapshot).await?;
+    let after = ctx.ledger.settle(&item.run_id, &id, None).await?;
+    Ok(Worked::Done {
+        complete: snapshot.complete,
+        fan_in: claim_if_complete(after, ctx.ledger).await?,
+    })
+}
+
+/// Settles an item that failed every delivery (from the dead-letter queue) as failed; answers
+/// the run to fan in when that completed it and this caller claimed it.
+pub async fn dead_letter(
+    item: &WorkItem,
+    receives: u32,
+    ledger: &dyn RunLedger,
+) -> Result<Option<RunRecord>, FanOutError> {
+    let id = item.id();
+    match ledger.get(&item.run_id).await? {
+        Some(record) if record.items.contains(&id) => {
+            if record.settled.contains(&id) {
+                return Ok(None);
+            }
+        }
+        _ => {
+            return Err(FanOutError::UnknownItem(format!(
+                "{id} is not an item of run {}",
+                item.run_id
+            )))
+        }
+    }
+    let why = format!("the work item failed {receives} deliveries and was dead-lettered");
+    tracing::error!(run_id = %item.run_id, item = %id, receives, "work item dead-lettered");
+    let after = ledger.settle(&item.run_id, &id, Some(&why)).await?;
+    claim_if_complete(after, ledger).await
+}
+
+/// The run's reports from its stored snapshots. A failed item's region, or one whose snapshot
+/// cannot be read back, is unread: its environment's reports are incomplete and say why.
+pub async fn fan_in(record: &RunRecord, ctx: &WorkContext<'_>) -> Result<Vec<Report>, RunError> {
+    let started = Instant::now();
+    let request = record.request();
+    let scan_baselines: Vec<Baseline> = request
+        .scan
+        .iter()
+        .map(|env| Baseline::load(ctx.baselines, env))
+        .collect::<Result<_, _>>()?;
+    let mut snapshots = Vec::new();
+    for env in request.environments() {
+        let mut parts = Vec::new();
+        for id in record.items.iter() {
+            let Some((item_env, region)) = id.split_once('/') else {
+                continue;
+            };
+            if item_env != env {
+                continue;
+            }
+            let unread = |code: &str, message: &str| -> Result<Snapshot, RunError> {
+                let overrides = EnvironmentSettings {
+                    regions: Some(vec![region.to_string()]),
+                    ..Default::default()
+                };
+                let plan = ctx.config.plan(env, overrides, None, None)?;
+                Ok(crate::scan::unread(&plan, code, message))
+            };
+            let part = match record.failed.get(id) {
+                Some(why) => unread(WORK_ITEM_FAILED, why)?,
+                None => match ctx.store.get(&snapshot_key(&record.run_id, env, region)).await {
+                    Ok(snapshot) => snapshot,
+                    Err(e) => unread(SNAPSHOT_UNREADABLE, &e.to_string())?,
+                },
+            };
+            parts.push(part);
+        }
+        snapshots.push(combine(env, parts));
+    }
+    crate::run::reports_from_snapshots(
+        &request,
+        &scan_baselines,
+        &snapshots,
+        ctx.baselines,
+        started,
+    )
+}
+
+#[cfg(test)]
+mod tests;
