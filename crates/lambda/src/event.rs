@@ -75,6 +75,51 @@ pub struct Invocation {
     pub request: RunRequest,
 }
 
+/// One message of an SQS event (the work queue's or the dead-letter queue's event source
+/// mapping).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqsMessage {
+    /// The message id, named back in `batchItemFailures` when it failed.
+    pub message_id: String,
+    /// The body (a work item).
+    pub body: String,
+    /// The queue it came from.
+    pub source_arn: String,
+    /// How many times it has been received (`ApproximateReceiveCount`).
+    pub receive_count: u32,
+}
+
+/// The messages of an SQS event, or `None` when `payload` is not one.
+pub fn sqs_messages(payload: &Value) -> Option<Vec<SqsMessage>> {
+    let records = payload.get("Records")?.as_array()?;
+    let text = |record: &Value, name: &str| {
+        record
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let sqs = |record: &Value| record.get("eventSource").and_then(Value::as_str) == Some("aws:sqs");
+    if records.is_empty() || !records.iter().all(sqs) {
+        return None;
+    }
+    Some(
+        records
+            .iter()
+            .map(|record| SqsMessage {
+                message_id: text(record, "messageId"),
+                body: text(record, "body"),
+                source_arn: text(record, "eventSourceARN"),
+                receive_count: record
+                    .pointer("/attributes/ApproximateReceiveCount")
+                    .and_then(Value::as_str)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(1),
+            })
+            .collect(),
+    )
+}
+
 /// Reads an invocation's payload. `defaults` is what a bare scheduled event runs (from the
 /// function's configuration), and the environments a change event may touch.
 pub fn parse(payload: Value, defaults: &RequestBody) -> Result<Invocation, String> {
@@ -218,6 +263,25 @@ fn names_token(text: &str, env: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqs_events_are_told_apart_from_requests() {
+        let event = serde_json::json!({"Records": [{
+            "messageId": "m-1", "receiptHandle": "h", "body": "{}",
+            "attributes": {"ApproximateReceiveCount": "3"},
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:driftscan-work-dlq"
+        }]});
+        let messages = sqs_messages(&event).unwrap();
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].message_id, "m-1");
+        assert_eq!(messages[0].receive_count, 3);
+        assert!(messages[0].source_arn.ends_with("driftscan-work-dlq"));
+        assert_eq!(sqs_messages(&serde_json::json!({"scan": ["prod"]})), None);
+        assert_eq!(sqs_messages(&serde_json::json!({"Records": []})), None);
+        let s3 = serde_json::json!({"Records": [{"eventSource": "aws:s3"}]});
+        assert_eq!(sqs_messages(&s3), None, "only SQS records");
+    }
     use serde_json::json;
 
     fn defaults() -> RequestBody {

@@ -79,6 +79,10 @@ pub struct PublishSettings {
     /// An S3 bucket that keeps each published run's HTML reports (`reports/<run>/...html`);
     /// the alert links to them. None: reports are not kept.
     pub report_bucket: Option<String>,
+    /// A DynamoDB table (`pk`, `sk` string keys) for the findings ledger: alert state shared
+    /// safely by concurrent publishers, with drift age. None: the SSM chunks under
+    /// `state_path`.
+    pub ledger_table: Option<String>,
 }
 
 impl Default for PublishSettings {
@@ -90,6 +94,7 @@ impl Default for PublishSettings {
             state_path: DEFAULT_STATE_PATH.into(),
             min_severity: crate::model::Severity::Low,
             report_bucket: None,
+            ledger_table: None,
         }
     }
 }
@@ -97,7 +102,8 @@ impl Default for PublishSettings {
 impl PublishSettings {
     /// The settings with environment variables applied over them (`DRIFTSCAN_TOPIC_ARN`,
     /// `DRIFTSCAN_PUBLISH_REGION`, `DRIFTSCAN_METRICS`, `DRIFTSCAN_STATE_PATH`,
-    /// `DRIFTSCAN_ALERT_MIN_SEVERITY`, `DRIFTSCAN_REPORT_BUCKET`); `var` looks one up.
+    /// `DRIFTSCAN_ALERT_MIN_SEVERITY`, `DRIFTSCAN_REPORT_BUCKET`, `DRIFTSCAN_LEDGER_TABLE`); `var`
+    /// looks one up.
     pub fn with_env(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let invalid = |name: &str, e: String| ConfigError::Invalid(format!("{name}: {e}"));
@@ -121,6 +127,9 @@ impl PublishSettings {
         }
         if let Some(bucket) = var("DRIFTSCAN_REPORT_BUCKET") {
             self.report_bucket = Some(bucket);
+        }
+        if let Some(table) = var("DRIFTSCAN_LEDGER_TABLE") {
+            self.ledger_table = Some(table);
         }
         if let Some(bucket) = &self.report_bucket {
             // S3's rules for new bucket names: 3-63 characters, lowercase letters, digits,

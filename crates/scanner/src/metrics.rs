@@ -44,6 +44,8 @@ pub enum Unit {
     Count,
     /// A duration.
     Milliseconds,
+    /// A plain number (days of drift age).
+    None,
 }
 
 impl Unit {
@@ -52,6 +54,7 @@ impl Unit {
         match self {
             Unit::Count => "Count",
             Unit::Milliseconds => "Milliseconds",
+            Unit::None => "None",
         }
     }
 }
@@ -141,6 +144,19 @@ impl Datum {
             .sum();
         120 + 3 * self.name.len() + dimensions
     }
+}
+
+/// `DriftAgeMaxDays` of a scanned environment: how long its oldest open finding has been open
+/// (from the findings ledger's first sightings). Comparisons have none.
+pub fn drift_age(report: &Report, days: f64) -> Option<Datum> {
+    (report.command != "compare").then(|| {
+        Datum::new(
+            "DriftAgeMaxDays",
+            &[("Environment", report.environment.as_str())],
+            (days * 100.0).round() / 100.0,
+            Unit::None,
+        )
+    })
 }
 
 /// The datums of one run's reports.

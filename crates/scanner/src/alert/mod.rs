@@ -192,10 +192,20 @@ pub fn delta<'r>(
         (_, Some(_)) => Completeness::Incomplete,
     };
 
+    // A finding stays as old as its identity: a change of values does not reset its age.
+    let first_seen: BTreeMap<&str, u64> = previous
+        .findings
+        .values()
+        .filter_map(|r| Some((r.identity.as_str(), r.first_seen?)))
+        .collect();
     let mut next_state = ReportState {
         findings: current
             .iter()
-            .map(|f| (f.fingerprint.clone(), Remembered::of(f)))
+            .map(|f| {
+                let mut remembered = Remembered::of(f);
+                remembered.first_seen = first_seen.get(remembered.identity.as_str()).copied();
+                (f.fingerprint.clone(), remembered)
+            })
             .collect(),
         incomplete: signature,
     };
@@ -214,6 +224,20 @@ pub fn delta<'r>(
         next_state,
         stored: None,
     }
+}
+
+/// The age in days of the oldest open finding `state` remembers a first sighting of (0 when
+/// nothing is open; `None` when the store keeps no first sightings).
+pub fn oldest_open_days(state: &ReportState, now_secs: u64) -> Option<f64> {
+    if state.findings.is_empty() {
+        return Some(0.0);
+    }
+    state
+        .findings
+        .values()
+        .filter_map(|r| r.first_seen)
+        .min()
+        .map(|first| now_secs.saturating_sub(first) as f64 / 86_400.0)
 }
 
 /// One message attribute (for SNS subscription filter policies).

@@ -42,6 +42,9 @@ pub struct Remembered {
     pub resource_type: ResourceKind,
     /// What it was about, for the "resolved" notice.
     pub label: String,
+    /// When it was first seen open (seconds since the epoch), where the store keeps it (the
+    /// DynamoDB ledger does, the SSM chunks do not): a finding's drift age.
+    pub first_seen: Option<u64>,
 }
 
 impl Remembered {
@@ -62,6 +65,7 @@ impl Remembered {
             region: finding.region.clone(),
             resource_type: finding.resource_type,
             label: clip(&label.replace(['\n', '\r'], " "), LABEL_CHARS),
+            first_seen: None,
         }
     }
 }
@@ -216,10 +220,7 @@ impl ReportState {
             let severity = next("severity")?.parse().map_err(&malformed)?;
             let region = next("region")?.to_string();
             let kind = next("resource type")?;
-            let resource_type = ResourceKind::ALL
-                .iter()
-                .copied()
-                .find(|k| k.as_str() == kind)
+            let resource_type = ResourceKind::from_name(kind)
                 .ok_or_else(|| malformed(format!("unknown resource type `{kind}`")))?;
             let label = fields.next().unwrap_or_default().to_string();
             state.findings.insert(
@@ -231,6 +232,7 @@ impl ReportState {
                     region,
                     resource_type,
                     label,
+                    first_seen: None,
                 },
             );
         }
@@ -262,6 +264,7 @@ mod tests {
             region: "us-east-1".into(),
             resource_type: ResourceKind::SecurityGroup,
             label: format!("drift sg-app-{{env}} properties.ingress[{i}] with spaces"),
+            first_seen: None,
         }
     }
 

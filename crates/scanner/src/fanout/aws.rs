@@ -81,11 +81,7 @@ impl WorkQueue for SqsWorkQueue {
                 match sent {
                     Ok(sent) => {
                         for failed in sent.failed() {
-                            let item = failed
-                                .id()
-                                .parse::<usize>()
-                                .ok()
-                                .and_then(|i| batch.get(i));
+                            let item = failed.id().parse::<usize>().ok().and_then(|i| batch.get(i));
                             if let Some(item) = item {
                                 unsent.push((
                                     item.id(),
@@ -225,10 +221,7 @@ impl RunLedger for DynamoRunLedger {
         })
     }
 
-    fn get<'a>(
-        &'a self,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<RunRecord>, FanOutError>> {
+    fn get<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<Option<RunRecord>, FanOutError>> {
         Box::pin(async move {
             let found = self
                 .client
@@ -358,9 +351,8 @@ impl SnapshotStore for S3SnapshotStore {
             let text = crate::aws::get_snapshot_object(&self.config, &self.bucket, key)
                 .await
                 .map_err(|e| s3_failed("GetObject", e))?;
-            Snapshot::from_json(&text).map_err(|e| {
-                FanOutError::BadItem(format!("s3://{}/{key}: {e}", self.bucket))
-            })
+            Snapshot::from_json(&text)
+                .map_err(|e| FanOutError::BadItem(format!("s3://{}/{key}: {e}", self.bucket)))
         })
     }
 }

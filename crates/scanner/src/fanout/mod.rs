@@ -219,8 +219,7 @@ pub trait RunLedger: Send + Sync {
     /// Writes a new run's record (refused if the run exists).
     fn create<'a>(&'a self, record: &'a RunRecord) -> BoxFuture<'a, Result<(), FanOutError>>;
     /// The run's record, if there is one.
-    fn get<'a>(&'a self, run_id: &'a str)
-        -> BoxFuture<'a, Result<Option<RunRecord>, FanOutError>>;
+    fn get<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<Option<RunRecord>, FanOutError>>;
     /// Settles `item_id` (done, or failed with why) in one atomic update that adds it to a set,
     /// so a repeat changes nothing; answers the record after it.
     fn settle<'a>(
@@ -408,9 +407,10 @@ pub enum Worked {
 /// (the queue delivers it again, and after its last attempt dead-letters it).
 pub async fn work(item: &WorkItem, ctx: &WorkContext<'_>) -> Result<Worked, FanOutError> {
     let id = item.id();
-    let record = ctx.ledger.get(&item.run_id).await?.ok_or_else(|| {
-        FanOutError::UnknownItem(format!("run {} has no record", item.run_id))
-    })?;
+    let record =
+        ctx.ledger.get(&item.run_id).await?.ok_or_else(|| {
+            FanOutError::UnknownItem(format!("run {} has no record", item.run_id))
+        })?;
     if !record.items.contains(&id) {
         return Err(FanOutError::UnknownItem(format!(
             "{id} is not an item of run {}",
@@ -502,7 +502,11 @@ pub async fn fan_in(record: &RunRecord, ctx: &WorkContext<'_>) -> Result<Vec<Rep
             };
             let part = match record.failed.get(id) {
                 Some(why) => unread(WORK_ITEM_FAILED, why)?,
-                None => match ctx.store.get(&snapshot_key(&record.run_id, env, region)).await {
+                None => match ctx
+                    .store
+                    .get(&snapshot_key(&record.run_id, env, region))
+                    .await
+                {
                     Ok(snapshot) => snapshot,
                     Err(e) => unread(SNAPSHOT_UNREADABLE, &e.to_string())?,
                 },

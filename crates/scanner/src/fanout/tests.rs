@@ -21,10 +21,7 @@ impl RunLedger for MemoryLedger {
             Ok(())
         })
     }
-    fn get<'a>(
-        &'a self,
-        run_id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<RunRecord>, FanOutError>> {
+    fn get<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<Option<RunRecord>, FanOutError>> {
         Box::pin(async move { Ok(self.runs.lock().unwrap().get(run_id).map(|r| r.0.clone())) })
     }
     fn settle<'a>(
@@ -203,7 +200,9 @@ fn messages_that_are_not_work_items_are_refused_with_why() {
     let item = plan_items("r-1", &request(), &config(), None).unwrap()[0].clone();
     let refused = |text: &str| WorkItem::from_json(text).unwrap_err().to_string();
     assert!(refused("{").starts_with("bad work item: not a work item"));
-    let other_schema = item.to_json().replace(WORK_ITEM_SCHEMA, "driftscan.work-item/v9");
+    let other_schema = item
+        .to_json()
+        .replace(WORK_ITEM_SCHEMA, "driftscan.work-item/v9");
     assert!(refused(&other_schema).contains("schema `driftscan.work-item/v9`"));
     let escaping = item.to_json().replace("\"r-1\"", "\"../other\"");
     assert!(refused(&escaping).contains("run id `../other`"));
@@ -239,11 +238,17 @@ async fn an_item_that_cannot_be_queued_is_settled_failed_and_the_run_still_compl
     assert_eq!(record.settled.len(), 2);
     assert!(record.failed["staging/us-east-1"].starts_with("not queued: KmsAccessDenied"));
     // A second coordination of the same run is refused (the run id is the invocation's).
-    assert!(
-        coordinate("r-1", "scheduled", &request(), &config(), None, &queue, &ledger)
-            .await
-            .is_err()
-    );
+    assert!(coordinate(
+        "r-1",
+        "scheduled",
+        &request(),
+        &config(),
+        None,
+        &queue,
+        &ledger
+    )
+    .await
+    .is_err());
 
     // prod's two items: one dead-lettered (twice: the second changes nothing), one done.
     let prod: Vec<WorkItem> = queue.sent.lock().unwrap().clone();
@@ -251,7 +256,11 @@ async fn an_item_that_cannot_be_queued_is_settled_failed_and_the_run_still_compl
     assert_eq!(dead_letter(&prod[0], 3, &ledger).await.unwrap(), None);
     let after = ledger.settle("r-1", &prod[1].id(), None).await.unwrap();
     let claimed = claim_if_complete(after.clone(), &ledger).await.unwrap();
-    assert_eq!(claimed.as_ref(), Some(&after), "the last settlement fans in");
+    assert_eq!(
+        claimed.as_ref(),
+        Some(&after),
+        "the last settlement fans in"
+    );
     assert_eq!(
         claim_if_complete(after, &ledger).await.unwrap(),
         None,

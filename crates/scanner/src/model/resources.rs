@@ -943,3 +943,13 @@ impl KindProperties for SsmParameter {
             .collect()
     }
 }
+
+impl ResourceKind {
+    /// The kind named `name` (its [`ResourceKind::as_str`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        ResourceKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == name)
+    }
+}

@@ -18,7 +18,7 @@ use crate::collect::{error_chain, error_code};
 use crate::config::PublishSettings;
 use crate::metrics::{Datum, Unit, NAMESPACE};
 
-fn failure<E, R>(
+pub(super) fn failure<E, R>(
     service: &'static str,
     operation: &'static str,
     error: &SdkError<E, R>,
@@ -63,7 +63,7 @@ pub async fn sdk_config(settings: &PublishSettings) -> SdkConfig {
 /// The AWS destinations the settings name, ready to lend a [`Publisher`].
 pub struct AwsPublishers {
     config: SdkConfig,
-    alerts: Option<(SnsAlerts, SsmAlertState)>,
+    alerts: Option<(SnsAlerts, Box<dyn AlertStateStore>)>,
     metrics: CloudWatchMetrics,
     archive: Option<S3ReportArchive>,
 }
@@ -74,10 +74,17 @@ impl AwsPublishers {
         let config = sdk_config(settings).await;
         AwsPublishers {
             alerts: settings.topic_arn.as_ref().map(|topic| {
-                (
-                    SnsAlerts::new(&config, topic),
-                    SsmAlertState::new(&config, &settings.state_path),
-                )
+                let ssm = SsmAlertState::new(&config, &settings.state_path);
+                let state: Box<dyn AlertStateStore> = match &settings.ledger_table {
+                    // The ledger, migrating each report's SSM state the first time.
+                    Some(table) => Box::new(super::ledger::DynamoAlertLedger::new(
+                        &config,
+                        table,
+                        Some(ssm),
+                    )),
+                    None => Box::new(ssm),
+                };
+                (SnsAlerts::new(&config, topic), state)
             }),
             metrics: CloudWatchMetrics::new(&config),
             archive: settings
@@ -100,7 +107,7 @@ impl AwsPublishers {
             alerts: self
                 .alerts
                 .as_ref()
-                .map(|(sns, state)| (sns as &dyn AlertSink, state as &dyn AlertStateStore)),
+                .map(|(sns, state)| (sns as &dyn AlertSink, state.as_ref())),
             metrics: Some(&self.metrics),
             archive: self.archive.as_ref().map(|a| a as &dyn ReportArchive),
             settings,
@@ -352,6 +359,7 @@ impl MetricSink for CloudWatchMetrics {
                         .unit(match d.unit {
                             Unit::Count => StandardUnit::Count,
                             Unit::Milliseconds => StandardUnit::Milliseconds,
+                            Unit::None => StandardUnit::None,
                         })
                         .timestamp(now)
                         .build()

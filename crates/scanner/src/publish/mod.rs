@@ -4,6 +4,7 @@
 //! behind small traits, one per service, implemented in [`aws`].
 
 pub mod aws;
+pub mod ledger;
 
 use futures::future::BoxFuture;
 
@@ -45,6 +46,19 @@ pub trait AlertStateStore: Send + Sync {
         key: &'a str,
         state: &'a ReportState,
     ) -> BoxFuture<'a, Result<(), PublishError>>;
+    /// Holds `keys` for this publisher from before their states are loaded until after they are
+    /// saved, so a publisher of the same reports at the same time waits and then loads what this
+    /// one saved: two workers never both alert a finding, nor both forget one. A store without
+    /// concurrent publishers (SSM: one scheduled function) holds nothing.
+    fn hold<'a>(&'a self, keys: &'a [String]) -> BoxFuture<'a, Result<(), PublishError>> {
+        let _ = keys;
+        Box::pin(async { Ok(()) })
+    }
+    /// Lets go of what [`AlertStateStore::hold`] held.
+    fn release<'a>(&'a self, keys: &'a [String]) -> BoxFuture<'a, Result<(), PublishError>> {
+        let _ = keys;
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// Puts metric datums (CloudWatch `PutMetricData`).
@@ -156,6 +170,7 @@ pub async fn publish(
         }
     }
 
+    let mut drift_ages = Vec::new();
     if let Some((sink, store)) = publisher.alerts {
         match alert_step(
             reports,
@@ -164,10 +179,11 @@ pub async fn publish(
             store,
             publisher.settings,
             &mut published,
+            timestamp_ms / 1000,
         )
         .await
         {
-            Ok(()) => {}
+            Ok(ages) => drift_ages = ages,
             Err(e) => {
                 tracing::error!(error = %e, "alert not published");
                 first_error.get_or_insert(e);
@@ -177,7 +193,14 @@ pub async fn publish(
 
     // Our own datums: an invalid one is a bug, left out (and logged) rather than sent to have
     // the whole call rejected.
-    let datums: Vec<Datum> = metrics::datums(reports)
+    let mut datums = metrics::datums(reports);
+    datums.extend(
+        reports
+            .iter()
+            .zip(&drift_ages)
+            .filter_map(|(report, days)| metrics::drift_age(report, (*days)?)),
+    );
+    let datums: Vec<Datum> = datums
         .into_iter()
         .filter(|datum| match datum.validate() {
             Ok(()) => true,
@@ -216,6 +239,8 @@ pub async fn publish(
     }
 }
 
+/// Holds the reports' keys, alerts, saves, and lets go (also when a step failed); answers each
+/// report's oldest open finding's age in days, where the store knows it.
 async fn alert_step(
     reports: &[Report],
     stored: &[Option<StoredReport>],
@@ -223,7 +248,28 @@ async fn alert_step(
     store: &dyn AlertStateStore,
     settings: &PublishSettings,
     published: &mut Published,
-) -> Result<(), PublishError> {
+    now_secs: u64,
+) -> Result<Vec<Option<f64>>, PublishError> {
+    let mut keys: Vec<String> = reports.iter().map(alert::report_key).collect();
+    keys.sort();
+    keys.dedup();
+    store.hold(&keys).await?;
+    let result = alert_held(reports, stored, sink, store, settings, published, now_secs).await;
+    let released = store.release(&keys).await;
+    let ages = result?;
+    released?;
+    Ok(ages)
+}
+
+async fn alert_held(
+    reports: &[Report],
+    stored: &[Option<StoredReport>],
+    sink: &dyn AlertSink,
+    store: &dyn AlertStateStore,
+    settings: &PublishSettings,
+    published: &mut Published,
+    now_secs: u64,
+) -> Result<Vec<Option<f64>>, PublishError> {
     let mut previous = Vec::with_capacity(reports.len());
     for report in reports {
         let key = alert::report_key(report);
@@ -273,5 +319,8 @@ async fn alert_step(
             store.save(&delta.key, &delta.next_state).await?;
         }
     }
-    Ok(())
+    Ok(deltas
+        .iter()
+        .map(|delta| alert::oldest_open_days(&delta.next_state, now_secs))
+        .collect())
 }
