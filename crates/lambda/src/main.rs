@@ -7,6 +7,7 @@
 //! comes from the environment (see the README's "Scheduled Lambda" section).
 
 mod event;
+mod queue;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
@@ -44,6 +45,7 @@ struct Settings {
     baselines: BaselineSource,
     publish: PublishSettings,
     publish_reserve: Duration,
+    fan_out: Option<queue::FanOutSettings>,
 }
 
 impl Settings {
@@ -95,12 +97,14 @@ impl Settings {
             ),
             None => DEFAULT_PUBLISH_RESERVE,
         };
+        let fan_out = queue::FanOutSettings::from_env(var)?;
         Ok(Settings {
             config,
             defaults,
             baselines,
             publish,
             publish_reserve,
+            fan_out,
         })
     }
 }
@@ -143,6 +147,13 @@ async fn handler(
 ) -> Result<Value, Error> {
     let span = tracing::info_span!("invocation", request_id = %event.context.request_id);
     async move {
+        let deadline = scan_deadline(event.context.deadline(), settings.publish_reserve);
+        if let Some(messages) = event::sqs_messages(&event.payload) {
+            let fan_out = settings.fan_out.as_ref().ok_or_else(|| {
+                Error::from("an SQS event, but DRIFTSCAN_RUN_BUCKET and DRIFTSCAN_TABLE are unset")
+            })?;
+            return queue::handle_messages(settings, fan_out, publishers, messages, deadline).await;
+        }
         let invocation = event::parse(event.payload, &settings.defaults).map_err(|e| {
             tracing::error!(error = %e, "rejected event");
             Error::from(e)
@@ -157,54 +168,104 @@ async fn handler(
             }
         };
         tracing::info!(trigger, scan = ?invocation.request.scan, compare = ?invocation.request.compare, "run started");
-        let deadline = scan_deadline(event.context.deadline(), settings.publish_reserve);
+        if let Some(fan_out) = settings.fan_out.as_ref().filter(|f| f.queue_url.is_some()) {
+            return queue::coordinate(settings, fan_out, publishers, &invocation.request, &trigger, &event.context.request_id, deadline).await;
+        }
         let reports = run(settings, publishers, &invocation.request, deadline).await?;
-        log_reports(&reports);
+        respond(settings, publishers, trigger, &reports).await
 
-        let timestamp_ms = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or_default();
-        let published = scanner::publish::publish(&reports, &publishers.publisher(&settings.publish), timestamp_ms).await;
-        let published = match published {
-            Ok(mut published) => {
-                // EMF: the log line is the metric; it goes to standard output as it is.
-                for line in std::mem::take(&mut published.emf_lines) {
-                    println!("{line}");
-                }
-                published
-            }
-            Err(e) => return Err(Error::from(format!("publishing failed: {e}"))),
-        };
-        tracing::info!(
-            new = published.new,
-            changed = published.changed,
-            resolved = published.resolved,
-            message_id = published.message_id.as_deref().unwrap_or(""),
-            datums = published.datums,
-            "run published"
-        );
-        let response = Response {
-            trigger,
-            reports: reports
-                .iter()
-                .map(|r| ReportSummary {
-                    command: &r.command,
-                    environment: &r.environment,
-                    regions: &r.regions,
-                    complete: r.complete,
-                    failures: r.failures.iter().map(ToString::to_string).collect(),
-                    findings: r.counts.total,
-                    resources: r.counts.resources,
-                    duration_ms: r.duration_ms,
-                })
-                .collect(),
-            published: Some(published),
-        };
-        Ok(serde_json::to_value(response)?)
     }
     .instrument(span)
     .await
+}
+
+/// Logs and publishes a run's reports; answers what the function returns.
+async fn respond(
+    settings: &Settings,
+    publishers: &AwsPublishers,
+    trigger: String,
+    reports: &[Report],
+) -> Result<Value, Error> {
+    log_reports(reports);
+    let timestamp_ms = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default();
+    let published = scanner::publish::publish(
+        reports,
+        &publishers.publisher(&settings.publish),
+        timestamp_ms,
+    )
+    .await;
+    let published = match published {
+        Ok(mut published) => {
+            // EMF: the log line is the metric; it goes to standard output as it is.
+            for line in std::mem::take(&mut published.emf_lines) {
+                println!("{line}");
+            }
+            published
+        }
+        Err(e) => return Err(Error::from(format!("publishing failed: {e}"))),
+    };
+    tracing::info!(
+        new = published.new,
+        changed = published.changed,
+        resolved = published.resolved,
+        message_id = published.message_id.as_deref().unwrap_or(""),
+        datums = published.datums,
+        "run published"
+    );
+    let response = Response {
+        trigger,
+        reports: reports
+            .iter()
+            .map(|r| ReportSummary {
+                command: &r.command,
+                environment: &r.environment,
+                regions: &r.regions,
+                complete: r.complete,
+                failures: r.failures.iter().map(ToString::to_string).collect(),
+                findings: r.counts.total,
+                resources: r.counts.resources,
+                duration_ms: r.duration_ms,
+            })
+            .collect(),
+        published: Some(published),
+    };
+    Ok(serde_json::to_value(response)?)
+}
+
+/// The baseline directory: the configured one, or a fresh copy of the SSM parameters (kept
+/// alive by the returned guard).
+async fn baselines(
+    settings: &Settings,
+    publishers: &AwsPublishers,
+) -> Result<(PathBuf, Option<tempfile::TempDir>), Error> {
+    match &settings.baselines {
+        BaselineSource::Directory(dir) => Ok((dir.clone(), None)),
+        BaselineSource::Ssm(path) => {
+            let fetched = tempfile::tempdir()?;
+            let files = scanner::baseline::ssm_source::fetch_from_ssm(
+                publishers.sdk_config(),
+                path,
+                fetched.path(),
+            )
+            .await?;
+            tracing::info!(path, files, "baselines read from SSM");
+            Ok((fetched.path().to_path_buf(), Some(fetched)))
+        }
+    }
+}
+
+/// The configuration with the organization's accounts as they are now (an account tagged since
+/// the last run is in).
+async fn current_config(
+    settings: &Settings,
+    publishers: &AwsPublishers,
+) -> Result<ConfigFile, Error> {
+    let (config, _) =
+        scanner::org::with_organization(settings.config.clone(), publishers.sdk_config()).await?;
+    Ok(config)
 }
 
 async fn run(
@@ -213,27 +274,11 @@ async fn run(
     request: &RunRequest,
     deadline: Instant,
 ) -> Result<Vec<Report>, Error> {
-    let fetched;
-    let baselines = match &settings.baselines {
-        BaselineSource::Directory(dir) => dir.as_path(),
-        BaselineSource::Ssm(path) => {
-            fetched = tempfile::tempdir()?;
-            let files = scanner::baseline::ssm_source::fetch_from_ssm(
-                publishers.sdk_config(),
-                path,
-                fetched.path(),
-            )
-            .await?;
-            tracing::info!(path, files, "baselines read from SSM");
-            fetched.path()
-        }
-    };
-    // The organization's accounts as they are now (an account tagged since the last run is in).
-    let (config, _) =
-        scanner::org::with_organization(settings.config.clone(), publishers.sdk_config()).await?;
+    let (baselines, _kept) = baselines(settings, publishers).await?;
+    let config = current_config(settings, publishers).await?;
     let ctx = RunContext {
         config: &config,
-        baselines,
+        baselines: &baselines,
         deadline: Some(deadline),
         secure_digest: None,
         progress: &scanner::scan::NoProgress,

@@ -102,7 +102,7 @@ impl Default for PublishSettings {
 impl PublishSettings {
     /// The settings with environment variables applied over them (`DRIFTSCAN_TOPIC_ARN`,
     /// `DRIFTSCAN_PUBLISH_REGION`, `DRIFTSCAN_METRICS`, `DRIFTSCAN_STATE_PATH`,
-    /// `DRIFTSCAN_ALERT_MIN_SEVERITY`, `DRIFTSCAN_REPORT_BUCKET`, `DRIFTSCAN_LEDGER_TABLE`); `var`
+    /// `DRIFTSCAN_ALERT_MIN_SEVERITY`, `DRIFTSCAN_REPORT_BUCKET`, `DRIFTSCAN_TABLE`); `var`
     /// looks one up.
     pub fn with_env(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
@@ -128,7 +128,7 @@ impl PublishSettings {
         if let Some(bucket) = var("DRIFTSCAN_REPORT_BUCKET") {
             self.report_bucket = Some(bucket);
         }
-        if let Some(table) = var("DRIFTSCAN_LEDGER_TABLE") {
+        if let Some(table) = var("DRIFTSCAN_TABLE") {
             self.ledger_table = Some(table);
         }
         if let Some(bucket) = &self.report_bucket {
