@@ -1,0 +1,273 @@
+//! A fanned-out run as the function carries it (see `scanner::fanout`): a scheduled or change
+//! invocation coordinates (plans the run, records it, queues its items), and the same function,
+//! mapped to the work queue and to its dead-letter queue, works items in SQS batches and answers
+//! the ones that failed (`batchItemFailures`), so only those are delivered again.
+
+use std::time::{Instant, SystemTime};
+
+use lambda_runtime::Error;
+use scanner::fanout::aws::{DynamoRunLedger, S3SnapshotStore, SqsWorkQueue};
+use scanner::fanout::{FanOutError, RunRecord, WorkContext, WorkItem, Worked};
+use scanner::publish::aws::AwsPublishers;
+use scanner::run::RunRequest;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::event::SqsMessage;
+use crate::Settings;
+
+/// Where a fanned-out run's pieces live, from the function's environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FanOutSettings {
+    /// The work queue (`DRIFTSCAN_WORK_QUEUE_URL`): set, scheduled and change invocations
+    /// coordinate instead of scanning themselves.
+    pub queue_url: Option<String>,
+    /// The dead-letter queue's ARN (`DRIFTSCAN_DEAD_LETTER_QUEUE_ARN`): messages from it settle
+    /// their items as failed.
+    pub dead_letter_arn: Option<String>,
+    /// The bucket of run snapshots (`DRIFTSCAN_RUN_BUCKET`).
+    pub bucket: String,
+    /// The table of run records and the findings ledger (`DRIFTSCAN_TABLE`).
+    pub table: String,
+}
+
+impl FanOutSettings {
+    /// The settings, or `None` when the function does not fan out; a partial set is refused.
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<Self>> {
+        let queue_url = var("DRIFTSCAN_WORK_QUEUE_URL");
+        let dead_letter_arn = var("DRIFTSCAN_DEAD_LETTER_QUEUE_ARN");
+        let bucket = var("DRIFTSCAN_RUN_BUCKET");
+        let table = var("DRIFTSCAN_TABLE");
+        match (bucket, table) {
+            (Some(bucket), Some(table)) => Ok(Some(FanOutSettings {
+                queue_url,
+                dead_letter_arn,
+                bucket,
+                table,
+            })),
+            (None, None) if queue_url.is_none() && dead_letter_arn.is_none() => Ok(None),
+            (bucket, table) => {
+                let missing: Vec<&str> = [
+                    bucket.is_none().then_some("DRIFTSCAN_RUN_BUCKET"),
+                    table.is_none().then_some("DRIFTSCAN_TABLE"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                anyhow::bail!(
+                    "fanning out needs DRIFTSCAN_RUN_BUCKET and DRIFTSCAN_TABLE: {} unset",
+                    missing.join(" and ")
+                )
+            }
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+/// Plans `request` as a run and queues its items; answers the run id and what was queued.
+pub async fn coordinate(
+    settings: &Settings,
+    fan_out: &FanOutSettings,
+    publishers: &AwsPublishers,
+    request: &RunRequest,
+    trigger: &str,
+    request_id: &str,
+    deadline: Instant,
+) -> Result<Value, Error> {
+    let queue_url = fan_out.queue_url.as_deref().unwrap_or_default();
+    let sdk = publishers.sdk_config();
+    let config = crate::current_config(settings, publishers).await?;
+    let run_id = scanner::fanout::run_id(now_ms(), request_id);
+    let ledger = DynamoRunLedger::new(sdk, &fan_out.table);
+    let fallback_region = sdk.region().map(|r| r.to_string());
+    let coordinated = scanner::fanout::coordinate(
+        &run_id,
+        trigger,
+        request,
+        &config,
+        fallback_region.as_deref(),
+        &SqsWorkQueue::new(sdk, queue_url),
+        &ledger,
+    )
+    .await?;
+    let published = match &coordinated.fan_in {
+        // Nothing could be queued: the run is complete (and unread) already.
+        Some(record) => {
+            let (baselines, _kept) = crate::baselines(settings, publishers).await?;
+            let store = S3SnapshotStore::new(sdk, &fan_out.bucket);
+            let ctx = WorkContext {
+                config: &config,
+                baselines: &baselines,
+                deadline: Some(deadline),
+                secure_digest: None,
+                store: &store,
+                ledger: &ledger,
+            };
+            Some(fan_in(settings, publishers, record, &ctx).await?)
+        }
+        None => None,
+    };
+    Ok(json!({
+        "trigger": trigger,
+        "coordinated": coordinated,
+        "published": published,
+    }))
+}
+
+/// What the function answers an SQS batch: the failed messages (delivered again, then
+/// dead-lettered), and the runs this batch completed and published.
+#[derive(Debug, Serialize)]
+struct BatchResponse {
+    #[serde(rename = "batchItemFailures")]
+    batch_item_failures: Vec<Value>,
+    worked: Vec<String>,
+    duplicates: Vec<String>,
+    dead_lettered: Vec<String>,
+    fanned_in: Vec<Value>,
+}
+
+/// Works a batch of work items (or settles dead letters), then fans in every run this batch
+/// completed.
+pub async fn handle_messages(
+    settings: &Settings,
+    fan_out: &FanOutSettings,
+    publishers: &AwsPublishers,
+    messages: Vec<SqsMessage>,
+    deadline: Instant,
+) -> Result<Value, Error> {
+    let sdk = publishers.sdk_config();
+    let (baselines, _kept) = crate::baselines(settings, publishers).await?;
+    let config = crate::current_config(settings, publishers).await?;
+    let store = S3SnapshotStore::new(sdk, &fan_out.bucket);
+    let ledger = DynamoRunLedger::new(sdk, &fan_out.table);
+    let ctx = WorkContext {
+        config: &config,
+        baselines: &baselines,
+        deadline: Some(deadline),
+        secure_digest: None,
+        store: &store,
+        ledger: &ledger,
+    };
+    let mut response = BatchResponse {
+        batch_item_failures: Vec::new(),
+        worked: Vec::new(),
+        duplicates: Vec::new(),
+        dead_lettered: Vec::new(),
+        fanned_in: Vec::new(),
+    };
+    let mut complete: Vec<RunRecord> = Vec::new();
+    for message in messages {
+        let from_dead_letters = fan_out.dead_letter_arn.as_deref() == Some(&message.source_arn);
+        let failed = |why: &dyn std::fmt::Display| {
+            tracing::error!(message_id = %message.message_id, dead_letter = from_dead_letters, error = %why, "work item failed");
+            json!({"itemIdentifier": message.message_id})
+        };
+        let item = match WorkItem::from_json(&message.body) {
+            Ok(item) => item,
+            // Delivered again until it is dead-lettered, where it stays for people to read.
+            Err(e) if !from_dead_letters => {
+                response.batch_item_failures.push(failed(&e));
+                continue;
+            }
+            Err(e) => {
+                tracing::error!(message_id = %message.message_id, error = %e, "unreadable dead letter dropped");
+                continue;
+            }
+        };
+        if from_dead_letters {
+            match scanner::fanout::dead_letter(&item, message.receive_count, &ledger).await {
+                Ok(fan_in) => {
+                    response.dead_lettered.push(item.id());
+                    complete.extend(fan_in);
+                }
+                Err(e @ (FanOutError::UnknownItem(_) | FanOutError::BadItem(_))) => {
+                    tracing::error!(item = %item.id(), error = %e, "dead letter of no run dropped");
+                }
+                Err(e) => response.batch_item_failures.push(failed(&e)),
+            }
+            continue;
+        }
+        match scanner::fanout::work(&item, &ctx).await {
+            Ok(Worked::Done {
+                complete: read_all,
+                fan_in,
+            }) => {
+                tracing::info!(run_id = %item.run_id, item = %item.id(), complete = read_all, "work item done");
+                response.worked.push(item.id());
+                complete.extend(fan_in);
+            }
+            Ok(Worked::Duplicate) => response.duplicates.push(item.id()),
+            Err(e) => response.batch_item_failures.push(failed(&e)),
+        }
+    }
+    for record in &complete {
+        response
+            .fanned_in
+            .push(fan_in(settings, publishers, record, &ctx).await?);
+    }
+    Ok(serde_json::to_value(response)?)
+}
+
+/// A complete run's reports from its stored snapshots, published as one alert.
+async fn fan_in(
+    settings: &Settings,
+    publishers: &AwsPublishers,
+    record: &RunRecord,
+    ctx: &WorkContext<'_>,
+) -> Result<Value, Error> {
+    let reports = scanner::fanout::fan_in(record, ctx).await?;
+    tracing::info!(run_id = %record.run_id, reports = reports.len(), failed_items = record.failed.len(), "run fanned in");
+    let mut answer = crate::respond(settings, publishers, record.trigger.clone(), &reports).await?;
+    answer["run_id"] = json!(record.run_id);
+    Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fanning_out_needs_its_bucket_and_table() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(FanOutSettings::from_env(env(&[])).unwrap(), None);
+        let all = FanOutSettings::from_env(env(&[
+            (
+                "DRIFTSCAN_WORK_QUEUE_URL",
+                "https://sqs.us-east-1.amazonaws.com/1/work",
+            ),
+            ("DRIFTSCAN_RUN_BUCKET", "runs"),
+            ("DRIFTSCAN_TABLE", "driftscan"),
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(all.bucket, "runs");
+        assert_eq!(all.dead_letter_arn, None);
+        let err = FanOutSettings::from_env(env(&[(
+            "DRIFTSCAN_WORK_QUEUE_URL",
+            "https://sqs.us-east-1.amazonaws.com/1/work",
+        )]))
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "fanning out needs DRIFTSCAN_RUN_BUCKET and DRIFTSCAN_TABLE: DRIFTSCAN_RUN_BUCKET and DRIFTSCAN_TABLE unset"
+        );
+        let err = FanOutSettings::from_env(env(&[("DRIFTSCAN_RUN_BUCKET", "runs")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.ends_with("DRIFTSCAN_TABLE unset"), "{err}");
+    }
+}
