@@ -5,7 +5,6 @@
 //! rule and a target group of its own on dev's HTTPS listener.
 
 use aws_sdk_elasticloadbalancingv2::types as elb;
-use aws_sdk_s3::types as s3;
 
 use crate::{call_error, is_planned, Action, Ctx, EnvironmentSpec, InfraError, Provisioned};
 
@@ -481,201 +480,24 @@ pub(crate) async fn find_preview_rule(
 async fn converge_bucket(ctx: &Ctx<'_>) -> Result<(), InfraError> {
     let spec = ctx.spec;
     let bucket = bucket_name(&spec.name, &ctx.account);
-    let exists = match ctx.s3.head_bucket().bucket(&bucket).send().await {
-        Ok(_) => true,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => false,
-        Err(e) => return Err(call_error("HeadBucket", &bucket)(e)),
-    };
-    if !exists {
-        ctx.change(
-            Action::Create,
-            format!("s3-bucket {bucket}"),
-            "SSE-KMS, versioned, public access blocked",
-            async {
-                let mut create = ctx.s3.create_bucket().bucket(&bucket);
-                if spec.region != "us-east-1" {
-                    create = create.create_bucket_configuration(
-                        s3::CreateBucketConfiguration::builder()
-                            .location_constraint(s3::BucketLocationConstraint::from(
-                                spec.region.as_str(),
-                            ))
-                            .build(),
-                    );
-                }
-                create
-                    .send()
-                    .await
-                    .map_err(call_error("CreateBucket", &bucket))?;
-                let tags = spec
-                    .tags(&bucket)
-                    .into_iter()
-                    .filter(|(k, _)| *k != "Name")
-                    .map(|(k, v)| s3::Tag::builder().key(k).value(v).build())
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| InfraError::Refused(e.to_string()))?;
-                ctx.s3
-                    .put_bucket_tagging()
-                    .bucket(&bucket)
-                    .tagging(
-                        s3::Tagging::builder()
-                            .set_tag_set(Some(tags))
-                            .build()
-                            .map_err(|e| InfraError::Refused(e.to_string()))?,
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("PutBucketTagging", &bucket))?;
-                ctx.s3
-                    .put_bucket_ownership_controls()
-                    .bucket(&bucket)
-                    .ownership_controls(
-                        s3::OwnershipControls::builder()
-                            .rules(
-                                s3::OwnershipControlsRule::builder()
-                                    .object_ownership(s3::ObjectOwnership::BucketOwnerEnforced)
-                                    .build()
-                                    .map_err(|e| InfraError::Refused(e.to_string()))?,
-                            )
-                            .build()
-                            .map_err(|e| InfraError::Refused(e.to_string()))?,
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("PutBucketOwnershipControls", &bucket))?;
-                Ok(())
-            },
-        )
-        .await?;
-    }
-    let live = if exists {
-        Some(bucket_settings(ctx, &bucket).await?)
-    } else {
-        None
-    };
-    let (versioned, encrypted, blocked) = live.unwrap_or((false, false, false));
-    if !versioned {
-        ctx.change(
-            Action::Update,
-            format!("s3-bucket {bucket}"),
-            "versioning on",
-            async {
-                ctx.s3
-                    .put_bucket_versioning()
-                    .bucket(&bucket)
-                    .versioning_configuration(
-                        s3::VersioningConfiguration::builder()
-                            .status(s3::BucketVersioningStatus::Enabled)
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("PutBucketVersioning", &bucket))?;
-                Ok(())
-            },
-        )
-        .await?;
-    }
-    if !encrypted {
-        ctx.change(
-            Action::Update,
-            format!("s3-bucket {bucket}"),
-            "default encryption aws:kms",
-            async {
-                let rule = s3::ServerSideEncryptionRule::builder()
-                    .apply_server_side_encryption_by_default(
-                        s3::ServerSideEncryptionByDefault::builder()
-                            .sse_algorithm(s3::ServerSideEncryption::AwsKms)
-                            .build()
-                            .map_err(|e| InfraError::Refused(e.to_string()))?,
-                    )
-                    .bucket_key_enabled(true)
-                    .build();
-                ctx.s3
-                    .put_bucket_encryption()
-                    .bucket(&bucket)
-                    .server_side_encryption_configuration(
-                        s3::ServerSideEncryptionConfiguration::builder()
-                            .rules(rule)
-                            .build()
-                            .map_err(|e| InfraError::Refused(e.to_string()))?,
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("PutBucketEncryption", &bucket))?;
-                Ok(())
-            },
-        )
-        .await?;
-    }
-    if !blocked {
-        ctx.change(
-            Action::Update,
-            format!("s3-bucket {bucket}"),
-            "block all public access",
-            async {
-                ctx.s3
-                    .put_public_access_block()
-                    .bucket(&bucket)
-                    .public_access_block_configuration(
-                        s3::PublicAccessBlockConfiguration::builder()
-                            .block_public_acls(true)
-                            .ignore_public_acls(true)
-                            .block_public_policy(true)
-                            .restrict_public_buckets(true)
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("PutPublicAccessBlock", &bucket))?;
-                Ok(())
-            },
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// (versioning on, KMS default encryption, every public access blocked) of a bucket.
-async fn bucket_settings(ctx: &Ctx<'_>, bucket: &str) -> Result<(bool, bool, bool), InfraError> {
-    let versioned = ctx
-        .s3
-        .get_bucket_versioning()
-        .bucket(bucket)
-        .send()
-        .await
-        .map_err(call_error("GetBucketVersioning", bucket))?
-        .status()
-        == Some(&s3::BucketVersioningStatus::Enabled);
-    let encrypted = match ctx.s3.get_bucket_encryption().bucket(bucket).send().await {
-        Ok(found) => found
-            .server_side_encryption_configuration()
-            .and_then(|c| c.rules().first())
-            .and_then(|r| r.apply_server_side_encryption_by_default())
-            .is_some_and(|d| d.sse_algorithm() == &s3::ServerSideEncryption::AwsKms),
-        Err(e)
-            if e.as_service_error().and_then(|s| s.meta().code())
-                == Some("ServerSideEncryptionConfigurationNotFoundError") =>
-        {
-            false
-        }
-        Err(e) => return Err(call_error("GetBucketEncryption", bucket)(e)),
-    };
-    let blocked = match ctx.s3.get_public_access_block().bucket(bucket).send().await {
-        Ok(found) => found.public_access_block_configuration().is_some_and(|c| {
-            c.block_public_acls() == Some(true)
-                && c.ignore_public_acls() == Some(true)
-                && c.block_public_policy() == Some(true)
-                && c.restrict_public_buckets() == Some(true)
-        }),
-        Err(e)
-            if e.as_service_error().and_then(|s| s.meta().code())
-                == Some("NoSuchPublicAccessBlockConfiguration") =>
-        {
-            false
-        }
-        Err(e) => return Err(call_error("GetPublicAccessBlock", bucket)(e)),
-    };
-    Ok((versioned, encrypted, blocked))
+    let tags = spec
+        .tags(&bucket)
+        .into_iter()
+        .filter(|(k, _)| *k != "Name")
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    crate::bucket::converge(
+        &ctx.s3,
+        ctx.recorder(),
+        &crate::bucket::SecureBucket {
+            name: &bucket,
+            region: &spec.region,
+            tags,
+            tls_only: false,
+            expire: Vec::new(),
+        },
+    )
+    .await
 }
 
 /// Removes the edge: for a preview its rule and target group on dev's listener; for a full
@@ -780,45 +602,5 @@ pub(crate) async fn destroy(ctx: &Ctx<'_>) -> Result<(), InfraError> {
 
 async fn destroy_bucket(ctx: &Ctx<'_>) -> Result<(), InfraError> {
     let bucket = bucket_name(&ctx.spec.name, &ctx.account);
-    let listed = match ctx
-        .s3
-        .list_object_versions()
-        .bucket(&bucket)
-        .max_keys(1)
-        .send()
-        .await
-    {
-        Ok(listed) => listed,
-        Err(e) if e.as_service_error().and_then(|s| s.meta().code()) == Some("NoSuchBucket") => {
-            return Ok(())
-        }
-        Err(e) => return Err(call_error("ListObjectVersions", &bucket)(e)),
-    };
-    if !listed.versions().is_empty() || !listed.delete_markers().is_empty() {
-        tracing::warn!(%bucket, "kept: the bucket holds objects; destroy never deletes data");
-        ctx.change(
-            Action::Keep,
-            format!("s3-bucket {bucket}"),
-            "holds objects: kept (empty it yourself to remove it)",
-            async { Ok(()) },
-        )
-        .await?;
-        return Ok(());
-    }
-    ctx.change(
-        Action::Delete,
-        format!("s3-bucket {bucket}"),
-        "empty",
-        async {
-            ctx.s3
-                .delete_bucket()
-                .bucket(&bucket)
-                .send()
-                .await
-                .map_err(call_error("DeleteBucket", &bucket))?;
-            Ok(())
-        },
-    )
-    .await?;
-    Ok(())
+    crate::bucket::remove_if_empty(&ctx.s3, ctx.recorder(), &bucket).await
 }

@@ -13,6 +13,7 @@
 //! dependency order. Every change goes through one [`Ctx::change`], which records it (and, when
 //! planning, does not make it).
 
+mod bucket;
 mod compute;
 mod database;
 mod destroy;
@@ -462,6 +463,11 @@ impl<'a> Ctx<'a> {
             account,
             recorder: Recorder::new(mode),
         })
+    }
+
+    /// The recorder changes go through.
+    pub(crate) fn recorder(&self) -> &Recorder {
+        &self.recorder
     }
 
     /// Records a change and, when applying, makes it: the only way this crate changes anything.

@@ -7,7 +7,8 @@ use super::ScannerSpec;
 
 /// The function's IAM policy: read-only calls of every collector, `sns:Publish` on the alert
 /// topic only, `cloudwatch:PutMetricData` in the `Driftscan` namespace only, its alert state in
-/// SSM, its logs, and `s3:PutObject` under `reports/` of the report bucket when there is one.
+/// SSM, its logs, its work queues, `runs/` of the run bucket, its table, and `s3:PutObject`
+/// under `reports/` of the report bucket when there is one.
 /// `kms:Decrypt` only with digests.
 pub fn policy_document(spec: &ScannerSpec) -> Value {
     let state = scanner::config::DEFAULT_STATE_PATH.trim_start_matches('/');
@@ -48,6 +49,27 @@ pub fn policy_document(spec: &ScannerSpec) -> Value {
             "Resource": assumable
         }));
     }
+    statements.extend([
+        json!({
+            "Sid": "QueueWorkItems", "Effect": "Allow", "Action": ["sqs:SendMessage"],
+            "Resource": spec.queue_arn(&spec.queue)
+        }),
+        json!({
+            "Sid": "ReceiveWorkItems", "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+            "Resource": [spec.queue_arn(&spec.queue), spec.queue_arn(&spec.dead_letter_queue())]
+        }),
+        json!({
+            "Sid": "RunSnapshots", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+            "Resource": format!("arn:aws:s3:::{}/runs/*", spec.run_bucket)
+        }),
+        json!({
+            "Sid": "RunsAndFindingsLedger", "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                       "dynamodb:Query", "dynamodb:BatchWriteItem"],
+            "Resource": spec.table_arn()
+        }),
+    ]);
     if let Some(bucket) = &spec.report_bucket {
         statements.push(json!({
             "Sid": "KeepReports", "Effect": "Allow", "Action": ["s3:PutObject"],

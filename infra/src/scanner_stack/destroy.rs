@@ -10,8 +10,10 @@ use super::{
 use crate::{call_error, Action, Change, InfraError, Mode, Recorder};
 
 /// Removes the scanner stack, dependents first: alarm, dashboard, rule targets and rules, the
-/// function (with its permissions), the role's policy and the role, the topic (with its
-/// subscriptions). What does not exist is skipped, so a second run does nothing.
+/// queue mappings, the function (with its permissions), the role's policy and the role, the
+/// topic (with its subscriptions), the queues; the run bucket and the table only when empty
+/// (kept and said otherwise). What does not exist is skipped, so a second run does nothing but
+/// say again what it keeps.
 pub async fn destroy_scanner(
     config: &SdkConfig,
     spec: &ScannerSpec,
@@ -120,6 +122,26 @@ pub async fn destroy_scanner(
         )
         .await?;
     }
+    for (source, uuid) in super::queue::mappings(&c, spec).await? {
+        rec.change(
+            Action::Delete,
+            format!(
+                "lambda-event-source-mapping {}",
+                source.rsplit(':').next().unwrap_or_default()
+            ),
+            format!("to {}", spec.function),
+            async {
+                c.lambda
+                    .delete_event_source_mapping()
+                    .uuid(&uuid)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteEventSourceMapping", &source))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
     if find_function(&c, spec).await?.is_some() {
         rec.change(
             Action::Delete,
@@ -191,6 +213,64 @@ pub async fn destroy_scanner(
             },
         )
         .await?;
+    }
+    for queue in [spec.queue.clone(), spec.dead_letter_queue()] {
+        let Some(url) = super::queue::find_queue(&c, &queue).await? else {
+            continue;
+        };
+        rec.change(
+            Action::Delete,
+            format!("sqs-queue {queue}"),
+            "with the messages in it",
+            async {
+                c.sqs
+                    .delete_queue()
+                    .queue_url(&url)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteQueue", &queue))?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    // What holds data is removed only when there is none: runs' snapshots and the findings
+    // ledger are kept, and said.
+    crate::bucket::remove_if_empty(&c.s3, &rec, &spec.run_bucket).await?;
+    if super::storage::find_table(&c, spec).await?.is_some() {
+        let items = c
+            .dynamodb
+            .scan()
+            .table_name(&spec.table)
+            .limit(1)
+            .send()
+            .await
+            .map_err(call_error("Scan", &spec.table))?;
+        if items.count() > 0 {
+            rec.change(
+                Action::Keep,
+                format!("dynamodb-table {}", spec.table),
+                "holds run records and the findings ledger: kept (delete it yourself)",
+                async { Ok(()) },
+            )
+            .await?;
+        } else {
+            rec.change(
+                Action::Delete,
+                format!("dynamodb-table {}", spec.table),
+                "empty",
+                async {
+                    c.dynamodb
+                        .delete_table()
+                        .table_name(&spec.table)
+                        .send()
+                        .await
+                        .map_err(call_error("DeleteTable", &spec.table))?;
+                    Ok(())
+                },
+            )
+            .await?;
+        }
     }
     Ok(rec.into_changes())
 }

@@ -4,15 +4,21 @@
 //! a CloudWatch dashboard and alarm over the metrics the function publishes. Converged like an
 //! environment: looked up first, created or updated only where it differs.
 //!
+//! For runs fanned out over an organization it also holds the work queue and its dead-letter
+//! queue (both mapped to the function), the run bucket (snapshots under `runs/`) and the table of
+//! run records and the findings ledger, each held to what security scanners check.
+//!
 //! One module per concern: [`access`] holds the policy documents (pure), and each AWS resource's
-//! convergence sits in its own module ([`topic`], [`function`], [`events`], [`dashboard`]);
-//! [`destroy`] takes it all down again.
+//! convergence sits in its own module ([`topic`], [`storage`], [`queue`], [`function`],
+//! [`events`], [`dashboard`]); [`destroy`] takes it down again, keeping what holds data.
 
 mod access;
 mod dashboard;
 mod destroy;
 mod events;
 mod function;
+mod queue;
+mod storage;
 #[cfg(test)]
 mod tests;
 mod topic;
@@ -67,6 +73,16 @@ pub struct ScannerSpec {
     /// With `organization:` discovery: the role name assumed in every member account (the
     /// function may then list the organization and assume that role in any account).
     pub organization_role: Option<String>,
+    /// The work queue a scheduled run's items go to (its dead-letter queue is `<queue>-dlq`).
+    pub queue: String,
+    /// Deliveries of a work item before it is dead-lettered.
+    pub max_receive_count: u32,
+    /// The bucket of run snapshots (`runs/<run-id>/...`), created and kept by the stack.
+    pub run_bucket: String,
+    /// Days a run's snapshots are kept.
+    pub run_retention_days: i32,
+    /// The table of run records and the findings ledger.
+    pub table: String,
 }
 
 impl ScannerSpec {
@@ -91,7 +107,44 @@ impl ScannerSpec {
             report_bucket: None,
             member_roles: Vec::new(),
             organization_role: None,
+            queue: "driftscan-work".into(),
+            max_receive_count: 3,
+            run_bucket: format!("driftscan-runs-{account}-{region}"),
+            run_retention_days: 30,
+            table: "driftscan".into(),
         }
+    }
+
+    /// The dead-letter queue's name.
+    pub fn dead_letter_queue(&self) -> String {
+        format!("{}-dlq", self.queue)
+    }
+
+    /// A queue's ARN.
+    pub(super) fn queue_arn(&self, queue: &str) -> String {
+        format!("arn:aws:sqs:{}:{}:{queue}", self.region, self.account)
+    }
+
+    /// A queue's URL as SQS names it.
+    pub(super) fn queue_url(&self, queue: &str) -> String {
+        format!(
+            "https://sqs.{}.amazonaws.com/{}/{queue}",
+            self.region, self.account
+        )
+    }
+
+    /// The table's ARN.
+    pub(super) fn table_arn(&self) -> String {
+        format!(
+            "arn:aws:dynamodb:{}:{}:table/{}",
+            self.region, self.account, self.table
+        )
+    }
+
+    /// How long a delivered work item stays invisible: six times the function's timeout, as
+    /// AWS advises for queues mapped to a function.
+    pub fn visibility_timeout_secs(&self) -> i32 {
+        self.timeout_secs.saturating_mul(6).min(43_200)
     }
 
     pub(super) fn topic_arn(&self) -> String {
@@ -142,6 +195,16 @@ impl ScannerSpec {
             ),
             ("DRIFTSCAN_TOPIC_ARN".into(), self.topic_arn()),
             ("DRIFTSCAN_METRICS".into(), "api".into()),
+            (
+                "DRIFTSCAN_WORK_QUEUE_URL".into(),
+                self.queue_url(&self.queue),
+            ),
+            (
+                "DRIFTSCAN_DEAD_LETTER_QUEUE_ARN".into(),
+                self.queue_arn(&self.dead_letter_queue()),
+            ),
+            ("DRIFTSCAN_RUN_BUCKET".into(), self.run_bucket.clone()),
+            ("DRIFTSCAN_TABLE".into(), self.table.clone()),
         ]
         .into_iter()
         .chain(
@@ -159,6 +222,9 @@ pub(super) struct Clients {
     pub(super) lambda: aws_sdk_lambda::Client,
     pub(super) events: aws_sdk_eventbridge::Client,
     pub(super) cloudwatch: aws_sdk_cloudwatch::Client,
+    pub(super) sqs: aws_sdk_sqs::Client,
+    pub(super) s3: aws_sdk_s3::Client,
+    pub(super) dynamodb: aws_sdk_dynamodb::Client,
 }
 
 impl Clients {
@@ -173,6 +239,9 @@ impl Clients {
             lambda: aws_sdk_lambda::Client::new(&config),
             events: aws_sdk_eventbridge::Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
+            s3: scanner::collect::s3::client(&config),
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
         }
     }
 }
@@ -186,9 +255,13 @@ pub async fn converge_scanner(
     let c = Clients::new(config, &spec.region);
     let rec = Recorder::new(mode);
     Box::pin(topic::topic(&c, spec, &rec)).await?;
+    Box::pin(storage::run_bucket(&c, spec, &rec)).await?;
+    Box::pin(storage::table(&c, spec, &rec)).await?;
+    Box::pin(queue::queues(&c, spec, &rec)).await?;
     let role_arn = Box::pin(function::role(&c, spec, &rec)).await?;
     Box::pin(topic::topic_access(&c, spec, &rec)).await?;
     Box::pin(function::function(&c, spec, &rec, &role_arn)).await?;
+    Box::pin(queue::event_source_mappings(&c, spec, &rec)).await?;
     Box::pin(events::rules(&c, spec, &rec)).await?;
     Box::pin(dashboard::dashboard_and_alarm(&c, spec, &rec)).await?;
     Ok(rec.into_changes())

@@ -82,7 +82,36 @@ fn the_policy_grants_nothing_beyond_the_list() {
             "s3" => {
                 read_only
                     || (verb == "PutObject"
-                        && resource == "arn:aws:s3:::driftscan-reports/reports/*")
+                        && (resource == "arn:aws:s3:::driftscan-reports/reports/*"
+                            || resource
+                                == "arn:aws:s3:::driftscan-runs-123456789012-us-east-1/runs/*"))
+            }
+            // Its own queues only: sending to the work queue, receiving from both.
+            "sqs" => {
+                let work = "arn:aws:sqs:us-east-1:123456789012:driftscan-work";
+                let both = json!([work, format!("{work}-dlq")]);
+                (verb == "SendMessage" && resource == work)
+                    || ([
+                        "ReceiveMessage",
+                        "DeleteMessage",
+                        "GetQueueAttributes",
+                        "ChangeMessageVisibility",
+                    ]
+                    .contains(&verb)
+                        && *resource == both)
+            }
+            // Item reads and writes on its own table; no scans, no table changes.
+            "dynamodb" => {
+                [
+                    "GetItem",
+                    "PutItem",
+                    "UpdateItem",
+                    "DeleteItem",
+                    "Query",
+                    "BatchWriteItem",
+                ]
+                .contains(&verb)
+                    && resource == "arn:aws:dynamodb:us-east-1:123456789012:table/driftscan"
             }
             _ if crate::iam::policy_checks::is_collector_read(action) => true,
             "logs" => resource
