@@ -312,6 +312,12 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
         "lambda-permission",
         "cloudwatch-dashboard",
         "cloudwatch-alarm",
+        "sqs-queue",
+        "lambda-event-source-mapping",
+        "s3-bucket",
+        "s3-bucket-policy",
+        "s3-bucket-lifecycle",
+        "dynamodb-table",
     ] {
         assert!(kinds.contains(&kind), "{kind} in {applied:#?}");
     }
@@ -432,6 +438,179 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
         .unwrap();
         assert_eq!(input["scan"], serde_json::json!(["dev", "staging", "prod"]));
 
+        // The fan-out engine, read back: what users' security scanners check.
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let attributes = |queue: &'static str| {
+            let sqs = sqs.clone();
+            async move {
+                let url = sqs.get_queue_url().queue_name(queue).send().await.unwrap();
+                sqs.get_queue_attributes()
+                    .queue_url(url.queue_url().unwrap())
+                    .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+                    .send()
+                    .await
+                    .unwrap()
+                    .attributes()
+                    .cloned()
+                    .unwrap()
+            }
+        };
+        use aws_sdk_sqs::types::QueueAttributeName as Q;
+        let work = attributes("driftscan-work").await;
+        let dead = attributes("driftscan-work-dlq").await;
+        for queue in [&work, &dead] {
+            assert_eq!(queue[&Q::SqsManagedSseEnabled], "true", "encrypted");
+        }
+        assert_eq!(work[&Q::VisibilityTimeout], "1800");
+        let redrive: serde_json::Value = serde_json::from_str(&work[&Q::RedrivePolicy]).unwrap();
+        assert_eq!(
+            redrive["deadLetterTargetArn"],
+            "arn:aws:sqs:us-east-1:123456789012:driftscan-work-dlq"
+        );
+        assert_eq!(dead[&Q::MessageRetentionPeriod], "1209600");
+        let mappings = aws_sdk_lambda::Client::new(&config)
+            .list_event_source_mappings()
+            .function_name("driftscan")
+            .send()
+            .await
+            .unwrap();
+        let mut sources: Vec<&str> = mappings
+            .event_source_mappings()
+            .iter()
+            .map(|m| {
+                assert_eq!(
+                    m.function_response_types(),
+                    [aws_sdk_lambda::types::FunctionResponseType::ReportBatchItemFailures]
+                );
+                m.event_source_arn().unwrap()
+            })
+            .collect();
+        sources.sort();
+        assert_eq!(
+            sources,
+            [
+                "arn:aws:sqs:us-east-1:123456789012:driftscan-work",
+                "arn:aws:sqs:us-east-1:123456789012:driftscan-work-dlq"
+            ]
+        );
+        let s3 = scanner::collect::s3::client(&config);
+        let bucket = "driftscan-runs-123456789012-us-east-1";
+        let versioning = s3
+            .get_bucket_versioning()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            versioning.status(),
+            Some(&aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+        );
+        let encryption = s3
+            .get_bucket_encryption()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap();
+        let rule = &encryption
+            .server_side_encryption_configuration()
+            .unwrap()
+            .rules()[0];
+        assert_eq!(
+            rule.apply_server_side_encryption_by_default()
+                .unwrap()
+                .sse_algorithm(),
+            &aws_sdk_s3::types::ServerSideEncryption::AwsKms
+        );
+        let blocked = s3
+            .get_public_access_block()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap();
+        let blocked = blocked.public_access_block_configuration().unwrap();
+        assert_eq!(blocked.block_public_acls(), Some(true));
+        assert_eq!(blocked.restrict_public_buckets(), Some(true));
+        let policy = s3.get_bucket_policy().bucket(bucket).send().await.unwrap();
+        assert!(
+            policy.policy().unwrap().contains("aws:SecureTransport"),
+            "TLS only"
+        );
+        let lifecycle = s3
+            .get_bucket_lifecycle_configuration()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap();
+        let rule = &lifecycle.rules()[0];
+        assert_eq!(rule.filter().and_then(|f| f.prefix()), Some("runs/"));
+        assert_eq!(rule.expiration().and_then(|e| e.days()), Some(30));
+        let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+        let table = dynamodb
+            .describe_table()
+            .table_name("driftscan")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            table
+                .table()
+                .and_then(|t| t.sse_description())
+                .and_then(|d| d.status()),
+            Some(&aws_sdk_dynamodb::types::SseStatus::Enabled)
+        );
+        let backups = dynamodb
+            .describe_continuous_backups()
+            .table_name("driftscan")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            backups
+                .continuous_backups_description()
+                .and_then(|d| d.point_in_time_recovery_description())
+                .and_then(|p| p.point_in_time_recovery_status()),
+            Some(&aws_sdk_dynamodb::types::PointInTimeRecoveryStatus::Enabled)
+        );
+        let ttl = dynamodb
+            .describe_time_to_live()
+            .table_name("driftscan")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            ttl.time_to_live_description()
+                .and_then(|d| d.attribute_name()),
+            Some("expires_at")
+        );
+        // The emulator is reached over plain HTTP, so the TLS-only policy refuses a write.
+        let refused = s3
+            .put_object()
+            .bucket(bucket)
+            .key("runs/20261127T091500Z-abc/prod/us-east-1/snapshot.json.gz")
+            .body(b"{}".to_vec().into())
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused.raw_response().map(|r| r.status().as_u16()),
+            Some(403)
+        );
+        // A finding in the ledger: destroy keeps the table.
+        dynamodb
+            .put_item()
+            .table_name("driftscan")
+            .item(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S("report#scan/prod".into()),
+            )
+            .item(
+                "sk",
+                aws_sdk_dynamodb::types::AttributeValue::S("#head".into()),
+            )
+            .send()
+            .await
+            .unwrap();
+
         let cloudwatch = localstack.cloudwatch().await;
         let dashboard = cloudwatch
             .get_dashboard()
@@ -457,7 +636,13 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
 
     // Destroy: the dry run lists what goes, everything goes, and a second run has nothing left.
     let dry = block_on(infra::destroy_scanner(&config, &spec, Mode::Plan)).unwrap();
-    assert_eq!(dry.len(), 7, "{dry:#?}");
+    assert_eq!(dry.len(), 13, "{dry:#?}");
+    let kept: Vec<&str> = dry
+        .iter()
+        .filter(|c| c.action == infra::Action::Keep)
+        .map(|c| c.resource.as_str())
+        .collect();
+    assert_eq!(kept, ["dynamodb-table driftscan"]);
     // As users run it: `driftscan-infra destroy --scanner`, refused without a terminal or
     // --yes (nothing goes), then confirmed with --yes.
     let binary = Path::new(env!("CARGO_BIN_EXE_driftscan")).with_file_name("driftscan-infra");
@@ -485,13 +670,15 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
     let stdout = String::from_utf8_lossy(&confirmed.stdout);
     assert_eq!(confirmed.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.ends_with("Destroy complete! Resources: 0 added, 0 changed, 7 destroyed.\n"),
+        stdout.ends_with("Destroy complete! Resources: 0 added, 0 changed, 12 destroyed. 1 kept: they hold data, and destroy never deletes data.\n"),
         "{stdout}"
     );
-    assert!(
-        block_on(infra::destroy_scanner(&config, &spec, Mode::Apply))
-            .unwrap()
-            .is_empty()
+    assert_eq!(
+        block_on(infra::destroy_scanner(&config, &spec, Mode::Apply)).unwrap(),
+        dry.into_iter()
+            .filter(|c| c.action == infra::Action::Keep)
+            .collect::<Vec<_>>(),
+        "nothing left but what holds data"
     );
     let roles = block_on(aws_sdk_iam::Client::new(&config).list_roles().send()).unwrap();
     assert!(roles
