@@ -50,7 +50,8 @@ pub struct Rule {
     pub fault: Fault,
     /// Which of the matching calls are faulted (the others are forwarded).
     pub calls: Calls,
-    /// Only calls whose body contains this (an account id in an `AssumeRole`'s `RoleArn`).
+    /// Only calls whose request line or body contains this (an account id in an
+    /// `AssumeRole`'s `RoleArn`, an S3 object's key).
     pub body_contains: Option<&'static str>,
 }
 
@@ -208,9 +209,13 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
             rule.service == service
                 && rule.operation.is_none_or(|o| o == operation)
                 && rule.region.is_none_or(|r| r == region)
-                && rule
-                    .body_contains
-                    .is_none_or(|needle| String::from_utf8_lossy(&request.body).contains(needle))
+                && rule.body_contains.is_none_or(|needle| {
+                    request
+                        .head
+                        .first()
+                        .is_some_and(|line| line.contains(needle))
+                        || String::from_utf8_lossy(&request.body).contains(needle)
+                })
         });
         // `seen` counts the rule's matching calls, faulted or not.
         let fault = hit.and_then(|(rule, seen)| {

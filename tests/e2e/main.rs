@@ -14,6 +14,7 @@ mod destroy;
 mod edge;
 mod exact_maps;
 mod failures;
+mod fan_out;
 mod faults;
 mod iac;
 mod infra;

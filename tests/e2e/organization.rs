@@ -16,10 +16,10 @@ const PROVISIONED: [(&str, &str); 3] = [
     ("prod", "us-east-1"),
 ];
 
-struct Organization {
+pub(crate) struct Organization {
     /// Account ids: dev, staging, prod, the one whose role is missing, one without the
     /// environments tag, one of another team.
-    accounts: Vec<String>,
+    pub(crate) accounts: Vec<String>,
 }
 
 /// A member account created through Organizations, tagged.
@@ -46,7 +46,7 @@ async fn member(org: &aws_sdk_organizations::Client, name: &str, tags: &[(&str, 
 
 /// Six member accounts across two regions; dev, staging and prod provisioned in their own
 /// accounts through the role the scanner will assume.
-fn organization(moto: &Moto) -> Organization {
+pub(crate) fn organization(moto: &Moto) -> Organization {
     block_on(async {
         let management = moto.sdk_config("us-east-1").await;
         let org = aws_sdk_organizations::Client::new(&management);
@@ -99,7 +99,7 @@ fn organization(moto: &Moto) -> Organization {
     })
 }
 
-fn config_file(moto: &Moto) -> std::path::PathBuf {
+pub(crate) fn config_file(moto: &Moto) -> std::path::PathBuf {
     let path = moto.dir.path().join("driftscan.yaml");
     std::fs::write(
         &path,
