@@ -411,3 +411,154 @@ fn the_organization_fanned_out_through_sqs_reports_like_scan_all_with_one_alert_
         .all(|a| a["batchItemFailures"] == json!([]) && a["dead_lettered"] == json!([])));
     assert_eq!(block_on(inbox.drain()).0.len(), 0, "nothing new to say");
 }
+
+/// Workers that fan in at the same time publish through the findings ledger: each holds the
+/// report's lease from load to save, so one alerts and the other, loading after it, has nothing
+/// new. The ledger keeps each finding's first sighting (drift age), and a state kept in SSM
+/// before the ledger existed is carried over instead of alerting again.
+#[test]
+fn two_workers_publishing_the_same_report_at_once_alert_once() {
+    use scanner::config::{MetricsMode, PublishSettings};
+    use scanner::publish::aws::{SnsAlerts, SsmAlertState};
+    use scanner::publish::ledger::DynamoAlertLedger;
+    use scanner::publish::{AlertStateStore, Publisher};
+
+    let moto = Moto::start();
+    let config = block_on(moto.sdk_config("us-east-1"));
+    block_on(create_table(&config));
+    let inbox = block_on(AlertInbox::create(&config));
+    let baseline =
+        scanner::baseline::Baseline::load(&shipped_baselines(), "staging").expect("baseline");
+    let report = |resources: usize| {
+        let snapshot = scanner::synthetic::estate("staging", resources);
+        scanner::run::scan_report(&snapshot, &baseline, Instant::now()).expect("report")
+    };
+    let reports = vec![report(40)];
+    let findings = reports[0].findings.len();
+    assert!(findings > 10, "{findings}");
+    let settings = PublishSettings {
+        topic_arn: Some(inbox.topic_arn.clone()),
+        metrics: MetricsMode::Emf,
+        min_severity: scanner::model::Severity::Info,
+        ledger_table: Some(TABLE.into()),
+        ..Default::default()
+    };
+
+    // What SSM remembered before the ledger: one finding already alerted.
+    let ssm = SsmAlertState::new(&config, "/driftscan/alert-state");
+    let mut before = scanner::alert::ReportState::default();
+    let old = scanner::alert::Remembered::of(&reports[0].findings[0]);
+    before.findings.insert(old.fingerprint.clone(), old);
+    block_on(ssm.save("scan/staging", &before)).unwrap();
+
+    let sns = SnsAlerts::new(&config, &inbox.topic_arn);
+    let first = DynamoAlertLedger::new(
+        &config,
+        TABLE,
+        Some(SsmAlertState::new(&config, "/driftscan/alert-state")),
+    );
+    let second = DynamoAlertLedger::new(
+        &config,
+        TABLE,
+        Some(SsmAlertState::new(&config, "/driftscan/alert-state")),
+    );
+    fn publisher<'a>(
+        sns: &'a SnsAlerts,
+        ledger: &'a DynamoAlertLedger,
+        settings: &'a PublishSettings,
+    ) -> Publisher<'a> {
+        Publisher {
+            alerts: Some((sns, ledger as &dyn AlertStateStore)),
+            metrics: None,
+            archive: None,
+            settings,
+        }
+    }
+    let (to_first, to_second) = (
+        publisher(&sns, &first, &settings),
+        publisher(&sns, &second, &settings),
+    );
+    // The ledger stamps first sightings with the clock: the run happens now.
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let (a, b) = block_on(async {
+        tokio::join!(
+            scanner::publish::publish(&reports, &to_first, now_ms),
+            scanner::publish::publish(&reports, &to_second, now_ms),
+        )
+    });
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a.new + b.new,
+        findings - 1,
+        "the migrated finding is not new"
+    );
+    assert_eq!(
+        [a.message_id.is_some(), b.message_id.is_some()]
+            .iter()
+            .filter(|sent| **sent)
+            .count(),
+        1,
+        "{a:?} {b:?}"
+    );
+    let (alerts, _) = block_on(inbox.drain());
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0]["summary"]["new"], findings - 1);
+
+    // Every open finding is an item with its first sighting; the lease is gone.
+    let items = block_on(
+        aws_sdk_dynamodb::Client::new(&config)
+            .query()
+            .table_name(TABLE)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(
+                ":pk",
+                aws_sdk_dynamodb::types::AttributeValue::S("report#scan/staging".into()),
+            )
+            .send(),
+    )
+    .unwrap();
+    let sks: Vec<&str> = items
+        .items()
+        .iter()
+        .map(|i| i["sk"].as_s().unwrap().as_str())
+        .collect();
+    assert_eq!(
+        sks.iter().filter(|sk| sk.starts_with("finding#")).count(),
+        findings
+    );
+    assert!(sks.contains(&"#head") && !sks.contains(&"#lock"), "{sks:?}");
+
+    // Nine days on, the same drift: nothing to alert, and its age is the oldest finding's.
+    let later = now_ms + 9 * 86_400_000;
+    let published = block_on(scanner::publish::publish(&reports, &to_first, later)).unwrap();
+    assert_eq!((published.new, published.message_id), (0, None));
+    let age = published
+        .emf_lines
+        .iter()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .find(|line| line.get("DriftAgeMaxDays").is_some())
+        .expect("a DriftAgeMaxDays datum");
+    assert_eq!(age["Environment"], "staging");
+    let days = age["DriftAgeMaxDays"].as_f64().unwrap();
+    assert!((9.0..9.1).contains(&days), "{days}");
+
+    // Fixed: every finding resolves, kept with an expiry, and the age drops to 0.
+    let fixed = vec![scanner::run::scan_report(
+        &scanner::synthetic::estate("staging", 40),
+        &baseline,
+        Instant::now(),
+    )
+    .map(|mut r| {
+        r.findings.clear();
+        r.counts = Default::default();
+        r
+    })
+    .unwrap()];
+    let published = block_on(scanner::publish::publish(&fixed, &to_first, later)).unwrap();
+    assert_eq!(published.resolved, findings);
+    let loaded = block_on(first.load("scan/staging")).unwrap().unwrap();
+    assert!(loaded.findings.is_empty());
+}

@@ -161,12 +161,13 @@ pub fn delta<'r>(
 
     // Resolved only where this run looked: its regions, minus what failed to read (a rescan of
     // one region after a change event says nothing about the others).
+    // A finding without a region (a resource missing everywhere) was read when its kind was
+    // read in every region of the report.
     let was_read = |r: &Remembered| {
-        report.regions.contains(&r.region)
-            && !report
-                .failures
-                .iter()
-                .any(|f| f.region == r.region && f.kinds.contains(&r.resource_type))
+        (r.region.is_empty() || report.regions.contains(&r.region))
+            && !report.failures.iter().any(|f| {
+                (r.region.is_empty() || f.region == r.region) && f.kinds.contains(&r.resource_type)
+            })
     };
     let mut resolved = Vec::new();
     let mut kept_unread = Vec::new();

@@ -24,6 +24,8 @@ pub const CHUNK_CHARS: usize = 4096;
 /// Most chunks kept per report; beyond this the least severe entries are forgotten (and would
 /// alert again: over-alerting is the safe direction).
 pub const MAX_CHUNKS: usize = 50;
+/// How an entry without a region writes its region.
+const NO_REGION: &str = "-";
 /// Longest label kept per entry.
 const LABEL_CHARS: usize = 80;
 
@@ -115,7 +117,13 @@ impl ReportState {
                 r.fingerprint,
                 r.identity,
                 r.severity,
-                r.region,
+                // A finding about something missing everywhere has no region: `-` keeps the
+                // fields apart (an empty one made the whole state unreadable).
+                if r.region.is_empty() {
+                    NO_REGION
+                } else {
+                    r.region.as_str()
+                },
                 r.resource_type.as_str(),
                 r.label
             )
@@ -218,7 +226,10 @@ impl ReportState {
             let fingerprint = next("fingerprint")?.to_string();
             let identity = next("identity")?.to_string();
             let severity = next("severity")?.parse().map_err(&malformed)?;
-            let region = next("region")?.to_string();
+            let region = match next("region")? {
+                NO_REGION => String::new(),
+                region => region.to_string(),
+            };
             let kind = next("resource type")?;
             let resource_type = ResourceKind::from_name(kind)
                 .ok_or_else(|| malformed(format!("unknown resource type `{kind}`")))?;
@@ -266,6 +277,19 @@ mod tests {
             label: format!("drift sg-app-{{env}} properties.ingress[{i}] with spaces"),
             first_seen: None,
         }
+    }
+
+    #[test]
+    fn a_finding_without_a_region_round_trips() {
+        let mut missing = remembered(1, Severity::High);
+        missing.region = String::new();
+        missing.label = "missing vpc-{env}".into();
+        let mut state = ReportState::default();
+        state
+            .findings
+            .insert(missing.fingerprint.clone(), missing.clone());
+        let decoded = ReportState::decode(&state.encode("g")).expect("readable");
+        assert_eq!(decoded, state);
     }
 
     fn state(n: usize) -> ReportState {

@@ -190,6 +190,31 @@ fn an_incomplete_scan_alerts_once_resolves_nothing_unread_and_recovers() {
 }
 
 #[test]
+fn a_resource_missing_everywhere_resolves_once_its_kind_was_read_everywhere() {
+    let mut missing = finding("sg-db-{env}", "", json!(null), Severity::High);
+    missing.kind = FindingKind::Missing;
+    missing.region = String::new();
+    missing.path = None;
+    let missing = missing.with_fingerprint();
+    let state = delta(
+        &report(vec![missing], vec![]),
+        &ReportState::default(),
+        Severity::Low,
+    )
+    .next_state;
+    // Security groups unread in a region: the group may still be missing there.
+    let unread = report(vec![], vec![ec2_failure()]);
+    let blind = delta(&unread, &state, Severity::Low);
+    assert!(blind.resolved.is_empty());
+    assert_eq!(blind.next_state.findings.len(), 1);
+    // Read everywhere and found: resolved (it used to stay open for ever).
+    let clean = report(vec![], vec![]);
+    let found = delta(&clean, &state, Severity::Low);
+    assert_eq!(found.resolved.len(), 1);
+    assert!(found.next_state.findings.is_empty());
+}
+
+#[test]
 fn findings_below_the_threshold_neither_alert_nor_count() {
     let only_medium = report(two_findings(), vec![]);
     let d = delta(&only_medium, &ReportState::default(), Severity::High);
