@@ -621,7 +621,7 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
         let body: serde_json::Value =
             serde_json::from_str(dashboard.dashboard_body().unwrap()).unwrap();
         assert_eq!(body, infra::dashboard_body(&spec));
-        assert_eq!(body["widgets"].as_array().unwrap().len(), 11);
+        assert_eq!(body["widgets"].as_array().unwrap().len(), 12);
         let alarms = cloudwatch
             .describe_alarms()
             .alarm_names("driftscan-scan-incomplete")

@@ -5,6 +5,7 @@
 
 use std::time::{Instant, SystemTime};
 
+use futures::StreamExt as _;
 use lambda_runtime::Error;
 use scanner::fanout::aws::{DynamoRunLedger, S3SnapshotStore, SqsWorkQueue};
 use scanner::fanout::{FanOutError, RunRecord, WorkContext, WorkItem, Worked};
@@ -154,6 +155,13 @@ pub async fn handle_messages(
         store: &store,
         ledger: &ledger,
     };
+    // Items of a batch are worked a few at a time: each within its own account's limits, all
+    // within the invocation's deadline.
+    let outcomes: Vec<Outcome> = futures::stream::iter(&messages)
+        .map(|message| handle_one(message, fan_out, &ctx))
+        .buffered(ITEMS_AT_ONCE)
+        .collect()
+        .await;
     let mut response = BatchResponse {
         batch_item_failures: Vec::new(),
         worked: Vec::new(),
@@ -162,48 +170,21 @@ pub async fn handle_messages(
         fanned_in: Vec::new(),
     };
     let mut complete: Vec<RunRecord> = Vec::new();
-    for message in messages {
-        let from_dead_letters = fan_out.dead_letter_arn.as_deref() == Some(&message.source_arn);
-        let failed = |why: &dyn std::fmt::Display| {
-            tracing::error!(message_id = %message.message_id, dead_letter = from_dead_letters, error = %why, "work item failed");
-            json!({"itemIdentifier": message.message_id})
-        };
-        let item = match WorkItem::from_json(&message.body) {
-            Ok(item) => item,
-            // Delivered again until it is dead-lettered, where it stays for people to read.
-            Err(e) if !from_dead_letters => {
-                response.batch_item_failures.push(failed(&e));
-                continue;
-            }
-            Err(e) => {
-                tracing::error!(message_id = %message.message_id, error = %e, "unreadable dead letter dropped");
-                continue;
-            }
-        };
-        if from_dead_letters {
-            match scanner::fanout::dead_letter(&item, message.receive_count, &ledger).await {
-                Ok(fan_in) => {
-                    response.dead_lettered.push(item.id());
-                    complete.extend(fan_in);
-                }
-                Err(e @ (FanOutError::UnknownItem(_) | FanOutError::BadItem(_))) => {
-                    tracing::error!(item = %item.id(), error = %e, "dead letter of no run dropped");
-                }
-                Err(e) => response.batch_item_failures.push(failed(&e)),
-            }
-            continue;
-        }
-        match scanner::fanout::work(&item, &ctx).await {
-            Ok(Worked::Done {
-                complete: read_all,
-                fan_in,
-            }) => {
-                tracing::info!(run_id = %item.run_id, item = %item.id(), complete = read_all, "work item done");
-                response.worked.push(item.id());
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Worked(id, fan_in) => {
+                response.worked.push(id);
                 complete.extend(fan_in);
             }
-            Ok(Worked::Duplicate) => response.duplicates.push(item.id()),
-            Err(e) => response.batch_item_failures.push(failed(&e)),
+            Outcome::DeadLettered(id, fan_in) => {
+                response.dead_lettered.push(id);
+                complete.extend(fan_in);
+            }
+            Outcome::Duplicate(id) => response.duplicates.push(id),
+            Outcome::Failed(message_id) => response
+                .batch_item_failures
+                .push(json!({"itemIdentifier": message_id})),
+            Outcome::Dropped => {}
         }
     }
     for record in &complete {
@@ -212,6 +193,67 @@ pub async fn handle_messages(
             .push(fan_in(settings, publishers, record, &ctx).await?);
     }
     Ok(serde_json::to_value(response)?)
+}
+
+/// Items of one batch worked at once.
+const ITEMS_AT_ONCE: usize = 4;
+
+/// What became of one message.
+enum Outcome {
+    /// A work item snapshotted and settled (with its run, when it completed it and this
+    /// invocation fans it in).
+    Worked(String, Option<RunRecord>),
+    /// A dead letter settled as failed (likewise).
+    DeadLettered(String, Option<RunRecord>),
+    /// An item already settled.
+    Duplicate(String),
+    /// To be delivered again: the message id.
+    Failed(String),
+    /// A dead letter nothing can be done with (logged).
+    Dropped,
+}
+
+/// Works one message of a batch.
+async fn handle_one(
+    message: &SqsMessage,
+    fan_out: &FanOutSettings,
+    ctx: &WorkContext<'_>,
+) -> Outcome {
+    let from_dead_letters = fan_out.dead_letter_arn.as_deref() == Some(&message.source_arn);
+    let failed = |why: &dyn std::fmt::Display| {
+        tracing::error!(message_id = %message.message_id, dead_letter = from_dead_letters, error = %why, "work item failed");
+        Outcome::Failed(message.message_id.clone())
+    };
+    let item = match WorkItem::from_json(&message.body) {
+        Ok(item) => item,
+        // Delivered again until it is dead-lettered, where it stays for people to read.
+        Err(e) if !from_dead_letters => return failed(&e),
+        Err(e) => {
+            tracing::error!(message_id = %message.message_id, error = %e, "unreadable dead letter dropped");
+            return Outcome::Dropped;
+        }
+    };
+    if from_dead_letters {
+        return match scanner::fanout::dead_letter(&item, message.receive_count, ctx.ledger).await {
+            Ok(fan_in) => Outcome::DeadLettered(item.id(), fan_in),
+            Err(e @ (FanOutError::UnknownItem(_) | FanOutError::BadItem(_))) => {
+                tracing::error!(item = %item.id(), error = %e, "dead letter of no run dropped");
+                Outcome::Dropped
+            }
+            Err(e) => failed(&e),
+        };
+    }
+    match scanner::fanout::work(&item, ctx).await {
+        Ok(Worked::Done {
+            complete: read_all,
+            fan_in,
+        }) => {
+            tracing::info!(run_id = %item.run_id, item = %item.id(), complete = read_all, "work item done");
+            Outcome::Worked(item.id(), fan_in)
+        }
+        Ok(Worked::Duplicate) => Outcome::Duplicate(item.id()),
+        Err(e) => failed(&e),
+    }
 }
 
 /// A complete run's reports from its stored snapshots, published as one alert.

@@ -8,7 +8,7 @@ use crate::{call_error, Action, InfraError, Recorder};
 
 /// The dashboard: per scanned environment, findings by severity and scan errors by service; per
 /// compared pair, scan errors; one widget each for differences per pair, resources scanned, scan
-/// duration and incomplete scans. Every metric is one
+/// duration, incomplete scans and drift age. Every metric is one
 /// the function publishes (`scanner::metrics::datums`), with its exact dimensions.
 pub fn dashboard_body(spec: &ScannerSpec) -> Value {
     let ns = scanner::metrics::NAMESPACE;
@@ -87,6 +87,14 @@ pub fn dashboard_body(spec: &ScannerSpec) -> Value {
     place(
         "Incomplete scans (1 = could not read everything)".into(),
         incomplete,
+        false,
+    );
+    place(
+        "Drift age (days the oldest open finding has been open)".into(),
+        spec.scan
+            .iter()
+            .map(|e| json!([ns, "DriftAgeMaxDays", "Environment", e]))
+            .collect(),
         false,
     );
     json!({"widgets": widgets})

@@ -148,7 +148,7 @@ fn every_dashboard_metric_is_one_the_function_publishes() {
     let spec = spec();
     let body = dashboard_body(&spec);
     let widgets = body["widgets"].as_array().unwrap();
-    assert_eq!(widgets.len(), 2 * spec.scan.len() + spec.compare.len() + 4);
+    assert_eq!(widgets.len(), 2 * spec.scan.len() + spec.compare.len() + 5);
     let report = |command: &str, environment: String| Report {
         schema: REPORT_SCHEMA.into(),
         command: command.into(),
@@ -173,8 +173,12 @@ fn every_dashboard_metric_is_one_the_function_publishes() {
                 .map(|group| report("compare", group.join(".."))),
         )
         .collect();
+    let drift_ages = reports
+        .iter()
+        .filter_map(|r| scanner::metrics::drift_age(r, 1.0));
     let published: BTreeSet<(String, Vec<(String, String)>)> = scanner::metrics::datums(&reports)
         .into_iter()
+        .chain(drift_ages)
         .map(|d| {
             let mut dims = d.dimensions;
             dims.sort();

@@ -228,7 +228,7 @@ pub fn delta<'r>(
 }
 
 /// The age in days of the oldest open finding `state` remembers a first sighting of (0 when
-/// nothing is open; `None` when the store keeps no first sightings).
+/// nothing is open; `None` when none of them has one).
 pub fn oldest_open_days(state: &ReportState, now_secs: u64) -> Option<f64> {
     if state.findings.is_empty() {
         return Some(0.0);

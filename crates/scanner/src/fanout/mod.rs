@@ -11,9 +11,9 @@
 //!   dead-letter queue, whose mapping settles it as failed: its environment is reported
 //!   incomplete in that run, never clean.
 //! - **Fan in** ([`fan_in`]): whoever settles a run's last item claims its fan-in (a conditional
-//!   write: exactly one caller wins), reads the stored snapshots and produces the run's reports
-//!   like a live run does ([`crate::run::reports_from_snapshots`]); the caller publishes one
-//!   alert for the whole run.
+//!   write: exactly one caller wins), reads the stored snapshots one report at a time and
+//!   produces the run's reports the way a live run does (`scan_report`, `compare_report`); the
+//!   caller publishes one alert for the whole run.
 //!
 //! The decisions are pure and unit-tested; the AWS calls sit behind [`WorkQueue`],
 //! [`RunLedger`] and [`SnapshotStore`], implemented in [`aws`].
@@ -472,56 +472,76 @@ pub async fn dead_letter(
     claim_if_complete(after, ledger).await
 }
 
-/// The run's reports from its stored snapshots. A failed item's region, or one whose snapshot
-/// cannot be read back, is unread: its environment's reports are incomplete and say why.
+/// The run's reports from its stored snapshots, one report at a time so that only the
+/// snapshots one report needs are in memory (an environment's regions for a scan, the group's
+/// for a comparison). A failed item's region, or one whose snapshot cannot be read back, is
+/// unread: its environment's reports are incomplete and say why.
 pub async fn fan_in(record: &RunRecord, ctx: &WorkContext<'_>) -> Result<Vec<Report>, RunError> {
     let started = Instant::now();
     let request = record.request();
+    // Every baseline first: a bad one fails the fan-in before anything is read.
     let scan_baselines: Vec<Baseline> = request
         .scan
         .iter()
         .map(|env| Baseline::load(ctx.baselines, env))
         .collect::<Result<_, _>>()?;
-    let mut snapshots = Vec::new();
-    for env in request.environments() {
-        let mut parts = Vec::new();
-        for id in record.items.iter() {
-            let Some((item_env, region)) = id.split_once('/') else {
-                continue;
-            };
-            if item_env != env {
-                continue;
-            }
-            let unread = |code: &str, message: &str| -> Result<Snapshot, RunError> {
-                let overrides = EnvironmentSettings {
-                    regions: Some(vec![region.to_string()]),
-                    ..Default::default()
-                };
-                let plan = ctx.config.plan(env, overrides, None, None)?;
-                Ok(crate::scan::unread(&plan, code, message))
-            };
-            let part = match record.failed.get(id) {
-                Some(why) => unread(WORK_ITEM_FAILED, why)?,
-                None => match ctx
-                    .store
-                    .get(&snapshot_key(&record.run_id, env, region))
-                    .await
-                {
-                    Ok(snapshot) => snapshot,
-                    Err(e) => unread(SNAPSHOT_UNREADABLE, &e.to_string())?,
-                },
-            };
-            parts.push(part);
-        }
-        snapshots.push(combine(env, parts));
+    let mut reports = Vec::with_capacity(request.scan.len() + request.compare.len());
+    for (env, baseline) in request.scan.iter().zip(&scan_baselines) {
+        let snapshot = stored_snapshot(record, env, ctx).await?;
+        reports.push(crate::run::scan_report(&snapshot, baseline, started)?);
     }
-    crate::run::reports_from_snapshots(
-        &request,
-        &scan_baselines,
-        &snapshots,
-        ctx.baselines,
-        started,
-    )
+    for group in &request.compare {
+        let mut snapshots = Vec::with_capacity(group.len());
+        for env in group {
+            snapshots.push(stored_snapshot(record, env, ctx).await?);
+        }
+        let snapshots: Vec<&Snapshot> = snapshots.iter().collect();
+        reports.push(crate::run::compare_report(
+            &snapshots,
+            ctx.baselines,
+            &request.compare_options,
+            started,
+        )?);
+    }
+    Ok(reports)
+}
+
+/// One environment's snapshot of the run, from its regions' stored snapshots.
+async fn stored_snapshot(
+    record: &RunRecord,
+    env: &str,
+    ctx: &WorkContext<'_>,
+) -> Result<Snapshot, RunError> {
+    let mut parts = Vec::new();
+    for id in &record.items {
+        let Some((item_env, region)) = id.split_once('/') else {
+            continue;
+        };
+        if item_env != env {
+            continue;
+        }
+        let unread = |code: &str, message: &str| -> Result<Snapshot, RunError> {
+            let overrides = EnvironmentSettings {
+                regions: Some(vec![region.to_string()]),
+                ..Default::default()
+            };
+            let plan = ctx.config.plan(env, overrides, None, None)?;
+            Ok(crate::scan::unread(&plan, code, message))
+        };
+        let part = match record.failed.get(id) {
+            Some(why) => unread(WORK_ITEM_FAILED, why)?,
+            None => match ctx
+                .store
+                .get(&snapshot_key(&record.run_id, env, region))
+                .await
+            {
+                Ok(snapshot) => snapshot,
+                Err(e) => unread(SNAPSHOT_UNREADABLE, &e.to_string())?,
+            },
+        };
+        parts.push(part);
+    }
+    Ok(combine(env, parts))
 }
 
 #[cfg(test)]

@@ -54,6 +54,10 @@ pub trait AlertStateStore: Send + Sync {
         let _ = keys;
         Box::pin(async { Ok(()) })
     }
+    /// Whether the store keeps each finding's first sighting (drift age).
+    fn keeps_first_sightings(&self) -> bool {
+        false
+    }
     /// Lets go of what [`AlertStateStore::hold`] held.
     fn release<'a>(&'a self, keys: &'a [String]) -> BoxFuture<'a, Result<(), PublishError>> {
         let _ = keys;
@@ -321,6 +325,11 @@ async fn alert_held(
     }
     Ok(deltas
         .iter()
-        .map(|delta| alert::oldest_open_days(&delta.next_state, now_secs))
+        .map(|delta| {
+            store
+                .keeps_first_sightings()
+                .then(|| alert::oldest_open_days(&delta.next_state, now_secs))
+                .flatten()
+        })
         .collect())
 }
