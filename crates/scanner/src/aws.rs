@@ -211,6 +211,24 @@ pub async fn load_for(profile: Option<&str>, region: Option<&str>) -> SdkConfig 
     loader.load().await
 }
 
+/// Seconds since the epoch, now (DynamoDB TTLs and timestamps).
+pub fn epoch_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// A DynamoDB string attribute.
+pub fn ddb_s(value: impl Into<String>) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::S(value.into())
+}
+
+/// A DynamoDB number attribute.
+pub fn ddb_n(value: u64) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::N(value.to_string())
+}
+
 /// `s3://<bucket>/<key>` split, when `uri` is one.
 pub fn parse_s3_uri(uri: &str) -> Option<(&str, &str)> {
     let (bucket, key) = uri.strip_prefix("s3://")?.split_once('/')?;

@@ -8,6 +8,8 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::SdkConfig;
 use futures::future::BoxFuture;
+
+use crate::aws::{ddb_s as s, epoch_secs as now_secs};
 use serde_json::json;
 
 use super::{FanOutError, RunLedger, RunRecord, SnapshotStore, WorkItem, WorkQueue};
@@ -120,17 +122,6 @@ impl DynamoRunLedger {
             table: table.into(),
         }
     }
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 /// The record's key: `pk = run#<id>`, `sk = run`.

@@ -108,8 +108,6 @@ pub fn snapshot_key(run_id: &str, environment: &str, region: &str) -> String {
 /// A run id: its UTC start and the coordinating invocation's request id
 /// (`20261127T091500Z-3f2a9c1d`), so a bucket lists runs in order and two runs never share one.
 pub fn run_id(timestamp_ms: u64, request_id: &str) -> String {
-    let at = time::OffsetDateTime::UNIX_EPOCH
-        + time::Duration::milliseconds(i64::try_from(timestamp_ms).unwrap_or(i64::MAX));
     let suffix: String = request_id
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -117,13 +115,8 @@ pub fn run_id(timestamp_ms: u64, request_id: &str) -> String {
         .collect::<String>()
         .to_ascii_lowercase();
     format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
+        "{}-{}",
+        crate::publish::compact_utc(timestamp_ms),
         if suffix.is_empty() { "run" } else { &suffix }
     )
 }

@@ -21,6 +21,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_types::SdkConfig;
 use futures::future::BoxFuture;
 
+use crate::aws::{ddb_n as n, ddb_s as s, epoch_secs as now_secs};
+
 use super::aws::{failure, SsmAlertState};
 use super::{AlertStateStore, PublishError};
 use crate::alert::{Remembered, ReportState};
@@ -34,21 +36,6 @@ pub const LEASE_SECS: u64 = 120;
 const BATCH_WRITE: usize = 25;
 
 type Item = HashMap<String, AttributeValue>;
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn n(value: u64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
-}
 
 /// The partition of a report's items.
 pub fn partition(report_key: &str) -> String {

@@ -122,19 +122,27 @@ pub struct Published {
     pub stored_reports: Vec<StoredReport>,
 }
 
-/// The object key of a report's page: `reports/<run>/<report key>.html`, the run named by its
-/// UTC time (`20261127T061500Z`), so a bucket lists runs in order.
-pub fn report_object_key(report: &Report, timestamp_ms: u64) -> String {
+/// A time as `20261127T061500Z` (UTC, to the second): names that list in time order.
+pub fn compact_utc(timestamp_ms: u64) -> String {
     let at = time::OffsetDateTime::UNIX_EPOCH
         + time::Duration::milliseconds(i64::try_from(timestamp_ms).unwrap_or(i64::MAX));
     format!(
-        "reports/{:04}{:02}{:02}T{:02}{:02}{:02}Z/{}.html",
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
         at.year(),
         u8::from(at.month()),
         at.day(),
         at.hour(),
         at.minute(),
         at.second(),
+    )
+}
+
+/// The object key of a report's page: `reports/<run>/<report key>.html`, the run named by its
+/// UTC time (`20261127T061500Z`), so a bucket lists runs in order.
+pub fn report_object_key(report: &Report, timestamp_ms: u64) -> String {
+    format!(
+        "reports/{}/{}.html",
+        compact_utc(timestamp_ms),
         alert::report_key(report)
     )
 }
