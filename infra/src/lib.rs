@@ -28,8 +28,8 @@ mod security;
 
 pub use parameters::SHARED_PARAMETERS;
 pub use scanner_stack::{
-    change_event_pattern, converge_scanner, dashboard_body, destroy_scanner, policy_document,
-    topic_policy, ScannerSpec,
+    change_event_pattern, converge_scanner, dashboard_body, destroy_scanner, key_policy,
+    policy_document, topic_policy, ScannerSpec,
 };
 
 use std::collections::BTreeMap;

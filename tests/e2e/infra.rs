@@ -318,6 +318,8 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
         "s3-bucket-policy",
         "s3-bucket-lifecycle",
         "dynamodb-table",
+        "kms-key",
+        "log-group",
     ] {
         assert!(kinds.contains(&kind), "{kind} in {applied:#?}");
     }
@@ -437,6 +439,40 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
         )
         .unwrap();
         assert_eq!(input["scan"], serde_json::json!(["dev", "staging", "prod"]));
+
+        // The topic encrypted with its own key (rotating), the logs kept 30 days.
+        let attributes = sns
+            .get_topic_attributes()
+            .topic_arn(topic)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            attributes.attributes().unwrap()["KmsMasterKeyId"],
+            "alias/driftscan-alerts"
+        );
+        let kms = aws_sdk_kms::Client::new(&config);
+        let key = kms
+            .describe_key()
+            .key_id("alias/driftscan-alerts")
+            .send()
+            .await
+            .unwrap();
+        let key_id = key.key_metadata().unwrap().key_id().to_string();
+        let rotation = kms
+            .get_key_rotation_status()
+            .key_id(&key_id)
+            .send()
+            .await
+            .unwrap();
+        assert!(rotation.key_rotation_enabled());
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&config)
+            .describe_log_groups()
+            .log_group_name_prefix("/aws/lambda/driftscan")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(logs.log_groups()[0].retention_in_days(), Some(30));
 
         // The fan-out engine, read back: what users' security scanners check.
         let sqs = aws_sdk_sqs::Client::new(&config);
@@ -636,7 +672,7 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
 
     // Destroy: the dry run lists what goes, everything goes, and a second run has nothing left.
     let dry = block_on(infra::destroy_scanner(&config, &spec, Mode::Plan)).unwrap();
-    assert_eq!(dry.len(), 13, "{dry:#?}");
+    assert_eq!(dry.len(), 15, "{dry:#?}");
     let kept: Vec<&str> = dry
         .iter()
         .filter(|c| c.action == infra::Action::Keep)
@@ -670,7 +706,7 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
     let stdout = String::from_utf8_lossy(&confirmed.stdout);
     assert_eq!(confirmed.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.ends_with("Destroy complete! Resources: 0 added, 0 changed, 12 destroyed. 1 kept: they hold data, and destroy never deletes data.\n"),
+        stdout.ends_with("Destroy complete! Resources: 0 added, 0 changed, 14 destroyed. 1 kept: they hold data, and destroy never deletes data.\n"),
         "{stdout}"
     );
     assert_eq!(

@@ -29,7 +29,7 @@ pub fn policy_document(spec: &ScannerSpec) -> Value {
         }),
         json!({
             "Sid": "Logs", "Effect": "Allow",
-            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": format!("arn:aws:logs:{}:{}:log-group:/aws/lambda/{}:*", spec.region, spec.account, spec.function)
         }),
     ]);
@@ -50,6 +50,16 @@ pub fn policy_document(spec: &ScannerSpec) -> Value {
         }));
     }
     statements.extend([
+        json!({
+            // Publishing to the encrypted topic: its key, by alias, and only through SNS.
+            "Sid": "EncryptAlerts", "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": format!("arn:aws:kms:{}:{}:key/*", spec.region, spec.account),
+            "Condition": {
+                "ForAnyValue:StringEquals": {"kms:ResourceAliases": spec.alert_key_alias()},
+                "StringEquals": {"kms:ViaService": format!("sns.{}.amazonaws.com", spec.region)}
+            }
+        }),
         json!({
             "Sid": "QueueWorkItems", "Effect": "Allow", "Action": ["sqs:SendMessage"],
             "Resource": spec.queue_arn(&spec.queue)

@@ -11,7 +11,8 @@ use crate::{call_error, Action, Change, InfraError, Mode, Recorder};
 
 /// Removes the scanner stack, dependents first: alarm, dashboard, rule targets and rules, the
 /// queue mappings, the function (with its permissions), the role's policy and the role, the
-/// topic (with its subscriptions), the queues; the run bucket and the table only when empty
+/// topic (with its subscriptions), the queues, the alert key (deletion scheduled); the log
+/// group, the run bucket and the table only when empty
 /// (kept and said otherwise). What does not exist is skipped, so a second run does nothing but
 /// say again what it keeps.
 pub async fn destroy_scanner(
@@ -234,8 +235,62 @@ pub async fn destroy_scanner(
         )
         .await?;
     }
-    // What holds data is removed only when there is none: runs' snapshots and the findings
-    // ledger are kept, and said.
+    // The alert key: AWS deletes a key only after a waiting period, which a later apply
+    // cancels.
+    if let Some((key_id, state)) = super::alert_key::find_key(&c, spec).await? {
+        if state != aws_sdk_kms::types::KeyState::PendingDeletion {
+            let alias = spec.alert_key_alias();
+            rec.change(
+                Action::Delete,
+                format!("kms-key {alias}"),
+                format!(
+                    "deletion scheduled in {} days (apply --scanner cancels it)",
+                    super::alert_key::DELETION_WINDOW_DAYS
+                ),
+                async {
+                    c.kms
+                        .schedule_key_deletion()
+                        .key_id(&key_id)
+                        .pending_window_in_days(super::alert_key::DELETION_WINDOW_DAYS)
+                        .send()
+                        .await
+                        .map_err(call_error("ScheduleKeyDeletion", &alias))?;
+                    Ok(())
+                },
+            )
+            .await?;
+        }
+    }
+    // What holds data is removed only when there is none: the function's logs, runs' snapshots
+    // and the findings ledger are kept, and said.
+    if let Some((_, stored_bytes)) = super::logs::find_log_group(&c, spec).await? {
+        let name = spec.log_group();
+        if stored_bytes > 0 {
+            rec.change(
+                Action::Keep,
+                format!("log-group {name}"),
+                format!("holds {stored_bytes} bytes of logs: kept until its retention ends"),
+                async { Ok(()) },
+            )
+            .await?;
+        } else {
+            rec.change(
+                Action::Delete,
+                format!("log-group {name}"),
+                "empty",
+                async {
+                    c.logs
+                        .delete_log_group()
+                        .log_group_name(&name)
+                        .send()
+                        .await
+                        .map_err(call_error("DeleteLogGroup", &name))?;
+                    Ok(())
+                },
+            )
+            .await?;
+        }
+    }
     crate::bucket::remove_if_empty(&c.s3, &rec, &spec.run_bucket).await?;
     if super::storage::find_table(&c, spec).await?.is_some() {
         let items = c

@@ -13,10 +13,12 @@
 //! [`events`], [`dashboard`]); [`destroy`] takes it down again, keeping what holds data.
 
 mod access;
+mod alert_key;
 mod dashboard;
 mod destroy;
 mod events;
 mod function;
+mod logs;
 mod queue;
 mod storage;
 #[cfg(test)]
@@ -29,6 +31,7 @@ use aws_config::SdkConfig;
 
 use crate::{Change, InfraError, Mode, Recorder};
 pub use access::{policy_document, topic_policy};
+pub use alert_key::key_policy;
 pub use dashboard::dashboard_body;
 pub use destroy::destroy_scanner;
 pub use events::change_event_pattern;
@@ -83,6 +86,8 @@ pub struct ScannerSpec {
     pub run_retention_days: i32,
     /// The table of run records and the findings ledger.
     pub table: String,
+    /// Days the function's logs are kept.
+    pub log_retention_days: i32,
 }
 
 impl ScannerSpec {
@@ -112,7 +117,18 @@ impl ScannerSpec {
             run_bucket: format!("driftscan-runs-{account}-{region}"),
             run_retention_days: 30,
             table: "driftscan".into(),
+            log_retention_days: 30,
         }
+    }
+
+    /// The alias of the alert topic's KMS key.
+    pub fn alert_key_alias(&self) -> String {
+        format!("alias/{}", self.topic)
+    }
+
+    /// The function's log group.
+    pub fn log_group(&self) -> String {
+        format!("/aws/lambda/{}", self.function)
     }
 
     /// The dead-letter queue's name.
@@ -225,6 +241,8 @@ pub(super) struct Clients {
     pub(super) sqs: aws_sdk_sqs::Client,
     pub(super) s3: aws_sdk_s3::Client,
     pub(super) dynamodb: aws_sdk_dynamodb::Client,
+    pub(super) kms: aws_sdk_kms::Client,
+    pub(super) logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl Clients {
@@ -242,6 +260,8 @@ impl Clients {
             sqs: aws_sdk_sqs::Client::new(&config),
             s3: scanner::collect::s3::client(&config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
         }
     }
 }
@@ -258,6 +278,8 @@ pub async fn converge_scanner(
     Box::pin(storage::run_bucket(&c, spec, &rec)).await?;
     Box::pin(storage::table(&c, spec, &rec)).await?;
     Box::pin(queue::queues(&c, spec, &rec)).await?;
+    Box::pin(alert_key::alert_key(&c, spec, &rec)).await?;
+    Box::pin(logs::log_group(&c, spec, &rec)).await?;
     let role_arn = Box::pin(function::role(&c, spec, &rec)).await?;
     Box::pin(topic::topic_access(&c, spec, &rec)).await?;
     Box::pin(function::function(&c, spec, &rec, &role_arn)).await?;

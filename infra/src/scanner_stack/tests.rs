@@ -118,13 +118,34 @@ fn the_policy_grants_nothing_beyond_the_list() {
                 .as_str()
                 .unwrap()
                 .contains(":log-group:/aws/lambda/driftscan:"),
+            // The alert topic's key only (its statement's conditions are checked below).
+            "kms" => {
+                ["GenerateDataKey", "Decrypt"].contains(&verb)
+                    && resource == "arn:aws:kms:us-east-1:123456789012:key/*"
+            }
             _ => false,
         };
         assert!(allowed, "{action} on {resource}");
     }
     assert!(
-        !granted.iter().any(|(a, _)| a == "kms:Decrypt"),
-        "no decrypt without digests"
+        !granted
+            .iter()
+            .any(|(a, r)| a == "kms:Decrypt" && r == &json!("*")),
+        "no decrypt of SecureStrings without digests"
+    );
+    let encrypt = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "EncryptAlerts")
+        .expect("the alert key statement");
+    assert_eq!(
+        encrypt["Condition"],
+        json!({
+            "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/driftscan-alerts"},
+            "StringEquals": {"kms:ViaService": "sns.us-east-1.amazonaws.com"}
+        }),
+        "only the alert key, only through SNS"
     );
     let metrics = &policy["Statement"][2];
     assert_eq!(
@@ -220,4 +241,28 @@ fn the_function_is_configured_for_its_schedule() {
         env["DRIFTSCAN_TOPIC_ARN"],
         "arn:aws:sns:us-east-1:123456789012:driftscan-alerts"
     );
+}
+
+#[test]
+fn the_alert_key_is_administered_by_the_account_and_used_by_its_alarm_only() {
+    let policy = crate::key_policy(&spec());
+    let statements = policy["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 2);
+    assert_eq!(
+        statements[0]["Principal"],
+        json!({"AWS": "arn:aws:iam::123456789012:root"})
+    );
+    assert_eq!(
+        statements[1]["Principal"],
+        json!({"Service": "cloudwatch.amazonaws.com"})
+    );
+    assert_eq!(
+        statements[1]["Action"],
+        json!(["kms:GenerateDataKey", "kms:Decrypt"])
+    );
+    assert_eq!(
+        statements[1]["Condition"]["ArnLike"]["aws:SourceArn"],
+        "arn:aws:cloudwatch:us-east-1:123456789012:alarm:driftscan-scan-incomplete"
+    );
+    assert!(!policy.to_string().contains("\"Principal\":\"*\""));
 }

@@ -81,7 +81,8 @@ pub(super) async fn topic(
     Ok(())
 }
 
-/// The topic's access policy, put when it differs (after the role it names exists).
+/// The topic's access policy and its encryption with the alert key, each put when it differs
+/// (after the role the policy names and the key exist).
 pub(super) async fn topic_access(
     c: &Clients,
     spec: &ScannerSpec,
@@ -89,38 +90,52 @@ pub(super) async fn topic_access(
 ) -> Result<(), InfraError> {
     let arn = spec.topic_arn();
     let wanted = topic_policy(spec);
-    let current = match c.sns.get_topic_attributes().topic_arn(&arn).send().await {
-        Ok(found) => found
-            .attributes()
-            .and_then(|a| a.get("Policy"))
-            .and_then(|p| serde_json::from_str::<Value>(p).ok()),
+    let key = spec.alert_key_alias();
+    let attributes = match c.sns.get_topic_attributes().topic_arn(&arn).send().await {
+        Ok(found) => found.attributes().cloned().unwrap_or_default(),
         Err(e)
             if e.as_service_error()
                 .is_some_and(|s| s.is_not_found_exception()) =>
         {
-            None
+            Default::default()
         }
         Err(e) => return Err(call_error("GetTopicAttributes", &spec.topic)(e)),
     };
-    if current.as_ref() == Some(&wanted) {
-        return Ok(());
-    }
-    rec.change(
-        Action::Update,
-        format!("sns-topic-policy {}", spec.topic),
-        "publish: the scanner role and the incomplete-scan alarm only",
-        async {
+    let policy = attributes
+        .get("Policy")
+        .and_then(|p| serde_json::from_str::<Value>(p).ok());
+    let changes = [
+        (
+            "Policy",
+            wanted.to_string(),
+            policy.as_ref() == Some(&wanted),
+            format!("sns-topic-policy {}", spec.topic),
+            "publish: the scanner role and the incomplete-scan alarm only".to_string(),
+        ),
+        (
+            "KmsMasterKeyId",
+            key.clone(),
+            attributes.get("KmsMasterKeyId") == Some(&key),
+            format!("sns-topic {}", spec.topic),
+            format!("encrypted with {key}"),
+        ),
+    ];
+    for (attribute, value, same, resource, detail) in changes {
+        if same {
+            continue;
+        }
+        rec.change(Action::Update, resource, detail, async {
             c.sns
                 .set_topic_attributes()
                 .topic_arn(&arn)
-                .attribute_name("Policy")
-                .attribute_value(wanted.to_string())
+                .attribute_name(attribute)
+                .attribute_value(value)
                 .send()
                 .await
                 .map_err(call_error("SetTopicAttributes", &spec.topic))?;
             Ok(())
-        },
-    )
-    .await?;
+        })
+        .await?;
+    }
     Ok(())
 }
