@@ -559,6 +559,11 @@ fn two_workers_publishing_the_same_report_at_once_alert_once() {
     .unwrap()];
     let published = block_on(scanner::publish::publish(&fixed, &to_first, later)).unwrap();
     assert_eq!(published.resolved, findings);
+    assert_eq!(
+        published.mean_time_to_resolve_days,
+        Some(9.0),
+        "open from the first run to the fix"
+    );
     let loaded = block_on(first.load("scan/staging")).unwrap().unwrap();
     assert!(loaded.findings.is_empty());
 }

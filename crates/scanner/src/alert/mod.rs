@@ -84,6 +84,9 @@ pub struct ReportDelta<'r> {
     pub next_state: ReportState,
     /// Where the run's HTML report of this report was kept, when it was.
     pub stored: Option<StoredReport>,
+    /// The run's time (seconds since the epoch), when known: resolved findings whose first
+    /// sighting the state kept then say how long they were open.
+    pub now_secs: Option<u64>,
 }
 
 /// A report kept as an HTML page (S3), for an alert to link to.
@@ -224,6 +227,7 @@ pub fn delta<'r>(
         completeness,
         next_state,
         stored: None,
+        now_secs: None,
     }
 }
 
@@ -239,6 +243,26 @@ pub fn oldest_open_days(state: &ReportState, now_secs: u64) -> Option<f64> {
         .filter_map(|r| r.first_seen)
         .min()
         .map(|first| now_secs.saturating_sub(first) as f64 / 86_400.0)
+}
+
+/// Days `resolved` was open, when its first sighting and the run's time are known.
+fn open_days(resolved: &Remembered, now_secs: Option<u64>) -> Option<f64> {
+    let days = now_secs?.saturating_sub(resolved.first_seen?) as f64 / 86_400.0;
+    Some((days * 10.0).round() / 10.0)
+}
+
+/// Mean days open of every finding the deltas resolve whose first sighting is known.
+pub fn mean_time_to_resolve_days<'a, 'r: 'a>(
+    deltas: impl IntoIterator<Item = &'a ReportDelta<'r>>,
+) -> Option<f64> {
+    let days: Vec<f64> = deltas
+        .into_iter()
+        .flat_map(|d| d.resolved.iter().filter_map(|r| open_days(r, d.now_secs)))
+        .collect();
+    (!days.is_empty()).then(|| {
+        let mean = days.iter().sum::<f64>() / days.len() as f64;
+        (mean * 10.0).round() / 10.0
+    })
 }
 
 /// One message attribute (for SNS subscription filter policies).
@@ -301,6 +325,10 @@ struct Summary {
     highest_severity: Option<Severity>,
     listed: usize,
     omitted: usize,
+    /// Mean days the findings resolved in this run were open, where their first sighting is
+    /// known (the findings ledger keeps it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mean_time_to_resolve_days: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -352,6 +380,9 @@ struct ResolvedDocument<'a> {
     region: &'a str,
     resource_type: &'a str,
     what: &'a str,
+    /// Days it was open (from its first sighting to this run), where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    open_days: Option<f64>,
 }
 
 /// A value as shown in an alert: elided past [`VALUE_MAX_BYTES`] of JSON.
@@ -505,12 +536,14 @@ fn render(news: &[&ReportDelta<'_>], cap: usize) -> AlertMessage {
                     region: &r.region,
                     resource_type: r.resource_type.as_str(),
                     what: &r.label,
+                    open_days: open_days(r, delta.now_secs),
                 })
                 .collect(),
         });
     }
     let total = summary.new + summary.changed + summary.resolved;
     summary.omitted = total - summary.listed;
+    summary.mean_time_to_resolve_days = mean_time_to_resolve_days(news.iter().copied());
     let document = AlertDocument {
         schema: ALERT_SCHEMA,
         summary,
@@ -630,12 +663,16 @@ fn text_body(document: &AlertDocument<'_>) -> String {
     let s = &document.summary;
     let _ = writeln!(
         out,
-        "driftscan: {} new, {} changed, {} resolved finding(s){}.",
+        "driftscan: {} new, {} changed, {} resolved finding(s){}{}.",
         s.new,
         s.changed,
         s.resolved,
         match s.highest_severity {
             Some(severity) => format!(", highest severity {severity}"),
+            None => String::new(),
+        },
+        match s.mean_time_to_resolve_days {
+            Some(days) => format!(" (resolved after {days:.1} days open on average)"),
             None => String::new(),
         }
     );
@@ -715,9 +752,13 @@ fn text_body(document: &AlertDocument<'_>) -> String {
         if !report.resolved.is_empty() || report.omitted.resolved > 0 {
             let _ = writeln!(out);
             for r in &report.resolved {
+                let open = r
+                    .open_days
+                    .map(|days| format!(" after {days:.1} days open"))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "RESOLVED [{}] {} {} ({}, fingerprint {})",
+                    "RESOLVED [{}] {} {} ({}, fingerprint {}){open}",
                     r.severity, r.resource_type, r.what, r.region, r.fingerprint
                 );
             }

@@ -215,6 +215,64 @@ fn a_resource_missing_everywhere_resolves_once_its_kind_was_read_everywhere() {
 }
 
 #[test]
+fn resolved_findings_say_how_long_they_were_open_and_the_run_their_mean() {
+    let now = 1_795_770_900;
+    let first = report(two_findings(), vec![]);
+    let mut state = delta(&first, &ReportState::default(), Severity::Low).next_state;
+    for (i, remembered) in state.findings.values_mut().enumerate() {
+        // Opened 2 and 4 days ago.
+        remembered.first_seen = Some(now - (2 + 2 * i as u64) * 86_400);
+    }
+    let fixed = report(vec![], vec![]);
+    let d = ReportDelta {
+        now_secs: Some(now),
+        ..delta(&fixed, &state, Severity::Low)
+    };
+    assert_eq!(d.resolved.len(), 2);
+    assert_eq!(mean_time_to_resolve_days([&d]), Some(3.0));
+    let message = alert_message(std::slice::from_ref(&d)).unwrap();
+    let envelope: Value = serde_json::from_str(&message.structured).unwrap();
+    let doc: Value = serde_json::from_str(envelope["sqs"].as_str().unwrap()).unwrap();
+    assert_eq!(doc["summary"]["mean_time_to_resolve_days"], 3.0);
+    let open: Vec<f64> = doc["reports"][0]["resolved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["open_days"].as_f64().unwrap())
+        .collect();
+    assert_eq!(open.len(), 2);
+    assert!(open.contains(&2.0) && open.contains(&4.0), "{open:?}");
+    assert!(
+        message
+            .text
+            .contains("resolved after 3.0 days open on average"),
+        "{}",
+        message.text
+    );
+    assert!(
+        message.text.contains("after 2.0 days open"),
+        "{}",
+        message.text
+    );
+    assert!(
+        message.text.contains("after 4.0 days open"),
+        "{}",
+        message.text
+    );
+    // Without first sightings (the SSM state) nothing is said about time.
+    let unknown = delta(
+        &fixed,
+        &delta(&first, &ReportState::default(), Severity::Low).next_state,
+        Severity::Low,
+    );
+    assert_eq!(mean_time_to_resolve_days([&unknown]), None);
+    assert!(!alert_message(&[unknown])
+        .unwrap()
+        .text
+        .contains("days open"));
+}
+
+#[test]
 fn findings_below_the_threshold_neither_alert_nor_count() {
     let only_medium = report(two_findings(), vec![]);
     let d = delta(&only_medium, &ReportState::default(), Severity::High);

@@ -94,7 +94,7 @@ pub struct Publisher<'a> {
 }
 
 /// What publishing did, for logs and the Lambda's response.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Published {
     /// The SNS message id, when an alert went out.
     pub message_id: Option<String>,
@@ -117,6 +117,9 @@ pub struct Published {
     pub emf_lines: Vec<String>,
     /// Reports whose stored alert state could not be read back (alerted afresh).
     pub unreadable_state: Vec<String>,
+    /// Mean days the findings resolved by this run were open (findings ledger only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_time_to_resolve_days: Option<f64>,
     /// The HTML reports kept for this run.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stored_reports: Vec<StoredReport>,
@@ -304,9 +307,11 @@ async fn alert_held(
         .zip(stored)
         .map(|((report, state), stored)| alert::ReportDelta {
             stored: stored.clone(),
+            now_secs: Some(now_secs),
             ..alert::delta(report, state, settings.min_severity)
         })
         .collect();
+    published.mean_time_to_resolve_days = alert::mean_time_to_resolve_days(&deltas);
     if let Some(message) = alert::alert_message(&deltas) {
         let message_id = sink.send(&message).await?;
         tracing::info!(
