@@ -373,10 +373,15 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
         .as_str()
         .unwrap()
         .contains("INCOMPLETE"));
-    assert_eq!(
-        envelopes[0]["MessageAttributes"]["event"]["Value"],
-        r#"["incomplete"]"#
-    );
+    // Reads that finished inside the 60 ms are reported too (an incomplete run still says
+    // what it did read), so "new" may join "incomplete" depending on timing.
+    let events: Vec<String> = serde_json::from_str(
+        envelopes[0]["MessageAttributes"]["event"]["Value"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(events.contains(&"incomplete".to_string()), "{events:?}");
 
     let cloudwatch = block_on(localstack.cloudwatch());
     let (max, samples) = block_on(metric_stats(&cloudwatch, "ScanIncomplete", &[]));
