@@ -281,20 +281,18 @@ fn main() -> ExitCode {
     }
 }
 
-async fn load_config(aws: &AwsArgs) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(profile) = &aws.profile {
-        loader = loader.profile_name(profile);
-    }
-    let base = loader.load().await;
-    match &aws.role_arn {
+/// The standard chain's configuration with the profile given, its credentials resolved before
+/// any call, and the role given assumed on top.
+async fn load_config(aws: &AwsArgs) -> anyhow::Result<aws_config::SdkConfig> {
+    let base = scanner::aws::load_for(aws.profile.as_deref(), None).await?;
+    Ok(match &aws.role_arn {
         Some(role_arn) => scanner::aws::assume_role(base, role_arn, "driftscan-infra").await,
         None => base,
-    }
+    })
 }
 
 async fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    let config = load_config(&cli.aws).await;
+    let config = load_config(&cli.aws).await?;
     match cli.command {
         Command::Apply { target, output } => {
             let (changes, place) = if target.member_roles {

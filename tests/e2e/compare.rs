@@ -292,14 +292,27 @@ fn saved_snapshots_compare_offline_with_a_readable_diff() {
 }
 
 /// Creates, in `vpc`, a security group named as Pulumi auto-names one (`<logical>-<7 hex>`),
-/// tagged with a stable `Name` in the platform's style, open to the app port from the VPC.
+/// tagged with the same `Name`, open to the app port from the VPC.
 async fn pulumi_named_group(ec2c: &aws_sdk_ec2::Client, env: &str, vpc: &str, suffix: &str) {
+    let name = format!("cache-sg-{env}-{suffix}");
+    named_group(ec2c, env, vpc, &name, &name).await;
+}
+
+/// Creates, in `vpc`, a security group called `group_name`, tagged as the platform tags
+/// (`Name: name_tag`), open to the app port from the VPC; answers its id.
+async fn named_group(
+    ec2c: &aws_sdk_ec2::Client,
+    env: &str,
+    vpc: &str,
+    group_name: &str,
+    name_tag: &str,
+) -> String {
     let tags = infra::EnvironmentSpec::reference(env, None)
         .unwrap()
-        .tags(&format!("cache-sg-{env}-{suffix}"));
+        .tags(name_tag);
     let group = ec2c
         .create_security_group()
-        .group_name(format!("cache-sg-{env}-{suffix}"))
+        .group_name(group_name)
         .description("cache")
         .vpc_id(vpc)
         .tag_specifications(
@@ -328,6 +341,7 @@ async fn pulumi_named_group(ec2c: &aws_sdk_ec2::Client, env: &str, vpc: &str, su
         .send()
         .await
         .unwrap();
+    group.group_id().unwrap().to_string()
 }
 
 /// Staging and prod provisioned, each with a group named `cache-sg-<env>-<suffix>` by its
@@ -352,6 +366,89 @@ fn names_that_infrastructure_code_generated_compare_clean() {
     assert!(report.complete);
     assert_eq!(differences(&report), vec![], "{:#?}", report.findings);
     assert_eq!(code, 0);
+}
+
+#[test]
+fn a_generated_group_name_behind_a_stable_name_tag_is_no_difference() {
+    // The platform's Pulumi code names the load balancer's group `alb-sg-<7 hex>` and tags it
+    // `Name: macro-ai-<env>-alb-sg`: the logical name has no suffix, the group name has.
+    let moto = Moto::start();
+    let config = block_on(moto.sdk_config("us-east-1"));
+    let ec2c = aws_sdk_ec2::Client::new(&config);
+    let prod_vpc = block_on(async {
+        let staging = moto.provision("staging", "us-east-1").await;
+        let prod = moto.provision("prod", "us-east-1").await;
+        let tag = |env: &str| format!("macro-ai-{env}-alb-sg");
+        named_group(
+            &ec2c,
+            "staging",
+            &staging.vpc_id,
+            "alb-sg-7437b2e",
+            &tag("staging"),
+        )
+        .await;
+        let old = named_group(&ec2c, "prod", &prod.vpc_id, "alb-sg-301a9d7", &tag("prod")).await;
+        (prod.vpc_id, old)
+    });
+    let (code, report) = compare(&moto, &["--fail-on", "info"]);
+    assert!(report.complete);
+    assert_eq!(differences(&report), vec![], "{:#?}", report.findings);
+    assert_eq!(code, 0);
+
+    // Captured, then replaced under a new suffix by the next `pulumi up`: no drift.
+    let baselines = moto.dir.path().join("captured");
+    moto.driftscan()
+        .args([
+            "baseline",
+            "capture",
+            "--env",
+            "prod",
+            "--region",
+            "us-east-1",
+            "-o",
+        ])
+        .arg(&baselines)
+        .assert()
+        .success();
+    block_on(async {
+        ec2c.delete_security_group()
+            .group_id(&prod_vpc.1)
+            .send()
+            .await
+            .unwrap();
+        named_group(
+            &ec2c,
+            "prod",
+            &prod_vpc.0,
+            "alb-sg-c0ffee1",
+            "macro-ai-prod-alb-sg",
+        )
+        .await;
+    });
+    let scan = moto
+        .driftscan()
+        .args([
+            "scan",
+            "--env",
+            "prod",
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+        ])
+        .arg("--baselines")
+        .arg(&baselines)
+        .output()
+        .unwrap();
+    let report: Report = serde_json::from_slice(&scan.stdout).unwrap();
+    let drift: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.kind != scanner::model::FindingKind::Compliance)
+        .map(|f| (&f.logical_name, &f.path, &f.message))
+        .collect();
+    assert!(report.complete);
+    assert_eq!(drift, Vec::<(&String, &Option<String>, &String)>::new());
 }
 
 #[test]

@@ -24,7 +24,7 @@ pub async fn config_with_accounts(
     if config.organization.is_none() {
         return Ok(config);
     }
-    let base = scanner::aws::load_for(aws.profile.as_deref(), Some("us-east-1")).await;
+    let base = scanner::aws::load_for(aws.profile.as_deref(), Some("us-east-1")).await?;
     let (config, skipped) = scanner::org::with_organization(config, &base).await?;
     if !global.quiet {
         for (id, why) in &skipped {
@@ -63,7 +63,7 @@ pub async fn execute_live(
     let bar = crate::progress::Bar::new(global.quiet || request.environments().len() > 1);
     let ctx = RunContext {
         config,
-        baselines,
+        baselines: scanner::baseline::BaselineDir::new(baselines),
         deadline: None,
         secure_digest: snapshot::digest_key(aws)?,
         progress: &bar,

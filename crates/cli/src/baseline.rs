@@ -112,7 +112,7 @@ pub async fn read_states(
             }
             scanner::iac::Source::TfstateS3 { bucket, key } => {
                 if config.is_none() {
-                    config = Some(scanner::aws::load_for(profile, region).await);
+                    config = Some(scanner::aws::load_for(profile, region).await?);
                 }
                 let config = config.as_ref().expect("loaded above");
                 scanner::aws::get_text_object(config, bucket, key)

@@ -141,7 +141,12 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         show_expected: args.show_expected,
         reference: args.reference.clone(),
     };
-    let report = scanner::run::compare_report(&compared, &args.baselines, &options, started)?;
+    let report = scanner::run::compare_report(
+        &compared,
+        scanner::baseline::BaselineDir::new(&args.baselines),
+        &options,
+        started,
+    )?;
     // Two environments: a unified diff per differing resource after the findings (the matrix
     // of three or more shows every value already).
     let appendix = match compared.as_slice() {

@@ -59,7 +59,9 @@ pub fn s3_location(path: &Path) -> Option<(&str, &str)> {
 
 /// SDK configuration for the snapshot bucket: the profile and first `--region` given, else the
 /// standard chain.
-async fn s3_config(aws: &crate::args::AwsArgs) -> scanner::aws::SdkConfig {
+async fn s3_config(
+    aws: &crate::args::AwsArgs,
+) -> Result<scanner::aws::SdkConfig, scanner::aws::CredentialsError> {
     scanner::aws::load_for(
         aws.profile.as_deref(),
         aws.regions.first().map(String::as_str),
@@ -77,7 +79,7 @@ pub async fn write_snapshot(
     match path.and_then(s3_location) {
         None => write(path, json),
         Some((bucket, key)) => {
-            scanner::aws::put_snapshot_object(&s3_config(aws).await, bucket, key, json)
+            scanner::aws::put_snapshot_object(&s3_config(aws).await?, bucket, key, json)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot write the snapshot: {e}"))
         }
@@ -94,7 +96,7 @@ pub async fn read_snapshot(
         std::io::read_to_string(std::io::stdin().lock())
             .context("cannot read a snapshot from standard input")?
     } else if let Some((bucket, key)) = s3_location(path) {
-        scanner::aws::get_snapshot_object(&s3_config(aws).await, bucket, key)
+        scanner::aws::get_snapshot_object(&s3_config(aws).await?, bucket, key)
             .await
             .map_err(|e| anyhow::anyhow!("cannot read the snapshot: {e}"))?
     } else {

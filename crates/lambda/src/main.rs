@@ -9,10 +9,11 @@
 mod event;
 mod queue;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use scanner::baseline::BaselineDir;
 use scanner::config::{ConfigFile, PublishSettings};
 use scanner::model::Report;
 use scanner::publish::aws::AwsPublishers;
@@ -235,14 +236,40 @@ async fn respond(
     Ok(serde_json::to_value(response)?)
 }
 
-/// The baseline directory: the configured one, or a fresh copy of the SSM parameters (kept
-/// alive by the returned guard).
-async fn baselines(
-    settings: &Settings,
-    publishers: &AwsPublishers,
-) -> Result<(PathBuf, Option<tempfile::TempDir>), Error> {
+/// The baselines of an invocation: where they were read to, and what findings call them.
+struct Baselines {
+    dir: PathBuf,
+    shown_as: String,
+    /// A fresh copy of SSM parameters, removed when the invocation is done with it.
+    _fetched: Option<tempfile::TempDir>,
+}
+
+impl Baselines {
+    /// The directory for the engine, named as the user knows it.
+    fn dir(&self) -> BaselineDir<'_> {
+        BaselineDir {
+            path: &self.dir,
+            shown_as: Some(&self.shown_as),
+        }
+    }
+}
+
+/// The baseline directory: the configured one (shown relative to the package, as in the
+/// repository: `baselines/prod.yaml`), or a fresh copy of the SSM parameters (shown as
+/// `ssm:/driftscan/baselines/prod.yaml`, never by the temporary directory).
+async fn baselines(settings: &Settings, publishers: &AwsPublishers) -> Result<Baselines, Error> {
     match &settings.baselines {
-        BaselineSource::Directory(dir) => Ok((dir.clone(), None)),
+        BaselineSource::Directory(dir) => {
+            let task_root = std::env::var_os("LAMBDA_TASK_ROOT").map(PathBuf::from);
+            let shown = task_root
+                .and_then(|root| dir.strip_prefix(root).ok().map(Path::to_path_buf))
+                .unwrap_or_else(|| dir.clone());
+            Ok(Baselines {
+                dir: dir.clone(),
+                shown_as: shown.display().to_string(),
+                _fetched: None,
+            })
+        }
         BaselineSource::Ssm(path) => {
             let fetched = tempfile::tempdir()?;
             let files = scanner::baseline::ssm_source::fetch_from_ssm(
@@ -252,7 +279,11 @@ async fn baselines(
             )
             .await?;
             tracing::info!(path, files, "baselines read from SSM");
-            Ok((fetched.path().to_path_buf(), Some(fetched)))
+            Ok(Baselines {
+                dir: fetched.path().to_path_buf(),
+                shown_as: format!("ssm:{}", path.trim_end_matches('/')),
+                _fetched: Some(fetched),
+            })
         }
     }
 }
@@ -274,11 +305,11 @@ async fn run(
     request: &RunRequest,
     deadline: Instant,
 ) -> Result<Vec<Report>, Error> {
-    let (baselines, _kept) = baselines(settings, publishers).await?;
+    let baselines = baselines(settings, publishers).await?;
     let config = current_config(settings, publishers).await?;
     let ctx = RunContext {
         config: &config,
-        baselines: &baselines,
+        baselines: baselines.dir(),
         deadline: Some(deadline),
         secure_digest: None,
         progress: &scanner::scan::NoProgress,

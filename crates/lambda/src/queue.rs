@@ -100,11 +100,11 @@ pub async fn coordinate(
     let published = match &coordinated.fan_in {
         // Nothing could be queued: the run is complete (and unread) already.
         Some(record) => {
-            let (baselines, _kept) = crate::baselines(settings, publishers).await?;
+            let baselines = crate::baselines(settings, publishers).await?;
             let store = S3SnapshotStore::new(sdk, &fan_out.bucket);
             let ctx = WorkContext {
                 config: &config,
-                baselines: &baselines,
+                baselines: baselines.dir(),
                 deadline: Some(deadline),
                 secure_digest: None,
                 store: &store,
@@ -143,13 +143,13 @@ pub async fn handle_messages(
     deadline: Instant,
 ) -> Result<Value, Error> {
     let sdk = publishers.sdk_config();
-    let (baselines, _kept) = crate::baselines(settings, publishers).await?;
+    let baselines = crate::baselines(settings, publishers).await?;
     let config = crate::current_config(settings, publishers).await?;
     let store = S3SnapshotStore::new(sdk, &fan_out.bucket);
     let ledger = DynamoRunLedger::new(sdk, &fan_out.table);
     let ctx = WorkContext {
         config: &config,
-        baselines: &baselines,
+        baselines: baselines.dir(),
         deadline: Some(deadline),
         secure_digest: None,
         store: &store,

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::baseline::{AWS_TAG_PREFIX, BASELINE_MARKER};
 use crate::model::Snapshot;
+use crate::naming::GeneratedToken;
 
 /// A capture that cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -82,14 +83,12 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
 /// Turns every value that holds a suffix infrastructure code generated (`alb-sg-7437b2e`) into
 /// a pattern accepting any suffix of that shape (`{regex: '^alb-sg-[0-9a-f]{7}$'}`), so a
 /// resource replaced with the same configuration under a new suffix is no drift.
-fn accept_any_generated_suffix(value: &mut Value, generated: &[(String, String)]) {
+pub(crate) fn accept_any_generated_suffix(value: &mut Value, generated: &[GeneratedToken]) {
     match value {
         Value::String(text) => {
-            let found = generated
-                .iter()
-                .find(|(token, _)| text.contains(token.as_str()));
-            if let Some((token, token_pattern)) = found {
-                let pattern = regex::escape(text).replace(&regex::escape(token), token_pattern);
+            let found = generated.iter().find(|t| text.contains(t.token.as_str()));
+            if let Some(GeneratedToken { token, pattern }) = found {
+                let pattern = regex::escape(text).replace(&regex::escape(token), pattern);
                 *value = serde_json::json!({ "regex": format!("^{pattern}$") });
             }
         }

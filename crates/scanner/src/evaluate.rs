@@ -226,11 +226,7 @@ pub fn evaluate(
         regions: snapshot.regions.clone(),
         complete: snapshot.complete,
         failures: snapshot.failures.clone(),
-        baseline_files: baseline
-            .files
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect(),
+        baseline_files: baseline.shown_files().map(str::to_string).collect(),
         expired_ignores,
         counts: Default::default(),
         duration_ms: 0,

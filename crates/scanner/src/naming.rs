@@ -91,7 +91,7 @@ impl Generator {
 /// Generated-suffix shapes a team configures beyond the three built in (`generated_suffixes`
 /// in `driftscan.yaml`): each a regex for the token after the last dash (`[0-9a-z]{8}`).
 #[derive(Debug, Clone, Default)]
-pub struct SuffixPatterns(Vec<Regex>);
+pub struct SuffixPatterns(Vec<(String, Regex)>);
 
 impl SuffixPatterns {
     /// Compiles the configured token patterns; a bad one is an error naming it.
@@ -99,19 +99,21 @@ impl SuffixPatterns {
         patterns
             .iter()
             .map(|p| {
-                Regex::new(&format!("-(?:{p})$")).map_err(|e| {
+                let compiled = Regex::new(&format!("-(?:{p})$")).map_err(|e| {
                     ConfigError::Invalid(format!("generated_suffixes: `{p}` is not a regex: {e}"))
-                })
+                })?;
+                Ok((p.clone(), compiled))
             })
             .collect::<Result<Vec<_>, _>>()
             .map(SuffixPatterns)
     }
 
-    /// Where a configured suffix's token starts in `name` (after a non-empty prefix).
-    fn token_start(&self, name: &str) -> Option<usize> {
-        self.0.iter().find_map(|pattern| {
+    /// Where a configured suffix's token starts in `name` (after a non-empty prefix), and the
+    /// configured pattern it matched.
+    fn token_start(&self, name: &str) -> Option<(usize, &str)> {
+        self.0.iter().find_map(|(source, pattern)| {
             let found = pattern.find(name)?;
-            (found.start() > 0).then_some(found.start() + 1)
+            (found.start() > 0).then_some((found.start() + 1, source.as_str()))
         })
     }
 }
@@ -119,9 +121,17 @@ impl SuffixPatterns {
 /// The generated suffix of `name`: one of the three built-in shapes, else a configured one;
 /// the byte index where the token starts.
 pub fn generated_suffix_in(name: &str, configured: &SuffixPatterns) -> Option<usize> {
-    generated_suffix(name)
-        .map(|(start, _)| start)
-        .or_else(|| configured.token_start(name))
+    generated_shape_in(name, configured).map(|(start, _)| start)
+}
+
+/// [`generated_suffix_in`] with a regex for any token of the same shape.
+fn generated_shape_in(name: &str, configured: &SuffixPatterns) -> Option<(usize, String)> {
+    match generated_suffix(name) {
+        Some((start, generator)) => Some((start, generator.token_pattern().to_string())),
+        None => configured
+            .token_start(name)
+            .map(|(start, pattern)| (start, format!("(?:{pattern})"))),
+    }
 }
 
 /// For each of an environment's `names`, where its generated suffix starts when it should be set
@@ -131,19 +141,59 @@ pub fn generated_suffixes_to_set_aside(
     names: &[&str],
     configured: &SuffixPatterns,
 ) -> Vec<Option<usize>> {
+    let groups: Vec<Vec<&str>> = names.iter().map(|name| vec![*name]).collect();
     names
         .iter()
         .enumerate()
         .map(|(i, name)| {
             let start = generated_suffix_in(name, configured)?;
-            let token = &name[start..];
-            let shared = names
-                .iter()
-                .enumerate()
-                .any(|(j, other)| j != i && other.contains(token));
-            (!shared).then_some(start)
+            (!shared_with_another(&groups, i, &name[start..])).then_some(start)
         })
         .collect()
+}
+
+/// A suffix that infrastructure code generated, with a regex for any token of its shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedToken {
+    /// The token itself (`7437b2e`).
+    pub token: String,
+    /// A regex for tokens of the same shape (`[0-9a-f]{7}`).
+    pub pattern: String,
+}
+
+/// The generated tokens among `groups` of names, one group per resource (its name, id, ARN
+/// segments and name-valued properties): every name that ends in a generated token (built-in
+/// or configured shape) that no other group's names contain. A resource's own names may share
+/// a token (`alb-sg-7437b2e` as its id-like name and in its ARN); two resources may not.
+pub fn generated_tokens_among(
+    groups: &[Vec<&str>],
+    configured: &SuffixPatterns,
+) -> Vec<GeneratedToken> {
+    let mut found: Vec<GeneratedToken> = Vec::new();
+    for (i, group) in groups.iter().enumerate() {
+        for name in group {
+            let Some((start, pattern)) = generated_shape_in(name, configured) else {
+                continue;
+            };
+            let token = &name[start..];
+            if shared_with_another(groups, i, token) || found.iter().any(|t| t.token == token) {
+                continue;
+            }
+            found.push(GeneratedToken {
+                token: token.to_string(),
+                pattern,
+            });
+        }
+    }
+    found
+}
+
+/// Whether a group other than the `i`th has a name containing `token`.
+fn shared_with_another(groups: &[Vec<&str>], i: usize, token: &str) -> bool {
+    groups
+        .iter()
+        .enumerate()
+        .any(|(j, names)| j != i && names.iter().any(|name| name.contains(token)))
 }
 
 /// The generated suffix of `name`, if it has one of the three built-in shapes: the byte index

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 
 use crate::model::{Properties, Resource, ResourceKind};
+use serde_json::Value;
+
 use crate::naming::{
-    generated_suffix, generated_suffixes_to_set_aside, logical_name, SuffixPatterns,
-    ENV_PLACEHOLDER, GENERATED_PLACEHOLDER,
+    generated_suffix, generated_suffixes_to_set_aside, generated_tokens_among, logical_name,
+    GeneratedToken, SuffixPatterns, ENV_PLACEHOLDER, GENERATED_PLACEHOLDER,
 };
 
 /// Gives resources that AWS creates without a name a stable one derived from their VPC, so they
@@ -58,31 +60,66 @@ pub fn set_generated_suffixes_aside(
     }
 }
 
-/// The generated tokens a snapshot's logical names set aside, each with a regex for tokens of
-/// its shape (for normalizing every other place the same names appear, and for capture). Read
-/// from the logical names themselves, so a snapshot read back needs no configuration.
-pub fn generated_tokens(resources: &[Resource], environment: &str) -> Vec<(String, String)> {
-    resources
+/// The generated tokens of a snapshot's names, each with a regex for tokens of its shape (for
+/// normalizing every other place the same names appear, and for capture): those its logical
+/// names set aside (read from the logical names themselves, so a snapshot read back needs no
+/// configuration), and those that end one of a resource's own AWS names (its id, ARN, or a
+/// name-valued property such as a security group's `group_name`) in a built-in shape that no
+/// other resource uses: a group named `alb-sg-7437b2e` and tagged `Name: alb-sg-staging`.
+pub fn generated_tokens(resources: &[Resource], environment: &str) -> Vec<GeneratedToken> {
+    let mut tokens: Vec<GeneratedToken> = resources
         .iter()
-        .filter_map(|r| {
-            let prefix = r
-                .logical_name
-                .strip_suffix(GENERATED_PLACEHOLDER)?
-                .replace(ENV_PLACEHOLDER, environment);
-            let head = r.name.get(..prefix.len())?;
-            if !head.eq_ignore_ascii_case(&prefix) || r.name.len() == prefix.len() {
-                return None;
-            }
-            let token = r.name[prefix.len()..].to_string();
-            let pattern = match generated_suffix(&r.name) {
-                Some((start, generator)) if start == prefix.len() => {
-                    generator.token_pattern().to_string()
-                }
-                _ => format!("[0-9A-Za-z]{{{}}}", token.len()),
-            };
-            Some((token, pattern))
-        })
-        .collect()
+        .filter_map(|r| logical_name_token(r, environment))
+        .collect();
+    let names: Vec<Vec<String>> = resources.iter().map(own_names).collect();
+    let groups: Vec<Vec<&str>> = names
+        .iter()
+        .map(|group| group.iter().map(String::as_str).collect())
+        .collect();
+    for token in generated_tokens_among(&groups, &SuffixPatterns::default()) {
+        if !tokens.iter().any(|t| t.token == token.token) {
+            tokens.push(token);
+        }
+    }
+    tokens
+}
+
+/// The token that `resource`'s logical name sets aside as `{auto}`.
+fn logical_name_token(resource: &Resource, environment: &str) -> Option<GeneratedToken> {
+    let prefix = resource
+        .logical_name
+        .strip_suffix(GENERATED_PLACEHOLDER)?
+        .replace(ENV_PLACEHOLDER, environment);
+    let head = resource.name.get(..prefix.len())?;
+    if !head.eq_ignore_ascii_case(&prefix) || resource.name.len() == prefix.len() {
+        return None;
+    }
+    let token = resource.name[prefix.len()..].to_string();
+    let pattern = match generated_suffix(&resource.name) {
+        Some((start, generator)) if start == prefix.len() => generator.token_pattern().to_string(),
+        _ => format!("[0-9A-Za-z]{{{}}}", token.len()),
+    };
+    Some(GeneratedToken { token, pattern })
+}
+
+/// Every name a resource carries: its display name, its id, the segments of its ARN and its
+/// kind's name-valued properties.
+fn own_names(resource: &Resource) -> Vec<String> {
+    let mut names = vec![resource.name.clone(), resource.id.clone()];
+    if let Some(arn) = &resource.arn {
+        names.extend(arn.split(['/', ':']).map(str::to_string));
+    }
+    let fields = crate::kinds::kind(resource.kind).name_fields;
+    if !fields.is_empty() {
+        if let Ok(Value::Object(properties)) = serde_json::to_value(&resource.properties) {
+            names.extend(
+                fields
+                    .iter()
+                    .filter_map(|f| properties.get(*f)?.as_str().map(str::to_string)),
+            );
+        }
+    }
+    names
 }
 
 /// Names every reference whose target is among `resources` (same region).

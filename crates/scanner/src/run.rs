@@ -1,17 +1,16 @@
 //! One run: the scans and comparisons an invocation asks for. The CLI and the Lambda both call
 //! this module, so what a scan or a comparison means is written once.
 
-use std::path::Path;
 use std::time::Instant;
 
-use crate::baseline::{today_utc, Baseline, BaselineError};
+use crate::baseline::{today_utc, Baseline, BaselineDir, BaselineError};
 use crate::compare::{compare_environments, CompareOptions, ExpectedDifferences};
 use crate::config::{ConfigFile, EnvironmentSettings};
 use crate::digest::DigestKey;
 use crate::error::ConfigError;
 use crate::model::Report;
 use crate::rules::RuleConfigError;
-use crate::scan::{snapshot_environment, Progress};
+use crate::scan::{snapshot_environment, Progress, SnapshotError};
 use crate::Snapshot;
 use futures::StreamExt;
 
@@ -118,9 +117,21 @@ pub enum RunError {
     /// Invalid compliance rule settings in a baseline.
     #[error("invalid compliance settings: {0}")]
     Rules(#[from] RuleConfigError),
+    /// No credentials to call AWS with: nothing was read.
+    #[error(transparent)]
+    Credentials(#[from] crate::aws::CredentialsError),
     /// A request that names nothing to do, or a pair that compares an environment with itself.
     #[error("{0}")]
     Request(String),
+}
+
+impl From<SnapshotError> for RunError {
+    fn from(error: SnapshotError) -> Self {
+        match error {
+            SnapshotError::Config(e) => RunError::Config(e),
+            SnapshotError::Credentials(e) => RunError::Credentials(e),
+        }
+    }
 }
 
 /// Checks `snapshot` against `baseline`: drift, missing, unmanaged and compliance findings.
@@ -138,7 +149,7 @@ pub fn scan_report(
 /// where they exist, declare the expected differences.
 pub fn compare_report(
     snapshots: &[&Snapshot],
-    baselines: &Path,
+    baselines: BaselineDir<'_>,
     options: &CompareOptions,
     started: Instant,
 ) -> Result<Report, RunError> {
@@ -150,17 +161,13 @@ pub fn compare_report(
     check_reference(options.reference.as_deref(), &environments)?;
     let mut loaded = Vec::new();
     for env in environments {
-        let file = baselines.join(format!("{env}.yaml"));
-        if file.is_file() {
-            loaded.push(Baseline::load(&file, env)?);
-        }
+        loaded.extend(baselines.load_own(env)?);
     }
     let expected = ExpectedDifferences::from_baselines(&loaded.iter().collect::<Vec<_>>());
     let mut report = compare_environments(snapshots, &expected, options);
-    for file in loaded.iter().flat_map(|b| &b.files) {
-        let file = file.display().to_string();
-        if !report.baseline_files.contains(&file) {
-            report.baseline_files.push(file);
+    for file in loaded.iter().flat_map(|b| b.shown_files()) {
+        if !report.baseline_files.iter().any(|f| f == file) {
+            report.baseline_files.push(file.to_string());
         }
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
@@ -171,8 +178,8 @@ pub fn compare_report(
 pub struct RunContext<'a> {
     /// Scan settings per environment.
     pub config: &'a ConfigFile,
-    /// The baseline directory (`<env>.yaml`, with `extends`).
-    pub baselines: &'a Path,
+    /// The baseline directory (`<env>.yaml`, with `extends`), and what findings call it.
+    pub baselines: BaselineDir<'a>,
     /// When every snapshot must be done; reads still running are recorded as failures.
     pub deadline: Option<Instant>,
     /// Key for SecureString digests, if enabled.
@@ -209,7 +216,7 @@ pub async fn execute_with_snapshots(
     let baselines: Vec<Baseline> = request
         .scan
         .iter()
-        .map(|env| Baseline::load(ctx.baselines, env))
+        .map(|env| ctx.baselines.load(env))
         .collect::<Result<_, _>>()?;
 
     let started = Instant::now();
@@ -238,7 +245,7 @@ pub async fn execute_with_snapshots(
     .collect::<Vec<_>>()
     .await
     .into_iter()
-    .collect::<Result<Vec<Snapshot>, ConfigError>>()?;
+    .collect::<Result<Vec<Snapshot>, SnapshotError>>()?;
     let reports = reports_from_snapshots(request, &baselines, &snapshots, ctx.baselines, started)?;
     Ok((reports, snapshots))
 }
@@ -251,7 +258,7 @@ pub fn reports_from_snapshots(
     request: &RunRequest,
     scan_baselines: &[Baseline],
     snapshots: &[Snapshot],
-    baselines: &Path,
+    baselines: BaselineDir<'_>,
     started: Instant,
 ) -> Result<Vec<Report>, RunError> {
     let snapshot_of = |env: &str| {
@@ -340,10 +347,10 @@ mod tests {
 
     #[tokio::test]
     async fn empty_and_self_comparing_requests_are_refused_before_any_read() {
-        let config = ConfigFile::parse("", Path::new("t.yaml")).expect("config");
+        let config = ConfigFile::parse("", std::path::Path::new("t.yaml")).expect("config");
         let ctx = RunContext {
             config: &config,
-            baselines: Path::new("/nonexistent"),
+            baselines: BaselineDir::new(std::path::Path::new("/nonexistent")),
             deadline: None,
             secure_digest: None,
             progress: &crate::scan::NoProgress,

@@ -39,7 +39,7 @@ pub async fn snapshot_environment(
     secure_digest: Option<DigestKey>,
     deadline: Option<std::time::Instant>,
     progress: &dyn Progress,
-) -> Result<Snapshot, ConfigError> {
+) -> Result<Snapshot, SnapshotError> {
     let fallback_region = if config.needs_default_region(environment, &overrides) {
         let profile = config.profile_for(environment, &overrides);
         crate::aws::default_region(profile.as_deref()).await
@@ -49,8 +49,20 @@ pub async fn snapshot_environment(
     let mut plan = config.plan(environment, overrides, fallback_region, secure_digest)?;
     plan.deadline = deadline;
     tracing::info!(environment, regions = ?plan.regions, "taking snapshot");
-    let sdk_config = crate::aws::load(&plan).await;
+    let sdk_config = crate::aws::load(&plan).await?;
     Ok(snapshot(&plan, &sdk_config, progress).await)
+}
+
+/// Why an environment could not be snapshotted at all (a snapshot whose reads failed is still
+/// a snapshot, incomplete).
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The environment's settings are invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// No credentials to call AWS with.
+    #[error(transparent)]
+    Credentials(#[from] crate::aws::CredentialsError),
 }
 
 /// What a read abandoned at the deadline leaves: nothing of its kinds, and a failure saying so.

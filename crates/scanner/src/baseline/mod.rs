@@ -360,6 +360,39 @@ impl IgnoreRule {
     }
 }
 
+/// Where baselines are read from, and the name findings show that directory by.
+#[derive(Debug, Clone, Copy)]
+pub struct BaselineDir<'a> {
+    /// The local directory (or file).
+    pub path: &'a Path,
+    /// What findings call it (`ssm:/driftscan/baselines`); `None`: the path as given.
+    pub shown_as: Option<&'a str>,
+}
+
+impl<'a> BaselineDir<'a> {
+    /// Baselines at `path`, shown as given.
+    pub fn new(path: &'a Path) -> Self {
+        BaselineDir {
+            path,
+            shown_as: None,
+        }
+    }
+
+    /// `environment`'s baseline ([`Baseline::load`]).
+    pub fn load(&self, environment: &str) -> Result<Baseline, BaselineError> {
+        Baseline::load_shown_as(self.path, environment, self.shown_as)
+    }
+
+    /// `environment`'s own file, when it has one.
+    pub fn load_own(&self, environment: &str) -> Result<Option<Baseline>, BaselineError> {
+        let file = self.path.join(format!("{environment}.yaml"));
+        if !file.is_file() {
+            return Ok(None);
+        }
+        Baseline::load_shown_as(&file, environment, self.shown_as).map(Some)
+    }
+}
+
 /// A fully resolved baseline for one environment.
 #[derive(Debug, Clone)]
 pub struct Baseline {
@@ -379,6 +412,8 @@ pub struct Baseline {
     pub unmanaged_severity: Severity,
     /// `<kind>/<logical name>` globs of live resources never reported unmanaged.
     pub unmanaged_ignore: Vec<Regex>,
+    /// The directory files are read from and the name findings show it by.
+    shown_as: Option<(PathBuf, String)>,
 }
 
 impl Baseline {
@@ -393,12 +428,24 @@ impl Baseline {
             ignores: Vec::new(),
             unmanaged_severity: Severity::Medium,
             unmanaged_ignore: Vec::new(),
+            shown_as: None,
         }
     }
 
     /// Loads `<dir>/<environment>.yaml` (for a preview `pr-<n>` without one,
     /// `<dir>/preview.yaml`), or the file itself when `path` is a file.
     pub fn load(path: &Path, environment: &str) -> Result<Self, BaselineError> {
+        Self::load_shown_as(path, environment, None)
+    }
+
+    /// [`Baseline::load`], naming the files under `path` in findings as under `shown_as`
+    /// (`ssm:/driftscan/baselines/prod.yaml`, `baselines/prod.yaml`) rather than by the local
+    /// directory they were copied to.
+    pub fn load_shown_as(
+        path: &Path,
+        environment: &str,
+        shown_as: Option<&str>,
+    ) -> Result<Self, BaselineError> {
         crate::naming::validate_environment_name(environment)?;
         if !path.exists() {
             return Err(BaselineError::Read {
@@ -427,8 +474,33 @@ impl Baseline {
             path.to_path_buf()
         };
         let mut baseline = Baseline::empty(environment);
+        if let Some(label) = shown_as {
+            let root = if path.is_dir() {
+                path
+            } else {
+                path.parent().unwrap_or(Path::new(""))
+            };
+            baseline.shown_as = Some((root.to_path_buf(), label.trim_end_matches('/').into()));
+        }
         baseline.merge_file(&file, environment, 0)?;
         Ok(baseline)
+    }
+
+    /// The files read, base first, as findings and reports name them.
+    pub fn shown_files(&self) -> impl Iterator<Item = &str> {
+        self.file_names.iter().map(|name| &**name)
+    }
+
+    /// How findings name the file at `path`: under its shown name when one is set.
+    fn shown_name(&self, path: &Path) -> String {
+        let relative = self
+            .shown_as
+            .as_ref()
+            .and_then(|(root, label)| Some((path.strip_prefix(root).ok()?, label)));
+        match relative {
+            Some((relative, label)) => format!("{label}/{}", relative.display()),
+            None => path.display().to_string(),
+        }
     }
 
     /// Parses one baseline text (no `extends`), for tests and fuzzing.
@@ -489,7 +561,7 @@ impl Baseline {
         path: &Path,
         environment: &str,
     ) -> Result<(), BaselineError> {
-        let display: std::sync::Arc<str> = path.display().to_string().into();
+        let display: std::sync::Arc<str> = self.shown_name(path).into();
         let source = |line: u64| SourceRef {
             file: display.clone(),
             line,

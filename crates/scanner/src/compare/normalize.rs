@@ -79,7 +79,7 @@ impl Context {
             vpcs,
             generated: crate::resolve::generated_tokens(&snapshot.resources, &snapshot.environment)
                 .into_iter()
-                .map(|(token, _)| token)
+                .map(|t| t.token)
                 .collect(),
             region: match snapshot.regions.as_slice() {
                 [region] => Some(region.clone()),

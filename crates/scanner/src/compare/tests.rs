@@ -305,9 +305,58 @@ fn configured_suffix_shapes_are_set_aside_too() {
     // Captured, the suffix is any token of its length.
     assert_eq!(
         crate::resolve::generated_tokens(&b.resources, "prod"),
-        [("k3x9q2zt".to_string(), "[0-9A-Za-z]{8}".to_string())]
+        [crate::naming::GeneratedToken {
+            token: "k3x9q2zt".to_string(),
+            pattern: "[0-9A-Za-z]{8}".to_string()
+        }]
     );
     assert!(crate::naming::SuffixPatterns::new(&["([".to_string()]).is_err());
+}
+
+/// The platform's own style: a group Pulumi named `alb-sg-<7 hex>`, tagged with a stable
+/// `Name` (`macro-ai-<env>-alb-sg`), so its logical name has no suffix but its `group_name` does.
+fn tagged_auto_named(env: &str, suffix: &str) -> Snapshot {
+    let mut group = crate::testing::security_group(&format!("alb-sg-{suffix}"), vec![]);
+    group.name = format!("macro-ai-{env}-alb-sg");
+    group.tags.insert("Name".into(), group.name.clone());
+    group.tags.insert("Environment".into(), env.into());
+    let mut resources = vec![group];
+    for resource in &mut resources {
+        resource.logical_name = crate::naming::logical_name(&resource.name, env);
+    }
+    crate::resolve::set_generated_suffixes_aside(&mut resources, env, &Default::default());
+    let mut snapshot = crate::testing::snapshot(resources);
+    snapshot.environment = env.into();
+    snapshot
+}
+
+#[test]
+fn a_generated_group_name_behind_a_name_tag_compares_clean() {
+    let staging = tagged_auto_named("staging", "7437b2e");
+    let prod = tagged_auto_named("prod", "301a9d7");
+    assert_eq!(staging.resources[0].logical_name, "macro-ai-{env}-alb-sg");
+    let report = compare(&staging, &prod, &ExpectedDifferences::default(), false);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+
+    // Captured, the group name accepts any suffix of the shape: a replacement is no drift.
+    let text = crate::capture::capture(&prod, "test").unwrap();
+    assert!(text.contains(r"^alb\-sg\-[0-9a-f]{7}$"), "{text}");
+    let baseline =
+        crate::baseline::Baseline::parse_str(&text, std::path::Path::new("prod.yaml"), "prod")
+            .unwrap();
+    let after = tagged_auto_named("prod", "c0ffee1");
+    let report = crate::evaluate::evaluate(&after, &baseline, (2026, 11, 27)).unwrap();
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+
+    // A token that another resource's name also carries is part of real names: it stays.
+    let mut shared = tagged_auto_named("prod", "301a9d7");
+    shared
+        .resources
+        .push(crate::testing::security_group("build-301a9d7", vec![]));
+    assert_eq!(
+        crate::resolve::generated_tokens(&shared.resources, "prod"),
+        []
+    );
 }
 
 #[test]

@@ -21,7 +21,6 @@
 pub mod aws;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::time::Instant;
 
 use futures::future::BoxFuture;
@@ -300,7 +299,7 @@ pub struct WorkContext<'a> {
     /// Scan settings per environment.
     pub config: &'a ConfigFile,
     /// The baseline directory.
-    pub baselines: &'a Path,
+    pub baselines: crate::baseline::BaselineDir<'a>,
     /// When the invocation's reads must be done.
     pub deadline: Option<Instant>,
     /// Key for SecureString digests, if enabled.
@@ -476,7 +475,7 @@ pub async fn fan_in(record: &RunRecord, ctx: &WorkContext<'_>) -> Result<Vec<Rep
     let scan_baselines: Vec<Baseline> = request
         .scan
         .iter()
-        .map(|env| Baseline::load(ctx.baselines, env))
+        .map(|env| ctx.baselines.load(env))
         .collect::<Result<_, _>>()?;
     let mut reports = Vec::with_capacity(request.scan.len() + request.compare.len());
     for (env, baseline) in request.scan.iter().zip(&scan_baselines) {

@@ -127,7 +127,7 @@ accounts:
     environments: [staging, prod]
     regions: [us-east-1, eu-west-1]
 "#,
-        Path::new("driftscan.yaml"),
+        std::path::Path::new("driftscan.yaml"),
     )
     .expect("config")
 }
@@ -321,7 +321,7 @@ async fn fan_in_reads_the_stored_snapshots_and_reports_failed_items_unread() {
     let config = config();
     let ctx = WorkContext {
         config: &config,
-        baselines: dir.path(),
+        baselines: crate::baseline::BaselineDir::new(dir.path()),
         deadline: None,
         secure_digest: None,
         store: &store,

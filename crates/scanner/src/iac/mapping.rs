@@ -36,8 +36,9 @@ pub static NOT_MAPPED: &[(K, &str)] = &[];
 pub static KINDS: &[KindMapping] = &[
     KindMapping {
         kind: K::Vpc,
-        pulumi: &["aws:ec2/vpc:Vpc"],
-        terraform: &["aws_vpc"],
+        // The default VPC and its siblings are the same AWS objects, adopted by the tool.
+        pulumi: &["aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc"],
+        terraform: &["aws_vpc", "aws_default_vpc"],
         name_attribute: None,
         properties: |a| {
             let mut p = Map::new();
@@ -52,8 +53,11 @@ pub static KINDS: &[KindMapping] = &[
     },
     KindMapping {
         kind: K::Subnet,
-        pulumi: &["aws:ec2/subnet:Subnet"],
-        terraform: &["aws_subnet"],
+        pulumi: &[
+            "aws:ec2/subnet:Subnet",
+            "aws:ec2/defaultSubnet:DefaultSubnet",
+        ],
+        terraform: &["aws_subnet", "aws_default_subnet"],
         name_attribute: None,
         properties: |a| {
             let mut p = Map::new();
@@ -66,8 +70,11 @@ pub static KINDS: &[KindMapping] = &[
     },
     KindMapping {
         kind: K::RouteTable,
-        pulumi: &["aws:ec2/routeTable:RouteTable"],
-        terraform: &["aws_route_table"],
+        pulumi: &[
+            "aws:ec2/routeTable:RouteTable",
+            "aws:ec2/defaultRouteTable:DefaultRouteTable",
+        ],
+        terraform: &["aws_route_table", "aws_default_route_table"],
         name_attribute: None,
         properties: |a| {
             let mut p = Map::new();
@@ -102,8 +109,11 @@ pub static KINDS: &[KindMapping] = &[
     },
     KindMapping {
         kind: K::SecurityGroup,
-        pulumi: &["aws:ec2/securityGroup:SecurityGroup"],
-        terraform: &["aws_security_group"],
+        pulumi: &[
+            "aws:ec2/securityGroup:SecurityGroup",
+            "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+        ],
+        terraform: &["aws_security_group", "aws_default_security_group"],
         name_attribute: Some("name"),
         properties: |a| {
             let mut p = Map::new();

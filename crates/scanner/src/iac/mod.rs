@@ -134,6 +134,9 @@ pub struct Imported {
     pub unmapped: BTreeMap<String, usize>,
     /// The states read, as given.
     pub origins: Vec<String>,
+    /// Suffixes that infrastructure code generated for the managed resources' names: the
+    /// baseline accepts any suffix of the same shape there.
+    pub generated: Vec<crate::naming::GeneratedToken>,
 }
 
 /// Maps the resources of `states` ((origin, text) pairs) for `environment`. Several states
@@ -185,6 +188,7 @@ pub fn import(
     }
     name_rules_after_listeners(&mut imported.resources, environment);
     set_generated_suffixes_aside(&mut imported.resources, environment, suffixes);
+    imported.generated = generated_tokens(&imported.resources, suffixes);
     Ok(imported)
 }
 
@@ -323,6 +327,25 @@ fn set_generated_suffixes_aside(
     }
 }
 
+/// The generated suffixes of the managed resources' own names (display name, identifiers and
+/// the kind's name-valued properties), each not shared with another resource.
+fn generated_tokens(
+    resources: &[Managed],
+    suffixes: &crate::naming::SuffixPatterns,
+) -> Vec<crate::naming::GeneratedToken> {
+    let groups: Vec<Vec<&str>> = resources
+        .iter()
+        .map(|m| {
+            let fields = crate::kinds::kind(m.kind).name_fields;
+            std::iter::once(m.display_name.as_str())
+                .chain(m.identifiers.iter().map(String::as_str))
+                .chain(fields.iter().filter_map(|f| m.properties.get(*f)?.as_str()))
+                .collect()
+        })
+        .collect();
+    crate::naming::generated_tokens_among(&groups, suffixes)
+}
+
 impl Imported {
     /// The state's declaration of `resource`, matched by id, ARN, name or family.
     pub fn managing(&self, resource: &Resource) -> Option<&Managed> {
@@ -367,10 +390,9 @@ impl Imported {
         let mut resources = Map::new();
         for managed in &self.resources {
             let mut entry = Map::new();
-            entry.insert(
-                "properties".into(),
-                Value::Object(managed.properties.clone()),
-            );
+            let mut properties = Value::Object(managed.properties.clone());
+            crate::capture::accept_any_generated_suffix(&mut properties, &self.generated);
+            entry.insert("properties".into(), properties);
             if let Some(tags) = &managed.tags {
                 let tags: Map<String, Value> = tags
                     .iter()
@@ -552,5 +574,131 @@ mod tests {
         for bad in ["stack.json", "pulumi:", "tfstate+s3://bucket", "cdk:x"] {
             assert!(bad.parse::<Source>().is_err(), "{bad}");
         }
+    }
+
+    /// The same VPC and subnet as Terraform 0.12, 0.13 (upgraded) and 1.x write them, the
+    /// last with the default VPC's resources, in the documented state format version 4.
+    const FIXTURES: [(&str, &str); 3] = [
+        (
+            "terraform-0.12.tfstate",
+            include_str!("fixtures/terraform-0.12.tfstate"),
+        ),
+        (
+            "terraform-0.13-legacy.tfstate",
+            include_str!("fixtures/terraform-0.13-legacy.tfstate"),
+        ),
+        (
+            "terraform-1.x.tfstate",
+            include_str!("fixtures/terraform-1.x.tfstate"),
+        ),
+    ];
+
+    fn imported(name: &str, text: &str) -> Imported {
+        import(
+            &[(name.to_string(), text.to_string())],
+            "staging",
+            &Default::default(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    #[test]
+    fn every_provider_address_terraform_has_written_is_the_aws_provider() {
+        for aws in [
+            "provider.aws",
+            "provider.aws.west",
+            "module.network.provider.aws",
+            "module.a.module.b.provider.aws.west",
+            "provider[\"registry.terraform.io/-/aws\"]",
+            "provider[\"registry.terraform.io/hashicorp/aws\"]",
+            "provider[\"registry.terraform.io/hashicorp/aws\"].west",
+            "provider[\"registry.opentofu.org/hashicorp/aws\"]",
+            "module.app.provider[\"registry.terraform.io/hashicorp/aws\"]",
+            "module.net[\"blue.green\"].provider[\"registry.terraform.io/hashicorp/aws\"].east",
+            "module.net[0].module.x.provider[\"registry.terraform.io/-/aws\"]",
+        ] {
+            assert!(state::is_aws_provider(aws), "{aws}");
+        }
+        for other in [
+            "",
+            "aws",
+            "provider.awscc",
+            "provider.random",
+            "provider[\"registry.terraform.io/hashicorp/awscc\"]",
+            "provider[\"registry.terraform.io/hashicorp/google\"]",
+            "provider[\"registry.terraform.io/someone/aws\"]",
+            "provider[\"registry.terraform.io/hashicorp/aws\"]x",
+            "module.provider.aws",
+            "module..provider.aws",
+        ] {
+            assert!(!state::is_aws_provider(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn states_of_every_terraform_version_import_alike() {
+        for (name, text) in FIXTURES {
+            let imported = imported(name, text);
+            let vpc = imported
+                .resources
+                .iter()
+                .find(|m| m.id == "vpc-0a1b2c3d4e5f60718")
+                .unwrap_or_else(|| panic!("{name}: the VPC"));
+            assert_eq!(vpc.logical_name, "vpc-{env}", "{name}");
+            assert_eq!(
+                vpc.properties.get("cidr_blocks"),
+                Some(&serde_json::json!({"includes": ["10.1.0.0/16"]})),
+                "{name}"
+            );
+            let subnet = imported
+                .resources
+                .iter()
+                .find(|m| m.kind == ResourceKind::Subnet)
+                .unwrap_or_else(|| panic!("{name}: the module's subnet"));
+            assert!(subnet.identity.starts_with("module.network"), "{name}");
+            assert_eq!(
+                imported.unmapped,
+                BTreeMap::new(),
+                "{name}: the random provider is not AWS's, and is not counted as unmapped"
+            );
+        }
+    }
+
+    #[test]
+    fn default_vpc_resources_are_the_kinds_they_manage() {
+        let (name, text) = FIXTURES[2];
+        let latest = imported(name, text);
+        let kinds: Vec<(ResourceKind, &str)> = latest
+            .resources
+            .iter()
+            .map(|m| (m.kind, m.id.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (ResourceKind::Vpc, "vpc-0a1b2c3d4e5f60718"),
+                (ResourceKind::Vpc, "vpc-0d0d0d0d0d0d0d0d0"),
+                (ResourceKind::Subnet, "subnet-0d0d0d0d0d0d0d0d1"),
+                (ResourceKind::SecurityGroup, "sg-0d0d0d0d0d0d0d0d2"),
+                (ResourceKind::RouteTable, "rtb-0d0d0d0d0d0d0d0d3"),
+            ]
+        );
+        assert!(latest.unmapped.is_empty(), "{:?}", latest.unmapped);
+        // The 0.12 state's aliased provider holds the default VPC too.
+        let (name, text) = FIXTURES[0];
+        let old = imported(name, text);
+        assert_eq!(
+            imported_vpcs(&old),
+            ["vpc-0a1b2c3d4e5f60718", "vpc-0d0d0d0d0d0d0d0d0"]
+        );
+    }
+
+    fn imported_vpcs(imported: &Imported) -> Vec<&str> {
+        imported
+            .resources
+            .iter()
+            .filter(|m| m.kind == ResourceKind::Vpc)
+            .map(|m| m.id.as_str())
+            .collect()
     }
 }

@@ -155,10 +155,7 @@ fn terraform(document: &Value, origin: &str) -> Result<Vec<StateResource>, IacEr
                 message: "a resource has no `type` or `name`".into(),
             });
         };
-        if !field("provider")
-            .unwrap_or_default()
-            .contains("hashicorp/aws\"]")
-        {
+        if !is_aws_provider(field("provider").unwrap_or_default()) {
             continue;
         }
         let module = field("module").map(|m| format!("{m}.")).unwrap_or_default();
@@ -209,6 +206,60 @@ fn terraform(document: &Value, origin: &str) -> Result<Vec<StateResource>, IacEr
         }
     }
     Ok(out)
+}
+
+/// Whether a Terraform state's provider address names the AWS provider, in every form Terraform
+/// has written (<https://developer.hashicorp.com/terraform/language/state/resource-addressing>,
+/// <https://developer.hashicorp.com/terraform/language/providers/requirements#source-addresses>):
+/// - 0.12: `provider.aws`, aliased `provider.aws.west`;
+/// - 0.13 upgraded from 0.12: `provider["registry.terraform.io/-/aws"]`;
+/// - 0.13 and later: `provider["registry.terraform.io/hashicorp/aws"]`, aliased with `.west`,
+///   on any registry host (OpenTofu's `registry.opentofu.org`);
+/// - any of these scoped to a module: `module.app.provider.aws`,
+///   `module.app["blue"].module.net.provider["registry.terraform.io/hashicorp/aws"]`.
+pub fn is_aws_provider(address: &str) -> bool {
+    let Some(at) = provider_start(address) else {
+        return false;
+    };
+    let provider = &address[at + "provider".len()..];
+    if let Some(rest) = provider.strip_prefix('.') {
+        // `aws` or `aws.<alias>` (0.12).
+        return rest.split('.').next() == Some("aws");
+    }
+    let Some(quoted) = provider.strip_prefix("[\"") else {
+        return false;
+    };
+    let Some((source, after)) = quoted.split_once("\"]") else {
+        return false;
+    };
+    let alias_ok = after.is_empty() || after.starts_with('.');
+    // `<host>/<namespace>/<type>`, or without the host (the default registry).
+    let parts: Vec<&str> = source.split('/').collect();
+    let (namespace, name) = match parts.as_slice() {
+        [_, namespace, name] => (*namespace, *name),
+        [namespace, name] => (*namespace, *name),
+        _ => return false,
+    };
+    alias_ok && name == "aws" && (namespace == "hashicorp" || namespace == "-")
+}
+
+/// Where `provider` starts in an address, after any `module.<name>[<key>].` scopes.
+fn provider_start(address: &str) -> Option<usize> {
+    let mut rest = address;
+    let mut at = 0;
+    while let Some(scoped) = rest.strip_prefix("module.") {
+        // The module's name, an optional index key (which may hold dots), then a dot.
+        let name_end = scoped.find(['.', '[']).filter(|end| *end > 0)?;
+        let mut after = &scoped[name_end..];
+        if after.starts_with('[') {
+            let close = after.find(']')?;
+            after = &after[close + 1..];
+        }
+        let after = after.strip_prefix('.')?;
+        at += rest.len() - after.len();
+        rest = after;
+    }
+    rest.starts_with("provider").then_some(at)
 }
 
 fn is_pulumi_secret(value: &Value) -> bool {

@@ -22,6 +22,7 @@ pub(super) static CLUSTER: KindDef = KindDef {
     kind: ResourceKind::EcsCluster,
     service: Service::Ecs,
     tags_are_read: true,
+    name_fields: &[],
     changes_without_drift: &[],
     following_fields: &[],
     capture: unchanged,
@@ -32,6 +33,7 @@ pub(super) static SERVICE_KIND: KindDef = KindDef {
     kind: ResourceKind::EcsService,
     service: Service::Ecs,
     tags_are_read: true,
+    name_fields: &[],
     changes_without_drift: &["status"],
     following_fields: &[],
     // The service's current `family:revision`: the task definition itself is declared.
@@ -52,6 +54,7 @@ pub(super) static TASK_DEFINITION: KindDef = KindDef {
     kind: ResourceKind::EcsTaskDefinition,
     service: Service::Ecs,
     tags_are_read: true,
+    name_fields: &["family"],
     changes_without_drift: &["revision"],
     following_fields: &[],
     // `image_ref` is derived from `image`: one change, one finding.

@@ -35,6 +35,7 @@ pub(super) static LOAD_BALANCER: KindDef = KindDef {
     kind: ResourceKind::LoadBalancer,
     service: Service::Elasticloadbalancing,
     tags_are_read: true,
+    name_fields: &[],
     // A replaced load balancer has a new DNS name; provisioning is a state, not drift.
     changes_without_drift: &["state", "dns_name"],
     following_fields: &[],
@@ -47,6 +48,7 @@ pub(super) static LISTENER: KindDef = KindDef {
     service: Service::Elasticloadbalancing,
     // A listener belongs with its load balancer: its own tags are not read.
     tags_are_read: false,
+    name_fields: &[],
     changes_without_drift: &[],
     following_fields: &[],
     capture: unchanged,
@@ -62,6 +64,7 @@ pub(super) static LISTENER_RULE: KindDef = KindDef {
     kind: ResourceKind::ListenerRule,
     service: Service::Elasticloadbalancing,
     tags_are_read: true,
+    name_fields: &[],
     changes_without_drift: &[],
     following_fields: &[],
     capture: unchanged,
@@ -72,6 +75,7 @@ pub(super) static TARGET_GROUP: KindDef = KindDef {
     kind: ResourceKind::TargetGroup,
     service: Service::Elasticloadbalancing,
     tags_are_read: true,
+    name_fields: &[],
     changes_without_drift: &[],
     following_fields: &[],
     capture: unchanged,

@@ -43,6 +43,10 @@ pub struct KindDef {
     pub service: Service,
     /// Whether snapshots record its tags (an SSM parameter's would take one call each).
     pub tags_are_read: bool,
+    /// Top-level properties that hold one of the resource's own AWS names (a security group's
+    /// `group_name`, a task definition's `family`), besides its id and ARN: a suffix that
+    /// infrastructure code generated there is set aside like one in the resource's name.
+    pub name_fields: &'static [&'static str],
     /// Properties that change on every deploy or read without anything drifting: a captured
     /// baseline leaves them out and a comparison ignores them.
     pub changes_without_drift: &'static [&'static str],
@@ -184,6 +188,7 @@ mod tests {
                 .flat_map(|(lead, follow)| std::iter::once(*lead).chain(follow.iter().copied()))
                 .map(|p| p.trim_start_matches("properties.").to_string())
                 .chain(def.changes_without_drift.iter().map(|f| f.to_string()))
+                .chain(def.name_fields.iter().map(|f| f.to_string()))
                 .collect();
             for name in names {
                 assert!(

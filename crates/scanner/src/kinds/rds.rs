@@ -22,6 +22,7 @@ const fn database(kind: ResourceKind) -> KindDef {
         kind,
         service: Service::Rds,
         tags_are_read: true,
+        name_fields: &[],
         changes_without_drift: &["status"],
         following_fields: &[],
         capture: unchanged,

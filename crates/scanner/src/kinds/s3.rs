@@ -33,6 +33,7 @@ pub(super) static BUCKET: KindDef = KindDef {
     kind: ResourceKind::S3Bucket,
     service: Service::S3,
     tags_are_read: true,
+    name_fields: &[],
     changes_without_drift: &[],
     following_fields: &[],
     capture: unchanged,

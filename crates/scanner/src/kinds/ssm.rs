@@ -17,6 +17,7 @@ pub(super) static PARAMETER: KindDef = KindDef {
     service: Service::Ssm,
     // A parameter's tags take one call per parameter: not read.
     tags_are_read: false,
+    name_fields: &[],
     changes_without_drift: &["last_modified"],
     // Turned from `String` into `SecureString`, a parameter also gains a key and loses its
     // recorded value: one change.

@@ -179,7 +179,8 @@ pub(crate) fn compact(value: Option<&Value>) -> String {
     }
 }
 
-/// The headline: environment, counts by severity, completeness.
+/// The headline: environment, counts by severity, completeness. An incomplete report leads
+/// with `INCOMPLETE` and says its findings cover only what was read, never plain "no findings".
 pub(crate) fn headline(report: &Report) -> String {
     let by_severity: Vec<String> = report
         .counts
@@ -193,12 +194,22 @@ pub(crate) fn headline(report: &Report) -> String {
         1 => format!("1 finding ({})", by_severity.join(", ")),
         n => format!("{n} findings ({})", by_severity.join(", ")),
     };
-    format!(
-        "driftscan {}: {} in {} — {findings}, {} resources checked",
+    let scope = format!(
+        "driftscan {}: {} in {}",
         report.command,
         report.environment,
-        report.regions.join(", "),
-        report.counts.resources
+        report.regions.join(", ")
+    );
+    let resources = report.counts.resources;
+    if report.complete {
+        return format!("{scope} — {findings}, {resources} resources checked");
+    }
+    let failed = match report.failures.len() {
+        1 => "1 read failed".to_string(),
+        n => format!("{n} reads failed"),
+    };
+    format!(
+        "INCOMPLETE {scope} — {failed}; {findings} in what was read, {resources} resources checked"
     )
 }
 

@@ -15,6 +15,11 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use aws_credential_types::Credentials;
 pub use aws_types::SdkConfig;
 
+mod credentials;
+pub use credentials::{
+    check_credentials, credentials_problem, CredentialsError, CREDENTIALS_ERROR, EXPIRED_TOKEN,
+};
+
 use crate::config::ScanPlan;
 
 /// How long to wait for a TCP/TLS connection before the attempt counts as failed.
@@ -30,8 +35,10 @@ pub async fn default_region(profile: Option<&str>) -> Option<String> {
 }
 
 /// Loads the SDK configuration for a plan: standard retry mode with the plan's attempts, the
-/// plan's operation timeout, its profile, and its role assumed when one is set.
-pub async fn load(plan: &ScanPlan) -> SdkConfig {
+/// plan's operation timeout, its profile, and its role assumed when one is set. The base
+/// credentials are resolved first ([`check_credentials`]); a role that cannot be assumed is the
+/// snapshot's failure, not this one's.
+pub async fn load(plan: &ScanPlan) -> Result<SdkConfig, CredentialsError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::standard().with_max_attempts(plan.max_attempts))
         .timeout_config(
@@ -47,7 +54,8 @@ pub async fn load(plan: &ScanPlan) -> SdkConfig {
         loader = loader.region(Region::new(region.clone()));
     }
     let base = loader.load().await;
-    match &plan.role_arn {
+    check_credentials(&base, plan.profile.as_deref()).await?;
+    Ok(match &plan.role_arn {
         None => base,
         Some(role_arn) => {
             let key = format!(
@@ -87,7 +95,7 @@ pub async fn load(plan: &ScanPlan) -> SdkConfig {
                 .credentials_provider(credentials)
                 .build()
         }
-    }
+    })
 }
 
 /// The roles assumed so far in this process, by role, external ID and base profile.
@@ -151,47 +159,6 @@ pub async fn assume_role(base: SdkConfig, role_arn: &str, session_name: &str) ->
         .build()
 }
 
-/// Why the credentials a configuration resolves to cannot be used, found before any call: none
-/// at all, or already past their expiry (AWS would refuse every call with `ExpiredToken`; an
-/// emulator may not, so it is checked here). `None` when they look usable.
-pub async fn credentials_problem(config: &SdkConfig) -> Option<(&'static str, String)> {
-    let Some(provider) = config.credentials_provider() else {
-        return Some((
-            CREDENTIALS_ERROR,
-            "no credentials provider is configured".into(),
-        ));
-    };
-    match provider.provide_credentials().await {
-        Err(e) => Some((
-            CREDENTIALS_ERROR,
-            format!(
-                "could not get credentials: {}",
-                crate::collect::error_chain(&e)
-            ),
-        )),
-        Ok(credentials) => expired(credentials.expiry(), std::time::SystemTime::now()),
-    }
-}
-
-/// The failure code of reads that had no usable credentials.
-pub const CREDENTIALS_ERROR: &str = "CredentialsError";
-/// The failure code of reads whose credentials had expired (AWS's own code for it).
-pub const EXPIRED_TOKEN: &str = "ExpiredToken";
-
-fn expired(
-    expiry: Option<std::time::SystemTime>,
-    now: std::time::SystemTime,
-) -> Option<(&'static str, String)> {
-    let expiry = expiry.filter(|expiry| *expiry <= now)?;
-    let when = aws_smithy_types::DateTime::from(expiry)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_else(|_| "an unknown time".into());
-    Some((
-        EXPIRED_TOKEN,
-        format!("the credentials expired at {when}: refresh them (for example `aws sso login`) and run again"),
-    ))
-}
-
 /// `base` pointed at `region`.
 pub fn for_region(base: &SdkConfig, region: &str) -> SdkConfig {
     base.to_builder()
@@ -199,8 +166,12 @@ pub fn for_region(base: &SdkConfig, region: &str) -> SdkConfig {
         .build()
 }
 
-/// The standard chain's configuration, with a profile and a region when given.
-pub async fn load_for(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
+/// The standard chain's configuration, with a profile and a region when given, its credentials
+/// resolved ([`check_credentials`]).
+pub async fn load_for(
+    profile: Option<&str>,
+    region: Option<&str>,
+) -> Result<SdkConfig, CredentialsError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
@@ -208,7 +179,9 @@ pub async fn load_for(profile: Option<&str>, region: Option<&str>) -> SdkConfig 
     if let Some(region) = region {
         loader = loader.region(Region::new(region.to_string()));
     }
-    loader.load().await
+    let config = loader.load().await;
+    check_credentials(&config, profile).await?;
+    Ok(config)
 }
 
 /// Seconds since the epoch, now (DynamoDB TTLs and timestamps).
@@ -388,18 +361,5 @@ mod tests {
         assert!(fresh(Some(now + Duration::from_secs(3600)), now));
         assert!(!fresh(Some(now + Duration::from_secs(299)), now));
         assert!(!fresh(Some(now - Duration::from_secs(1)), now));
-    }
-
-    #[test]
-    fn expired_credentials_are_named_with_their_expiry() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        assert_eq!(expired(None, now), None, "long-lived keys never expire");
-        assert_eq!(expired(Some(now + Duration::from_secs(60)), now), None);
-        let (code, message) = expired(Some(now - Duration::from_secs(3600)), now).unwrap();
-        assert_eq!(code, "ExpiredToken");
-        assert!(
-            message.contains("expired at 2027-01-15T07:00:00Z"),
-            "{message}"
-        );
     }
 }
