@@ -809,3 +809,217 @@ fn compare_matches_by_the_state_identity_when_both_states_are_given() {
         "{stderr}"
     );
 }
+
+/// `state` (as [`terraform_state`] writes it for 1.x) rewritten as an older Terraform wrote it:
+/// its version, and every AWS resource's provider address (`provider.aws` for 0.12; scoped to
+/// the resource's module where `scoped`).
+fn as_written_by(state: &Value, version: &str, provider: &str, scoped: bool) -> Value {
+    let mut state = state.clone();
+    state["terraform_version"] = json!(version);
+    for resource in state["resources"].as_array_mut().unwrap() {
+        let address = resource["provider"].as_str().unwrap_or_default();
+        if !address.contains("hashicorp/aws") {
+            continue;
+        }
+        let module = resource["module"].as_str().filter(|_| scoped);
+        resource["provider"] = json!(match module {
+            Some(module) => format!("{module}.{provider}"),
+            None => provider.to_string(),
+        });
+        if version.starts_with("0.") {
+            // Terraform before 0.15 recorded no sensitive attributes.
+            for instance in resource["instances"].as_array_mut().unwrap() {
+                instance
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("sensitive_attributes");
+            }
+        }
+    }
+    state
+}
+
+/// The baseline an import writes, without its first comment line (which names the file).
+fn imported_body(moto: &Moto, from: &str, out: &Path) -> String {
+    std::fs::create_dir_all(out).unwrap();
+    let import = moto
+        .driftscan()
+        .args([
+            "baseline", "import", "--env", ENV, "--region", REGION, "--from", from,
+        ])
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&import.stderr);
+    assert!(import.status.success(), "{from}: {stderr}");
+    let text = std::fs::read_to_string(out.join("staging.yaml")).unwrap();
+    text.lines().skip(1).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn states_of_every_terraform_version_import_alike() {
+    let moto = Moto::start();
+    block_on(moto.provision(ENV, REGION));
+    let live = snapshot(&moto);
+    let dir = tempfile::tempdir().unwrap();
+    let mut modern = terraform_state(&live, true);
+    let app = terraform_state(&live, false);
+    let app_resources = app["resources"].as_array().unwrap().clone();
+    modern["resources"]
+        .as_array_mut()
+        .unwrap()
+        .extend(app_resources);
+    let path = write(dir.path(), "modern.tfstate", &modern);
+    let expected = imported_body(
+        &moto,
+        &format!("tfstate:{path}"),
+        &dir.path().join("modern"),
+    );
+    let forms = [
+        ("0.12.31", "provider.aws", false),
+        ("0.12.31", "provider.aws.west", false),
+        ("0.12.31", "provider.aws", true),
+        ("0.13.7", "provider[\"registry.terraform.io/-/aws\"]", false),
+        ("0.13.7", "provider[\"registry.terraform.io/-/aws\"]", true),
+        (
+            "1.9.5",
+            "provider[\"registry.terraform.io/hashicorp/aws\"].west",
+            false,
+        ),
+        (
+            "1.9.5",
+            "provider[\"registry.terraform.io/hashicorp/aws\"]",
+            true,
+        ),
+    ];
+    for (i, (version, provider, scoped)) in forms.into_iter().enumerate() {
+        let state = as_written_by(&modern, version, provider, scoped);
+        let path = write(dir.path(), &format!("form-{i}.tfstate"), &state);
+        let from = format!("tfstate:{path}");
+        let body = imported_body(&moto, &from, &dir.path().join(format!("form-{i}")));
+        assert_eq!(
+            body, expected,
+            "{version} {provider} (module-scoped: {scoped})"
+        );
+        assert!(!body.contains(DB_PASSWORD), "{version}: {body}");
+        let (code, rows, stderr) = driftscan_json(
+            &moto,
+            &[
+                "scan",
+                "--env",
+                ENV,
+                "--region",
+                REGION,
+                "--from",
+                &from,
+                "--unmanaged",
+            ],
+        );
+        assert_eq!((code, rows), (0, vec![]), "{version} {provider}: {stderr}");
+    }
+}
+
+#[test]
+fn default_vpc_resources_are_managed_like_their_siblings() {
+    let moto = Moto::start();
+    block_on(moto.provision(ENV, REGION));
+    // The account's default VPC, adopted by Terraform's `aws_default_vpc` and tagged by it.
+    let ec2 = aws_sdk_ec2::Client::new(&block_on(moto.sdk_config(REGION)));
+    let default_vpc = block_on(async {
+        let vpcs = ec2
+            .describe_vpcs()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("is-default")
+                    .values("true")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let id = vpcs.vpcs()[0].vpc_id().unwrap().to_string();
+        ec2.create_tags()
+            .resources(&id)
+            .tags(
+                aws_sdk_ec2::types::Tag::builder()
+                    .key("Environment")
+                    .value(ENV)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        id
+    });
+    let live = snapshot(&moto);
+    let vpc = live["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == json!(default_vpc))
+        .expect("the tagged default VPC is the environment's")
+        .clone();
+    let dir = tempfile::tempdir().unwrap();
+    let network = terraform_state(&live, true);
+    let mut without = network.clone();
+    without["resources"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["instances"][0]["attributes"]["id"] != json!(default_vpc));
+    let mut with = without.clone();
+    let (_, attributes) = terraform_resources(&vpc).remove(0);
+    with["resources"].as_array_mut().unwrap().push(json!({
+        "mode": "managed", "type": "aws_default_vpc", "name": "default",
+        "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+        "instances": [{"schema_version": 1, "attributes": attributes, "sensitive_attributes": []}],
+    }));
+    let unmanaged_vpcs = |state: &Value, name: &str| {
+        let path = write(dir.path(), name, state);
+        let app = write(dir.path(), "app.tfstate", &terraform_state(&live, false));
+        let (_, rows, stderr) = driftscan_json(
+            &moto,
+            &[
+                "scan",
+                "--env",
+                ENV,
+                "--region",
+                REGION,
+                "--from",
+                &format!("tfstate:{path}"),
+                "--from",
+                &format!("tfstate:{app}"),
+                "--unmanaged",
+            ],
+        );
+        let vpcs: Vec<String> = rows
+            .into_iter()
+            .filter(|(kind, _)| kind.starts_with("Unmanaged vpc/"))
+            .map(|(kind, _)| kind)
+            .collect();
+        (vpcs, stderr)
+    };
+    let (vpcs, stderr) = unmanaged_vpcs(&without, "without.tfstate");
+    assert_eq!(
+        vpcs.len(),
+        1,
+        "the default VPC, managed by no state: {stderr}"
+    );
+    let (vpcs, stderr) = unmanaged_vpcs(&with, "with.tfstate");
+    assert_eq!(
+        vpcs,
+        Vec::<String>::new(),
+        "aws_default_vpc manages it: {stderr}"
+    );
+    // Imported, the state declares both VPCs.
+    let out = dir.path().join("imported");
+    let path = dir.path().join("with.tfstate").display().to_string();
+    let body = imported_body(&moto, &format!("tfstate:{path}"), &out);
+    let declared_vpcs = body
+        .lines()
+        .filter(|l| {
+            l.starts_with("  ") && l.trim_start().trim_start_matches('"').starts_with("vpc/")
+        })
+        .count();
+    assert_eq!(declared_vpcs, 2, "{body}");
+}

@@ -173,7 +173,7 @@ fn terraform(document: &Value, origin: &str) -> Result<Vec<StateResource>, IacEr
             let Some(attributes) = instance.get("attributes").and_then(Value::as_object) else {
                 continue;
             };
-            let secret: BTreeSet<String> = instance
+            let mut secret: BTreeSet<String> = instance
                 .get("sensitive_attributes")
                 .and_then(Value::as_array)
                 .into_iter()
@@ -187,6 +187,13 @@ fn terraform(document: &Value, origin: &str) -> Result<Vec<StateResource>, IacEr
                         .map(str::to_string)
                 })
                 .collect();
+            // Terraform before 0.15 recorded no sensitivity: what the provider's schema marks
+            // sensitive is secret all the same.
+            secret.extend(
+                provider_sensitive(provider_type)
+                    .iter()
+                    .map(|a| a.to_string()),
+            );
             let id = attributes
                 .get("id")
                 .and_then(Value::as_str)
@@ -206,6 +213,18 @@ fn terraform(document: &Value, origin: &str) -> Result<Vec<StateResource>, IacEr
         }
     }
     Ok(out)
+}
+
+/// Attributes the AWS provider's schema marks `Sensitive` for the types driftscan maps
+/// (<https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ssm_parameter>,
+/// `rds_cluster`, `db_instance`): a state of Terraform 0.12 to 0.14 holds them without saying so.
+fn provider_sensitive(provider_type: &str) -> &'static [&'static str] {
+    match provider_type {
+        "aws_ssm_parameter" => &["value"],
+        "aws_rds_cluster" => &["master_password"],
+        "aws_db_instance" => &["password"],
+        _ => &[],
+    }
 }
 
 /// Whether a Terraform state's provider address names the AWS provider, in every form Terraform
