@@ -469,3 +469,119 @@ fn credentials_aws_rejects_as_expired_are_an_incomplete_snapshot() {
     assert!(stderr.contains("security token included in the request is expired"));
     assert!(proxy.faulted() > 0);
 }
+
+/// Runs `args` of `binary` against `endpoint` with no credentials anywhere (no keys in the
+/// environment, no files, no instance metadata), or with `--profile`-style `extra` arguments.
+fn without_credentials(binary: &Path, endpoint: &str, args: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new(binary);
+    crate::support::against_emulator(&mut command, endpoint);
+    command
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn no_credentials_or_a_missing_profile_is_one_error_before_any_read() {
+    let moto = Moto::start();
+    // Counts what reaches the emulator: nothing may.
+    let proxy = FaultProxy::start(&moto.endpoint, vec![]);
+    let driftscan = Path::new(env!("CARGO_BIN_EXE_driftscan"));
+    let infra = driftscan.with_file_name("driftscan-infra");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("driftscan.yaml");
+    std::fs::write(
+        &config,
+        "accounts:\n  - id: \"111111111111\"\n    role: driftscan-read-only\n    environments: [staging, prod]\n    regions: [us-east-1]\n",
+    )
+    .unwrap();
+    let baselines = crate::support::shipped_baselines().display().to_string();
+    let config = config.display().to_string();
+    let out = dir.path().join("captured").display().to_string();
+    let commands: Vec<(&Path, Vec<&str>)> = vec![
+        (
+            driftscan,
+            vec!["snapshot", "--env", "staging", "--region", "us-east-1"],
+        ),
+        (
+            driftscan,
+            vec![
+                "scan",
+                "--env",
+                "staging",
+                "--region",
+                "us-east-1",
+                "--baselines",
+                &baselines,
+            ],
+        ),
+        (
+            driftscan,
+            vec![
+                "compare",
+                "staging",
+                "prod",
+                "--region",
+                "us-east-1",
+                "--baselines",
+                &baselines,
+            ],
+        ),
+        (
+            driftscan,
+            vec![
+                "baseline",
+                "capture",
+                "--env",
+                "staging",
+                "--region",
+                "us-east-1",
+                "-o",
+                &out,
+            ],
+        ),
+        (
+            driftscan,
+            vec![
+                "--config",
+                &config,
+                "scan",
+                "--all",
+                "--baselines",
+                &baselines,
+            ],
+        ),
+        (
+            &infra,
+            vec!["plan", "--env", "staging", "--region", "us-east-1"],
+        ),
+    ];
+    for (binary, args) in &commands {
+        for profile in [None, Some("nosuch")] {
+            let mut args = args.clone();
+            if let Some(profile) = profile {
+                args.extend(["--profile", profile]);
+            }
+            let output = without_credentials(binary, &proxy.endpoint, &args);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let shown = format!("{args:?}\nstdout: {stdout}\nstderr: {stderr}");
+            assert_eq!(output.status.code(), Some(2), "{shown}");
+            let expected = match profile {
+                None => "Unable to locate credentials",
+                Some(_) => "The config profile (nosuch) could not be found",
+            };
+            assert_eq!(stderr.matches(expected).count(), 1, "one message: {shown}");
+            assert!(stderr.matches("Ec2InstanceMetadata").count() <= 1, "{shown}");
+            assert!(!stdout.contains("no findings"), "{shown}");
+            assert!(stdout.trim().is_empty(), "nothing reported: {shown}");
+        }
+    }
+    assert!(!Path::new(&out).exists(), "no baseline captured");
+    assert!(proxy.calls().is_empty(), "{:?}", proxy.calls());
+}

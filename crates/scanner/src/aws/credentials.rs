@@ -21,12 +21,12 @@ pub enum CredentialsError {
         files: String,
     },
     /// The standard chain found no credentials.
-    #[error("Unable to locate credentials. Tried, in order: the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), the profile `{profile}` of the shared config and credentials files (keys, SSO, a role, a credential process), web identity (AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN), the ECS container endpoint and EC2 instance metadata. Provide them with `aws configure`, `aws sso login --profile <name>` and `--profile <name>`, or the two environment variables. Last error: {detail}")]
+    #[error("Unable to locate credentials (profile `{profile}`). Tried, in order:\n{tried}\nProvide them with `aws configure`, `aws sso login --profile <name>` and `--profile <name>`, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")]
     Unable {
         /// The profile the chain read.
         profile: String,
-        /// What the chain's last provider said.
-        detail: String,
+        /// Each provider of the chain and what it said.
+        tried: String,
     },
 }
 
@@ -69,10 +69,22 @@ async fn resolve(config: &SdkConfig, profile: Option<&str>) -> Result<(), Creden
         None | Some((EXPIRED_TOKEN, _)) => Ok(()),
         Some((_, detail)) => Err(CredentialsError::Unable {
             profile,
-            detail: detail
-                .trim_start_matches("could not get credentials: ")
-                .to_string(),
+            tried: providers_tried(&detail),
         }),
+    }
+}
+
+/// The chain's own account of each provider it tried (`Environment: ... not set`), else the
+/// standard chain's order.
+fn providers_tried(detail: &str) -> String {
+    match detail.split_once("Attempted:") {
+        Some((_, tried)) => tried.trim_matches('\n').to_string(),
+        None => format!(
+            "  the environment, the shared config and credentials files (keys, SSO, a role, a \
+             credential process), web identity, the ECS container endpoint, EC2 instance \
+             metadata\n  last error: {}",
+            detail.trim_start_matches("could not get credentials: ")
+        ),
     }
 }
 
