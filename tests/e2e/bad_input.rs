@@ -577,7 +577,10 @@ fn no_credentials_or_a_missing_profile_is_one_error_before_any_read() {
                 Some(_) => "The config profile (nosuch) could not be found",
             };
             assert_eq!(stderr.matches(expected).count(), 1, "one message: {shown}");
-            assert!(stderr.matches("Ec2InstanceMetadata").count() <= 1, "{shown}");
+            assert!(
+                stderr.matches("Ec2InstanceMetadata").count() <= 1,
+                "{shown}"
+            );
             assert!(!stdout.contains("no findings"), "{shown}");
             assert!(stdout.trim().is_empty(), "nothing reported: {shown}");
         }

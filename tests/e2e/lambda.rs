@@ -409,3 +409,129 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
     assert!(!findings.is_empty());
     assert!(findings.iter().all(|l| l["span"]["request_id"].is_string()));
 }
+
+/// A baseline of prod's database group alone, declaring it closed (line 5 declares `ingress`).
+const SMALL_BASELINE: &str = "driftscan: baseline/v1\nresources:\n  security-group/db-{env}:\n    properties:\n      ingress: []\n";
+
+/// Runs one scheduled scan of prod with `baselines` (variables naming where they are) and
+/// answers where the alert says the drifting field is declared.
+fn declared_at(
+    moto: &Moto,
+    inbox: &AlertInbox,
+    task_root: &Path,
+    baselines: &[(&str, String)],
+) -> String {
+    let mut api = RuntimeApi::start();
+    let env = function_env(&api, moto, "http://127.0.0.1:9", &inbox.topic_arn)
+        .into_iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "DRIFTSCAN_BASELINES"
+                    | "DRIFTSCAN_COMPARE"
+                    | "DRIFTSCAN_SCAN"
+                    | "DRIFTSCAN_REPORT_BUCKET"
+            )
+        })
+        .chain(
+            [
+                ("DRIFTSCAN_SCAN", "prod".to_string()),
+                ("DRIFTSCAN_METRICS", "off".to_string()),
+            ]
+            .into_iter()
+            .chain(baselines.iter().cloned())
+            .chain([("LAMBDA_TASK_ROOT", task_root.display().to_string())])
+            .map(|(k, v)| (k.to_string(), v)),
+        );
+    let mut child = Command::new(lambda_binary())
+        .current_dir(moto.dir.path())
+        .env_clear()
+        .envs(env)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(moto.dir.path().join("lambda.log")).expect("log"))
+        .stderr(std::fs::File::create(moto.dir.path().join("lambda.err")).expect("log"))
+        .spawn()
+        .expect("driftscan-lambda starts");
+    let run = response(api.invoke(&scheduled(), Duration::from_secs(60)));
+    let _ = child.kill();
+    let _ = child.wait();
+    let (raw, _) = block_on(inbox.drain());
+    let log = std::fs::read_to_string(moto.dir.path().join("lambda.log")).unwrap_or_default();
+    assert_eq!(raw.len(), 1, "{run}\n{log}");
+    let drift = raw[0]["reports"][0]["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "drift" && f["path"] == "properties.ingress")
+        .unwrap_or_else(|| panic!("the drift: {}", raw[0]))
+        .clone();
+    drift["source"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn findings_name_baselines_as_the_user_knows_them() {
+    let moto = Moto::start();
+    let config = block_on(moto.sdk_config("us-east-1"));
+    block_on(moto.provision("prod", "us-east-1"));
+    let inbox = block_on(AlertInbox::create(&config));
+    // Bundled in the package beside `bootstrap`: named as in the repository.
+    let task_root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(task_root.path().join("baselines")).unwrap();
+    std::fs::write(task_root.path().join("baselines/prod.yaml"), SMALL_BASELINE).unwrap();
+    // Each run keeps its own alert state, so each alerts the drift as new.
+    let state = |n: u8| {
+        (
+            "DRIFTSCAN_STATE_PATH",
+            format!("/driftscan-test/alert-state-{n}"),
+        )
+    };
+    assert_eq!(
+        declared_at(&moto, &inbox, task_root.path(), &[state(1)]),
+        "baselines/prod.yaml:5"
+    );
+    // Kept in SSM: named by the parameter, not by the temporary directory it is copied to.
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    block_on(
+        ssm.put_parameter()
+            .name("/driftscan/baselines/prod.yaml")
+            .value(SMALL_BASELINE)
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .send(),
+    )
+    .unwrap();
+    let from_ssm = [(
+        "DRIFTSCAN_BASELINES_SSM_PATH",
+        "/driftscan/baselines".to_string(),
+    )];
+    assert_eq!(
+        declared_at(&moto, &inbox, task_root.path(), &from_ssm),
+        "ssm:/driftscan/baselines/prod.yaml:5"
+    );
+    // The CLI run from the repository names it the same way.
+    let output = moto
+        .driftscan()
+        .current_dir(task_root.path())
+        .args([
+            "scan",
+            "--env",
+            "prod",
+            "--region",
+            "us-east-1",
+            "--baselines",
+            "baselines",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: scanner::model::Report = serde_json::from_slice(&output.stdout).unwrap();
+    let drift = report
+        .findings
+        .iter()
+        .find(|f| f.path.as_deref() == Some("properties.ingress") && f.rule_id.is_none())
+        .expect("the drift");
+    let source = drift.source.as_ref().unwrap();
+    assert_eq!(
+        format!("{}:{}", source.file, source.line),
+        "baselines/prod.yaml:5"
+    );
+}
