@@ -35,6 +35,11 @@ pub enum Fault {
     Truncate,
     /// Answer 200 with a body that is not the protocol's format.
     Malformed,
+    /// The service's error with this HTTP status line and code, in the protocol's shape (a
+    /// "not found" for something deleted since it was listed: `LoadBalancerNotFound`).
+    Error(&'static str, &'static str),
+    /// Answer 200 with this body, in the protocol's content type.
+    Answer(String),
 }
 
 /// Which calls a fault applies to.
@@ -314,6 +319,17 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
                 "not authorized (fault proxy)",
             ),
         },
+        Some(Fault::Error(status, code)) => error(status, code, "not found (fault proxy)"),
+        Some(Fault::Answer(ref body)) => answer(
+            "200 OK",
+            if json {
+                "application/x-amz-json-1.1"
+            } else {
+                "text/xml"
+            },
+            body,
+            "",
+        ),
         Some(Fault::ExpiredToken) => error(
             "400 Bad Request",
             if json {

@@ -463,3 +463,176 @@ fn a_failed_value_read_stops_describing_the_path() {
     assert!(count("DescribeParameters") <= 6, "{calls:?}");
     assert!(count("GetParameters") <= 4, "{calls:?}");
 }
+
+/// A string that lives as long as the proxy's rules need.
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+#[test]
+fn items_deleted_while_the_scan_runs_are_absent_not_unread() {
+    let moto = Moto::start();
+    let staging = block_on(moto.provision("staging", "us-east-1"));
+    let config = block_on(moto.sdk_config("us-east-1"));
+    let bucket = block_on(async {
+        let s3 = aws_sdk_s3::Client::new(&config);
+        let buckets = s3.list_buckets().send().await.unwrap();
+        buckets
+            .buckets()
+            .iter()
+            .filter_map(|b| b.name())
+            .find(|n| n.starts_with("trading-data-staging"))
+            .unwrap()
+            .to_string()
+    });
+    let parameters: Vec<String> = block_on(async {
+        let ssm = aws_sdk_ssm::Client::new(&config);
+        let page = ssm
+            .get_parameters_by_path()
+            .path("/staging")
+            .recursive(true)
+            .send()
+            .await
+            .unwrap();
+        page.parameters()
+            .iter()
+            .filter_map(|p| p.name().map(str::to_string))
+            .collect()
+    });
+    let invalid =
+        serde_json::json!({"Parameters": [], "InvalidParameters": parameters}).to_string();
+    let not_found = |service, operation, status, code, item: &str| Rule {
+        body_contains: Some(leak(item.to_string())),
+        ..rule(service, operation, Fault::Error(status, code), Calls::All)
+    };
+    let lb_name = "alb-staging";
+    // One per-item read of each service answered "not found" for an item it had just listed.
+    // RDS reads clusters and instances as whole lists, with no per-item read to fail.
+    let cases: Vec<(Vec<Rule>, ResourceKind, usize)> = vec![
+        (
+            vec![not_found(
+                "ec2",
+                "DescribeVpcAttribute",
+                "400 Bad Request",
+                "InvalidVpcID.NotFound",
+                &staging.vpc_id,
+            )],
+            ResourceKind::Vpc,
+            1,
+        ),
+        (
+            vec![not_found(
+                "ecs",
+                "ListServices",
+                "400 Bad Request",
+                "ClusterNotFoundException",
+                &staging.cluster,
+            )],
+            ResourceKind::EcsCluster,
+            1,
+        ),
+        (
+            vec![
+                not_found(
+                    "elasticloadbalancing",
+                    "DescribeLoadBalancerAttributes",
+                    "400 Bad Request",
+                    "LoadBalancerNotFound",
+                    lb_name,
+                ),
+                not_found(
+                    "elasticloadbalancing",
+                    "DescribeListeners",
+                    "400 Bad Request",
+                    "LoadBalancerNotFound",
+                    lb_name,
+                ),
+            ],
+            ResourceKind::LoadBalancer,
+            1,
+        ),
+        (
+            vec![not_found(
+                "s3",
+                "GetVersioning",
+                "404 Not Found",
+                "NoSuchBucket",
+                &bucket,
+            )],
+            ResourceKind::S3Bucket,
+            1,
+        ),
+        (
+            vec![Rule {
+                body_contains: Some("/staging/"),
+                ..rule("ssm", "GetParameters", Fault::Answer(invalid), Calls::All)
+            }],
+            ResourceKind::SsmParameter,
+            parameters.len(),
+        ),
+    ];
+    for (rules, kind, deleted) in cases {
+        let proxy = FaultProxy::start(&moto.endpoint, rules);
+        let output = driftscan_command(&proxy.endpoint)
+            .args([
+                "scan",
+                "--env",
+                "staging",
+                "--region",
+                "us-east-1",
+                "--format",
+                "json",
+            ])
+            .arg("--baselines")
+            .arg(shipped_baselines())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let report: scanner::model::Report = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{kind}: {e}: {stderr}"));
+        assert!(proxy.faulted() > 0, "{kind}: the fault was hit");
+        assert!(
+            report.complete,
+            "{kind}: not a failed read: {:?}",
+            report.failures
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{kind}: drift, not an error: {stderr}"
+        );
+        let noted: Vec<_> = report
+            .deleted_during_scan
+            .iter()
+            .filter(|d| d.kind == kind)
+            .collect();
+        assert_eq!(
+            noted.len(),
+            deleted,
+            "{kind}: {:?}",
+            report.deleted_during_scan
+        );
+        let missing = report
+            .findings
+            .iter()
+            .filter(|f| f.kind == scanner::model::FindingKind::Missing && f.resource_type == kind)
+            .count();
+        assert_eq!(
+            missing, deleted,
+            "{kind}: compared as absent: {:#?}",
+            report.findings
+        );
+        // The text report names what went while the scan ran.
+        let text = driftscan_command(&proxy.endpoint)
+            .args(["scan", "--env", "staging", "--region", "us-east-1"])
+            .arg("--baselines")
+            .arg(shipped_baselines())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(
+            text.contains("deleted while the scan ran (compared as absent):"),
+            "{text}"
+        );
+    }
+}

@@ -234,6 +234,7 @@ fn a_huge_drift_is_delivered_summarised_and_whole() {
         regions: vec!["us-east-1".into()],
         complete: true,
         failures: vec![],
+        deleted_during_scan: vec![],
         baseline_files: vec![],
         expired_ignores: vec![],
         counts: Default::default(),

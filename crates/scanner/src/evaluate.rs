@@ -226,6 +226,7 @@ pub fn evaluate(
         regions: snapshot.regions.clone(),
         complete: snapshot.complete,
         failures: snapshot.failures.clone(),
+        deleted_during_scan: snapshot.deleted_during_scan.clone(),
         baseline_files: baseline.shown_files().map(str::to_string).collect(),
         expired_ignores,
         counts: Default::default(),

@@ -324,6 +324,7 @@ mod tests {
             complete,
             failures,
             baseline_files: vec![],
+            deleted_during_scan: vec![],
             expired_ignores: vec![],
             counts: Counts {
                 total: 3,

@@ -75,6 +75,7 @@ fn cut_short(ctx: &RegionContext, collector: &dyn Collector) -> Collected {
             DEADLINE_EXCEEDED,
             "the scan's deadline passed before this read finished",
         )],
+        ..Default::default()
     }
 }
 
@@ -135,6 +136,7 @@ fn unreadable(
             let collected = Collected {
                 resources: Vec::new(),
                 failures: vec![whole_read_failed(region, *collector, code, message)],
+                ..Default::default()
             };
             progress.finished(region, collector.service(), &collected);
             results.push(collected);
@@ -209,9 +211,11 @@ pub async fn snapshot_with(
 fn assemble(plan: &ScanPlan, results: Vec<Collected>) -> Snapshot {
     let mut resources = Vec::new();
     let mut failures = Vec::new();
+    let mut deleted = Vec::new();
     for collected in results {
         resources.extend(collected.resources);
         failures.extend(collected.failures);
+        deleted.extend(collected.deleted);
     }
     name_implicit_resources(&mut resources, &plan.environment);
     crate::resolve::set_generated_suffixes_aside(
@@ -229,6 +233,7 @@ fn assemble(plan: &ScanPlan, results: Vec<Collected>) -> Snapshot {
         failures,
         resources,
     )
+    .with_deleted(deleted)
 }
 
 #[cfg(test)]
@@ -276,7 +281,7 @@ mod tests {
                         Default::default(),
                         properties,
                     )],
-                    failures: vec![],
+                    ..Default::default()
                 }
             })
         }

@@ -177,6 +177,7 @@ fn every_dashboard_metric_is_one_the_function_publishes() {
         regions: vec![],
         complete: true,
         failures: vec![],
+        deleted_during_scan: vec![],
         baseline_files: vec![],
         expired_ignores: vec![],
         counts: Counts::default(),

@@ -35,6 +35,7 @@ fn report(findings: Vec<Finding>, failures: Vec<ReadFailure>) -> Report {
         complete: failures.is_empty(),
         failures,
         baseline_files: vec![],
+        deleted_during_scan: vec![],
         expired_ignores: vec![],
         counts: Default::default(),
         duration_ms: 0,

@@ -150,16 +150,28 @@ async fn collect(ctx: &RegionContext) -> Collected {
             .items()
             .send()
             .try_collect(),
-        vpc_dns_attributes(&client, ctx, &env_vpcs),
+        vpc_dns_attributes(&client, &env_vpcs),
     );
 
-    match dns {
-        Ok(dns) => {
-            for vpc in &env_vpcs {
-                out.resources.push(vpc_resource(ctx, vpc, &dns));
+    let mut dns_of = HashMap::new();
+    for (vpc_id, read) in dns {
+        match read {
+            Ok(attributes) => {
+                dns_of.insert(vpc_id, attributes);
             }
+            Err(e) => out.item_failed(
+                ctx,
+                Service::Ec2,
+                "DescribeVpcAttribute",
+                &[K::Vpc],
+                (K::Vpc, &vpc_id),
+                GONE,
+                &e,
+            ),
         }
-        Err(failure) => out.fail(failure),
+    }
+    for vpc in &env_vpcs {
+        out.resources.push(vpc_resource(ctx, vpc, &dns_of));
     }
 
     let in_env_vpc = |vpc_id: Option<&str>| vpc_id.is_some_and(|id| env_vpc_ids.contains(id));
@@ -266,12 +278,11 @@ async fn collect(ctx: &RegionContext) -> Collected {
     out.finish()
 }
 
-/// `enableDnsSupport` and `enableDnsHostnames` of each VPC, by VPC id.
+/// `enableDnsSupport` and `enableDnsHostnames` of each VPC, with its id.
 async fn vpc_dns_attributes(
     client: &Client,
-    ctx: &RegionContext,
     vpcs: &[ec2::Vpc],
-) -> Result<HashMap<String, (bool, bool)>, crate::model::ReadFailure> {
+) -> Vec<(String, Result<(bool, bool), DnsReadError>)> {
     let ids: Vec<String> = vpcs
         .iter()
         .filter_map(|v| v.vpc_id().map(str::to_string))
@@ -279,21 +290,17 @@ async fn vpc_dns_attributes(
     let lookups = ids.into_iter().map(|vpc_id| {
         let client = client.clone();
         async move {
-            let support = client
-                .describe_vpc_attribute()
-                .vpc_id(&vpc_id)
-                .attribute(VpcAttributeName::EnableDnsSupport)
-                .send()
-                .await?;
-            let hostnames = client
-                .describe_vpc_attribute()
-                .vpc_id(&vpc_id)
-                .attribute(VpcAttributeName::EnableDnsHostnames)
-                .send()
-                .await?;
-            Ok((
-                vpc_id,
-                (
+            let read = |attribute: VpcAttributeName| {
+                client
+                    .describe_vpc_attribute()
+                    .vpc_id(&vpc_id)
+                    .attribute(attribute)
+                    .send()
+            };
+            let dns = async {
+                let support = read(VpcAttributeName::EnableDnsSupport).await?;
+                let hostnames = read(VpcAttributeName::EnableDnsHostnames).await?;
+                Ok((
                     support
                         .enable_dns_support()
                         .and_then(|v| v.value())
@@ -302,19 +309,26 @@ async fn vpc_dns_attributes(
                         .enable_dns_hostnames()
                         .and_then(|v| v.value())
                         .unwrap_or(false),
-                ),
-            ))
+                ))
+            }
+            .await;
+            (vpc_id, dns)
         }
     });
-    let results: Vec<Result<_, _>> = stream::iter(lookups)
+    stream::iter(lookups)
         .buffer_unordered(ATTRIBUTE_CONCURRENCY)
         .collect()
-        .await;
-    results
-        .into_iter()
-        .collect::<Result<HashMap<_, _>, _>>()
-        .map_err(|e| ctx.failure(Service::Ec2, "DescribeVpcAttribute", &[K::Vpc], &e))
+        .await
 }
+
+type DnsReadError = aws_sdk_ec2::error::SdkError<
+    aws_sdk_ec2::operation::describe_vpc_attribute::DescribeVpcAttributeError,
+    aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+>;
+
+/// What EC2 answers a per-item read of a VPC deleted since it was listed
+/// (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html>).
+const GONE: &[&str] = &["InvalidVpcID.NotFound"];
 
 fn vpc_resource(
     ctx: &RegionContext,

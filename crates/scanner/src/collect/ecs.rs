@@ -12,7 +12,7 @@ use aws_sdk_ecs::Client;
 use futures::future::BoxFuture;
 use futures::{stream, StreamExt, TryStreamExt};
 
-use super::{batches, display_name, Collected, Collector, RegionContext};
+use super::{batches, display_name, error_code, Collected, Collector, RegionContext};
 use crate::model::{
     CapacityProviderItem, Container, EcsCluster, EcsService, EcsTaskDefinition, ImageRef,
     LogConfiguration, PortMapping, Properties, ResourceKind as K, ResourceRef, Service,
@@ -94,12 +94,25 @@ async fn collect(ctx: &RegionContext) -> Collected {
             continue;
         };
         match read_services(&client, cluster_arn).await {
-            Ok(found) => services.extend(
-                found
-                    .into_iter()
-                    .filter(|s| s.status() != Some("INACTIVE"))
-                    .filter(|s| ctx.owns(&tags(s.tags()), cluster_is_env)),
-            ),
+            Ok((found, missing)) => {
+                services.extend(
+                    found
+                        .into_iter()
+                        .filter(|s| s.status() != Some("INACTIVE"))
+                        .filter(|s| ctx.owns(&tags(s.tags()), cluster_is_env)),
+                );
+                for arn in &missing {
+                    out.deleted_during_scan(ctx, (K::EcsService, arn), "DescribeServices", MISSING);
+                }
+            }
+            Err((operation, e)) if GONE.contains(&error_code(&e).as_str()) => {
+                out.deleted_during_scan(
+                    ctx,
+                    (K::EcsCluster, cluster_arn),
+                    operation,
+                    &error_code(&e),
+                );
+            }
             Err((operation, e)) => {
                 out.fail(ctx.failure(
                     Service::Ecs,
@@ -197,7 +210,7 @@ async fn read_clusters(
 async fn read_services(
     client: &Client,
     cluster_arn: &str,
-) -> Result<Vec<ecs::Service>, ReadError<aws_sdk_ecs::Error>> {
+) -> Result<(Vec<ecs::Service>, Vec<String>), ReadError<aws_sdk_ecs::Error>> {
     let arns: Vec<String> = client
         .list_services()
         .cluster(cluster_arn)
@@ -229,11 +242,27 @@ async fn read_services(
         .try_collect()
         .await
         .map_err(|e| ("DescribeServices", e.map_service_error(Into::into)))?;
-    Ok(outputs
+    let services = outputs
         .iter()
         .flat_map(|o| o.services().iter().cloned())
-        .collect())
+        .collect();
+    // A service listed moments ago and deleted since is answered as a `MISSING` failure.
+    let missing = outputs
+        .iter()
+        .flat_map(|o| o.failures())
+        .filter(|f| f.reason() == Some(MISSING))
+        .filter_map(|f| f.arn().map(str::to_string))
+        .collect();
+    Ok((services, missing))
 }
+
+/// The reason ECS gives for a described item that does not exist
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Failure.html>).
+const MISSING: &str = "MISSING";
+
+/// What ECS answers a per-cluster read of a cluster deleted since it was listed
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListServices.html#API_ListServices_Errors>).
+const GONE: &[&str] = &["ClusterNotFoundException"];
 
 fn strategy(items: &[ecs::CapacityProviderStrategyItem]) -> Vec<CapacityProviderItem> {
     items

@@ -70,6 +70,11 @@ impl Collector for Elbv2Collector {
 
 type Tags = BTreeMap<String, String>;
 
+/// What Elastic Load Balancing answers a per-item read of something deleted since it was
+/// listed (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeListeners.html#API_DescribeListeners_Errors>,
+/// `DescribeLoadBalancerAttributes`, `DescribeRules`).
+const GONE: &[&str] = &["LoadBalancerNotFound", "ListenerNotFound"];
+
 async fn collect(ctx: &RegionContext) -> Collected {
     let client = Client::new(&ctx.sdk_config);
     let mut out = Collected::default();
@@ -193,24 +198,30 @@ async fn collect(ctx: &RegionContext) -> Collected {
             Ok(map) => {
                 attributes_of.insert(arn, map);
             }
-            Err(e) => out.fail(ctx.failure(
+            Err(e) => out.item_failed(
+                ctx,
                 SERVICE,
                 "DescribeLoadBalancerAttributes",
                 &[K::LoadBalancer],
+                (K::LoadBalancer, &arn),
+                GONE,
                 &e,
-            )),
+            ),
         }
     }
     let mut all_listeners: Vec<elb::Listener> = Vec::new();
-    for (_, result) in listeners {
+    for (arn, result) in listeners {
         match result {
             Ok(listeners) => all_listeners.extend(listeners),
-            Err(e) => out.fail(ctx.failure(
+            Err(e) => out.item_failed(
+                ctx,
                 SERVICE,
                 "DescribeListeners",
                 &[K::Listener, K::ListenerRule],
+                (K::LoadBalancer, &arn),
+                GONE,
                 &e,
-            )),
+            ),
         }
     }
 
@@ -244,7 +255,15 @@ async fn collect(ctx: &RegionContext) -> Collected {
                     .filter(|r| !r.is_default().unwrap_or(false))
                     .map(|r| (listener.clone(), r)),
             ),
-            Err(e) => out.fail(ctx.failure(SERVICE, "DescribeRules", &[K::ListenerRule], &e)),
+            Err(e) => out.item_failed(
+                ctx,
+                SERVICE,
+                "DescribeRules",
+                &[K::ListenerRule],
+                (K::Listener, &listener),
+                GONE,
+                &e,
+            ),
         }
     }
     let rule_arns: Vec<String> = all_rules

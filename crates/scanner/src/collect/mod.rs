@@ -52,7 +52,9 @@ use aws_types::SdkConfig;
 use futures::future::BoxFuture;
 
 use crate::digest::DigestKey;
-use crate::model::{Properties, ReadFailure, Resource, ResourceKind, Selection, Service};
+use crate::model::{
+    DeletedDuringScan, Properties, ReadFailure, Resource, ResourceKind, Selection, Service,
+};
 use crate::naming::logical_name;
 
 /// What a collector needs to read one region.
@@ -183,6 +185,8 @@ pub struct Collected {
     pub resources: Vec<Resource>,
     /// Reads that failed.
     pub failures: Vec<ReadFailure>,
+    /// Items this read listed that were gone when read further: left out, not failed.
+    pub deleted: Vec<DeletedDuringScan>,
 }
 
 impl Collected {
@@ -191,9 +195,63 @@ impl Collected {
         self.failures.push(failure);
     }
 
-    /// Removes every resource of a kind that some failure left unknown: what is returned is
-    /// either the whole of a kind or nothing of it.
+    /// Files the error of a per-item read of `item` (`kind`, and the id or ARN the read named):
+    /// an answer among `gone`, the service's own "not found" codes, means the item was deleted
+    /// after this scan listed it, so it is left out and noted; any other error is a failure
+    /// leaving `kinds` unknown.
+    #[allow(clippy::too_many_arguments)]
+    pub fn item_failed<E, R>(
+        &mut self,
+        ctx: &RegionContext,
+        service: Service,
+        operation: &str,
+        kinds: &[ResourceKind],
+        item: (ResourceKind, &str),
+        gone: &[&str],
+        error: &SdkError<E, R>,
+    ) where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        let code = error_code(error);
+        if gone.contains(&code.as_str()) {
+            self.deleted_during_scan(ctx, item, operation, &code);
+        } else {
+            self.fail(ctx.failure(service, operation, kinds, error));
+        }
+    }
+
+    /// Notes that `item` (kind, id or ARN) was gone when `operation` read it (`code`).
+    pub fn deleted_during_scan(
+        &mut self,
+        ctx: &RegionContext,
+        item: (ResourceKind, &str),
+        operation: &str,
+        code: &str,
+    ) {
+        tracing::info!(region = %ctx.region, kind = %item.0, id = item.1, operation, code,
+            "deleted during the scan: left out");
+        self.deleted.push(DeletedDuringScan {
+            region: ctx.region.clone(),
+            kind: item.0,
+            id: item.1.to_string(),
+            operation: operation.to_string(),
+            code: code.to_string(),
+        });
+    }
+
+    /// Removes every resource noted deleted during the scan, and every resource of a kind that
+    /// some failure left unknown: what is returned is either the whole of a kind or nothing of
+    /// it.
     pub fn finish(mut self) -> Self {
+        if !self.deleted.is_empty() {
+            let deleted = &self.deleted;
+            self.resources.retain(|r| {
+                !deleted
+                    .iter()
+                    .any(|d| d.kind == r.kind && (d.id == r.id || r.arn.as_deref() == Some(&d.id)))
+            });
+        }
         if !self.failures.is_empty() {
             let unread: Vec<ResourceKind> = self
                 .failures

@@ -152,7 +152,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
         })
         .filter(|(name, bucket_tags)| ctx.owns(bucket_tags, ctx.names_environment(name)))
         .collect();
-    let results: Vec<Result<Option<Resource>, Box<ReadFailure>>> =
+    let results: Vec<Result<BucketRead, Box<ReadFailure>>> =
         stream::iter(selected.into_iter().map(|(name, bucket_tags)| {
             let client = &client;
             async move { read_bucket(ctx, client, name, bucket_tags).await }
@@ -162,8 +162,10 @@ async fn collect(ctx: &RegionContext) -> Collected {
         .await;
     for result in results {
         match result {
-            Ok(Some(resource)) => out.resources.push(resource),
-            Ok(None) => {}
+            Ok(BucketRead::Read(resource)) => out.resources.push(*resource),
+            Ok(BucketRead::Deleted { name, operation }) => {
+                out.deleted_during_scan(ctx, (K::S3Bucket, &name), operation, GONE)
+            }
             Err(failure) => out.fail(*failure),
         }
     }
@@ -186,6 +188,17 @@ enum Answer<T> {
     None,
     /// The bucket is gone.
     Gone,
+}
+
+/// What reading one listed bucket gave.
+enum BucketRead {
+    /// The bucket.
+    Read(Box<Resource>),
+    /// Gone since it was listed: the operation that found it so.
+    Deleted {
+        name: String,
+        operation: &'static str,
+    },
 }
 
 fn answer<T, E, R>(
@@ -213,11 +226,16 @@ where
 }
 
 macro_rules! read {
-    ($ctx:expr, $operation:literal, $call:expr) => {
+    ($ctx:expr, $name:expr, $operation:literal, $call:expr) => {
         match answer($ctx, $operation, $call)? {
             Answer::Some(value) => Some(value),
             Answer::None => None,
-            Answer::Gone => return Ok(None),
+            Answer::Gone => {
+                return Ok(BucketRead::Deleted {
+                    name: $name.clone(),
+                    operation: $operation,
+                })
+            }
         }
     };
 }
@@ -227,7 +245,7 @@ async fn read_bucket(
     client: &Client,
     name: String,
     tags: BTreeMap<String, String>,
-) -> Result<Option<Resource>, Box<ReadFailure>> {
+) -> Result<BucketRead, Box<ReadFailure>> {
     let (versioning, encryption, public_access, ownership, policy, lifecycle, logging) = tokio::join!(
         client.get_bucket_versioning().bucket(&name).send(),
         client.get_bucket_encryption().bucket(&name).send(),
@@ -240,13 +258,13 @@ async fn read_bucket(
             .send(),
         client.get_bucket_logging().bucket(&name).send(),
     );
-    let versioning = read!(ctx, "GetBucketVersioning", versioning);
-    let encryption = read!(ctx, "GetBucketEncryption", encryption);
-    let public_access = read!(ctx, "GetPublicAccessBlock", public_access);
-    let ownership = read!(ctx, "GetBucketOwnershipControls", ownership);
-    let policy = read!(ctx, "GetBucketPolicy", policy);
-    let lifecycle = read!(ctx, "GetBucketLifecycleConfiguration", lifecycle);
-    let logging = read!(ctx, "GetBucketLogging", logging);
+    let versioning = read!(ctx, name, "GetBucketVersioning", versioning);
+    let encryption = read!(ctx, name, "GetBucketEncryption", encryption);
+    let public_access = read!(ctx, name, "GetPublicAccessBlock", public_access);
+    let ownership = read!(ctx, name, "GetBucketOwnershipControls", ownership);
+    let policy = read!(ctx, name, "GetBucketPolicy", policy);
+    let lifecycle = read!(ctx, name, "GetBucketLifecycleConfiguration", lifecycle);
+    let logging = read!(ctx, name, "GetBucketLogging", logging);
 
     let policy = match policy.as_ref().and_then(|p| p.policy()) {
         Some(document) => Some(parse_policy(document).map_err(|message| {
@@ -318,7 +336,7 @@ async fn read_bucket(
         Properties::S3Bucket(properties),
     );
     resource.logical_name = crate::naming::account_aside(&resource.logical_name);
-    Ok(Some(resource))
+    Ok(BucketRead::Read(Box::new(resource)))
 }
 
 fn lifecycle_rule(rule: &s3::LifecycleRule) -> LifecycleRule {

@@ -69,6 +69,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
     let mut parameters: BTreeMap<String, Resource> = BTreeMap::new();
     for collected in futures::future::join_all(reads).await {
         out.failures.extend(collected.failures);
+        out.deleted.extend(collected.deleted);
         for resource in collected.resources {
             parameters.insert(resource.id.clone(), resource);
         }
@@ -141,13 +142,23 @@ async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collecte
     let reads = batches
         .map(|batch| read_values(client, ctx, batch))
         .buffer_unordered(VALUE_READS_IN_FLIGHT)
-        .try_collect::<Vec<Vec<Resource>>>();
+        .try_collect::<Vec<ValuesRead>>();
     let ((), read) = tokio::join!(describe, reads);
 
     let mut out = Collected::default();
     match read {
         Ok(batches) => {
-            out.resources = batches.into_iter().flatten().collect();
+            for batch in batches {
+                out.resources.extend(batch.resources);
+                for name in &batch.deleted {
+                    out.deleted_during_scan(
+                        ctx,
+                        (K::SsmParameter, name),
+                        "GetParameters",
+                        "InvalidParameters",
+                    );
+                }
+            }
             out.resources.extend(
                 metadata_only
                     .iter()
@@ -217,13 +228,21 @@ pub fn value_batches(page: Vec<ssm::ParameterMetadata>) -> Vec<Vec<ssm::Paramete
     batches
 }
 
+/// What one `GetParameters` batch gave.
+struct ValuesRead {
+    resources: Vec<Resource>,
+    /// Names AWS no longer knew (`InvalidParameters`): deleted since they were described.
+    deleted: Vec<String>,
+}
+
 /// Reads the values of one batch and joins them with their metadata. A name AWS no longer knows
-/// was deleted since it was described: it is left out, as a later snapshot would.
+/// was deleted since it was described: it is left out, as a later snapshot would, and noted. A
+/// name answered neither way is a failed read, never silently absent.
 async fn read_values(
     client: &Client,
     ctx: &RegionContext,
     batch: DescribedBatch,
-) -> Result<Vec<Resource>, ReadFailure> {
+) -> Result<ValuesRead, ReadFailure> {
     let batch = batch?;
     let output = client
         .get_parameters()
@@ -237,16 +256,24 @@ async fn read_values(
         .send()
         .await
         .map_err(|e| ctx.failure(Service::Ssm, "GetParameters", KINDS, &e))?;
-    if !output.invalid_parameters().is_empty() {
-        tracing::debug!(
-            region = %ctx.region,
-            deleted = ?output.invalid_parameters(),
-            "parameters deleted between DescribeParameters and GetParameters"
-        );
-    }
+    let deleted: Vec<String> = output.invalid_parameters().to_vec();
     let metadata: BTreeMap<&str, &ssm::ParameterMetadata> =
         batch.iter().filter_map(|m| Some((m.name()?, m))).collect();
-    Ok(output
+    let answered = |name: &str| {
+        deleted.iter().any(|d| d == name)
+            || output.parameters().iter().any(|p| p.name() == Some(name))
+    };
+    if let Some(unanswered) = metadata.keys().find(|name| !answered(name)) {
+        return Err(ReadFailure {
+            region: ctx.region.clone(),
+            service: Service::Ssm,
+            operation: "GetParameters".into(),
+            kinds: KINDS.to_vec(),
+            code: "IncompleteAnswer".into(),
+            message: format!("{unanswered} was neither returned nor named invalid"),
+        });
+    }
+    let resources = output
         .parameters()
         .iter()
         .filter_map(|parameter| {
@@ -262,7 +289,8 @@ async fn read_values(
                 ),
             ))
         })
-        .collect())
+        .collect();
+    Ok(ValuesRead { resources, deleted })
 }
 
 /// Names the path a failed read was for.

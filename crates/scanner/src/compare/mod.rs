@@ -234,6 +234,10 @@ pub fn compare_environments(
             .iter()
             .flat_map(|s| s.failures.iter().cloned())
             .collect(),
+        deleted_during_scan: snapshots
+            .iter()
+            .flat_map(|s| s.deleted_during_scan.iter().cloned())
+            .collect(),
         baseline_files: Vec::new(),
         expired_ignores: Vec::new(),
         counts: Default::default(),

@@ -280,10 +280,12 @@ pub fn combine(environment: &str, parts: Vec<Snapshot>) -> Snapshot {
     let mut regions = Vec::new();
     let mut failures = Vec::new();
     let mut resources = Vec::new();
+    let mut deleted = Vec::new();
     for part in parts {
         regions.extend(part.regions);
         failures.extend(part.failures);
         resources.extend(part.resources);
+        deleted.extend(part.deleted_during_scan);
     }
     Snapshot::new(
         environment.to_string(),
@@ -292,6 +294,7 @@ pub fn combine(environment: &str, parts: Vec<Snapshot>) -> Snapshot {
         failures,
         resources,
     )
+    .with_deleted(deleted)
 }
 
 /// What a worker needs besides the item.

@@ -227,6 +227,9 @@ pub struct Report {
     pub complete: bool,
     /// Reads that failed.
     pub failures: Vec<ReadFailure>,
+    /// Items the scan listed that were gone when read further: compared as absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted_during_scan: Vec<super::DeletedDuringScan>,
     /// Baseline files evaluated, in inheritance order.
     pub baseline_files: Vec<String>,
     /// Ignore rules whose expiry date has passed (no longer applied).

@@ -47,6 +47,9 @@ pub struct Snapshot {
     pub failures: Vec<ReadFailure>,
     /// The environment's resources.
     pub resources: Vec<Resource>,
+    /// Items listed by this scan and gone by the time they were read: not in `resources`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted_during_scan: Vec<DeletedDuringScan>,
 }
 
 impl Snapshot {
@@ -74,6 +77,7 @@ impl Snapshot {
             complete: failures.is_empty(),
             failures,
             resources,
+            deleted_during_scan: Vec::new(),
         }
     }
 
@@ -120,6 +124,15 @@ impl Snapshot {
             ));
         }
         Ok(snapshot)
+    }
+
+    /// The snapshot with `deleted` noted as gone during the scan (sorted, each item once, by the
+    /// first read that found it gone).
+    pub fn with_deleted(mut self, mut deleted: Vec<DeletedDuringScan>) -> Self {
+        deleted.sort();
+        deleted.dedup_by(|a, b| (&a.region, a.kind, &a.id) == (&b.region, b.kind, &b.id));
+        self.deleted_during_scan = deleted;
+        self
     }
 
     /// Pretty JSON with a trailing newline: the on-disk form.
@@ -199,6 +212,34 @@ impl Service {
 impl fmt::Display for Service {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// An item the scan itself listed that AWS no longer knew when the scan read it further (a
+/// preview torn down while dev was scanned): left out of the snapshot and compared as absent,
+/// not a failed read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeletedDuringScan {
+    /// Region of the read.
+    pub region: String,
+    /// The item's kind.
+    pub kind: ResourceKind,
+    /// The item's id or ARN, as the read named it.
+    pub id: String,
+    /// The per-item read that answered "not found" (`DescribeLoadBalancerAttributes`).
+    pub operation: String,
+    /// Its answer (`LoadBalancerNotFound`).
+    pub code: String,
+}
+
+impl fmt::Display for DeletedDuringScan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {}: {} answered {} (deleted during the scan; compared as absent)",
+            self.region, self.kind, self.id, self.operation, self.code
+        )
     }
 }
 

@@ -129,6 +129,7 @@ pub fn report(complete: bool) -> Report {
         complete,
         failures,
         baseline_files: vec!["baselines/base.yaml".into(), "baselines/prod.yaml".into()],
+        deleted_during_scan: vec![],
         expired_ignores: vec![],
         counts: Counts::default(),
         duration_ms: 0,

@@ -79,6 +79,12 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
             let _ = writeln!(out, "  - {ignore}");
         }
     }
+    if !report.deleted_during_scan.is_empty() {
+        let _ = writeln!(out, "\ndeleted while the scan ran (compared as absent):");
+        for deleted in &report.deleted_during_scan {
+            let _ = writeln!(out, "  - {deleted}");
+        }
+    }
     if !report.failures.is_empty() {
         let _ = writeln!(out, "\n{}", paint("failed reads:", ALARM, color));
         for failure in &report.failures {
