@@ -93,6 +93,9 @@ fn three_environments_compare_as_one_matrix_in_every_format_and_in_a_browser() {
         "{text}"
     );
     assert!(text.contains("! properties.ingress"), "{text}");
+    // The cell shows what prod has that the others do not; the others that they match.
+    assert!(text.contains("+ tcp 9090 from 10.9.0.0/16*"), "{text}");
+    assert!(text.contains("= 1 rule "), "{text}");
     assert!(
         text.contains("~ properties.instance_class"),
         "sizing is expected: {text}"
@@ -181,6 +184,19 @@ fn three_environments_compare_as_one_matrix_in_every_format_and_in_a_browser() {
     assert_eq!(
         highlighted,
         serde_json::json!([["prod", "rgb(254, 228, 226)"]])
+    );
+    // The added rule is what the differing cell shows; the whole list is its tooltip.
+    let shown = browser.evaluate(
+        r#"(() => {
+            const row = [...document.querySelectorAll('#parity tr.unexpected')]
+                .find(r => r.cells[1].innerText === 'properties.ingress');
+            const cell = [...row.cells].find(c => c.classList.contains('differs'));
+            return [cell.innerText, cell.title.includes('10.9.0.0/16')];
+        })()"#,
+    );
+    assert_eq!(
+        shown,
+        serde_json::json!(["+ tcp 9090 from 10.9.0.0/16", true])
     );
     let grey = browser
         .evaluate("getComputedStyle(document.querySelector('#parity tr.expected td')).color");

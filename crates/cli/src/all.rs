@@ -161,6 +161,7 @@ fn deliver(
         let options = RenderOptions {
             color: format == Format::Text && path.is_none() && global.color.for_stdout(),
             version: env!("CARGO_PKG_VERSION").to_string(),
+            wide: global.wide,
         };
         output::write(path, &render_run(reports, accounts, format, &options))?;
     }

@@ -31,6 +31,10 @@ pub struct GlobalArgs {
     /// set; CLICOLOR_FORCE forces it), `always` or `never`.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
+    /// Whole values in the text parity matrix's cells, rather than what each environment adds
+    /// (`+ tcp 5432 from 0.0.0.0/0`) or lacks, cut to fit.
+    #[arg(long, global = true)]
+    pub wide: bool,
 }
 
 /// When text reports are coloured.

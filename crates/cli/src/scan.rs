@@ -156,7 +156,12 @@ pub fn deliver(
         let path = target.path.as_deref();
         shows_failures |= format == Format::Text && path.is_none();
         let color = format == Format::Text && path.is_none() && global.color.for_stdout();
-        output::write(path, &rendered(report, format, color, appendix))?;
+        let options = RenderOptions {
+            color,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            wide: global.wide,
+        };
+        output::write(path, &rendered(report, format, &options, appendix))?;
     }
 
     if !report.complete {
@@ -209,15 +214,11 @@ pub fn explain_incomplete(report: &Report) {
     }
 }
 
-/// The report in `format` (`color`: text with ANSI colours).
-fn rendered(report: &Report, format: Format, color: bool, appendix: &str) -> String {
-    let options = RenderOptions {
-        color,
-        version: env!("CARGO_PKG_VERSION").to_string(),
-    };
-    let mut text = render(report, format, &options);
+/// The report in `format`, the unified diffs of a text report appended.
+fn rendered(report: &Report, format: Format, options: &RenderOptions, appendix: &str) -> String {
+    let mut text = render(report, format, options);
     if format == Format::Text {
-        text.push_str(&scanner::report::text_diff(appendix, color));
+        text.push_str(&scanner::report::text_diff(appendix, options.color));
     }
     text
 }

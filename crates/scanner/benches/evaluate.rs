@@ -56,6 +56,7 @@ fn parity_5x10k(c: &mut Criterion) {
     let render_options = RenderOptions {
         color: false,
         version: "bench".into(),
+        wide: false,
     };
     let html = render(&report, Format::Html, &render_options);
     eprintln!(

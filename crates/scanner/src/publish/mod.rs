@@ -168,6 +168,7 @@ pub async fn publish(
         let options = crate::report::RenderOptions {
             color: false,
             version: env!("CARGO_PKG_VERSION").to_string(),
+            wide: false,
         };
         for (report, slot) in reports.iter().zip(&mut stored) {
             let html = crate::report::render(report, crate::report::Format::Html, &options);

@@ -149,6 +149,35 @@ pub fn clean() -> Report {
 /// A comparison of dev, staging and prod from synthetic estates: prod runs 6 tasks of svc-1
 /// where the others run 2 (unexpected), staging lacks a database, and prod's svc-0 group has a
 /// description that is markup (it must render as text).
+/// Three environments whose `svc-0` group differs only in staging's rule opened to the world
+/// on the database port.
+pub fn parity_of_rules() -> Report {
+    use crate::compare::{compare_environments, CompareOptions, ExpectedDifferences};
+    use crate::model::{RulePeer, SecurityGroupRule};
+    use crate::synthetic::estate;
+    let (dev, mut staging, prod) = (estate("dev", 10), estate("staging", 10), estate("prod", 10));
+    for resource in &mut staging.resources {
+        if let Properties::SecurityGroup(g) = &mut resource.properties {
+            if resource.name == "svc-0-staging" {
+                g.ingress.push(SecurityGroupRule {
+                    protocol: "tcp".into(),
+                    from_port: Some(5432),
+                    to_port: Some(5432),
+                    peer: RulePeer::Cidr("0.0.0.0/0".into()),
+                    description: None,
+                });
+            }
+        }
+    }
+    let mut report = compare_environments(
+        &[&dev, &staging, &prod],
+        &ExpectedDifferences::default(),
+        &CompareOptions::default(),
+    );
+    report.duration_ms = 0;
+    report
+}
+
 pub fn parity() -> Report {
     use crate::compare::{compare_environments, CompareOptions, ExpectedDifferences};
     use crate::synthetic::estate;

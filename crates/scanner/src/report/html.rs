@@ -347,13 +347,14 @@ fn parity(matrix: &ParityMatrix, out: &mut String) {
             escape(&row.logical_name),
             escape(&field_name(row))
         );
-        for (env, cell) in matrix.environments.iter().zip(&row.cells) {
+        let texts = super::cell_texts(matrix, row);
+        for ((env, cell), text) in matrix.environments.iter().zip(&row.cells).zip(&texts) {
             let _ = write!(
                 out,
                 "<td class=\"{}\" title=\"{}\">{}</td>",
                 cell_class(row, env, cell),
                 escape(&full_cell(cell)),
-                escape(&truncate(&cell_text(cell), CELL_WIDTH))
+                escape(&truncate(text, CELL_WIDTH))
             );
         }
         let _ = writeln!(

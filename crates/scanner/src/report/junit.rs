@@ -101,7 +101,7 @@ fn suite(report: &Report, options: &RenderOptions) -> TestSuite {
     if let Some(matrix) = &report.parity {
         // The matrix as the text report shows it, for CI views that show a suite's output.
         let mut text = String::new();
-        super::text::render_matrix(matrix, false, &mut text);
+        super::text::render_matrix(matrix, false, false, &mut text);
         suite.set_system_out(xml_safe(text.trim_start()));
     }
     suite

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{cell_text, compact, headline, matrix, truncate, verdict};
+use super::{compact, headline, matrix, truncate, verdict};
 use crate::model::{ParityMatrix, Report};
 
 /// Widest a matrix cell is shown in a comment; the full value is in the JSON report.
@@ -94,12 +94,9 @@ fn render_matrix(matrix: &ParityMatrix, out: &mut String) {
         let cells: Vec<String> = matrix
             .environments
             .iter()
-            .zip(&row.cells)
+            .zip(super::cell_texts(matrix, row))
             .map(|(env, c)| {
-                let text = format!(
-                    "`{}`",
-                    cell(&truncate(&cell_text(c), CELL_WIDTH)).replace('`', "'")
-                );
+                let text = format!("`{}`", cell(&truncate(&c, CELL_WIDTH)).replace('`', "'"));
                 if row.outliers.contains(env) && !row.expected {
                     format!("**{text}**")
                 } else {

@@ -16,7 +16,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use crate::model::{Cell, Finding, FindingKind, ParityMatrix, Report};
+use crate::model::{Cell, Finding, FindingKind, ParityMatrix, ParityRow, Report};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +87,8 @@ pub struct RenderOptions {
     pub color: bool,
     /// driftscan's version, for SARIF and JUnit.
     pub version: String,
+    /// Whole values in the text matrix's cells (`--wide`), not what each adds or lacks.
+    pub wide: bool,
 }
 
 /// Renders `report` in `format`.
@@ -122,6 +124,99 @@ pub(crate) fn cell_text(cell: &Cell) -> String {
         Cell::Absent => "absent".into(),
         Cell::Unknown => "unknown".into(),
     }
+}
+
+/// What each cell of a matrix row shows. A list value shows what that environment has beyond the
+/// row's measure (the reference environment's value, else the majority's; without either, what
+/// every other environment has) as `+ tcp 5432 from 0.0.0.0/0`, what it lacks as `- ...`, and
+/// `= 2 rules` where it matches; any other value shows compactly ([`cell_text`]).
+pub(crate) fn cell_texts(matrix: &ParityMatrix, row: &ParityRow) -> Vec<String> {
+    let lists: Option<Vec<&[Value]>> = row
+        .cells
+        .iter()
+        .map(|cell| match cell {
+            Cell::Value(Value::Array(items)) => Some(items.as_slice()),
+            _ => None,
+        })
+        .collect();
+    let Some(lists) = lists else {
+        return row.cells.iter().map(cell_text).collect();
+    };
+    let noun = match row.path.as_deref().and_then(|p| p.rsplit('.').next()) {
+        Some("ingress" | "egress" | "rules") => "rule",
+        _ => "item",
+    };
+    let measure = matrix
+        .reference
+        .as_ref()
+        .and_then(|r| matrix.environments.iter().position(|e| e == r))
+        .or_else(|| (0..lists.len()).find(|&i| !row.outliers.contains(&matrix.environments[i])));
+    (0..lists.len())
+        .map(|i| {
+            let base: Vec<&Value> = match measure {
+                Some(m) => lists[m].iter().collect(),
+                // What every other environment has.
+                None => lists[i]
+                    .iter()
+                    .chain(
+                        lists
+                            .iter()
+                            .enumerate()
+                            .filter(|(j, _)| *j != i)
+                            .flat_map(|(_, l)| l.iter()),
+                    )
+                    .filter(|item| {
+                        lists
+                            .iter()
+                            .enumerate()
+                            .all(|(j, l)| j == i || l.contains(item))
+                    })
+                    .collect(),
+            };
+            list_delta(lists[i], &base, noun)
+        })
+        .collect()
+}
+
+/// `+ added, - removed` of `items` against `base`, or `= N <noun>s` when they hold the same.
+fn list_delta(items: &[Value], base: &[&Value], noun: &str) -> String {
+    let added = items.iter().filter(|item| !base.contains(item));
+    let removed = base.iter().filter(|item| !items.contains(item));
+    let changes: Vec<String> = added
+        .map(|item| format!("+ {}", element_label(item)))
+        .chain(removed.map(|item| format!("- {}", element_label(item))))
+        .collect();
+    if changes.is_empty() {
+        let plural = if items.len() == 1 { "" } else { "s" };
+        format!("= {} {noun}{plural}", items.len())
+    } else {
+        changes.join(", ")
+    }
+}
+
+/// A list element in few words: a security group rule as `tcp 5432 from 0.0.0.0/0`, anything
+/// else as compact JSON.
+fn element_label(item: &Value) -> String {
+    let (Some(protocol), Some(peer)) = (item.get("protocol"), item.get("peer")) else {
+        return compact(Some(item));
+    };
+    let port = |key: &str| item.get(key).and_then(Value::as_i64);
+    let ports = match (port("from_port"), port("to_port")) {
+        (Some(from), Some(to)) if from == to => format!(" {from}"),
+        (Some(from), Some(to)) => format!(" {from}-{to}"),
+        _ => String::new(),
+    };
+    let source = peer
+        .get("cidr")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            let group = peer.get("group")?;
+            let name = group.get("name").or_else(|| group.get("id"))?;
+            name.as_str().map(str::to_string)
+        })
+        .unwrap_or_else(|| compact(Some(peer)));
+    format!("{}{ports} from {source}", compact(Some(protocol)))
 }
 
 /// `text` cut to at most `width` characters, the cut marked with `…`.

@@ -7,6 +7,7 @@ fn options() -> RenderOptions {
     RenderOptions {
         color: false,
         version: "0.0.0-test".into(),
+        wide: false,
     }
 }
 
@@ -24,6 +25,28 @@ fn golden_text() {
         "text_clean",
         render(&fixtures::clean(), Format::Text, &options())
     );
+}
+
+#[test]
+fn a_list_cell_shows_what_its_environment_adds() {
+    let report = fixtures::parity_of_rules();
+    let text = render(&report, Format::Text, &options());
+    insta::assert_snapshot!("text_parity_rules", text);
+    assert!(text.contains("+ tcp 5432 from 0.0.0.0/0*"), "{text}");
+    let markdown = render(&report, Format::Markdown, &options());
+    assert!(
+        markdown.contains("**`+ tcp 5432 from 0.0.0.0/0`**"),
+        "{markdown}"
+    );
+    let html = render(&report, Format::Html, &options());
+    assert!(html.contains(">+ tcp 5432 from 0.0.0.0/0</td>"), "{html}");
+    // The whole value is a flag away.
+    let wide = RenderOptions {
+        wide: true,
+        ..options()
+    };
+    let text = render(&report, Format::Text, &wide);
+    assert!(text.contains(r#""cidr":"0.0.0.0/0""#), "{text}");
 }
 
 #[test]

@@ -7,8 +7,11 @@ use anstyle::{AnsiColor, Style};
 use super::{cell_text, compact, headline, matrix, truncate, verdict, RenderOptions};
 use crate::model::{ParityMatrix, Report, Severity};
 
-/// Widest a matrix cell is shown on a terminal; the full value is in `--format json`.
+/// Narrowest a matrix column is.
 const CELL_WIDTH: usize = 18;
+/// Widest a matrix cell is shown on a terminal (unless `--wide`); the full value is in
+/// `--wide` and `--format json`.
+const MAX_CELL_WIDTH: usize = 34;
 /// Widest the field column grows.
 const FIELD_WIDTH: usize = 44;
 
@@ -68,7 +71,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     }
 
     if let Some(matrix) = matrix(report) {
-        render_matrix(matrix, color, &mut out);
+        render_matrix(matrix, options.wide, color, &mut out);
     } else {
         render_findings(report, color, &mut out);
     }
@@ -146,9 +149,10 @@ fn render_findings(report: &Report, color: bool, out: &mut String) {
 }
 
 /// The parity matrix: one line per differing field, one column per environment, cells cut to
-/// [`CELL_WIDTH`]. `!` marks a finding, `~` a difference the baselines declare, `*` a cell that
-/// differs from the reference (or the majority).
-pub(super) fn render_matrix(matrix: &ParityMatrix, color: bool, out: &mut String) {
+/// [`MAX_CELL_WIDTH`] (whole values with `wide`). A list's cell shows what that environment
+/// adds or lacks ([`super::cell_texts`]). `!` marks a finding, `~` a difference the baselines
+/// declare, `*` a cell that differs from the reference (or the majority).
+pub(super) fn render_matrix(matrix: &ParityMatrix, wide: bool, color: bool, out: &mut String) {
     let field = |path: Option<&str>| path.unwrap_or("(exists)").to_string();
     let field_width = matrix
         .rows
@@ -170,13 +174,31 @@ pub(super) fn render_matrix(matrix: &ParityMatrix, color: bool, out: &mut String
     if matrix.rows.is_empty() {
         return;
     }
+    let texts: Vec<Vec<String>> = matrix
+        .rows
+        .iter()
+        .map(|row| match wide {
+            true => row.cells.iter().map(cell_text).collect(),
+            false => super::cell_texts(matrix, row),
+        })
+        .collect();
+    let longest = texts
+        .iter()
+        .flatten()
+        .map(|t| t.chars().count() + 1)
+        .max()
+        .unwrap_or(0);
+    let cell_width = match wide {
+        true => longest.max(CELL_WIDTH),
+        false => longest.clamp(CELL_WIDTH, MAX_CELL_WIDTH),
+    };
     let mut header = format!("{:<field_width$}", "");
     for env in &matrix.environments {
-        let _ = write!(header, "  {:<CELL_WIDTH$}", truncate(env, CELL_WIDTH));
+        let _ = write!(header, "  {:<cell_width$}", truncate(env, cell_width));
     }
     let _ = writeln!(out, "{}", paint(header.trim_end(), BOLD, color));
     let mut resource = None;
-    for row in &matrix.rows {
+    for (row, texts) in matrix.rows.iter().zip(&texts) {
         let title = format!("{} {}", row.resource_type, row.logical_name);
         if resource.as_ref() != Some(&title) {
             let _ = writeln!(out, "{}", paint(&title, BOLD, color));
@@ -186,11 +208,11 @@ pub(super) fn render_matrix(matrix: &ParityMatrix, color: bool, out: &mut String
         let width = field_width - 4;
         let name = truncate(&field(row.path.as_deref()), width);
         let mut line = format!("  {marker} {name:<width$}");
-        for (env, cell) in matrix.environments.iter().zip(&row.cells) {
+        for (env, text) in matrix.environments.iter().zip(texts) {
             let differs = row.outliers.contains(env);
             let mark = if differs { "*" } else { "" };
-            let text = truncate(&cell_text(cell), CELL_WIDTH - 1) + mark;
-            let padded = format!("  {text:<CELL_WIDTH$}");
+            let text = truncate(text, cell_width - 1) + mark;
+            let padded = format!("  {text:<cell_width$}");
             match (row.expected, differs) {
                 (true, _) => line.push_str(&paint(&padded, DIM, color)),
                 (false, true) => line.push_str(&paint(&padded, DIFFERS, color)),
