@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 use futures::StreamExt as _;
 use lambda_runtime::Error;
 use scanner::fanout::aws::{DynamoRunLedger, S3SnapshotStore, SqsWorkQueue};
-use scanner::fanout::{FanOutError, RunRecord, WorkContext, WorkItem, Worked};
+use scanner::fanout::{FanOutError, RunRecord, WorkContext, WorkItem, Worked, FAN_IN_LEASE_SECS};
 use scanner::publish::aws::AwsPublishers;
 use scanner::run::RunRequest;
 use serde::Serialize;
@@ -30,6 +30,9 @@ pub struct FanOutSettings {
     pub bucket: String,
     /// The table of run records and the findings ledger (`DRIFTSCAN_TABLE`).
     pub table: String,
+    /// How long a fan-in claim holds before another invocation may publish the run in its
+    /// place (`DRIFTSCAN_FAN_IN_LEASE_SECS`, default [`FAN_IN_LEASE_SECS`]).
+    pub fan_in_lease_secs: u64,
 }
 
 impl FanOutSettings {
@@ -39,12 +42,21 @@ impl FanOutSettings {
         let dead_letter_arn = var("DRIFTSCAN_DEAD_LETTER_QUEUE_ARN");
         let bucket = var("DRIFTSCAN_RUN_BUCKET");
         let table = var("DRIFTSCAN_TABLE");
+        let fan_in_lease_secs = match var("DRIFTSCAN_FAN_IN_LEASE_SECS") {
+            Some(secs) => secs.parse().map_err(|e| {
+                anyhow::anyhow!(
+                    "DRIFTSCAN_FAN_IN_LEASE_SECS: `{secs}` is not a number of seconds: {e}"
+                )
+            })?,
+            None => FAN_IN_LEASE_SECS,
+        };
         match (bucket, table) {
             (Some(bucket), Some(table)) => Ok(Some(FanOutSettings {
                 queue_url,
                 dead_letter_arn,
                 bucket,
                 table,
+                fan_in_lease_secs,
             })),
             (None, None) if queue_url.is_none() && dead_letter_arn.is_none() => Ok(None),
             (bucket, table) => {
@@ -86,6 +98,9 @@ pub async fn coordinate(
     let config = crate::current_config(settings, publishers).await?;
     let run_id = scanner::fanout::run_id(now_ms(), request_id);
     let ledger = DynamoRunLedger::new(sdk, &fan_out.table);
+    let store = S3SnapshotStore::new(sdk, &fan_out.bucket);
+    // Runs an earlier invocation claimed and could not publish, their lease over: first.
+    let taken_over = scanner::fanout::claim_unpublished(&ledger, fan_out.fan_in_lease_secs).await?;
     let fallback_region = sdk.region().map(|r| r.to_string());
     let coordinated = scanner::fanout::coordinate(
         &run_id,
@@ -95,30 +110,82 @@ pub async fn coordinate(
         fallback_region.as_deref(),
         &SqsWorkQueue::new(sdk, queue_url),
         &ledger,
+        fan_out.fan_in_lease_secs,
     )
     .await?;
-    let published = match &coordinated.fan_in {
-        // Nothing could be queued: the run is complete (and unread) already.
-        Some(record) => {
-            let baselines = crate::baselines(settings, publishers).await?;
-            let store = S3SnapshotStore::new(sdk, &fan_out.bucket);
-            let ctx = WorkContext {
-                config: &config,
-                baselines: baselines.dir(),
-                deadline: Some(deadline),
-                secure_digest: None,
-                store: &store,
-                ledger: &ledger,
-            };
-            Some(fan_in(settings, publishers, record, &ctx).await?)
-        }
-        None => None,
-    };
+    // Nothing could be queued: the run is complete (and unread) already.
+    let to_publish: Vec<RunRecord> = taken_over
+        .into_iter()
+        .chain(coordinated.fan_in.clone())
+        .collect();
+    let mut published = Published::default();
+    if !to_publish.is_empty() {
+        let baselines = crate::baselines(settings, publishers).await?;
+        let ctx = WorkContext {
+            config: &config,
+            baselines: baselines.dir(),
+            deadline: Some(deadline),
+            secure_digest: None,
+            store: &store,
+            ledger: &ledger,
+            fan_in_lease_secs: fan_out.fan_in_lease_secs,
+        };
+        published = publish_runs(settings, publishers, &to_publish, &ctx).await;
+    }
+    let this_run = published.take(&run_id);
+    if let Some((run, error)) = published.failed.iter().find(|(run, _)| *run == run_id) {
+        return Err(Error::from(format!(
+            "run {run} was not published (it stays pending; the next invocation after the \
+             fan-in lease publishes it): {error}"
+        )));
+    }
     Ok(json!({
         "trigger": trigger,
         "coordinated": coordinated,
-        "published": published,
+        "published": this_run,
+        "taken_over": published.runs,
+        "unpublished": published.failed,
     }))
+}
+
+/// What publishing complete runs gave: each published run's answer, and the runs that could
+/// not be published (they stay pending, and are taken over once their fan-in lease is over).
+#[derive(Debug, Default)]
+struct Published {
+    runs: Vec<Value>,
+    failed: Vec<(String, String)>,
+}
+
+impl Published {
+    /// Takes `run_id`'s answer out, when it was published.
+    fn take(&mut self, run_id: &str) -> Option<Value> {
+        let at = self.runs.iter().position(|r| r["run_id"] == run_id)?;
+        Some(self.runs.remove(at))
+    }
+}
+
+/// Fans in and publishes each of `records` on its own: one that fails does not keep the others
+/// from being published.
+async fn publish_runs(
+    settings: &Settings,
+    publishers: &AwsPublishers,
+    records: &[RunRecord],
+    ctx: &WorkContext<'_>,
+) -> Published {
+    let mut published = Published::default();
+    for record in records {
+        match fan_in(settings, publishers, record, ctx).await {
+            Ok(answer) => published.runs.push(answer),
+            Err(e) => {
+                tracing::error!(run_id = %record.run_id, error = %e,
+                    "run not published: it stays pending until its fan-in lease is over");
+                published
+                    .failed
+                    .push((record.run_id.clone(), e.to_string()));
+            }
+        }
+    }
+    published
 }
 
 /// What the function answers an SQS batch: the failed messages (delivered again, then
@@ -131,6 +198,9 @@ struct BatchResponse {
     duplicates: Vec<String>,
     dead_lettered: Vec<String>,
     fanned_in: Vec<Value>,
+    /// Runs this batch completed (or took over) that could not be published, with why: their
+    /// messages are delivered again, and the run stays pending until it is.
+    unpublished: Vec<(String, String)>,
 }
 
 /// Works a batch of work items (or settles dead letters), then fans in every run this batch
@@ -154,6 +224,7 @@ pub async fn handle_messages(
         secure_digest: None,
         store: &store,
         ledger: &ledger,
+        fan_in_lease_secs: fan_out.fan_in_lease_secs,
     };
     // Items of a batch are worked a few at a time: each within its own account's limits, all
     // within the invocation's deadline.
@@ -168,30 +239,47 @@ pub async fn handle_messages(
         duplicates: Vec::new(),
         dead_lettered: Vec::new(),
         fanned_in: Vec::new(),
+        unpublished: Vec::new(),
     };
-    let mut complete: Vec<RunRecord> = Vec::new();
-    for outcome in outcomes {
+    // Each complete run with the message that completed it (delivered again if its publish
+    // fails, so the redelivery takes the run over once the lease is over).
+    let mut complete: Vec<(RunRecord, Option<String>)> = Vec::new();
+    for (message, outcome) in messages.iter().zip(outcomes) {
+        let completed =
+            |fan_in: Option<RunRecord>| fan_in.map(|r| (r, Some(message.message_id.clone())));
         match outcome {
             Outcome::Worked(id, fan_in) => {
                 response.worked.push(id);
-                complete.extend(fan_in);
+                complete.extend(completed(fan_in));
             }
             Outcome::DeadLettered(id, fan_in) => {
                 response.dead_lettered.push(id);
-                complete.extend(fan_in);
+                complete.extend(completed(fan_in));
             }
-            Outcome::Duplicate(id) => response.duplicates.push(id),
+            Outcome::Duplicate(id, fan_in) => {
+                response.duplicates.push(id);
+                complete.extend(completed(fan_in));
+            }
             Outcome::Failed(message_id) => response
                 .batch_item_failures
                 .push(json!({"itemIdentifier": message_id})),
             Outcome::Dropped => {}
         }
     }
-    for record in &complete {
-        response
-            .fanned_in
-            .push(fan_in(settings, publishers, record, &ctx).await?);
+    let taken_over = scanner::fanout::claim_unpublished(&ledger, fan_out.fan_in_lease_secs).await?;
+    complete.extend(taken_over.into_iter().map(|r| (r, None)));
+    let records: Vec<RunRecord> = complete.iter().map(|(r, _)| r.clone()).collect();
+    let published = publish_runs(settings, publishers, &records, &ctx).await;
+    for (run_id, _) in &published.failed {
+        let brought = complete.iter().filter(|(r, _)| &r.run_id == run_id);
+        for message_id in brought.filter_map(|(_, m)| m.clone()) {
+            response
+                .batch_item_failures
+                .push(json!({"itemIdentifier": message_id}));
+        }
     }
+    response.fanned_in = published.runs;
+    response.unpublished = published.failed;
     Ok(serde_json::to_value(response)?)
 }
 
@@ -205,8 +293,9 @@ enum Outcome {
     Worked(String, Option<RunRecord>),
     /// A dead letter settled as failed (likewise).
     DeadLettered(String, Option<RunRecord>),
-    /// An item already settled.
-    Duplicate(String),
+    /// An item already settled (with its run, when it is complete, unpublished and free to
+    /// fan in).
+    Duplicate(String, Option<RunRecord>),
     /// To be delivered again: the message id.
     Failed(String),
     /// A dead letter nothing can be done with (logged).
@@ -234,7 +323,10 @@ async fn handle_one(
         }
     };
     if from_dead_letters {
-        return match scanner::fanout::dead_letter(&item, message.receive_count, ctx.ledger).await {
+        let lease = ctx.fan_in_lease_secs;
+        return match scanner::fanout::dead_letter(&item, message.receive_count, ctx.ledger, lease)
+            .await
+        {
             Ok(fan_in) => Outcome::DeadLettered(item.id(), fan_in),
             Err(e @ (FanOutError::UnknownItem(_) | FanOutError::BadItem(_))) => {
                 tracing::error!(item = %item.id(), error = %e, "dead letter of no run dropped");
@@ -251,7 +343,7 @@ async fn handle_one(
             tracing::info!(run_id = %item.run_id, item = %item.id(), complete = read_all, "work item done");
             Outcome::Worked(item.id(), fan_in)
         }
-        Ok(Worked::Duplicate) => Outcome::Duplicate(item.id()),
+        Ok(Worked::Duplicate { fan_in }) => Outcome::Duplicate(item.id(), fan_in),
         Err(e) => failed(&e),
     }
 }
@@ -266,6 +358,10 @@ async fn fan_in(
     let reports = scanner::fanout::fan_in(record, ctx).await?;
     tracing::info!(run_id = %record.run_id, reports = reports.len(), failed_items = record.failed.len(), "run fanned in");
     let mut answer = crate::respond(settings, publishers, record.trigger.clone(), &reports).await?;
+    // Only now, with SNS and the findings ledger done, is the run's outcome published.
+    if !ctx.ledger.mark_published(&record.run_id).await? {
+        tracing::warn!(run_id = %record.run_id, "the run was marked published by another invocation");
+    }
     answer["run_id"] = json!(record.run_id);
     Ok(answer)
 }

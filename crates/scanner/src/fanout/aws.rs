@@ -132,6 +132,14 @@ pub fn run_key(run_id: &str) -> HashMap<String, AttributeValue> {
     ])
 }
 
+/// The key of the item listing the runs whose fan-in was claimed and not yet published.
+pub fn pending_key() -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("pk".to_string(), s("runs#pending-fan-in")),
+        ("sk".to_string(), s("runs")),
+    ])
+}
+
 /// A new run's item: its key, what it does, its items, an empty `failed` map and its expiry.
 pub fn record_item(record: &RunRecord, now_secs: u64) -> HashMap<String, AttributeValue> {
     let mut item = run_key(&record.run_id);
@@ -194,6 +202,7 @@ pub fn record_from_item(item: &HashMap<String, AttributeValue>) -> Result<RunRec
         items: set("items"),
         settled: set("settled"),
         failed,
+        published: item.contains_key("published_at"),
     })
 }
 
@@ -267,29 +276,108 @@ impl RunLedger for DynamoRunLedger {
         })
     }
 
-    fn claim_fan_in<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<bool, FanOutError>> {
+    fn claim_fan_in<'a>(
+        &'a self,
+        run_id: &'a str,
+        lease_secs: u64,
+    ) -> BoxFuture<'a, Result<bool, FanOutError>> {
         Box::pin(async move {
+            // Listed first: a claim whose holder dies right after is still found by the sweep.
+            self.pending_set("ADD runs :ids", run_id).await?;
+            let now = now_secs();
             let claimed = self
                 .client
                 .update_item()
                 .table_name(&self.table)
                 .set_key(Some(run_key(run_id)))
                 .update_expression("SET fanned_in_at = :now")
-                .condition_expression("attribute_exists(pk) AND attribute_not_exists(fanned_in_at)")
+                .condition_expression(
+                    "attribute_exists(pk) AND attribute_not_exists(published_at) AND \
+                     (attribute_not_exists(fanned_in_at) OR fanned_in_at <= :expired)",
+                )
+                .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+                .expression_attribute_values(
+                    ":expired",
+                    AttributeValue::N(now.saturating_sub(lease_secs).to_string()),
+                )
+                .send()
+                .await;
+            conditional(claimed, "UpdateItem")
+        })
+    }
+
+    fn mark_published<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<bool, FanOutError>> {
+        Box::pin(async move {
+            let marked = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(run_key(run_id)))
+                .update_expression("SET published_at = :now")
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(published_at)")
                 .expression_attribute_values(":now", AttributeValue::N(now_secs().to_string()))
                 .send()
                 .await;
-            match claimed {
-                Ok(_) => Ok(true),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-                {
-                    Ok(false)
-                }
-                Err(e) => Err(call_failed("dynamodb", "UpdateItem")(e)),
-            }
+            let marked = conditional(marked, "UpdateItem")?;
+            self.pending_set("DELETE runs :ids", run_id).await?;
+            Ok(marked)
         })
+    }
+
+    fn pending<'a>(&'a self) -> BoxFuture<'a, Result<Vec<String>, FanOutError>> {
+        Box::pin(async move {
+            let found = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(pending_key()))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(call_failed("dynamodb", "GetItem"))?;
+            Ok(found
+                .item()
+                .and_then(|item| item.get("runs"))
+                .and_then(|runs| runs.as_ss().ok())
+                .cloned()
+                .unwrap_or_default())
+        })
+    }
+}
+
+impl DynamoRunLedger {
+    /// Adds `run_id` to, or deletes it from, the pending runs (`ADD runs :ids`, `DELETE ...`).
+    async fn pending_set(&self, expression: &str, run_id: &str) -> Result<(), FanOutError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(pending_key()))
+            .update_expression(expression)
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![run_id.into()]))
+            .send()
+            .await
+            .map_err(call_failed("dynamodb", "UpdateItem"))?;
+        Ok(())
+    }
+}
+
+/// A conditional update's answer: `true` when it applied, `false` when its condition failed.
+fn conditional<T, R>(
+    result: Result<T, SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, R>>,
+    operation: &'static str,
+) -> Result<bool, FanOutError>
+where
+    R: std::fmt::Debug + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(call_failed("dynamodb", operation)(e)),
     }
 }
 

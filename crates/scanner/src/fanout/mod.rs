@@ -151,6 +151,9 @@ pub struct RunRecord {
     pub settled: BTreeSet<String>,
     /// The failed items, with why.
     pub failed: BTreeMap<String, String>,
+    /// Whether the run's outcome was published (SNS and the findings ledger both accepted it).
+    #[serde(default)]
+    pub published: bool,
 }
 
 impl RunRecord {
@@ -220,8 +223,19 @@ pub trait RunLedger: Send + Sync {
         item_id: &'a str,
         failure: Option<&'a str>,
     ) -> BoxFuture<'a, Result<RunRecord, FanOutError>>;
-    /// Claims the run's fan-in: `true` for exactly one caller, ever.
-    fn claim_fan_in<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<bool, FanOutError>>;
+    /// Claims the run's fan-in for `lease_secs`: `true` for exactly one caller at a time, and
+    /// only while the run is unpublished. A claim older than the lease (its holder crashed, or
+    /// its publish failed) may be taken over. The run is listed as pending until published.
+    fn claim_fan_in<'a>(
+        &'a self,
+        run_id: &'a str,
+        lease_secs: u64,
+    ) -> BoxFuture<'a, Result<bool, FanOutError>>;
+    /// Records that the run's outcome was published, once: `true` for the caller that recorded
+    /// it, `false` when it was recorded already. The run is no longer pending.
+    fn mark_published<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<bool, FanOutError>>;
+    /// Runs whose fan-in was claimed and whose outcome is not yet published.
+    fn pending<'a>(&'a self) -> BoxFuture<'a, Result<Vec<String>, FanOutError>>;
 }
 
 /// Keeps a run's snapshots (S3).
@@ -311,6 +325,8 @@ pub struct WorkContext<'a> {
     pub store: &'a dyn SnapshotStore,
     /// Where runs are recorded.
     pub ledger: &'a dyn RunLedger,
+    /// How long a fan-in claim holds ([`FAN_IN_LEASE_SECS`] on AWS).
+    pub fan_in_lease_secs: u64,
 }
 
 /// What coordinating did.
@@ -338,6 +354,7 @@ pub async fn coordinate(
     fallback_region: Option<&str>,
     queue: &dyn WorkQueue,
     ledger: &dyn RunLedger,
+    lease_secs: u64,
 ) -> Result<Coordinated, FanOutError> {
     let items = plan_items(run_id, request, config, fallback_region)?;
     let record = RunRecord {
@@ -355,7 +372,7 @@ pub async fn coordinate(
         let after = ledger
             .settle(run_id, id, Some(&format!("not queued: {why}")))
             .await?;
-        fan_in = claim_if_complete(after, ledger).await?;
+        fan_in = claim_if_complete(after, ledger, lease_secs).await?;
     }
     tracing::info!(
         run_id,
@@ -371,16 +388,54 @@ pub async fn coordinate(
     })
 }
 
-/// The record, when `record` is complete and this caller wins its fan-in.
+/// How long a fan-in claim holds before another invocation may take over an unpublished run:
+/// the longest a Lambda invocation runs, 900 seconds
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html>), so a live
+/// holder is never overtaken.
+pub const FAN_IN_LEASE_SECS: u64 = 900;
+
+/// The record, when `record` is complete and unpublished and this caller wins its fan-in.
 async fn claim_if_complete(
     record: RunRecord,
     ledger: &dyn RunLedger,
+    lease_secs: u64,
 ) -> Result<Option<RunRecord>, FanOutError> {
-    if record.is_complete() && ledger.claim_fan_in(&record.run_id).await? {
+    if record.is_complete()
+        && !record.published
+        && ledger.claim_fan_in(&record.run_id, lease_secs).await?
+    {
         Ok(Some(record))
     } else {
         Ok(None)
     }
+}
+
+/// The runs whose fan-in was claimed but never published (the publish failed, or its
+/// invocation died) and whose claim has expired, claimed now by this caller: the next
+/// invocation, scheduled or a batch from the queue, publishes them.
+pub async fn claim_unpublished(
+    ledger: &dyn RunLedger,
+    lease_secs: u64,
+) -> Result<Vec<RunRecord>, FanOutError> {
+    let mut claimed = Vec::new();
+    for run_id in ledger.pending().await? {
+        match ledger.get(&run_id).await? {
+            // Expired, or published since it was listed: nothing left to publish.
+            None => {
+                ledger.mark_published(&run_id).await?;
+            }
+            Some(record) if record.published => {
+                ledger.mark_published(&run_id).await?;
+            }
+            Some(record) => {
+                if let Some(record) = claim_if_complete(record, ledger, lease_secs).await? {
+                    tracing::warn!(run_id, "an unpublished run taken over after its lease");
+                    claimed.push(record);
+                }
+            }
+        }
+    }
+    Ok(claimed)
 }
 
 /// What a worker did with one item.
@@ -394,8 +449,13 @@ pub enum Worked {
         /// The run to fan in, when it falls to this worker.
         fan_in: Option<RunRecord>,
     },
-    /// Already settled (a duplicate delivery): nothing done.
-    Duplicate,
+    /// Already settled (a duplicate delivery): nothing read. `fan_in` holds the run's record
+    /// when the run is complete, its outcome unpublished and its fan-in free (never claimed,
+    /// or the claim's lease expired): the redelivery publishes what a failed publish lost.
+    Duplicate {
+        /// The run to fan in, when it falls to this worker.
+        fan_in: Option<RunRecord>,
+    },
 }
 
 /// Snapshots one item, keeps the snapshot, settles the item. An error leaves the item unsettled
@@ -414,7 +474,8 @@ pub async fn work(item: &WorkItem, ctx: &WorkContext<'_>) -> Result<Worked, FanO
     }
     if record.settled.contains(&id) {
         tracing::info!(run_id = %item.run_id, item = %id, "duplicate delivery: already settled");
-        return Ok(Worked::Duplicate);
+        let fan_in = claim_if_complete(record, ctx.ledger, ctx.fan_in_lease_secs).await?;
+        return Ok(Worked::Duplicate { fan_in });
     }
     let overrides = EnvironmentSettings {
         regions: Some(vec![item.region.clone()]),
@@ -436,7 +497,7 @@ pub async fn work(item: &WorkItem, ctx: &WorkContext<'_>) -> Result<Worked, FanO
     let after = ctx.ledger.settle(&item.run_id, &id, None).await?;
     Ok(Worked::Done {
         complete: snapshot.complete,
-        fan_in: claim_if_complete(after, ctx.ledger).await?,
+        fan_in: claim_if_complete(after, ctx.ledger, ctx.fan_in_lease_secs).await?,
     })
 }
 
@@ -446,12 +507,14 @@ pub async fn dead_letter(
     item: &WorkItem,
     receives: u32,
     ledger: &dyn RunLedger,
+    lease_secs: u64,
 ) -> Result<Option<RunRecord>, FanOutError> {
     let id = item.id();
     match ledger.get(&item.run_id).await? {
         Some(record) if record.items.contains(&id) => {
             if record.settled.contains(&id) {
-                return Ok(None);
+                // Settled already, its run perhaps still unpublished: as a duplicate delivery.
+                return claim_if_complete(record, ledger, lease_secs).await;
             }
         }
         _ => {
@@ -464,7 +527,7 @@ pub async fn dead_letter(
     let why = format!("the work item failed {receives} deliveries and was dead-lettered");
     tracing::error!(run_id = %item.run_id, item = %id, receives, "work item dead-lettered");
     let after = ledger.settle(&item.run_id, &id, Some(&why)).await?;
-    claim_if_complete(after, ledger).await
+    claim_if_complete(after, ledger, lease_secs).await
 }
 
 /// The run's reports from its stored snapshots, one report at a time so that only the

@@ -4,10 +4,20 @@ use super::*;
 use crate::testing::{security_group, snapshot, tcp_rule};
 
 /// Run records in memory, with DynamoDB's semantics: create refuses an existing run, settling
-/// adds to a set, one fan-in claim wins.
+/// adds to a set, a fan-in claim holds for its lease and never once the run is published, and
+/// publishing is recorded once. `now` is the ledger's clock, in seconds.
 #[derive(Default)]
 struct MemoryLedger {
-    runs: Mutex<BTreeMap<String, (RunRecord, bool)>>,
+    runs: Mutex<BTreeMap<String, (RunRecord, Option<u64>)>>,
+    pending: Mutex<BTreeSet<String>>,
+    now: std::sync::atomic::AtomicU64,
+}
+
+impl MemoryLedger {
+    fn advance(&self, secs: u64) {
+        self.now
+            .fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl RunLedger for MemoryLedger {
@@ -17,7 +27,7 @@ impl RunLedger for MemoryLedger {
             if runs.contains_key(&record.run_id) {
                 return Err(FanOutError::UnknownItem("exists".into()));
             }
-            runs.insert(record.run_id.clone(), (record.clone(), false));
+            runs.insert(record.run_id.clone(), (record.clone(), None));
             Ok(())
         })
     }
@@ -43,12 +53,36 @@ impl RunLedger for MemoryLedger {
             Ok(record.clone())
         })
     }
-    fn claim_fan_in<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<bool, FanOutError>> {
+    fn claim_fan_in<'a>(
+        &'a self,
+        run_id: &'a str,
+        lease_secs: u64,
+    ) -> BoxFuture<'a, Result<bool, FanOutError>> {
         Box::pin(async move {
+            self.pending.lock().unwrap().insert(run_id.into());
+            let now = self.now.load(std::sync::atomic::Ordering::SeqCst);
             let mut runs = self.runs.lock().unwrap();
-            let (_, claimed) = runs.get_mut(run_id).unwrap();
-            Ok(!std::mem::replace(claimed, true))
+            let (record, claimed_at) = runs.get_mut(run_id).unwrap();
+            let free = claimed_at.is_none_or(|at| at + lease_secs <= now);
+            if record.published || !free {
+                return Ok(false);
+            }
+            *claimed_at = Some(now);
+            Ok(true)
         })
+    }
+    fn mark_published<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<bool, FanOutError>> {
+        Box::pin(async move {
+            self.pending.lock().unwrap().remove(run_id);
+            let mut runs = self.runs.lock().unwrap();
+            let Some((record, _)) = runs.get_mut(run_id) else {
+                return Ok(false);
+            };
+            Ok(!std::mem::replace(&mut record.published, true))
+        })
+    }
+    fn pending<'a>(&'a self) -> BoxFuture<'a, Result<Vec<String>, FanOutError>> {
+        Box::pin(async move { Ok(self.pending.lock().unwrap().iter().cloned().collect()) })
     }
 }
 
@@ -111,6 +145,68 @@ impl SnapshotStore for MemoryStore {
                 })
         })
     }
+}
+
+/// The fan-in lease of these tests, in the ledger's seconds.
+const LEASE: u64 = 900;
+
+/// Guarantee 1: a run whose publish failed after its fan-in was claimed is not lost. Before
+/// its lease runs out nobody else may claim it (its holder may still be publishing); after, the
+/// next invocation takes it over, a redelivered item as well as a schedule; once published,
+/// never again.
+#[tokio::test]
+async fn a_claimed_run_whose_publish_failed_is_taken_over_after_its_lease_and_published_once() {
+    let ledger = MemoryLedger::default();
+    let queue = Queue {
+        refuse: "none",
+        sent: Mutex::default(),
+    };
+    coordinate(
+        "r-9",
+        "scheduled",
+        &request(),
+        &config(),
+        None,
+        &queue,
+        &ledger,
+        LEASE,
+    )
+    .await
+    .unwrap();
+    let items: Vec<WorkItem> = queue.sent.lock().unwrap().clone();
+    let (last, rest) = items.split_last().unwrap();
+    for item in rest {
+        assert_eq!(dead_letter(item, 3, &ledger, LEASE).await.unwrap(), None);
+    }
+    let claimed = dead_letter(last, 3, &ledger, LEASE).await.unwrap();
+    assert!(claimed.is_some(), "the last settlement claims the fan-in");
+    // ... and its publish fails: nothing is marked published. The run is pending.
+    assert_eq!(ledger.pending().await.unwrap(), ["r-9"]);
+
+    // Within the lease the holder may still be publishing: nobody takes it over.
+    ledger.advance(LEASE - 1);
+    assert_eq!(claim_unpublished(&ledger, LEASE).await.unwrap(), vec![]);
+    assert_eq!(dead_letter(last, 3, &ledger, LEASE).await.unwrap(), None);
+
+    // After it, a redelivered item takes the run over ...
+    ledger.advance(1);
+    let again = dead_letter(last, 3, &ledger, LEASE).await.unwrap();
+    assert_eq!(again.as_ref().map(|r| r.run_id.as_str()), Some("r-9"));
+    // ... and, should that publish fail too, the next schedule after another lease.
+    ledger.advance(LEASE);
+    let swept = claim_unpublished(&ledger, LEASE).await.unwrap();
+    assert_eq!(swept.len(), 1, "{swept:?}");
+    assert!(
+        ledger.mark_published("r-9").await.unwrap(),
+        "published once"
+    );
+    assert!(!ledger.mark_published("r-9").await.unwrap(), "never twice");
+
+    // Published, the run is no one's to claim again, however late.
+    ledger.advance(10 * LEASE);
+    assert_eq!(claim_unpublished(&ledger, LEASE).await.unwrap(), vec![]);
+    assert_eq!(dead_letter(last, 3, &ledger, LEASE).await.unwrap(), None);
+    assert!(ledger.pending().await.unwrap().is_empty());
 }
 
 fn config() -> ConfigFile {
@@ -227,6 +323,7 @@ async fn an_item_that_cannot_be_queued_is_settled_failed_and_the_run_still_compl
         None,
         &queue,
         &ledger,
+        LEASE,
     )
     .await
     .unwrap();
@@ -245,31 +342,40 @@ async fn an_item_that_cannot_be_queued_is_settled_failed_and_the_run_still_compl
         &config(),
         None,
         &queue,
-        &ledger
+        &ledger,
+        LEASE
     )
     .await
     .is_err());
 
     // prod's two items: one dead-lettered (twice: the second changes nothing), one done.
     let prod: Vec<WorkItem> = queue.sent.lock().unwrap().clone();
-    assert_eq!(dead_letter(&prod[0], 3, &ledger).await.unwrap(), None);
-    assert_eq!(dead_letter(&prod[0], 3, &ledger).await.unwrap(), None);
+    assert_eq!(
+        dead_letter(&prod[0], 3, &ledger, LEASE).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        dead_letter(&prod[0], 3, &ledger, LEASE).await.unwrap(),
+        None
+    );
     let after = ledger.settle("r-1", &prod[1].id(), None).await.unwrap();
-    let claimed = claim_if_complete(after.clone(), &ledger).await.unwrap();
+    let claimed = claim_if_complete(after.clone(), &ledger, LEASE)
+        .await
+        .unwrap();
     assert_eq!(
         claimed.as_ref(),
         Some(&after),
         "the last settlement fans in"
     );
     assert_eq!(
-        claim_if_complete(after, &ledger).await.unwrap(),
+        claim_if_complete(after, &ledger, LEASE).await.unwrap(),
         None,
         "exactly once"
     );
     // An item of no run, or not of this run, is refused rather than settled.
     let mut stranger = prod[0].clone();
     stranger.region = "ap-south-1".into();
-    assert!(dead_letter(&stranger, 3, &ledger).await.is_err());
+    assert!(dead_letter(&stranger, 3, &ledger, LEASE).await.is_err());
 }
 
 #[tokio::test]
@@ -326,6 +432,7 @@ async fn fan_in_reads_the_stored_snapshots_and_reports_failed_items_unread() {
         secure_digest: None,
         store: &store,
         ledger: &ledger,
+        fan_in_lease_secs: LEASE,
     };
     let reports = fan_in(&record, &ctx).await.unwrap();
     assert_eq!(reports.len(), 1);
