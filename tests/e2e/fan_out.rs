@@ -567,3 +567,121 @@ fn two_workers_publishing_the_same_report_at_once_alert_once() {
     let loaded = block_on(first.load("scan/staging")).unwrap().unwrap();
     assert!(loaded.findings.is_empty());
 }
+
+/// The fan-out's first guarantee, as a user meets it: SNS refuses the last item's publish (every
+/// attempt of it). The run is not lost: its message is delivered again, taken over once the
+/// fan-in lease is over, and published exactly once; the next run alerts nothing new.
+#[test]
+fn a_publish_that_fails_after_the_fan_in_claim_is_retried_until_the_run_is_published_once() {
+    let moto = Moto::start();
+    let _org = organization(&moto);
+    // The SDK's three attempts of the first Publish fail; later ones go through.
+    let proxy = FaultProxy::start(
+        &moto.endpoint,
+        vec![Rule {
+            service: "sns",
+            operation: Some("Publish"),
+            region: None,
+            fault: Fault::Status(500),
+            calls: Calls::First(3),
+            body_contains: None,
+        }],
+    );
+    let management = block_on(moto.sdk_config("us-east-1"));
+    let queues = block_on(engine(&management));
+    let inbox = block_on(AlertInbox::create(&management));
+    let config = config_file(&moto);
+    let mut api = RuntimeApi::start();
+    let mut env = crate::lambda::function_env(&api, &moto, "http://127.0.0.1:9", &inbox.topic_arn);
+    env.retain(|(k, _)| !["DRIFTSCAN_REPORT_BUCKET", "DRIFTSCAN_COMPARE"].contains(&k.as_str()));
+    env.extend(
+        [
+            ("AWS_ENDPOINT_URL", proxy.endpoint.clone()),
+            ("DRIFTSCAN_CONFIG", config.display().to_string()),
+            // The preview has findings to alert (its own account holds none of its resources).
+            ("DRIFTSCAN_SCAN", "pr-9,prod".into()),
+            ("DRIFTSCAN_METRICS", "emf".into()),
+            ("DRIFTSCAN_WORK_QUEUE_URL", queues.work_url.clone()),
+            ("DRIFTSCAN_DEAD_LETTER_QUEUE_ARN", queues.dead_arn.clone()),
+            ("DRIFTSCAN_RUN_BUCKET", RUN_BUCKET.into()),
+            ("DRIFTSCAN_TABLE", TABLE.into()),
+            ("DRIFTSCAN_FAN_IN_LEASE_SECS", "2".into()),
+        ]
+        .map(|(k, v)| (k.to_string(), v)),
+    );
+    let log = moto.dir.path().join("lost-alert.log");
+    let _function = Function(
+        Command::new(crate::lambda::lambda_binary())
+            .current_dir(moto.dir.path())
+            .env_clear()
+            .envs(env)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+            .spawn()
+            .expect("driftscan-lambda starts"),
+    );
+    let scheduled = json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+    let coordinate = |api: &mut RuntimeApi| match api.invoke(&scheduled, Duration::from_secs(60)) {
+        Answer::Response(value) => value,
+        Answer::Error(error) => panic!("coordination failed: {error}"),
+    };
+    let first = coordinate(&mut api);
+    let run_id = first["coordinated"]["run_id"].as_str().unwrap().to_string();
+    let sqs = aws_sdk_sqs::Client::new(&management);
+    let mut answers = deliver(&mut api, &sqs, &queues.work_url, &queues.work_arn);
+    answers.extend(deliver(&mut api, &sqs, &queues.dead_url, &queues.dead_arn));
+    let unpublished: Vec<&Value> = answers
+        .iter()
+        .flat_map(|a| a["unpublished"].as_array().unwrap())
+        .collect();
+    assert_eq!(
+        unpublished.len(),
+        1,
+        "the failed publish is answered, not hidden: {answers:#?}"
+    );
+    assert_eq!(unpublished[0][0], run_id.as_str());
+    assert!(
+        answers
+            .iter()
+            .all(|a| a["batchItemFailures"].is_array() && a.get("errorType").is_none()),
+        "partial batch responses, never an invocation error"
+    );
+    let fanned_in: Vec<&Value> = answers
+        .iter()
+        .flat_map(|a| a["fanned_in"].as_array().unwrap())
+        .collect();
+    assert_eq!(
+        fanned_in.len(),
+        1,
+        "published once, by a later delivery: {answers:#?}"
+    );
+    assert_eq!(fanned_in[0]["run_id"], run_id.as_str());
+    let (alerts, _) = block_on(inbox.drain());
+    assert_eq!(alerts.len(), 1, "exactly one alert for the run");
+    let new: usize = alerts[0]["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["new"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert!(new > 0, "{}", alerts[0]);
+
+    // The next schedule takes nothing over, and its run alerts nothing new: the first run's
+    // findings were recorded when it was published.
+    let second = coordinate(&mut api);
+    assert_eq!(second["taken_over"], json!([]), "{second}");
+    let answers = deliver(&mut api, &sqs, &queues.work_url, &queues.work_arn);
+    let fanned_in: Vec<&Value> = answers
+        .iter()
+        .flat_map(|a| a["fanned_in"].as_array().unwrap())
+        .collect();
+    assert_eq!(fanned_in.len(), 1, "{answers:#?}");
+    assert_ne!(fanned_in[0]["run_id"], run_id.as_str());
+    assert_eq!(
+        block_on(inbox.drain()).0.len(),
+        0,
+        "nothing new, nothing sent"
+    );
+    assert_eq!(proxy.faulted(), 3, "only the first publish failed");
+}

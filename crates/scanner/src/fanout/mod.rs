@@ -195,6 +195,10 @@ pub enum FanOutError {
         /// The message with its cause chain.
         message: String,
     },
+    /// An item settled already whose run is complete but not yet published, its fan-in held by
+    /// another invocation: the message is to be delivered again until the run is published.
+    #[error("run {0} is complete and its outcome not yet published by the invocation holding its fan-in")]
+    AwaitingPublication(String),
     /// The run itself cannot be carried out.
     #[error(transparent)]
     Run(#[from] RunError),
@@ -410,6 +414,24 @@ async fn claim_if_complete(
     }
 }
 
+/// For an item settled already: its run, to fan in, when the run is complete, unpublished and
+/// its fan-in free; [`FanOutError::AwaitingPublication`] while another invocation holds it, so
+/// the message stays on its queue until the run is published.
+async fn fan_in_of_settled(
+    record: RunRecord,
+    ledger: &dyn RunLedger,
+    lease_secs: u64,
+) -> Result<Option<RunRecord>, FanOutError> {
+    if !record.is_complete() || record.published {
+        return Ok(None);
+    }
+    let run_id = record.run_id.clone();
+    match claim_if_complete(record, ledger, lease_secs).await? {
+        Some(record) => Ok(Some(record)),
+        None => Err(FanOutError::AwaitingPublication(run_id)),
+    }
+}
+
 /// The runs whose fan-in was claimed but never published (the publish failed, or its
 /// invocation died) and whose claim has expired, claimed now by this caller: the next
 /// invocation, scheduled or a batch from the queue, publishes them.
@@ -474,7 +496,7 @@ pub async fn work(item: &WorkItem, ctx: &WorkContext<'_>) -> Result<Worked, FanO
     }
     if record.settled.contains(&id) {
         tracing::info!(run_id = %item.run_id, item = %id, "duplicate delivery: already settled");
-        let fan_in = claim_if_complete(record, ctx.ledger, ctx.fan_in_lease_secs).await?;
+        let fan_in = fan_in_of_settled(record, ctx.ledger, ctx.fan_in_lease_secs).await?;
         return Ok(Worked::Duplicate { fan_in });
     }
     let overrides = EnvironmentSettings {
@@ -514,7 +536,7 @@ pub async fn dead_letter(
         Some(record) if record.items.contains(&id) => {
             if record.settled.contains(&id) {
                 // Settled already, its run perhaps still unpublished: as a duplicate delivery.
-                return claim_if_complete(record, ledger, lease_secs).await;
+                return fan_in_of_settled(record, ledger, lease_secs).await;
             }
         }
         _ => {
