@@ -110,7 +110,6 @@ pub async fn coordinate(
         fallback_region.as_deref(),
         &SqsWorkQueue::new(sdk, queue_url),
         &ledger,
-        fan_out.fan_in_lease_secs,
     )
     .await?;
     // Nothing could be queued: the run is complete (and unread) already.

@@ -12,7 +12,7 @@ use aws_sdk_ec2::Client;
 use futures::future::BoxFuture;
 use futures::{stream, StreamExt};
 
-use super::{display_name, Collected, Collector, RegionContext};
+use super::{display_name, Collected, Collector, ItemRead, RegionContext};
 use crate::model::{
     InternetGateway, NatGateway, PeeringSide, Properties, ResourceKind as K, ResourceRef, Route,
     RouteTable, RouteTarget, RulePeer, SecurityGroup, SecurityGroupRule, Service, Subnet, Vpc,
@@ -161,11 +161,13 @@ async fn collect(ctx: &RegionContext) -> Collected {
             }
             Err(e) => out.item_failed(
                 ctx,
-                Service::Ec2,
-                "DescribeVpcAttribute",
-                &[K::Vpc],
-                (K::Vpc, &vpc_id),
-                GONE,
+                ItemRead {
+                    service: Service::Ec2,
+                    operation: "DescribeVpcAttribute",
+                    kinds: &[K::Vpc],
+                    item: (K::Vpc, &vpc_id),
+                    gone: GONE,
+                },
                 &e,
             ),
         }

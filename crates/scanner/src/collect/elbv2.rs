@@ -15,7 +15,7 @@ use aws_sdk_elasticloadbalancingv2::Client;
 use futures::future::BoxFuture;
 use futures::{stream, StreamExt};
 
-use super::{batches, display_name, Collected, Collector, RegionContext};
+use super::{batches, display_name, Collected, Collector, ItemRead, RegionContext};
 use crate::model::{
     AccessLogs, FixedResponseAction, ForwardAction, HealthCheck, Listener, ListenerAction,
     ListenerRule, LoadBalancer, Properties, ReadFailure, RedirectAction, Resource,
@@ -200,11 +200,13 @@ async fn collect(ctx: &RegionContext) -> Collected {
             }
             Err(e) => out.item_failed(
                 ctx,
-                SERVICE,
-                "DescribeLoadBalancerAttributes",
-                &[K::LoadBalancer],
-                (K::LoadBalancer, &arn),
-                GONE,
+                ItemRead {
+                    service: SERVICE,
+                    operation: "DescribeLoadBalancerAttributes",
+                    kinds: &[K::LoadBalancer],
+                    item: (K::LoadBalancer, &arn),
+                    gone: GONE,
+                },
                 &e,
             ),
         }
@@ -215,11 +217,13 @@ async fn collect(ctx: &RegionContext) -> Collected {
             Ok(listeners) => all_listeners.extend(listeners),
             Err(e) => out.item_failed(
                 ctx,
-                SERVICE,
-                "DescribeListeners",
-                &[K::Listener, K::ListenerRule],
-                (K::LoadBalancer, &arn),
-                GONE,
+                ItemRead {
+                    service: SERVICE,
+                    operation: "DescribeListeners",
+                    kinds: &[K::Listener, K::ListenerRule],
+                    item: (K::LoadBalancer, &arn),
+                    gone: GONE,
+                },
                 &e,
             ),
         }
@@ -257,11 +261,13 @@ async fn collect(ctx: &RegionContext) -> Collected {
             ),
             Err(e) => out.item_failed(
                 ctx,
-                SERVICE,
-                "DescribeRules",
-                &[K::ListenerRule],
-                (K::Listener, &listener),
-                GONE,
+                ItemRead {
+                    service: SERVICE,
+                    operation: "DescribeRules",
+                    kinds: &[K::ListenerRule],
+                    item: (K::Listener, &listener),
+                    gone: GONE,
+                },
                 &e,
             ),
         }

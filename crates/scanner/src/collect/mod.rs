@@ -178,6 +178,21 @@ where
     }
 }
 
+/// One per-item read, for [`Collected::item_failed`].
+#[derive(Debug, Clone, Copy)]
+pub struct ItemRead<'a> {
+    /// The service read.
+    pub service: Service,
+    /// The operation (`DescribeListeners`).
+    pub operation: &'a str,
+    /// The kinds a failure leaves unknown.
+    pub kinds: &'a [ResourceKind],
+    /// The item: its kind, and the id or ARN the read named.
+    pub item: (ResourceKind, &'a str),
+    /// The service's answers meaning the item is gone.
+    pub gone: &'a [&'a str],
+}
+
 /// What one collector read in one region.
 #[derive(Debug, Default)]
 pub struct Collected {
@@ -195,29 +210,23 @@ impl Collected {
         self.failures.push(failure);
     }
 
-    /// Files the error of a per-item read of `item` (`kind`, and the id or ARN the read named):
-    /// an answer among `gone`, the service's own "not found" codes, means the item was deleted
-    /// after this scan listed it, so it is left out and noted; any other error is a failure
-    /// leaving `kinds` unknown.
-    #[allow(clippy::too_many_arguments)]
+    /// Files the error of a per-item read: an answer among `read.gone`, the service's own "not
+    /// found" codes, means the item was deleted after this scan listed it, so it is left out and
+    /// noted; any other error is a failure leaving `read.kinds` unknown.
     pub fn item_failed<E, R>(
         &mut self,
         ctx: &RegionContext,
-        service: Service,
-        operation: &str,
-        kinds: &[ResourceKind],
-        item: (ResourceKind, &str),
-        gone: &[&str],
+        read: ItemRead<'_>,
         error: &SdkError<E, R>,
     ) where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + 'static,
     {
         let code = error_code(error);
-        if gone.contains(&code.as_str()) {
-            self.deleted_during_scan(ctx, item, operation, &code);
+        if read.gone.contains(&code.as_str()) {
+            self.deleted_during_scan(ctx, read.item, read.operation, &code);
         } else {
-            self.fail(ctx.failure(service, operation, kinds, error));
+            self.fail(ctx.failure(read.service, read.operation, read.kinds, error));
         }
     }
 

@@ -358,7 +358,6 @@ pub async fn coordinate(
     fallback_region: Option<&str>,
     queue: &dyn WorkQueue,
     ledger: &dyn RunLedger,
-    lease_secs: u64,
 ) -> Result<Coordinated, FanOutError> {
     let items = plan_items(run_id, request, config, fallback_region)?;
     let record = RunRecord {
@@ -376,7 +375,8 @@ pub async fn coordinate(
         let after = ledger
             .settle(run_id, id, Some(&format!("not queued: {why}")))
             .await?;
-        fan_in = claim_if_complete(after, ledger, lease_secs).await?;
+        // A run this call just created has no earlier claim for a lease to outlast.
+        fan_in = claim_if_complete(after, ledger, FAN_IN_LEASE_SECS).await?;
     }
     tracing::info!(
         run_id,

@@ -169,7 +169,6 @@ async fn a_claimed_run_whose_publish_failed_is_taken_over_after_its_lease_and_pu
         None,
         &queue,
         &ledger,
-        LEASE,
     )
     .await
     .unwrap();
@@ -327,7 +326,6 @@ async fn an_item_that_cannot_be_queued_is_settled_failed_and_the_run_still_compl
         None,
         &queue,
         &ledger,
-        LEASE,
     )
     .await
     .unwrap();
@@ -346,8 +344,7 @@ async fn an_item_that_cannot_be_queued_is_settled_failed_and_the_run_still_compl
         &config(),
         None,
         &queue,
-        &ledger,
-        LEASE
+        &ledger
     )
     .await
     .is_err());
