@@ -108,23 +108,26 @@ fn an_incomplete_snapshot_written_to_a_file_still_exits_2() {
 }
 
 #[test]
-fn missing_credentials_are_an_incomplete_snapshot_naming_the_cause() {
+fn missing_credentials_stop_the_snapshot_before_any_read() {
+    // Resolved once before anything is read: one error saying what the chain tried, not a
+    // snapshot whose every read failed (bad_input.rs covers every command that calls AWS).
     let moto = Moto::start();
-    let mut command = moto.driftscan();
-    command
+    let output = moto
+        .driftscan()
         .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY");
-    let (snapshot, stderr) = expect_incomplete(command, "prod", "1");
-    assert!(snapshot.resources.is_empty());
-    assert!(
-        snapshot
-            .failures
-            .iter()
-            .all(|f| f.code == "CredentialsError"),
-        "{:?}",
-        snapshot.failures
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["snapshot", "--env", "prod", "--region", "us-east-1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(output.stdout.is_empty(), "no snapshot of nothing");
+    assert_eq!(
+        stderr.matches("Unable to locate credentials").count(),
+        1,
+        "{stderr}"
     );
-    assert!(stderr.contains("could not get credentials"), "{stderr}");
+    assert!(stderr.contains("Environment: "), "what was tried: {stderr}");
 }
 
 /// Runs a staging snapshot with `service`'s endpoint replaced by `server`.

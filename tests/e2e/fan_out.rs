@@ -184,6 +184,50 @@ fn deliver(api: &mut RuntimeApi, sqs: &aws_sdk_sqs::Client, url: &str, arn: &str
     answers
 }
 
+/// The real function with the fan-out's settings, every call through `endpoint`: scanning
+/// `scan` of the organization's `config`, alerting to `topic_arn`, with `extra` variables.
+fn fan_out_function(
+    moto: &Moto,
+    endpoint: &str,
+    queues: &Queues,
+    topic_arn: &str,
+    config: &std::path::Path,
+    scan: &str,
+    extra: &[(&str, &str)],
+) -> (RuntimeApi, Function) {
+    let api = RuntimeApi::start();
+    let mut env = crate::lambda::function_env(&api, moto, "http://127.0.0.1:9", topic_arn);
+    env.retain(|(k, _)| !["DRIFTSCAN_REPORT_BUCKET", "DRIFTSCAN_COMPARE"].contains(&k.as_str()));
+    env.extend(
+        [
+            ("AWS_ENDPOINT_URL", endpoint.to_string()),
+            ("DRIFTSCAN_CONFIG", config.display().to_string()),
+            ("DRIFTSCAN_SCAN", scan.to_string()),
+            ("DRIFTSCAN_METRICS", "emf".into()),
+            ("DRIFTSCAN_WORK_QUEUE_URL", queues.work_url.clone()),
+            ("DRIFTSCAN_DEAD_LETTER_QUEUE_ARN", queues.dead_arn.clone()),
+            ("DRIFTSCAN_RUN_BUCKET", RUN_BUCKET.into()),
+            ("DRIFTSCAN_TABLE", TABLE.into()),
+        ]
+        .into_iter()
+        .chain(extra.iter().map(|(k, v)| (*k, v.to_string())))
+        .map(|(k, v)| (k.to_string(), v)),
+    );
+    let log = moto.dir.path().join("fan-out.log");
+    let function = Function(
+        Command::new(crate::lambda::lambda_binary())
+            .current_dir(moto.dir.path())
+            .env_clear()
+            .envs(env)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+            .spawn()
+            .expect("driftscan-lambda starts"),
+    );
+    (api, function)
+}
+
 /// The ids an answer lists under `field`.
 fn listed(answers: &[Value], field: &str) -> Vec<String> {
     let mut ids: Vec<String> = answers
@@ -244,33 +288,14 @@ fn the_organization_fanned_out_through_sqs_reports_like_scan_all_with_one_alert_
         .map(|r| (r.environment.as_str(), r))
         .collect();
 
-    let mut api = RuntimeApi::start();
-    let mut env = crate::lambda::function_env(&api, &moto, "http://127.0.0.1:9", &inbox.topic_arn);
-    env.retain(|(k, _)| !["DRIFTSCAN_REPORT_BUCKET", "DRIFTSCAN_COMPARE"].contains(&k.as_str()));
-    env.extend(
-        [
-            ("AWS_ENDPOINT_URL", proxy.endpoint.clone()),
-            ("DRIFTSCAN_CONFIG", config.display().to_string()),
-            ("DRIFTSCAN_SCAN", "dev,pr-9,prod,staging".into()),
-            ("DRIFTSCAN_METRICS", "emf".into()),
-            ("DRIFTSCAN_WORK_QUEUE_URL", queues.work_url.clone()),
-            ("DRIFTSCAN_DEAD_LETTER_QUEUE_ARN", queues.dead_arn.clone()),
-            ("DRIFTSCAN_RUN_BUCKET", RUN_BUCKET.into()),
-            ("DRIFTSCAN_TABLE", TABLE.into()),
-        ]
-        .map(|(k, v)| (k.to_string(), v)),
-    );
-    let log = moto.dir.path().join("fan-out.log");
-    let _function = Function(
-        Command::new(crate::lambda::lambda_binary())
-            .current_dir(moto.dir.path())
-            .env_clear()
-            .envs(env)
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
-            .spawn()
-            .expect("driftscan-lambda starts"),
+    let (mut api, _function) = fan_out_function(
+        &moto,
+        &proxy.endpoint,
+        &queues,
+        &inbox.topic_arn,
+        &config,
+        "dev,pr-9,prod,staging",
+        &[],
     );
 
     // The schedule coordinates: one item per environment and region, nothing scanned yet.
@@ -591,35 +616,15 @@ fn a_publish_that_fails_after_the_fan_in_claim_is_retried_until_the_run_is_publi
     let queues = block_on(engine(&management));
     let inbox = block_on(AlertInbox::create(&management));
     let config = config_file(&moto);
-    let mut api = RuntimeApi::start();
-    let mut env = crate::lambda::function_env(&api, &moto, "http://127.0.0.1:9", &inbox.topic_arn);
-    env.retain(|(k, _)| !["DRIFTSCAN_REPORT_BUCKET", "DRIFTSCAN_COMPARE"].contains(&k.as_str()));
-    env.extend(
-        [
-            ("AWS_ENDPOINT_URL", proxy.endpoint.clone()),
-            ("DRIFTSCAN_CONFIG", config.display().to_string()),
-            // The preview has findings to alert (its own account holds none of its resources).
-            ("DRIFTSCAN_SCAN", "pr-9,prod".into()),
-            ("DRIFTSCAN_METRICS", "emf".into()),
-            ("DRIFTSCAN_WORK_QUEUE_URL", queues.work_url.clone()),
-            ("DRIFTSCAN_DEAD_LETTER_QUEUE_ARN", queues.dead_arn.clone()),
-            ("DRIFTSCAN_RUN_BUCKET", RUN_BUCKET.into()),
-            ("DRIFTSCAN_TABLE", TABLE.into()),
-            ("DRIFTSCAN_FAN_IN_LEASE_SECS", "2".into()),
-        ]
-        .map(|(k, v)| (k.to_string(), v)),
-    );
-    let log = moto.dir.path().join("lost-alert.log");
-    let _function = Function(
-        Command::new(crate::lambda::lambda_binary())
-            .current_dir(moto.dir.path())
-            .env_clear()
-            .envs(env)
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
-            .spawn()
-            .expect("driftscan-lambda starts"),
+    // The preview has findings to alert (its own account holds none of its resources).
+    let (mut api, _function) = fan_out_function(
+        &moto,
+        &proxy.endpoint,
+        &queues,
+        &inbox.topic_arn,
+        &config,
+        "pr-9,prod",
+        &[("DRIFTSCAN_FAN_IN_LEASE_SECS", "2")],
     );
     let scheduled = json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
     let coordinate = |api: &mut RuntimeApi| match api.invoke(&scheduled, Duration::from_secs(60)) {

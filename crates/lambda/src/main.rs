@@ -403,15 +403,66 @@ async fn main() -> Result<(), Error> {
     let settings = Settings::from_env(|name| std::env::var(name).ok())?;
     let publishers = AwsPublishers::connect(&settings.publish).await;
     let (settings, publishers) = (&settings, &publishers);
-    lambda_runtime::run(service_fn(move |event| {
+    lambda_runtime::run(service_fn(move |event| async move {
         handler(settings, publishers, event)
+            .await
+            .map_err(InvocationError::from)
     }))
     .await
+}
+
+/// An invocation's failure as the Lambda service records it: a named `errorType`
+/// (`driftscan.FanOutError`, ...) where lambda_runtime would give a Rust type name, and the
+/// message with its causes.
+#[derive(Debug)]
+struct InvocationError {
+    error_type: &'static str,
+    message: String,
+}
+
+impl From<Error> for InvocationError {
+    fn from(error: Error) -> Self {
+        let error_type = if error.is::<scanner::fanout::FanOutError>() {
+            "driftscan.FanOutError"
+        } else if error.is::<scanner::run::RunError>() {
+            "driftscan.RunError"
+        } else if error.is::<scanner::aws::CredentialsError>() {
+            "driftscan.CredentialsError"
+        } else if error.is::<scanner::baseline::ssm_source::FetchError>() {
+            "driftscan.BaselineFetchError"
+        } else {
+            "driftscan.InvocationError"
+        };
+        InvocationError {
+            error_type,
+            message: scanner::collect::error_chain(&*error),
+        }
+    }
+}
+
+impl From<InvocationError> for lambda_runtime::Diagnostic {
+    fn from(error: InvocationError) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: error.error_type.to_string(),
+            error_message: error.message,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invocation_errors_carry_a_named_error_type() {
+        let fan_out: Error = Box::new(scanner::fanout::FanOutError::BadItem("x".into()));
+        let diagnostic = lambda_runtime::Diagnostic::from(InvocationError::from(fan_out));
+        assert_eq!(diagnostic.error_type, "driftscan.FanOutError");
+        assert_eq!(diagnostic.error_message, "bad work item: x");
+        let other = lambda_runtime::Diagnostic::from(InvocationError::from(Error::from("boom")));
+        assert_eq!(other.error_type, "driftscan.InvocationError");
+        assert!(!other.error_type.contains("alloc::"), "no Rust type name");
+    }
 
     #[test]
     fn logging_follows_the_lambda_service_settings() {

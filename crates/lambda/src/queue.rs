@@ -7,6 +7,7 @@ use std::time::{Instant, SystemTime};
 
 use futures::StreamExt as _;
 use lambda_runtime::Error;
+use scanner::config::ConfigFile;
 use scanner::fanout::aws::{DynamoRunLedger, S3SnapshotStore, SqsWorkQueue};
 use scanner::fanout::{FanOutError, RunRecord, WorkContext, WorkItem, Worked, FAN_IN_LEASE_SECS};
 use scanner::publish::aws::AwsPublishers;
@@ -76,6 +77,42 @@ impl FanOutSettings {
     }
 }
 
+/// The fan-out's AWS pieces for one invocation: the run bucket and the run table.
+struct Engine {
+    store: S3SnapshotStore,
+    ledger: DynamoRunLedger,
+    fan_in_lease_secs: u64,
+}
+
+impl Engine {
+    fn new(publishers: &AwsPublishers, fan_out: &FanOutSettings) -> Self {
+        let sdk = publishers.sdk_config();
+        Engine {
+            store: S3SnapshotStore::new(sdk, &fan_out.bucket),
+            ledger: DynamoRunLedger::new(sdk, &fan_out.table),
+            fan_in_lease_secs: fan_out.fan_in_lease_secs,
+        }
+    }
+
+    /// What a worker needs, with `config` and `baselines`, within `deadline`.
+    fn context<'a>(
+        &'a self,
+        config: &'a ConfigFile,
+        baselines: &'a crate::Baselines,
+        deadline: Instant,
+    ) -> WorkContext<'a> {
+        WorkContext {
+            config,
+            baselines: baselines.dir(),
+            deadline: Some(deadline),
+            secure_digest: None,
+            store: &self.store,
+            ledger: &self.ledger,
+            fan_in_lease_secs: self.fan_in_lease_secs,
+        }
+    }
+}
+
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -97,10 +134,11 @@ pub async fn coordinate(
     let sdk = publishers.sdk_config();
     let config = crate::current_config(settings, publishers).await?;
     let run_id = scanner::fanout::run_id(now_ms(), request_id);
-    let ledger = DynamoRunLedger::new(sdk, &fan_out.table);
-    let store = S3SnapshotStore::new(sdk, &fan_out.bucket);
+    let engine = Engine::new(publishers, fan_out);
+    let ledger = &engine.ledger;
     // Runs an earlier invocation claimed and could not publish, their lease over: first.
-    let taken_over = scanner::fanout::claim_unpublished(&ledger, fan_out.fan_in_lease_secs).await?;
+    let taken_over =
+        scanner::fanout::claim_unpublished(&engine.ledger, fan_out.fan_in_lease_secs).await?;
     let fallback_region = sdk.region().map(|r| r.to_string());
     let coordinated = scanner::fanout::coordinate(
         &run_id,
@@ -109,7 +147,7 @@ pub async fn coordinate(
         &config,
         fallback_region.as_deref(),
         &SqsWorkQueue::new(sdk, queue_url),
-        &ledger,
+        ledger,
     )
     .await?;
     // Nothing could be queued: the run is complete (and unread) already.
@@ -120,15 +158,7 @@ pub async fn coordinate(
     let mut published = Published::default();
     if !to_publish.is_empty() {
         let baselines = crate::baselines(settings, publishers).await?;
-        let ctx = WorkContext {
-            config: &config,
-            baselines: baselines.dir(),
-            deadline: Some(deadline),
-            secure_digest: None,
-            store: &store,
-            ledger: &ledger,
-            fan_in_lease_secs: fan_out.fan_in_lease_secs,
-        };
+        let ctx = engine.context(&config, &baselines, deadline);
         published = publish_runs(settings, publishers, &to_publish, &ctx).await;
     }
     let this_run = published.take(&run_id);
@@ -211,20 +241,10 @@ pub async fn handle_messages(
     messages: Vec<SqsMessage>,
     deadline: Instant,
 ) -> Result<Value, Error> {
-    let sdk = publishers.sdk_config();
     let baselines = crate::baselines(settings, publishers).await?;
     let config = crate::current_config(settings, publishers).await?;
-    let store = S3SnapshotStore::new(sdk, &fan_out.bucket);
-    let ledger = DynamoRunLedger::new(sdk, &fan_out.table);
-    let ctx = WorkContext {
-        config: &config,
-        baselines: baselines.dir(),
-        deadline: Some(deadline),
-        secure_digest: None,
-        store: &store,
-        ledger: &ledger,
-        fan_in_lease_secs: fan_out.fan_in_lease_secs,
-    };
+    let engine = Engine::new(publishers, fan_out);
+    let ctx = engine.context(&config, &baselines, deadline);
     // Items of a batch are worked a few at a time: each within its own account's limits, all
     // within the invocation's deadline.
     let outcomes: Vec<Outcome> = futures::stream::iter(&messages)
@@ -265,7 +285,8 @@ pub async fn handle_messages(
             Outcome::Dropped => {}
         }
     }
-    let taken_over = scanner::fanout::claim_unpublished(&ledger, fan_out.fan_in_lease_secs).await?;
+    let taken_over =
+        scanner::fanout::claim_unpublished(&engine.ledger, fan_out.fan_in_lease_secs).await?;
     complete.extend(taken_over.into_iter().map(|r| (r, None)));
     let records: Vec<RunRecord> = complete.iter().map(|(r, _)| r.clone()).collect();
     let published = publish_runs(settings, publishers, &records, &ctx).await;

@@ -454,25 +454,6 @@ impl Baseline {
                     .into(),
             });
         }
-        let file = if path.is_dir() {
-            let own = path.join(format!("{environment}.yaml"));
-            // A preview (`pr-<n>`) without a baseline of its own uses `preview.yaml`.
-            let shared = path.join(PREVIEW_BASELINE);
-            let file = if !own.is_file() && is_preview(environment) && shared.is_file() {
-                shared
-            } else {
-                own
-            };
-            if !file.is_file() {
-                return Err(BaselineError::Read {
-                    path: file,
-                    message: format!("no baseline for environment `{environment}`"),
-                });
-            }
-            file
-        } else {
-            path.to_path_buf()
-        };
         let mut baseline = Baseline::empty(environment);
         if let Some(label) = shown_as {
             let root = if path.is_dir() {
@@ -482,8 +463,58 @@ impl Baseline {
             };
             baseline.shown_as = Some((root.to_path_buf(), label.trim_end_matches('/').into()));
         }
-        baseline.merge_file(&file, environment, 0)?;
+        let merged = match Self::file_for(path, environment) {
+            Ok(file) => baseline.merge_file(&file, environment, 0),
+            Err(e) => Err(e),
+        };
+        // Errors name their file as findings do, never a temporary copy's path.
+        merged.map_err(|error| baseline.shown_in(error))?;
         Ok(baseline)
+    }
+
+    /// The file `environment`'s baseline is read from: `path` itself, or in the directory
+    /// `<environment>.yaml` (`preview.yaml` for a preview without one of its own).
+    fn file_for(path: &Path, environment: &str) -> Result<PathBuf, BaselineError> {
+        if !path.is_dir() {
+            return Ok(path.to_path_buf());
+        }
+        let own = path.join(format!("{environment}.yaml"));
+        // A preview (`pr-<n>`) without a baseline of its own uses `preview.yaml`.
+        let shared = path.join(PREVIEW_BASELINE);
+        let file = if !own.is_file() && is_preview(environment) && shared.is_file() {
+            shared
+        } else {
+            own
+        };
+        if !file.is_file() {
+            return Err(BaselineError::Read {
+                path: file,
+                message: format!("no baseline for environment `{environment}`"),
+            });
+        }
+        Ok(file)
+    }
+
+    /// `error` naming its file under the shown name.
+    fn shown_in(&self, error: BaselineError) -> BaselineError {
+        match error {
+            BaselineError::Read { path, message } => BaselineError::Read {
+                path: self.shown_name(&path).into(),
+                message,
+            },
+            BaselineError::Parse {
+                path,
+                line,
+                column,
+                message,
+            } => BaselineError::Parse {
+                path: self.shown_name(&path).into(),
+                line,
+                column,
+                message,
+            },
+            other => other,
+        }
     }
 
     /// The files read, base first, as findings and reports name them.

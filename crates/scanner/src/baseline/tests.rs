@@ -385,3 +385,57 @@ fn an_environment_file_refines_what_it_extends_element_by_name() {
         "scalars are replaced"
     );
 }
+
+#[test]
+fn baselines_copied_from_elsewhere_are_named_as_their_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("base.yaml"),
+        "driftscan: baseline/v1\nresources:\n  vpc/vpc-{env}:\n    properties:\n      dns_support: true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("prod.yaml"),
+        "driftscan: baseline/v1\nextends: base.yaml\nresources: {}\n",
+    )
+    .unwrap();
+    let shown = BaselineDir {
+        path: dir.path(),
+        shown_as: Some("ssm:/driftscan/baselines/"),
+    };
+    let baseline = shown.load("prod").unwrap();
+    assert_eq!(
+        baseline.shown_files().collect::<Vec<_>>(),
+        [
+            "ssm:/driftscan/baselines/base.yaml",
+            "ssm:/driftscan/baselines/prod.yaml"
+        ]
+    );
+    let declared = &baseline.resources.values().next().unwrap().source;
+    assert_eq!(&*declared.file, "ssm:/driftscan/baselines/base.yaml");
+    // Errors name the origin too, never the local copy.
+    std::fs::write(
+        dir.path().join("staging.yaml"),
+        "driftscan: baseline/v1\nresourcez: {}\n",
+    )
+    .unwrap();
+    let error = shown.load("staging").unwrap_err().to_string();
+    assert!(
+        error.starts_with("ssm:/driftscan/baselines/staging.yaml:2"),
+        "{error}"
+    );
+    assert!(
+        !error.contains(&dir.path().display().to_string()),
+        "{error}"
+    );
+    let missing = shown.load("dev").unwrap_err().to_string();
+    assert!(
+        missing.contains("ssm:/driftscan/baselines/dev.yaml"),
+        "{missing}"
+    );
+    // Without a shown name, the path as given.
+    let plain = BaselineDir::new(dir.path()).load("prod").unwrap();
+    assert!(plain
+        .shown_files()
+        .all(|f| f.starts_with(&*dir.path().to_string_lossy())));
+}
