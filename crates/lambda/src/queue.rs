@@ -364,6 +364,11 @@ async fn handle_one(
             Outcome::Worked(item.id(), fan_in)
         }
         Ok(Worked::Duplicate { fan_in }) => Outcome::Duplicate(item.id(), fan_in),
+        // Expected while another invocation publishes the run: delivered again until it has.
+        Err(e @ FanOutError::AwaitingPublication(_)) => {
+            tracing::info!(item = %item.id(), reason = %e, "delivered again later");
+            Outcome::Failed(message.message_id.clone())
+        }
         Err(e) => failed(&e),
     }
 }

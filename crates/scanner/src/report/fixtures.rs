@@ -149,10 +149,21 @@ pub fn clean() -> Report {
 /// A comparison of dev, staging and prod from synthetic estates: prod runs 6 tasks of svc-1
 /// where the others run 2 (unexpected), staging lacks a database, and prod's svc-0 group has a
 /// description that is markup (it must render as text).
+/// The comparison of three snapshots, untimed.
+fn compared(dev: &Snapshot, staging: &Snapshot, prod: &Snapshot) -> Report {
+    use crate::compare::{compare_environments, CompareOptions, ExpectedDifferences};
+    let mut report = compare_environments(
+        &[dev, staging, prod],
+        &ExpectedDifferences::default(),
+        &CompareOptions::default(),
+    );
+    report.duration_ms = 0;
+    report
+}
+
 /// Three environments whose `svc-0` group differs only in staging's rule opened to the world
 /// on the database port.
 pub fn parity_of_rules() -> Report {
-    use crate::compare::{compare_environments, CompareOptions, ExpectedDifferences};
     use crate::model::{RulePeer, SecurityGroupRule};
     use crate::synthetic::estate;
     let (dev, mut staging, prod) = (estate("dev", 10), estate("staging", 10), estate("prod", 10));
@@ -169,17 +180,10 @@ pub fn parity_of_rules() -> Report {
             }
         }
     }
-    let mut report = compare_environments(
-        &[&dev, &staging, &prod],
-        &ExpectedDifferences::default(),
-        &CompareOptions::default(),
-    );
-    report.duration_ms = 0;
-    report
+    compared(&dev, &staging, &prod)
 }
 
 pub fn parity() -> Report {
-    use crate::compare::{compare_environments, CompareOptions, ExpectedDifferences};
     use crate::synthetic::estate;
     let dev = estate("dev", 30);
     let mut staging = estate("staging", 30);
@@ -194,11 +198,5 @@ pub fn parity() -> Report {
             _ => {}
         }
     }
-    let mut report = compare_environments(
-        &[&dev, &staging, &prod],
-        &ExpectedDifferences::default(),
-        &CompareOptions::default(),
-    );
-    report.duration_ms = 0;
-    report
+    compared(&dev, &staging, &prod)
 }
