@@ -212,6 +212,76 @@ async fn a_claimed_run_whose_publish_failed_is_taken_over_after_its_lease_and_pu
     assert!(ledger.pending().await.unwrap().is_empty());
 }
 
+/// Guarantee 3: two runs open at once (a schedule firing while the previous run is still open)
+/// are independent. A message of the older run settles the older run only; a duplicate, or a
+/// delivery after its run was published, changes nothing.
+#[tokio::test]
+async fn overlapping_runs_are_independent_and_late_deliveries_change_nothing() {
+    let ledger = MemoryLedger::default();
+    let queue = Queue {
+        refuse: "none",
+        sent: Mutex::default(),
+    };
+    for run in ["r-older", "r-newer"] {
+        coordinate(
+            run,
+            "scheduled",
+            &request(),
+            &config(),
+            None,
+            &queue,
+            &ledger,
+        )
+        .await
+        .unwrap();
+    }
+    let sent: Vec<WorkItem> = queue.sent.lock().unwrap().clone();
+    let (older, newer): (Vec<WorkItem>, Vec<WorkItem>) =
+        sent.into_iter().partition(|item| item.run_id == "r-older");
+    assert_eq!(
+        (older.len(), newer.len()),
+        (4, 4),
+        "the same items, one set per run"
+    );
+    // The older run's items: only the older run is settled, and only its last settlement
+    // claims it.
+    let mut claims = Vec::new();
+    for item in &older {
+        claims.push(dead_letter(item, 3, &ledger, LEASE).await.unwrap());
+    }
+    let claimed: Vec<&RunRecord> = claims.iter().flatten().collect();
+    assert_eq!(claimed.len(), 1, "{claims:?}");
+    assert_eq!(claimed[0].run_id, "r-older");
+    let newer_record = ledger.get("r-newer").await.unwrap().unwrap();
+    assert!(
+        newer_record.settled.is_empty(),
+        "the newer run is untouched"
+    );
+    // A duplicate while the run is being published is delivered again, settling nothing.
+    let before = ledger.get("r-older").await.unwrap().unwrap();
+    assert!(matches!(
+        dead_letter(&older[0], 3, &ledger, LEASE).await,
+        Err(FanOutError::AwaitingPublication(_))
+    ));
+    assert_eq!(ledger.get("r-older").await.unwrap().unwrap(), before);
+    assert!(ledger.mark_published("r-older").await.unwrap());
+    // A delivery after the run was published changes nothing.
+    let before = ledger.get("r-older").await.unwrap().unwrap();
+    assert_eq!(
+        dead_letter(&older[0], 3, &ledger, LEASE).await.unwrap(),
+        None
+    );
+    assert_eq!(ledger.get("r-older").await.unwrap().unwrap(), before);
+    // The newer run completes on its own, later, and is claimed by its own last item.
+    let (last, rest) = newer.split_last().unwrap();
+    for item in rest {
+        assert_eq!(dead_letter(item, 3, &ledger, LEASE).await.unwrap(), None);
+    }
+    let newer_claim = dead_letter(last, 3, &ledger, LEASE).await.unwrap().unwrap();
+    assert_eq!(newer_claim.run_id, "r-newer");
+    assert_eq!(newer_claim.settled.len(), 4);
+}
+
 fn config() -> ConfigFile {
     ConfigFile::parse(
         r#"
