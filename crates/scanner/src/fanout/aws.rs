@@ -17,6 +17,29 @@ use crate::Snapshot;
 
 /// Messages per `SendMessageBatch` (SQS's limit).
 pub const SQS_BATCH: usize = 10;
+/// Bytes of message bodies per `SendMessageBatch`: the sum of a batch's messages may not exceed
+/// 256 KiB (<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html>).
+pub const SQS_BATCH_BYTES: usize = 256 * 1024;
+
+/// Splits message `bodies` into `SendMessageBatch` calls within both of SQS's limits: at most
+/// [`SQS_BATCH`] messages and [`SQS_BATCH_BYTES`] bytes each, in order. A body larger than the
+/// byte limit on its own is a batch of its own (SQS refuses it, and that item is unsent).
+pub fn sqs_batches(bodies: &[String]) -> Vec<std::ops::Range<usize>> {
+    let mut batches = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, body) in bodies.iter().enumerate() {
+        let full = i - start == SQS_BATCH || (i > start && bytes + body.len() > SQS_BATCH_BYTES);
+        if full {
+            batches.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += body.len();
+    }
+    if start < bodies.len() {
+        batches.push(start..bodies.len());
+    }
+    batches
+}
 /// How long a run record is kept after its run (DynamoDB TTL), in seconds: 30 days.
 pub const RUN_RECORD_TTL_SECS: u64 = 30 * 24 * 3600;
 
@@ -61,14 +84,16 @@ impl WorkQueue for SqsWorkQueue {
         Box::pin(async move {
             use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
             let mut unsent = Vec::new();
-            for batch in items.chunks(SQS_BATCH) {
-                let entries = batch
+            let bodies: Vec<String> = items.iter().map(WorkItem::to_json).collect();
+            for range in sqs_batches(&bodies) {
+                let batch = &items[range.clone()];
+                let entries = bodies[range]
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| {
+                    .map(|(i, body)| {
                         SendMessageBatchRequestEntry::builder()
                             .id(i.to_string())
-                            .message_body(item.to_json())
+                            .message_body(body)
                             .build()
                             .map_err(|e| FanOutError::BadItem(e.to_string()))
                     })
@@ -433,5 +458,46 @@ impl SnapshotStore for S3SnapshotStore {
             Snapshot::from_json(&text)
                 .map_err(|e| FanOutError::BadItem(format!("s3://{}/{key}: {e}", self.bucket)))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_keep_within_ten_messages_and_256_kib() {
+        let small = |n: usize| vec!["x".repeat(300); n];
+        let sizes = |bodies: &[String]| -> Vec<usize> {
+            sqs_batches(bodies).into_iter().map(|r| r.len()).collect()
+        };
+        assert_eq!(sizes(&small(23)), [10, 10, 3]);
+        assert_eq!(sizes(&small(10)), [10]);
+        assert!(sqs_batches(&[]).is_empty());
+        // Three bodies of 100 KiB: two fit in 256 KiB, the third starts a batch.
+        let large = vec!["y".repeat(100 * 1024); 3];
+        assert_eq!(sizes(&large), [2, 1]);
+        // Exactly at the limit still fits; one byte over does not.
+        let half = vec!["z".repeat(SQS_BATCH_BYTES / 2); 2];
+        assert_eq!(sizes(&half), [2]);
+        let mut over = half.clone();
+        over[1].push('z');
+        assert_eq!(sizes(&over), [1, 1]);
+        // A body over the limit on its own goes alone (and is refused by SQS as unsent).
+        let huge = vec!["s".into(), "h".repeat(SQS_BATCH_BYTES + 1), "s".into()];
+        assert_eq!(sizes(&huge), [1, 1, 1]);
+        // Every body is in exactly one batch, in order.
+        let mixed: Vec<String> = (0..37)
+            .map(|i| "m".repeat(1 + (i * 7919) % 60_000))
+            .collect();
+        let covered: Vec<usize> = sqs_batches(&mixed).into_iter().flatten().collect();
+        assert_eq!(covered, (0..37).collect::<Vec<_>>());
+        for range in sqs_batches(&mixed) {
+            let bytes: usize = mixed[range.clone()].iter().map(String::len).sum();
+            assert!(
+                range.len() <= SQS_BATCH && bytes <= SQS_BATCH_BYTES,
+                "{range:?}"
+            );
+        }
     }
 }
