@@ -168,19 +168,9 @@ pub(crate) mod policy_checks {
         granted
     }
 
-    /// Whether `action` only reads (`Describe*`, `List*`, `Get*`) in a service a collector
-    /// reads (or the tagging API).
+    /// Whether `action` is one of the reads the services declare (never merely any `Get*` of
+    /// a scanned service: `secretsmanager:GetSecretValue` would pass such a test).
     pub(crate) fn is_collector_read(action: &str) -> bool {
-        let Some((service, verb)) = action.split_once(':') else {
-            return false;
-        };
-        let read_only = ["Describe", "List", "Get"]
-            .iter()
-            .any(|prefix| verb.starts_with(prefix));
-        let scanned = scanner::kinds::SERVICES
-            .iter()
-            .any(|s| s.iam_prefix == service)
-            || service == "tag";
-        read_only && scanned
+        scanner::services::read_actions().contains(action)
     }
 }

@@ -66,7 +66,7 @@ impl MemberRoleSpec {
     pub fn permissions(&self) -> Value {
         json!({
             "Version": "2012-10-17",
-            "Statement": scanner::collect::read_statements(false),
+            "Statement": scanner::services::read_statements(false),
         })
     }
 }

@@ -418,7 +418,7 @@ fn expired_credentials_fail_every_read_before_any_call() {
     assert!(snapshot.resources.is_empty());
     assert_eq!(
         snapshot.failures.len(),
-        scanner::kinds::SERVICES.len(),
+        scanner::services::SERVICES.len(),
         "one per service: {:?}",
         snapshot.failures
     );

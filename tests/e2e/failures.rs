@@ -36,7 +36,7 @@ fn an_unreachable_endpoint_is_an_incomplete_snapshot_not_an_empty_one() {
     assert!(snapshot.resources.is_empty());
     let mut services: Vec<Service> = snapshot.failures.iter().map(|f| f.service).collect();
     services.dedup();
-    let registered: Vec<Service> = scanner::kinds::services().collect();
+    let registered: Vec<Service> = scanner::services::services().collect();
     assert_eq!(services, registered, "every service says it failed");
     for kind in ResourceKind::ALL {
         assert!(

@@ -211,7 +211,7 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
     );
     assert_eq!(run["published"]["message_id"], Value::Null);
     // Per scan 8, per compare 4, each plus one per service; one for the run.
-    let services = scanner::kinds::SERVICES.len();
+    let services = scanner::services::SERVICES.len();
     assert_eq!(
         run["published"]["datums"],
         (8 + services) * 2 + 4 + services + 1

@@ -19,6 +19,7 @@ mod faults;
 mod iac;
 mod infra;
 mod lambda;
+mod least_privilege;
 mod organization;
 mod parity;
 mod publish;

@@ -63,7 +63,7 @@ fn scan_publish_alerts_once_per_new_drift_then_on_resolution_with_metrics() {
         stderr.contains("no alert: nothing new since the last one"),
         "{stderr}"
     );
-    let datums = 8 + scanner::kinds::SERVICES.len() + 1;
+    let datums = 8 + scanner::services::SERVICES.len() + 1;
     assert!(
         stderr.contains(&format!(
             "published {datums} metric datums in 1 PutMetricData call(s)"
@@ -174,7 +174,7 @@ fn scan_publish_alerts_once_per_new_drift_then_on_resolution_with_metrics() {
     }
     assert_eq!(
         seen.len(),
-        8 + scanner::kinds::SERVICES.len() + 1,
+        8 + scanner::services::SERVICES.len() + 1,
         "{seen:#?}"
     );
     let (max, samples) = block_on(metric_stats(

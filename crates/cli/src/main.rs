@@ -76,7 +76,7 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Validate(args) => baseline::validate(&args, &cli.global),
         Command::IamPolicy(args) => {
-            let policy = scanner::collect::read_only_policy(args.secure_digest);
+            let policy = scanner::services::read_only_policy(args.secure_digest);
             output::write(None, &format!("{policy:#}\n"))?;
             Ok(Outcome::Success)
         }

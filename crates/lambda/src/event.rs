@@ -184,9 +184,9 @@ fn change(detail: &Value, defaults: &RequestBody) -> Result<Invocation, String> 
         })
     };
     // The services whose changes trigger a rescan: every service the kind registry reads.
-    let Some(service) = scanner::kinds::SERVICES
+    let Some(service) = scanner::services::SERVICES
         .iter()
-        .find(|s| s.event_source == source)
+        .find(|s| s.event_source() == source)
     else {
         return ignored(format!(
             "{source} {event_name}: not a service driftscan reads"

@@ -41,8 +41,8 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
         }
         let mut properties = serde_json::to_value(&resource.properties).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut properties {
-            crate::kinds::drop_changes_without_drift(resource.kind, map);
-            (crate::kinds::kind(resource.kind).capture)(map);
+            crate::services::drop_changes_without_drift(resource.kind, map);
+            (crate::services::kind(resource.kind).capture)(map);
         }
         strip_reference_ids(&mut properties);
         accept_any_generated_suffix(&mut properties, &generated);

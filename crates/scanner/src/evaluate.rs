@@ -268,7 +268,7 @@ fn fold_followers(
     kind: ResourceKind,
     mismatches: Vec<(Mismatch, SourceRef)>,
 ) -> Vec<(Mismatch, SourceRef, Vec<String>)> {
-    let declared = crate::kinds::kind(kind).following_fields;
+    let declared = crate::services::kind(kind).following_fields;
     let leaders: Vec<&[&str]> = declared
         .iter()
         .filter(|(leader, _)| mismatches.iter().any(|(m, _)| m.path == *leader))

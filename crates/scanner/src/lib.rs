@@ -1,7 +1,9 @@
 //! driftscan's engine.
 //!
 //! - [`model`]: the versioned snapshot of an environment's live state.
-//! - [`collect`]: one collector per AWS service (the only code that calls AWS to read).
+//! - [`services`]: the registry; each service's folder declares its kinds and reads and holds
+//!   its model, collector (the only code that calls AWS to read) and IaC mapping.
+//! - [`collect`]: what the collectors share.
 //! - [`scan`]: runs the collectors across regions and services into a [`model::Snapshot`].
 //! - [`iac`]: Pulumi and Terraform state as baselines.
 //! - [`config`]: what to scan, from defaults, a YAML file and command-line overrides.
@@ -43,6 +45,7 @@ pub mod run;
 #[cfg(feature = "aws")]
 pub mod scan;
 pub mod secrets;
+pub mod services;
 pub mod synthetic;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -207,7 +207,7 @@ pub fn datums(reports: &[Report]) -> Vec<Datum> {
         for failure in &report.failures {
             *errors.entry(failure.service).or_insert(0) += 1;
         }
-        for service in crate::kinds::services() {
+        for service in crate::services::services() {
             out.push(Datum::new(
                 "ScanErrors",
                 &[(dimension, label), ("Service", service.as_str())],
@@ -361,7 +361,7 @@ mod tests {
         ];
         let datums = datums(&reports);
         // Per scan 8 and per compare 4, plus one per service each; one for the run.
-        let services = crate::kinds::SERVICES.len();
+        let services = crate::services::SERVICES.len();
         assert_eq!(datums.len(), (8 + services) * 2 + (4 + services) + 1);
         let staging = ("Environment", "staging");
         assert_eq!(
@@ -474,7 +474,7 @@ mod tests {
         let datums = datums(&[report("scan", "staging", true)]);
         let lines = emf_lines(&datums, 1_700_000_000_000);
         // (Environment), (Environment, Severity) x5, (Environment, Service) per service, ().
-        assert_eq!(lines.len(), 1 + 5 + crate::kinds::SERVICES.len() + 1);
+        assert_eq!(lines.len(), 1 + 5 + crate::services::SERVICES.len() + 1);
         let mut seen = 0;
         for line in &lines {
             let v: Value = serde_json::from_str(line).unwrap();

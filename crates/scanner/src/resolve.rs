@@ -109,7 +109,7 @@ fn own_names(resource: &Resource) -> Vec<String> {
     if let Some(arn) = &resource.arn {
         names.extend(arn.split(['/', ':']).map(str::to_string));
     }
-    let fields = crate::kinds::kind(resource.kind).name_fields;
+    let fields = crate::services::kind(resource.kind).name_fields;
     if !fields.is_empty() {
         if let Ok(Value::Object(properties)) = serde_json::to_value(&resource.properties) {
             names.extend(

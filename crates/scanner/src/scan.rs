@@ -4,7 +4,7 @@
 use aws_types::SdkConfig;
 use futures::{stream, StreamExt};
 
-use crate::collect::{Collected, Collector, RegionContext};
+use crate::collect::{Collected, RegionContext, ServiceReader};
 use crate::config::{ConfigFile, EnvironmentSettings, ScanPlan};
 use crate::digest::DigestKey;
 use crate::error::ConfigError;
@@ -66,12 +66,12 @@ pub enum SnapshotError {
 }
 
 /// What a read abandoned at the deadline leaves: nothing of its kinds, and a failure saying so.
-fn cut_short(ctx: &RegionContext, collector: &dyn Collector) -> Collected {
+fn cut_short(ctx: &RegionContext, service: Service) -> Collected {
     Collected {
         resources: Vec::new(),
         failures: vec![whole_read_failed(
             &ctx.region,
-            collector,
+            service,
             DEADLINE_EXCEEDED,
             "the scan's deadline passed before this read finished",
         )],
@@ -79,18 +79,17 @@ fn cut_short(ctx: &RegionContext, collector: &dyn Collector) -> Collected {
     }
 }
 
-/// A failure covering everything `collector` reads in `region`.
-fn whole_read_failed(
-    region: &str,
-    collector: &dyn Collector,
-    code: &str,
-    message: &str,
-) -> ReadFailure {
+/// A failure covering everything `service` reads in `region`.
+fn whole_read_failed(region: &str, service: Service, code: &str, message: &str) -> ReadFailure {
     ReadFailure {
         region: region.to_string(),
-        service: collector.service(),
+        service,
         operation: "(all)".into(),
-        kinds: collector.kinds().to_vec(),
+        kinds: crate::services::service(service)
+            .kinds
+            .iter()
+            .map(|k| k.kind)
+            .collect(),
         code: code.into(),
         message: message.into(),
     }
@@ -102,7 +101,7 @@ pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
 /// Snapshots the plan's environment with every registered collector. Credentials that are
 /// missing or expired fail every read at once, without a call.
 pub async fn snapshot(plan: &ScanPlan, base: &SdkConfig, progress: &dyn Progress) -> Snapshot {
-    let collectors = crate::collect::collectors();
+    let collectors = &crate::services::collectors();
     match crate::aws::credentials_problem(base).await {
         None => snapshot_with(plan, base, collectors, progress).await,
         Some((code, message)) => unreadable(plan, collectors, code, &message, progress),
@@ -114,7 +113,7 @@ pub async fn snapshot(plan: &ScanPlan, base: &SdkConfig, progress: &dyn Progress
 pub fn unread(plan: &ScanPlan, code: &str, message: &str) -> Snapshot {
     unreadable(
         plan,
-        crate::collect::collectors(),
+        &crate::services::collectors(),
         code,
         message,
         &NoProgress,
@@ -124,7 +123,7 @@ pub fn unread(plan: &ScanPlan, code: &str, message: &str) -> Snapshot {
 /// A snapshot of which nothing could be read, every (region, service) failing for one reason.
 fn unreadable(
     plan: &ScanPlan,
-    collectors: &[&dyn Collector],
+    collectors: &[ServiceReader],
     code: &str,
     message: &str,
     progress: &dyn Progress,
@@ -132,13 +131,13 @@ fn unreadable(
     progress.start(plan.regions.len() * collectors.len());
     let mut results = Vec::new();
     for region in &plan.regions {
-        for collector in collectors {
+        for (service, _) in collectors {
             let collected = Collected {
                 resources: Vec::new(),
-                failures: vec![whole_read_failed(region, *collector, code, message)],
+                failures: vec![whole_read_failed(region, *service, code, message)],
                 ..Default::default()
             };
-            progress.finished(region, collector.service(), &collected);
+            progress.finished(region, *service, &collected);
             results.push(collected);
         }
     }
@@ -154,7 +153,7 @@ fn unreadable(
 pub async fn snapshot_with(
     plan: &ScanPlan,
     base: &SdkConfig,
-    collectors: &[&dyn Collector],
+    collectors: &[ServiceReader],
     progress: &dyn Progress,
 ) -> Snapshot {
     let contexts: Vec<RegionContext> = plan
@@ -172,9 +171,9 @@ pub async fn snapshot_with(
 
     let reads = contexts
         .iter()
-        .flat_map(|ctx| collectors.iter().map(move |collector| (ctx, *collector)));
+        .flat_map(|ctx| collectors.iter().map(move |reader| (ctx, *reader)));
     let results: Vec<Collected> = stream::iter(reads)
-        .map(|(ctx, collector)| async move {
+        .map(|(ctx, (service, collector))| async move {
             let started = std::time::Instant::now();
             let collected = match plan.deadline {
                 None => collector.collect(ctx).await,
@@ -182,13 +181,13 @@ pub async fn snapshot_with(
                     let deadline = tokio::time::Instant::from_std(deadline);
                     match tokio::time::timeout_at(deadline, collector.collect(ctx)).await {
                         Ok(collected) => collected,
-                        Err(_) => cut_short(ctx, collector),
+                        Err(_) => cut_short(ctx, service),
                     }
                 }
             };
             tracing::debug!(
                 region = %ctx.region,
-                service = %collector.service(),
+                service = %service,
                 resources = collected.resources.len(),
                 failures = collected.failures.len(),
                 elapsed_ms = started.elapsed().as_millis() as u64,
@@ -197,7 +196,7 @@ pub async fn snapshot_with(
             for failure in &collected.failures {
                 tracing::info!(%failure, "read failed; the snapshot is incomplete");
             }
-            progress.finished(&ctx.region, collector.service(), &collected);
+            progress.finished(&ctx.region, service, &collected);
             collected
         })
         .buffer_unordered(plan.concurrency)
@@ -243,6 +242,7 @@ mod tests {
     use futures::future::BoxFuture;
 
     use super::*;
+    use crate::collect::Collector;
     use crate::model::{Properties, ResourceKind, SsmParameter};
 
     /// Reads one SSM parameter at once.
@@ -251,15 +251,6 @@ mod tests {
     struct Stuck;
 
     impl Collector for Quick {
-        fn service(&self) -> Service {
-            Service::Ssm
-        }
-        fn kinds(&self) -> &'static [ResourceKind] {
-            &[ResourceKind::SsmParameter]
-        }
-        fn permissions(&self) -> &'static [&'static str] {
-            &[]
-        }
         fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
             Box::pin(async move {
                 let properties = Properties::SsmParameter(SsmParameter {
@@ -288,15 +279,6 @@ mod tests {
     }
 
     impl Collector for Stuck {
-        fn service(&self) -> Service {
-            Service::Ec2
-        }
-        fn kinds(&self) -> &'static [ResourceKind] {
-            &[ResourceKind::Vpc, ResourceKind::Subnet]
-        }
-        fn permissions(&self) -> &'static [&'static str] {
-            &[]
-        }
         fn collect<'a>(&'a self, _ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
             Box::pin(futures::future::pending())
         }
@@ -315,14 +297,26 @@ mod tests {
             .expect("plan");
         plan.deadline = Some(Instant::now() + Duration::from_millis(200));
         let base = SdkConfig::builder().build();
-        let snapshot = snapshot_with(&plan, &base, &[&Quick, &Stuck], &NoProgress).await;
+        let snapshot = snapshot_with(
+            &plan,
+            &base,
+            &[(Service::Ssm, &Quick), (Service::Ec2, &Stuck)],
+            &NoProgress,
+        )
+        .await;
         assert!(!snapshot.complete);
         assert_eq!(snapshot.resources.len(), 1, "the finished read is kept");
         assert_eq!(snapshot.failures.len(), 1);
         let failure = &snapshot.failures[0];
         assert_eq!(failure.code, DEADLINE_EXCEEDED);
         assert_eq!(failure.service, Service::Ec2);
-        assert_eq!(failure.kinds, vec![ResourceKind::Vpc, ResourceKind::Subnet]);
+        assert_eq!(
+            failure.kinds.len(),
+            7,
+            "every EC2 kind: {:?}",
+            failure.kinds
+        );
+        assert!(failure.kinds.contains(&ResourceKind::Subnet));
         assert!(!snapshot.kind_is_complete("us-east-1", ResourceKind::Vpc));
         assert!(snapshot.kind_is_complete("us-east-1", ResourceKind::SsmParameter));
     }

@@ -12,7 +12,7 @@ use super::ScannerSpec;
 /// `kms:Decrypt` only with digests.
 pub fn policy_document(spec: &ScannerSpec) -> Value {
     let state = scanner::config::DEFAULT_STATE_PATH.trim_start_matches('/');
-    let mut statements = scanner::collect::read_statements(spec.secure_digest);
+    let mut statements = scanner::services::read_statements(spec.secure_digest);
     statements.extend([
         json!({"Sid": "PublishAlerts", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": spec.topic_arn()}),
         json!({

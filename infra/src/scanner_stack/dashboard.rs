@@ -32,7 +32,7 @@ pub fn dashboard_body(spec: &ScannerSpec) -> Value {
             .map(|s| json!([ns, "Findings", "Environment", env, "Severity", s.as_str()]))
             .collect();
         place(format!("Findings by severity: {env}"), findings, true);
-        let errors = scanner::kinds::services()
+        let errors = scanner::services::services()
             .map(|s| json!([ns, "ScanErrors", "Environment", env, "Service", s.as_str()]))
             .collect();
         place(format!("Scan errors by service: {env}"), errors, true);
@@ -43,7 +43,7 @@ pub fn dashboard_body(spec: &ScannerSpec) -> Value {
         .map(|group| group.join(scanner::model::COMPARED_SEPARATOR))
         .collect();
     for pair in &pairs {
-        let errors = scanner::kinds::services()
+        let errors = scanner::services::services()
             .map(|s| json!([ns, "ScanErrors", "Pair", pair, "Service", s.as_str()]))
             .collect();
         place(format!("Scan errors by service: {pair}"), errors, true);

@@ -9,7 +9,7 @@ use crate::{call_error, Action, InfraError, Recorder};
 /// The CloudTrail events that trigger a rescan: every service and change event of the kind
 /// registry.
 pub fn change_event_pattern() -> Value {
-    scanner::kinds::change_event_pattern()
+    scanner::services::change_event_pattern()
 }
 
 pub(super) async fn rules(

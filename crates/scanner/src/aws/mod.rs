@@ -210,7 +210,7 @@ pub fn parse_s3_uri(uri: &str) -> Option<(&str, &str)> {
 
 /// The bytes of an S3 object: `s3:GetObject` only.
 pub async fn get_object(config: &SdkConfig, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
-    let object = crate::collect::s3::client(config)
+    let object = crate::services::s3::collect::client(config)
         .get_object()
         .bucket(bucket)
         .key(key)
@@ -245,7 +245,7 @@ pub async fn put_object(
     body: Vec<u8>,
     content_type: &str,
 ) -> Result<(), String> {
-    crate::collect::s3::client(config)
+    crate::services::s3::collect::client(config)
         .put_object()
         .bucket(bucket)
         .key(key)

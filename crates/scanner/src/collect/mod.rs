@@ -1,48 +1,12 @@
-//! Collectors: the AWS edge. One module per service turns API responses into [`Resource`]s.
+//! Collectors: the AWS edge. Each service's reader sits in its folder
+//! (`crate::services::<service>::collect`); this module holds what they share.
 //!
 //! A collector never drops what it could not read silently: every failed call becomes a
 //! [`ReadFailure`] naming the resource kinds it leaves unknown, and resources of those kinds are
 //! removed from the region's result, so a partial list can never pass for a complete one.
 
-pub mod ec2;
-pub mod ecs;
-pub mod elbv2;
-pub mod rds;
-mod registry;
 #[cfg(test)]
 pub(crate) mod replay;
-pub mod s3;
-pub mod ssm;
-
-pub use registry::{collector_for, collectors};
-
-/// Every collector's read-only actions, sorted (`ec2:DescribeVpcs`, ...).
-pub fn read_actions() -> std::collections::BTreeSet<&'static str> {
-    collectors()
-        .iter()
-        .flat_map(|c| c.permissions().iter().copied())
-        .collect()
-}
-
-/// The IAM statements a scan needs: every collector's read-only actions and, for
-/// `--secure-digest`, `kms:Decrypt` through SSM only.
-pub fn read_statements(secure_digest: bool) -> Vec<serde_json::Value> {
-    let mut statements = vec![serde_json::json!({
-        "Sid": "ReadScannedServices", "Effect": "Allow", "Action": read_actions(), "Resource": "*"
-    })];
-    if secure_digest {
-        statements.push(serde_json::json!({
-            "Sid": "DigestSecureStrings", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": "*",
-            "Condition": {"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}
-        }));
-    }
-    statements
-}
-
-/// The read-only policy document a scan needs (`driftscan iam-policy`).
-pub fn read_only_policy(secure_digest: bool) -> serde_json::Value {
-    serde_json::json!({"Version": "2012-10-17", "Statement": read_statements(secure_digest)})
-}
 
 use std::collections::BTreeMap;
 
@@ -52,6 +16,7 @@ use aws_types::SdkConfig;
 use futures::future::BoxFuture;
 
 use crate::digest::DigestKey;
+use crate::kinds::Read;
 use crate::model::{
     DeletedDuringScan, Properties, ReadFailure, Resource, ResourceKind, Selection, Service,
 };
@@ -112,11 +77,10 @@ impl RegionContext {
         }
     }
 
-    /// A [`ReadFailure`] for a failed SDK call.
+    /// A [`ReadFailure`] for a failed SDK call of `read`, leaving `kinds` unknown.
     pub fn failure<E, R>(
         &self,
-        service: Service,
-        operation: &str,
+        read: &Read,
         kinds: &[ResourceKind],
         error: &SdkError<E, R>,
     ) -> ReadFailure
@@ -134,8 +98,8 @@ impl RegionContext {
         };
         ReadFailure {
             region: self.region.clone(),
-            service,
-            operation: operation.to_string(),
+            service: read.service,
+            operation: read.operation.to_string(),
             kinds: kinds.to_vec(),
             code,
             message,
@@ -181,16 +145,12 @@ where
 /// One per-item read, for [`Collected::item_failed`].
 #[derive(Debug, Clone, Copy)]
 pub struct ItemRead<'a> {
-    /// The service read.
-    pub service: Service,
-    /// The operation (`DescribeListeners`).
-    pub operation: &'a str,
+    /// The read (its [`Read::gone`] answers mean the item is gone).
+    pub read: &'static Read,
     /// The kinds a failure leaves unknown.
     pub kinds: &'a [ResourceKind],
     /// The item: its kind, and the id or ARN the read named.
     pub item: (ResourceKind, &'a str),
-    /// The service's answers meaning the item is gone.
-    pub gone: &'a [&'a str],
 }
 
 /// What one collector read in one region.
@@ -223,10 +183,10 @@ impl Collected {
         R: std::fmt::Debug + 'static,
     {
         let code = error_code(error);
-        if read.gone.contains(&code.as_str()) {
-            self.deleted_during_scan(ctx, read.item, read.operation, &code);
+        if read.read.gone.contains(&code.as_str()) {
+            self.deleted_during_scan(ctx, read.item, read.read.operation, &code);
         } else {
-            self.fail(ctx.failure(read.service, read.operation, read.kinds, error));
+            self.fail(ctx.failure(read.read, read.kinds, error));
         }
     }
 
@@ -273,17 +233,15 @@ impl Collected {
     }
 }
 
-/// One AWS service's reader. New service = one module implementing this plus one registry line.
+/// One AWS service's reader (its `collect.rs`); what it reads and may call is declared in its
+/// service's [`crate::kinds::ServiceDef`].
 pub trait Collector: Send + Sync {
-    /// The service it reads.
-    fn service(&self) -> Service;
-    /// The resource kinds it produces.
-    fn kinds(&self) -> &'static [ResourceKind];
-    /// The IAM actions it calls (all read-only).
-    fn permissions(&self) -> &'static [&'static str];
     /// Reads one region. Never fails as a whole: failures are recorded in the result.
     fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected>;
 }
+
+/// A service and its reader, as a scan runs them (tests pass fakes).
+pub type ServiceReader = (Service, &'static dyn Collector);
 
 /// Splits `items` into the batches an API that takes at most `max` names per call needs.
 pub fn batches<T>(items: &[T], max: usize) -> std::slice::Chunks<'_, T> {

@@ -143,8 +143,8 @@ impl Context {
     pub fn document(&self, resource: &Resource) -> Value {
         let mut properties = serde_json::to_value(&resource.properties).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut properties {
-            crate::kinds::drop_changes_without_drift(resource.kind, map);
-            (crate::kinds::kind(resource.kind).compare)(map);
+            crate::services::drop_changes_without_drift(resource.kind, map);
+            (crate::services::kind(resource.kind).compare)(map);
         }
         let mut tags = serde_json::to_value(&resource.tags).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut tags {

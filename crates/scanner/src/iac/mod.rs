@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use crate::kinds::iac::{Attrs, KindMapping};
 use crate::model::{Finding, FindingKind, Report, Resource, ResourceKind, Snapshot};
 use crate::naming::{logical_name, GENERATED_PLACEHOLDER};
 pub use state::{StateFormat, StateResource};
@@ -174,7 +175,7 @@ pub fn import(
         }
     }
     for (part, resource) in parts {
-        let attrs = mapping::Attrs::of(&resource);
+        let attrs = Attrs::new(resource.attributes.clone());
         let Some(parent) = attrs.str(part.parent) else {
             continue;
         };
@@ -192,8 +193,8 @@ pub fn import(
     Ok(imported)
 }
 
-fn managed(mapping: &mapping::KindMapping, resource: &StateResource, environment: &str) -> Managed {
-    let attrs = mapping::Attrs::of(resource);
+fn managed(mapping: &KindMapping, resource: &StateResource, environment: &str) -> Managed {
+    let attrs = Attrs::new(resource.attributes.clone());
     let mut properties = (mapping.properties)(&attrs);
     if mapping.kind == ResourceKind::SsmParameter
         && resource.secret.contains("value")
@@ -336,7 +337,7 @@ fn generated_tokens(
     let groups: Vec<Vec<&str>> = resources
         .iter()
         .map(|m| {
-            let fields = crate::kinds::kind(m.kind).name_fields;
+            let fields = crate::services::kind(m.kind).name_fields;
             std::iter::once(m.display_name.as_str())
                 .chain(m.identifiers.iter().map(String::as_str))
                 .chain(fields.iter().filter_map(|f| m.properties.get(*f)?.as_str()))

@@ -3,17 +3,19 @@
 //! SDK types stop at `collect/`: everything here is plain serde data, so snapshots can be saved,
 //! committed, diffed and read back instead of a live scan.
 
-mod elbv2;
 mod finding;
 mod parity;
 mod resources;
-mod s3;
 
-pub use elbv2::*;
+pub use crate::services::ec2::model::*;
+pub use crate::services::ecs::model::*;
+pub use crate::services::elbv2::model::*;
+pub use crate::services::rds::model::*;
+pub use crate::services::s3::model::*;
+pub use crate::services::ssm::model::*;
 pub use finding::*;
 pub use parity::*;
 pub use resources::*;
-pub use s3::*;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -126,7 +126,7 @@ impl S3ReportArchive {
     /// Keeps reports in `bucket`.
     pub fn new(config: &SdkConfig, bucket: impl Into<String>) -> Self {
         S3ReportArchive {
-            client: crate::collect::s3::client(config),
+            client: crate::services::s3::collect::client(config),
             bucket: bucket.into(),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
         }

@@ -1,26 +1,37 @@
 //! RDS and Aurora: clusters and their instances.
 
-use super::{unchanged, KindDef, ServiceDef};
+#[cfg(feature = "aws")]
+pub mod collect;
+pub mod iac;
+pub mod model;
+
+use crate::kinds::{unchanged, KindDef, ServiceDef, Read};
 use crate::model::{ResourceKind, Service};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
     service: Service::Rds,
-    iam_prefix: "rds",
-    event_source: "rds.amazonaws.com",
     change_events: &[
         "ModifyDBCluster",
         "ModifyDBInstance",
         "DeleteDBCluster",
         "DeleteDBInstance",
         "CreateDBInstance",
-    ],
+    ],    kinds: &[&CLUSTER, &INSTANCE],
+    reads: &[&DESCRIBE_DB_CLUSTERS, &DESCRIBE_DB_INSTANCES],
+    iac_kinds: iac::KINDS,
+    iac_parts: iac::PARTS,
 };
+
+// Its reads: the read-only policy and the failures' operation names come from these.
+pub(crate) static DESCRIBE_DB_CLUSTERS: Read =
+    crate::read!(Service::Rds, "rds", "DescribeDBClusters", [ResourceKind::DbCluster]);
+pub(crate) static DESCRIBE_DB_INSTANCES: Read =
+    crate::read!(Service::Rds, "rds", "DescribeDBInstances", [ResourceKind::DbInstance]);
 
 /// Clusters and instances alike: a status that changes on its own, nothing else special.
 const fn database(kind: ResourceKind) -> KindDef {
     KindDef {
         kind,
-        service: Service::Rds,
         tags_are_read: true,
         name_fields: &[],
         changes_without_drift: &["status"],

@@ -15,11 +15,11 @@ use aws_sdk_elasticloadbalancingv2::Client;
 use futures::future::BoxFuture;
 use futures::{stream, StreamExt};
 
-use super::{batches, display_name, Collected, Collector, ItemRead, RegionContext};
+use crate::collect::{batches, display_name, Collected, Collector, ItemRead, RegionContext};
 use crate::model::{
     AccessLogs, FixedResponseAction, ForwardAction, HealthCheck, Listener, ListenerAction,
     ListenerRule, LoadBalancer, Properties, ReadFailure, RedirectAction, Resource,
-    ResourceKind as K, ResourceRef, RuleCondition, Service, TargetGroup,
+    ResourceKind as K, ResourceRef, RuleCondition, TargetGroup,
 };
 use crate::naming::arn_resource_name;
 
@@ -36,32 +36,15 @@ const KINDS: &[K] = &[
     K::ListenerRule,
     K::TargetGroup,
 ];
-const SERVICE: Service = Service::Elasticloadbalancing;
 
 /// Reads Elastic Load Balancing (v2).
 pub struct Elbv2Collector;
 
+/// The collector the registry runs.
+pub(crate) static COLLECTOR: Elbv2Collector = Elbv2Collector;
+
 impl Collector for Elbv2Collector {
-    fn service(&self) -> Service {
-        SERVICE
-    }
 
-    fn kinds(&self) -> &'static [K] {
-        KINDS
-    }
-
-    fn permissions(&self) -> &'static [&'static str] {
-        &[
-            "elasticloadbalancing:DescribeLoadBalancers",
-            "elasticloadbalancing:DescribeLoadBalancerAttributes",
-            "elasticloadbalancing:DescribeListeners",
-            "elasticloadbalancing:DescribeRules",
-            "elasticloadbalancing:DescribeTargetGroups",
-            "elasticloadbalancing:DescribeTags",
-            // Whether an environment with rules on ours is gone (see `environment_is_gone`).
-            "tag:GetResources",
-        ]
-    }
 
     fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
         Box::pin(collect(ctx))
@@ -69,11 +52,6 @@ impl Collector for Elbv2Collector {
 }
 
 type Tags = BTreeMap<String, String>;
-
-/// What Elastic Load Balancing answers a per-item read of something deleted since it was
-/// listed (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeListeners.html#API_DescribeListeners_Errors>,
-/// `DescribeLoadBalancerAttributes`, `DescribeRules`).
-const GONE: &[&str] = &["LoadBalancerNotFound", "ListenerNotFound"];
 
 async fn collect(ctx: &RegionContext) -> Collected {
     let client = Client::new(&ctx.sdk_config);
@@ -99,16 +77,14 @@ async fn collect(ctx: &RegionContext) -> Collected {
     let balancers: Vec<elb::LoadBalancer> = match balancers {
         Ok(balancers) => balancers,
         Err(e) => {
-            out.fail(ctx.failure(SERVICE, "DescribeLoadBalancers", KINDS, &e));
+            out.fail(ctx.failure(&super::DESCRIBE_LOAD_BALANCERS, KINDS, &e));
             return out;
         }
     };
     let groups: Vec<elb::TargetGroup> = match groups {
         Ok(groups) => groups,
         Err(e) => {
-            out.fail(ctx.failure(
-                SERVICE,
-                "DescribeTargetGroups",
+            out.fail(ctx.failure(&super::DESCRIBE_TARGET_GROUPS,
                 &[K::TargetGroup, K::ListenerRule],
                 &e,
             ));
@@ -125,7 +101,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
     let tags = match read_tags(&client, &arns).await {
         Ok(tags) => tags,
         Err(e) => {
-            out.fail(ctx.failure(SERVICE, "DescribeTags", KINDS, &e));
+            out.fail(ctx.failure(&super::DESCRIBE_TAGS, KINDS, &e));
             return out;
         }
     };
@@ -201,11 +177,9 @@ async fn collect(ctx: &RegionContext) -> Collected {
             Err(e) => out.item_failed(
                 ctx,
                 ItemRead {
-                    service: SERVICE,
-                    operation: "DescribeLoadBalancerAttributes",
+                    read: &super::DESCRIBE_LOAD_BALANCER_ATTRIBUTES,
                     kinds: &[K::LoadBalancer],
                     item: (K::LoadBalancer, &arn),
-                    gone: GONE,
                 },
                 &e,
             ),
@@ -218,11 +192,9 @@ async fn collect(ctx: &RegionContext) -> Collected {
             Err(e) => out.item_failed(
                 ctx,
                 ItemRead {
-                    service: SERVICE,
-                    operation: "DescribeListeners",
+                    read: &super::DESCRIBE_LISTENERS,
                     kinds: &[K::Listener, K::ListenerRule],
                     item: (K::LoadBalancer, &arn),
-                    gone: GONE,
                 },
                 &e,
             ),
@@ -262,11 +234,9 @@ async fn collect(ctx: &RegionContext) -> Collected {
             Err(e) => out.item_failed(
                 ctx,
                 ItemRead {
-                    service: SERVICE,
-                    operation: "DescribeRules",
+                    read: &super::DESCRIBE_RULES,
                     kinds: &[K::ListenerRule],
                     item: (K::Listener, &listener),
-                    gone: GONE,
                 },
                 &e,
             ),
@@ -279,7 +249,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
     let rule_tags = match read_tags(&client, &rule_arns).await {
         Ok(tags) => tags,
         Err(e) => {
-            out.fail(ctx.failure(SERVICE, "DescribeTags", &[K::ListenerRule], &e));
+            out.fail(ctx.failure(&super::DESCRIBE_TAGS, &[K::ListenerRule], &e));
             HashMap::new()
         }
     };
@@ -444,9 +414,7 @@ async fn environment_is_gone(ctx: &RegionContext, environment: &str) -> Result<b
         .send();
     while let Some(mapping) = pages.next().await {
         let mapping = mapping.map_err(|e| {
-            ctx.failure(
-                SERVICE,
-                "GetResources",
+            ctx.failure(&super::GET_RESOURCES,
                 &[K::ListenerRule, K::TargetGroup],
                 &e,
             )

@@ -17,7 +17,7 @@ use aws_smithy_types::date_time::Format;
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
 
-use super::{Collected, Collector, RegionContext};
+use crate::collect::{Collected, Collector, RegionContext};
 use crate::digest::DigestKey;
 use crate::model::{
     Properties, ReadFailure, Resource, ResourceKind as K, Service, SsmParameter, SECURE_STRING,
@@ -38,18 +38,11 @@ const KINDS: &[K] = &[K::SsmParameter];
 /// Reads SSM Parameter Store.
 pub struct SsmCollector;
 
+/// The collector the registry runs.
+pub(crate) static COLLECTOR: SsmCollector = SsmCollector;
+
 impl Collector for SsmCollector {
-    fn service(&self) -> Service {
-        Service::Ssm
-    }
 
-    fn kinds(&self) -> &'static [K] {
-        KINDS
-    }
-
-    fn permissions(&self) -> &'static [&'static str] {
-        &["ssm:DescribeParameters", "ssm:GetParameters"]
-    }
 
     fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
         Box::pin(collect(ctx))
@@ -112,7 +105,7 @@ async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collecte
     let describe = async {
         let mut pages = request.into_paginator().send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| ctx.failure(Service::Ssm, "DescribeParameters", KINDS, &e));
+            let page = page.map_err(|e| ctx.failure(&super::DESCRIBE_PARAMETERS, KINDS, &e));
             let failed = page.is_err();
             let batches = match page {
                 Ok(page) => {
@@ -255,7 +248,7 @@ async fn read_values(
         .with_decryption(ctx.secure_digest.is_some())
         .send()
         .await
-        .map_err(|e| ctx.failure(Service::Ssm, "GetParameters", KINDS, &e))?;
+        .map_err(|e| ctx.failure(&super::GET_PARAMETERS, KINDS, &e))?;
     let deleted: Vec<String> = output.invalid_parameters().to_vec();
     let metadata: BTreeMap<&str, &ssm::ParameterMetadata> =
         batch.iter().filter_map(|m| Some((m.name()?, m))).collect();
@@ -267,7 +260,7 @@ async fn read_values(
         return Err(ReadFailure {
             region: ctx.region.clone(),
             service: Service::Ssm,
-            operation: "GetParameters".into(),
+            operation: super::GET_PARAMETERS.operation.into(),
             kinds: KINDS.to_vec(),
             code: "IncompleteAnswer".into(),
             message: format!("{unanswered} was neither returned nor named invalid"),

@@ -1,26 +1,48 @@
 //! Elastic Container Service: clusters, services and the task definitions they run.
 
+#[cfg(feature = "aws")]
+pub mod collect;
+pub mod iac;
+pub mod model;
+
 use serde_json::{Map, Value};
 
-use super::{unchanged, KindDef, ServiceDef};
+use crate::kinds::{unchanged, KindDef, ServiceDef, Read};
 use crate::model::{ResourceKind, Service};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
     service: Service::Ecs,
-    iam_prefix: "ecs",
-    event_source: "ecs.amazonaws.com",
     change_events: &[
         "UpdateService",
         "CreateService",
         "DeleteService",
         "UpdateCluster",
         "UpdateClusterSettings",
-    ],
+    ],    kinds: &[&CLUSTER, &SERVICE_KIND, &TASK_DEFINITION],
+    reads: &[&LIST_CLUSTERS, &DESCRIBE_CLUSTERS, &LIST_SERVICES, &DESCRIBE_SERVICES, &DESCRIBE_TASK_DEFINITION, &LIST_TAGS_FOR_RESOURCE],
+    iac_kinds: iac::KINDS,
+    iac_parts: iac::PARTS,
 };
+
+// Its reads: the read-only policy and the failures' operation names come from these.
+use ResourceKind as K;
+pub(crate) static LIST_CLUSTERS: Read = crate::read!(Service::Ecs, "ecs", "ListClusters", [K::EcsCluster]);
+pub(crate) static DESCRIBE_CLUSTERS: Read = crate::read!(Service::Ecs, "ecs", "DescribeClusters", [K::EcsCluster]);
+/// A cluster deleted since it was listed is gone: what ECS answers a per-cluster read of it
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListServices.html#API_ListServices_Errors>).
+pub(crate) static LIST_SERVICES: Read =
+    crate::read!(Service::Ecs, "ecs", "ListServices", [K::EcsService]).gone(&["ClusterNotFoundException"]);
+/// A service deleted since it was listed comes back as a `MISSING` failure entry.
+pub(crate) static DESCRIBE_SERVICES: Read =
+    crate::read!(Service::Ecs, "ecs", "DescribeServices", [K::EcsService]).gone(&["ClusterNotFoundException"]);
+pub(crate) static DESCRIBE_TASK_DEFINITION: Read =
+    crate::read!(Service::Ecs, "ecs", "DescribeTaskDefinition", [K::EcsTaskDefinition]);
+/// The tags the Describe calls return with `include: TAGS`: AWS may authorize them as a tag read.
+pub(crate) static LIST_TAGS_FOR_RESOURCE: Read =
+    crate::read!(Service::Ecs, "ecs", "ListTagsForResource", [K::EcsCluster, K::EcsService, K::EcsTaskDefinition]);
 
 pub(super) static CLUSTER: KindDef = KindDef {
     kind: ResourceKind::EcsCluster,
-    service: Service::Ecs,
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &[],
@@ -31,7 +53,6 @@ pub(super) static CLUSTER: KindDef = KindDef {
 
 pub(super) static SERVICE_KIND: KindDef = KindDef {
     kind: ResourceKind::EcsService,
-    service: Service::Ecs,
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &["status"],
@@ -52,7 +73,6 @@ pub(super) static SERVICE_KIND: KindDef = KindDef {
 
 pub(super) static TASK_DEFINITION: KindDef = KindDef {
     kind: ResourceKind::EcsTaskDefinition,
-    service: Service::Ecs,
     tags_are_read: true,
     name_fields: &["family"],
     changes_without_drift: &["revision"],

@@ -12,10 +12,11 @@ use aws_sdk_ecs::Client;
 use futures::future::BoxFuture;
 use futures::{stream, StreamExt, TryStreamExt};
 
-use super::{batches, display_name, error_code, Collected, Collector, RegionContext};
+use crate::kinds::Read;
+use crate::collect::{batches, display_name, error_code, Collected, Collector, RegionContext};
 use crate::model::{
     CapacityProviderItem, Container, EcsCluster, EcsService, EcsTaskDefinition, ImageRef,
-    LogConfiguration, PortMapping, Properties, ResourceKind as K, ResourceRef, Service,
+    LogConfiguration, PortMapping, Properties, ResourceKind as K, ResourceRef,
     ServiceDeployment, ServiceLoadBalancer, ServiceNetwork,
 };
 use crate::naming::arn_resource_name;
@@ -34,25 +35,11 @@ const KINDS: &[K] = &[K::EcsCluster, K::EcsService, K::EcsTaskDefinition];
 /// Reads ECS.
 pub struct EcsCollector;
 
+/// The collector the registry runs.
+pub(crate) static COLLECTOR: EcsCollector = EcsCollector;
+
 impl Collector for EcsCollector {
-    fn service(&self) -> Service {
-        Service::Ecs
-    }
 
-    fn kinds(&self) -> &'static [K] {
-        KINDS
-    }
-
-    fn permissions(&self) -> &'static [&'static str] {
-        &[
-            "ecs:ListClusters",
-            "ecs:DescribeClusters",
-            "ecs:ListServices",
-            "ecs:DescribeServices",
-            "ecs:DescribeTaskDefinition",
-            "ecs:ListTagsForResource",
-        ]
-    }
 
     fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
         Box::pin(collect(ctx))
@@ -77,7 +64,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
     let clusters = match read_clusters(&client).await {
         Ok(clusters) => clusters,
         Err((operation, e)) => {
-            out.fail(ctx.failure(Service::Ecs, operation, KINDS, &e));
+            out.fail(ctx.failure(operation, KINDS, &e));
             return out;
         }
     };
@@ -102,20 +89,19 @@ async fn collect(ctx: &RegionContext) -> Collected {
                         .filter(|s| ctx.owns(&tags(s.tags()), cluster_is_env)),
                 );
                 for arn in &missing {
-                    out.deleted_during_scan(ctx, (K::EcsService, arn), "DescribeServices", MISSING);
+                    out.deleted_during_scan(ctx, (K::EcsService, arn), super::DESCRIBE_SERVICES.operation, MISSING);
                 }
             }
-            Err((operation, e)) if GONE.contains(&error_code(&e).as_str()) => {
+            Err((operation, e)) if operation.gone.contains(&error_code(&e).as_str()) => {
                 out.deleted_during_scan(
                     ctx,
                     (K::EcsCluster, cluster_arn),
-                    operation,
+                    operation.operation,
                     &error_code(&e),
                 );
             }
             Err((operation, e)) => {
                 out.fail(ctx.failure(
-                    Service::Ecs,
                     operation,
                     &[K::EcsService, K::EcsTaskDefinition],
                     &e,
@@ -160,9 +146,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
                 }
             }
         }
-        Err(e) => out.fail(ctx.failure(
-            Service::Ecs,
-            "DescribeTaskDefinition",
+        Err(e) => out.fail(ctx.failure(&super::DESCRIBE_TASK_DEFINITION,
             &[K::EcsTaskDefinition],
             &e,
         )),
@@ -170,7 +154,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
     out.finish()
 }
 
-type ReadError<E> = (&'static str, aws_sdk_ecs::error::SdkError<E>);
+type ReadError<E> = (&'static Read, aws_sdk_ecs::error::SdkError<E>);
 
 /// Every active cluster of the region, with tags and settings.
 async fn read_clusters(
@@ -184,7 +168,7 @@ async fn read_clusters(
         .send()
         .try_collect()
         .await
-        .map_err(|e| ("ListClusters", e.map_service_error(Into::into)))?;
+        .map_err(|e| (&super::LIST_CLUSTERS, e.map_service_error(Into::into)))?;
     let mut clusters = Vec::with_capacity(arns.len());
     for batch in batches(&arns, DESCRIBE_CLUSTERS_MAX) {
         let output = client
@@ -194,7 +178,7 @@ async fn read_clusters(
             .include(ClusterField::Settings)
             .send()
             .await
-            .map_err(|e| ("DescribeClusters", e.map_service_error(Into::into)))?;
+            .map_err(|e| (&super::DESCRIBE_CLUSTERS, e.map_service_error(Into::into)))?;
         clusters.extend(
             output
                 .clusters()
@@ -220,7 +204,7 @@ async fn read_services(
         .send()
         .try_collect()
         .await
-        .map_err(|e| ("ListServices", e.map_service_error(Into::into)))?;
+        .map_err(|e| (&super::LIST_SERVICES, e.map_service_error(Into::into)))?;
     let requests: Vec<Vec<String>> = batches(&arns, DESCRIBE_SERVICES_MAX)
         .map(<[String]>::to_vec)
         .collect();
@@ -241,7 +225,7 @@ async fn read_services(
         .buffer_unordered(DESCRIBE_CONCURRENCY)
         .try_collect()
         .await
-        .map_err(|e| ("DescribeServices", e.map_service_error(Into::into)))?;
+        .map_err(|e| (&super::DESCRIBE_SERVICES, e.map_service_error(Into::into)))?;
     let services = outputs
         .iter()
         .flat_map(|o| o.services().iter().cloned())
@@ -260,9 +244,6 @@ async fn read_services(
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Failure.html>).
 const MISSING: &str = "MISSING";
 
-/// What ECS answers a per-cluster read of a cluster deleted since it was listed
-/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListServices.html#API_ListServices_Errors>).
-const GONE: &[&str] = &["ClusterNotFoundException"];
 
 fn strategy(items: &[ecs::CapacityProviderStrategyItem]) -> Vec<CapacityProviderItem> {
     items

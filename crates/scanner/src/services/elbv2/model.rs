@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{KindProperties, PlainValue, ResourceRef};
+use crate::model::{KindProperties, PlainValue, ResourceRef};
 
 /// An Application, Network or Gateway Load Balancer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

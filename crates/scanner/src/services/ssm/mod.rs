@@ -1,20 +1,39 @@
 //! Systems Manager Parameter Store.
 
+#[cfg(feature = "aws")]
+pub mod collect;
+pub mod iac;
+pub mod model;
+
 use serde_json::{Map, Value};
 
-use super::{KindDef, ServiceDef};
+use crate::kinds::{KindDef, ServiceDef, Read};
 use crate::model::{ResourceKind, Service, SECURE_STRING};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
     service: Service::Ssm,
-    iam_prefix: "ssm",
-    event_source: "ssm.amazonaws.com",
-    change_events: &["PutParameter", "DeleteParameter", "DeleteParameters"],
+    change_events: &["PutParameter", "DeleteParameter", "DeleteParameters"],    kinds: &[&PARAMETER],
+    reads: &[&DESCRIBE_PARAMETERS, &GET_PARAMETERS],
+    iac_kinds: iac::KINDS,
+    iac_parts: iac::PARTS,
+};
+
+// Its reads: the read-only policy and the failures' operation names come from these.
+pub(crate) static DESCRIBE_PARAMETERS: Read =
+    crate::read!(Service::Ssm, "ssm", "DescribeParameters", [ResourceKind::SsmParameter]);
+/// Values of the environment's `String` and `StringList` parameters, never decrypted (a
+/// SecureString's value is only asked for, decrypted, with `--secure-digest`, and hashed).
+/// A name listed moments ago and deleted since comes back in `InvalidParameters`.
+pub(crate) static GET_PARAMETERS: Read = Read {
+    returns_values: Some(
+        "a String parameter's value is its configuration; SecureStrings are never decrypted \
+         unless --secure-digest asks for a keyed hash",
+    ),
+    ..crate::read!(Service::Ssm, "ssm", "GetParameters", [ResourceKind::SsmParameter])
 };
 
 pub(super) static PARAMETER: KindDef = KindDef {
     kind: ResourceKind::SsmParameter,
-    service: Service::Ssm,
     // A parameter's tags take one call per parameter: not read.
     tags_are_read: false,
     name_fields: &[],

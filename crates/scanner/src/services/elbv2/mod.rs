@@ -1,14 +1,17 @@
 //! Elastic Load Balancing (v2): load balancers, listeners, listener rules, target groups.
 
+#[cfg(feature = "aws")]
+pub mod collect;
+pub mod iac;
+pub mod model;
+
 use serde_json::Value;
 
-use super::{unchanged, KindDef, ServiceDef};
+use crate::kinds::{unchanged, KindDef, ServiceDef, Read};
 use crate::model::{ResourceKind, Service};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
     service: Service::Elasticloadbalancing,
-    iam_prefix: "elasticloadbalancing",
-    event_source: "elasticloadbalancing.amazonaws.com",
     change_events: &[
         "CreateLoadBalancer",
         "DeleteLoadBalancer",
@@ -28,12 +31,43 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
         "ModifyTargetGroup",
         "AddTags",
         "RemoveTags",
-    ],
+    ],    kinds: &[&LOAD_BALANCER, &LISTENER, &LISTENER_RULE, &TARGET_GROUP],
+    reads: &[&DESCRIBE_LOAD_BALANCERS, &DESCRIBE_LOAD_BALANCER_ATTRIBUTES, &DESCRIBE_LISTENERS, &DESCRIBE_RULES, &DESCRIBE_TARGET_GROUPS, &DESCRIBE_TAGS, &GET_RESOURCES],
+    iac_kinds: iac::KINDS,
+    iac_parts: iac::PARTS,
+};
+
+// Its reads: the read-only policy and the failures' operation names come from these.
+use ResourceKind as K;
+const ELB: Service = Service::Elasticloadbalancing;
+/// What Elastic Load Balancing answers a per-item read of something deleted since it was
+/// listed (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeListeners.html#API_DescribeListeners_Errors>,
+/// `DescribeLoadBalancerAttributes`, `DescribeRules`).
+const GONE: &[&str] = &["LoadBalancerNotFound", "ListenerNotFound"];
+pub(crate) static DESCRIBE_LOAD_BALANCERS: Read =
+    crate::read!(ELB, "elasticloadbalancing", "DescribeLoadBalancers", [K::LoadBalancer]);
+pub(crate) static DESCRIBE_LOAD_BALANCER_ATTRIBUTES: Read =
+    crate::read!(ELB, "elasticloadbalancing", "DescribeLoadBalancerAttributes", [K::LoadBalancer]).gone(GONE);
+pub(crate) static DESCRIBE_LISTENERS: Read =
+    crate::read!(ELB, "elasticloadbalancing", "DescribeListeners", [K::Listener]).gone(GONE);
+pub(crate) static DESCRIBE_RULES: Read =
+    crate::read!(ELB, "elasticloadbalancing", "DescribeRules", [K::ListenerRule]).gone(GONE);
+pub(crate) static DESCRIBE_TARGET_GROUPS: Read =
+    crate::read!(ELB, "elasticloadbalancing", "DescribeTargetGroups", [K::TargetGroup]);
+pub(crate) static DESCRIBE_TAGS: Read = crate::read!(
+    ELB,
+    "elasticloadbalancing",
+    "DescribeTags",
+    [K::LoadBalancer, K::ListenerRule, K::TargetGroup]
+);
+/// Whether an environment with rules on ours is gone (through the tagging API).
+pub(crate) static GET_RESOURCES: Read = Read {
+    action: "tag:GetResources",
+    ..crate::read!(ELB, "tag", "GetResources", [K::ListenerRule])
 };
 
 pub(super) static LOAD_BALANCER: KindDef = KindDef {
     kind: ResourceKind::LoadBalancer,
-    service: Service::Elasticloadbalancing,
     tags_are_read: true,
     name_fields: &[],
     // A replaced load balancer has a new DNS name; provisioning is a state, not drift.
@@ -45,7 +79,6 @@ pub(super) static LOAD_BALANCER: KindDef = KindDef {
 
 pub(super) static LISTENER: KindDef = KindDef {
     kind: ResourceKind::Listener,
-    service: Service::Elasticloadbalancing,
     // A listener belongs with its load balancer: its own tags are not read.
     tags_are_read: false,
     name_fields: &[],
@@ -62,7 +95,6 @@ pub(super) static LISTENER: KindDef = KindDef {
 
 pub(super) static LISTENER_RULE: KindDef = KindDef {
     kind: ResourceKind::ListenerRule,
-    service: Service::Elasticloadbalancing,
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &[],
@@ -73,7 +105,6 @@ pub(super) static LISTENER_RULE: KindDef = KindDef {
 
 pub(super) static TARGET_GROUP: KindDef = KindDef {
     kind: ResourceKind::TargetGroup,
-    service: Service::Elasticloadbalancing,
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &[],

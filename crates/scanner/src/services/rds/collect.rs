@@ -9,10 +9,10 @@ use aws_sdk_rds::types as rds;
 use aws_sdk_rds::Client;
 use futures::future::BoxFuture;
 
-use super::{display_name, Collected, Collector, RegionContext};
+use crate::collect::{display_name, Collected, Collector, RegionContext};
 use crate::model::{
     DbCluster, DbClusterMember, DbInstance, Properties, ResourceKind as K, ResourceRef,
-    ServerlessV2Scaling, Service,
+    ServerlessV2Scaling,
 };
 
 /// Page size of `DescribeDBClusters` / `DescribeDBInstances` (the API's maximum).
@@ -23,18 +23,11 @@ const KINDS: &[K] = &[K::DbCluster, K::DbInstance];
 /// Reads RDS / Aurora.
 pub struct RdsCollector;
 
+/// The collector the registry runs.
+pub(crate) static COLLECTOR: RdsCollector = RdsCollector;
+
 impl Collector for RdsCollector {
-    fn service(&self) -> Service {
-        Service::Rds
-    }
 
-    fn kinds(&self) -> &'static [K] {
-        KINDS
-    }
-
-    fn permissions(&self) -> &'static [&'static str] {
-        &["rds:DescribeDBClusters", "rds:DescribeDBInstances"]
-    }
 
     fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
         Box::pin(collect(ctx))
@@ -76,7 +69,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
     let clusters = match clusters {
         Ok(clusters) => clusters,
         Err(e) => {
-            out.fail(ctx.failure(Service::Rds, "DescribeDBClusters", KINDS, &e));
+            out.fail(ctx.failure(&super::DESCRIBE_DB_CLUSTERS, KINDS, &e));
             return out;
         }
     };
@@ -115,7 +108,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
                 }
             }
         }
-        Err(e) => out.fail(ctx.failure(Service::Rds, "DescribeDBInstances", &[K::DbInstance], &e)),
+        Err(e) => out.fail(ctx.failure(&super::DESCRIBE_DB_INSTANCES, &[K::DbInstance], &e)),
     }
     out.finish()
 }

@@ -12,15 +12,18 @@ use aws_sdk_ec2::Client;
 use futures::future::BoxFuture;
 use futures::{stream, StreamExt};
 
-use super::{display_name, Collected, Collector, ItemRead, RegionContext};
+use crate::collect::{display_name, Collected, Collector, ItemRead, RegionContext};
 use crate::model::{
     InternetGateway, NatGateway, PeeringSide, Properties, ResourceKind as K, ResourceRef, Route,
-    RouteTable, RouteTarget, RulePeer, SecurityGroup, SecurityGroupRule, Service, Subnet, Vpc,
+    RouteTable, RouteTarget, RulePeer, SecurityGroup, SecurityGroupRule, Subnet, Vpc,
     VpcPeeringConnection,
 };
 
 /// Reads VPC networking.
 pub struct Ec2Collector;
+
+/// The collector the registry runs.
+pub(crate) static COLLECTOR: Ec2Collector = Ec2Collector;
 
 const KINDS: &[K] = &[
     K::Vpc,
@@ -40,26 +43,7 @@ const ROUTE_TABLE_PAGE_SIZE: i32 = 100;
 const ATTRIBUTE_CONCURRENCY: usize = 4;
 
 impl Collector for Ec2Collector {
-    fn service(&self) -> Service {
-        Service::Ec2
-    }
 
-    fn kinds(&self) -> &'static [K] {
-        KINDS
-    }
-
-    fn permissions(&self) -> &'static [&'static str] {
-        &[
-            "ec2:DescribeVpcs",
-            "ec2:DescribeVpcAttribute",
-            "ec2:DescribeSubnets",
-            "ec2:DescribeRouteTables",
-            "ec2:DescribeInternetGateways",
-            "ec2:DescribeNatGateways",
-            "ec2:DescribeSecurityGroups",
-            "ec2:DescribeVpcPeeringConnections",
-        ]
-    }
 
     fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
         Box::pin(collect(ctx))
@@ -94,7 +78,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
     {
         Ok(vpcs) => vpcs,
         Err(e) => {
-            out.fail(ctx.failure(Service::Ec2, "DescribeVpcs", KINDS, &e));
+            out.fail(ctx.failure(&super::DESCRIBE_VPCS, KINDS, &e));
             return out;
         }
     };
@@ -162,11 +146,9 @@ async fn collect(ctx: &RegionContext) -> Collected {
             Err(e) => out.item_failed(
                 ctx,
                 ItemRead {
-                    service: Service::Ec2,
-                    operation: "DescribeVpcAttribute",
+                    read: &super::DESCRIBE_VPC_ATTRIBUTE,
                     kinds: &[K::Vpc],
                     item: (K::Vpc, &vpc_id),
-                    gone: GONE,
                 },
                 &e,
             ),
@@ -188,7 +170,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
                 }
             }
         }
-        (Err(e), _) => out.fail(ctx.failure(Service::Ec2, "DescribeSubnets", &[K::Subnet], &e)),
+        (Err(e), _) => out.fail(ctx.failure(&super::DESCRIBE_SUBNETS, &[K::Subnet], &e)),
         (Ok(_), Err(_)) => {} // recorded below, with the subnet kind included
     }
     match route_tables {
@@ -199,9 +181,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
                 }
             }
         }
-        Err(e) => out.fail(ctx.failure(
-            Service::Ec2,
-            "DescribeRouteTables",
+        Err(e) => out.fail(ctx.failure(&super::DESCRIBE_ROUTE_TABLES,
             &[K::RouteTable, K::Subnet],
             &e,
         )),
@@ -215,9 +195,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
                 }
             }
         }
-        Err(e) => out.fail(ctx.failure(
-            Service::Ec2,
-            "DescribeInternetGateways",
+        Err(e) => out.fail(ctx.failure(&super::DESCRIBE_INTERNET_GATEWAYS,
             &[K::InternetGateway],
             &e,
         )),
@@ -231,7 +209,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
                 }
             }
         }
-        Err(e) => out.fail(ctx.failure(Service::Ec2, "DescribeNatGateways", &[K::NatGateway], &e)),
+        Err(e) => out.fail(ctx.failure(&super::DESCRIBE_NAT_GATEWAYS, &[K::NatGateway], &e)),
     }
     match groups {
         Ok(groups) => {
@@ -241,9 +219,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
                 }
             }
         }
-        Err(e) => out.fail(ctx.failure(
-            Service::Ec2,
-            "DescribeSecurityGroups",
+        Err(e) => out.fail(ctx.failure(&super::DESCRIBE_SECURITY_GROUPS,
             &[K::SecurityGroup],
             &e,
         )),
@@ -270,9 +246,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
                 }
             }
         }
-        Err(e) => out.fail(ctx.failure(
-            Service::Ec2,
-            "DescribeVpcPeeringConnections",
+        Err(e) => out.fail(ctx.failure(&super::DESCRIBE_VPC_PEERING_CONNECTIONS,
             &[K::VpcPeeringConnection],
             &e,
         )),
@@ -327,10 +301,6 @@ type DnsReadError = aws_sdk_ec2::error::SdkError<
     aws_sdk_ec2::operation::describe_vpc_attribute::DescribeVpcAttributeError,
     aws_smithy_runtime_api::client::orchestrator::HttpResponse,
 >;
-
-/// What EC2 answers a per-item read of a VPC deleted since it was listed
-/// (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html>).
-const GONE: &[&str] = &["InvalidVpcID.NotFound"];
 
 fn vpc_resource(
     ctx: &RegionContext,

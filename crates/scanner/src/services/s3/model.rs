@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{KindProperties, PlainValue};
+use crate::model::{KindProperties, PlainValue};
 
 /// An S3 bucket's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

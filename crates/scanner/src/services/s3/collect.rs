@@ -5,8 +5,8 @@
 //! buckets are read, seven calls each, so a scan makes `2 + 7 x buckets` calls plus pages.
 //!
 //! S3 answers "this bucket has no policy" (and no encryption, no public access block, no
-//! ownership controls, no lifecycle) with an error code; those codes are declared in
-//! [`NONE_ANSWERS`] and read as "none". Any other error leaves the kind unread: a bucket whose
+//! ownership controls, no lifecycle) with an error code; those codes are declared with each
+//! read (`Read::none` in the service's declaration) and read as "none". Any other error leaves the kind unread: a bucket whose
 //! policy could not be read is never reported as having none.
 
 use std::collections::{BTreeMap, HashMap};
@@ -19,34 +19,13 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::future::BoxFuture;
 use futures::{stream, StreamExt};
 
-use super::{display_name, error_code, Collected, Collector, RegionContext};
+use crate::collect::{display_name, error_code, Collected, Collector, RegionContext};
+use crate::kinds::Read;
 use crate::model::{
     parse_policy, BucketEncryption, BucketLogging, LifecycleRule, Properties, PublicAccessBlock,
     ReadFailure, Resource, ResourceKind as K, S3Bucket, Service,
 };
 
-/// Error codes that mean "not configured", by operation.
-pub const NONE_ANSWERS: &[(&str, &str)] = &[
-    (
-        "GetBucketEncryption",
-        "ServerSideEncryptionConfigurationNotFoundError",
-    ),
-    (
-        "GetPublicAccessBlock",
-        "NoSuchPublicAccessBlockConfiguration",
-    ),
-    (
-        "GetBucketOwnershipControls",
-        "OwnershipControlsNotFoundError",
-    ),
-    ("GetBucketPolicy", "NoSuchBucketPolicy"),
-    (
-        "GetBucketLifecycleConfiguration",
-        "NoSuchLifecycleConfiguration",
-    ),
-];
-/// The answer of a bucket deleted between the listing and its reads: it is gone, not unread.
-const GONE: &str = "NoSuchBucket";
 /// Buckets read at once within one region.
 const CONCURRENCY: usize = 4;
 /// Page size of `ListBuckets` (the API's maximum).
@@ -57,28 +36,11 @@ const KINDS: &[K] = &[K::S3Bucket];
 /// Reads S3 buckets.
 pub struct S3Collector;
 
+/// The collector the registry runs.
+pub(crate) static COLLECTOR: S3Collector = S3Collector;
+
 impl Collector for S3Collector {
-    fn service(&self) -> Service {
-        Service::S3
-    }
 
-    fn kinds(&self) -> &'static [K] {
-        KINDS
-    }
-
-    fn permissions(&self) -> &'static [&'static str] {
-        &[
-            "s3:ListAllMyBuckets",
-            "s3:GetBucketVersioning",
-            "s3:GetEncryptionConfiguration",
-            "s3:GetBucketPublicAccessBlock",
-            "s3:GetBucketOwnershipControls",
-            "s3:GetBucketPolicy",
-            "s3:GetLifecycleConfiguration",
-            "s3:GetBucketLogging",
-            "tag:GetResources",
-        ]
-    }
 
     fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
         Box::pin(collect(ctx))
@@ -121,7 +83,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
             .filter_map(|b| b.name().map(str::to_string))
             .collect(),
         Err(e) => {
-            out.fail(ctx.failure(Service::S3, "ListBuckets", KINDS, &e));
+            out.fail(ctx.failure(&super::LIST_BUCKETS, KINDS, &e));
             return out;
         }
     };
@@ -139,7 +101,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
             })
             .collect(),
         Err(e) => {
-            out.fail(ctx.failure(Service::S3, "GetResources", KINDS, &e));
+            out.fail(ctx.failure(&super::GET_RESOURCES, KINDS, &e));
             return out;
         }
     };
@@ -163,8 +125,8 @@ async fn collect(ctx: &RegionContext) -> Collected {
     for result in results {
         match result {
             Ok(BucketRead::Read(resource)) => out.resources.push(*resource),
-            Ok(BucketRead::Deleted { name, operation }) => {
-                out.deleted_during_scan(ctx, (K::S3Bucket, &name), operation, GONE)
+            Ok(BucketRead::Deleted { name, read, code }) => {
+                out.deleted_during_scan(ctx, (K::S3Bucket, &name), read.operation, &code)
             }
             Err(failure) => out.fail(*failure),
         }
@@ -186,8 +148,8 @@ enum Answer<T> {
     Some(T),
     /// A declared "not configured" answer.
     None,
-    /// The bucket is gone.
-    Gone,
+    /// The bucket is gone (the code that said so).
+    Gone(String),
 }
 
 /// What reading one listed bucket gave.
@@ -197,13 +159,14 @@ enum BucketRead {
     /// Gone since it was listed: the operation that found it so.
     Deleted {
         name: String,
-        operation: &'static str,
+        read: &'static Read,
+        code: String,
     },
 }
 
 fn answer<T, E, R>(
     ctx: &RegionContext,
-    operation: &'static str,
+    read: &'static Read,
     result: Result<T, SdkError<E, R>>,
 ) -> Result<Answer<T>, Box<ReadFailure>>
 where
@@ -214,26 +177,27 @@ where
         Ok(value) => Ok(Answer::Some(value)),
         Err(e) => {
             let code = error_code(&e);
-            if code == GONE {
-                Ok(Answer::Gone)
-            } else if NONE_ANSWERS.contains(&(operation, code.as_str())) {
+            if read.gone.contains(&code.as_str()) {
+                Ok(Answer::Gone(code))
+            } else if read.none.contains(&code.as_str()) {
                 Ok(Answer::None)
             } else {
-                Err(Box::new(ctx.failure(Service::S3, operation, KINDS, &e)))
+                Err(Box::new(ctx.failure(read, KINDS, &e)))
             }
         }
     }
 }
 
 macro_rules! read {
-    ($ctx:expr, $name:expr, $operation:literal, $call:expr) => {
-        match answer($ctx, $operation, $call)? {
+    ($ctx:expr, $name:expr, $read:expr, $call:expr) => {
+        match answer($ctx, &$read, $call)? {
             Answer::Some(value) => Some(value),
             Answer::None => None,
-            Answer::Gone => {
+            Answer::Gone(code) => {
                 return Ok(BucketRead::Deleted {
                     name: $name.clone(),
-                    operation: $operation,
+                    read: &$read,
+                    code,
                 })
             }
         }
@@ -258,20 +222,20 @@ async fn read_bucket(
             .send(),
         client.get_bucket_logging().bucket(&name).send(),
     );
-    let versioning = read!(ctx, name, "GetBucketVersioning", versioning);
-    let encryption = read!(ctx, name, "GetBucketEncryption", encryption);
-    let public_access = read!(ctx, name, "GetPublicAccessBlock", public_access);
-    let ownership = read!(ctx, name, "GetBucketOwnershipControls", ownership);
-    let policy = read!(ctx, name, "GetBucketPolicy", policy);
-    let lifecycle = read!(ctx, name, "GetBucketLifecycleConfiguration", lifecycle);
-    let logging = read!(ctx, name, "GetBucketLogging", logging);
+    let versioning = read!(ctx, name, super::GET_BUCKET_VERSIONING, versioning);
+    let encryption = read!(ctx, name, super::GET_BUCKET_ENCRYPTION, encryption);
+    let public_access = read!(ctx, name, super::GET_PUBLIC_ACCESS_BLOCK, public_access);
+    let ownership = read!(ctx, name, super::GET_BUCKET_OWNERSHIP_CONTROLS, ownership);
+    let policy = read!(ctx, name, super::GET_BUCKET_POLICY, policy);
+    let lifecycle = read!(ctx, name, super::GET_BUCKET_LIFECYCLE_CONFIGURATION, lifecycle);
+    let logging = read!(ctx, name, super::GET_BUCKET_LOGGING, logging);
 
     let policy = match policy.as_ref().and_then(|p| p.policy()) {
         Some(document) => Some(parse_policy(document).map_err(|message| {
             Box::new(ReadFailure {
                 region: ctx.region.clone(),
                 service: Service::S3,
-                operation: "GetBucketPolicy".into(),
+                operation: super::GET_BUCKET_POLICY.operation.into(),
                 kinds: KINDS.to_vec(),
                 code: "MalformedPolicy".into(),
                 message: format!("bucket `{name}`: {message}"),
@@ -388,15 +352,15 @@ mod tests {
     }
 
     #[test]
-    fn none_answers_are_declared_for_read_operations_only() {
-        for (operation, code) in NONE_ANSWERS {
-            assert!(operation.starts_with("Get"), "{operation}");
-            assert!(!code.is_empty());
-            assert_ne!(*code, GONE);
+    fn none_answers_are_declared_for_per_bucket_reads_only() {
+        for read in super::super::SERVICE.reads {
+            for code in read.none {
+                assert!(read.operation.starts_with("Get"), "{}", read.operation);
+                assert!(!read.gone.contains(code), "{code} is both none and gone");
+            }
         }
-        assert!(!NONE_ANSWERS
-            .iter()
-            .any(|(op, _)| *op == "GetBucketVersioning"));
+        assert!(super::super::GET_BUCKET_VERSIONING.none.is_empty());
+        assert!(super::super::LIST_BUCKETS.none.is_empty());
     }
 }
 
