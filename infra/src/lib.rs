@@ -451,7 +451,7 @@ impl<'a> Ctx<'a> {
             .account()
             .unwrap_or_default()
             .to_string();
-        let s3 = scanner::services::s3::collect::client(&config);
+        let s3 = scanner::aws::s3_client(&config);
         Ok(Ctx {
             spec,
             ec2: aws_sdk_ec2::Client::new(&config),

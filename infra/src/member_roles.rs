@@ -27,7 +27,7 @@ impl MemberRoleSpec {
     /// The spec for `account` of driftscan.yaml, trusted by `scanner_role_arn`. A role given as
     /// an ARN is created under the name it ends with.
     pub fn for_account(
-        account: &scanner::accounts::AccountSettings,
+        account: &scanner::config::accounts::AccountSettings,
         scanner_role_arn: &str,
     ) -> Self {
         let role = account
@@ -117,7 +117,7 @@ mod tests {
     use super::*;
 
     fn spec(external_id: Option<&str>) -> MemberRoleSpec {
-        let account = scanner::accounts::AccountSettings {
+        let account = scanner::config::accounts::AccountSettings {
             id: "222222222222".into(),
             role: "arn:aws:iam::222222222222:role/driftscan-readonly".into(),
             external_id: external_id.map(str::to_string),

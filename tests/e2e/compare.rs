@@ -479,7 +479,7 @@ fn snapshots_kept_in_s3_compare_like_files() {
     block_on(async {
         moto.provision("staging", "us-east-1").await;
         moto.provision("prod", "us-east-1").await;
-        scanner::services::s3::collect::client(&config)
+        scanner::aws::s3_client(&config)
             .create_bucket()
             .bucket("driftscan-snapshots")
             .send()

@@ -63,7 +63,7 @@ async fn engine(config: &aws_config::SdkConfig) -> Queues {
         .await
         .unwrap();
     let (work_url, work_arn) = arn(work.queue_url().unwrap().to_string()).await;
-    scanner::services::s3::collect::client(config)
+    scanner::aws::s3_client(config)
         .create_bucket()
         .bucket(RUN_BUCKET)
         .send()
@@ -328,7 +328,7 @@ fn the_organization_fanned_out_through_sqs_reports_like_scan_all_with_one_alert_
     );
     // Seven snapshots kept, compressed, under the run.
     let objects = block_on(
-        scanner::services::s3::collect::client(&management)
+        scanner::aws::s3_client(&management)
             .list_objects_v2()
             .bucket(RUN_BUCKET)
             .prefix(format!("runs/{run_id}/"))

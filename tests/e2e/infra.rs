@@ -529,7 +529,7 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
                 "arn:aws:sqs:us-east-1:123456789012:driftscan-work-dlq"
             ]
         );
-        let s3 = scanner::services::s3::collect::client(&config);
+        let s3 = scanner::aws::s3_client(&config);
         let bucket = "driftscan-runs-123456789012-us-east-1";
         let versioning = s3
             .get_bucket_versioning()

@@ -607,7 +607,7 @@ pub const REPORT_BUCKET: &str = "driftscan-reports-test";
 
 /// Creates [`REPORT_BUCKET`] in the emulator.
 pub async fn create_report_bucket(config: &SdkConfig) {
-    scanner::services::s3::collect::client(config)
+    scanner::aws::s3_client(config)
         .create_bucket()
         .bucket(REPORT_BUCKET)
         .send()
@@ -617,7 +617,7 @@ pub async fn create_report_bucket(config: &SdkConfig) {
 
 /// Every report kept in [`REPORT_BUCKET`], as (key, content type, page).
 pub async fn stored_reports(config: &SdkConfig) -> Vec<(String, String, String)> {
-    let s3 = scanner::services::s3::collect::client(config);
+    let s3 = scanner::aws::s3_client(config);
     let listed = s3
         .list_objects_v2()
         .bucket(REPORT_BUCKET)

@@ -435,7 +435,7 @@ impl From<Error> for InvocationError {
         };
         InvocationError {
             error_type,
-            message: scanner::collect::error_chain(&*error),
+            message: scanner::aws::error_chain(&*error),
         }
     }
 }

@@ -50,7 +50,7 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
         entry.insert("properties".into(), properties);
         // Tags are declared exactly, an empty set too, so a tag added later is drift. Keys
         // under `aws:` are AWS's own and never drift.
-        if resource.kind.tags_are_read() {
+        if crate::services::kind(resource.kind).tags_are_read {
             let tags: Map<String, Value> = resource
                 .tags
                 .iter()

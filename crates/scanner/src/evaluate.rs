@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use crate::baseline::{expect, Baseline, Mismatch, ResourceKey, TagCheck, AWS_TAG_PREFIX};
+use crate::baseline::{
+    expect, Baseline, IgnoreRule, Mismatch, ResourceExpectation, ResourceKey, TagCheck,
+    AWS_TAG_PREFIX,
+};
 use crate::model::{
     Finding, FindingKind, Report, Resource, ResourceKind, Severity, Snapshot, SourceRef,
     REPORT_SCHEMA,
@@ -24,217 +27,261 @@ pub fn evaluate(
     baseline: &Baseline,
     today: (i32, u32, u32),
 ) -> Result<Report, RuleConfigError> {
+    let (active_ignores, expired): (Vec<_>, Vec<_>) =
+        baseline.ignores.iter().partition(|i| !i.expired(today));
+    let run = Evaluation {
+        snapshot,
+        baseline,
+        active_ignores,
+    };
     let mut findings = Vec::new();
-    let env = &snapshot.environment;
-
     let mut live: HashMap<ResourceKey, Vec<&Resource>> = HashMap::new();
     for resource in &snapshot.resources {
         live.entry(key_of(resource)).or_default().push(resource);
     }
-
-    let (active_ignores, expired): (Vec<_>, Vec<_>) =
-        baseline.ignores.iter().partition(|i| !i.expired(today));
-    let expired_ignores = expired
-        .iter()
-        .map(|i| {
-            format!(
-                "{}:{}: {} {} (expired {:04}-{:02}-{:02})",
-                i.source.file,
-                i.source.line,
-                i.resource,
-                i.path,
-                i.expires.map_or(0, |d| d.0),
-                i.expires.map_or(0, |d| d.1),
-                i.expires.map_or(0, |d| d.2)
-            )
-        })
-        .collect();
-
-    let fallback_source = baseline.files.last().map(|f| SourceRef {
-        file: f.display().to_string().into(),
-        line: 1,
-    });
-
     for (key, expected) in &baseline.resources {
         let matches: Vec<&Resource> = live
             .get(key)
-            .map(|found| {
-                found
-                    .iter()
-                    .copied()
-                    .filter(|r| {
-                        expected
-                            .region
-                            .as_ref()
-                            .is_none_or(|region| &r.region == region)
-                    })
-                    .collect()
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|r| {
+                expected
+                    .region
+                    .as_ref()
+                    .is_none_or(|region| &r.region == region)
             })
-            .unwrap_or_default();
-        let severity = expected.severity;
-        if !expected.exists {
-            for resource in matches {
-                findings.push(
-                    Finding {
-                        physical_id: Some(resource.id.clone()),
-                        expected: Some(json!({"exists": false})),
-                        actual: Some(json!({"exists": true})),
-                        message: format!(
-                            "{} {} exists but the baseline says it must not",
-                            key.kind, resource.name
-                        ),
-                        source: Some(expected.source.clone()),
-                        ..finding(
-                            FindingKind::Drift,
-                            severity.unwrap_or(MISSING_SEVERITY),
-                            env,
-                            &resource.region,
-                            key,
-                        )
-                    }
-                    .with_fingerprint(),
-                );
-            }
-            continue;
-        }
-        if matches.is_empty() {
-            let knowable = match &expected.region {
-                Some(region) => snapshot.kind_is_complete(region, key.kind),
-                None => snapshot.kind_is_complete_everywhere(key.kind),
-            };
-            if knowable {
-                let region = expected.region.as_deref().unwrap_or("");
-                findings.push(
-                    Finding {
-                        expected: Some(json!({"exists": true})),
-                        actual: Some(json!({"exists": false})),
-                        message: format!("{key} is declared but does not exist"),
-                        source: Some(expected.source.clone()),
-                        ..finding(
-                            FindingKind::Missing,
-                            severity.unwrap_or(MISSING_SEVERITY),
-                            env,
-                            region,
-                            key,
-                        )
-                    }
-                    .with_fingerprint(),
-                );
-            }
-            continue;
-        }
-        for resource in matches {
-            let document = resource_document(resource);
-            let mut mismatches: Vec<(Mismatch, SourceRef)> = Vec::new();
-            for (field_path, field) in &expected.fields {
-                let mut found = Vec::new();
-                field.check(field_path, lookup(&document, field_path), &mut found);
-                if !found.is_empty() {
-                    // Only a mismatch needs its source: most fields match.
-                    let source = baseline.source_of(field);
-                    mismatches.extend(found.into_iter().map(|m| (m, source.clone())));
-                }
-            }
-            if expected.tags == TagCheck::Exact {
-                for (tag, value) in &resource.tags {
-                    let path = format!("tags.{tag}");
-                    if !tag.starts_with(AWS_TAG_PREFIX)
-                        && !expected.fields.contains_key(path.as_str())
-                    {
-                        let mismatch = Mismatch {
-                            path,
-                            expected: expect::absent(),
-                            actual: Some(Value::String(value.clone())),
-                        };
-                        mismatches.push((mismatch, expected.source.clone()));
-                    }
-                }
-            }
-            for (
-                Mismatch {
-                    path,
-                    expected: want,
-                    actual,
-                },
-                source,
-                followers,
-            ) in fold_followers(key.kind, mismatches)
-            {
-                if active_ignores.iter().any(|i| i.covers(key, &path)) {
-                    continue;
-                }
-                let mut message = describe(&path, &want, actual.as_ref());
-                if !followers.is_empty() {
-                    message.push_str(&format!(" (changed with it: {})", followers.join(", ")));
-                }
-                findings.push(
-                    Finding {
-                        physical_id: Some(resource.id.clone()),
-                        path: Some(path),
-                        expected: Some(want),
-                        actual: Some(actual.unwrap_or(Value::Null)),
-                        message: format!("{}: {message}", resource.name),
-                        source: Some(source),
-                        ..finding(
-                            FindingKind::Drift,
-                            severity.unwrap_or(DRIFT_SEVERITY),
-                            env,
-                            &resource.region,
-                            key,
-                        )
-                    }
-                    .with_fingerprint(),
-                );
-            }
-        }
+            .collect();
+        findings.extend(run.declared(key, expected, &matches));
     }
-
-    for resource in &snapshot.resources {
-        let key = key_of(resource);
-        if baseline.resources.contains_key(&key)
-            || baseline.unmanaged_ignored(&key)
-            || !snapshot.kind_is_complete(&resource.region, resource.kind)
-        {
-            continue;
-        }
-        findings.push(
-            Finding {
-                physical_id: Some(resource.id.clone()),
-                message: format!(
-                    "{} {} ({}) is declared in no baseline",
-                    resource.kind, resource.name, resource.id
-                ),
-                source: fallback_source.clone(),
-                ..finding(
-                    FindingKind::Unmanaged,
-                    baseline.unmanaged_severity,
-                    env,
-                    &resource.region,
-                    &key,
-                )
-            }
-            .with_fingerprint(),
-        );
-    }
-
+    findings.extend(run.unmanaged());
     findings.extend(rules::evaluate(snapshot, baseline)?);
 
     Ok(Report {
         schema: REPORT_SCHEMA.to_string(),
         command: "scan".into(),
-        environment: env.clone(),
+        environment: snapshot.environment.clone(),
         regions: snapshot.regions.clone(),
         complete: snapshot.complete,
         failures: snapshot.failures.clone(),
         deleted_during_scan: snapshot.deleted_during_scan.clone(),
         baseline_files: baseline.shown_files().map(str::to_string).collect(),
-        expired_ignores,
+        expired_ignores: expired.iter().map(|i| expired_ignore(i)).collect(),
         counts: Default::default(),
         duration_ms: 0,
         findings,
         parity: None,
     }
     .finalize(snapshot.resources.len()))
+}
+
+/// `baselines/staging.yaml:12: security-group/db-{env} properties.ingress (expired 2026-01-31)`.
+fn expired_ignore(ignore: &IgnoreRule) -> String {
+    let (year, month, day) = ignore.expires.unwrap_or((0, 0, 0));
+    format!(
+        "{}:{}: {} {} (expired {year:04}-{month:02}-{day:02})",
+        ignore.source.file, ignore.source.line, ignore.resource, ignore.path
+    )
+}
+
+/// One evaluation's inputs.
+struct Evaluation<'a> {
+    snapshot: &'a Snapshot,
+    baseline: &'a Baseline,
+    active_ignores: Vec<&'a IgnoreRule>,
+}
+
+impl Evaluation<'_> {
+    /// The findings about one declared resource and the live resources matching it.
+    fn declared(
+        &self,
+        key: &ResourceKey,
+        expected: &ResourceExpectation,
+        matches: &[&Resource],
+    ) -> Vec<Finding> {
+        if !expected.exists {
+            return matches
+                .iter()
+                .map(|resource| self.forbidden(key, expected, resource))
+                .collect();
+        }
+        if matches.is_empty() {
+            return self.missing(key, expected).into_iter().collect();
+        }
+        matches
+            .iter()
+            .flat_map(|resource| self.drift(key, expected, resource))
+            .collect()
+    }
+
+    /// A resource the baseline says must not exist.
+    fn forbidden(
+        &self,
+        key: &ResourceKey,
+        expected: &ResourceExpectation,
+        resource: &Resource,
+    ) -> Finding {
+        let severity = expected.severity.unwrap_or(MISSING_SEVERITY);
+        Finding {
+            physical_id: Some(resource.id.clone()),
+            expected: Some(json!({"exists": false})),
+            actual: Some(json!({"exists": true})),
+            message: format!(
+                "{} {} exists but the baseline says it must not",
+                key.kind, resource.name
+            ),
+            source: Some(expected.source.clone()),
+            ..finding(
+                FindingKind::Drift,
+                severity,
+                self.env(),
+                &resource.region,
+                key,
+            )
+        }
+        .with_fingerprint()
+    }
+
+    /// A declared resource that is not there, when its kind was read completely.
+    fn missing(&self, key: &ResourceKey, expected: &ResourceExpectation) -> Option<Finding> {
+        let knowable = match &expected.region {
+            Some(region) => self.snapshot.kind_is_complete(region, key.kind),
+            None => self.snapshot.kind_is_complete_everywhere(key.kind),
+        };
+        let region = expected.region.as_deref().unwrap_or("");
+        let severity = expected.severity.unwrap_or(MISSING_SEVERITY);
+        knowable.then(|| {
+            Finding {
+                expected: Some(json!({"exists": true})),
+                actual: Some(json!({"exists": false})),
+                message: format!("{key} is declared but does not exist"),
+                source: Some(expected.source.clone()),
+                ..finding(FindingKind::Missing, severity, self.env(), region, key)
+            }
+            .with_fingerprint()
+        })
+    }
+
+    /// Each declared field (and, with exact tags, each undeclared tag) that differs.
+    fn drift(
+        &self,
+        key: &ResourceKey,
+        expected: &ResourceExpectation,
+        resource: &Resource,
+    ) -> Vec<Finding> {
+        let severity = expected.severity.unwrap_or(DRIFT_SEVERITY);
+        let mut findings = Vec::new();
+        for (mismatch, source, followers) in
+            fold_followers(key.kind, self.mismatches(expected, resource))
+        {
+            let Mismatch {
+                path,
+                expected: want,
+                actual,
+            } = mismatch;
+            if self.active_ignores.iter().any(|i| i.covers(key, &path)) {
+                continue;
+            }
+            let mut message = describe(&path, &want, actual.as_ref());
+            if !followers.is_empty() {
+                message.push_str(&format!(" (changed with it: {})", followers.join(", ")));
+            }
+            findings.push(
+                Finding {
+                    physical_id: Some(resource.id.clone()),
+                    path: Some(path),
+                    expected: Some(want),
+                    actual: Some(actual.unwrap_or(Value::Null)),
+                    message: format!("{}: {message}", resource.name),
+                    source: Some(source),
+                    ..finding(
+                        FindingKind::Drift,
+                        severity,
+                        self.env(),
+                        &resource.region,
+                        key,
+                    )
+                }
+                .with_fingerprint(),
+            );
+        }
+        findings
+    }
+
+    /// Every declared field's mismatches with where each is declared, then undeclared tags.
+    fn mismatches(
+        &self,
+        expected: &ResourceExpectation,
+        resource: &Resource,
+    ) -> Vec<(Mismatch, SourceRef)> {
+        let document = resource_document(resource);
+        let mut mismatches: Vec<(Mismatch, SourceRef)> = Vec::new();
+        for (field_path, field) in &expected.fields {
+            let mut found = Vec::new();
+            field.check(field_path, lookup(&document, field_path), &mut found);
+            if !found.is_empty() {
+                // Only a mismatch needs its source: most fields match.
+                let source = self.baseline.source_of(field);
+                mismatches.extend(found.into_iter().map(|m| (m, source.clone())));
+            }
+        }
+        if expected.tags == TagCheck::Exact {
+            for (tag, value) in &resource.tags {
+                let path = format!("tags.{tag}");
+                if !tag.starts_with(AWS_TAG_PREFIX) && !expected.fields.contains_key(path.as_str())
+                {
+                    let mismatch = Mismatch {
+                        path,
+                        expected: expect::absent(),
+                        actual: Some(Value::String(value.clone())),
+                    };
+                    mismatches.push((mismatch, expected.source.clone()));
+                }
+            }
+        }
+        mismatches
+    }
+
+    /// Live resources of completely read kinds that no baseline declares or ignores.
+    fn unmanaged(&self) -> Vec<Finding> {
+        let (snapshot, baseline) = (self.snapshot, self.baseline);
+        let fallback_source = baseline.files.last().map(|f| SourceRef {
+            file: f.display().to_string().into(),
+            line: 1,
+        });
+        snapshot
+            .resources
+            .iter()
+            .filter_map(|resource| {
+                let key = key_of(resource);
+                let unmanaged = !baseline.resources.contains_key(&key)
+                    && !baseline.unmanaged_ignored(&key)
+                    && snapshot.kind_is_complete(&resource.region, resource.kind);
+                unmanaged.then(|| {
+                    Finding {
+                        physical_id: Some(resource.id.clone()),
+                        message: format!(
+                            "{} {} ({}) is declared in no baseline",
+                            resource.kind, resource.name, resource.id
+                        ),
+                        source: fallback_source.clone(),
+                        ..finding(
+                            FindingKind::Unmanaged,
+                            baseline.unmanaged_severity,
+                            self.env(),
+                            &resource.region,
+                            &key,
+                        )
+                    }
+                    .with_fingerprint()
+                })
+            })
+            .collect()
+    }
+
+    fn env(&self) -> &str {
+        &self.snapshot.environment
+    }
 }
 
 fn key_of(resource: &Resource) -> ResourceKey {

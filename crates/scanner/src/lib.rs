@@ -12,7 +12,6 @@
 
 #![warn(missing_docs)]
 
-pub mod accounts;
 pub mod alert;
 #[cfg(feature = "aws")]
 pub mod aws;
@@ -44,7 +43,6 @@ pub mod rules;
 pub mod run;
 #[cfg(feature = "aws")]
 pub mod scan;
-pub mod secrets;
 pub mod services;
 pub mod synthetic;
 #[cfg(test)]

@@ -8,8 +8,8 @@ use aws_sdk_organizations::types::AccountStatus;
 use aws_sdk_organizations::Client;
 use aws_types::SdkConfig;
 
-use crate::accounts::{AccountSettings, MemberAccount, OrganizationSettings};
-use crate::collect::{error_chain, error_code};
+use crate::aws::{error_chain, error_code};
+use crate::config::accounts::{AccountSettings, MemberAccount, OrganizationSettings};
 use crate::config::ConfigFile;
 use crate::error::ConfigError;
 

@@ -224,7 +224,7 @@ fn assemble(plan: &ScanPlan, results: Vec<Collected>) -> Snapshot {
     );
     name_references(&mut resources);
     // Before anything else sees them: plain values that look like secrets become markers.
-    crate::secrets::redact(&mut resources, plan.secure_digest.as_ref());
+    crate::model::secrets::redact(&mut resources, plan.secure_digest.as_ref());
     Snapshot::new(
         plan.environment.clone(),
         plan.regions.clone(),

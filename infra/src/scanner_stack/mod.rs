@@ -258,7 +258,7 @@ impl Clients {
             events: aws_sdk_eventbridge::Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             sqs: aws_sdk_sqs::Client::new(&config),
-            s3: scanner::services::s3::collect::client(&config),
+            s3: scanner::aws::s3_client(&config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             kms: aws_sdk_kms::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),

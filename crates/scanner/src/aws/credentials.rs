@@ -122,10 +122,7 @@ pub async fn credentials_problem(config: &SdkConfig) -> Option<(&'static str, St
     match provider.provide_credentials().await {
         Err(e) => Some((
             CREDENTIALS_ERROR,
-            format!(
-                "could not get credentials: {}",
-                crate::collect::error_chain(&e)
-            ),
+            format!("could not get credentials: {}", super::error_chain(&e)),
         )),
         Ok(credentials) => expired(credentials.expiry(), SystemTime::now()),
     }

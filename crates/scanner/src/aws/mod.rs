@@ -13,6 +13,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 pub use aws_types::SdkConfig;
 
 mod credentials;
@@ -73,7 +75,7 @@ pub async fn load(plan: &ScanPlan) -> Result<SdkConfig, CredentialsError> {
                 Some(credentials) => credentials,
                 None => {
                     let mut provider = AssumeRoleProvider::builder(role_arn)
-                        .session_name(crate::accounts::SESSION_NAME)
+                        .session_name(crate::config::accounts::SESSION_NAME)
                         .configure(&base);
                     if let Some(external_id) = &plan.external_id {
                         provider = provider.external_id(external_id);
@@ -210,7 +212,7 @@ pub fn parse_s3_uri(uri: &str) -> Option<(&str, &str)> {
 
 /// The bytes of an S3 object: `s3:GetObject` only.
 pub async fn get_object(config: &SdkConfig, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
-    let object = crate::services::s3::collect::client(config)
+    let object = s3_client(config)
         .get_object()
         .bucket(bucket)
         .key(key)
@@ -245,7 +247,7 @@ pub async fn put_object(
     body: Vec<u8>,
     content_type: &str,
 ) -> Result<(), String> {
-    crate::services::s3::collect::client(config)
+    s3_client(config)
         .put_object()
         .bucket(bucket)
         .key(key)
@@ -317,9 +319,53 @@ where
 {
     format!(
         "s3://{bucket}/{key}: {} ({})",
-        crate::collect::error_chain(error),
-        crate::collect::error_code(error)
+        error_chain(error),
+        error_code(error)
     )
+}
+
+/// An S3 client for the region; path-style addressing when an endpoint is configured (an
+/// emulator or an S3-compatible store has no per-bucket DNS names).
+pub fn s3_client(sdk_config: &SdkConfig) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(sdk_config)
+        .force_path_style(sdk_config.endpoint_url().is_some())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// An error and its causes, outermost first, joined by `: `, each said once.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(current) = next {
+        let text = current.to_string();
+        if !text.is_empty() && !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+        next = current.source();
+    }
+    parts.join(": ")
+}
+
+/// The AWS error code of a service error, or the class of a transport failure.
+pub fn error_code<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata,
+{
+    match error {
+        SdkError::ServiceError(service) => service
+            .err()
+            .code()
+            .unwrap_or("UnknownServiceError")
+            .to_string(),
+        SdkError::TimeoutError(_) => "Timeout".into(),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => "Timeout".into(),
+        SdkError::DispatchFailure(failure) if failure.is_io() => "ConnectionError".into(),
+        SdkError::DispatchFailure(_) => "DispatchFailure".into(),
+        SdkError::ResponseError(_) => "MalformedResponse".into(),
+        SdkError::ConstructionFailure(_) => "RequestConstructionFailure".into(),
+        _ => "UnknownError".into(),
+    }
 }
 
 #[cfg(test)]
@@ -327,6 +373,27 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     use super::*;
+
+    #[test]
+    fn error_chains_name_every_cause_once() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("dispatch failure")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let error = Outer(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "refused",
+        ));
+        assert_eq!(error_chain(&error), "dispatch failure: refused");
+    }
 
     #[test]
     fn gzip_round_trips_and_refuses_what_is_not_gzip() {

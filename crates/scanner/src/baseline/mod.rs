@@ -137,6 +137,23 @@ struct BaselineFile {
     unmanaged: Option<UnmanagedDecl>,
 }
 
+/// The file being applied: where it is, how it is shown, its index, and the environment.
+struct FileAt<'a> {
+    path: &'a Path,
+    display: std::sync::Arc<str>,
+    index: u16,
+    environment: &'a str,
+}
+
+impl FileAt<'_> {
+    fn source(&self, line: u64) -> SourceRef {
+        SourceRef {
+            file: self.display.clone(),
+            line,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ResourceDecl {
@@ -593,18 +610,29 @@ impl Baseline {
         environment: &str,
     ) -> Result<(), BaselineError> {
         let display: std::sync::Arc<str> = self.shown_name(path).into();
-        let source = |line: u64| SourceRef {
-            file: display.clone(),
-            line,
-        };
         self.files.push(path.to_path_buf());
         self.file_names.push(display.clone());
-        let file_index = u16::try_from(self.files.len() - 1).unwrap_or(u16::MAX);
+        let at = FileAt {
+            path,
+            display,
+            index: u16::try_from(self.files.len() - 1).unwrap_or(u16::MAX),
+            environment,
+        };
+        self.apply_resources(&at, file.resources)?;
+        self.apply_compliance(&at, file.compliance)?;
+        self.apply_ignores(&at, file.ignore)?;
+        self.apply_unmanaged(&at, file.unmanaged)
+    }
 
-        for (key, decl) in file.resources {
+    fn apply_resources(
+        &mut self,
+        at: &FileAt<'_>,
+        resources: BTreeMap<String, Spanned<ResourceDecl>>,
+    ) -> Result<(), BaselineError> {
+        for (key, decl) in resources {
             let line = decl.referenced.line();
             let key = ResourceKey::parse(&key)
-                .map_err(|e| BaselineError::at(path, line, decl.referenced.column(), e))?;
+                .map_err(|e| BaselineError::at(at.path, line, decl.referenced.column(), e))?;
             let decl = decl.value;
             let kind = key.kind;
             let entry = self
@@ -616,9 +644,9 @@ impl Baseline {
                     severity: None,
                     fields: BTreeMap::new(),
                     tags: TagCheck::Unchecked,
-                    source: source(line),
+                    source: at.source(line),
                 });
-            entry.source = source(line);
+            entry.source = at.source(line);
             if let Some(exists) = decl.exists {
                 entry.exists = exists;
             }
@@ -641,7 +669,7 @@ impl Baseline {
                 for (name, value) in fields {
                     let field_path = format!("{section}.{name}");
                     let parsed = serde_json::from_str(&value.value.0).unwrap_or(Value::Null);
-                    let declared = substitute_env(parsed, environment);
+                    let declared = substitute_env(parsed, at.environment);
                     let problem = expect::validate(&declared).err().or_else(|| {
                         (section == "properties")
                             .then(|| schema::unknown_field(kind, &name, &declared))
@@ -649,7 +677,7 @@ impl Baseline {
                     });
                     problem.map_or(Ok(()), Err).map_err(|e: String| {
                         BaselineError::at(
-                            path,
+                            at.path,
                             value.referenced.line(),
                             value.referenced.column(),
                             format!("{field_path}: {e}"),
@@ -663,7 +691,7 @@ impl Baseline {
                     // A declaration of the extended file is refined, not replaced: structs
                     // field by field, lists of named elements (containers) element by name.
                     let (declared, own) = match entry.fields.get(field_path.as_str()) {
-                        Some(inherited) if inherited.file != file_index => {
+                        Some(inherited) if inherited.file != at.index => {
                             let own = declared.to_string();
                             (merge(inherited.declared(), declared), Some(own.into()))
                         }
@@ -675,18 +703,26 @@ impl Baseline {
                             declared: declared.to_string().into(),
                             own,
                             line: u32::try_from(value.referenced.line()).unwrap_or(u32::MAX),
-                            file: file_index,
+                            file: at.index,
                         },
                     );
                 }
             }
         }
 
-        for (rule, settings) in file.compliance {
+        Ok(())
+    }
+
+    fn apply_compliance(
+        &mut self,
+        at: &FileAt<'_>,
+        compliance: BTreeMap<String, Spanned<Value>>,
+    ) -> Result<(), BaselineError> {
+        for (rule, settings) in compliance {
             let line = settings.referenced.line();
-            let Value::Object(values) = substitute_env(settings.value, environment) else {
+            let Value::Object(values) = substitute_env(settings.value, at.environment) else {
                 return Err(BaselineError::at(
-                    path,
+                    at.path,
                     line,
                     settings.referenced.column(),
                     format!("compliance.{rule}: expected a map of settings"),
@@ -694,19 +730,27 @@ impl Baseline {
             };
             let entry = self.compliance.entry(rule).or_insert_with(|| RuleSettings {
                 values: serde_json::Map::new(),
-                source: source(line),
+                source: at.source(line),
             });
             entry.values.extend(values);
-            entry.source = source(line);
+            entry.source = at.source(line);
         }
 
-        for ignore in file.ignore {
+        Ok(())
+    }
+
+    fn apply_ignores(
+        &mut self,
+        at: &FileAt<'_>,
+        ignores: Vec<Spanned<IgnoreDecl>>,
+    ) -> Result<(), BaselineError> {
+        for ignore in ignores {
             let (line, column) = (ignore.referenced.line(), ignore.referenced.column());
             let decl = ignore.value;
-            let at = |message: String| BaselineError::at(path, line, column, message);
-            let resource = ResourceKey::parse(&decl.resource).map_err(&at)?;
+            let error = |message: String| BaselineError::at(at.path, line, column, message);
+            let resource = ResourceKey::parse(&decl.resource).map_err(&error)?;
             if resource.logical_name.contains(['*', '?']) {
-                return Err(at(format!(
+                return Err(error(format!(
                     "ignore: `{}` must name one resource, without wildcards",
                     decl.resource
                 )));
@@ -714,7 +758,7 @@ impl Baseline {
             if decl.path.trim().is_empty()
                 || !(decl.path.starts_with("properties.") || decl.path.starts_with("tags."))
             {
-                return Err(at(format!(
+                return Err(error(format!(
                     "ignore: path `{}` must be a field under `properties.` or `tags.`; ignoring a whole resource is not allowed",
                     decl.path
                 )));
@@ -724,7 +768,7 @@ impl Baseline {
                 .as_deref()
                 .map(|d| {
                     parse_date(d).ok_or_else(|| {
-                        at(format!("ignore: expires `{d}` is not a YYYY-MM-DD date"))
+                        error(format!("ignore: expires `{d}` is not a YYYY-MM-DD date"))
                     })
                 })
                 .transpose()?;
@@ -733,18 +777,26 @@ impl Baseline {
                 path: decl.path,
                 reason: decl.reason,
                 expires,
-                source: source(line),
+                source: at.source(line),
             });
         }
 
-        if let Some(unmanaged) = file.unmanaged {
+        Ok(())
+    }
+
+    fn apply_unmanaged(
+        &mut self,
+        at: &FileAt<'_>,
+        unmanaged: Option<UnmanagedDecl>,
+    ) -> Result<(), BaselineError> {
+        if let Some(unmanaged) = unmanaged {
             if let Some(severity) = unmanaged.severity {
                 self.unmanaged_severity = severity;
             }
             // Patterns match `<kind>/<logical name>`, whose `{env}` stays literal.
             for pattern in unmanaged.ignore {
                 let regex = expect::glob_to_regex(&pattern).map_err(|e| {
-                    BaselineError::at(path, 0, 0, format!("unmanaged.ignore `{pattern}`: {e}"))
+                    BaselineError::at(at.path, 0, 0, format!("unmanaged.ignore `{pattern}`: {e}"))
                 })?;
                 self.unmanaged_ignore.push(regex);
             }

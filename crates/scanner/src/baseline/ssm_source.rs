@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use aws_types::SdkConfig;
 
-use crate::collect::{error_chain, error_code};
+use crate::aws::{error_chain, error_code};
 
 /// Why baselines could not be fetched.
 #[derive(Debug, thiserror::Error)]

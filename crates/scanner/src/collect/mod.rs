@@ -15,6 +15,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::SdkConfig;
 use futures::future::BoxFuture;
 
+use crate::aws::{error_chain, error_code};
 use crate::digest::DigestKey;
 use crate::kinds::Read;
 use crate::model::{
@@ -107,41 +108,6 @@ impl RegionContext {
     }
 }
 
-/// An error and its causes, outermost first, joined by `: `, each said once.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = Some(error);
-    while let Some(current) = next {
-        let text = current.to_string();
-        if !text.is_empty() && !parts.last().is_some_and(|last| last.contains(&text)) {
-            parts.push(text);
-        }
-        next = current.source();
-    }
-    parts.join(": ")
-}
-
-/// The AWS error code of a service error, or the class of a transport failure.
-pub fn error_code<E, R>(error: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata,
-{
-    match error {
-        SdkError::ServiceError(service) => service
-            .err()
-            .code()
-            .unwrap_or("UnknownServiceError")
-            .to_string(),
-        SdkError::TimeoutError(_) => "Timeout".into(),
-        SdkError::DispatchFailure(failure) if failure.is_timeout() => "Timeout".into(),
-        SdkError::DispatchFailure(failure) if failure.is_io() => "ConnectionError".into(),
-        SdkError::DispatchFailure(_) => "DispatchFailure".into(),
-        SdkError::ResponseError(_) => "MalformedResponse".into(),
-        SdkError::ConstructionFailure(_) => "RequestConstructionFailure".into(),
-        _ => "UnknownError".into(),
-    }
-}
-
 /// One per-item read, for [`Collected::item_failed`].
 #[derive(Debug, Clone, Copy)]
 pub struct ItemRead<'a> {
@@ -168,6 +134,32 @@ impl Collected {
     /// Records a failure.
     pub fn fail(&mut self, failure: ReadFailure) {
         self.failures.push(failure);
+    }
+
+    /// Files what one listing call of `read` answered: the resource `keep` makes of each item
+    /// that belongs to the environment, or the failure leaving `kinds` unknown.
+    pub fn listed<T, E, R>(
+        &mut self,
+        ctx: &RegionContext,
+        (read, kinds): (&'static Read, &[ResourceKind]),
+        answer: Result<Vec<T>, SdkError<E, R>>,
+        keep: impl Fn(&T) -> Option<Resource>,
+    ) where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        match answer {
+            Ok(items) => self.resources.extend(items.iter().filter_map(keep)),
+            Err(e) => self.fail(ctx.failure(read, kinds, &e)),
+        }
+    }
+
+    /// Takes in what a part of the read found (its value) and what it failed or found gone.
+    pub fn absorb<T>(&mut self, (value, part): (T, Collected)) -> T {
+        self.resources.extend(part.resources);
+        self.failures.extend(part.failures);
+        self.deleted.extend(part.deleted);
+        value
     }
 
     /// Files the error of a per-item read: an answer among `read.gone`, the service's own "not
@@ -346,27 +338,6 @@ mod tests {
         assert_eq!(done.resources.len(), 1);
         assert_eq!(done.resources[0].kind, ResourceKind::SsmParameter);
         assert_eq!(done.resources[0].logical_name, "/{env}/a");
-    }
-
-    #[test]
-    fn error_chains_name_every_cause_once() {
-        #[derive(Debug)]
-        struct Outer(std::io::Error);
-        impl std::fmt::Display for Outer {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("dispatch failure")
-            }
-        }
-        impl std::error::Error for Outer {
-            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-                Some(&self.0)
-            }
-        }
-        let error = Outer(std::io::Error::new(
-            std::io::ErrorKind::ConnectionRefused,
-            "refused",
-        ));
-        assert_eq!(error_chain(&error), "dispatch failure: refused");
     }
 
     #[test]

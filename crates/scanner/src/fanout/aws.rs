@@ -55,8 +55,8 @@ where
     move |error| FanOutError::Call {
         service,
         operation,
-        code: crate::collect::error_code(&error),
-        message: crate::collect::error_chain(&error),
+        code: crate::aws::error_code(&error),
+        message: crate::aws::error_chain(&error),
     }
 }
 

@@ -299,7 +299,9 @@ fn redact(properties: &mut Map<String, Value>) {
         if let Some(Value::Object(environment)) = container.get_mut("environment") {
             for (name, value) in environment.iter_mut() {
                 if let Value::String(text) = value {
-                    if let Some(marker) = crate::secrets::redacted_if_secret(name, text, None) {
+                    if let Some(marker) =
+                        crate::model::secrets::redacted_if_secret(name, text, None)
+                    {
                         *text = marker;
                     }
                 }
@@ -400,7 +402,7 @@ impl Imported {
                     .filter(|(k, _)| !k.starts_with(crate::baseline::AWS_TAG_PREFIX))
                     .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                     .collect();
-                if managed.kind.tags_are_read() {
+                if crate::services::kind(managed.kind).tags_are_read {
                     entry.insert("tags".into(), Value::Object(tags));
                 }
             }

@@ -6,16 +6,33 @@
 mod finding;
 mod parity;
 mod resources;
+pub mod secrets;
 
-pub use crate::services::ec2::model::*;
-pub use crate::services::ecs::model::*;
-pub use crate::services::elbv2::model::*;
-pub use crate::services::rds::model::*;
-pub use crate::services::s3::model::*;
-pub use crate::services::ssm::model::*;
+// Each service's property types live in its folder (`services/<service>/model.rs`) and are
+// compiled as part of the model, so the model and its generated `ResourceKind` and
+// `Properties` depend on no registry, collector or other edge.
+#[path = "../services/ec2/model.rs"]
+mod ec2;
+#[path = "../services/ecs/model.rs"]
+mod ecs;
+#[path = "../services/elbv2/model.rs"]
+mod elbv2;
+#[path = "../services/rds/model.rs"]
+mod rds;
+#[path = "../services/s3/model.rs"]
+mod s3;
+#[path = "../services/ssm/model.rs"]
+mod ssm;
+
+pub use ec2::*;
+pub use ecs::*;
+pub use elbv2::*;
 pub use finding::*;
 pub use parity::*;
+pub use rds::*;
 pub use resources::*;
+pub use s3::*;
+pub use ssm::*;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -113,7 +130,7 @@ impl Snapshot {
             }
         })?;
         // A snapshot written elsewhere (or by hand) gets the same redaction a live one does.
-        crate::secrets::redact(&mut snapshot.resources, None);
+        secrets::redact(&mut snapshot.resources, None);
         if snapshot.schema != SNAPSHOT_SCHEMA {
             return Err(SnapshotReadError::Schema {
                 found: snapshot.schema,

@@ -160,18 +160,6 @@ resource_kinds! {
     S3Bucket = "s3-bucket",
 }
 
-impl ResourceKind {
-    /// Whether a snapshot records this kind's tags (from the kind registry).
-    pub fn tags_are_read(self) -> bool {
-        crate::services::kind(self).tags_are_read
-    }
-
-    /// The service whose API reads this kind (from the registry).
-    pub fn service(self) -> Service {
-        crate::services::service_of(self)
-    }
-}
-
 impl fmt::Display for ResourceKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

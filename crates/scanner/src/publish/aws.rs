@@ -14,7 +14,7 @@ use futures::future::BoxFuture;
 use super::{AlertSink, AlertStateStore, MetricSink, PublishError, Publisher, ReportArchive};
 use crate::alert::state::StateDecodeError;
 use crate::alert::{AlertMessage, ReportState, StoredReport};
-use crate::collect::{error_chain, error_code};
+use crate::aws::{error_chain, error_code};
 use crate::config::PublishSettings;
 use crate::metrics::{Datum, Unit, NAMESPACE};
 
@@ -126,7 +126,7 @@ impl S3ReportArchive {
     /// Keeps reports in `bucket`.
     pub fn new(config: &SdkConfig, bucket: impl Into<String>) -> Self {
         S3ReportArchive {
-            client: crate::services::s3::collect::client(config),
+            client: crate::aws::s3_client(config),
             bucket: bucket.into(),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
         }

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{params, Check, RuleDef, Violation};
+use crate::model::secrets::{is_redacted, REDACTED_PREFIX};
 use crate::model::{Properties, Severity, Snapshot};
-use crate::secrets::{is_redacted, REDACTED_PREFIX};
 
 /// `image-tag-policy`: containers run image tags the environment allows (prod never `:latest`).
 pub const IMAGE_TAG_POLICY: RuleDef = RuleDef {
@@ -146,7 +146,11 @@ impl Check for RequiredTags {
     fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
         // Kinds whose tags are not read (a parameter's take a call each; a listener belongs
         // with its load balancer) cannot be held to tags.
-        for resource in snapshot.resources.iter().filter(|r| r.kind.tags_are_read()) {
+        for resource in snapshot
+            .resources
+            .iter()
+            .filter(|r| crate::services::kind(r.kind).tags_are_read)
+        {
             let missing: Vec<&str> = self
                 .tags
                 .iter()

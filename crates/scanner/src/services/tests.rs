@@ -176,3 +176,25 @@ fn the_change_pattern_covers_every_service() {
     assert!(sources.contains(&serde_json::json!("aws.ssm")));
     assert_eq!(service(Service::Ssm).event_source(), "ssm.amazonaws.com");
 }
+
+#[test]
+fn the_docs_list_exactly_the_declared_read_actions() {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/snapshot.md"),
+    )
+    .expect("docs/snapshot.md");
+    let list = page
+        .split("IAM actions used")
+        .nth(1)
+        .expect("an `IAM actions used` list");
+    let listed: BTreeSet<&str> = list
+        .lines()
+        .skip_while(|line| !line.starts_with("- `"))
+        .map_while(|line| line.strip_prefix("- `")?.strip_suffix('`'))
+        .collect();
+    let declared: BTreeSet<&str> = read_actions().into_iter().collect();
+    assert_eq!(
+        listed, declared,
+        "docs/snapshot.md's `IAM actions used` list and the services' declared reads differ"
+    );
+}

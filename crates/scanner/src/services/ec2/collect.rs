@@ -173,85 +173,58 @@ async fn collect(ctx: &RegionContext) -> Collected {
         (Err(e), _) => out.fail(ctx.failure(&super::DESCRIBE_SUBNETS, &[K::Subnet], &e)),
         (Ok(_), Err(_)) => {} // recorded below, with the subnet kind included
     }
-    match route_tables {
-        Ok(route_tables) => {
-            for table in route_tables {
-                if ctx.owns(&tags(table.tags()), in_env_vpc(table.vpc_id())) {
-                    out.resources.push(route_table_resource(ctx, &table));
-                }
-            }
-        }
-        Err(e) => out.fail(ctx.failure(&super::DESCRIBE_ROUTE_TABLES,
-            &[K::RouteTable, K::Subnet],
-            &e,
-        )),
-    }
-    match igws {
-        Ok(igws) => {
-            for igw in igws {
-                let attached = igw.attachments().iter().any(|a| in_env_vpc(a.vpc_id()));
-                if ctx.owns(&tags(igw.tags()), attached) {
-                    out.resources.push(internet_gateway_resource(ctx, &igw));
-                }
-            }
-        }
-        Err(e) => out.fail(ctx.failure(&super::DESCRIBE_INTERNET_GATEWAYS,
-            &[K::InternetGateway],
-            &e,
-        )),
-    }
-    match nats {
-        Ok(nats) => {
-            for nat in nats {
-                let deleted = nat.state().is_some_and(|s| s.as_str() == "deleted");
-                if !deleted && ctx.owns(&tags(nat.tags()), in_env_vpc(nat.vpc_id())) {
-                    out.resources.push(nat_gateway_resource(ctx, &nat));
-                }
-            }
-        }
-        Err(e) => out.fail(ctx.failure(&super::DESCRIBE_NAT_GATEWAYS, &[K::NatGateway], &e)),
-    }
-    match groups {
-        Ok(groups) => {
-            for group in groups {
-                if ctx.owns(&tags(group.tags()), in_env_vpc(group.vpc_id())) {
-                    out.resources.push(security_group_resource(ctx, &group));
-                }
-            }
-        }
-        Err(e) => out.fail(ctx.failure(&super::DESCRIBE_SECURITY_GROUPS,
-            &[K::SecurityGroup],
-            &e,
-        )),
-    }
-    match peerings {
-        Ok(peerings) => {
-            for peering in peerings {
-                let status = peering
-                    .status()
-                    .and_then(|s| s.code())
-                    .map(|c| c.as_str().to_string())
-                    .unwrap_or_default();
-                if matches!(
-                    status.as_str(),
-                    "deleted" | "rejected" | "expired" | "failed"
-                ) {
-                    continue;
-                }
-                let touches_env = [peering.requester_vpc_info(), peering.accepter_vpc_info()]
-                    .iter()
-                    .any(|side| in_env_vpc(side.and_then(|s| s.vpc_id())));
-                if ctx.owns(&tags(peering.tags()), touches_env) {
-                    out.resources.push(peering_resource(ctx, &peering, status));
-                }
-            }
-        }
-        Err(e) => out.fail(ctx.failure(&super::DESCRIBE_VPC_PEERING_CONNECTIONS,
-            &[K::VpcPeeringConnection],
-            &e,
-        )),
-    }
+    let in_vpc = in_env_vpc;
+    let routing_kinds = &[K::RouteTable, K::Subnet][..];
+    out.listed(ctx, (&super::DESCRIBE_ROUTE_TABLES, routing_kinds), route_tables, |table| {
+        let owned = ctx.owns(&tags(table.tags()), in_vpc(table.vpc_id()));
+        owned.then(|| route_table_resource(ctx, table))
+    });
+    let igw_kinds = &[K::InternetGateway][..];
+    out.listed(ctx, (&super::DESCRIBE_INTERNET_GATEWAYS, igw_kinds), igws, |igw| {
+        let attached = igw.attachments().iter().any(|a| in_vpc(a.vpc_id()));
+        ctx.owns(&tags(igw.tags()), attached)
+            .then(|| internet_gateway_resource(ctx, igw))
+    });
+    let nat_kinds = &[K::NatGateway][..];
+    out.listed(ctx, (&super::DESCRIBE_NAT_GATEWAYS, nat_kinds), nats, |nat| {
+        let deleted = nat.state().is_some_and(|s| s.as_str() == "deleted");
+        let owned = !deleted && ctx.owns(&tags(nat.tags()), in_vpc(nat.vpc_id()));
+        owned.then(|| nat_gateway_resource(ctx, nat))
+    });
+    let group_kinds = &[K::SecurityGroup][..];
+    out.listed(ctx, (&super::DESCRIBE_SECURITY_GROUPS, group_kinds), groups, |group| {
+        let owned = ctx.owns(&tags(group.tags()), in_vpc(group.vpc_id()));
+        owned.then(|| security_group_resource(ctx, group))
+    });
+    let peering_kinds = &[K::VpcPeeringConnection][..];
+    out.listed(ctx, (&super::DESCRIBE_VPC_PEERING_CONNECTIONS, peering_kinds), peerings, |peering| {
+        owned_peering(ctx, peering, &in_vpc)
+    });
     out.finish()
+}
+
+/// A live peering connection that is tagged for the environment or touches one of its VPCs.
+fn owned_peering(
+    ctx: &RegionContext,
+    peering: &ec2::VpcPeeringConnection,
+    in_vpc: &dyn Fn(Option<&str>) -> bool,
+) -> Option<crate::model::Resource> {
+    let status = peering
+        .status()
+        .and_then(|s| s.code())
+        .map(|c| c.as_str().to_string())
+        .unwrap_or_default();
+    if matches!(
+        status.as_str(),
+        "deleted" | "rejected" | "expired" | "failed"
+    ) {
+        return None;
+    }
+    let touches_env = [peering.requester_vpc_info(), peering.accepter_vpc_info()]
+        .iter()
+        .any(|side| in_vpc(side.and_then(|s| s.vpc_id())));
+    ctx.owns(&tags(peering.tags()), touches_env)
+        .then(|| peering_resource(ctx, peering, status))
 }
 
 /// `enableDnsSupport` and `enableDnsHostnames` of each VPC, with its id.

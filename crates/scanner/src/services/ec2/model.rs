@@ -1,6 +1,5 @@
 //! EC2 (VPC networking): the property types of its kinds.
 
-
 use serde::{Deserialize, Serialize};
 
 use crate::model::{KindProperties, ResourceRef};

@@ -13,7 +13,8 @@ use futures::future::BoxFuture;
 use futures::{stream, StreamExt, TryStreamExt};
 
 use crate::kinds::Read;
-use crate::collect::{batches, display_name, error_code, Collected, Collector, RegionContext};
+use crate::aws::error_code;
+use crate::collect::{batches, display_name, Collected, Collector, RegionContext};
 use crate::model::{
     CapacityProviderItem, Container, EcsCluster, EcsService, EcsTaskDefinition, ImageRef,
     LogConfiguration, PortMapping, Properties, ResourceKind as K, ResourceRef,

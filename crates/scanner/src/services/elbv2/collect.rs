@@ -56,6 +56,37 @@ type Tags = BTreeMap<String, String>;
 async fn collect(ctx: &RegionContext) -> Collected {
     let client = Client::new(&ctx.sdk_config);
     let mut out = Collected::default();
+    let Some(listing) = list(ctx, &client, &mut out).await else {
+        return out;
+    };
+    let owned = Owned::select(ctx, &listing);
+    let details = read_details(ctx, &client, &listing, &owned, &mut out).await;
+    let placement = Placement::new(ctx, &listing, &owned, &details);
+    let gone = gone_environments(ctx, &placement, &mut out).await;
+    emit_balancers_and_groups(&placement, &gone, &mut out);
+    emit_listeners_and_rules(&placement, &gone, &mut out);
+    out.finish()
+}
+
+/// Every load balancer and target group of the region, with their tags.
+struct Listing {
+    balancers: Vec<elb::LoadBalancer>,
+    groups: Vec<elb::TargetGroup>,
+    tags: HashMap<String, Tags>,
+}
+
+impl Listing {
+    fn tags_of(&self, arn: Option<&str>) -> Tags {
+        arn.and_then(|a| self.tags.get(a))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// Lists the region's load balancers and target groups and reads their tags. Without the load
+/// balancers nothing can be placed (`None`); without the target groups, neither they nor the
+/// rules that follow them.
+async fn list(ctx: &RegionContext, client: &Client, out: &mut Collected) -> Option<Listing> {
     let (balancers, groups) = tokio::join!(
         client
             .describe_load_balancers()
@@ -72,109 +103,153 @@ async fn collect(ctx: &RegionContext) -> Collected {
             .send()
             .try_collect(),
     );
-    // Without the load balancers nothing can be placed; without the target groups, neither
-    // they nor the rules that follow them.
     let balancers: Vec<elb::LoadBalancer> = match balancers {
         Ok(balancers) => balancers,
         Err(e) => {
             out.fail(ctx.failure(&super::DESCRIBE_LOAD_BALANCERS, KINDS, &e));
-            return out;
+            return None;
         }
     };
-    let groups: Vec<elb::TargetGroup> = match groups {
-        Ok(groups) => groups,
-        Err(e) => {
-            out.fail(ctx.failure(&super::DESCRIBE_TARGET_GROUPS,
-                &[K::TargetGroup, K::ListenerRule],
-                &e,
-            ));
-            Vec::new()
-        }
-    };
-
+    let groups: Vec<elb::TargetGroup> = groups.unwrap_or_else(|e| {
+        let kinds = &[K::TargetGroup, K::ListenerRule];
+        out.fail(ctx.failure(&super::DESCRIBE_TARGET_GROUPS, kinds, &e));
+        Vec::new()
+    });
     let arns: Vec<String> = balancers
         .iter()
         .filter_map(|b| b.load_balancer_arn())
         .chain(groups.iter().filter_map(|g| g.target_group_arn()))
         .map(str::to_string)
         .collect();
-    let tags = match read_tags(&client, &arns).await {
-        Ok(tags) => tags,
+    match read_tags(client, &arns).await {
+        Ok(tags) => Some(Listing {
+            balancers,
+            groups,
+            tags,
+        }),
         Err(e) => {
             out.fail(ctx.failure(&super::DESCRIBE_TAGS, KINDS, &e));
-            return out;
+            None
         }
-    };
-    let tags_of = |arn: Option<&str>| arn.and_then(|a| tags.get(a)).cloned().unwrap_or_default();
-
-    // The environment's load balancers: by tag, else by a name that carries the environment.
-    let owned_balancers: HashSet<String> = balancers
-        .iter()
-        .filter(|b| {
-            let name = b.load_balancer_name().unwrap_or_default();
-            ctx.owns(&tags_of(b.load_balancer_arn()), ctx.names_environment(name))
-        })
-        .filter_map(|b| b.load_balancer_arn().map(str::to_string))
-        .collect();
-    // Its target groups: by tag, else served by one of its load balancers or named for it.
-    let owned_groups: HashSet<String> = groups
-        .iter()
-        .filter(|g| {
-            let contained = g
-                .load_balancer_arns()
-                .iter()
-                .any(|lb| owned_balancers.contains(lb))
-                || ctx.names_environment(g.target_group_name().unwrap_or_default());
-            ctx.owns(&tags_of(g.target_group_arn()), contained)
-        })
-        .filter_map(|g| g.target_group_arn().map(str::to_string))
-        .collect();
-
-    // Listeners are read on our load balancers and on those our target groups serve.
-    let mut listened: Vec<&str> = owned_balancers.iter().map(String::as_str).collect();
-    for group in groups.iter().filter(|g| {
-        g.target_group_arn()
-            .is_some_and(|arn| owned_groups.contains(arn))
-    }) {
-        listened.extend(group.load_balancer_arns().iter().map(String::as_str));
     }
-    listened.sort_unstable();
-    listened.dedup();
+}
 
+/// The environment's own load balancers and target groups (ARNs).
+struct Owned {
+    balancers: HashSet<String>,
+    groups: HashSet<String>,
+}
+
+impl Owned {
+    /// Load balancers by tag, else by a name that carries the environment; target groups by
+    /// tag, else served by one of its load balancers or named for it.
+    fn select(ctx: &RegionContext, listing: &Listing) -> Owned {
+        let balancers: HashSet<String> = listing
+            .balancers
+            .iter()
+            .filter(|b| {
+                let name = b.load_balancer_name().unwrap_or_default();
+                ctx.owns(
+                    &listing.tags_of(b.load_balancer_arn()),
+                    ctx.names_environment(name),
+                )
+            })
+            .filter_map(|b| b.load_balancer_arn().map(str::to_string))
+            .collect();
+        let groups = listing
+            .groups
+            .iter()
+            .filter(|g| {
+                let contained = g
+                    .load_balancer_arns()
+                    .iter()
+                    .any(|lb| balancers.contains(lb))
+                    || ctx.names_environment(g.target_group_name().unwrap_or_default());
+                ctx.owns(&listing.tags_of(g.target_group_arn()), contained)
+            })
+            .filter_map(|g| g.target_group_arn().map(str::to_string))
+            .collect();
+        Owned { balancers, groups }
+    }
+
+    /// Our load balancers and those our target groups serve: whose listeners are read.
+    fn listened(&self, listing: &Listing) -> Vec<String> {
+        let mut listened: Vec<String> = self.balancers.iter().cloned().collect();
+        for group in listing.groups.iter().filter(|g| {
+            g.target_group_arn()
+                .is_some_and(|arn| self.groups.contains(arn))
+        }) {
+            listened.extend(group.load_balancer_arns().iter().cloned());
+        }
+        listened.sort_unstable();
+        listened.dedup();
+        listened
+    }
+}
+
+/// What is read per item: load balancers' attributes, listeners, their rules and rules' tags.
+struct Details {
+    attributes: HashMap<String, BTreeMap<String, String>>,
+    listeners: Vec<elb::Listener>,
+    /// (listener ARN, rule), default rules left out.
+    rules: Vec<(String, elb::Rule)>,
+    rule_tags: HashMap<String, Tags>,
+}
+
+async fn read_details(
+    ctx: &RegionContext,
+    client: &Client,
+    listing: &Listing,
+    owned: &Owned,
+    out: &mut Collected,
+) -> Details {
     let (attributes, listeners) = tokio::join!(
-        per_item(owned_balancers.iter().cloned().collect(), |arn| {
-            let client = client.clone();
-            async move {
-                client
-                    .describe_load_balancer_attributes()
-                    .load_balancer_arn(arn)
-                    .send()
-                    .await
-                    .map(|o| attribute_map(o.attributes()))
-            }
-        }),
-        per_item(listened.iter().map(|a| a.to_string()).collect(), |arn| {
-            let client = client.clone();
-            async move {
-                client
-                    .describe_listeners()
-                    .load_balancer_arn(arn)
-                    .page_size(PAGE_SIZE)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .try_collect()
-                    .await
-            }
-        }),
+        read_attributes(ctx, client, owned.balancers.iter().cloned().collect()),
+        read_listeners(ctx, client, owned.listened(listing)),
     );
-    let mut attributes_of = HashMap::new();
-    for (arn, result) in attributes {
+    let (attributes, listeners) = (out.absorb(attributes), out.absorb(listeners));
+    let rules = out.absorb(read_rules(ctx, client, &listeners).await);
+    let rule_arns: Vec<String> = rules
+        .iter()
+        .filter_map(|(_, r)| r.rule_arn().map(str::to_string))
+        .collect();
+    let rule_tags = read_tags(client, &rule_arns).await.unwrap_or_else(|e| {
+        out.fail(ctx.failure(&super::DESCRIBE_TAGS, &[K::ListenerRule], &e));
+        HashMap::new()
+    });
+    Details {
+        attributes,
+        listeners,
+        rules,
+        rule_tags,
+    }
+}
+
+async fn read_attributes(
+    ctx: &RegionContext,
+    client: &Client,
+    balancers: Vec<String>,
+) -> (HashMap<String, BTreeMap<String, String>>, Collected) {
+    let answers = per_item(balancers, |arn| {
+        let client = client.clone();
+        async move {
+            client
+                .describe_load_balancer_attributes()
+                .load_balancer_arn(arn)
+                .send()
+                .await
+                .map(|o| attribute_map(o.attributes()))
+        }
+    })
+    .await;
+    let mut failed = Collected::default();
+    let mut attributes = HashMap::new();
+    for (arn, result) in answers {
         match result {
             Ok(map) => {
-                attributes_of.insert(arn, map);
+                attributes.insert(arn, map);
             }
-            Err(e) => out.item_failed(
+            Err(e) => failed.item_failed(
                 ctx,
                 ItemRead {
                     read: &super::DESCRIBE_LOAD_BALANCER_ATTRIBUTES,
@@ -185,11 +260,35 @@ async fn collect(ctx: &RegionContext) -> Collected {
             ),
         }
     }
-    let mut all_listeners: Vec<elb::Listener> = Vec::new();
-    for (arn, result) in listeners {
+    (attributes, failed)
+}
+
+async fn read_listeners(
+    ctx: &RegionContext,
+    client: &Client,
+    balancers: Vec<String>,
+) -> (Vec<elb::Listener>, Collected) {
+    let answers = per_item(balancers, |arn| {
+        let client = client.clone();
+        async move {
+            client
+                .describe_listeners()
+                .load_balancer_arn(arn)
+                .page_size(PAGE_SIZE)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+        }
+    })
+    .await;
+    let mut failed = Collected::default();
+    let mut listeners: Vec<elb::Listener> = Vec::new();
+    for (arn, result) in answers {
         match result {
-            Ok(listeners) => all_listeners.extend(listeners),
-            Err(e) => out.item_failed(
+            Ok(found) => listeners.extend(found),
+            Err(e) => failed.item_failed(
                 ctx,
                 ItemRead {
                     read: &super::DESCRIBE_LISTENERS,
@@ -200,38 +299,44 @@ async fn collect(ctx: &RegionContext) -> Collected {
             ),
         }
     }
+    (listeners, failed)
+}
 
-    let rules = per_item(
-        all_listeners
-            .iter()
-            .filter_map(|l| l.listener_arn().map(str::to_string))
-            .collect(),
-        |arn| {
-            let client = client.clone();
-            async move {
-                client
-                    .describe_rules()
-                    .listener_arn(arn)
-                    .page_size(PAGE_SIZE)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .try_collect()
-                    .await
-            }
-        },
-    )
+async fn read_rules(
+    ctx: &RegionContext,
+    client: &Client,
+    listeners: &[elb::Listener],
+) -> (Vec<(String, elb::Rule)>, Collected) {
+    let arns = listeners
+        .iter()
+        .filter_map(|l| l.listener_arn().map(str::to_string))
+        .collect();
+    let answers = per_item(arns, |arn| {
+        let client = client.clone();
+        async move {
+            client
+                .describe_rules()
+                .listener_arn(arn)
+                .page_size(PAGE_SIZE)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+        }
+    })
     .await;
-    let mut all_rules: Vec<(String, elb::Rule)> = Vec::new();
-    for (listener, result) in rules {
+    let mut failed = Collected::default();
+    let mut rules: Vec<(String, elb::Rule)> = Vec::new();
+    for (listener, result) in answers {
         match result {
-            Ok(rules) => all_rules.extend(
-                rules
+            Ok(found) => rules.extend(
+                found
                     .into_iter()
                     .filter(|r| !r.is_default().unwrap_or(false))
                     .map(|r| (listener.clone(), r)),
             ),
-            Err(e) => out.item_failed(
+            Err(e) => failed.item_failed(
                 ctx,
                 ItemRead {
                     read: &super::DESCRIBE_RULES,
@@ -242,95 +347,115 @@ async fn collect(ctx: &RegionContext) -> Collected {
             ),
         }
     }
-    let rule_arns: Vec<String> = all_rules
-        .iter()
-        .filter_map(|(_, r)| r.rule_arn().map(str::to_string))
-        .collect();
-    let rule_tags = match read_tags(&client, &rule_arns).await {
-        Ok(tags) => tags,
-        Err(e) => {
-            out.fail(ctx.failure(&super::DESCRIBE_TAGS, &[K::ListenerRule], &e));
-            HashMap::new()
-        }
-    };
+    (rules, failed)
+}
 
-    // Resources.
-    let balancer_names: HashMap<&str, &str> = balancers
-        .iter()
-        .filter_map(|b| Some((b.load_balancer_arn()?, b.load_balancer_name()?)))
-        .collect();
-    for balancer in &balancers {
-        let Some(arn) = balancer.load_balancer_arn() else {
-            continue;
-        };
-        if !owned_balancers.contains(arn) {
-            continue;
+/// Where each target group and rule belongs, from what was read.
+struct Placement<'a> {
+    ctx: &'a RegionContext,
+    listing: &'a Listing,
+    owned: &'a Owned,
+    details: &'a Details,
+    /// Each target group's environment tag.
+    group_env: HashMap<&'a str, Option<&'a String>>,
+}
+
+impl<'a> Placement<'a> {
+    fn new(
+        ctx: &'a RegionContext,
+        listing: &'a Listing,
+        owned: &'a Owned,
+        details: &'a Details,
+    ) -> Self {
+        let group_env = listing
+            .groups
+            .iter()
+            .filter_map(|g| {
+                let arn = g.target_group_arn()?;
+                let env = listing
+                    .tags
+                    .get(arn)
+                    .and_then(|t| t.get(&ctx.selection.tag_key));
+                Some((arn, env))
+            })
+            .collect();
+        Placement {
+            ctx,
+            listing,
+            owned,
+            details,
+            group_env,
         }
-        let empty = BTreeMap::new();
-        let attributes = attributes_of.get(arn).unwrap_or(&empty);
-        out.resources
-            .push(load_balancer(ctx, balancer, tags_of(Some(arn)), attributes));
     }
-    let group_env: HashMap<&str, Option<&String>> = groups
-        .iter()
-        .filter_map(|g| {
-            let arn = g.target_group_arn()?;
-            Some((
-                arn,
-                tags.get(arn).and_then(|t| t.get(&ctx.selection.tag_key)),
-            ))
-        })
-        .collect();
-    let on_own_listener = |listener: &str| {
-        all_listeners
+
+    fn on_own_listener(&self, listener: &str) -> bool {
+        self.details
+            .listeners
             .iter()
             .find(|l| l.listener_arn() == Some(listener))
             .and_then(|l| l.load_balancer_arn())
-            .is_some_and(|lb| owned_balancers.contains(lb))
-    };
-    // Each rule's environment: its own tag, else that of a target group it forwards to.
-    let rule_owner = |rule: &elb::Rule| -> Option<String> {
+            .is_some_and(|lb| self.owned.balancers.contains(lb))
+    }
+
+    fn behind_own_balancer(&self, group: &elb::TargetGroup) -> bool {
+        group
+            .load_balancer_arns()
+            .iter()
+            .any(|lb| self.owned.balancers.contains(lb))
+    }
+
+    fn group_environment(&self, arn: &str) -> Option<&'a String> {
+        self.group_env.get(arn).copied().flatten()
+    }
+
+    /// A rule's environment: its own tag, else that of a target group it forwards to.
+    fn rule_owner(&self, rule: &elb::Rule) -> Option<String> {
         let own = rule
             .rule_arn()
-            .and_then(|arn| rule_tags.get(arn))
-            .and_then(|t| t.get(&ctx.selection.tag_key));
+            .and_then(|arn| self.details.rule_tags.get(arn))
+            .and_then(|t| t.get(&self.ctx.selection.tag_key));
         own.or_else(|| {
             forwarded_groups(rule.actions())
-                .filter_map(|g| group_env.get(g.as_str()).copied().flatten())
+                .filter_map(|g| self.group_environment(&g))
                 .next()
         })
         .cloned()
-    };
+    }
 
-    // Other environments with rules on our listeners or target groups behind our load balancers
-    // (previews on dev's): when nothing of theirs is left but those, they are gone, and what
-    // they left behind on our load balancer is ours to report (unmanaged).
-    let mut foreign: Vec<String> = all_rules
-        .iter()
-        .filter(|(listener, _)| on_own_listener(listener))
-        .filter_map(|(_, rule)| rule_owner(rule))
-        .chain(
-            groups
-                .iter()
-                .filter(|g| {
-                    g.load_balancer_arns()
-                        .iter()
-                        .any(|lb| owned_balancers.contains(lb))
-                })
-                .filter_map(|g| {
-                    group_env
-                        .get(g.target_group_arn()?)
-                        .copied()
-                        .flatten()
-                        .cloned()
-                }),
-        )
-        .filter(|env| env != &ctx.environment)
-        .collect();
-    foreign.sort();
-    foreign.dedup();
-    let mut gone: HashSet<String> = HashSet::new();
-    for environment in foreign {
+    /// Other environments with rules on our listeners or target groups behind our load
+    /// balancers (previews on dev's).
+    fn foreign_environments(&self) -> Vec<String> {
+        let on_ours = self
+            .details
+            .rules
+            .iter()
+            .filter(|(listener, _)| self.on_own_listener(listener))
+            .filter_map(|(_, rule)| self.rule_owner(rule));
+        let behind_ours = self
+            .listing
+            .groups
+            .iter()
+            .filter(|g| self.behind_own_balancer(g))
+            .filter_map(|g| self.group_environment(g.target_group_arn()?).cloned());
+        let mut foreign: Vec<String> = on_ours
+            .chain(behind_ours)
+            .filter(|env| env != &self.ctx.environment)
+            .collect();
+        foreign.sort();
+        foreign.dedup();
+        foreign
+    }
+}
+
+/// The foreign environments of which nothing is left but what they put on our load balancers:
+/// what they left behind there is ours to report (unmanaged).
+async fn gone_environments(
+    ctx: &RegionContext,
+    placement: &Placement<'_>,
+    out: &mut Collected,
+) -> HashSet<String> {
+    let mut gone = HashSet::new();
+    for environment in placement.foreign_environments() {
         match environment_is_gone(ctx, &environment).await {
             Ok(true) => {
                 gone.insert(environment);
@@ -342,27 +467,46 @@ async fn collect(ctx: &RegionContext) -> Collected {
             }
         }
     }
+    gone
+}
 
-    for group in &groups {
+fn emit_balancers_and_groups(p: &Placement<'_>, gone: &HashSet<String>, out: &mut Collected) {
+    let empty = BTreeMap::new();
+    for balancer in &p.listing.balancers {
+        let Some(arn) = balancer.load_balancer_arn() else {
+            continue;
+        };
+        if p.owned.balancers.contains(arn) {
+            let attributes = p.details.attributes.get(arn).unwrap_or(&empty);
+            let tags = p.listing.tags_of(Some(arn));
+            out.resources
+                .push(load_balancer(p.ctx, balancer, tags, attributes));
+        }
+    }
+    for group in &p.listing.groups {
         let Some(arn) = group.target_group_arn() else {
             continue;
         };
-        let left_behind = group_env
-            .get(arn)
-            .copied()
-            .flatten()
+        let left_behind = p
+            .group_environment(arn)
             .is_some_and(|env| gone.contains(env))
-            && group
-                .load_balancer_arns()
-                .iter()
-                .any(|lb| owned_balancers.contains(lb));
-        if owned_groups.contains(arn) || left_behind {
-            out.resources
-                .push(target_group(ctx, group, tags_of(Some(arn))));
+            && p.behind_own_balancer(group);
+        if p.owned.groups.contains(arn) || left_behind {
+            let tags = p.listing.tags_of(Some(arn));
+            out.resources.push(target_group(p.ctx, group, tags));
         }
     }
+}
+
+fn emit_listeners_and_rules(p: &Placement<'_>, gone: &HashSet<String>, out: &mut Collected) {
+    let balancer_names: HashMap<&str, &str> = p
+        .listing
+        .balancers
+        .iter()
+        .filter_map(|b| Some((b.load_balancer_arn()?, b.load_balancer_name()?)))
+        .collect();
     let mut listener_names: HashMap<&str, String> = HashMap::new();
-    for listener in &all_listeners {
+    for listener in &p.details.listeners {
         let (Some(arn), Some(lb)) = (listener.listener_arn(), listener.load_balancer_arn()) else {
             continue;
         };
@@ -372,28 +516,27 @@ async fn collect(ctx: &RegionContext) -> Collected {
             .unwrap_or(arn_resource_name(lb));
         let name = format!("{lb_name}:{}", listener.port().unwrap_or_default());
         listener_names.insert(arn, name.clone());
-        if owned_balancers.contains(lb) {
-            out.resources.push(listener_resource(ctx, listener, name));
+        if p.owned.balancers.contains(lb) {
+            out.resources.push(listener_resource(p.ctx, listener, name));
         }
     }
-    for (listener, rule) in &all_rules {
+    for (listener, rule) in &p.details.rules {
         let Some(arn) = rule.rule_arn() else { continue };
-        let own_tags = rule_tags.get(arn).cloned().unwrap_or_default();
-        let owned = match rule_owner(rule) {
-            Some(env) if env == ctx.environment => true,
-            Some(env) => gone.contains(&env) && on_own_listener(listener),
-            None => on_own_listener(listener),
+        let owned = match p.rule_owner(rule) {
+            Some(env) if env == p.ctx.environment => true,
+            Some(env) => gone.contains(&env) && p.on_own_listener(listener),
+            None => p.on_own_listener(listener),
         };
         if owned {
+            let own_tags = p.details.rule_tags.get(arn).cloned().unwrap_or_default();
             let listener_name = listener_names
                 .get(listener.as_str())
                 .cloned()
                 .unwrap_or_else(|| listener.to_string());
             out.resources
-                .push(rule_resource(ctx, rule, listener, &listener_name, own_tags));
+                .push(rule_resource(p.ctx, rule, listener, &listener_name, own_tags));
         }
     }
-    out.finish()
 }
 
 /// Whether nothing tagged for `environment` is left in the region but load balancing resources

@@ -3,7 +3,7 @@
 #[cfg(feature = "aws")]
 pub mod collect;
 pub mod iac;
-pub mod model;
+// Its property types (`model.rs`) are compiled as part of `crate::model`.
 
 use serde_json::Value;
 

@@ -1,6 +1,5 @@
 //! RDS and Aurora: the property types of its kinds.
 
-
 use serde::{Deserialize, Serialize};
 
 use crate::model::{KindProperties, ResourceRef};

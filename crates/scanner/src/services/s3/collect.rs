@@ -19,7 +19,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::future::BoxFuture;
 use futures::{stream, StreamExt};
 
-use crate::collect::{display_name, error_code, Collected, Collector, RegionContext};
+use crate::aws::error_code;
+use crate::collect::{display_name, Collected, Collector, RegionContext};
 use crate::kinds::Read;
 use crate::model::{
     parse_policy, BucketEncryption, BucketLogging, LifecycleRule, Properties, PublicAccessBlock,
@@ -47,17 +48,8 @@ impl Collector for S3Collector {
     }
 }
 
-/// An S3 client for the region; path-style addressing when an endpoint is configured (an
-/// emulator or an S3-compatible store has no per-bucket DNS names).
-pub fn client(sdk_config: &aws_types::SdkConfig) -> Client {
-    let config = aws_sdk_s3::config::Builder::from(sdk_config)
-        .force_path_style(sdk_config.endpoint_url().is_some())
-        .build();
-    Client::from_conf(config)
-}
-
 async fn collect(ctx: &RegionContext) -> Collected {
-    let client = client(&ctx.sdk_config);
+    let client = crate::aws::s3_client(&ctx.sdk_config);
     let tagging = TaggingClient::new(&ctx.sdk_config);
     let mut out = Collected::default();
     let (buckets, tagged) = tokio::join!(

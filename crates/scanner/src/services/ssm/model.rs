@@ -1,6 +1,5 @@
 //! SSM Parameter Store: the property types of its kinds.
 
-
 use serde::{Deserialize, Serialize};
 
 use crate::model::{KindProperties, PlainValue};

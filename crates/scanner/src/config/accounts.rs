@@ -84,7 +84,7 @@ impl AccountSettings {
             validate_environment_name(env).map_err(|e| invalid(e.to_string()))?;
         }
         for region in self.regions.iter().flatten() {
-            crate::config::validate_region(region).map_err(|e| invalid(e.to_string()))?;
+            super::validate_region(region).map_err(|e| invalid(e.to_string()))?;
         }
         Ok(())
     }
@@ -146,7 +146,7 @@ impl OrganizationSettings {
             )));
         }
         for region in self.regions.iter().flatten() {
-            crate::config::validate_region(region)
+            super::validate_region(region)
                 .map_err(|e| ConfigError::Invalid(format!("organization.regions: {e}")))?;
         }
         Ok(())

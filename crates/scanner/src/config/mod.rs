@@ -15,17 +15,19 @@
 //!     generated_suffixes: ["[0-9a-z]{8}"]   # beyond Pulumi's, CloudFormation's, Terraform's
 //! ```
 
+pub mod accounts;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::accounts::{AccountSettings, OrganizationSettings};
 use crate::digest::DigestKey;
 use crate::error::ConfigError;
 use crate::model::Selection;
 use crate::naming::{validate_environment_name, ENV_PLACEHOLDER};
+use accounts::{AccountSettings, OrganizationSettings};
 
 /// The file name looked for in the working directory when no `--config` is given.
 pub const DEFAULT_CONFIG_FILE: &str = "driftscan.yaml";
@@ -285,7 +287,7 @@ impl ConfigFile {
     /// Checks the accounts, and that an environment of an account does not name a role of its
     /// own.
     fn validate_accounts(&self) -> Result<(), ConfigError> {
-        crate::accounts::validate_accounts(&self.accounts)?;
+        accounts::validate_accounts(&self.accounts)?;
         for account in &self.accounts {
             for env in &account.environments {
                 if self

@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 use sha2::{Digest, Sha256};
 
+use super::Resource;
 use crate::digest::DigestKey;
-use crate::model::Resource;
 
 /// What a redacted value starts with: `redacted-secret:<detector>:<fingerprint>`.
 pub const REDACTED_PREFIX: &str = "redacted-secret:";
