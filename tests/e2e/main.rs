@@ -2,6 +2,9 @@
 //! mode) on a loopback port. Each test starts its own emulator, so tests run in parallel
 //! without sharing state. They fail, never skip, when the emulator cannot start.
 
+// libc makes pipes and process groups (browser.rs, support.rs).
+#![allow(unsafe_code)]
+
 mod browser;
 mod fault_proxy;
 mod runtime_api;
@@ -9,6 +12,7 @@ mod support;
 
 mod bad_input;
 mod cli;
+mod cli_output;
 mod compare;
 mod destroy;
 mod edge;

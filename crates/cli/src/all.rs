@@ -7,26 +7,27 @@ use std::time::Instant;
 
 use scanner::config::ConfigFile;
 use scanner::model::Report;
-use scanner::report::{render_run, Format, RenderOptions};
+use scanner::report::{render_run, Format};
 use scanner::run::{RunContext, RunRequest};
 
-use crate::args::{AwsArgs, FailOn, GlobalArgs, OutputTarget};
-use crate::{output, snapshot, Outcome};
+use crate::args::{AwsArgs, FailOn, OutputTarget};
+use crate::settings::Settings;
+use crate::{snapshot, Outcome};
 
 /// The config file with the organization's accounts added when `organization:` asks for
 /// discovery (with the caller's own credentials: the management account or a delegated
 /// administrator).
 pub async fn config_with_accounts(
-    global: &GlobalArgs,
+    settings: &Settings,
     aws: &AwsArgs,
 ) -> anyhow::Result<ConfigFile> {
-    let (config, _) = ConfigFile::discover(global.config.as_deref())?;
+    let config = settings.file.clone();
     if config.organization.is_none() {
         return Ok(config);
     }
     let base = scanner::aws::load_for(aws.profile.as_deref(), Some("us-east-1")).await?;
     let (config, skipped) = scanner::org::with_organization(config, &base).await?;
-    if !global.quiet {
+    if !settings.quiet {
         for (id, why) in &skipped {
             eprintln!("organization: account {id} skipped: {why}");
         }
@@ -38,13 +39,13 @@ pub async fn config_with_accounts(
 /// them is in no account the file lists.
 pub async fn config_for(
     environments: &[String],
-    global: &GlobalArgs,
+    settings: &Settings,
     aws: &AwsArgs,
 ) -> anyhow::Result<ConfigFile> {
-    let (config, _) = ConfigFile::discover(global.config.as_deref())?;
+    let config = settings.file.clone();
     if config.organization.is_some() && environments.iter().any(|e| config.account_of(e).is_none())
     {
-        config_with_accounts(global, aws).await
+        config_with_accounts(settings, aws).await
     } else {
         Ok(config)
     }
@@ -58,9 +59,9 @@ pub async fn execute_live(
     aws: &AwsArgs,
     baselines: &Path,
     parallel: usize,
-    global: &GlobalArgs,
+    settings: &Settings,
 ) -> anyhow::Result<(Vec<Report>, Vec<scanner::Snapshot>)> {
-    let bar = crate::progress::Bar::new(global.quiet || request.environments().len() > 1);
+    let bar = crate::progress::Bar::new(settings.quiet || request.environments().len() > 1);
     let ctx = RunContext {
         config,
         baselines: scanner::baseline::BaselineDir::new(baselines),
@@ -94,10 +95,10 @@ pub async fn run(
     targets: &[OutputTarget],
     fail_on: FailOn,
     publish: bool,
-    global: &GlobalArgs,
+    settings: &Settings,
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let config = config_with_accounts(global, all.aws).await?;
+    let config = config_with_accounts(settings, all.aws).await?;
     let environments = config.configured_environments();
     anyhow::ensure!(
         !environments.is_empty(),
@@ -120,10 +121,10 @@ pub async fn run(
         all.aws,
         all.baselines,
         all.parallel,
-        global,
+        settings,
     )
     .await?;
-    if !global.quiet {
+    if !settings.quiet {
         eprintln!(
             "driftscan: {} report(s) in {:.1} s",
             reports.len(),
@@ -135,9 +136,9 @@ pub async fn run(
         .iter()
         .flat_map(|a| a.environments.iter().map(|e| (e.clone(), a.id.clone())))
         .collect();
-    let outcome = deliver(&reports, &accounts, format, targets, fail_on, global)?;
+    let outcome = deliver(&reports, &accounts, format, targets, fail_on, settings)?;
     if publish {
-        crate::publish::publish(&reports, global).await?;
+        crate::publish::publish(&reports, settings).await?;
     }
     Ok(outcome)
 }
@@ -150,37 +151,15 @@ fn deliver(
     default_format: Format,
     targets: &[OutputTarget],
     fail_on: FailOn,
-    global: &GlobalArgs,
+    settings: &Settings,
 ) -> anyhow::Result<Outcome> {
-    let targets = crate::scan::output_targets(targets)?;
-    let mut shows_failures = false;
-    for target in &targets {
-        let format = target.format.unwrap_or(default_format);
-        let path = target.path.as_deref();
-        shows_failures |= format == Format::Text && path.is_none();
-        let options = RenderOptions {
-            color: format == Format::Text && path.is_none() && global.color.for_stdout(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            wide: global.wide,
-        };
-        output::write(path, &render_run(reports, accounts, format, &options))?;
-    }
-    let incomplete: Vec<&Report> = reports.iter().filter(|r| !r.complete).collect();
-    if !incomplete.is_empty() {
-        if !shows_failures {
-            for report in &incomplete {
-                crate::scan::explain_incomplete(report);
-            }
-        }
-        return Ok(Outcome::Incomplete);
-    }
-    let failed = match fail_on {
-        FailOn::Never => false,
-        FailOn::AtLeast(threshold) => reports.iter().any(|r| r.fails(threshold)),
-    };
-    Ok(if failed {
-        Outcome::Findings
-    } else {
-        Outcome::Success
-    })
+    let all: Vec<&Report> = reports.iter().collect();
+    crate::gate::deliver(
+        &all,
+        default_format,
+        targets,
+        fail_on,
+        settings,
+        |format, options| render_run(reports, accounts, format, options),
+    )
 }

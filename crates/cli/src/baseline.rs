@@ -4,12 +4,13 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::args::{CaptureArgs, GlobalArgs, ImportArgs, ValidateArgs};
+use crate::args::{CaptureArgs, ImportArgs, ValidateArgs};
+use crate::settings::Settings;
 use crate::{output, snapshot, Outcome};
 
 /// Captures a baseline from the live environment or a saved snapshot.
-pub async fn capture(args: CaptureArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
-    let snapshot = snapshot::obtain(&args.state, global).await?;
+pub async fn capture(args: CaptureArgs, settings: &Settings) -> anyhow::Result<Outcome> {
+    let snapshot = snapshot::obtain(&args.state, settings).await?;
     if !snapshot.complete {
         eprintln!("driftscan: the snapshot is INCOMPLETE; no baseline was written:");
         for failure in &snapshot.failures {
@@ -20,7 +21,7 @@ pub async fn capture(args: CaptureArgs, global: &GlobalArgs) -> anyhow::Result<O
     let text = scanner::capture::capture(&snapshot, env!("CARGO_PKG_VERSION"))?;
     let target = target(args.output, &snapshot.environment, args.force)?;
     output::write(target.as_deref(), &text).context("cannot write the baseline")?;
-    if let (Some(path), false) = (&target, global.quiet) {
+    if let (Some(path), false) = (&target, settings.quiet) {
         eprintln!(
             "captured {} resources of {} into {}",
             snapshot.resources.len(),
@@ -128,21 +129,21 @@ pub async fn read_states(
 /// The generated-suffix shapes `driftscan.yaml` configures for `environment`.
 pub fn suffixes_for(
     environment: &str,
-    global: &GlobalArgs,
+    settings: &Settings,
 ) -> anyhow::Result<scanner::naming::SuffixPatterns> {
-    let (config, _) = scanner::config::ConfigFile::discover(global.config.as_deref())?;
+    let config = &settings.file;
     Ok(config.generated_suffixes(environment)?)
 }
 
 /// Writes a baseline from Pulumi or Terraform state.
-pub async fn import(args: ImportArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+pub async fn import(args: ImportArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     scanner::naming::validate_environment_name(&args.environment)?;
     let target = target(args.output, &args.environment, args.force)?;
     let states = read_states(&args.from, args.profile.as_deref(), args.region.as_deref()).await?;
     let imported = scanner::iac::import(
         &states,
         &args.environment,
-        &suffixes_for(&args.environment, global)?,
+        &suffixes_for(&args.environment, settings)?,
     )?;
     let text = imported.baseline_yaml(&args.environment, env!("CARGO_PKG_VERSION"))?;
     // What is written must load: checked before anything is written.
@@ -153,7 +154,7 @@ pub async fn import(args: ImportArgs, global: &GlobalArgs) -> anyhow::Result<Out
     )
     .context("the imported baseline does not load (a bug: please report it)")?;
     output::write(target.as_deref(), &text).context("cannot write the baseline")?;
-    if !global.quiet {
+    if !settings.quiet {
         let unmapped: usize = imported.unmapped.values().sum();
         eprintln!(
             "imported {} resources of {} from {}{}{}",
@@ -176,8 +177,8 @@ pub async fn import(args: ImportArgs, global: &GlobalArgs) -> anyhow::Result<Out
 
 /// Validates the config file and every baseline under `--baselines` (each `<name>.yaml` loaded
 /// as environment `<name>`, with what it extends), calling no AWS API.
-pub fn validate(args: &ValidateArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
-    let (_, config) = scanner::config::ConfigFile::discover(global.config.as_deref())?;
+pub fn validate(args: &ValidateArgs, settings: &Settings) -> anyhow::Result<Outcome> {
+    let config = settings.file_path.clone();
     let files: Vec<PathBuf> = if args.baselines.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&args.baselines)
             .with_context(|| format!("cannot read {}", args.baselines.display()))?
@@ -201,7 +202,7 @@ pub fn validate(args: &ValidateArgs, global: &GlobalArgs) -> anyhow::Result<Outc
             .unwrap_or_default();
         let baseline = scanner::baseline::Baseline::load(file, &environment)?;
         scanner::rules::validate(&baseline)?;
-        if !global.quiet {
+        if !settings.quiet {
             eprintln!(
                 "ok {} ({} resources, {} compliance settings, {} ignores)",
                 file.display(),

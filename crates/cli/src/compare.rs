@@ -5,12 +5,13 @@ use std::time::Instant;
 use scanner::compare::{unified_diffs, CompareOptions};
 use scanner::Snapshot;
 
-use crate::args::{CompareArgs, GlobalArgs};
+use crate::args::CompareArgs;
 use crate::scan::deliver;
+use crate::settings::Settings;
 use crate::{snapshot, Outcome};
 
 /// Compares two environments, live or from saved snapshots.
-pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+pub async fn run(args: CompareArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     if args.all {
         let all = crate::all::AllRun {
@@ -25,7 +26,7 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
             &args.output,
             args.fail_on,
             args.publish,
-            global,
+            settings,
         )
         .await;
     }
@@ -41,14 +42,14 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
                 },
                 ..Default::default()
             };
-            let config = crate::all::config_for(environments, global, &args.aws).await?;
+            let config = crate::all::config_for(environments, settings, &args.aws).await?;
             let (mut reports, snapshots) = crate::all::execute_live(
                 &request,
                 &config,
                 &args.aws,
                 &args.baselines,
                 environments.len(),
-                global,
+                settings,
             )
             .await?;
             let report = reports.remove(0);
@@ -58,9 +59,9 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
                 }
                 _ => String::new(),
             };
-            let outcome = deliver(&report, args.format, &args.output, args.fail_on, &appendix, global)?;
+            let outcome = deliver(&report, args.format, &args.output, args.fail_on, &appendix, settings)?;
             if args.publish {
-                crate::publish::publish(std::slice::from_ref(&report), global).await?;
+                crate::publish::publish(std::slice::from_ref(&report), settings).await?;
             }
             return Ok(outcome);
         }
@@ -74,7 +75,7 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
             futures::future::join_all(
                 environments
                     .iter()
-                    .map(|env| snapshot::take(env, &args.aws, global)),
+                    .map(|env| snapshot::take(env, &args.aws, settings)),
             )
             .await
             .into_iter()
@@ -131,7 +132,7 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
             scanner::iac::import(
                 &states,
                 &snapshot.environment,
-                &crate::baseline::suffixes_for(&snapshot.environment, global)?,
+                &crate::baseline::suffixes_for(&snapshot.environment, settings)?,
             )?
             .adopt_identities(snapshot);
         }
@@ -159,10 +160,10 @@ pub async fn run(args: CompareArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         &args.output,
         args.fail_on,
         &appendix,
-        global,
+        settings,
     )?;
     if args.publish {
-        crate::publish::publish(std::slice::from_ref(&report), global).await?;
+        crate::publish::publish(std::slice::from_ref(&report), settings).await?;
     }
     Ok(outcome)
 }

@@ -7,11 +7,13 @@ mod all;
 mod args;
 mod baseline;
 mod compare;
+mod gate;
 mod logging;
 mod output;
 mod progress;
 mod publish;
 mod scan;
+mod settings;
 mod snapshot;
 
 use std::process::ExitCode;
@@ -19,6 +21,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::args::{Cli, Command};
+use crate::settings::Settings;
 
 /// Exit status of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,17 +67,19 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    // The config file is read once, here, by the commands that use it.
+    let settings = || Settings::resolve(cli.global);
     match cli.command {
-        Command::Snapshot(args) => snapshot::run(args, &cli.global).await,
-        Command::Scan(args) => scan::run(args, &cli.global).await,
-        Command::Compare(args) => compare::run(args, &cli.global).await,
+        Command::Snapshot(args) => snapshot::run(args, &settings()?).await,
+        Command::Scan(args) => scan::run(args, &settings()?).await,
+        Command::Compare(args) => compare::run(args, &settings()?).await,
         Command::Baseline(args::BaselineCommand::Capture(args)) => {
-            baseline::capture(args, &cli.global).await
+            baseline::capture(args, &settings()?).await
         }
         Command::Baseline(args::BaselineCommand::Import(args)) => {
-            baseline::import(args, &cli.global).await
+            baseline::import(args, &settings()?).await
         }
-        Command::Validate(args) => baseline::validate(&args, &cli.global),
+        Command::Validate(args) => baseline::validate(&args, &settings()?),
         Command::IamPolicy(args) => {
             let policy = scanner::services::read_only_policy(args.secure_digest);
             output::write(None, &format!("{policy:#}\n"))?;

@@ -1,27 +1,28 @@
 //! `--publish`: the same SNS alert and CloudWatch metrics the Lambda sends, from a CI job.
 
-use scanner::config::{ConfigFile, MetricsMode};
+use scanner::config::MetricsMode;
 use scanner::model::Report;
 use scanner::publish::aws::AwsPublishers;
 
-use crate::args::GlobalArgs;
+use crate::settings::Settings;
 
 /// Publishes `reports` (one alert for all) with the config file's `publish` settings
 /// (environment variables override them). Publishing that fails is an error: a gate must not
 /// pass quietly without its alert.
-pub async fn publish(reports: &[Report], global: &GlobalArgs) -> anyhow::Result<()> {
-    let (config, _) = ConfigFile::discover(global.config.as_deref())?;
-    let settings = config.publish.with_env(|name| std::env::var(name).ok())?;
+pub async fn publish(reports: &[Report], settings: &Settings) -> anyhow::Result<()> {
+    let quiet = settings.quiet;
+    let settings = settings
+        .file
+        .publish
+        .clone()
+        .with_env(|name| std::env::var(name).ok())?;
     if settings.topic_arn.is_none() && settings.metrics == MetricsMode::Off {
         anyhow::bail!(
             "--publish has nowhere to publish: set publish.topic_arn in the config file (or DRIFTSCAN_TOPIC_ARN), or metrics"
         );
     }
     let publishers = AwsPublishers::connect(&settings).await;
-    let timestamp_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default();
+    let timestamp_ms = scanner::clock::epoch_millis();
     let published =
         scanner::publish::publish(reports, &publishers.publisher(&settings), timestamp_ms)
             .await
@@ -30,7 +31,7 @@ pub async fn publish(reports: &[Report], global: &GlobalArgs) -> anyhow::Result<
     for line in &published.emf_lines {
         eprintln!("{line}");
     }
-    if !global.quiet {
+    if !quiet {
         match &published.subject {
             Some(subject) => eprintln!(
                 "published alert \"{subject}\" ({} new, {} changed, {} resolved; {} bytes)",

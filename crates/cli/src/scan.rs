@@ -7,11 +7,12 @@ use scanner::baseline::Baseline;
 use scanner::model::Report;
 use scanner::report::{render, Format, RenderOptions};
 
-use crate::args::{FailOn, GlobalArgs, OutputTarget, ScanArgs};
-use crate::{output, snapshot, Outcome};
+use crate::args::{FailOn, OutputTarget, ScanArgs};
+use crate::settings::Settings;
+use crate::{snapshot, Outcome};
 
 /// Scans (or reads a snapshot), evaluates it against its baseline, renders, and gates.
-pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+pub async fn run(args: ScanArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     if args.all {
         let all = crate::all::AllRun {
@@ -26,12 +27,12 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
             &args.output,
             args.fail_on,
             args.publish,
-            global,
+            settings,
         )
         .await;
     }
     if !args.from.is_empty() {
-        return run_from_state(args, global, started).await;
+        return run_from_state(args, settings, started).await;
     }
     let report = match &args.state.from_snapshot {
         // Live: the same run as the Lambda's (the baseline and the plan checked before
@@ -44,14 +45,14 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
                 scan: vec![env],
                 ..Default::default()
             };
-            let config = crate::all::config_for(&request.scan, global, &args.state.aws).await?;
+            let config = crate::all::config_for(&request.scan, settings, &args.state.aws).await?;
             let (mut reports, _) = crate::all::execute_live(
                 &request,
                 &config,
                 &args.state.aws,
                 &args.baselines,
                 1,
-                global,
+                settings,
             )
             .await?;
             reports.remove(0)
@@ -62,7 +63,7 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
                 Some(env) => Some(Baseline::load(&args.baselines, env)?),
                 None => None,
             };
-            let snapshot = snapshot::obtain(&args.state, global).await?;
+            let snapshot = snapshot::obtain(&args.state, settings).await?;
             let baseline = match preloaded {
                 Some(baseline) => baseline,
                 None => Baseline::load(&args.baselines, &snapshot.environment)?,
@@ -72,19 +73,14 @@ pub async fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<Outcome>
         }
     };
 
-    let outcome = deliver(&report, args.format, &args.output, args.fail_on, "", global)?;
-    // After the report is out: a failed publish must not cost the report.
-    if args.publish {
-        crate::publish::publish(std::slice::from_ref(&report), global).await?;
-    }
-    Ok(outcome)
+    deliver_and_publish(&report, &args, settings).await
 }
 
 /// `scan --from`: infrastructure code's state is the baseline (its resources), with the rules,
 /// ignores and unmanaged settings of `--baselines` where it has one for the environment.
 async fn run_from_state(
     args: ScanArgs,
-    global: &GlobalArgs,
+    settings: &Settings,
     started: Instant,
 ) -> anyhow::Result<Outcome> {
     let environment = args
@@ -99,31 +95,14 @@ async fn run_from_state(
         args.state.aws.regions.first().map(String::as_str),
     )
     .await?;
-    let imported = scanner::iac::import(
+    let (imported, baseline) = scanner::iac::state_baseline(
         &states,
         &environment,
-        &crate::baseline::suffixes_for(&environment, global)?,
+        &crate::baseline::suffixes_for(&environment, settings)?,
+        &args.baselines,
+        env!("CARGO_PKG_VERSION"),
     )?;
-    let text = imported.baseline_yaml(&environment, env!("CARGO_PKG_VERSION"))?;
-    let mut baseline = Baseline::parse_str(
-        &text,
-        std::path::Path::new(&imported.origins.join("+")),
-        &environment,
-    )?;
-    // The environment's baseline, when there is one, gives the rules; a broken one is an error
-    // (only its absence is fine: the default rules apply).
-    match Baseline::load(&args.baselines, &environment) {
-        Ok(rules) => {
-            baseline.compliance = rules.compliance;
-            baseline.ignores = rules.ignores;
-            baseline.unmanaged_severity = rules.unmanaged_severity;
-            baseline.unmanaged_ignore.extend(rules.unmanaged_ignore);
-        }
-        Err(scanner::baseline::BaselineError::Read { path, .. }) if !path.exists() => {}
-        Err(e) => return Err(e.into()),
-    }
-    scanner::rules::validate(&baseline).context("invalid compliance settings")?;
-    let mut snapshot = snapshot::obtain(&args.state, global).await?;
+    let mut snapshot = snapshot::obtain(&args.state, settings).await?;
     imported.adopt_logical_names(&mut snapshot);
     let mut report = scanner::run::scan_report(&snapshot, &baseline, started)
         .context("invalid compliance settings")?;
@@ -131,87 +110,48 @@ async fn run_from_state(
         report = imported.unmanaged_report(&snapshot, report, &baseline);
     }
     report.baseline_files = imported.origins.clone();
-    let outcome = deliver(&report, args.format, &args.output, args.fail_on, "", global)?;
+    deliver_and_publish(&report, &args, settings).await
+}
+
+/// Delivers `report` to its outputs and the gate, then publishes it when `--publish` asks:
+/// after the report is out, so a failed publish never costs the report.
+async fn deliver_and_publish(
+    report: &Report,
+    args: &ScanArgs,
+    settings: &Settings,
+) -> anyhow::Result<Outcome> {
+    let outcome = deliver(
+        report,
+        args.format,
+        &args.output,
+        args.fail_on,
+        "",
+        settings,
+    )?;
     if args.publish {
-        crate::publish::publish(std::slice::from_ref(&report), global).await?;
+        crate::publish::publish(std::slice::from_ref(report), settings).await?;
     }
     Ok(outcome)
 }
 
-/// Renders `report` once per output target (text gets `appendix` after it), writes each,
-/// reports failed reads on standard error when no text reaches the terminal, and maps the
-/// result to the gate.
+/// Renders `report` once per output target (text gets `appendix` after it), writes each, and
+/// maps the result to the gate.
 pub fn deliver(
     report: &Report,
     default_format: Format,
     targets: &[OutputTarget],
     fail_on: FailOn,
     appendix: &str,
-    global: &GlobalArgs,
+    settings: &Settings,
 ) -> anyhow::Result<Outcome> {
-    let targets = output_targets(targets)?;
-    let mut shows_failures = false;
-    for target in &targets {
-        let format = target.format.unwrap_or(default_format);
-        let path = target.path.as_deref();
-        shows_failures |= format == Format::Text && path.is_none();
-        let color = format == Format::Text && path.is_none() && global.color.for_stdout();
-        let options = RenderOptions {
-            color,
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            wide: global.wide,
-        };
-        output::write(path, &rendered(report, format, &options, appendix))?;
-    }
-
-    if !report.complete {
-        if !shows_failures {
-            explain_incomplete(report);
-        }
-        return Ok(Outcome::Incomplete);
-    }
-    let failed = match fail_on {
-        FailOn::Never => false,
-        FailOn::AtLeast(threshold) => report.fails(threshold),
-    };
-    Ok(if failed {
-        Outcome::Findings
-    } else {
-        Outcome::Success
-    })
-}
-
-/// The outputs asked for (standard output in the default format when none), at most one of
-/// them on standard output.
-pub fn output_targets(targets: &[OutputTarget]) -> anyhow::Result<Vec<OutputTarget>> {
-    let targets = if targets.is_empty() {
-        vec![OutputTarget {
-            format: None,
-            path: None,
-        }]
-    } else {
-        targets.to_vec()
-    };
-    let to_stdout = targets.iter().filter(|t| t.path.is_none()).count();
-    anyhow::ensure!(
-        to_stdout <= 1,
-        "{to_stdout} outputs go to standard output; give all but one a file (FORMAT=FILE)"
-    );
-    Ok(targets)
-}
-
-/// Says on standard error what an incomplete report could not read (when no text report
-/// reaches the terminal to say it).
-pub fn explain_incomplete(report: &Report) {
-    eprintln!(
-        "driftscan: {} of {} INCOMPLETE: {} read(s) failed; this is not a clean result:",
-        report.command,
-        report.environment,
-        report.failures.len()
-    );
-    for failure in &report.failures {
-        eprintln!("  - {failure}");
-    }
+    crate::gate::deliver(
+        &[report],
+        default_format,
+        targets,
+        fail_on,
+        settings,
+        |format, options| rendered(report, format, options, appendix),
+    )
 }
 
 /// The report in `format`, the unified diffs of a text report appended.

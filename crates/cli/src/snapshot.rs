@@ -3,22 +3,22 @@
 use std::fmt::Write as _;
 
 use anyhow::Context;
-use scanner::config::ConfigFile;
 use scanner::digest::DigestKey;
 use scanner::{EnvironmentSettings, Snapshot};
 
-use crate::args::{AwsArgs, GlobalArgs, SnapshotArgs, StateArgs};
+use crate::args::{AwsArgs, SnapshotArgs, StateArgs};
 use crate::progress::Bar;
+use crate::settings::Settings;
 use crate::{output, Outcome};
 
 /// Environment variable holding the SecureString digest key.
 pub const DIGEST_KEY_VAR: &str = "DRIFTSCAN_SECURE_DIGEST_KEY";
 
 /// Takes the snapshot, writes it, and reports what could not be read.
-pub async fn run(args: SnapshotArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
-    let snapshot = take(&args.environment, &args.aws, global).await?;
+pub async fn run(args: SnapshotArgs, settings: &Settings) -> anyhow::Result<Outcome> {
+    let snapshot = take(&args.environment, &args.aws, settings).await?;
     output::write_snapshot(args.output.as_deref(), &snapshot.to_json(), &args.aws).await?;
-    if !global.quiet {
+    if !settings.quiet {
         eprint!("{}", summary(&snapshot));
     }
     Ok(if snapshot.complete {
@@ -32,12 +32,12 @@ pub async fn run(args: SnapshotArgs, global: &GlobalArgs) -> anyhow::Result<Outc
 pub async fn take(
     environment: &str,
     aws: &AwsArgs,
-    global: &GlobalArgs,
+    settings: &Settings,
 ) -> anyhow::Result<Snapshot> {
-    let (config, _) = ConfigFile::discover(global.config.as_deref())?;
+    let config = settings.file.clone();
     let overrides = overrides(aws);
     let digest_key = digest_key(aws)?;
-    let bar = Bar::new(global.quiet);
+    let bar = Bar::new(settings.quiet);
     let snapshot = scanner::scan::snapshot_environment(
         &config,
         environment,
@@ -78,7 +78,7 @@ pub fn digest_key(aws: &AwsArgs) -> anyhow::Result<Option<DigestKey>> {
 }
 
 /// The snapshot to check: read from `--from-snapshot`, or taken live.
-pub async fn obtain(state: &StateArgs, global: &GlobalArgs) -> anyhow::Result<Snapshot> {
+pub async fn obtain(state: &StateArgs, settings: &Settings) -> anyhow::Result<Snapshot> {
     match &state.from_snapshot {
         Some(path) => {
             let snapshot = crate::output::read_snapshot(path, &state.aws).await?;
@@ -97,7 +97,7 @@ pub async fn obtain(state: &StateArgs, global: &GlobalArgs) -> anyhow::Result<Sn
                 .environment
                 .as_deref()
                 .context("--env is required (or --from-snapshot; `scan --all` for every configured environment)")?;
-            take(env, &state.aws, global).await
+            take(env, &state.aws, settings).await
         }
     }
 }

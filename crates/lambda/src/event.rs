@@ -222,7 +222,7 @@ fn change(detail: &Value, defaults: &RequestBody) -> Result<Invocation, String> 
     );
     let touched: Vec<String> = watched
         .iter()
-        .filter(|env| names_token(&text, env))
+        .filter(|env| scanner::naming::names_token(&text, env))
         .map(|env| env.to_string())
         .collect();
     let scan = if touched.is_empty() {
@@ -245,18 +245,6 @@ fn change(detail: &Value, defaults: &RequestBody) -> Result<Invocation, String> 
             region: region.into(),
         },
         request: body.into_request()?,
-    })
-}
-
-/// Whether `env` occurs in `text` as a whole token (`prod` in `aurora-cluster-prod` and
-/// `/prod/db`, not in `product-api`).
-fn names_token(text: &str, env: &str) -> bool {
-    let bytes = text.as_bytes();
-    let is_word = |b: u8| b.is_ascii_alphanumeric();
-    text.match_indices(env).any(|(at, _)| {
-        let before = at.checked_sub(1).map(|i| bytes[i]);
-        let after = bytes.get(at + env.len()).copied();
-        !before.is_some_and(is_word) && !after.is_some_and(is_word)
     })
 }
 
@@ -407,11 +395,22 @@ mod tests {
     }
 
     #[test]
-    fn environment_names_match_whole_tokens_only() {
-        assert!(names_token(r#"{"name":"/prod/db"}"#, "prod"));
-        assert!(names_token("sg-app-pr-7", "pr-7"));
-        assert!(!names_token("product-api", "prod"));
-        assert!(!names_token("sg-app-pr-70", "pr-7"));
+    fn environment_names_match_whole_tokens_whatever_their_case_as_the_engine_does() {
+        let named = |request: Value| {
+            let event = cloudtrail("rds.amazonaws.com", "ModifyDBCluster", request);
+            parse(event, &defaults()).unwrap().request.scan
+        };
+        // The engine places `Aurora-Cluster-PROD` in prod (names ignore ASCII case): so does
+        // the change trigger.
+        assert_eq!(
+            named(json!({"dBClusterIdentifier": "Aurora-Cluster-PROD"})),
+            ["prod"]
+        );
+        assert_eq!(
+            named(json!({"dBClusterIdentifier": "product-api"})),
+            ["staging", "prod"],
+            "`prod` inside another word names no environment"
+        );
     }
 
     #[test]

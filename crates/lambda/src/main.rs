@@ -188,10 +188,7 @@ async fn respond(
     reports: &[Report],
 ) -> Result<Value, Error> {
     log_reports(reports);
-    let timestamp_ms = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default();
+    let timestamp_ms = scanner::clock::epoch_millis();
     let published = scanner::publish::publish(
         reports,
         &publishers.publisher(&settings.publish),

@@ -3,7 +3,7 @@
 //! mapped to the work queue and to its dead-letter queue, works items in SQS batches and answers
 //! the ones that failed (`batchItemFailures`), so only those are delivered again.
 
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use futures::StreamExt as _;
 use lambda_runtime::Error;
@@ -113,13 +113,6 @@ impl Engine {
     }
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default()
-}
-
 /// Plans `request` as a run and queues its items; answers the run id and what was queued.
 pub async fn coordinate(
     settings: &Settings,
@@ -133,7 +126,7 @@ pub async fn coordinate(
     let queue_url = fan_out.queue_url.as_deref().unwrap_or_default();
     let sdk = publishers.sdk_config();
     let config = crate::current_config(settings, publishers).await?;
-    let run_id = scanner::fanout::run_id(now_ms(), request_id);
+    let run_id = scanner::fanout::run_id(scanner::clock::epoch_millis(), request_id);
     let engine = Engine::new(publishers, fan_out);
     let ledger = &engine.ledger;
     // Runs an earlier invocation claimed and could not publish, their lease over: first.

@@ -17,6 +17,7 @@ pub mod alert;
 pub mod aws;
 pub mod baseline;
 pub mod capture;
+pub mod clock;
 #[cfg(feature = "aws")]
 pub mod collect;
 pub mod compare;

@@ -36,30 +36,41 @@ pub fn logical_name(name: &str, env: &str) -> String {
 /// Replaces every whole-token occurrence of `token` in `name` (ignoring ASCII case) with
 /// `placeholder`; tokens are delimited as in [`logical_name`].
 pub fn replace_token(name: &str, token: &str, placeholder: &str) -> String {
-    let env = token;
-    if env.is_empty() {
-        return name.to_string();
-    }
-    let bytes = name.as_bytes();
-    let env_len = env.len();
     let mut out = String::with_capacity(name.len());
-    let mut i = 0;
     let mut copied_to = 0;
-    while i + env_len <= bytes.len() {
-        let at_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        let end = i + env_len;
-        let at_end = end == bytes.len() || !bytes[end].is_ascii_alphanumeric();
-        if at_start && at_end && bytes[i..end].eq_ignore_ascii_case(env.as_bytes()) {
-            out.push_str(&name[copied_to..i]);
-            out.push_str(placeholder);
-            i = end;
-            copied_to = end;
-        } else {
-            i += 1;
-        }
+    for at in token_positions(name, token) {
+        out.push_str(&name[copied_to..at]);
+        out.push_str(placeholder);
+        copied_to = at + token.len();
     }
     out.push_str(&name[copied_to..]);
     out
+}
+
+/// Whether `text` holds `token` as a whole token, ignoring ASCII case, as [`logical_name`]
+/// finds an environment: `prod` in `aurora-cluster-Prod` and `/prod/db`, not in `product-api`.
+pub fn names_token(text: &str, token: &str) -> bool {
+    token_positions(text, token).next().is_some()
+}
+
+/// Where `token` starts as a whole token in `text`, left to right, not overlapping.
+fn token_positions<'a>(text: &'a str, token: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let bytes = text.as_bytes();
+    let length = token.len();
+    let mut next = 0;
+    (0..bytes.len()).filter(move |&i| {
+        if token.is_empty() || i < next || i + length > bytes.len() {
+            return false;
+        }
+        let end = i + length;
+        let at_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        let at_end = end == bytes.len() || !bytes[end].is_ascii_alphanumeric();
+        let found = at_start && at_end && bytes[i..end].eq_ignore_ascii_case(token.as_bytes());
+        if found {
+            next = end;
+        }
+        found
+    })
 }
 
 /// The placeholder that stands for a name's generated suffix in logical names
@@ -259,6 +270,20 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn tokens_are_found_whole_and_whatever_their_case() {
+        assert!(names_token("aurora-cluster-Staging", "staging"));
+        assert!(names_token("{\"name\":\"/STAGING/db\"}", "staging"));
+        assert!(names_token("pr-7", "pr-7"));
+        assert!(!names_token("pr-70", "pr-7"));
+        assert!(!names_token("product-api", "prod"));
+        assert!(!names_token("anything", ""));
+        assert_eq!(
+            replace_token("prod-prod_x", "PROD", "{env}"),
+            "{env}-{env}_x"
+        );
+    }
 
     #[test]
     fn generated_suffixes_of_the_three_tools() {

@@ -186,14 +186,6 @@ pub async fn load_for(
     Ok(config)
 }
 
-/// Seconds since the epoch, now (DynamoDB TTLs and timestamps).
-pub fn epoch_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
-}
-
 /// A DynamoDB string attribute.
 pub fn ddb_s(value: impl Into<String>) -> aws_sdk_dynamodb::types::AttributeValue {
     aws_sdk_dynamodb::types::AttributeValue::S(value.into())

@@ -10,6 +10,7 @@ pub(crate) mod replay;
 
 use std::collections::BTreeMap;
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::SdkConfig;
@@ -53,7 +54,7 @@ impl RegionContext {
     /// Whether `name` carries the environment's name as a whole token (`alb-staging`): how an
     /// untagged resource outside any container (a load balancer, a bucket) is placed.
     pub fn names_environment(&self, name: &str) -> bool {
-        logical_name(name, &self.environment) != name
+        crate::naming::names_token(name, &self.environment)
     }
 
     /// Builds a resource, deriving its logical name from its display name.
@@ -78,18 +79,18 @@ impl RegionContext {
         }
     }
 
-    /// A [`ReadFailure`] for a failed SDK call of `read`, leaving `kinds` unknown.
-    pub fn failure<E, R>(
+    /// A [`ReadFailure`] for a failed SDK call of `read`, leaving `kinds` unknown. A refused
+    /// read (an access-denied code, or any HTTP 403) says which IAM action it needs.
+    pub fn failure<E>(
         &self,
         read: &Read,
         kinds: &[ResourceKind],
-        error: &SdkError<E, R>,
+        error: &SdkError<E, HttpResponse>,
     ) -> ReadFailure
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + 'static,
     {
-        let message = error_chain(error);
+        let mut message = error_chain(error);
         let code = match error_code(error) {
             // The SDK reports missing or expired credentials as a dispatch failure.
             code if code == "DispatchFailure" && message.contains("credentials") => {
@@ -97,6 +98,13 @@ impl RegionContext {
             }
             code => code,
         };
+        let forbidden = error.raw_response().map(|r| r.status().as_u16()) == Some(403);
+        if forbidden || ACCESS_DENIED_CODES.contains(&code.as_str()) {
+            message.push_str(&format!(
+                " (this read needs the IAM action {})",
+                read.action
+            ));
+        }
         ReadFailure {
             region: self.region.clone(),
             service: read.service,
@@ -107,6 +115,15 @@ impl RegionContext {
         }
     }
 }
+
+/// The codes AWS answers a call its caller may not make with (EC2's `UnauthorizedOperation`;
+/// the query protocols' `AccessDenied`; the JSON protocols' `AccessDeniedException`).
+const ACCESS_DENIED_CODES: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+];
 
 /// One per-item read, for [`Collected::item_failed`].
 #[derive(Debug, Clone, Copy)]
@@ -138,15 +155,14 @@ impl Collected {
 
     /// Files what one listing call of `read` answered: the resource `keep` makes of each item
     /// that belongs to the environment, or the failure leaving `kinds` unknown.
-    pub fn listed<T, E, R>(
+    pub fn listed<T, E>(
         &mut self,
         ctx: &RegionContext,
         (read, kinds): (&'static Read, &[ResourceKind]),
-        answer: Result<Vec<T>, SdkError<E, R>>,
+        answer: Result<Vec<T>, SdkError<E, HttpResponse>>,
         keep: impl Fn(&T) -> Option<Resource>,
     ) where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + 'static,
     {
         match answer {
             Ok(items) => self.resources.extend(items.iter().filter_map(keep)),
@@ -165,14 +181,13 @@ impl Collected {
     /// Files the error of a per-item read: an answer among `read.gone`, the service's own "not
     /// found" codes, means the item was deleted after this scan listed it, so it is left out and
     /// noted; any other error is a failure leaving `read.kinds` unknown.
-    pub fn item_failed<E, R>(
+    pub fn item_failed<E>(
         &mut self,
         ctx: &RegionContext,
         read: ItemRead<'_>,
-        error: &SdkError<E, R>,
+        error: &SdkError<E, HttpResponse>,
     ) where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + 'static,
     {
         let code = error_code(error);
         if read.read.gone.contains(&code.as_str()) {

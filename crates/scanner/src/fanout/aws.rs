@@ -9,7 +9,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::SdkConfig;
 use futures::future::BoxFuture;
 
-use crate::aws::{ddb_s as s, epoch_secs as now_secs};
+use crate::aws::ddb_s as s;
+use crate::clock::epoch_secs as now_secs;
 use serde_json::json;
 
 use super::{FanOutError, RunLedger, RunRecord, SnapshotStore, WorkItem, WorkQueue};

@@ -48,6 +48,51 @@ pub enum IacError {
     Source(String),
 }
 
+/// Why a baseline could not be made of infrastructure code's state.
+#[derive(Debug, thiserror::Error)]
+pub enum StateBaselineError {
+    /// A state that cannot be used.
+    #[error(transparent)]
+    State(#[from] IacError),
+    /// The baseline written from the states, or the environment's own baseline, is invalid.
+    #[error(transparent)]
+    Baseline(#[from] crate::baseline::BaselineError),
+    /// The environment's compliance settings are invalid.
+    #[error("invalid compliance settings: {0}")]
+    Rules(#[from] crate::rules::RuleConfigError),
+}
+
+/// A baseline made of infrastructure code's state (`scan --from`): what the states manage, with
+/// the compliance rules, ignores and unmanaged settings of the environment's own baseline in
+/// `baselines` when it has one (a broken one is an error; only its absence is fine, and the
+/// default rules apply). Answers the import (for identities and `--unmanaged`) and the
+/// baseline. `version` is driftscan's, written into the generated baseline.
+pub fn state_baseline(
+    states: &[(String, String)],
+    environment: &str,
+    suffixes: &crate::naming::SuffixPatterns,
+    baselines: &std::path::Path,
+    version: &str,
+) -> Result<(Imported, crate::baseline::Baseline), StateBaselineError> {
+    use crate::baseline::{Baseline, BaselineError};
+    let imported = import(states, environment, suffixes)?;
+    let text = imported.baseline_yaml(environment, version)?;
+    let origin = imported.origins.join("+");
+    let mut baseline = Baseline::parse_str(&text, std::path::Path::new(&origin), environment)?;
+    match Baseline::load(baselines, environment) {
+        Ok(rules) => {
+            baseline.compliance = rules.compliance;
+            baseline.ignores = rules.ignores;
+            baseline.unmanaged_severity = rules.unmanaged_severity;
+            baseline.unmanaged_ignore.extend(rules.unmanaged_ignore);
+        }
+        Err(BaselineError::Read { path, .. }) if !path.exists() => {}
+        Err(e) => return Err(e.into()),
+    }
+    crate::rules::validate(&baseline)?;
+    Ok((imported, baseline))
+}
+
 /// Where a state is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {

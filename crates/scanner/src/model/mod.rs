@@ -5,22 +5,29 @@
 
 mod finding;
 mod parity;
+#[macro_use]
 mod resources;
 pub mod secrets;
 
 // Each service's property types live in its folder (`services/<service>/model.rs`) and are
 // compiled as part of the model, so the model and its generated `ResourceKind` and
 // `Properties` depend on no registry, collector or other edge.
+#[macro_use]
 #[path = "../services/ec2/model.rs"]
 mod ec2;
+#[macro_use]
 #[path = "../services/ecs/model.rs"]
 mod ecs;
+#[macro_use]
 #[path = "../services/elbv2/model.rs"]
 mod elbv2;
+#[macro_use]
 #[path = "../services/rds/model.rs"]
 mod rds;
+#[macro_use]
 #[path = "../services/s3/model.rs"]
 mod s3;
+#[macro_use]
 #[path = "../services/ssm/model.rs"]
 mod ssm;
 
@@ -33,6 +40,9 @@ pub use rds::*;
 pub use resources::*;
 pub use s3::*;
 pub use ssm::*;
+
+// `ResourceKind`, `Properties` and their dispatch, from every service's kinds in snapshot order.
+kinds_chain!(resource_kinds; {} ec2_kinds ecs_kinds rds_kinds ssm_kinds elbv2_kinds s3_kinds);
 
 use std::collections::BTreeMap;
 use std::fmt;

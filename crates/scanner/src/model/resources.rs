@@ -121,43 +121,16 @@ macro_rules! resource_kinds {
     };
 }
 
-resource_kinds! {
-    /// A VPC.
-    Vpc = "vpc",
-    /// A VPC subnet.
-    Subnet = "subnet",
-    /// A VPC route table.
-    RouteTable = "route-table",
-    /// An internet gateway.
-    InternetGateway = "internet-gateway",
-    /// A NAT gateway.
-    NatGateway = "nat-gateway",
-    /// A security group with its rules.
-    SecurityGroup = "security-group",
-    /// A VPC peering connection.
-    VpcPeeringConnection = "vpc-peering-connection",
-    /// An ECS cluster.
-    EcsCluster = "ecs-cluster",
-    /// An ECS service.
-    EcsService = "ecs-service",
-    /// An ECS task definition revision run by a service.
-    EcsTaskDefinition = "ecs-task-definition",
-    /// An RDS / Aurora DB cluster.
-    DbCluster = "db-cluster",
-    /// An RDS / Aurora DB instance.
-    DbInstance = "db-instance",
-    /// An SSM Parameter Store parameter.
-    SsmParameter = "ssm-parameter",
-    /// An Elastic Load Balancing (v2) load balancer.
-    LoadBalancer = "load-balancer",
-    /// A load balancer's listener.
-    Listener = "listener",
-    /// A listener rule other than the default.
-    ListenerRule = "listener-rule",
-    /// A load balancer target group.
-    TargetGroup = "target-group",
-    /// An S3 bucket.
-    S3Bucket = "s3-bucket",
+/// Gathers every service's kinds, in the order the services are named, and hands them to
+/// `$target` (`resource_kinds`): `kinds_chain!(resource_kinds; {} ec2_kinds ecs_kinds)`. Each
+/// `<service>_kinds!` is declared in its service's `model.rs`.
+macro_rules! kinds_chain {
+    ($target:ident; { $($done:tt)* }) => {
+        $target! { $($done)* }
+    };
+    ($target:ident; { $($done:tt)* } $next:ident $($rest:ident)*) => {
+        $next!(kinds_chain, $target; { $($done)* } $($rest)*);
+    };
 }
 
 impl fmt::Display for ResourceKind {

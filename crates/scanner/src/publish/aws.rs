@@ -284,13 +284,7 @@ impl AlertStateStore for SsmAlertState {
     ) -> BoxFuture<'a, Result<(), PublishError>> {
         Box::pin(async move {
             let existing = self.chunks(key).await?;
-            let generation = format!(
-                "{:x}",
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or_default()
-            );
+            let generation = format!("{:x}", crate::clock::epoch_nanos());
             let chunks = state.encode(&generation);
             let names: Vec<String> = (0..chunks.len())
                 .map(|i| format!("{}{i:03}", self.prefix(key)))

@@ -21,7 +21,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_types::SdkConfig;
 use futures::future::BoxFuture;
 
-use crate::aws::{ddb_n as n, ddb_s as s, epoch_secs as now_secs};
+use crate::aws::{ddb_n as n, ddb_s as s};
+use crate::clock::epoch_secs as now_secs;
 
 use super::aws::{failure, SsmAlertState};
 use super::{AlertStateStore, PublishError};
@@ -141,10 +142,7 @@ impl DynamoAlertLedger {
         table: impl Into<String>,
         legacy: Option<SsmAlertState>,
     ) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
+        let nanos = crate::clock::epoch_nanos();
         DynamoAlertLedger {
             client: aws_sdk_dynamodb::Client::new(config),
             table: table.into(),

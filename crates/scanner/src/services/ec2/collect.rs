@@ -715,3 +715,114 @@ mod tests {
         assert_eq!(routing.table_for("subnet-c", "vpc-2"), None);
     }
 }
+
+#[cfg(test)]
+mod recorded {
+    use super::*;
+    use crate::collect::replay::{xml, Recorded, Replay};
+
+    fn ec2_answer(operation: &str, body: &str) -> String {
+        format!(
+            "<{operation}Response xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r</requestId>{body}</{operation}Response>"
+        )
+    }
+
+    fn vpc(id: &str, environment: &str) -> String {
+        format!(
+            "<item><vpcId>{id}</vpcId><cidrBlock>10.1.0.0/16</cidrBlock><cidrBlockAssociationSet><item><cidrBlock>10.1.0.0/16</cidrBlock><cidrBlockState><state>associated</state></cidrBlockState></item></cidrBlockAssociationSet><tagSet><item><key>Environment</key><value>{environment}</value></item></tagSet></item>"
+        )
+    }
+
+    /// VPCs on two pages (staging's on the second), nothing else in the region.
+    fn answers(extra: Vec<Recorded>) -> Vec<Recorded> {
+        let empty = [
+            ("DescribeSubnets", "<subnetSet/>"),
+            ("DescribeRouteTables", "<routeTableSet/>"),
+            ("DescribeInternetGateways", "<internetGatewaySet/>"),
+            ("DescribeNatGateways", "<natGatewaySet/>"),
+            ("DescribeSecurityGroups", "<securityGroupInfo/>"),
+            ("DescribeVpcPeeringConnections", "<vpcPeeringConnectionSet/>"),
+        ];
+        let mut all = extra;
+        all.extend([
+            xml(
+                &["Action=DescribeVpcs&", "NextToken=t1"],
+                200,
+                &ec2_answer("DescribeVpcs", &format!("<vpcSet>{}</vpcSet>", vpc("vpc-1", "staging"))),
+            ),
+            xml(
+                &["Action=DescribeVpcs&"],
+                200,
+                &ec2_answer(
+                    "DescribeVpcs",
+                    &format!("<vpcSet>{}</vpcSet><nextToken>t1</nextToken>", vpc("vpc-9", "prod")),
+                ),
+            ),
+            xml(
+                &["Action=DescribeVpcAttribute", "enableDnsSupport"],
+                200,
+                &ec2_answer(
+                    "DescribeVpcAttribute",
+                    "<vpcId>vpc-1</vpcId><enableDnsSupport><value>true</value></enableDnsSupport>",
+                ),
+            ),
+            xml(
+                &["Action=DescribeVpcAttribute", "enableDnsHostnames"],
+                200,
+                &ec2_answer(
+                    "DescribeVpcAttribute",
+                    "<vpcId>vpc-1</vpcId><enableDnsHostnames><value>false</value></enableDnsHostnames>",
+                ),
+            ),
+        ]);
+        all.extend(empty.iter().map(|(operation, set)| {
+            xml(&[&format!("Action={operation}&")], 200, &ec2_answer(operation, set))
+        }));
+        all
+    }
+
+    #[tokio::test]
+    async fn every_page_of_vpcs_is_read_and_only_the_environments_kept() {
+        let replay = Replay::start(answers(vec![]));
+        let collected = collect(&replay.region_context()).await;
+        assert!(collected.failures.is_empty(), "{:?}", collected.failures);
+        assert_eq!(replay.count("Action=DescribeVpcs&"), 2, "both pages");
+        assert_eq!(collected.resources.len(), 1, "{:?}", collected.resources);
+        let vpc = &collected.resources[0];
+        assert_eq!(vpc.id, "vpc-1");
+        let Properties::Vpc(properties) = &vpc.properties else {
+            panic!("a VPC")
+        };
+        assert!(properties.dns_support);
+        assert!(!properties.dns_hostnames);
+        assert_eq!(
+            replay.count("Action=DescribeVpcAttribute"),
+            2,
+            "attributes of staging's VPC only"
+        );
+    }
+
+    #[tokio::test]
+    async fn refused_security_groups_leave_that_kind_unknown_only() {
+        let denied = "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>r</RequestID></Response>";
+        let replay = Replay::start(answers(vec![xml(
+            &["Action=DescribeSecurityGroups&"],
+            403,
+            denied,
+        )]));
+        let collected = collect(&replay.region_context()).await;
+        assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
+        let failure = &collected.failures[0];
+        assert_eq!(
+            (failure.operation.as_str(), failure.code.as_str()),
+            ("DescribeSecurityGroups", "UnauthorizedOperation")
+        );
+        assert!(
+            failure.message.ends_with("(this read needs the IAM action ec2:DescribeSecurityGroups)"),
+            "{}",
+            failure.message
+        );
+        assert_eq!(failure.kinds, [K::SecurityGroup]);
+        assert_eq!(collected.resources.len(), 1, "the VPC is still known");
+    }
+}

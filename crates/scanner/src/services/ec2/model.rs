@@ -4,6 +4,31 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{KindProperties, ResourceRef};
 
+/// This service's kinds, `Variant = "name"` each (the variant also names its properties type),
+/// in snapshot order: the model generates `ResourceKind` and `Properties` from every service's
+/// list (`kinds_chain!` in `crate::model`).
+macro_rules! ec2_kinds {
+    ($chain:ident, $target:ident; { $($done:tt)* } $($rest:ident)*) => {
+        $chain!($target; {
+            $($done)*
+            /// A VPC.
+            Vpc = "vpc",
+            /// A VPC subnet.
+            Subnet = "subnet",
+            /// A VPC route table.
+            RouteTable = "route-table",
+            /// An internet gateway.
+            InternetGateway = "internet-gateway",
+            /// A NAT gateway.
+            NatGateway = "nat-gateway",
+            /// A security group with its rules.
+            SecurityGroup = "security-group",
+            /// A VPC peering connection.
+            VpcPeeringConnection = "vpc-peering-connection",
+        } $($rest)*);
+    };
+}
+
 /// A VPC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

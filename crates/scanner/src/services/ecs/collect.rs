@@ -514,3 +514,116 @@ mod tests {
         assert_eq!(c.cpu, None, "0 CPU units means unset");
     }
 }
+
+#[cfg(test)]
+mod recorded {
+    use serde_json::json;
+
+    use super::*;
+    use crate::collect::replay::{json as answer, Recorded, Replay};
+
+    const ARN: &str = "arn:aws:ecs:us-east-1:123456789012";
+    const TARGET: &str = "AmazonEC2ContainerServiceV20141113";
+
+    fn call(operation: &str) -> String {
+        format!("{TARGET}.{operation}")
+    }
+
+    fn cluster(name: &str, environment: &str) -> serde_json::Value {
+        json!({"clusterArn": format!("{ARN}:cluster/{name}"), "clusterName": name, "status": "ACTIVE",
+            "tags": [{"key": "Environment", "value": environment}], "settings": []})
+    }
+
+    /// Clusters listed on two pages (staging's on the second); staging runs one service.
+    fn answers(extra: Vec<Recorded>) -> Vec<Recorded> {
+        let service = json!({"services": [{
+            "serviceArn": format!("{ARN}:service/ecs-cluster-staging/app-staging"),
+            "serviceName": "app-staging", "clusterArn": format!("{ARN}:cluster/ecs-cluster-staging"),
+            "status": "ACTIVE", "desiredCount": 2, "launchType": "FARGATE",
+            "taskDefinition": format!("{ARN}:task-definition/app-staging:3"), "tags": []
+        }], "failures": []});
+        let definition = json!({"taskDefinition": {
+            "taskDefinitionArn": format!("{ARN}:task-definition/app-staging:3"), "family": "app-staging",
+            "revision": 3, "status": "ACTIVE", "networkMode": "awsvpc", "cpu": "512", "memory": "1024",
+            "requiresCompatibilities": ["FARGATE"],
+            "containerDefinitions": [{"name": "app", "essential": true,
+                "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:staging-42"}]
+        }, "tags": []});
+        let mut all = extra;
+        all.extend([
+            answer(
+                &[&call("ListClusters"), "\"nextToken\":\"c2\""],
+                200,
+                &json!({"clusterArns": [format!("{ARN}:cluster/ecs-cluster-staging")]}).to_string(),
+            ),
+            answer(
+                &[&call("ListClusters")],
+                200,
+                &json!({"clusterArns": [format!("{ARN}:cluster/ecs-cluster-prod")], "nextToken": "c2"})
+                    .to_string(),
+            ),
+            answer(
+                &[&call("DescribeClusters")],
+                200,
+                &json!({"clusters": [cluster("ecs-cluster-prod", "prod"), cluster("ecs-cluster-staging", "staging")],
+                    "failures": []})
+                .to_string(),
+            ),
+            answer(
+                &[&call("ListServices"), "ecs-cluster-staging"],
+                200,
+                &json!({"serviceArns": [format!("{ARN}:service/ecs-cluster-staging/app-staging")]}).to_string(),
+            ),
+            answer(&[&call("ListServices")], 200, &json!({"serviceArns": []}).to_string()),
+            answer(&[&call("DescribeServices")], 200, &service.to_string()),
+            answer(&[&call("DescribeTaskDefinition")], 200, &definition.to_string()),
+        ]);
+        all
+    }
+
+    #[tokio::test]
+    async fn every_page_of_clusters_is_read_and_the_environments_service_followed() {
+        let replay = Replay::start(answers(vec![]));
+        let collected = collect(&replay.region_context()).await;
+        assert!(collected.failures.is_empty(), "{:?}", collected.failures);
+        assert_eq!(replay.count(&call("ListClusters")), 2, "both pages");
+        let found: Vec<(K, &str)> = collected
+            .resources
+            .iter()
+            .map(|r| (r.kind, r.name.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (K::EcsCluster, "ecs-cluster-staging"),
+                (K::EcsService, "app-staging"),
+                (K::EcsTaskDefinition, "app-staging")
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_task_definition_leaves_that_kind_unknown_only() {
+        let denied = json!({"__type": "AccessDeniedException",
+            "message": "User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: ecs:DescribeTaskDefinition"});
+        let replay = Replay::start(answers(vec![answer(
+            &[&call("DescribeTaskDefinition")],
+            400,
+            &denied.to_string(),
+        )]));
+        let collected = collect(&replay.region_context()).await;
+        assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
+        let failure = &collected.failures[0];
+        assert_eq!(
+            (failure.operation.as_str(), failure.code.as_str()),
+            ("DescribeTaskDefinition", "AccessDeniedException")
+        );
+        assert!(
+            failure.message.ends_with("(this read needs the IAM action ecs:DescribeTaskDefinition)"),
+            "{}",
+            failure.message
+        );
+        assert_eq!(failure.kinds, [K::EcsTaskDefinition]);
+        assert_eq!(collected.resources.len(), 2, "the cluster and service are known");
+    }
+}

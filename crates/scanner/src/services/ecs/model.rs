@@ -6,6 +6,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{KindProperties, PlainValue, ResourceRef};
 
+/// This service's kinds, `Variant = "name"` each (the variant also names its properties type),
+/// in snapshot order: the model generates `ResourceKind` and `Properties` from every service's
+/// list (`kinds_chain!` in `crate::model`).
+macro_rules! ecs_kinds {
+    ($chain:ident, $target:ident; { $($done:tt)* } $($rest:ident)*) => {
+        $chain!($target; {
+            $($done)*
+            /// An ECS cluster.
+            EcsCluster = "ecs-cluster",
+            /// An ECS service.
+            EcsService = "ecs-service",
+            /// An ECS task definition revision run by a service.
+            EcsTaskDefinition = "ecs-task-definition",
+        } $($rest)*);
+    };
+}
+
 /// An ECS cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -15,7 +15,12 @@ use aws_sdk_elasticloadbalancingv2::Client;
 use futures::future::BoxFuture;
 use futures::{stream, StreamExt};
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
 use crate::collect::{batches, display_name, Collected, Collector, ItemRead, RegionContext};
+use crate::kinds::Read;
 use crate::model::{
     AccessLogs, FixedResponseAction, ForwardAction, HealthCheck, Listener, ListenerAction,
     ListenerRule, LoadBalancer, Properties, ReadFailure, RedirectAction, Resource,
@@ -242,25 +247,46 @@ async fn read_attributes(
         }
     })
     .await;
+    let (found, failed) = file_answers(
+        ctx,
+        (&super::DESCRIBE_LOAD_BALANCER_ATTRIBUTES, &[K::LoadBalancer]),
+        K::LoadBalancer,
+        answers,
+    );
+    (found.into_iter().collect(), failed)
+}
+
+/// What one SDK call answered.
+type SdkAnswer<T, E> = Result<T, SdkError<E, HttpResponse>>;
+
+/// Files per-item answers of `read`: each value with its item, each error through
+/// [`Collected::item_failed`] (a "gone" answer notes the item deleted; any other leaves `kinds`
+/// unknown).
+fn file_answers<T, E>(
+    ctx: &RegionContext,
+    (read, kinds): (&'static Read, &[K]),
+    item_kind: K,
+    answers: Vec<(String, SdkAnswer<T, E>)>,
+) -> (Vec<(String, T)>, Collected)
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
     let mut failed = Collected::default();
-    let mut attributes = HashMap::new();
-    for (arn, result) in answers {
-        match result {
-            Ok(map) => {
-                attributes.insert(arn, map);
+    let mut found = Vec::new();
+    for (item, answer) in answers {
+        match answer {
+            Ok(value) => found.push((item, value)),
+            Err(e) => {
+                let read = ItemRead {
+                    read,
+                    kinds,
+                    item: (item_kind, &item),
+                };
+                failed.item_failed(ctx, read, &e);
             }
-            Err(e) => failed.item_failed(
-                ctx,
-                ItemRead {
-                    read: &super::DESCRIBE_LOAD_BALANCER_ATTRIBUTES,
-                    kinds: &[K::LoadBalancer],
-                    item: (K::LoadBalancer, &arn),
-                },
-                &e,
-            ),
         }
     }
-    (attributes, failed)
+    (found, failed)
 }
 
 async fn read_listeners(
@@ -283,23 +309,14 @@ async fn read_listeners(
         }
     })
     .await;
-    let mut failed = Collected::default();
-    let mut listeners: Vec<elb::Listener> = Vec::new();
-    for (arn, result) in answers {
-        match result {
-            Ok(found) => listeners.extend(found),
-            Err(e) => failed.item_failed(
-                ctx,
-                ItemRead {
-                    read: &super::DESCRIBE_LISTENERS,
-                    kinds: &[K::Listener, K::ListenerRule],
-                    item: (K::LoadBalancer, &arn),
-                },
-                &e,
-            ),
-        }
-    }
-    (listeners, failed)
+    let kinds = &[K::Listener, K::ListenerRule][..];
+    let (found, failed) = file_answers(
+        ctx,
+        (&super::DESCRIBE_LISTENERS, kinds),
+        K::LoadBalancer,
+        answers,
+    );
+    (found.into_iter().flat_map(|(_, l)| l).collect(), failed)
 }
 
 async fn read_rules(
@@ -326,27 +343,21 @@ async fn read_rules(
         }
     })
     .await;
-    let mut failed = Collected::default();
-    let mut rules: Vec<(String, elb::Rule)> = Vec::new();
-    for (listener, result) in answers {
-        match result {
-            Ok(found) => rules.extend(
-                found
-                    .into_iter()
-                    .filter(|r| !r.is_default().unwrap_or(false))
-                    .map(|r| (listener.clone(), r)),
-            ),
-            Err(e) => failed.item_failed(
-                ctx,
-                ItemRead {
-                    read: &super::DESCRIBE_RULES,
-                    kinds: &[K::ListenerRule],
-                    item: (K::Listener, &listener),
-                },
-                &e,
-            ),
-        }
-    }
+    let (found, failed) = file_answers(
+        ctx,
+        (&super::DESCRIBE_RULES, &[K::ListenerRule]),
+        K::Listener,
+        answers,
+    );
+    let rules = found
+        .into_iter()
+        .flat_map(|(listener, rules)| {
+            rules
+                .into_iter()
+                .filter(|r| !r.is_default().unwrap_or(false))
+                .map(move |r| (listener.clone(), r))
+        })
+        .collect();
     (rules, failed)
 }
 

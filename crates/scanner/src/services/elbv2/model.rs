@@ -5,6 +5,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{KindProperties, PlainValue, ResourceRef};
 
+/// This service's kinds, `Variant = "name"` each (the variant also names its properties type),
+/// in snapshot order: the model generates `ResourceKind` and `Properties` from every service's
+/// list (`kinds_chain!` in `crate::model`).
+macro_rules! elbv2_kinds {
+    ($chain:ident, $target:ident; { $($done:tt)* } $($rest:ident)*) => {
+        $chain!($target; {
+            $($done)*
+            /// An Elastic Load Balancing (v2) load balancer.
+            LoadBalancer = "load-balancer",
+            /// A load balancer's listener.
+            Listener = "listener",
+            /// A listener rule other than the default.
+            ListenerRule = "listener-rule",
+            /// A load balancer target group.
+            TargetGroup = "target-group",
+        } $($rest)*);
+    };
+}
+
 /// An Application, Network or Gateway Load Balancer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

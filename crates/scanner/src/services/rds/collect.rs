@@ -194,3 +194,102 @@ fn instance_resource(
         }),
     )
 }
+
+#[cfg(test)]
+mod recorded {
+    use super::*;
+    use crate::collect::replay::{xml, Recorded, Replay};
+
+    fn clusters(members: &str, marker: Option<&str>) -> String {
+        let marker = marker.map(|m| format!("<Marker>{m}</Marker>")).unwrap_or_default();
+        format!(
+            "<DescribeDBClustersResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\"><DescribeDBClustersResult>{marker}<DBClusters>{members}</DBClusters></DescribeDBClustersResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeDBClustersResponse>"
+        )
+    }
+
+    fn cluster(id: &str, environment: &str, writer: &str) -> String {
+        format!(
+            "<DBCluster><DBClusterIdentifier>{id}</DBClusterIdentifier><Engine>aurora-postgresql</Engine><StorageEncrypted>true</StorageEncrypted><DBClusterMembers><DBClusterMember><DBInstanceIdentifier>{writer}</DBInstanceIdentifier><IsClusterWriter>true</IsClusterWriter></DBClusterMember></DBClusterMembers><TagList><Tag><Key>Environment</Key><Value>{environment}</Value></Tag></TagList></DBCluster>"
+        )
+    }
+
+    fn instances() -> String {
+        let instance = |id: &str, cluster: &str| {
+            format!("<DBInstance><DBInstanceIdentifier>{id}</DBInstanceIdentifier><DBInstanceClass>db.r6g.large</DBInstanceClass><Engine>aurora-postgresql</Engine><DBClusterIdentifier>{cluster}</DBClusterIdentifier><PubliclyAccessible>false</PubliclyAccessible></DBInstance>")
+        };
+        format!(
+            "<DescribeDBInstancesResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\"><DescribeDBInstancesResult><DBInstances>{}{}</DBInstances></DescribeDBInstancesResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeDBInstancesResponse>",
+            instance("aurora-staging-1", "aurora-cluster-staging"),
+            instance("aurora-prod-1", "aurora-cluster-prod"),
+        )
+    }
+
+    /// Clusters on two pages (staging's on the second), instances on one.
+    fn answers(extra: Vec<Recorded>) -> Vec<Recorded> {
+        let mut all = extra;
+        all.extend([
+            xml(
+                &["Action=DescribeDBClusters", "Marker=m1"],
+                200,
+                &clusters(&cluster("aurora-cluster-staging", "staging", "aurora-staging-1"), None),
+            ),
+            xml(
+                &["Action=DescribeDBClusters"],
+                200,
+                &clusters(&cluster("aurora-cluster-prod", "prod", "aurora-prod-1"), Some("m1")),
+            ),
+            xml(&["Action=DescribeDBInstances"], 200, &instances()),
+        ]);
+        all
+    }
+
+    #[tokio::test]
+    async fn every_page_of_clusters_is_read_and_instances_follow_their_cluster() {
+        let replay = Replay::start(answers(vec![]));
+        let collected = collect(&replay.region_context()).await;
+        assert!(collected.failures.is_empty(), "{:?}", collected.failures);
+        assert_eq!(replay.count("Action=DescribeDBClusters"), 2, "both pages");
+        let ids: Vec<(K, &str)> = collected
+            .resources
+            .iter()
+            .map(|r| (r.kind, r.id.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (K::DbCluster, "aurora-cluster-staging"),
+                (K::DbInstance, "aurora-staging-1")
+            ],
+            "staging's cluster (second page) and its writer; prod's are not staging's"
+        );
+        let Properties::DbInstance(instance) = &collected.resources[1].properties else {
+            panic!("an instance")
+        };
+        assert_eq!(instance.role, "writer");
+    }
+
+    #[tokio::test]
+    async fn refused_instances_leave_instances_unknown_and_keep_the_clusters() {
+        let denied = "<ErrorResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: rds:DescribeDBInstances</Message></Error><RequestId>r</RequestId></ErrorResponse>";
+        let replay = Replay::start(answers(vec![xml(
+            &["Action=DescribeDBInstances"],
+            403,
+            denied,
+        )]));
+        let collected = collect(&replay.region_context()).await;
+        assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
+        let failure = &collected.failures[0];
+        assert_eq!(
+            (failure.operation.as_str(), failure.code.as_str()),
+            ("DescribeDBInstances", "AccessDenied")
+        );
+        assert!(
+            failure.message.ends_with("(this read needs the IAM action rds:DescribeDBInstances)"),
+            "{}",
+            failure.message
+        );
+        assert_eq!(failure.kinds, [K::DbInstance]);
+        assert!(collected.resources.iter().all(|r| r.kind == K::DbCluster));
+        assert_eq!(collected.resources.len(), 1);
+    }
+}

@@ -4,6 +4,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{KindProperties, ResourceRef};
 
+/// This service's kinds, `Variant = "name"` each (the variant also names its properties type),
+/// in snapshot order: the model generates `ResourceKind` and `Properties` from every service's
+/// list (`kinds_chain!` in `crate::model`).
+macro_rules! rds_kinds {
+    ($chain:ident, $target:ident; { $($done:tt)* } $($rest:ident)*) => {
+        $chain!($target; {
+            $($done)*
+            /// An RDS / Aurora DB cluster.
+            DbCluster = "db-cluster",
+            /// An RDS / Aurora DB instance.
+            DbInstance = "db-instance",
+        } $($rest)*);
+    };
+}
+
 /// An RDS / Aurora DB cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

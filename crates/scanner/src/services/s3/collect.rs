@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_resourcegroupstagging::Client as TaggingClient;
 use aws_sdk_s3::types as s3;
 use aws_sdk_s3::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::future::BoxFuture;
@@ -156,14 +157,13 @@ enum BucketRead {
     },
 }
 
-fn answer<T, E, R>(
+fn answer<T, E>(
     ctx: &RegionContext,
     read: &'static Read,
-    result: Result<T, SdkError<E, R>>,
+    result: Result<T, SdkError<E, HttpResponse>>,
 ) -> Result<Answer<T>, Box<ReadFailure>>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + 'static,
 {
     match result {
         Ok(value) => Ok(Answer::Some(value)),

@@ -8,6 +8,19 @@ use serde_json::Value;
 
 use crate::model::{KindProperties, PlainValue};
 
+/// This service's kinds, `Variant = "name"` each (the variant also names its properties type),
+/// in snapshot order: the model generates `ResourceKind` and `Properties` from every service's
+/// list (`kinds_chain!` in `crate::model`).
+macro_rules! s3_kinds {
+    ($chain:ident, $target:ident; { $($done:tt)* } $($rest:ident)*) => {
+        $chain!($target; {
+            $($done)*
+            /// An S3 bucket.
+            S3Bucket = "s3-bucket",
+        } $($rest)*);
+    };
+}
+
 /// An S3 bucket's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -147,7 +147,7 @@ async fn read_path(client: &Client, ctx: &RegionContext, path: &str) -> Collecte
                     out.deleted_during_scan(
                         ctx,
                         (K::SsmParameter, name),
-                        "GetParameters",
+                        super::GET_PARAMETERS.operation,
                         "InvalidParameters",
                     );
                 }
@@ -471,5 +471,103 @@ mod tests {
         let batches = value_batches(page);
         assert_eq!(batches.len(), 1);
         assert_eq!(batches[0].len(), 10);
+    }
+}
+
+#[cfg(test)]
+mod recorded {
+    use super::*;
+    use crate::collect::replay::{json, Replay};
+
+    fn described(names: &[&str], next: Option<&str>) -> String {
+        let parameters: Vec<serde_json::Value> = names
+            .iter()
+            .map(|n| serde_json::json!({"Name": n, "Type": "String", "Version": 1}))
+            .collect();
+        let mut page = serde_json::json!({ "Parameters": parameters });
+        if let Some(next) = next {
+            page["NextToken"] = serde_json::json!(next);
+        }
+        page.to_string()
+    }
+
+    fn values(names: &[&str]) -> String {
+        let parameters: Vec<serde_json::Value> = names
+            .iter()
+            .map(|n| serde_json::json!({"Name": n, "Type": "String", "Value": "30", "Version": 1}))
+            .collect();
+        serde_json::json!({ "Parameters": parameters, "InvalidParameters": [] }).to_string()
+    }
+
+    /// Two pages of `DescribeParameters` under `/staging`, each page's values read in one call.
+    fn answers(extra: Vec<crate::collect::replay::Recorded>) -> Vec<crate::collect::replay::Recorded> {
+        let mut all = extra;
+        all.extend([
+            json(
+                &["AmazonSSM.DescribeParameters", "\"NextToken\":\"p2\""],
+                200,
+                &described(&["/staging/c"], None),
+            ),
+            json(
+                &["AmazonSSM.DescribeParameters"],
+                200,
+                &described(&["/staging/a", "/staging/b"], Some("p2")),
+            ),
+            json(&["AmazonSSM.GetParameters", "/staging/a"], 200, &values(&["/staging/a", "/staging/b"])),
+            json(&["AmazonSSM.GetParameters", "/staging/c"], 200, &values(&["/staging/c"])),
+        ]);
+        all
+    }
+
+    fn staging(replay: &Replay) -> RegionContext {
+        let mut ctx = replay.region_context();
+        ctx.selection.ssm_paths = vec!["/staging".into()];
+        ctx
+    }
+
+    #[tokio::test]
+    async fn both_pages_are_described_and_their_values_read() {
+        let replay = Replay::start(answers(vec![]));
+        let collected = collect(&staging(&replay)).await;
+        assert!(collected.failures.is_empty(), "{:?}", collected.failures);
+        let names: Vec<&str> = collected.resources.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(names, ["/staging/a", "/staging/b", "/staging/c"]);
+        assert_eq!(replay.count("AmazonSSM.DescribeParameters"), 2, "both pages");
+        assert_eq!(replay.count("AmazonSSM.GetParameters"), 2, "one call per page");
+        assert!(
+            replay.requests().iter().filter(|r| r.contains("AmazonSSM.DescribeParameters")).all(|r| r.contains("\"Path\"")),
+            "described under the environment's path"
+        );
+        let Properties::SsmParameter(parameter) = &collected.resources[0].properties else {
+            panic!("a parameter")
+        };
+        assert_eq!(parameter.value.as_deref(), Some("30"));
+    }
+
+    #[tokio::test]
+    async fn a_refused_value_read_leaves_the_kind_unknown() {
+        let denied = r#"{"__type":"AccessDeniedException","message":"User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: ssm:GetParameters"}"#;
+        let replay = Replay::start(answers(vec![json(
+            &["AmazonSSM.GetParameters", "/staging/c"],
+            400,
+            denied,
+        )]));
+        let collected = collect(&staging(&replay)).await;
+        assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
+        let failure = &collected.failures[0];
+        assert_eq!(
+            (failure.operation.as_str(), failure.code.as_str()),
+            ("GetParameters", "AccessDeniedException")
+        );
+        assert!(
+            failure.message.ends_with("(this read needs the IAM action ssm:GetParameters)"),
+            "{}",
+            failure.message
+        );
+        assert!(failure.message.contains("ssm:GetParameters"));
+        assert!(
+            collected.resources.is_empty(),
+            "a path half read is not kept"
+        );
     }
 }

@@ -4,6 +4,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{KindProperties, PlainValue};
 
+/// This service's kinds, `Variant = "name"` each (the variant also names its properties type),
+/// in snapshot order: the model generates `ResourceKind` and `Properties` from every service's
+/// list (`kinds_chain!` in `crate::model`).
+macro_rules! ssm_kinds {
+    ($chain:ident, $target:ident; { $($done:tt)* } $($rest:ident)*) => {
+        $chain!($target; {
+            $($done)*
+            /// An SSM Parameter Store parameter.
+            SsmParameter = "ssm-parameter",
+        } $($rest)*);
+    };
+}
+
 /// An SSM parameter. A `SecureString`'s value is never recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,0 +1,89 @@
+//! One way out of every command that reports: each output written, then the exit status.
+
+use scanner::model::Report;
+use scanner::report::{Format, RenderOptions};
+
+use crate::args::{FailOn, OutputTarget};
+use crate::settings::Settings;
+use crate::{output, Outcome};
+
+/// Writes one rendering per output target (`render` makes it from the format and options),
+/// then gates `reports`. Answers the exit status.
+pub fn deliver(
+    reports: &[&Report],
+    default_format: Format,
+    targets: &[OutputTarget],
+    fail_on: FailOn,
+    settings: &Settings,
+    render: impl Fn(Format, &RenderOptions) -> String,
+) -> anyhow::Result<Outcome> {
+    let mut failures_shown = false;
+    for target in output_targets(targets)? {
+        let format = target.format.unwrap_or(default_format);
+        let path = target.path.as_deref();
+        let on_terminal = format == Format::Text && path.is_none();
+        failures_shown |= on_terminal;
+        let options = RenderOptions {
+            color: on_terminal && settings.color.for_stdout(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            wide: settings.wide,
+        };
+        output::write(path, &render(format, &options))?;
+    }
+    Ok(gate(reports, fail_on, failures_shown))
+}
+
+/// The exit status of `reports`: incomplete when any could not read everything, whatever
+/// `fail_on` says (its failures said on standard error unless a text report on the terminal
+/// says them); findings when any fails the gate; else success.
+pub fn gate(reports: &[&Report], fail_on: FailOn, failures_shown: bool) -> Outcome {
+    let incomplete: Vec<&&Report> = reports.iter().filter(|r| !r.complete).collect();
+    if !incomplete.is_empty() {
+        if !failures_shown {
+            incomplete.iter().for_each(|r| explain_incomplete(r));
+        }
+        return Outcome::Incomplete;
+    }
+    let failed = match fail_on {
+        FailOn::Never => false,
+        FailOn::AtLeast(threshold) => reports.iter().any(|r| r.fails(threshold)),
+    };
+    if failed {
+        Outcome::Findings
+    } else {
+        Outcome::Success
+    }
+}
+
+/// The outputs asked for (standard output in the default format when none), at most one of
+/// them on standard output.
+pub fn output_targets(targets: &[OutputTarget]) -> anyhow::Result<Vec<OutputTarget>> {
+    let targets = if targets.is_empty() {
+        vec![OutputTarget {
+            format: None,
+            path: None,
+        }]
+    } else {
+        targets.to_vec()
+    };
+    let to_stdout = targets.iter().filter(|t| t.path.is_none()).count();
+    anyhow::ensure!(
+        to_stdout <= 1,
+        "{to_stdout} outputs go to standard output; give all but one a file (FORMAT=FILE)"
+    );
+    Ok(targets)
+}
+
+/// Says on standard error what an incomplete report could not read (when no text report
+/// reaches the terminal to say it).
+pub fn explain_incomplete(report: &Report) {
+    eprintln!(
+        "driftscan: {} of {} INCOMPLETE: {} read(s) failed; this is not a clean result:",
+        report.command,
+        report.environment,
+        report.failures.len()
+    );
+    for failure in &report.failures {
+        eprintln!("  - {failure}");
+    }
+}
