@@ -30,132 +30,164 @@ pub async fn run(args: CompareArgs, settings: &Settings) -> anyhow::Result<Outco
         )
         .await;
     }
-    let mut snapshots: Vec<Snapshot> = match (args.from_snapshot.as_slice(), args.environments.as_slice()) {
+    let mut snapshots = match (args.from_snapshot.as_slice(), args.environments.as_slice()) {
         ([], []) => anyhow::bail!("name two or more environments (`driftscan compare staging prod`) or give --from-snapshot files"),
         ([], environments) if args.from.is_empty() => {
-            // Live: the same run as the Lambda's, request checks first.
-            let request = scanner::run::RunRequest {
-                compare: vec![environments.to_vec()],
-                compare_options: CompareOptions {
-                    show_expected: args.show_expected,
-                    reference: args.reference.clone(),
-                },
-                ..Default::default()
-            };
-            let config = crate::all::config_for(environments, settings, &args.aws).await?;
-            let (mut reports, snapshots) = crate::all::execute_live(
-                &request,
-                &config,
-                &args.aws,
-                &args.baselines,
-                environments.len(),
-                settings,
-            )
-            .await?;
-            let report = reports.remove(0);
-            let appendix = match snapshots.as_slice() {
-                [a, b] if !report.findings.is_empty() => {
-                    format!("\n{}", unified_diffs(a, b, &report))
-                }
-                _ => String::new(),
-            };
-            let outcome = deliver(&report, args.format, &args.output, args.fail_on, &appendix, settings)?;
-            if args.publish {
-                crate::publish::publish(std::slice::from_ref(&report), settings).await?;
-            }
-            return Ok(outcome);
+            return run_live(&args, environments, settings).await;
         }
-        ([], environments) => {
-            // With --from: the states adopt identities between snapshot and comparison.
-            scanner::run::RunRequest {
-                compare: vec![environments.to_vec()],
-                ..Default::default()
-            }
-            .validate()?;
-            futures::future::join_all(
-                environments
-                    .iter()
-                    .map(|env| snapshot::take(env, &args.aws, settings)),
-            )
-            .await
-            .into_iter()
-            .collect::<anyhow::Result<_>>()?
-        }
+        ([], environments) => live_snapshots(&args, environments, settings).await?,
         ([_], _) => anyhow::bail!("--from-snapshot takes two or more files (one per environment, in order), not 1"),
-        (files, given) => {
-            anyhow::ensure!(
-                given.is_empty() || given.len() == files.len(),
-                "{} environments named for {} --from-snapshot files: name none, or one per file",
-                given.len(),
-                files.len()
-            );
-            let mut snapshots: Vec<Snapshot> = Vec::with_capacity(files.len());
-            for file in files {
-                snapshots.push(crate::output::read_snapshot(file, &args.aws).await?);
-            }
-            for (env, snapshot) in given.iter().zip(&snapshots) {
-                anyhow::ensure!(
-                    env == &snapshot.environment,
-                    "`{env}` does not match the snapshot's environment `{}`",
-                    snapshot.environment
-                );
-            }
-            snapshots
-        }
+        (files, given) => saved_snapshots(&args, files, given).await?,
     };
-
     if !args.from.is_empty() {
-        for env in args.from.iter().map(|(env, _)| env) {
-            anyhow::ensure!(
-                snapshots.iter().any(|s| &s.environment == env),
-                "--from {env}=...: `{env}` is not one of the compared environments"
-            );
-        }
-        for snapshot in &mut snapshots {
-            let sources: Vec<scanner::iac::Source> = args
-                .from
-                .iter()
-                .filter(|(env, _)| env == &snapshot.environment)
-                .map(|(_, source)| source.clone())
-                .collect();
-            anyhow::ensure!(
-                !sources.is_empty(),
-                "--from names states for some environments only: give `{}`'s too, so every side is matched alike",
-                snapshot.environment
-            );
-            let states = crate::baseline::read_states(
-                &sources,
-                args.aws.profile.as_deref(),
-                args.aws.regions.first().map(String::as_str),
-            )
-            .await?;
-            scanner::iac::import(
-                &states,
-                &snapshot.environment,
-                &crate::baseline::suffixes_for(&snapshot.environment, settings)?,
-            )?
-            .adopt_identities(snapshot);
-        }
+        adopt_state_identities(&args, &mut snapshots, settings).await?;
     }
     let compared: Vec<&Snapshot> = snapshots.iter().collect();
-    let options = CompareOptions {
-        show_expected: args.show_expected,
-        reference: args.reference.clone(),
-    };
     let report = scanner::run::compare_report(
         &compared,
         scanner::baseline::BaselineDir::new(&args.baselines),
-        &options,
+        &options(&args),
         started,
     )?;
-    // Two environments: a unified diff per differing resource after the findings (the matrix
-    // of three or more shows every value already).
-    let appendix = match compared.as_slice() {
-        [a, b] if !report.findings.is_empty() => format!("\n{}", unified_diffs(a, b, &report)),
+    deliver_and_publish(&report, &compared, &args, settings).await
+}
+
+fn options(args: &CompareArgs) -> CompareOptions {
+    CompareOptions {
+        show_expected: args.show_expected,
+        reference: args.reference.clone(),
+    }
+}
+
+/// Live: the same run as the Lambda's, the request checked first.
+async fn run_live(
+    args: &CompareArgs,
+    environments: &[String],
+    settings: &Settings,
+) -> anyhow::Result<Outcome> {
+    let request = scanner::run::RunRequest {
+        compare: vec![environments.to_vec()],
+        compare_options: options(args),
+        ..Default::default()
+    };
+    let config = crate::all::config_for(environments, settings, &args.aws).await?;
+    let (mut reports, snapshots) = crate::all::execute_live(
+        &request,
+        &config,
+        &args.aws,
+        &args.baselines,
+        environments.len(),
+        settings,
+    )
+    .await?;
+    let report = reports.remove(0);
+    let compared: Vec<&Snapshot> = snapshots.iter().collect();
+    deliver_and_publish(&report, &compared, args, settings).await
+}
+
+/// Each environment's live snapshot, for a comparison with `--from` (the states adopt
+/// identities between snapshot and comparison).
+async fn live_snapshots(
+    args: &CompareArgs,
+    environments: &[String],
+    settings: &Settings,
+) -> anyhow::Result<Vec<Snapshot>> {
+    scanner::run::RunRequest {
+        compare: vec![environments.to_vec()],
+        ..Default::default()
+    }
+    .validate()?;
+    futures::future::join_all(
+        environments
+            .iter()
+            .map(|env| snapshot::take(env, &args.aws, settings)),
+    )
+    .await
+    .into_iter()
+    .collect()
+}
+
+/// The `--from-snapshot` files, each checked against the environment named for it.
+async fn saved_snapshots(
+    args: &CompareArgs,
+    files: &[std::path::PathBuf],
+    given: &[String],
+) -> anyhow::Result<Vec<Snapshot>> {
+    anyhow::ensure!(
+        given.is_empty() || given.len() == files.len(),
+        "{} environments named for {} --from-snapshot files: name none, or one per file",
+        given.len(),
+        files.len()
+    );
+    let mut snapshots: Vec<Snapshot> = Vec::with_capacity(files.len());
+    for file in files {
+        snapshots.push(crate::output::read_snapshot(file, &args.aws).await?);
+    }
+    for (env, snapshot) in given.iter().zip(&snapshots) {
+        anyhow::ensure!(
+            env == &snapshot.environment,
+            "`{env}` does not match the snapshot's environment `{}`",
+            snapshot.environment
+        );
+    }
+    Ok(snapshots)
+}
+
+/// `--from`: every compared environment's resources take their identities from its states.
+async fn adopt_state_identities(
+    args: &CompareArgs,
+    snapshots: &mut [Snapshot],
+    settings: &Settings,
+) -> anyhow::Result<()> {
+    for env in args.from.iter().map(|(env, _)| env) {
+        anyhow::ensure!(
+            snapshots.iter().any(|s| &s.environment == env),
+            "--from {env}=...: `{env}` is not one of the compared environments"
+        );
+    }
+    for snapshot in snapshots {
+        let sources: Vec<scanner::iac::Source> = args
+            .from
+            .iter()
+            .filter(|(env, _)| env == &snapshot.environment)
+            .map(|(_, source)| source.clone())
+            .collect();
+        anyhow::ensure!(
+            !sources.is_empty(),
+            "--from names states for some environments only: give `{}`'s too, so every side is matched alike",
+            snapshot.environment
+        );
+        let states = crate::baseline::read_states(
+            &sources,
+            args.aws.profile.as_deref(),
+            args.aws.regions.first().map(String::as_str),
+        )
+        .await?;
+        scanner::iac::import(
+            &states,
+            &snapshot.environment,
+            &crate::baseline::suffixes_for(&snapshot.environment, settings)?,
+        )?
+        .adopt_identities(snapshot);
+    }
+    Ok(())
+}
+
+/// Delivers the comparison (two environments: a unified diff per differing resource after the
+/// findings; the matrix of three or more shows every value already), then publishes it when
+/// `--publish` asks.
+async fn deliver_and_publish(
+    report: &scanner::model::Report,
+    compared: &[&Snapshot],
+    args: &CompareArgs,
+    settings: &Settings,
+) -> anyhow::Result<Outcome> {
+    let appendix = match compared {
+        [a, b] if !report.findings.is_empty() => format!("\n{}", unified_diffs(a, b, report)),
         _ => String::new(),
     };
     let outcome = deliver(
-        &report,
+        report,
         args.format,
         &args.output,
         args.fail_on,
@@ -163,7 +195,7 @@ pub async fn run(args: CompareArgs, settings: &Settings) -> anyhow::Result<Outco
         settings,
     )?;
     if args.publish {
-        crate::publish::publish(std::slice::from_ref(&report), settings).await?;
+        crate::publish::publish(std::slice::from_ref(report), settings).await?;
     }
     Ok(outcome)
 }

@@ -138,6 +138,11 @@ impl WorkQueue for SqsWorkQueue {
 pub struct DynamoRunLedger {
     client: aws_sdk_dynamodb::Client,
     table: String,
+    /// One settlement at a time from this process. DynamoDB's `ADD` is atomic, so this costs a
+    /// batch a few milliseconds and changes nothing against AWS; it keeps a store whose updates
+    /// are not atomic under concurrency (moto's threaded server) from losing a settlement, and
+    /// with it the run's fan-in.
+    settling: tokio::sync::Mutex<()>,
 }
 
 impl DynamoRunLedger {
@@ -146,6 +151,7 @@ impl DynamoRunLedger {
         DynamoRunLedger {
             client: aws_sdk_dynamodb::Client::new(config),
             table: table.into(),
+            settling: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -269,6 +275,7 @@ impl RunLedger for DynamoRunLedger {
         failure: Option<&'a str>,
     ) -> BoxFuture<'a, Result<RunRecord, FanOutError>> {
         Box::pin(async move {
+            let _one_at_a_time = self.settling.lock().await;
             let mut update = self
                 .client
                 .update_item()
