@@ -247,6 +247,16 @@ pub trait Collector: Send + Sync {
     fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected>;
 }
 
+/// A collector that is one async function: each service's `collect.rs` declares
+/// `pub(crate) static COLLECTOR: FnCollector = FnCollector(|ctx| Box::pin(collect(ctx)));`.
+pub struct FnCollector(pub for<'a> fn(&'a RegionContext) -> BoxFuture<'a, Collected>);
+
+impl Collector for FnCollector {
+    fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
+        (self.0)(ctx)
+    }
+}
+
 /// A service and its reader, as a scan runs them (tests pass fakes).
 pub type ServiceReader = (Service, &'static dyn Collector);
 

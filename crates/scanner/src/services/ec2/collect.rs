@@ -9,10 +9,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aws_sdk_ec2::types::{self as ec2, VpcAttributeName};
 use aws_sdk_ec2::Client;
-use futures::future::BoxFuture;
 use futures::{stream, StreamExt};
 
-use crate::collect::{display_name, Collected, Collector, ItemRead, RegionContext};
+use crate::collect::{FnCollector, display_name, Collected, ItemRead, RegionContext};
 use crate::model::{
     InternetGateway, NatGateway, PeeringSide, Properties, ResourceKind as K, ResourceRef, Route,
     RouteTable, RouteTarget, RulePeer, SecurityGroup, SecurityGroupRule, Subnet, Vpc,
@@ -20,10 +19,7 @@ use crate::model::{
 };
 
 /// Reads VPC networking.
-pub struct Ec2Collector;
-
-/// The collector the registry runs.
-pub(crate) static COLLECTOR: Ec2Collector = Ec2Collector;
+pub(crate) static COLLECTOR: FnCollector = FnCollector(|ctx| Box::pin(collect(ctx)));
 
 const KINDS: &[K] = &[
     K::Vpc,
@@ -41,14 +37,6 @@ const PAGE_SIZE: i32 = 1000;
 const ROUTE_TABLE_PAGE_SIZE: i32 = 100;
 /// DescribeVpcAttribute calls in flight at once.
 const ATTRIBUTE_CONCURRENCY: usize = 4;
-
-impl Collector for Ec2Collector {
-
-
-    fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
-        Box::pin(collect(ctx))
-    }
-}
 
 fn tags(tags: &[ec2::Tag]) -> BTreeMap<String, String> {
     tags.iter()

@@ -9,12 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ecs::types::{self as ecs, ClusterField, ServiceField, TaskDefinitionField};
 use aws_sdk_ecs::Client;
-use futures::future::BoxFuture;
 use futures::{stream, StreamExt, TryStreamExt};
 
 use crate::kinds::Read;
 use crate::aws::error_code;
-use crate::collect::{batches, display_name, Collected, Collector, RegionContext};
+use crate::collect::{FnCollector, batches, display_name, Collected, RegionContext};
 use crate::model::{
     CapacityProviderItem, Container, EcsCluster, EcsService, EcsTaskDefinition, ImageRef,
     LogConfiguration, PortMapping, Properties, ResourceKind as K, ResourceRef,
@@ -34,18 +33,7 @@ const DESCRIBE_CONCURRENCY: usize = 4;
 const KINDS: &[K] = &[K::EcsCluster, K::EcsService, K::EcsTaskDefinition];
 
 /// Reads ECS.
-pub struct EcsCollector;
-
-/// The collector the registry runs.
-pub(crate) static COLLECTOR: EcsCollector = EcsCollector;
-
-impl Collector for EcsCollector {
-
-
-    fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
-        Box::pin(collect(ctx))
-    }
-}
+pub(crate) static COLLECTOR: FnCollector = FnCollector(|ctx| Box::pin(collect(ctx)));
 
 fn tags(tags: &[ecs::Tag]) -> BTreeMap<String, String> {
     tags.iter()

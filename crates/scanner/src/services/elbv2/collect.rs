@@ -12,14 +12,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aws_sdk_elasticloadbalancingv2::types as elb;
 use aws_sdk_elasticloadbalancingv2::Client;
-use futures::future::BoxFuture;
 use futures::{stream, StreamExt};
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::collect::{batches, display_name, Collected, Collector, ItemRead, RegionContext};
+use crate::collect::{FnCollector, batches, display_name, Collected, ItemRead, RegionContext};
 use crate::kinds::Read;
 use crate::model::{
     AccessLogs, FixedResponseAction, ForwardAction, HealthCheck, Listener, ListenerAction,
@@ -43,18 +42,7 @@ const KINDS: &[K] = &[
 ];
 
 /// Reads Elastic Load Balancing (v2).
-pub struct Elbv2Collector;
-
-/// The collector the registry runs.
-pub(crate) static COLLECTOR: Elbv2Collector = Elbv2Collector;
-
-impl Collector for Elbv2Collector {
-
-
-    fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
-        Box::pin(collect(ctx))
-    }
-}
+pub(crate) static COLLECTOR: FnCollector = FnCollector(|ctx| Box::pin(collect(ctx)));
 
 type Tags = BTreeMap<String, String>;
 

@@ -7,9 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aws_sdk_rds::types as rds;
 use aws_sdk_rds::Client;
-use futures::future::BoxFuture;
 
-use crate::collect::{display_name, Collected, Collector, RegionContext};
+use crate::collect::{FnCollector, display_name, Collected, RegionContext};
 use crate::model::{
     DbCluster, DbClusterMember, DbInstance, Properties, ResourceKind as K, ResourceRef,
     ServerlessV2Scaling,
@@ -21,18 +20,7 @@ const PAGE_SIZE: i32 = 100;
 const KINDS: &[K] = &[K::DbCluster, K::DbInstance];
 
 /// Reads RDS / Aurora.
-pub struct RdsCollector;
-
-/// The collector the registry runs.
-pub(crate) static COLLECTOR: RdsCollector = RdsCollector;
-
-impl Collector for RdsCollector {
-
-
-    fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
-        Box::pin(collect(ctx))
-    }
-}
+pub(crate) static COLLECTOR: FnCollector = FnCollector(|ctx| Box::pin(collect(ctx)));
 
 fn tags(tags: &[rds::Tag]) -> BTreeMap<String, String> {
     tags.iter()

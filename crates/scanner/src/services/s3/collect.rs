@@ -17,11 +17,10 @@ use aws_sdk_s3::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use futures::future::BoxFuture;
 use futures::{stream, StreamExt};
 
 use crate::aws::error_code;
-use crate::collect::{display_name, Collected, Collector, RegionContext};
+use crate::collect::{FnCollector, display_name, Collected, RegionContext};
 use crate::kinds::Read;
 use crate::model::{
     parse_policy, BucketEncryption, BucketLogging, LifecycleRule, Properties, PublicAccessBlock,
@@ -36,18 +35,7 @@ const LIST_PAGE_SIZE: i32 = 10_000;
 const KINDS: &[K] = &[K::S3Bucket];
 
 /// Reads S3 buckets.
-pub struct S3Collector;
-
-/// The collector the registry runs.
-pub(crate) static COLLECTOR: S3Collector = S3Collector;
-
-impl Collector for S3Collector {
-
-
-    fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
-        Box::pin(collect(ctx))
-    }
-}
+pub(crate) static COLLECTOR: FnCollector = FnCollector(|ctx| Box::pin(collect(ctx)));
 
 async fn collect(ctx: &RegionContext) -> Collected {
     let client = crate::aws::s3_client(&ctx.sdk_config);

@@ -14,10 +14,9 @@ use std::collections::BTreeMap;
 use aws_sdk_ssm::types::{self as ssm, ParameterStringFilter};
 use aws_sdk_ssm::Client;
 use aws_smithy_types::date_time::Format;
-use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
 
-use crate::collect::{Collected, Collector, RegionContext};
+use crate::collect::{FnCollector, Collected, RegionContext};
 use crate::digest::DigestKey;
 use crate::model::{
     Properties, ReadFailure, Resource, ResourceKind as K, Service, SsmParameter, SECURE_STRING,
@@ -36,18 +35,7 @@ const VALUE_READS_IN_FLIGHT: usize = 2;
 const KINDS: &[K] = &[K::SsmParameter];
 
 /// Reads SSM Parameter Store.
-pub struct SsmCollector;
-
-/// The collector the registry runs.
-pub(crate) static COLLECTOR: SsmCollector = SsmCollector;
-
-impl Collector for SsmCollector {
-
-
-    fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
-        Box::pin(collect(ctx))
-    }
-}
+pub(crate) static COLLECTOR: FnCollector = FnCollector(|ctx| Box::pin(collect(ctx)));
 
 async fn collect(ctx: &RegionContext) -> Collected {
     let client = Client::new(&ctx.sdk_config);
