@@ -5,8 +5,8 @@ pub mod collect;
 pub mod iac;
 // Its property types (`model.rs`) are compiled as part of `crate::model`.
 
-use crate::kinds::{unchanged, KindDef, ServiceDef, Read};
-use crate::model::{ResourceKind, Service};
+use crate::kinds::{unchanged, KindDef, Read, ServiceDef};
+use crate::model::{ResourceKind, ResourceKind as K, Service};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
     service: Service::Ec2,
@@ -22,20 +22,43 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
         "DeleteRoute",
         "CreateSubnet",
         "DeleteSubnet",
-    ],    kinds: &[&VPC, &SUBNET, &ROUTE_TABLE, &INTERNET_GATEWAY, &NAT_GATEWAY, &SECURITY_GROUP, &VPC_PEERING_CONNECTION],
-    reads: &[&DESCRIBE_VPCS, &DESCRIBE_VPC_ATTRIBUTE, &DESCRIBE_SUBNETS, &DESCRIBE_ROUTE_TABLES, &DESCRIBE_INTERNET_GATEWAYS, &DESCRIBE_NAT_GATEWAYS, &DESCRIBE_SECURITY_GROUPS, &DESCRIBE_VPC_PEERING_CONNECTIONS],
+    ],
+    kinds: &[
+        &VPC,
+        &SUBNET,
+        &ROUTE_TABLE,
+        &INTERNET_GATEWAY,
+        &NAT_GATEWAY,
+        &SECURITY_GROUP,
+        &VPC_PEERING_CONNECTION,
+    ],
+    reads: &[
+        &DESCRIBE_VPCS,
+        &DESCRIBE_VPC_ATTRIBUTE,
+        &DESCRIBE_SUBNETS,
+        &DESCRIBE_ROUTE_TABLES,
+        &DESCRIBE_INTERNET_GATEWAYS,
+        &DESCRIBE_NAT_GATEWAYS,
+        &DESCRIBE_SECURITY_GROUPS,
+        &DESCRIBE_VPC_PEERING_CONNECTIONS,
+    ],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
 };
 
 // Its reads: the read-only policy and the failures' operation names come from these.
-use ResourceKind as K;
 pub(crate) static DESCRIBE_VPCS: Read = crate::read!(Service::Ec2, "ec2", "DescribeVpcs", [K::Vpc]);
 /// DNS support and hostnames, one VPC at a time; a VPC deleted since it was listed is gone
 /// (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html>).
-pub(crate) static DESCRIBE_VPC_ATTRIBUTE: Read =
-    crate::read!(Service::Ec2, "ec2", "DescribeVpcAttribute", [K::Vpc]).gone(&["InvalidVpcID.NotFound"]);
-pub(crate) static DESCRIBE_SUBNETS: Read = crate::read!(Service::Ec2, "ec2", "DescribeSubnets", [K::Subnet]);
+pub(crate) static DESCRIBE_VPC_ATTRIBUTE: Read = crate::read!(
+    Service::Ec2,
+    "ec2",
+    "DescribeVpcAttribute",
+    [K::Vpc]
+)
+.gone(&["InvalidVpcID.NotFound"]);
+pub(crate) static DESCRIBE_SUBNETS: Read =
+    crate::read!(Service::Ec2, "ec2", "DescribeSubnets", [K::Subnet]);
 /// Route tables, and each subnet's association.
 pub(crate) static DESCRIBE_ROUTE_TABLES: Read =
     crate::read!(Service::Ec2, "ec2", "DescribeRouteTables", [K::RouteTable, K::Subnet]);

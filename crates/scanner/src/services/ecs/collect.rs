@@ -78,7 +78,8 @@ async fn collect(ctx: &RegionContext) -> Collected {
                         .filter(|s| ctx.owns(&tags(s.tags()), cluster_is_env)),
                 );
                 for arn in &missing {
-                    out.deleted_during_scan(ctx, (K::EcsService, arn), super::DESCRIBE_SERVICES.operation, MISSING);
+                    let read = super::DESCRIBE_SERVICES.operation;
+                    out.deleted_during_scan(ctx, (K::EcsService, arn), read, MISSING);
                 }
             }
             Err((operation, e)) if operation.gone.contains(&error_code(&e).as_str()) => {

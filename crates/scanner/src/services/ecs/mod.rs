@@ -7,8 +7,8 @@ pub mod iac;
 
 use serde_json::{Map, Value};
 
-use crate::kinds::{unchanged, KindDef, ServiceDef, Read};
-use crate::model::{ResourceKind, Service};
+use crate::kinds::{unchanged, KindDef, Read, ServiceDef};
+use crate::model::{ResourceKind, ResourceKind as K, Service};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
     service: Service::Ecs,
@@ -18,28 +18,51 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
         "DeleteService",
         "UpdateCluster",
         "UpdateClusterSettings",
-    ],    kinds: &[&CLUSTER, &SERVICE_KIND, &TASK_DEFINITION],
-    reads: &[&LIST_CLUSTERS, &DESCRIBE_CLUSTERS, &LIST_SERVICES, &DESCRIBE_SERVICES, &DESCRIBE_TASK_DEFINITION, &LIST_TAGS_FOR_RESOURCE],
+    ],
+    kinds: &[&CLUSTER, &SERVICE_KIND, &TASK_DEFINITION],
+    reads: &[
+        &LIST_CLUSTERS,
+        &DESCRIBE_CLUSTERS,
+        &LIST_SERVICES,
+        &DESCRIBE_SERVICES,
+        &DESCRIBE_TASK_DEFINITION,
+        &LIST_TAGS_FOR_RESOURCE,
+    ],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
 };
 
 // Its reads: the read-only policy and the failures' operation names come from these.
-use ResourceKind as K;
-pub(crate) static LIST_CLUSTERS: Read = crate::read!(Service::Ecs, "ecs", "ListClusters", [K::EcsCluster]);
-pub(crate) static DESCRIBE_CLUSTERS: Read = crate::read!(Service::Ecs, "ecs", "DescribeClusters", [K::EcsCluster]);
+pub(crate) static LIST_CLUSTERS: Read =
+    crate::read!(Service::Ecs, "ecs", "ListClusters", [K::EcsCluster]);
+pub(crate) static DESCRIBE_CLUSTERS: Read =
+    crate::read!(Service::Ecs, "ecs", "DescribeClusters", [K::EcsCluster]);
 /// A cluster deleted since it was listed is gone: what ECS answers a per-cluster read of it
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListServices.html#API_ListServices_Errors>).
-pub(crate) static LIST_SERVICES: Read =
-    crate::read!(Service::Ecs, "ecs", "ListServices", [K::EcsService]).gone(&["ClusterNotFoundException"]);
+pub(crate) static LIST_SERVICES: Read = crate::read!(
+    Service::Ecs,
+    "ecs",
+    "ListServices",
+    [K::EcsService]
+)
+.gone(&["ClusterNotFoundException"]);
 /// A service deleted since it was listed comes back as a `MISSING` failure entry.
-pub(crate) static DESCRIBE_SERVICES: Read =
-    crate::read!(Service::Ecs, "ecs", "DescribeServices", [K::EcsService]).gone(&["ClusterNotFoundException"]);
+pub(crate) static DESCRIBE_SERVICES: Read = crate::read!(
+    Service::Ecs,
+    "ecs",
+    "DescribeServices",
+    [K::EcsService]
+)
+.gone(&["ClusterNotFoundException"]);
 pub(crate) static DESCRIBE_TASK_DEFINITION: Read =
     crate::read!(Service::Ecs, "ecs", "DescribeTaskDefinition", [K::EcsTaskDefinition]);
 /// The tags the Describe calls return with `include: TAGS`: AWS may authorize them as a tag read.
-pub(crate) static LIST_TAGS_FOR_RESOURCE: Read =
-    crate::read!(Service::Ecs, "ecs", "ListTagsForResource", [K::EcsCluster, K::EcsService, K::EcsTaskDefinition]);
+pub(crate) static LIST_TAGS_FOR_RESOURCE: Read = crate::read!(
+    Service::Ecs,
+    "ecs",
+    "ListTagsForResource",
+    [K::EcsCluster, K::EcsService, K::EcsTaskDefinition]
+);
 
 pub(super) static CLUSTER: KindDef = KindDef {
     kind: ResourceKind::EcsCluster,

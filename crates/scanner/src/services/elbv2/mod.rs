@@ -7,8 +7,8 @@ pub mod iac;
 
 use serde_json::Value;
 
-use crate::kinds::{unchanged, KindDef, ServiceDef, Read};
-use crate::model::{ResourceKind, Service};
+use crate::kinds::{unchanged, KindDef, Read, ServiceDef};
+use crate::model::{ResourceKind, ResourceKind as K, Service};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
     service: Service::Elasticloadbalancing,
@@ -31,14 +31,22 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
         "ModifyTargetGroup",
         "AddTags",
         "RemoveTags",
-    ],    kinds: &[&LOAD_BALANCER, &LISTENER, &LISTENER_RULE, &TARGET_GROUP],
-    reads: &[&DESCRIBE_LOAD_BALANCERS, &DESCRIBE_LOAD_BALANCER_ATTRIBUTES, &DESCRIBE_LISTENERS, &DESCRIBE_RULES, &DESCRIBE_TARGET_GROUPS, &DESCRIBE_TAGS, &GET_RESOURCES],
+    ],
+    kinds: &[&LOAD_BALANCER, &LISTENER, &LISTENER_RULE, &TARGET_GROUP],
+    reads: &[
+        &DESCRIBE_LOAD_BALANCERS,
+        &DESCRIBE_LOAD_BALANCER_ATTRIBUTES,
+        &DESCRIBE_LISTENERS,
+        &DESCRIBE_RULES,
+        &DESCRIBE_TARGET_GROUPS,
+        &DESCRIBE_TAGS,
+        &GET_RESOURCES,
+    ],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
 };
 
 // Its reads: the read-only policy and the failures' operation names come from these.
-use ResourceKind as K;
 const ELB: Service = Service::Elasticloadbalancing;
 /// What Elastic Load Balancing answers a per-item read of something deleted since it was
 /// listed (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeListeners.html#API_DescribeListeners_Errors>,
@@ -46,8 +54,13 @@ const ELB: Service = Service::Elasticloadbalancing;
 const GONE: &[&str] = &["LoadBalancerNotFound", "ListenerNotFound"];
 pub(crate) static DESCRIBE_LOAD_BALANCERS: Read =
     crate::read!(ELB, "elasticloadbalancing", "DescribeLoadBalancers", [K::LoadBalancer]);
-pub(crate) static DESCRIBE_LOAD_BALANCER_ATTRIBUTES: Read =
-    crate::read!(ELB, "elasticloadbalancing", "DescribeLoadBalancerAttributes", [K::LoadBalancer]).gone(GONE);
+pub(crate) static DESCRIBE_LOAD_BALANCER_ATTRIBUTES: Read = crate::read!(
+    ELB,
+    "elasticloadbalancing",
+    "DescribeLoadBalancerAttributes",
+    [K::LoadBalancer]
+)
+.gone(GONE);
 pub(crate) static DESCRIBE_LISTENERS: Read =
     crate::read!(ELB, "elasticloadbalancing", "DescribeListeners", [K::Listener]).gone(GONE);
 pub(crate) static DESCRIBE_RULES: Read =

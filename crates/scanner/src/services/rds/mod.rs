@@ -5,7 +5,7 @@ pub mod collect;
 pub mod iac;
 // Its property types (`model.rs`) are compiled as part of `crate::model`.
 
-use crate::kinds::{unchanged, KindDef, ServiceDef, Read};
+use crate::kinds::{unchanged, KindDef, Read, ServiceDef};
 use crate::model::{ResourceKind, Service};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
@@ -16,7 +16,8 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
         "DeleteDBCluster",
         "DeleteDBInstance",
         "CreateDBInstance",
-    ],    kinds: &[&CLUSTER, &INSTANCE],
+    ],
+    kinds: &[&CLUSTER, &INSTANCE],
     reads: &[&DESCRIBE_DB_CLUSTERS, &DESCRIBE_DB_INSTANCES],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,

@@ -7,8 +7,8 @@ pub mod iac;
 
 use serde_json::Value;
 
-use crate::kinds::{unchanged, KindDef, ServiceDef, Read};
-use crate::model::{ResourceKind, Service};
+use crate::kinds::{unchanged, KindDef, Read, ServiceDef};
+use crate::model::{ResourceKind, ResourceKind as K, Service};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
     service: Service::S3,
@@ -29,15 +29,25 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
         "PutBucketLogging",
         "PutBucketTagging",
         "DeleteBucketTagging",
-    ],    kinds: &[&BUCKET],
-    reads: &[&LIST_BUCKETS, &GET_RESOURCES, &GET_BUCKET_VERSIONING, &GET_BUCKET_ENCRYPTION, &GET_PUBLIC_ACCESS_BLOCK, &GET_BUCKET_OWNERSHIP_CONTROLS, &GET_BUCKET_POLICY, &GET_BUCKET_LIFECYCLE_CONFIGURATION, &GET_BUCKET_LOGGING],
+    ],
+    kinds: &[&BUCKET],
+    reads: &[
+        &LIST_BUCKETS,
+        &GET_RESOURCES,
+        &GET_BUCKET_VERSIONING,
+        &GET_BUCKET_ENCRYPTION,
+        &GET_PUBLIC_ACCESS_BLOCK,
+        &GET_BUCKET_OWNERSHIP_CONTROLS,
+        &GET_BUCKET_POLICY,
+        &GET_BUCKET_LIFECYCLE_CONFIGURATION,
+        &GET_BUCKET_LOGGING,
+    ],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
 };
 
 // Its reads: the read-only policy and the failures' operation names come from these. S3's
 // IAM actions are not all named after their operations.
-use ResourceKind as K;
 const fn s3(action: &'static str, operation: &'static str) -> Read {
     Read::of(Service::S3, action, operation, &[K::S3Bucket]).gone(&["NoSuchBucket"])
 }

@@ -7,12 +7,13 @@ pub mod iac;
 
 use serde_json::{Map, Value};
 
-use crate::kinds::{KindDef, ServiceDef, Read};
+use crate::kinds::{KindDef, Read, ServiceDef};
 use crate::model::{ResourceKind, Service, SECURE_STRING};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
     service: Service::Ssm,
-    change_events: &["PutParameter", "DeleteParameter", "DeleteParameters"],    kinds: &[&PARAMETER],
+    change_events: &["PutParameter", "DeleteParameter", "DeleteParameters"],
+    kinds: &[&PARAMETER],
     reads: &[&DESCRIBE_PARAMETERS, &GET_PARAMETERS],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
