@@ -265,6 +265,16 @@ pub fn batches<T>(items: &[T], max: usize) -> std::slice::Chunks<'_, T> {
     items.chunks(max.max(1))
 }
 
+/// Tags as a map, from an SDK's `(key, value)` pairs: an entry without a key is dropped, a
+/// missing value is empty. Each service's `Tag` type is its own, so each maps its pairs here.
+pub fn tag_map<'a>(
+    pairs: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> BTreeMap<String, String> {
+    pairs
+        .filter_map(|(key, value)| Some((key?.to_string(), value.unwrap_or_default().to_string())))
+        .collect()
+}
+
 /// The display name: the `Name` tag when set, else `fallback`.
 pub fn display_name(tags: &BTreeMap<String, String>, fallback: &str) -> String {
     tags.get("Name")

@@ -39,14 +39,7 @@ const ROUTE_TABLE_PAGE_SIZE: i32 = 100;
 const ATTRIBUTE_CONCURRENCY: usize = 4;
 
 fn tags(tags: &[ec2::Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect()
+    crate::collect::tag_map(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 async fn collect(ctx: &RegionContext) -> Collected {

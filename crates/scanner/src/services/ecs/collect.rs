@@ -36,14 +36,7 @@ const KINDS: &[K] = &[K::EcsCluster, K::EcsService, K::EcsTaskDefinition];
 pub(crate) static COLLECTOR: FnCollector = FnCollector(|ctx| Box::pin(collect(ctx)));
 
 fn tags(tags: &[ecs::Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect()
+    crate::collect::tag_map(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 async fn collect(ctx: &RegionContext) -> Collected {

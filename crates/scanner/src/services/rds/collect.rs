@@ -23,14 +23,7 @@ const KINDS: &[K] = &[K::DbCluster, K::DbInstance];
 pub(crate) static COLLECTOR: FnCollector = FnCollector(|ctx| Box::pin(collect(ctx)));
 
 fn tags(tags: &[rds::Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect()
+    crate::collect::tag_map(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 async fn collect(ctx: &RegionContext) -> Collected {
