@@ -15,7 +15,7 @@ eval "$(scripts/setup-emulators.sh moto)"
 
 echo "== building driftscan and driftscan-infra" >&2
 # The whole workspace, as scripts/test builds it: the same features, so no second SDK build.
-cargo build --quiet --locked --workspace --bins
+cargo build --quiet --locked --workspace --all-targets
 bin="$CARGO_TARGET_DIR/debug"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
