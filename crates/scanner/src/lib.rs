@@ -12,6 +12,30 @@
 
 #![warn(missing_docs)]
 
+/// The registry: every service driftscan reads, in snapshot order, one line each as
+/// `folder: Variant = "api name"` under its doc. A service is its folder
+/// (`services/<folder>/`: declaration, model, collector, IaC rows) plus its line here; the
+/// model (`Service`, `ResourceKind`, `Properties`) and the registry (`services::SERVICES`) are
+/// generated from this list by handing it to `$then`.
+macro_rules! with_services {
+    ($then:ident) => {
+        $then! {
+            /// VPC networking (EC2 API).
+            ec2: Ec2 = "ec2";
+            /// Elastic Container Service.
+            ecs: Ecs = "ecs";
+            /// RDS and Aurora.
+            rds: Rds = "rds";
+            /// Systems Manager Parameter Store.
+            ssm: Ssm = "ssm";
+            /// Elastic Load Balancing (v2).
+            elbv2: Elasticloadbalancing = "elasticloadbalancing";
+            /// Simple Storage Service.
+            s3: S3 = "s3";
+        }
+    };
+}
+
 pub mod alert;
 #[cfg(feature = "aws")]
 pub mod aws;

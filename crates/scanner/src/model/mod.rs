@@ -9,40 +9,48 @@ mod parity;
 mod resources;
 pub mod secrets;
 
-// Each service's property types live in its folder (`services/<service>/model.rs`) and are
-// compiled as part of the model, so the model and its generated `ResourceKind` and
-// `Properties` depend on no registry, collector or other edge.
-#[macro_use]
-#[path = "../services/ec2/model.rs"]
-mod ec2;
-#[macro_use]
-#[path = "../services/ecs/model.rs"]
-mod ecs;
-#[macro_use]
-#[path = "../services/elbv2/model.rs"]
-mod elbv2;
-#[macro_use]
-#[path = "../services/rds/model.rs"]
-mod rds;
-#[macro_use]
-#[path = "../services/s3/model.rs"]
-mod s3;
-#[macro_use]
-#[path = "../services/ssm/model.rs"]
-mod ssm;
-
-pub use ec2::*;
-pub use ecs::*;
-pub use elbv2::*;
 pub use finding::*;
 pub use parity::*;
-pub use rds::*;
 pub use resources::*;
-pub use s3::*;
-pub use ssm::*;
 
-// `ResourceKind`, `Properties` and their dispatch, from every service's kinds in snapshot order.
-kinds_chain!(resource_kinds; {} ec2_kinds ecs_kinds rds_kinds ssm_kinds elbv2_kinds s3_kinds);
+/// Compiles each service's property types (`services/<service>/model.rs`) as part of the
+/// model, re-exports them, and generates `Service`, `ResourceKind` and `Properties` from every
+/// service's kinds in snapshot order. The model so depends on no registry, collector or other
+/// edge.
+macro_rules! service_models {
+    ($($(#[$doc:meta])* $folder:ident: $variant:ident = $name:literal;)*) => {
+        $(
+            #[doc = concat!("The property types of the `", $name, "` service's kinds.")]
+            mod $folder {
+                include!(concat!(
+                    env!("CARGO_MANIFEST_DIR"), "/src/services/", stringify!($folder), "/model.rs"
+                ));
+            }
+            pub use $folder::*;
+        )*
+
+        /// The AWS services driftscan reads.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+        )]
+        pub enum Service {
+            $($(#[$doc])* #[serde(rename = $name)] $variant,)*
+        }
+
+        impl Service {
+            /// The service's lowercase API name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Service::$variant => $name,)*
+                }
+            }
+        }
+
+        kinds_chain!(resource_kinds; {} $($folder)*);
+    };
+}
+
+with_services!(service_models);
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -204,38 +212,6 @@ pub struct Selection {
     pub tag_key: String,
     /// SSM Parameter Store paths read recursively (default `/<env>/` and `/shared/`).
     pub ssm_paths: Vec<String>,
-}
-
-/// The AWS services driftscan reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Service {
-    /// VPC networking (EC2 API).
-    Ec2,
-    /// Elastic Container Service.
-    Ecs,
-    /// RDS and Aurora.
-    Rds,
-    /// Systems Manager Parameter Store.
-    Ssm,
-    /// Elastic Load Balancing (v2).
-    Elasticloadbalancing,
-    /// Simple Storage Service.
-    S3,
-}
-
-impl Service {
-    /// The service's lowercase API name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Service::Ec2 => "ec2",
-            Service::Ecs => "ecs",
-            Service::Rds => "rds",
-            Service::Ssm => "ssm",
-            Service::Elasticloadbalancing => "elasticloadbalancing",
-            Service::S3 => "s3",
-        }
-    }
 }
 
 impl fmt::Display for Service {

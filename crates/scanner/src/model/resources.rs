@@ -122,14 +122,14 @@ macro_rules! resource_kinds {
 }
 
 /// Gathers every service's kinds, in the order the services are named, and hands them to
-/// `$target` (`resource_kinds`): `kinds_chain!(resource_kinds; {} ec2_kinds ecs_kinds)`. Each
-/// `<service>_kinds!` is declared in its service's `model.rs`.
+/// `$target` (`resource_kinds`): `kinds_chain!(resource_kinds; {} ec2 ecs)`. Each
+/// `<service>::kinds!` is declared in its service's `model.rs`.
 macro_rules! kinds_chain {
     ($target:ident; { $($done:tt)* }) => {
         $target! { $($done)* }
     };
     ($target:ident; { $($done:tt)* } $next:ident $($rest:ident)*) => {
-        $next!(kinds_chain, $target; { $($done)* } $($rest)*);
+        $next::kinds!(kinds_chain, $target; { $($done)* } $($rest)*);
     };
 }
 

@@ -1,4 +1,4 @@
-//! The service registry: one line per service in [`registry!`]. A service is one folder:
+//! The service registry, generated from `with_services!` (one line per service). A service is one folder:
 //! `mod.rs` (its declaration: kinds, reads, change events), `model.rs` (its kinds' property
 //! types), `collect.rs` (its reader) and `iac.rs` (how Pulumi and Terraform declare it).
 //!
@@ -15,7 +15,7 @@ use crate::model::{ResourceKind, Service};
 
 /// Declares the services: their modules, [`SERVICES`] and (with AWS) their collectors.
 macro_rules! registry {
-    ($($service:ident),* $(,)?) => {
+    ($($(#[$doc:meta])* $service:ident: $variant:ident = $name:literal;)*) => {
         $(pub mod $service;)*
 
         /// Every service driftscan reads, in snapshot order.
@@ -32,7 +32,7 @@ macro_rules! registry {
     };
 }
 
-registry!(ec2, ecs, rds, ssm, elbv2, s3);
+with_services!(registry);
 
 /// Every service's reader, in registry order.
 #[cfg(feature = "aws")]

@@ -1,4 +1,4 @@
-//! EC2 (VPC networking): the property types of its kinds.
+// EC2 (VPC networking): the property types of its kinds.
 
 use serde::{Deserialize, Serialize};
 
@@ -6,8 +6,8 @@ use crate::model::{KindProperties, ResourceRef};
 
 /// This service's kinds, `Variant = "name"` each (the variant also names its properties type),
 /// in snapshot order: the model generates `ResourceKind` and `Properties` from every service's
-/// list (`kinds_chain!` in `crate::model`).
-macro_rules! ec2_kinds {
+/// list (`kinds_chain!` in `crate::model`), calling it as `<service>::kinds!`.
+macro_rules! kinds {
     ($chain:ident, $target:ident; { $($done:tt)* } $($rest:ident)*) => {
         $chain!($target; {
             $($done)*
@@ -28,6 +28,7 @@ macro_rules! ec2_kinds {
         } $($rest)*);
     };
 }
+pub(crate) use kinds;
 
 /// A VPC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

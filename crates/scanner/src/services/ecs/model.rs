@@ -1,4 +1,4 @@
-//! ECS: the property types of its kinds.
+// ECS: the property types of its kinds.
 
 use std::collections::BTreeMap;
 
@@ -8,8 +8,8 @@ use crate::model::{KindProperties, PlainValue, ResourceRef};
 
 /// This service's kinds, `Variant = "name"` each (the variant also names its properties type),
 /// in snapshot order: the model generates `ResourceKind` and `Properties` from every service's
-/// list (`kinds_chain!` in `crate::model`).
-macro_rules! ecs_kinds {
+/// list (`kinds_chain!` in `crate::model`), calling it as `<service>::kinds!`.
+macro_rules! kinds {
     ($chain:ident, $target:ident; { $($done:tt)* } $($rest:ident)*) => {
         $chain!($target; {
             $($done)*
@@ -22,6 +22,7 @@ macro_rules! ecs_kinds {
         } $($rest)*);
     };
 }
+pub(crate) use kinds;
 
 /// An ECS cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
-//! Elastic Load Balancing (v2): load balancers, their listeners and listener rules, and target
-//! groups. Everything refers to everything else by ARN, named after the snapshot is read.
+// Elastic Load Balancing (v2): load balancers, their listeners and listener rules, and target
+// groups. Everything refers to everything else by ARN, named after the snapshot is read.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,8 +7,8 @@ use crate::model::{KindProperties, PlainValue, ResourceRef};
 
 /// This service's kinds, `Variant = "name"` each (the variant also names its properties type),
 /// in snapshot order: the model generates `ResourceKind` and `Properties` from every service's
-/// list (`kinds_chain!` in `crate::model`).
-macro_rules! elbv2_kinds {
+/// list (`kinds_chain!` in `crate::model`), calling it as `<service>::kinds!`.
+macro_rules! kinds {
     ($chain:ident, $target:ident; { $($done:tt)* } $($rest:ident)*) => {
         $chain!($target; {
             $($done)*
@@ -23,6 +23,7 @@ macro_rules! elbv2_kinds {
         } $($rest)*);
     };
 }
+pub(crate) use kinds;
 
 /// An Application, Network or Gateway Load Balancer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,4 +1,4 @@
-//! RDS and Aurora: the property types of its kinds.
+// RDS and Aurora: the property types of its kinds.
 
 use serde::{Deserialize, Serialize};
 
@@ -6,8 +6,8 @@ use crate::model::{KindProperties, ResourceRef};
 
 /// This service's kinds, `Variant = "name"` each (the variant also names its properties type),
 /// in snapshot order: the model generates `ResourceKind` and `Properties` from every service's
-/// list (`kinds_chain!` in `crate::model`).
-macro_rules! rds_kinds {
+/// list (`kinds_chain!` in `crate::model`), calling it as `<service>::kinds!`.
+macro_rules! kinds {
     ($chain:ident, $target:ident; { $($done:tt)* } $($rest:ident)*) => {
         $chain!($target; {
             $($done)*
@@ -18,6 +18,7 @@ macro_rules! rds_kinds {
         } $($rest)*);
     };
 }
+pub(crate) use kinds;
 
 /// An RDS / Aurora DB cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

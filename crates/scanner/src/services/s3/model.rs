@@ -1,5 +1,5 @@
-//! S3 buckets: a bucket's configuration, one sub-resource per call, each "none" told apart from
-//! "could not read" by the collector.
+// S3 buckets: a bucket's configuration, one sub-resource per call, each "none" told apart from
+// "could not read" by the collector.
 
 use std::collections::BTreeMap;
 
@@ -10,8 +10,8 @@ use crate::model::{KindProperties, PlainValue};
 
 /// This service's kinds, `Variant = "name"` each (the variant also names its properties type),
 /// in snapshot order: the model generates `ResourceKind` and `Properties` from every service's
-/// list (`kinds_chain!` in `crate::model`).
-macro_rules! s3_kinds {
+/// list (`kinds_chain!` in `crate::model`), calling it as `<service>::kinds!`.
+macro_rules! kinds {
     ($chain:ident, $target:ident; { $($done:tt)* } $($rest:ident)*) => {
         $chain!($target; {
             $($done)*
@@ -20,6 +20,7 @@ macro_rules! s3_kinds {
         } $($rest)*);
     };
 }
+pub(crate) use kinds;
 
 /// An S3 bucket's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,4 +1,4 @@
-//! SSM Parameter Store: the property types of its kinds.
+// SSM Parameter Store: the property types of its kinds.
 
 use serde::{Deserialize, Serialize};
 
@@ -6,8 +6,8 @@ use crate::model::{KindProperties, PlainValue};
 
 /// This service's kinds, `Variant = "name"` each (the variant also names its properties type),
 /// in snapshot order: the model generates `ResourceKind` and `Properties` from every service's
-/// list (`kinds_chain!` in `crate::model`).
-macro_rules! ssm_kinds {
+/// list (`kinds_chain!` in `crate::model`), calling it as `<service>::kinds!`.
+macro_rules! kinds {
     ($chain:ident, $target:ident; { $($done:tt)* } $($rest:ident)*) => {
         $chain!($target; {
             $($done)*
@@ -16,6 +16,7 @@ macro_rules! ssm_kinds {
         } $($rest)*);
     };
 }
+pub(crate) use kinds;
 
 /// An SSM parameter. A `SecureString`'s value is never recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
