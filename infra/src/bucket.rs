@@ -61,7 +61,8 @@ fn lifecycle_rules(expire: &[(String, i32)]) -> Result<Vec<s3::LifecycleRule>, I
         .collect()
 }
 
-/// Converges `bucket`.
+/// Converges `bucket`: creates it (owner-enforced, tagged) when missing, then puts each setting
+/// that differs: versioning, SSE-KMS, the public access block, the TLS-only policy and expiry.
 pub(crate) async fn converge(
     client: &aws_sdk_s3::Client,
     rec: &Recorder,
@@ -73,197 +74,200 @@ pub(crate) async fn converge(
         Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => false,
         Err(e) => return Err(call_error("HeadBucket", name)(e)),
     };
-    if !exists {
-        rec.change(
-            Action::Create,
-            format!("s3-bucket {name}"),
-            "SSE-KMS, versioned, public access blocked",
-            async {
-                let mut create = client.create_bucket().bucket(name);
-                if bucket.region != "us-east-1" {
-                    create = create.create_bucket_configuration(
-                        s3::CreateBucketConfiguration::builder()
-                            .location_constraint(s3::BucketLocationConstraint::from(bucket.region))
-                            .build(),
-                    );
-                }
-                create
-                    .send()
-                    .await
-                    .map_err(call_error("CreateBucket", name))?;
-                let tags = bucket
-                    .tags
-                    .iter()
-                    .map(|(k, v)| s3::Tag::builder().key(k).value(v).build())
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(refused)?;
-                client
-                    .put_bucket_tagging()
-                    .bucket(name)
-                    .tagging(
-                        s3::Tagging::builder()
-                            .set_tag_set(Some(tags))
-                            .build()
-                            .map_err(refused)?,
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("PutBucketTagging", name))?;
-                client
-                    .put_bucket_ownership_controls()
-                    .bucket(name)
-                    .ownership_controls(
-                        s3::OwnershipControls::builder()
-                            .rules(
-                                s3::OwnershipControlsRule::builder()
-                                    .object_ownership(s3::ObjectOwnership::BucketOwnerEnforced)
-                                    .build()
-                                    .map_err(refused)?,
-                            )
-                            .build()
-                            .map_err(refused)?,
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("PutBucketOwnershipControls", name))?;
-                Ok(())
-            },
-        )
-        .await?;
-    }
+    let resource = format!("s3-bucket {name}");
     let live = if exists {
-        Some(settings(client, name).await?)
+        settings(client, name).await?
     } else {
-        None
+        let detail = "SSE-KMS, versioned, public access blocked";
+        rec.change(Action::Create, &resource, detail, create(client, bucket))
+            .await?;
+        BucketSettings::default()
     };
-    let live = live.unwrap_or_default();
     if !live.versioned {
         rec.change(
             Action::Update,
-            format!("s3-bucket {name}"),
+            &resource,
             "versioning on",
-            async {
-                client
-                    .put_bucket_versioning()
-                    .bucket(name)
-                    .versioning_configuration(
-                        s3::VersioningConfiguration::builder()
-                            .status(s3::BucketVersioningStatus::Enabled)
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("PutBucketVersioning", name))?;
-                Ok(())
-            },
+            version(client, name),
         )
         .await?;
     }
     if !live.encrypted {
-        rec.change(
-            Action::Update,
-            format!("s3-bucket {name}"),
-            "default encryption aws:kms",
-            async {
-                let rule = s3::ServerSideEncryptionRule::builder()
-                    .apply_server_side_encryption_by_default(
-                        s3::ServerSideEncryptionByDefault::builder()
-                            .sse_algorithm(s3::ServerSideEncryption::AwsKms)
-                            .build()
-                            .map_err(refused)?,
-                    )
-                    .bucket_key_enabled(true)
-                    .build();
-                client
-                    .put_bucket_encryption()
-                    .bucket(name)
-                    .server_side_encryption_configuration(
-                        s3::ServerSideEncryptionConfiguration::builder()
-                            .rules(rule)
-                            .build()
-                            .map_err(refused)?,
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("PutBucketEncryption", name))?;
-                Ok(())
-            },
-        )
-        .await?;
+        let detail = "default encryption aws:kms";
+        rec.change(Action::Update, &resource, detail, encrypt(client, name))
+            .await?;
     }
     if !live.blocked {
+        let detail = "block all public access";
         rec.change(
             Action::Update,
-            format!("s3-bucket {name}"),
-            "block all public access",
-            async {
-                client
-                    .put_public_access_block()
-                    .bucket(name)
-                    .public_access_block_configuration(
-                        s3::PublicAccessBlockConfiguration::builder()
-                            .block_public_acls(true)
-                            .ignore_public_acls(true)
-                            .block_public_policy(true)
-                            .restrict_public_buckets(true)
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("PutPublicAccessBlock", name))?;
-                Ok(())
-            },
+            &resource,
+            detail,
+            block_public(client, name),
         )
         .await?;
     }
     let policy = tls_only_policy(name);
     if bucket.tls_only && live.policy.as_ref() != Some(&policy) {
-        rec.change(
-            Action::Update,
-            format!("s3-bucket-policy {name}"),
-            "TLS only",
-            async {
-                client
-                    .put_bucket_policy()
-                    .bucket(name)
-                    .policy(policy.to_string())
-                    .send()
-                    .await
-                    .map_err(call_error("PutBucketPolicy", name))?;
-                Ok(())
-            },
-        )
-        .await?;
+        let put = async {
+            client
+                .put_bucket_policy()
+                .bucket(name)
+                .policy(policy.to_string())
+                .send()
+                .await
+                .map_err(call_error("PutBucketPolicy", name))?;
+            Ok(())
+        };
+        let resource = format!("s3-bucket-policy {name}");
+        rec.change(Action::Update, resource, "TLS only", put)
+            .await?;
     }
-    let wanted: Vec<(String, i32)> = bucket.expire.clone();
-    if !wanted.is_empty() && live.expiry != wanted {
-        let detail = wanted
+    if !bucket.expire.is_empty() && live.expiry != bucket.expire {
+        let detail = bucket
+            .expire
             .iter()
             .map(|(prefix, days)| format!("{prefix} after {days} days"))
             .collect::<Vec<_>>()
             .join(", ");
-        rec.change(
-            Action::Update,
-            format!("s3-bucket-lifecycle {name}"),
-            format!("expire {detail}"),
-            async {
-                client
-                    .put_bucket_lifecycle_configuration()
-                    .bucket(name)
-                    .lifecycle_configuration(
-                        s3::BucketLifecycleConfiguration::builder()
-                            .set_rules(Some(lifecycle_rules(&bucket.expire)?))
-                            .build()
-                            .map_err(refused)?,
-                    )
-                    .send()
-                    .await
-                    .map_err(call_error("PutBucketLifecycleConfiguration", name))?;
-                Ok(())
-            },
-        )
-        .await?;
+        let resource = format!("s3-bucket-lifecycle {name}");
+        let put = expire(client, name, &bucket.expire);
+        rec.change(Action::Update, resource, format!("expire {detail}"), put)
+            .await?;
     }
+    Ok(())
+}
+
+/// Creates the bucket in its region, tagged, with object ownership enforced.
+async fn create(client: &aws_sdk_s3::Client, bucket: &SecureBucket<'_>) -> Result<(), InfraError> {
+    let name = bucket.name;
+    let mut create = client.create_bucket().bucket(name);
+    if bucket.region != "us-east-1" {
+        create = create.create_bucket_configuration(
+            s3::CreateBucketConfiguration::builder()
+                .location_constraint(s3::BucketLocationConstraint::from(bucket.region))
+                .build(),
+        );
+    }
+    create
+        .send()
+        .await
+        .map_err(call_error("CreateBucket", name))?;
+    let tags = bucket
+        .tags
+        .iter()
+        .map(|(k, v)| s3::Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(refused)?;
+    let tagging = s3::Tagging::builder()
+        .set_tag_set(Some(tags))
+        .build()
+        .map_err(refused)?;
+    client
+        .put_bucket_tagging()
+        .bucket(name)
+        .tagging(tagging)
+        .send()
+        .await
+        .map_err(call_error("PutBucketTagging", name))?;
+    let owner_enforced = s3::OwnershipControlsRule::builder()
+        .object_ownership(s3::ObjectOwnership::BucketOwnerEnforced)
+        .build()
+        .map_err(refused)?;
+    client
+        .put_bucket_ownership_controls()
+        .bucket(name)
+        .ownership_controls(
+            s3::OwnershipControls::builder()
+                .rules(owner_enforced)
+                .build()
+                .map_err(refused)?,
+        )
+        .send()
+        .await
+        .map_err(call_error("PutBucketOwnershipControls", name))?;
+    Ok(())
+}
+
+/// Turns versioning on.
+async fn version(client: &aws_sdk_s3::Client, name: &str) -> Result<(), InfraError> {
+    client
+        .put_bucket_versioning()
+        .bucket(name)
+        .versioning_configuration(
+            s3::VersioningConfiguration::builder()
+                .status(s3::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(call_error("PutBucketVersioning", name))?;
+    Ok(())
+}
+
+/// Default encryption with KMS, bucket keys on.
+async fn encrypt(client: &aws_sdk_s3::Client, name: &str) -> Result<(), InfraError> {
+    let rule = s3::ServerSideEncryptionRule::builder()
+        .apply_server_side_encryption_by_default(
+            s3::ServerSideEncryptionByDefault::builder()
+                .sse_algorithm(s3::ServerSideEncryption::AwsKms)
+                .build()
+                .map_err(refused)?,
+        )
+        .bucket_key_enabled(true)
+        .build();
+    client
+        .put_bucket_encryption()
+        .bucket(name)
+        .server_side_encryption_configuration(
+            s3::ServerSideEncryptionConfiguration::builder()
+                .rules(rule)
+                .build()
+                .map_err(refused)?,
+        )
+        .send()
+        .await
+        .map_err(call_error("PutBucketEncryption", name))?;
+    Ok(())
+}
+
+/// Blocks every kind of public access.
+async fn block_public(client: &aws_sdk_s3::Client, name: &str) -> Result<(), InfraError> {
+    client
+        .put_public_access_block()
+        .bucket(name)
+        .public_access_block_configuration(
+            s3::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(call_error("PutPublicAccessBlock", name))?;
+    Ok(())
+}
+
+/// Expires objects under each prefix after its days.
+async fn expire(
+    client: &aws_sdk_s3::Client,
+    name: &str,
+    expire: &[(String, i32)],
+) -> Result<(), InfraError> {
+    client
+        .put_bucket_lifecycle_configuration()
+        .bucket(name)
+        .lifecycle_configuration(
+            s3::BucketLifecycleConfiguration::builder()
+                .set_rules(Some(lifecycle_rules(expire)?))
+                .build()
+                .map_err(refused)?,
+        )
+        .send()
+        .await
+        .map_err(call_error("PutBucketLifecycleConfiguration", name))?;
     Ok(())
 }
 

@@ -3,7 +3,9 @@
 
 use aws_sdk_rds::types as rds;
 
-use crate::{call_error, is_planned, Action, Ctx, InfraError, Provisioned, AURORA_ENGINE_VERSION};
+use crate::{
+    call_error, is_planned, Action, Ctx, InfraError, Live, Provisioned, AURORA_ENGINE_VERSION,
+};
 
 fn tags(ctx: &Ctx<'_>, name: &str) -> Vec<rds::Tag> {
     ctx.spec
@@ -58,211 +60,219 @@ pub(crate) async fn find_cluster(
 
 /// Converges the subnet group, the cluster's settings and the instance count and class.
 pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(), InfraError> {
-    let spec = ctx.spec;
-    let env = spec.name.as_str();
+    let subnet_group = converge_subnet_group(ctx, out).await?;
+    out.db_cluster = format!("aurora-cluster-{}", ctx.spec.name);
+    converge_cluster(ctx, out, &subnet_group).await?;
+    converge_instances(ctx, &out.db_cluster).await
+}
 
+/// The DB subnet group over the private subnets, answering its name.
+async fn converge_subnet_group(ctx: &Ctx<'_>, out: &Provisioned) -> Result<String, InfraError> {
+    let env = ctx.spec.name.as_str();
     let subnet_group = format!("aurora-subnets-{env}");
-    let group_exists = subnet_group_exists(ctx, &subnet_group).await?;
-    if !group_exists {
-        ctx.change(
-            Action::Create,
-            format!("db-subnet-group {subnet_group}"),
-            "the private subnets",
-            async {
-                ctx.rds
-                    .create_db_subnet_group()
-                    .db_subnet_group_name(&subnet_group)
-                    .db_subnet_group_description(format!("Aurora private subnets of {env}"))
-                    .set_subnet_ids(Some(out.private_subnet_ids.clone()))
-                    .set_tags(Some(tags(ctx, &subnet_group)))
-                    .send()
-                    .await
-                    .map_err(call_error("CreateDBSubnetGroup", &subnet_group))?;
-                Ok(())
-            },
-        )
+    if subnet_group_exists(ctx, &subnet_group).await? {
+        return Ok(subnet_group);
+    }
+    let create = async {
+        ctx.rds
+            .create_db_subnet_group()
+            .db_subnet_group_name(&subnet_group)
+            .db_subnet_group_description(format!("Aurora private subnets of {env}"))
+            .set_subnet_ids(Some(out.private_subnet_ids.clone()))
+            .set_tags(Some(tags(ctx, &subnet_group)))
+            .send()
+            .await
+            .map_err(call_error("CreateDBSubnetGroup", &subnet_group))?;
+        Ok(())
+    };
+    let resource = format!("db-subnet-group {subnet_group}");
+    ctx.change(Action::Create, resource, "the private subnets", create)
         .await?;
-    }
+    Ok(subnet_group)
+}
 
-    let cluster = format!("aurora-cluster-{env}");
-    out.db_cluster = cluster.clone();
-    let db_group = out.security_groups["db"].clone();
-    let current = find_cluster(ctx, &cluster).await?;
-    match current {
-        // Looked up first: moto's CreateDBCluster replaces an existing cluster.
-        None => {
-            ctx.change(
-                Action::Create,
-                format!("db-cluster {cluster}"),
-                format!(
-                    "aurora-postgresql {AURORA_ENGINE_VERSION}, encrypted, {} day(s) of backups",
-                    spec.backup_retention_days
-                ),
-                async {
-                    ctx.rds
-                        .create_db_cluster()
-                        .db_cluster_identifier(&cluster)
-                        .engine("aurora-postgresql")
-                        .engine_version(AURORA_ENGINE_VERSION)
-                        .master_username("trading_admin")
-                        // RDS generates the password and keeps it in Secrets Manager: none here
-                        // or in output.
-                        .manage_master_user_password(true)
-                        .storage_encrypted(true)
-                        .backup_retention_period(spec.backup_retention_days)
-                        .deletion_protection(spec.deletion_protection)
-                        .db_subnet_group_name(&subnet_group)
-                        .vpc_security_group_ids(&db_group)
-                        .set_tags(Some(tags(ctx, &cluster)))
-                        .send()
-                        .await
-                        .map_err(call_error("CreateDBCluster", &cluster))?;
-                    Ok(())
-                },
-            )
-            .await?;
-        }
-        Some(live) => {
-            let mut differences = Vec::new();
-            if live.backup_retention_period() != Some(spec.backup_retention_days) {
-                differences.push(format!(
-                    "backup retention {:?} -> {}",
-                    live.backup_retention_period(),
-                    spec.backup_retention_days
-                ));
-            }
-            if live.deletion_protection() != Some(spec.deletion_protection) {
-                differences.push(format!(
-                    "deletion protection -> {}",
-                    spec.deletion_protection
-                ));
-            }
-            let groups: Vec<&str> = live
-                .vpc_security_groups()
-                .iter()
-                .filter_map(|g| g.vpc_security_group_id())
-                .collect();
-            if !is_planned(&db_group) && groups != [db_group.as_str()] {
-                differences.push(format!("security groups {groups:?} -> [{db_group}]"));
-            }
-            if live.storage_encrypted() != Some(true) {
-                // Encryption cannot be changed in place: say so rather than pretend.
-                return Err(InfraError::Refused(format!(
-                    "{cluster} is not encrypted and encryption cannot be turned on in place: restore an encrypted copy from a snapshot"
-                )));
-            }
-            if !differences.is_empty() {
-                ctx.change(
-                    Action::Update,
-                    format!("db-cluster {cluster}"),
-                    differences.join("; "),
-                    async {
-                        ctx.rds
-                            .modify_db_cluster()
-                            .db_cluster_identifier(&cluster)
-                            .backup_retention_period(spec.backup_retention_days)
-                            .deletion_protection(spec.deletion_protection)
-                            .vpc_security_group_ids(&db_group)
-                            .apply_immediately(true)
-                            .send()
-                            .await
-                            .map_err(call_error("ModifyDBCluster", &cluster))?;
-                        Ok(())
-                    },
-                )
-                .await?;
-            }
-        }
+/// The encrypted cluster: backups, deletion protection, its security group.
+async fn converge_cluster(
+    ctx: &Ctx<'_>,
+    out: &Provisioned,
+    subnet_group: &str,
+) -> Result<(), InfraError> {
+    let spec = ctx.spec;
+    let cluster = &out.db_cluster;
+    let db_group = &out.security_groups["db"];
+    // Looked up first: moto's CreateDBCluster replaces an existing cluster.
+    let current = find_cluster(ctx, cluster).await?;
+    if current
+        .as_ref()
+        .is_some_and(|c| c.storage_encrypted() != Some(true))
+    {
+        // Encryption cannot be changed in place: say so rather than pretend.
+        return Err(InfraError::Refused(format!(
+            "{cluster} is not encrypted and encryption cannot be turned on in place: restore an encrypted copy from a snapshot"
+        )));
     }
+    let live = Live::of(current.as_ref(), |live| {
+        cluster_differences(live, spec, db_group)
+    });
+    let create = async {
+        ctx.rds
+            .create_db_cluster()
+            .db_cluster_identifier(cluster)
+            .engine("aurora-postgresql")
+            .engine_version(AURORA_ENGINE_VERSION)
+            .master_username("trading_admin")
+            // RDS generates the password and keeps it in Secrets Manager: none here or in
+            // output.
+            .manage_master_user_password(true)
+            .storage_encrypted(true)
+            .backup_retention_period(spec.backup_retention_days)
+            .deletion_protection(spec.deletion_protection)
+            .db_subnet_group_name(subnet_group)
+            .vpc_security_group_ids(db_group)
+            .set_tags(Some(tags(ctx, cluster)))
+            .send()
+            .await
+            .map_err(call_error("CreateDBCluster", cluster))?;
+        Ok(())
+    };
+    let update = async {
+        ctx.rds
+            .modify_db_cluster()
+            .db_cluster_identifier(cluster)
+            .backup_retention_period(spec.backup_retention_days)
+            .deletion_protection(spec.deletion_protection)
+            .vpc_security_group_ids(db_group)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map_err(call_error("ModifyDBCluster", cluster))?;
+        Ok(())
+    };
+    let detail = format!(
+        "aurora-postgresql {AURORA_ENGINE_VERSION}, encrypted, {} day(s) of backups",
+        spec.backup_retention_days
+    );
+    let resource = format!("db-cluster {cluster}");
+    ctx.converge(resource, live, (detail, create), update).await
+}
 
-    // Instances aurora-<env>-1..n of the environment's class; extra ones removed.
+/// How the live cluster differs from the spec.
+fn cluster_differences(
+    live: &rds::DbCluster,
+    spec: &crate::EnvironmentSpec,
+    db_group: &str,
+) -> Vec<String> {
+    let mut differences = Vec::new();
+    if live.backup_retention_period() != Some(spec.backup_retention_days) {
+        differences.push(format!(
+            "backup retention {:?} -> {}",
+            live.backup_retention_period(),
+            spec.backup_retention_days
+        ));
+    }
+    if live.deletion_protection() != Some(spec.deletion_protection) {
+        differences.push(format!(
+            "deletion protection -> {}",
+            spec.deletion_protection
+        ));
+    }
+    let groups: Vec<&str> = live
+        .vpc_security_groups()
+        .iter()
+        .filter_map(|g| g.vpc_security_group_id())
+        .collect();
+    if !is_planned(db_group) && groups != [db_group] {
+        differences.push(format!("security groups {groups:?} -> [{db_group}]"));
+    }
+    differences
+}
+
+/// The cluster's instances, as (id, class).
+async fn live_instances(ctx: &Ctx<'_>, cluster: &str) -> Result<Vec<(String, String)>, InfraError> {
     let instances = ctx
         .rds
         .describe_db_instances()
         .filters(
             rds::Filter::builder()
                 .name("db-cluster-id")
-                .values(&cluster)
+                .values(cluster)
                 .build(),
         )
         .send()
         .await
-        .map_err(call_error("DescribeDBInstances", &cluster))?;
-    let live: Vec<(String, String)> = instances
+        .map_err(call_error("DescribeDBInstances", cluster))?;
+    Ok(instances
         .db_instances()
         .iter()
-        .filter(|i| i.db_cluster_identifier() == Some(cluster.as_str()))
+        .filter(|i| i.db_cluster_identifier() == Some(cluster))
         .filter_map(|i| {
             Some((
                 i.db_instance_identifier()?.to_string(),
                 i.db_instance_class().unwrap_or_default().to_string(),
             ))
         })
-        .collect();
+        .collect())
+}
+
+/// Instances aurora-<env>-1..n of the environment's class; extra ones removed.
+async fn converge_instances(ctx: &Ctx<'_>, cluster: &str) -> Result<(), InfraError> {
+    let spec = ctx.spec;
+    let live = live_instances(ctx, cluster).await?;
     let wanted: Vec<String> = (1..=spec.aurora_instances)
-        .map(|i| format!("aurora-{env}-{i}"))
+        .map(|i| format!("aurora-{}-{i}", spec.name))
         .collect();
     for name in &wanted {
-        match live.iter().find(|(id, _)| id == name) {
-            None => {
-                ctx.change(
-                    Action::Create,
-                    format!("db-instance {name}"),
-                    spec.aurora_class.clone(),
-                    async {
-                        ctx.rds
-                            .create_db_instance()
-                            .db_instance_identifier(name)
-                            .db_cluster_identifier(&cluster)
-                            .engine("aurora-postgresql")
-                            .db_instance_class(&spec.aurora_class)
-                            .publicly_accessible(false)
-                            .set_tags(Some(tags(ctx, name)))
-                            .send()
-                            .await
-                            .map_err(call_error("CreateDBInstance", name))?;
-                        Ok(())
-                    },
-                )
-                .await?;
-            }
-            Some((_, class)) if class != &spec.aurora_class => {
-                ctx.change(
-                    Action::Update,
-                    format!("db-instance {name}"),
-                    format!("class {class} -> {}", spec.aurora_class),
-                    async {
-                        ctx.rds
-                            .modify_db_instance()
-                            .db_instance_identifier(name)
-                            .db_instance_class(&spec.aurora_class)
-                            .apply_immediately(true)
-                            .send()
-                            .await
-                            .map_err(call_error("ModifyDBInstance", name))?;
-                        Ok(())
-                    },
-                )
-                .await?;
-            }
-            Some(_) => {}
-        }
+        let found = live.iter().find(|(id, _)| id == name);
+        let state = Live::of(found, |(_, class)| match class == &spec.aurora_class {
+            true => Vec::new(),
+            false => vec![format!("class {class} -> {}", spec.aurora_class)],
+        });
+        let create = async {
+            ctx.rds
+                .create_db_instance()
+                .db_instance_identifier(name)
+                .db_cluster_identifier(cluster)
+                .engine("aurora-postgresql")
+                .db_instance_class(&spec.aurora_class)
+                .publicly_accessible(false)
+                .set_tags(Some(tags(ctx, name)))
+                .send()
+                .await
+                .map_err(call_error("CreateDBInstance", name))?;
+            Ok(())
+        };
+        let update = async {
+            ctx.rds
+                .modify_db_instance()
+                .db_instance_identifier(name)
+                .db_instance_class(&spec.aurora_class)
+                .apply_immediately(true)
+                .send()
+                .await
+                .map_err(call_error("ModifyDBInstance", name))?;
+            Ok(())
+        };
+        let created = (spec.aurora_class.clone(), create);
+        ctx.converge(format!("db-instance {name}"), state, created, update)
+            .await?;
     }
     for (extra, _) in live.iter().filter(|(id, _)| !wanted.contains(id)) {
+        let delete = async {
+            ctx.rds
+                .delete_db_instance()
+                .db_instance_identifier(extra)
+                .skip_final_snapshot(true)
+                .send()
+                .await
+                .map_err(call_error("DeleteDBInstance", extra))?;
+            Ok(())
+        };
+        let reason = "beyond the environment's instance count";
         ctx.change(
             Action::Delete,
             format!("db-instance {extra}"),
-            "beyond the environment's instance count",
-            async {
-                ctx.rds
-                    .delete_db_instance()
-                    .db_instance_identifier(extra)
-                    .skip_final_snapshot(true)
-                    .send()
-                    .await
-                    .map_err(call_error("DeleteDBInstance", extra))?;
-                Ok(())
-            },
+            reason,
+            delete,
         )
         .await?;
     }

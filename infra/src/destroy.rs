@@ -18,16 +18,43 @@ use crate::{
 /// Removes the environment `ctx.spec` names.
 pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), InfraError> {
     let spec = ctx.spec;
-    let env = spec.name.as_str();
     let full = spec.preview.is_none();
 
     // 1. ECS: the service (scaled to zero, then deleted), every revision, the cluster.
     let cluster = cluster_name(spec.network_owner());
-    let service = format!("trading-app-{env}");
+    destroy_service(ctx, &cluster).await?;
+    deregister_task_definitions(ctx).await?;
+    if full {
+        destroy_cluster(ctx, &cluster).await?;
+        destroy_database(ctx, options).await?;
+    }
+
+    // 2. The edge: a preview's rule and target group; the load balancer, target group and an
+    // empty data bucket.
+    Box::pin(crate::edge::destroy(ctx)).await?;
+
+    // 3. Parameters (never /shared/: other environments read them).
+    let vpc_id = find_vpc(ctx, spec.network_owner()).await?;
+    destroy_parameters(ctx).await?;
+    let Some(vpc_id) = vpc_id else {
+        return Ok(());
+    };
+
+    // 4. Security groups: every rule first (so none is referenced), then the groups.
+    destroy_security_groups(ctx, &vpc_id, full).await?;
+    if !full {
+        return Ok(());
+    }
+    destroy_network(ctx, &vpc_id).await
+}
+
+/// The environment's service, scaled to zero and then deleted.
+async fn destroy_service(ctx: &Ctx<'_>, cluster: &str) -> Result<(), InfraError> {
+    let service = format!("trading-app-{}", ctx.spec.name);
     let services = ctx
         .ecs
         .describe_services()
-        .cluster(&cluster)
+        .cluster(cluster)
         .services(&service)
         .send()
         .await;
@@ -52,7 +79,7 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
             async {
                 ctx.ecs
                     .update_service()
-                    .cluster(&cluster)
+                    .cluster(cluster)
                     .service(&service)
                     .desired_count(0)
                     .send()
@@ -60,7 +87,7 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
                     .map_err(call_error("UpdateService", &service))?;
                 ctx.ecs
                     .delete_service()
-                    .cluster(&cluster)
+                    .cluster(cluster)
                     .service(&service)
                     .force(true)
                     .send()
@@ -71,7 +98,12 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
         )
         .await?;
     }
-    let family = format!("trading-app-{env}");
+    Ok(())
+}
+
+/// Every active revision of the environment's task definition family.
+async fn deregister_task_definitions(ctx: &Ctx<'_>) -> Result<(), InfraError> {
+    let family = format!("trading-app-{}", ctx.spec.name);
     let mut revisions = ctx
         .ecs
         .list_task_definitions()
@@ -111,43 +143,44 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
         )
         .await?;
     }
-    if full {
-        let exists = ctx
-            .ecs
-            .describe_clusters()
-            .clusters(&cluster)
-            .send()
-            .await
-            .map_err(call_error("DescribeClusters", &cluster))?
-            .clusters()
-            .iter()
-            .any(|c| c.status() == Some("ACTIVE"));
-        if exists {
-            ctx.change(
-                Action::Delete,
-                format!("ecs-cluster {cluster}"),
-                "",
-                async {
-                    ctx.ecs
-                        .delete_cluster()
-                        .cluster(&cluster)
-                        .send()
-                        .await
-                        .map_err(call_error("DeleteCluster", &cluster))?;
-                    Ok(())
-                },
-            )
-            .await?;
-        }
-        destroy_database(ctx, options).await?;
+    Ok(())
+}
+
+/// The environment's cluster, when it is active.
+async fn destroy_cluster(ctx: &Ctx<'_>, cluster: &str) -> Result<(), InfraError> {
+    let exists = ctx
+        .ecs
+        .describe_clusters()
+        .clusters(cluster)
+        .send()
+        .await
+        .map_err(call_error("DescribeClusters", cluster))?
+        .clusters()
+        .iter()
+        .any(|c| c.status() == Some("ACTIVE"));
+    if exists {
+        ctx.change(
+            Action::Delete,
+            format!("ecs-cluster {cluster}"),
+            "",
+            async {
+                ctx.ecs
+                    .delete_cluster()
+                    .cluster(cluster)
+                    .send()
+                    .await
+                    .map_err(call_error("DeleteCluster", cluster))?;
+                Ok(())
+            },
+        )
+        .await?;
     }
+    Ok(())
+}
 
-    // 2. The edge: a preview's rule and target group; the load balancer, target group and an
-    // empty data bucket.
-    Box::pin(crate::edge::destroy(ctx)).await?;
-
-    // 3. Parameters (never /shared/: other environments read them).
-    let vpc_id = find_vpc(ctx, spec.network_owner()).await?;
+/// The environment's own parameters (never `/shared/`).
+async fn destroy_parameters(ctx: &Ctx<'_>) -> Result<(), InfraError> {
+    let env = ctx.spec.name.as_str();
     let names: Vec<String> = crate::parameters::own_parameters(ctx, &Provisioned::default())
         .into_keys()
         .collect();
@@ -181,16 +214,21 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
         .await?;
     }
 
-    let Some(vpc_id) = vpc_id else {
-        return Ok(());
-    };
+    Ok(())
+}
 
-    // 4. Security groups: every rule first (so none is referenced), then the groups.
+/// The environment's security groups (a preview's app group only): rules first, then groups.
+async fn destroy_security_groups(
+    ctx: &Ctx<'_>,
+    vpc_id: &str,
+    full: bool,
+) -> Result<(), InfraError> {
+    let env = ctx.spec.name.as_str();
     let roles: &[&str] = if full { &["db", "app", "lb"] } else { &["app"] };
     let mut groups = Vec::new();
     for role in roles {
         let name = format!("{role}-{env}");
-        if let Some((id, rules)) = find_group(ctx, &vpc_id, &name).await? {
+        if let Some((id, rules)) = find_group(ctx, vpc_id, &name).await? {
             groups.push((name, id, rules));
         }
     }
@@ -244,10 +282,7 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
         )
         .await?;
     }
-    if !full {
-        return Ok(());
-    }
-    destroy_network(ctx, &vpc_id).await
+    Ok(())
 }
 
 async fn destroy_database(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), InfraError> {
@@ -346,9 +381,16 @@ async fn destroy_database(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(),
     Ok(())
 }
 
+/// The network, from the NAT gateway down to the VPC.
 async fn destroy_network(ctx: &Ctx<'_>, vpc_id: &str) -> Result<(), InfraError> {
+    destroy_nat(ctx, vpc_id).await?;
+    destroy_route_tables(ctx, vpc_id).await?;
+    destroy_gateway_subnets_and_vpc(ctx, vpc_id).await
+}
+
+/// The NAT gateway, then its Elastic IP.
+async fn destroy_nat(ctx: &Ctx<'_>, vpc_id: &str) -> Result<(), InfraError> {
     let env = ctx.spec.name.as_str();
-    // NAT gateway, then its Elastic IP.
     let nats = ctx
         .ec2
         .describe_nat_gateways()
@@ -409,7 +451,11 @@ async fn destroy_network(ctx: &Ctx<'_>, vpc_id: &str) -> Result<(), InfraError> 
         .await?;
     }
 
-    // Route tables other than the main one: associations, then the tables.
+    Ok(())
+}
+
+/// Route tables other than the main one: associations, then the tables.
+async fn destroy_route_tables(ctx: &Ctx<'_>, vpc_id: &str) -> Result<(), InfraError> {
     let tables = ctx
         .ec2
         .describe_route_tables()
@@ -453,7 +499,12 @@ async fn destroy_network(ctx: &Ctx<'_>, vpc_id: &str) -> Result<(), InfraError> 
         .await?;
     }
 
-    // Internet gateway, subnets, the VPC.
+    Ok(())
+}
+
+/// The internet gateway, the subnets, the VPC.
+async fn destroy_gateway_subnets_and_vpc(ctx: &Ctx<'_>, vpc_id: &str) -> Result<(), InfraError> {
+    let env = ctx.spec.name.as_str();
     let gateways = ctx
         .ec2
         .describe_internet_gateways()

@@ -6,7 +6,7 @@
 
 use aws_sdk_elasticloadbalancingv2::types as elb;
 
-use crate::{call_error, is_planned, Action, Ctx, EnvironmentSpec, InfraError, Provisioned};
+use crate::{call_error, is_planned, Action, Ctx, EnvironmentSpec, InfraError, Live, Provisioned};
 
 /// The load balancer's name for `env`.
 pub(crate) fn load_balancer_name(env: &str) -> String {
@@ -147,65 +147,89 @@ async fn converge_target_group(ctx: &Ctx<'_>, vpc_id: &str) -> Result<String, In
 }
 
 /// Converges the edge of a full environment, or a preview's rule and target group on dev's.
+/// Converges the load balancer, its attributes, the target group and both listeners (a
+/// preview: its target group and rule on dev's balancer), then the logs bucket.
 pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(), InfraError> {
     if ctx.spec.preview.is_some() {
         return converge_preview(ctx, out).await;
     }
-    let spec = ctx.spec;
-    let name = load_balancer_name(&spec.name);
-    let balancer = match find_load_balancer(ctx, &name).await? {
-        Some(found) => found.load_balancer_arn().unwrap_or_default().to_string(),
-        None => {
-            ctx.create(
-                format!("load-balancer {name}"),
-                "internet-facing, public subnets, behind the load-balancer group",
-                async {
-                    let created = ctx
-                        .elb
-                        .create_load_balancer()
-                        .name(&name)
-                        .r#type(elb::LoadBalancerTypeEnum::Application)
-                        .scheme(elb::LoadBalancerSchemeEnum::InternetFacing)
-                        .ip_address_type(elb::IpAddressType::Ipv4)
-                        .set_subnets(Some(out.public_subnet_ids.clone()))
-                        .security_groups(&out.security_groups["lb"])
-                        .set_tags(Some(elb_tags(spec, &name)))
-                        .send()
-                        .await
-                        .map_err(call_error("CreateLoadBalancer", &name))?;
-                    Ok(created
-                        .load_balancers()
-                        .first()
-                        .and_then(|b| b.load_balancer_arn())
-                        .unwrap_or_default()
-                        .to_string())
-                },
-            )
-            .await?
-        }
-    };
+    let name = load_balancer_name(&ctx.spec.name);
+    let balancer = converge_load_balancer(ctx, out, &name).await?;
     out.load_balancer = balancer.clone();
+    converge_balancer_attributes(ctx, &name, &balancer).await?;
+    out.target_group = converge_target_group(ctx, &out.vpc_id).await?;
+    let live = if is_planned(&balancer) {
+        Vec::new()
+    } else {
+        listeners(ctx, &balancer).await?
+    };
+    let on_port = |port: i32| live.iter().find(|l| l.port() == Some(port));
+    converge_http_listener(ctx, &name, &balancer, on_port(80)).await?;
+    out.https_listener =
+        converge_https_listener(ctx, (&name, &balancer), &out.target_group, on_port(443)).await?;
+    converge_bucket(ctx).await
+}
 
-    // Attributes: deletion protection as the environment says, invalid headers dropped.
+/// The internet-facing balancer in the public subnets, answering its ARN.
+async fn converge_load_balancer(
+    ctx: &Ctx<'_>,
+    out: &Provisioned,
+    name: &str,
+) -> Result<String, InfraError> {
+    if let Some(found) = find_load_balancer(ctx, name).await? {
+        return Ok(found.load_balancer_arn().unwrap_or_default().to_string());
+    }
+    let create = async {
+        let created = ctx
+            .elb
+            .create_load_balancer()
+            .name(name)
+            .r#type(elb::LoadBalancerTypeEnum::Application)
+            .scheme(elb::LoadBalancerSchemeEnum::InternetFacing)
+            .ip_address_type(elb::IpAddressType::Ipv4)
+            .set_subnets(Some(out.public_subnet_ids.clone()))
+            .security_groups(&out.security_groups["lb"])
+            .set_tags(Some(elb_tags(ctx.spec, name)))
+            .send()
+            .await
+            .map_err(call_error("CreateLoadBalancer", name))?;
+        Ok(created
+            .load_balancers()
+            .first()
+            .and_then(|b| b.load_balancer_arn())
+            .unwrap_or_default()
+            .to_string())
+    };
+    let detail = "internet-facing, public subnets, behind the load-balancer group";
+    ctx.create(format!("load-balancer {name}"), detail, create)
+        .await
+}
+
+/// Attributes: deletion protection as the environment says, invalid headers dropped.
+async fn converge_balancer_attributes(
+    ctx: &Ctx<'_>,
+    name: &str,
+    balancer: &str,
+) -> Result<(), InfraError> {
     let want = [
         (
             "deletion_protection.enabled",
-            spec.deletion_protection.to_string(),
+            ctx.spec.deletion_protection.to_string(),
         ),
         (
             "routing.http.drop_invalid_header_fields.enabled",
             "true".to_string(),
         ),
     ];
-    let live = if is_planned(&balancer) {
+    let live = if is_planned(balancer) {
         Vec::new()
     } else {
         ctx.elb
             .describe_load_balancer_attributes()
-            .load_balancer_arn(&balancer)
+            .load_balancer_arn(balancer)
             .send()
             .await
-            .map_err(call_error("DescribeLoadBalancerAttributes", &name))?
+            .map_err(call_error("DescribeLoadBalancerAttributes", name))?
             .attributes()
             .to_vec()
     };
@@ -217,46 +241,42 @@ pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(),
                 .any(|a| a.key() == Some(*key) && a.value() == Some(value.as_str()))
         })
         .collect();
-    if !differing.is_empty() {
-        let detail: Vec<String> = differing.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        ctx.change(
-            Action::Update,
-            format!("load-balancer {name}"),
-            detail.join(", "),
-            async {
-                let attributes = differing
-                    .iter()
-                    .map(|(k, v)| {
-                        elb::LoadBalancerAttribute::builder()
-                            .key(*k)
-                            .value(v)
-                            .build()
-                    })
-                    .collect();
-                ctx.elb
-                    .modify_load_balancer_attributes()
-                    .load_balancer_arn(&balancer)
-                    .set_attributes(Some(attributes))
-                    .send()
-                    .await
-                    .map_err(call_error("ModifyLoadBalancerAttributes", &name))?;
-                Ok(())
-            },
-        )
-        .await?;
+    if differing.is_empty() {
+        return Ok(());
     }
-
-    let target_group = converge_target_group(ctx, &out.vpc_id).await?;
-    out.target_group = target_group.clone();
-
-    let live = if is_planned(&balancer) {
-        Vec::new()
-    } else {
-        listeners(ctx, &balancer).await?
+    let detail: Vec<String> = differing.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let modify = async {
+        let attributes = differing
+            .iter()
+            .map(|(k, v)| {
+                elb::LoadBalancerAttribute::builder()
+                    .key(*k)
+                    .value(v)
+                    .build()
+            })
+            .collect();
+        ctx.elb
+            .modify_load_balancer_attributes()
+            .load_balancer_arn(balancer)
+            .set_attributes(Some(attributes))
+            .send()
+            .await
+            .map_err(call_error("ModifyLoadBalancerAttributes", name))?;
+        Ok(())
     };
-    let on_port = |port: i32| live.iter().find(|l| l.port() == Some(port));
+    let resource = format!("load-balancer {name}");
+    ctx.change(Action::Update, resource, detail.join(", "), modify)
+        .await?;
+    Ok(())
+}
 
-    // HTTP:80 redirects to HTTPS.
+/// HTTP:80 redirects to HTTPS.
+async fn converge_http_listener(
+    ctx: &Ctx<'_>,
+    name: &str,
+    balancer: &str,
+    found: Option<&elb::Listener>,
+) -> Result<(), InfraError> {
     let redirects = |l: &elb::Listener| {
         l.default_actions().len() == 1
             && l.default_actions()[0].r#type() == Some(&elb::ActionTypeEnum::Redirect)
@@ -265,118 +285,113 @@ pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(),
                 .and_then(|r| r.protocol())
                 == Some("HTTPS")
     };
-    match on_port(80) {
-        None => {
-            ctx.change(
-                Action::Create,
-                format!("listener {name}:80"),
-                "HTTP, redirect to HTTPS (301)",
-                async {
-                    ctx.elb
-                        .create_listener()
-                        .load_balancer_arn(&balancer)
-                        .protocol(elb::ProtocolEnum::Http)
-                        .port(80)
-                        .default_actions(redirect_to_https())
-                        .send()
-                        .await
-                        .map_err(call_error("CreateListener", &name))?;
-                    Ok(())
-                },
-            )
-            .await?;
-        }
-        Some(listener) if !redirects(listener) => {
-            let arn = listener.listener_arn().unwrap_or_default().to_string();
-            ctx.change(
-                Action::Update,
-                format!("listener {name}:80"),
-                "redirect to HTTPS (301)",
-                async {
-                    ctx.elb
-                        .modify_listener()
-                        .listener_arn(&arn)
-                        .protocol(elb::ProtocolEnum::Http)
-                        .default_actions(redirect_to_https())
-                        .send()
-                        .await
-                        .map_err(call_error("ModifyListener", &arn))?;
-                    Ok(())
-                },
-            )
-            .await?;
-        }
-        Some(_) => {}
-    }
+    let live = Live::of(found, |l| match redirects(l) {
+        true => Vec::new(),
+        false => vec!["redirect to HTTPS (301)".to_string()],
+    });
+    let arn = found
+        .and_then(|l| l.listener_arn())
+        .unwrap_or_default()
+        .to_string();
+    let create = async {
+        ctx.elb
+            .create_listener()
+            .load_balancer_arn(balancer)
+            .protocol(elb::ProtocolEnum::Http)
+            .port(80)
+            .default_actions(redirect_to_https())
+            .send()
+            .await
+            .map_err(call_error("CreateListener", name))?;
+        Ok(())
+    };
+    let update = async {
+        ctx.elb
+            .modify_listener()
+            .listener_arn(&arn)
+            .protocol(elb::ProtocolEnum::Http)
+            .default_actions(redirect_to_https())
+            .send()
+            .await
+            .map_err(call_error("ModifyListener", &arn))?;
+        Ok(())
+    };
+    let created = ("HTTP, redirect to HTTPS (301)".to_string(), create);
+    ctx.converge(format!("listener {name}:80"), live, created, update)
+        .await
+}
 
-    // HTTPS:443 with the environment's TLS policy and certificate, forwarding to the app.
-    let certificate = spec.certificate_arn(&ctx.account);
-    match on_port(443) {
-        None => {
-            let arn = ctx
-                .create(
-                    format!("listener {name}:443"),
-                    format!(
-                        "HTTPS, {}, forward to {}",
-                        spec.tls_policy,
-                        target_group_name(&spec.name)
-                    ),
-                    async {
-                        let created = ctx
-                            .elb
-                            .create_listener()
-                            .load_balancer_arn(&balancer)
-                            .protocol(elb::ProtocolEnum::Https)
-                            .port(443)
-                            .ssl_policy(&spec.tls_policy)
-                            .certificates(
-                                elb::Certificate::builder()
-                                    .certificate_arn(&certificate)
-                                    .build(),
-                            )
-                            .default_actions(forward_to(&target_group))
-                            .send()
-                            .await
-                            .map_err(call_error("CreateListener", &name))?;
-                        Ok(created
-                            .listeners()
-                            .first()
-                            .and_then(|l| l.listener_arn())
-                            .unwrap_or_default()
-                            .to_string())
-                    },
+/// HTTPS:443 with the environment's TLS policy and certificate, forwarding to the app;
+/// answers the listener's ARN.
+async fn converge_https_listener(
+    ctx: &Ctx<'_>,
+    (name, balancer): (&str, &str),
+    target_group: &str,
+    found: Option<&elb::Listener>,
+) -> Result<String, InfraError> {
+    let spec = ctx.spec;
+    let Some(listener) = found else {
+        let certificate = spec.certificate_arn(&ctx.account);
+        let create = async {
+            let created = ctx
+                .elb
+                .create_listener()
+                .load_balancer_arn(balancer)
+                .protocol(elb::ProtocolEnum::Https)
+                .port(443)
+                .ssl_policy(&spec.tls_policy)
+                .certificates(
+                    elb::Certificate::builder()
+                        .certificate_arn(&certificate)
+                        .build(),
                 )
-                .await?;
-            out.https_listener = arn;
-        }
-        Some(listener) => {
-            let arn = listener.listener_arn().unwrap_or_default().to_string();
-            out.https_listener = arn.clone();
-            if listener.ssl_policy() != Some(spec.tls_policy.as_str()) {
-                ctx.change(
-                    Action::Update,
-                    format!("listener {name}:443"),
-                    format!(
-                        "TLS policy {} -> {}",
-                        listener.ssl_policy().unwrap_or("none"),
-                        spec.tls_policy
-                    ),
-                    async {
-                        ctx.elb
-                            .modify_listener()
-                            .listener_arn(&arn)
-                            .ssl_policy(&spec.tls_policy)
-                            .send()
-                            .await
-                            .map_err(call_error("ModifyListener", &arn))?;
-                        Ok(())
-                    },
-                )
-                .await?;
-            }
-        }
+                .default_actions(forward_to(target_group))
+                .send()
+                .await
+                .map_err(call_error("CreateListener", name))?;
+            Ok(created
+                .listeners()
+                .first()
+                .and_then(|l| l.listener_arn())
+                .unwrap_or_default()
+                .to_string())
+        };
+        let detail = format!(
+            "HTTPS, {}, forward to {}",
+            spec.tls_policy,
+            target_group_name(&spec.name)
+        );
+        return ctx
+            .create(format!("listener {name}:443"), detail, create)
+            .await;
+    };
+    let arn = listener.listener_arn().unwrap_or_default().to_string();
+    if listener.ssl_policy() == Some(spec.tls_policy.as_str()) {
+        return Ok(arn);
     }
-    converge_bucket(ctx).await
+    let modify = async {
+        ctx.elb
+            .modify_listener()
+            .listener_arn(&arn)
+            .ssl_policy(&spec.tls_policy)
+            .send()
+            .await
+            .map_err(call_error("ModifyListener", &arn))?;
+        Ok(())
+    };
+    let detail = format!(
+        "TLS policy {} -> {}",
+        listener.ssl_policy().unwrap_or("none"),
+        spec.tls_policy
+    );
+    ctx.change(
+        Action::Update,
+        format!("listener {name}:443"),
+        detail,
+        modify,
+    )
+    .await?;
+    Ok(arn)
 }
 
 /// A preview's target group and host-header rule on dev's HTTPS listener.

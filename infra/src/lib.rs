@@ -414,6 +414,32 @@ impl Recorder {
         }
     }
 
+    /// The converge idiom, written once: creates the resource when it is missing, updates it
+    /// when it differs (the differences are the change's detail), and leaves it alone when it
+    /// matches. Only the call the state asks for runs; every change goes through the recorder.
+    pub(crate) async fn converge(
+        &self,
+        resource: impl Into<String>,
+        live: Live,
+        create: (
+            String,
+            impl std::future::Future<Output = Result<(), InfraError>>,
+        ),
+        update: impl std::future::Future<Output = Result<(), InfraError>>,
+    ) -> Result<(), InfraError> {
+        let (detail, call) = create;
+        match live {
+            Live::Missing => self.change(Action::Create, resource, detail, call).await?,
+            Live::Present(differences) if differences.is_empty() => None,
+            Live::Present(differences) => {
+                let detail = differences.join("; ");
+                self.change(Action::Update, resource, detail, update)
+                    .await?
+            }
+        };
+        Ok(())
+    }
+
     pub(crate) fn into_changes(self) -> Vec<Change> {
         self.changes.into_inner().expect("not poisoned")
     }
@@ -496,8 +522,37 @@ impl<'a> Ctx<'a> {
             .unwrap_or(planned))
     }
 
+    /// [`Recorder::converge`] through this context's recorder.
+    pub(crate) async fn converge(
+        &self,
+        resource: impl Into<String>,
+        live: Live,
+        create: (
+            String,
+            impl std::future::Future<Output = Result<(), InfraError>>,
+        ),
+        update: impl std::future::Future<Output = Result<(), InfraError>>,
+    ) -> Result<(), InfraError> {
+        Box::pin(self.recorder.converge(resource, live, create, update)).await
+    }
+
     fn into_changes(self) -> Vec<Change> {
         self.recorder.into_changes()
+    }
+}
+
+/// What converging one resource found live.
+pub(crate) enum Live {
+    /// It does not exist: create it.
+    Missing,
+    /// It exists and differs from the spec in these ways (none: nothing to do).
+    Present(Vec<String>),
+}
+
+impl Live {
+    /// `Missing` when nothing was found, otherwise how `found` differs from the spec.
+    pub(crate) fn of<T>(found: Option<&T>, differences: impl FnOnce(&T) -> Vec<String>) -> Live {
+        found.map_or(Live::Missing, |found| Live::Present(differences(found)))
     }
 }
 

@@ -22,6 +22,24 @@ pub async fn destroy_scanner(
 ) -> Result<Vec<Change>, InfraError> {
     let c = Clients::new(config, &spec.region);
     let rec = Recorder::new(mode);
+    delete_monitoring(&c, spec, &rec).await?;
+    delete_rules(&c, spec, &rec).await?;
+    delete_function(&c, spec, &rec).await?;
+    delete_role(&c, spec, &rec).await?;
+    delete_topic_and_queues(&c, spec, &rec).await?;
+    schedule_alert_key_deletion(&c, spec, &rec).await?;
+    remove_log_group_if_empty(&c, spec, &rec).await?;
+    crate::bucket::remove_if_empty(&c.s3, &rec, &spec.run_bucket).await?;
+    remove_table_if_empty(&c, spec, &rec).await?;
+    Ok(rec.into_changes())
+}
+
+/// The alarm and the dashboard.
+async fn delete_monitoring(
+    c: &Clients,
+    spec: &ScannerSpec,
+    rec: &Recorder,
+) -> Result<(), InfraError> {
     let alarm = spec.alarm();
     let alarms = c
         .cloudwatch
@@ -75,6 +93,11 @@ pub async fn destroy_scanner(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// The EventBridge rules, their targets first.
+async fn delete_rules(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<(), InfraError> {
     for rule in spec.rules() {
         match c.events.describe_rule().name(&rule).send().await {
             Ok(_) => {}
@@ -123,7 +146,16 @@ pub async fn destroy_scanner(
         )
         .await?;
     }
-    for (source, uuid) in super::queue::mappings(&c, spec).await? {
+    Ok(())
+}
+
+/// The queue mappings, then the function with its permissions.
+async fn delete_function(
+    c: &Clients,
+    spec: &ScannerSpec,
+    rec: &Recorder,
+) -> Result<(), InfraError> {
+    for (source, uuid) in super::queue::mappings(c, spec).await? {
         rec.change(
             Action::Delete,
             format!(
@@ -143,7 +175,7 @@ pub async fn destroy_scanner(
         )
         .await?;
     }
-    if find_function(&c, spec).await?.is_some() {
+    if find_function(c, spec).await?.is_some() {
         rec.change(
             Action::Delete,
             format!("lambda-function {}", spec.function),
@@ -160,7 +192,12 @@ pub async fn destroy_scanner(
         )
         .await?;
     }
-    if role_exists(&c, spec).await? {
+    Ok(())
+}
+
+/// The function's role, its inline policies first.
+async fn delete_role(c: &Clients, spec: &ScannerSpec, rec: &Recorder) -> Result<(), InfraError> {
+    if role_exists(c, spec).await? {
         let policies = c
             .iam
             .list_role_policies()
@@ -196,8 +233,17 @@ pub async fn destroy_scanner(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// The alert topic with its subscriptions, and the queues.
+async fn delete_topic_and_queues(
+    c: &Clients,
+    spec: &ScannerSpec,
+    rec: &Recorder,
+) -> Result<(), InfraError> {
     let arn = spec.topic_arn();
-    let exists = topic_exists(&c, spec).await?;
+    let exists = topic_exists(c, spec).await?;
     if exists {
         rec.change(
             Action::Delete,
@@ -216,7 +262,7 @@ pub async fn destroy_scanner(
         .await?;
     }
     for queue in [spec.queue.clone(), spec.dead_letter_queue()] {
-        let Some(url) = super::queue::find_queue(&c, &queue).await? else {
+        let Some(url) = super::queue::find_queue(c, &queue).await? else {
             continue;
         };
         rec.change(
@@ -235,9 +281,18 @@ pub async fn destroy_scanner(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// The alert key: its deletion scheduled.
+async fn schedule_alert_key_deletion(
+    c: &Clients,
+    spec: &ScannerSpec,
+    rec: &Recorder,
+) -> Result<(), InfraError> {
     // The alert key: AWS deletes a key only after a waiting period, which a later apply
     // cancels.
-    if let Some((key_id, state)) = super::alert_key::find_key(&c, spec).await? {
+    if let Some((key_id, state)) = super::alert_key::find_key(c, spec).await? {
         if state != aws_sdk_kms::types::KeyState::PendingDeletion {
             let alias = spec.alert_key_alias();
             rec.change(
@@ -261,9 +316,18 @@ pub async fn destroy_scanner(
             .await?;
         }
     }
+    Ok(())
+}
+
+/// The function's log group, only when it holds no logs.
+async fn remove_log_group_if_empty(
+    c: &Clients,
+    spec: &ScannerSpec,
+    rec: &Recorder,
+) -> Result<(), InfraError> {
     // What holds data is removed only when there is none: the function's logs, runs' snapshots
     // and the findings ledger are kept, and said.
-    if let Some((_, stored_bytes)) = super::logs::find_log_group(&c, spec).await? {
+    if let Some((_, stored_bytes)) = super::logs::find_log_group(c, spec).await? {
         let name = spec.log_group();
         if stored_bytes > 0 {
             rec.change(
@@ -291,8 +355,16 @@ pub async fn destroy_scanner(
             .await?;
         }
     }
-    crate::bucket::remove_if_empty(&c.s3, &rec, &spec.run_bucket).await?;
-    if super::storage::find_table(&c, spec).await?.is_some() {
+    Ok(())
+}
+
+/// The run table, only when it holds no item.
+async fn remove_table_if_empty(
+    c: &Clients,
+    spec: &ScannerSpec,
+    rec: &Recorder,
+) -> Result<(), InfraError> {
+    if super::storage::find_table(c, spec).await?.is_some() {
         let items = c
             .dynamodb
             .scan()
@@ -327,5 +399,5 @@ pub async fn destroy_scanner(
             .await?;
         }
     }
-    Ok(rec.into_changes())
+    Ok(())
 }
