@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use crate::support::{block_on, json_report, shipped_baselines, Moto};
+use crate::support::{block_on, json_report, shipped_baselines, AlertInbox, Moto};
 
 const ENV: &str = "staging";
 const REGION: &str = "us-east-1";
@@ -607,6 +607,28 @@ fn states_of_both_tools_import_and_scan_clean_then_find_what_changed() {
         ],
         "--unmanaged: by id, no drift"
     );
+
+    // The Lambda takes the same states in its request (from S3, with its own credentials) and
+    // finds the same three.
+    let inbox = block_on(AlertInbox::create(&config));
+    let no_rules = tempfile::tempdir().unwrap();
+    let sources: Vec<&str> = s3_sources.split(' ').collect();
+    let request = json!({"scan": [ENV], "from": {ENV: sources}, "regions": [REGION]});
+    let vars = [("DRIFTSCAN_BASELINES", no_rules.path().display().to_string())];
+    let run = crate::lambda::invoke_once(&moto, &inbox, &vars, &request);
+    assert_eq!(run["reports"][0]["complete"], true, "{run}");
+    assert_eq!(run["reports"][0]["findings"], 3, "{run}");
+    let (alerts, _) = block_on(inbox.drain());
+    let mut kinds: Vec<&str> = alerts[0]["reports"][0]["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["drift", "missing", "unmanaged"], "{}", alerts[0]);
+    outputs.push(run.to_string());
+    outputs.push(alerts[0].to_string());
 
     // Nothing a tool keeps secret reaches any output.
     assert!(outputs.len() > 30, "{} outputs checked", outputs.len());

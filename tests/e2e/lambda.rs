@@ -415,12 +415,14 @@ const SMALL_BASELINE: &str = "driftscan: baseline/v1\nresources:\n  security-gro
 
 /// Runs one scheduled scan of prod with `baselines` (variables naming where they are) and
 /// answers where the alert says the drifting field is declared.
-fn declared_at(
+/// One invocation of a fresh function with `event`: prod scanned by default, no metrics, no
+/// report bucket, `vars` over that; answers its response.
+pub fn invoke_once(
     moto: &Moto,
     inbox: &AlertInbox,
-    task_root: &Path,
-    baselines: &[(&str, String)],
-) -> String {
+    vars: &[(&str, String)],
+    event: &Value,
+) -> Value {
     let mut api = RuntimeApi::start();
     let env = function_env(&api, moto, "http://127.0.0.1:9", &inbox.topic_arn)
         .into_iter()
@@ -439,8 +441,7 @@ fn declared_at(
                 ("DRIFTSCAN_METRICS", "off".to_string()),
             ]
             .into_iter()
-            .chain(baselines.iter().cloned())
-            .chain([("LAMBDA_TASK_ROOT", task_root.display().to_string())])
+            .chain(vars.iter().cloned())
             .map(|(k, v)| (k.to_string(), v)),
         );
     let mut child = Command::new(lambda_binary())
@@ -452,9 +453,21 @@ fn declared_at(
         .stderr(std::fs::File::create(moto.dir.path().join("lambda.err")).expect("log"))
         .spawn()
         .expect("driftscan-lambda starts");
-    let run = response(api.invoke(&scheduled(), Duration::from_secs(60)));
+    let run = response(api.invoke(event, Duration::from_secs(60)));
     let _ = child.kill();
     let _ = child.wait();
+    run
+}
+
+fn declared_at(
+    moto: &Moto,
+    inbox: &AlertInbox,
+    task_root: &Path,
+    baselines: &[(&str, String)],
+) -> String {
+    let mut vars = baselines.to_vec();
+    vars.push(("LAMBDA_TASK_ROOT", task_root.display().to_string()));
+    let run = invoke_once(moto, inbox, &vars, &scheduled());
     let (raw, _) = block_on(inbox.drain());
     let log = std::fs::read_to_string(moto.dir.path().join("lambda.log")).unwrap_or_default();
     assert_eq!(raw.len(), 1, "{run}\n{log}");

@@ -70,6 +70,10 @@ pub async fn execute_live(
         progress: &bar,
         parallel,
         overrides: snapshot::overrides(aws),
+        state_access: (
+            aws.profile.as_deref(),
+            aws.regions.first().map(String::as_str),
+        ),
     };
     let result = scanner::run::execute_with_snapshots(request, &ctx).await;
     bar.finish();

@@ -56,76 +56,6 @@ fn target(
     Ok(target)
 }
 
-/// A local state whose file name has `*` or `?` stands for the files it matches, in name
-/// order; matching none is an error, not an empty state.
-fn expand(source: &scanner::iac::Source) -> anyhow::Result<Vec<scanner::iac::Source>> {
-    use scanner::iac::Source;
-    let (path, rebuild): (&std::path::Path, fn(PathBuf) -> Source) = match source {
-        Source::Pulumi(path) => (path, Source::Pulumi),
-        Source::Tfstate(path) => (path, Source::Tfstate),
-        Source::TfstateS3 { .. } => return Ok(vec![source.clone()]),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if !name.contains(['*', '?']) {
-        return Ok(vec![source.clone()]);
-    }
-    let pattern = scanner::baseline::expect::glob_to_regex(&name)
-        .with_context(|| format!("--from {source}: not a usable pattern"))?;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut matched: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("--from {source}: cannot read {}", dir.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.file_name()
-                    .is_some_and(|n| pattern.is_match(&n.to_string_lossy()))
-        })
-        .collect();
-    matched.sort();
-    anyhow::ensure!(!matched.is_empty(), "--from {source}: no file matches");
-    Ok(matched.into_iter().map(rebuild).collect())
-}
-
-/// Reads every state `sources` names: files from disk, Terraform states from S3 with
-/// `s3:GetObject` (in `region`, with `profile`).
-pub async fn read_states(
-    sources: &[scanner::iac::Source],
-    profile: Option<&str>,
-    region: Option<&str>,
-) -> anyhow::Result<Vec<(String, String)>> {
-    let mut states = Vec::new();
-    let mut config = None;
-    let mut expanded = Vec::new();
-    for source in sources {
-        expanded.extend(expand(source)?);
-    }
-    for source in &expanded {
-        let text = match source {
-            scanner::iac::Source::Pulumi(path) | scanner::iac::Source::Tfstate(path) => {
-                std::fs::read_to_string(path)
-                    .with_context(|| format!("--from {source}: cannot read {}", path.display()))?
-            }
-            scanner::iac::Source::TfstateS3 { bucket, key } => {
-                if config.is_none() {
-                    config = Some(scanner::aws::load_for(profile, region).await?);
-                }
-                let config = config.as_ref().expect("loaded above");
-                scanner::aws::get_text_object(config, bucket, key)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("--from {source}: {e}"))?
-            }
-        };
-        states.push((source.to_string(), text));
-    }
-    Ok(states)
-}
-
 /// The generated-suffix shapes `driftscan.yaml` configures for `environment`.
 pub fn suffixes_for(
     environment: &str,
@@ -139,7 +69,9 @@ pub fn suffixes_for(
 pub async fn import(args: ImportArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     scanner::naming::validate_environment_name(&args.environment)?;
     let target = target(args.output, &args.environment, args.force)?;
-    let states = read_states(&args.from, args.profile.as_deref(), args.region.as_deref()).await?;
+    let states =
+        scanner::iac::read_states(&args.from, args.profile.as_deref(), args.region.as_deref())
+            .await?;
     let imported = scanner::iac::import(
         &states,
         &args.environment,

@@ -157,7 +157,7 @@ async fn adopt_state_identities(
             "--from names states for some environments only: give `{}`'s too, so every side is matched alike",
             snapshot.environment
         );
-        let states = crate::baseline::read_states(
+        let states = scanner::iac::read_states(
             &sources,
             args.aws.profile.as_deref(),
             args.aws.regions.first().map(String::as_str),

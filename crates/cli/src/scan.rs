@@ -77,7 +77,9 @@ pub async fn run(args: ScanArgs, settings: &Settings) -> anyhow::Result<Outcome>
 }
 
 /// `scan --from`: infrastructure code's state is the baseline (its resources), with the rules,
-/// ignores and unmanaged settings of `--baselines` where it has one for the environment.
+/// ignores and unmanaged settings of `--baselines` where it has one for the environment. The
+/// engine reads the states and judges the snapshot (as the Lambda does with `from`); a saved
+/// snapshot is judged the same way.
 async fn run_from_state(
     args: ScanArgs,
     settings: &Settings,
@@ -88,28 +90,36 @@ async fn run_from_state(
         .environment
         .clone()
         .context("--from needs --env (the environment the states describe)")?;
-    // Everything is read and checked before anything is scanned.
-    let states = crate::baseline::read_states(
-        &args.from,
-        args.state.aws.profile.as_deref(),
-        args.state.aws.regions.first().map(String::as_str),
-    )
-    .await?;
-    let (imported, baseline) = scanner::iac::state_baseline(
-        &states,
-        &environment,
-        &crate::baseline::suffixes_for(&environment, settings)?,
-        &args.baselines,
-        env!("CARGO_PKG_VERSION"),
-    )?;
-    let mut snapshot = snapshot::obtain(&args.state, settings).await?;
-    imported.adopt_logical_names(&mut snapshot);
-    let mut report = scanner::run::scan_report(&snapshot, &baseline, started)
-        .context("invalid compliance settings")?;
-    if args.unmanaged {
-        report = imported.unmanaged_report(&snapshot, report, &baseline);
-    }
-    report.baseline_files = imported.origins.clone();
+    let request = scanner::run::RunRequest {
+        scan: vec![environment.clone()],
+        states: [(environment.clone(), args.from.clone())].into(),
+        unmanaged_only: args.unmanaged,
+        ..Default::default()
+    };
+    let report = if args.state.from_snapshot.is_none() {
+        let config = crate::all::config_for(&request.scan, settings, &args.state.aws).await?;
+        let aws = &args.state.aws;
+        let live = crate::all::execute_live(&request, &config, aws, &args.baselines, 1, settings);
+        live.await?.0.remove(0)
+    } else {
+        // Everything is read and checked before the snapshot is.
+        let access = (
+            args.state.aws.profile.as_deref(),
+            args.state.aws.regions.first().map(String::as_str),
+        );
+        let baseline = scanner::run::ScanBaseline::load(
+            &environment,
+            Some(&args.from),
+            &settings.file,
+            scanner::baseline::BaselineDir::new(&args.baselines),
+            access,
+        )
+        .await?;
+        let snapshot = snapshot::obtain(&args.state, settings).await?;
+        baseline
+            .report(&snapshot, args.unmanaged, started)
+            .context("invalid compliance settings")?
+    };
     deliver_and_publish(&report, &args, settings).await
 }
 

@@ -1,6 +1,9 @@
 //! What an invocation asks for: a scheduled run, a direct request, or a configuration change
 //! reported by CloudTrail through EventBridge.
 
+use std::collections::BTreeMap;
+
+use scanner::iac::Source;
 use scanner::naming::validate_environment_name;
 use scanner::run::RunRequest;
 use serde::Deserialize;
@@ -10,7 +13,8 @@ use serde_json::Value;
 /// `detail` of an EventBridge event.
 ///
 /// ```json
-/// {"scan": ["staging", "prod"], "compare": [["staging", "prod"]], "regions": ["us-east-1"]}
+/// {"scan": ["staging", "prod"], "compare": [["staging", "prod"]], "regions": ["us-east-1"],
+///  "from": {"prod": ["tfstate:s3://acme-tfstate/prod/terraform.tfstate"]}}
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +28,13 @@ pub struct RequestBody {
     /// Regions instead of the configured ones.
     #[serde(default)]
     pub regions: Vec<String>,
+    /// Scanned environments checked against infrastructure code's states instead of their
+    /// baseline file, as `scan --from` takes them (`tfstate:s3://bucket/key`, ...).
+    #[serde(default)]
+    pub from: BTreeMap<String, Vec<Source>>,
+    /// With `from`: report only what no state manages and what a state declares that is gone.
+    #[serde(default)]
+    pub unmanaged_only: bool,
 }
 
 impl RequestBody {
@@ -43,6 +54,8 @@ impl RequestBody {
             compare: self.compare,
             regions: (!self.regions.is_empty()).then_some(self.regions),
             compare_options: Default::default(),
+            states: self.from,
+            unmanaged_only: self.unmanaged_only,
         })
     }
 }
@@ -233,10 +246,20 @@ fn change(detail: &Value, defaults: &RequestBody) -> Result<Invocation, String> 
     if scan.is_empty() {
         return Err("a change event needs DRIFTSCAN_SCAN or DRIFTSCAN_COMPARE to know which environments to rescan".into());
     }
+    // A rescanned environment is judged as its scheduled scans judge it: against its states
+    // when the defaults name some.
+    let from = defaults
+        .from
+        .iter()
+        .filter(|(env, _)| scan.contains(env))
+        .map(|(env, sources)| (env.clone(), sources.clone()))
+        .collect();
     let body = RequestBody {
         scan,
         compare: vec![],
         regions: vec![region.to_string()],
+        from,
+        unmanaged_only: false,
     };
     Ok(Invocation {
         trigger: Trigger::Change {
@@ -272,11 +295,43 @@ mod tests {
     }
     use serde_json::json;
 
+    #[test]
+    fn states_are_part_of_a_request_and_follow_a_rescan() {
+        let direct = json!({
+            "scan": ["prod"],
+            "from": {"prod": ["tfstate:s3://acme-tfstate/prod/terraform.tfstate"]}
+        });
+        let request = parse(direct, &defaults()).unwrap().request;
+        assert_eq!(
+            request.states["prod"][0].to_string(),
+            "tfstate:s3://acme-tfstate/prod/terraform.tfstate"
+        );
+        let bad = json!({"scan": ["prod"], "from": {"prod": ["terraform:prod.tfstate"]}});
+        let err = parse(bad, &defaults()).unwrap_err();
+        assert!(err.contains("terraform:prod.tfstate"), "{err}");
+
+        let mut watched = defaults();
+        watched.from = [(
+            "prod".to_string(),
+            vec!["tfstate:s3://acme-tfstate/prod/terraform.tfstate"
+                .parse()
+                .unwrap()],
+        )]
+        .into();
+        let event = cloudtrail(
+            "ec2.amazonaws.com",
+            "AuthorizeSecurityGroupIngress",
+            json!({"groupId": "sg-1", "tagSpecificationSet": {"items": [{"tags": [{"key": "Environment", "value": "prod"}]}]}}),
+        );
+        let rescan = parse(event, &watched).unwrap().request;
+        assert_eq!(rescan.states.keys().collect::<Vec<_>>(), ["prod"]);
+    }
+
     fn defaults() -> RequestBody {
         RequestBody {
             scan: vec!["staging".into(), "prod".into()],
             compare: vec![vec!["staging".into(), "prod".into()]],
-            regions: vec![],
+            ..Default::default()
         }
     }
 

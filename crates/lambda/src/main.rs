@@ -79,6 +79,8 @@ impl Settings {
             scan: list("DRIFTSCAN_SCAN"),
             compare,
             regions: list("DRIFTSCAN_REGIONS"),
+            from: states_from(&list("DRIFTSCAN_FROM"))?,
+            unmanaged_only: false,
         };
         let baselines = match var("DRIFTSCAN_BASELINES_SSM_PATH") {
             Some(path) => BaselineSource::Ssm(path),
@@ -312,8 +314,29 @@ async fn run(
         progress: &scanner::scan::NoProgress,
         parallel: scanner::run::DEFAULT_PARALLEL,
         overrides: Default::default(),
+        // The function's own credentials read states in S3.
+        state_access: (None, None),
     };
     Ok(scanner::run::execute(request, &ctx).await?)
+}
+
+/// `DRIFTSCAN_FROM`'s `env=source` pairs (`prod=tfstate:s3://acme-tfstate/prod.tfstate`):
+/// the states each environment is scanned against, as `scan --from` takes them.
+fn states_from(
+    pairs: &[String],
+) -> anyhow::Result<std::collections::BTreeMap<String, Vec<scanner::iac::Source>>> {
+    use anyhow::Context;
+    let mut states = std::collections::BTreeMap::<String, Vec<_>>::new();
+    for pair in pairs {
+        let (env, source) = pair.split_once('=').with_context(|| {
+            format!("DRIFTSCAN_FROM: `{pair}` is not env=source (prod=tfstate:s3://bucket/key)")
+        })?;
+        let source = source
+            .parse()
+            .with_context(|| format!("DRIFTSCAN_FROM: `{pair}`"))?;
+        states.entry(env.to_string()).or_default().push(source);
+    }
+    Ok(states)
 }
 
 /// One summary line per report, one line per finding (up to [`FINDINGS_LOGGED`]).
@@ -568,5 +591,67 @@ mod tests {
             Duration::from_secs(4),
         );
         assert!(past <= Instant::now());
+    }
+}
+
+/// The function's variables, read from its sources, against its pages.
+#[cfg(test)]
+mod documented_variables {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// Every `DRIFTSCAN_*` name in `text` outside its test modules; in code (`quoted`) only
+    /// string literals count.
+    fn names(text: &str, quoted: bool) -> BTreeSet<String> {
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let mut found = BTreeSet::new();
+        for (at, _) in text.match_indices("DRIFTSCAN_") {
+            let name: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            let literal = text[..at].ends_with('"') && text[at + name.len()..].starts_with('"');
+            if (literal || !quoted) && !name.ends_with('_') {
+                found.insert(name);
+            }
+        }
+        found
+    }
+
+    fn read(relative: &str) -> String {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(relative);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    #[test]
+    fn every_variable_the_function_reads_is_documented_and_no_page_names_another() {
+        let sources = [
+            "crates/lambda/src/main.rs",
+            "crates/lambda/src/event.rs",
+            "crates/lambda/src/queue.rs",
+            "crates/scanner/src/config/publish.rs",
+        ];
+        let read_by_code: BTreeSet<String> =
+            sources.iter().flat_map(|f| names(&read(f), true)).collect();
+        assert!(
+            read_by_code.contains("DRIFTSCAN_WORK_QUEUE_URL"),
+            "{read_by_code:?}"
+        );
+        let pages = ["docs/lambda.md", "docs/alerts-and-metrics.md"];
+        let documented: BTreeSet<String> =
+            pages.iter().flat_map(|f| names(&read(f), false)).collect();
+        let undocumented: Vec<&String> = read_by_code.difference(&documented).collect();
+        assert!(
+            undocumented.is_empty(),
+            "read but not documented in {pages:?}: {undocumented:?}"
+        );
+        let on_the_page = names(&read("docs/lambda.md"), false);
+        let unknown: Vec<&String> = on_the_page.difference(&read_by_code).collect();
+        assert!(
+            unknown.is_empty(),
+            "docs/lambda.md names variables no code reads: {unknown:?}"
+        );
     }
 }

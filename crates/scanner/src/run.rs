@@ -1,6 +1,7 @@
 //! One run: the scans and comparisons an invocation asks for. The CLI and the Lambda both call
 //! this module, so what a scan or a comparison means is written once.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use crate::baseline::{today_utc, Baseline, BaselineDir, BaselineError};
@@ -8,6 +9,7 @@ use crate::compare::{compare_environments, CompareOptions, ExpectedDifferences};
 use crate::config::{ConfigFile, EnvironmentSettings};
 use crate::digest::DigestKey;
 use crate::error::ConfigError;
+use crate::iac::{Imported, Source, StateBaselineError, StateReadError};
 use crate::model::Report;
 use crate::rules::RuleConfigError;
 use crate::scan::{snapshot_environment, Progress, SnapshotError};
@@ -25,6 +27,11 @@ pub struct RunRequest {
     pub regions: Option<Vec<String>>,
     /// How the comparisons are judged (expected differences shown, a reference environment).
     pub compare_options: CompareOptions,
+    /// Scanned environments checked against infrastructure code's states instead of their
+    /// baseline file (`scan --from`): the states each environment's resources are declared in.
+    pub states: BTreeMap<String, Vec<Source>>,
+    /// With states: report only what no state manages and what a state declares that is gone.
+    pub unmanaged_only: bool,
 }
 
 impl RunRequest {
@@ -39,6 +46,16 @@ impl RunRequest {
         for group in &self.compare {
             check_comparison(group)?;
             check_reference(self.compare_options.reference.as_deref(), group)?;
+        }
+        if let Some(env) = self.states.keys().find(|env| !self.scan.contains(env)) {
+            return Err(RunError::Request(format!(
+                "states are given for `{env}`, which the run does not scan"
+            )));
+        }
+        if self.unmanaged_only && self.states.is_empty() {
+            return Err(RunError::Request(
+                "reporting only what no state manages needs states (--from)".into(),
+            ));
         }
         Ok(())
     }
@@ -120,9 +137,76 @@ pub enum RunError {
     /// No credentials to call AWS with: nothing was read.
     #[error(transparent)]
     Credentials(#[from] crate::aws::CredentialsError),
+    /// A state named as a baseline could not be read.
+    #[error(transparent)]
+    StateRead(#[from] StateReadError),
+    /// A state named as a baseline cannot be used.
+    #[error(transparent)]
+    State(#[from] StateBaselineError),
     /// A request that names nothing to do, or a pair that compares an environment with itself.
     #[error("{0}")]
     Request(String),
+}
+
+/// What a scanned environment is checked against: its baseline file, or the baseline made of
+/// its infrastructure code's states (with the import, which lends the snapshot its identities).
+pub struct ScanBaseline {
+    /// The baseline.
+    pub baseline: Baseline,
+    /// The states' import, when the baseline was made of states.
+    pub imported: Option<Imported>,
+}
+
+impl ScanBaseline {
+    /// `env`'s baseline: from `states` when there are some (read with the credentials of
+    /// `state_access`'s profile and region), otherwise its file in `baselines`.
+    pub async fn load(
+        env: &str,
+        states: Option<&[Source]>,
+        config: &ConfigFile,
+        baselines: BaselineDir<'_>,
+        state_access: (Option<&str>, Option<&str>),
+    ) -> Result<ScanBaseline, RunError> {
+        let Some(sources) = states else {
+            let baseline = baselines.load(env)?;
+            return Ok(ScanBaseline {
+                baseline,
+                imported: None,
+            });
+        };
+        let (profile, region) = state_access;
+        let states = crate::iac::read_states(sources, profile, region).await?;
+        let suffixes = config.generated_suffixes(env)?;
+        let version = env!("CARGO_PKG_VERSION");
+        let (imported, baseline) =
+            crate::iac::state_baseline(&states, env, &suffixes, baselines.path, version)?;
+        Ok(ScanBaseline {
+            baseline,
+            imported: Some(imported),
+        })
+    }
+
+    /// Checks `snapshot` against this baseline (see [`scan_report`]); with states, the
+    /// snapshot takes its identities from them first, and `unmanaged_only` keeps only what no
+    /// state manages.
+    pub fn report(
+        &self,
+        snapshot: &Snapshot,
+        unmanaged_only: bool,
+        started: Instant,
+    ) -> Result<Report, RuleConfigError> {
+        let Some(imported) = &self.imported else {
+            return scan_report(snapshot, &self.baseline, started);
+        };
+        let mut snapshot = snapshot.clone();
+        imported.adopt_logical_names(&mut snapshot);
+        let mut report = scan_report(&snapshot, &self.baseline, started)?;
+        if unmanaged_only {
+            report = imported.unmanaged_report(&snapshot, report, &self.baseline);
+        }
+        report.baseline_files = imported.origins.clone();
+        Ok(report)
+    }
 }
 
 impl From<SnapshotError> for RunError {
@@ -192,6 +276,8 @@ pub struct RunContext<'a> {
     /// Settings applied to every environment over the configured ones (a CLI's `--region`,
     /// `--concurrency`, ...).
     pub overrides: EnvironmentSettings,
+    /// The profile and region whose credentials read states in S3 (`None`: the defaults).
+    pub state_access: (Option<&'a str>, Option<&'a str>),
 }
 
 /// Environments snapshotted at once by default.
@@ -213,11 +299,12 @@ pub async fn execute_with_snapshots(
     ctx: &RunContext<'_>,
 ) -> Result<(Vec<Report>, Vec<Snapshot>), RunError> {
     request.validate()?;
-    let baselines: Vec<Baseline> = request
-        .scan
-        .iter()
-        .map(|env| ctx.baselines.load(env))
-        .collect::<Result<_, _>>()?;
+    let mut baselines = Vec::with_capacity(request.scan.len());
+    for env in &request.scan {
+        let states = request.states.get(env).map(Vec::as_slice);
+        let (config, dir) = (ctx.config, ctx.baselines);
+        baselines.push(ScanBaseline::load(env, states, config, dir, ctx.state_access).await?);
+    }
 
     let started = Instant::now();
     let environments = request.environments();
@@ -256,7 +343,7 @@ pub async fn execute_with_snapshots(
 /// stored snapshots) both end here.
 pub fn reports_from_snapshots(
     request: &RunRequest,
-    scan_baselines: &[Baseline],
+    scan_baselines: &[ScanBaseline],
     snapshots: &[Snapshot],
     baselines: BaselineDir<'_>,
     started: Instant,
@@ -269,7 +356,8 @@ pub fn reports_from_snapshots(
     };
     let mut reports = Vec::with_capacity(request.scan.len() + request.compare.len());
     for (env, baseline) in request.scan.iter().zip(scan_baselines) {
-        reports.push(scan_report(snapshot_of(env)?, baseline, started)?);
+        let snapshot = snapshot_of(env)?;
+        reports.push(baseline.report(snapshot, request.unmanaged_only, started)?);
     }
     for group in &request.compare {
         let snapshots: Vec<&Snapshot> = group
@@ -298,8 +386,7 @@ mod tests {
                 vec!["staging".into(), "prod".into()],
                 vec!["dev".into(), "staging".into(), "prod".into()],
             ],
-            regions: None,
-            compare_options: Default::default(),
+            ..Default::default()
         };
         assert_eq!(request.environments(), ["staging", "prod", "dev"]);
     }
@@ -356,9 +443,32 @@ mod tests {
             progress: &crate::scan::NoProgress,
             parallel: DEFAULT_PARALLEL,
             overrides: EnvironmentSettings::default(),
+            state_access: (None, None),
         };
         let nothing = execute(&RunRequest::default(), &ctx).await;
         assert!(matches!(nothing, Err(RunError::Request(_))));
+        let state: Source = "tfstate:prod.tfstate".parse().expect("a source");
+        let states_of_unscanned = RunRequest {
+            scan: vec!["staging".into()],
+            states: [("prod".to_string(), vec![state])].into(),
+            ..Default::default()
+        };
+        let refused = execute(&states_of_unscanned, &ctx).await.map(|_| ());
+        let refused = refused.expect_err("refused").to_string();
+        assert!(
+            refused.contains("`prod`, which the run does not scan"),
+            "{refused}"
+        );
+        let unmanaged_without_states = RunRequest {
+            scan: vec!["staging".into()],
+            unmanaged_only: true,
+            ..Default::default()
+        };
+        let refused = execute(&unmanaged_without_states, &ctx).await.map(|_| ());
+        assert!(refused
+            .expect_err("refused")
+            .to_string()
+            .contains("needs states"));
         let itself = RunRequest {
             compare: vec![vec!["prod".into(), "prod".into()]],
             ..Default::default()

@@ -175,7 +175,12 @@ pub fn pending_key() -> HashMap<String, AttributeValue> {
 /// A new run's item: its key, what it does, its items, an empty `failed` map and its expiry.
 pub fn record_item(record: &RunRecord, now_secs: u64) -> HashMap<String, AttributeValue> {
     let mut item = run_key(&record.run_id);
-    let request = json!({"scan": record.scan, "compare": record.compare});
+    let request = json!({
+        "scan": record.scan,
+        "compare": record.compare,
+        "states": record.states,
+        "unmanaged_only": record.unmanaged_only,
+    });
     item.insert("run_id".into(), s(&record.run_id));
     item.insert("trigger".into(), s(&record.trigger));
     item.insert("request".into(), s(request.to_string()));
@@ -214,6 +219,10 @@ pub fn record_from_item(item: &HashMap<String, AttributeValue>) -> Result<RunRec
     struct Request {
         scan: Vec<String>,
         compare: Vec<Vec<String>>,
+        #[serde(default)]
+        states: BTreeMap<String, Vec<crate::iac::Source>>,
+        #[serde(default)]
+        unmanaged_only: bool,
     }
     let request: Request =
         serde_json::from_str(&text("request")?).map_err(|e| bad(&format!("request: {e}")))?;
@@ -235,6 +244,8 @@ pub fn record_from_item(item: &HashMap<String, AttributeValue>) -> Result<RunRec
         settled: set("settled"),
         failed,
         published: item.contains_key("published_at"),
+        states: request.states,
+        unmanaged_only: request.unmanaged_only,
     })
 }
 

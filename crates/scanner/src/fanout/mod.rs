@@ -26,11 +26,10 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use crate::baseline::Baseline;
 use crate::config::{ConfigFile, EnvironmentSettings};
 use crate::digest::DigestKey;
 use crate::model::Report;
-use crate::run::{RunError, RunRequest};
+use crate::run::{RunError, RunRequest, ScanBaseline};
 use crate::Snapshot;
 
 /// The `schema` of a work item (an SQS message body).
@@ -154,6 +153,13 @@ pub struct RunRecord {
     /// Whether the run's outcome was published (SNS and the findings ledger both accepted it).
     #[serde(default)]
     pub published: bool,
+    /// Scanned environments checked against infrastructure code's states (see
+    /// [`RunRequest::states`]).
+    #[serde(default)]
+    pub states: BTreeMap<String, Vec<crate::iac::Source>>,
+    /// See [`RunRequest::unmanaged_only`].
+    #[serde(default)]
+    pub unmanaged_only: bool,
 }
 
 impl RunRecord {
@@ -169,6 +175,8 @@ impl RunRecord {
             compare: self.compare.clone(),
             regions: None,
             compare_options: Default::default(),
+            states: self.states.clone(),
+            unmanaged_only: self.unmanaged_only,
         }
     }
 }
@@ -366,6 +374,8 @@ pub async fn coordinate(
         scan: request.scan.clone(),
         compare: request.compare.clone(),
         items: items.iter().map(WorkItem::id).collect(),
+        states: request.states.clone(),
+        unmanaged_only: request.unmanaged_only,
         ..Default::default()
     };
     ledger.create(&record).await?;
@@ -560,15 +570,18 @@ pub async fn fan_in(record: &RunRecord, ctx: &WorkContext<'_>) -> Result<Vec<Rep
     let started = Instant::now();
     let request = record.request();
     // Every baseline first: a bad one fails the fan-in before anything is read.
-    let scan_baselines: Vec<Baseline> = request
-        .scan
-        .iter()
-        .map(|env| ctx.baselines.load(env))
-        .collect::<Result<_, _>>()?;
+    let mut scan_baselines = Vec::with_capacity(request.scan.len());
+    for env in &request.scan {
+        let states = request.states.get(env).map(Vec::as_slice);
+        let (config, dir) = (ctx.config, ctx.baselines);
+        // The function's own credentials read states in S3.
+        let access = (None, None);
+        scan_baselines.push(ScanBaseline::load(env, states, config, dir, access).await?);
+    }
     let mut reports = Vec::with_capacity(request.scan.len() + request.compare.len());
     for (env, baseline) in request.scan.iter().zip(&scan_baselines) {
         let snapshot = stored_snapshot(record, env, ctx).await?;
-        reports.push(crate::run::scan_report(&snapshot, baseline, started)?);
+        reports.push(baseline.report(&snapshot, request.unmanaged_only, started)?);
     }
     for group in &request.compare {
         let mut snapshots = Vec::with_capacity(group.len());

@@ -306,7 +306,7 @@ fn request() -> RunRequest {
         scan: vec![],
         compare: vec![vec!["staging".into(), "prod".into()]],
         regions: None,
-        compare_options: Default::default(),
+        ..Default::default()
     }
 }
 
@@ -553,4 +553,38 @@ fn regions_combine_into_one_environment_snapshot() {
     assert_eq!(combined.resources[0].region, "us-east-1", "sorted");
     assert!(combined.complete);
     assert_eq!(combined.selection.tag_key, "Environment");
+}
+
+#[test]
+fn a_run_record_keeps_its_states_through_the_table() {
+    let record = RunRecord {
+        run_id: "r-1".into(),
+        trigger: "scheduled".into(),
+        scan: vec!["prod".into()],
+        states: [(
+            "prod".to_string(),
+            vec!["tfstate:s3://acme-tfstate/prod.tfstate"
+                .parse()
+                .expect("a source")],
+        )]
+        .into(),
+        unmanaged_only: true,
+        ..Default::default()
+    };
+    let item = super::aws::record_item(&record, 1_795_770_900);
+    let back = super::aws::record_from_item(&item).expect("read back");
+    assert_eq!(back.request().states, record.states);
+    assert!(back.request().unmanaged_only);
+    let before_states = super::aws::record_item(
+        &RunRecord {
+            states: Default::default(),
+            unmanaged_only: false,
+            ..record.clone()
+        },
+        1,
+    );
+    assert!(super::aws::record_from_item(&before_states)
+        .expect("a record without states reads back")
+        .states
+        .is_empty());
 }

@@ -5,6 +5,7 @@
 //! Pure: the caller reads the files (or the S3 object); this module parses, maps and writes.
 
 pub mod mapping;
+mod read;
 pub mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,6 +15,9 @@ use serde_json::{Map, Value};
 use crate::kinds::iac::{Attrs, KindMapping};
 use crate::model::{Finding, FindingKind, Report, Resource, ResourceKind, Snapshot};
 use crate::naming::{logical_name, GENERATED_PLACEHOLDER};
+#[cfg(feature = "aws")]
+pub use read::read_states;
+pub use read::{expand, StateReadError};
 pub use state::{StateFormat, StateResource};
 
 /// What AWS creates with every VPC (named after it by the snapshot), never reported unmanaged
@@ -107,6 +111,20 @@ pub enum Source {
         /// The object key.
         key: String,
     },
+}
+
+/// A source is written as it is given on the command line (`tfstate:s3://bucket/key`).
+impl serde::Serialize for Source {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Source {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 impl std::str::FromStr for Source {

@@ -198,3 +198,31 @@ fn the_docs_list_exactly_the_declared_read_actions() {
         "docs/snapshot.md's `IAM actions used` list and the services' declared reads differ"
     );
 }
+
+#[test]
+fn the_pages_name_exactly_the_watched_event_sources() {
+    let watched: BTreeSet<String> = SERVICES.iter().map(|s| s.event_source()).collect();
+    for page in ["docs/lambda.md", "docs/infra.md"] {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(page),
+        )
+        .unwrap_or_else(|e| panic!("{page}: {e}"));
+        let list = text
+            .split("watched event sources:")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .unwrap_or_else(|| panic!("{page} has no `watched event sources:` list"));
+        let named: BTreeSet<String> = list
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
+        assert_eq!(
+            named, watched,
+            "{page}'s watched event sources and the registry differ"
+        );
+    }
+}
