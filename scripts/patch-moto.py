@@ -1,20 +1,29 @@
-"""Corrects the one moto 5.2.5 answer the Rust SDK cannot read.
+"""Corrects what moto 5.2.5 answers unlike AWS where driftscan depends on it.
 
-moto serializes GetBucketVersioning with the root element `GetBucketVersioningResponse`;
-AWS answers `<VersioningConfiguration>` and the Rust SDK's parser insists on it (botocore does
-not, which is why moto's own tests pass). Idempotent; fails loudly when moto's code is neither the
-known original nor already patched, so a moto upgrade is noticed rather than silently unpatched.
+1. GetBucketVersioning: moto serializes it with the root element `GetBucketVersioningResponse`;
+   AWS answers `<VersioningConfiguration>` and the Rust SDK's parser insists on it (botocore
+   does not, which is why moto's own tests pass).
+2. DeleteCacheSubnetGroup: moto does not implement it (AWS does:
+   https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DeleteCacheSubnetGroup.html),
+   so an environment's teardown could not remove its cache subnet group.
+
+Idempotent; fails loudly when moto's code is neither the known original nor already patched, so
+a moto upgrade is noticed rather than silently unpatched.
 """
 
 import pathlib
 import sys
 
-ORIGINAL = '''        versioning = self.backend.get_bucket_versioning(self.bucket_name)
+PATCHES = [
+    (
+        "s3/responses.py",
+        "GetBucketVersioning",
+        '''        versioning = self.backend.get_bucket_versioning(self.bucket_name)
         result = {"Status": versioning}
         self.data["Action"] = "GetBucketVersioning"
         return self.serialized(ActionResult(result))
-'''
-PATCHED = '''        versioning = self.backend.get_bucket_versioning(self.bucket_name)
+''',
+        '''        versioning = self.backend.get_bucket_versioning(self.bucket_name)
         # driftscan: AWS's root element (scripts/patch-moto.py).
         status = f"<Status>{versioning}</Status>" if versioning else ""
         return 200, {}, (
@@ -22,13 +31,38 @@ PATCHED = '''        versioning = self.backend.get_bucket_versioning(self.bucket
             '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
             f"{status}</VersioningConfiguration>"
         )
-'''
+''',
+    ),
+    (
+        "elasticache/responses.py",
+        "DeleteCacheSubnetGroup",
+        '''        result = {"CacheSubnetGroups": cache_subnet_groups}
+        return PaginatedResult(result)
+''',
+        '''        result = {"CacheSubnetGroups": cache_subnet_groups}
+        return PaginatedResult(result)
 
-path = pathlib.Path(sys.argv[1]) / "s3" / "responses.py"
-text = path.read_text()
-if PATCHED in text:
-    sys.exit(0)
-if ORIGINAL not in text:
-    sys.exit(f"patch-moto: {path} has neither moto 5.2.5's GetBucketVersioning nor the patch")
-path.write_text(text.replace(ORIGINAL, PATCHED, 1))
-print(f"patch-moto: patched GetBucketVersioning in {path}", file=sys.stderr)
+    def delete_cache_subnet_group(self) -> EmptyResult:
+        # driftscan: AWS's DeleteCacheSubnetGroup, which moto lacks (scripts/patch-moto.py).
+        from .exceptions import CacheSubnetGroupNotFound
+
+        name = self._get_param("CacheSubnetGroupName")
+        groups = self.elasticache_backend.cache_subnet_groups
+        if name not in groups:
+            raise CacheSubnetGroupNotFound(name)
+        del groups[name]
+        return EmptyResult()
+''',
+    ),
+]
+
+root = pathlib.Path(sys.argv[1])
+for relative, what, original, patched in PATCHES:
+    path = root / relative
+    text = path.read_text()
+    if patched in text:
+        continue
+    if text.count(original) != 1:
+        sys.exit(f"patch-moto: {path} has neither moto 5.2.5's {what} nor the patch")
+    path.write_text(text.replace(original, patched, 1))
+    print(f"patch-moto: patched {what} in {path}", file=sys.stderr)

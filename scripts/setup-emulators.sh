@@ -59,7 +59,7 @@ esac
 
 if [[ "$want" == moto || "$want" == all ]]; then
   ensure_venv venv-moto python3 "moto[server]==$MOTO_VERSION" "moto[server]==$MOTO_VERSION"
-  # One answer of moto's that the Rust SDK cannot parse (see the script).
+  # What moto answers unlike AWS where driftscan depends on it (see the script).
   "$CACHE/venv-moto/bin/python" "$(dirname "$0")/patch-moto.py" \
     "$("$CACHE/venv-moto/bin/python" -c 'import moto, os; print(os.path.dirname(moto.__file__))')"
   echo "export DRIFTSCAN_MOTO_SERVER=$CACHE/venv-moto/bin/moto_server"

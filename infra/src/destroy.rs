@@ -1,5 +1,5 @@
 //! Removing an environment, in dependency order: what runs (service, task definitions, cluster),
-//! the database, the parameters, the security groups (rules first, so no group is still
+//! the database, the cache, the parameters, the security groups (rules first, so no group is still
 //! referenced), then the network from the NAT gateway down to the VPC. A preview removes only its
 //! own service, task definitions, group and parameters: dev's VPC and cluster stay.
 
@@ -27,6 +27,7 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
     if full {
         destroy_cluster(ctx, &cluster).await?;
         destroy_database(ctx, options).await?;
+        crate::cache::destroy(ctx, options).await?;
     }
 
     // 2. The edge: a preview's rule and target group; the load balancer, target group and an
@@ -224,7 +225,11 @@ async fn destroy_security_groups(
     full: bool,
 ) -> Result<(), InfraError> {
     let env = ctx.spec.name.as_str();
-    let roles: &[&str] = if full { &["db", "app", "lb"] } else { &["app"] };
+    let roles: &[&str] = if full {
+        &["cache", "db", "app", "lb"]
+    } else {
+        &["app"]
+    };
     let mut groups = Vec::new();
     for role in roles {
         let name = format!("{role}-{env}");

@@ -14,6 +14,7 @@
 //! planning, does not make it).
 
 mod bucket;
+mod cache;
 mod compute;
 mod database;
 mod destroy;
@@ -24,6 +25,7 @@ pub mod member_roles;
 mod network;
 mod parameters;
 mod scanner_stack;
+mod secrets;
 mod security;
 
 pub use parameters::SHARED_PARAMETERS;
@@ -113,6 +115,21 @@ pub struct EnvironmentSpec {
     /// The HTTPS listener's certificate; `None`: the IAM server certificate
     /// `trading-<env>` of the account (upload or import one under that name, or give an ARN).
     pub certificate: Option<String>,
+    /// The Redis replication group (full environments; previews use dev's).
+    pub cache: Option<CacheSpec>,
+}
+
+/// An environment's Redis replication group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSpec {
+    /// Node type (`cache.t4g.small`).
+    pub node_type: String,
+    /// Replicas of the primary (one node group: cluster mode disabled).
+    pub replicas: i32,
+    /// Automatic failover and Multi-AZ (needs two nodes or more).
+    pub failover: bool,
+    /// Days automatic snapshots are kept.
+    pub snapshot_days: i32,
 }
 
 impl EnvironmentSpec {
@@ -139,6 +156,12 @@ impl EnvironmentSpec {
                 preview: None,
                 tls_policy: DEFAULT_TLS_POLICY.into(),
                 certificate: None,
+                cache: Some(CacheSpec {
+                    node_type: "cache.t4g.micro".into(),
+                    replicas: 0,
+                    failover: false,
+                    snapshot_days: 1,
+                }),
             },
             "staging" => EnvironmentSpec {
                 name: "staging".into(),
@@ -159,6 +182,12 @@ impl EnvironmentSpec {
                 preview: None,
                 tls_policy: DEFAULT_TLS_POLICY.into(),
                 certificate: None,
+                cache: Some(CacheSpec {
+                    node_type: "cache.t4g.small".into(),
+                    replicas: 1,
+                    failover: true,
+                    snapshot_days: 7,
+                }),
             },
             "prod" => EnvironmentSpec {
                 name: "prod".into(),
@@ -179,6 +208,12 @@ impl EnvironmentSpec {
                 preview: None,
                 tls_policy: DEFAULT_TLS_POLICY.into(),
                 certificate: None,
+                cache: Some(CacheSpec {
+                    node_type: "cache.r7g.large".into(),
+                    replicas: 1,
+                    failover: true,
+                    snapshot_days: 14,
+                }),
             },
             other => match preview_number(other) {
                 Some(number) => EnvironmentSpec {
@@ -200,6 +235,7 @@ impl EnvironmentSpec {
                     preview: Some(number),
                     tls_policy: DEFAULT_TLS_POLICY.into(),
                     certificate: None,
+                    cache: None,
                 },
                 None => {
                     return Err(InfraError::Refused(format!(
@@ -280,7 +316,7 @@ pub struct Provisioned {
     pub public_subnet_ids: Vec<String>,
     /// Private subnets, AZ a..c.
     pub private_subnet_ids: Vec<String>,
-    /// Security groups by role: `lb`, `app`, `db`.
+    /// Security groups by role: `lb`, `app`, `db`, `cache`.
     pub security_groups: BTreeMap<&'static str, String>,
     /// The ECS cluster name.
     pub cluster: String,
@@ -288,6 +324,8 @@ pub struct Provisioned {
     pub service: String,
     /// The Aurora cluster identifier.
     pub db_cluster: String,
+    /// The Redis replication group's id (full environments).
+    pub cache: String,
     /// The load balancer's ARN (dev's, for a preview).
     pub load_balancer: String,
     /// The HTTPS listener's ARN (dev's, for a preview).
@@ -453,6 +491,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) rds: aws_sdk_rds::Client,
     pub(crate) ssm: aws_sdk_ssm::Client,
     pub(crate) elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub(crate) elasticache: aws_sdk_elasticache::Client,
+    pub(crate) secrets: aws_sdk_secretsmanager::Client,
     pub(crate) s3: aws_sdk_s3::Client,
     /// The account the environment lives in.
     pub(crate) account: String,
@@ -485,6 +525,8 @@ impl<'a> Ctx<'a> {
             rds: aws_sdk_rds::Client::new(&config),
             ssm: aws_sdk_ssm::Client::new(&config),
             elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            elasticache: aws_sdk_elasticache::Client::new(&config),
+            secrets: aws_sdk_secretsmanager::Client::new(&config),
             s3,
             account,
             recorder: Recorder::new(mode),
@@ -596,6 +638,7 @@ pub async fn converge(
     Box::pin(compute::converge(&ctx, &mut out)).await?;
     if spec.preview.is_none() {
         Box::pin(database::converge(&ctx, &mut out)).await?;
+        Box::pin(cache::converge(&ctx, &mut out)).await?;
     }
     Box::pin(parameters::converge(&ctx, &out)).await?;
     let changes = ctx.into_changes();
@@ -615,6 +658,14 @@ pub struct DestroyOptions {
 }
 
 impl DestroyOptions {
+    /// The final snapshot of `resource` (`redis-staging`) taken at the same time as the
+    /// Aurora cluster's: `redis-staging-final-20261127-013000`; `None` without one.
+    pub fn final_snapshot_of(&self, resource: &str) -> Option<String> {
+        let id = self.final_snapshot.as_deref()?;
+        let stamp = id.rsplit_once("-final-").map_or(id, |(_, stamp)| stamp);
+        Some(format!("{resource}-final-{stamp}"))
+    }
+
     /// A final snapshot named after the environment's cluster and `at` (`YYYYMMDD-HHMMSS`, UTC):
     /// `aurora-cluster-staging-final-20261127-013000`.
     pub fn with_final_snapshot(spec: &EnvironmentSpec, at: std::time::SystemTime) -> Self {

@@ -1,7 +1,7 @@
 //! Security groups and their ingress rules: the load balancer's (80 and 443 from anywhere), the
-//! app's (the container port from the load balancer only) and the database's (5432 from the app
-//! only). Rules are converged both ways: missing ones are authorized, extra ones (a port opened
-//! by hand) revoked.
+//! app's (the container port from the load balancer only), the database's (5432 from the app
+//! only) and the cache's (6379 from the app only). Rules are converged both ways: missing ones
+//! are authorized, extra ones (a port opened by hand) revoked.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -183,10 +183,19 @@ pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(),
             &vpc_id,
             &format!("db-{env}"),
             "Aurora: PostgreSQL from the app only",
-            &[(Rule::tcp(5432, Peer::Group(app)), "from the app")],
+            &[(Rule::tcp(5432, Peer::Group(app.clone())), "from the app")],
         )
         .await?;
         ids.insert("db", db);
+        let cache = group(
+            ctx,
+            &vpc_id,
+            &format!("cache-{env}"),
+            "Redis: 6379 from the app only",
+            &[(Rule::tcp(6379, Peer::Group(app)), "from the app")],
+        )
+        .await?;
+        ids.insert("cache", cache);
     }
     out.security_groups = ids;
     Ok(())

@@ -16,6 +16,7 @@ const REGION: &str = "us-east-1";
 /// What the tools keep secret: never in any output.
 const DB_PASSWORD: &str = "tf-Master-Pa55-5521";
 const SECURE_VALUE: &str = "pulumi-secret-value-7731";
+const REDIS_AUTH_TOKEN: &str = "tf-Redis-Auth-Token-0934-xq7Lm2";
 
 fn snapshot(moto: &Moto) -> Value {
     let output = moto
@@ -229,6 +230,20 @@ fn terraform_resources(resource: &Value) -> Vec<(&'static str, Value)> {
                 ),
             ];
         }
+        "cache-replication-group" => {
+            let enabled = |state: &Value| json!(state == "enabled");
+            extend(
+                json!({"replication_group_id": id, "engine": p["engine"], "engine_version_actual": p["engine_version"],
+                "node_type": p["node_type"], "num_node_groups": p["node_groups"], "replicas_per_node_group": p["replicas_per_node_group"],
+                "automatic_failover_enabled": enabled(&p["automatic_failover"]), "multi_az_enabled": enabled(&p["multi_az"]),
+                "transit_encryption_enabled": p["transit_encryption"], "at_rest_encryption_enabled": p["at_rest_encryption"],
+                "kms_key_id": p["kms_key_id"], "snapshot_retention_limit": p["snapshot_retention_limit"],
+                "subnet_group_name": p["subnet_group"], "parameter_group_name": p["parameter_group"],
+                "security_group_ids": ids(&p["security_groups"]), "user_group_ids": p["user_groups"],
+                "auth_token": REDIS_AUTH_TOKEN}),
+            );
+            "aws_elasticache_replication_group"
+        }
         other => panic!("no Terraform type for {other}"),
     };
     vec![(primary, attributes)]
@@ -255,6 +270,9 @@ fn terraform_state(snapshot: &Value, network: bool) -> Value {
             let sensitive = match kind {
                 "aws_rds_cluster" => json!([[{"type": "get_attr", "value": "master_password"}]]),
                 "aws_ssm_parameter" => json!([[{"type": "get_attr", "value": "value"}]]),
+                "aws_elasticache_replication_group" => {
+                    json!([[{"type": "get_attr", "value": "auth_token"}]])
+                }
                 _ => json!([]),
             };
             resources.push(json!({
@@ -339,6 +357,7 @@ fn pulumi_export(snapshot: &Value) -> Value {
         ("aws_s3_bucket_server_side_encryption_configuration",
             "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"),
         ("aws_s3_bucket_public_access_block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"),
+        ("aws_elasticache_replication_group", "aws:elasticache/replicationGroup:ReplicationGroup"),
     ];
     let stack = "urn:pulumi:staging::trading-platform";
     let mut resources = vec![
@@ -358,6 +377,9 @@ fn pulumi_export(snapshot: &Value) -> Value {
             let outputs_map = outputs.as_object_mut().unwrap();
             if let Some(v) = outputs_map.get_mut("masterPassword") {
                 *v = secret(DB_PASSWORD);
+            }
+            if let Some(v) = outputs_map.get_mut("authToken") {
+                *v = secret(REDIS_AUTH_TOKEN);
             }
             if tf_type == "aws_ssm_parameter" {
                 outputs_map.insert("value".into(), secret(SECURE_VALUE));
@@ -634,7 +656,9 @@ fn states_of_both_tools_import_and_scan_clean_then_find_what_changed() {
     assert!(outputs.len() > 30, "{} outputs checked", outputs.len());
     for text in &outputs {
         assert!(
-            !text.contains(DB_PASSWORD) && !text.contains(SECURE_VALUE),
+            !text.contains(DB_PASSWORD)
+                && !text.contains(SECURE_VALUE)
+                && !text.contains(REDIS_AUTH_TOKEN),
             "{text}"
         );
     }
@@ -925,6 +949,7 @@ fn states_of_every_terraform_version_import_alike() {
             "{version} {provider} (module-scoped: {scoped})"
         );
         assert!(!body.contains(DB_PASSWORD), "{version}: {body}");
+        assert!(!body.contains(REDIS_AUTH_TOKEN), "{version}: {body}");
         let (code, rows, stderr) = driftscan_json(
             &moto,
             &[

@@ -11,6 +11,7 @@ mod runtime_api;
 mod support;
 
 mod bad_input;
+mod cache;
 mod cli;
 mod cli_output;
 mod compare;

@@ -146,7 +146,7 @@ fn staging_snapshot_holds_all_of_staging_and_nothing_else() {
         (RouteTable, 3), // public, private and the VPC's main table
         (InternetGateway, 1),
         (NatGateway, 1),
-        (SecurityGroup, 5), // lb, app, db, default and the hand-made one
+        (SecurityGroup, 6), // lb, app, db, cache, default and the hand-made one
         (EcsCluster, 1),
         (EcsService, 13), // the app and 12 workers, not pr-7's service
         (EcsTaskDefinition, 2),
@@ -157,6 +157,7 @@ fn staging_snapshot_holds_all_of_staging_and_nothing_else() {
         (Listener, 2), // HTTP:80 redirecting, HTTPS:443 forwarding
         (TargetGroup, 1),
         (S3Bucket, 1),
+        (CacheReplicationGroup, 1),
     ]);
     assert_eq!(counts(&snapshot, "us-east-1"), expected);
 
@@ -285,7 +286,7 @@ fn several_regions_are_scanned_at_once() {
     // first, and each region's scan reads only the buckets located there.
     assert_eq!(east.remove(&ResourceKind::S3Bucket), Some(1));
     assert_eq!(east, west, "the same environment shape in both regions");
-    assert_eq!(east.values().sum::<usize>(), 34);
+    assert_eq!(east.values().sum::<usize>(), 36);
     assert!(snapshot.resources.iter().all(|r| !r.name.contains("prod")));
 }
 

@@ -32,6 +32,8 @@ macro_rules! with_services {
             elbv2: Elasticloadbalancing = "elasticloadbalancing";
             /// Simple Storage Service.
             s3: S3 = "s3";
+            /// ElastiCache (Redis and Valkey).
+            elasticache: Elasticache = "elasticache";
         }
     };
 }

@@ -215,16 +215,13 @@ fn terraform(document: &Value, origin: &str) -> Result<Vec<StateResource>, IacEr
     Ok(out)
 }
 
-/// Attributes the AWS provider's schema marks `Sensitive` for the types driftscan maps
-/// (<https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ssm_parameter>,
-/// `rds_cluster`, `db_instance`): a state of Terraform 0.12 to 0.14 holds them without saying so.
-fn provider_sensitive(provider_type: &str) -> &'static [&'static str] {
-    match provider_type {
-        "aws_ssm_parameter" => &["value"],
-        "aws_rds_cluster" => &["master_password"],
-        "aws_db_instance" => &["password"],
-        _ => &[],
-    }
+/// Attributes the AWS provider's schema marks `Sensitive` for `provider_type`, as its kind's
+/// IaC mapping declares them: a state of Terraform 0.12 to 0.14 holds them without saying so.
+fn provider_sensitive(provider_type: &str) -> Vec<&'static str> {
+    crate::services::iac_kinds()
+        .filter(|m| m.terraform.contains(&provider_type))
+        .flat_map(|m| m.sensitive.iter().copied())
+        .collect()
 }
 
 /// Whether a Terraform state's provider address names the AWS provider, in every form Terraform

@@ -24,6 +24,9 @@ pub struct KindMapping {
     /// The attribute the collector names the resource by when it has no `Name` tag (`None`:
     /// the id).
     pub name_attribute: Option<&'static str>,
+    /// Attributes the provider's schema marks `Sensitive` (a password, an AUTH token): set
+    /// aside and never read, even from a Terraform 0.12 to 0.14 state that does not say so.
+    pub sensitive: &'static [&'static str],
     /// The declared properties.
     pub properties: fn(&Attrs) -> Map<String, Value>,
 }

@@ -4,6 +4,7 @@
 //! A rule is a small type implementing [`Check`], listed once in [`RULES`] with its id, default
 //! severity and rationale. Rules read the snapshot only; they never call AWS.
 
+mod cache;
 mod data;
 mod edge;
 mod network;
@@ -71,6 +72,9 @@ pub static RULES: &[RuleDef] = &[
     edge::BUCKET_ENCRYPTED,
     edge::BUCKET_VERSIONING,
     edge::BUCKET_POLICY_NO_PUBLIC_GRANT,
+    cache::CACHE_ENCRYPTED,
+    cache::CACHE_AUTH,
+    cache::CACHE_FAILOVER,
 ];
 
 /// The definition of rule `id`.

@@ -13,6 +13,7 @@ pub static KINDS: &[KindMapping] = &[
         pulumi: &["aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc"],
         terraform: &["aws_vpc", "aws_default_vpc"],
         name_attribute: None,
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             if let Some(cidr) = a.str("cidr_block") {
@@ -32,6 +33,7 @@ pub static KINDS: &[KindMapping] = &[
         ],
         terraform: &["aws_subnet", "aws_default_subnet"],
         name_attribute: None,
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             a.copy_str(&mut p, "cidr_block", "cidr_block");
@@ -49,6 +51,7 @@ pub static KINDS: &[KindMapping] = &[
         ],
         terraform: &["aws_route_table", "aws_default_route_table"],
         name_attribute: None,
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             a.reference(&mut p, "vpc_id", "vpc");
@@ -60,6 +63,7 @@ pub static KINDS: &[KindMapping] = &[
         pulumi: &["aws:ec2/internetGateway:InternetGateway"],
         terraform: &["aws_internet_gateway"],
         name_attribute: None,
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             if let Some(vpc) = a.str("vpc_id") {
@@ -73,6 +77,7 @@ pub static KINDS: &[KindMapping] = &[
         pulumi: &["aws:ec2/natGateway:NatGateway"],
         terraform: &["aws_nat_gateway"],
         name_attribute: None,
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             a.reference(&mut p, "subnet_id", "subnet");
@@ -88,6 +93,7 @@ pub static KINDS: &[KindMapping] = &[
         ],
         terraform: &["aws_security_group", "aws_default_security_group"],
         name_attribute: Some("name"),
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             a.copy_str(&mut p, "name", "group_name");
@@ -107,6 +113,7 @@ pub static KINDS: &[KindMapping] = &[
         pulumi: &["aws:ec2/vpcPeeringConnection:VpcPeeringConnection"],
         terraform: &["aws_vpc_peering_connection"],
         name_attribute: None,
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             if let Some(vpc) = a.str("vpc_id") {

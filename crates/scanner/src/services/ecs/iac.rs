@@ -12,6 +12,7 @@ pub static KINDS: &[KindMapping] = &[
         pulumi: &["aws:ecs/cluster:Cluster"],
         terraform: &["aws_ecs_cluster"],
         name_attribute: Some("name"),
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             let settings: Map<String, Value> = a
@@ -30,6 +31,7 @@ pub static KINDS: &[KindMapping] = &[
         pulumi: &["aws:ecs/service:Service"],
         terraform: &["aws_ecs_service"],
         name_attribute: Some("name"),
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             if let Some(cluster) = a.str("cluster") {
@@ -63,6 +65,7 @@ pub static KINDS: &[KindMapping] = &[
         pulumi: &["aws:ecs/taskDefinition:TaskDefinition"],
         terraform: &["aws_ecs_task_definition"],
         name_attribute: Some("family"),
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             a.copy_str(&mut p, "family", "family");

@@ -15,6 +15,7 @@ pub static KINDS: &[KindMapping] = &[
         ],
         terraform: &["aws_lb", "aws_alb"],
         name_attribute: Some("name"),
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             a.copy_str(&mut p, "load_balancer_type", "type");
@@ -57,6 +58,7 @@ pub static KINDS: &[KindMapping] = &[
         pulumi: &["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
         terraform: &["aws_lb_listener", "aws_alb_listener"],
         name_attribute: None,
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             a.reference(&mut p, "load_balancer_arn", "load_balancer");
@@ -85,6 +87,7 @@ pub static KINDS: &[KindMapping] = &[
         ],
         terraform: &["aws_lb_listener_rule", "aws_alb_listener_rule"],
         name_attribute: None,
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             a.reference(&mut p, "listener_arn", "listener");
@@ -114,6 +117,7 @@ pub static KINDS: &[KindMapping] = &[
         ],
         terraform: &["aws_lb_target_group", "aws_alb_target_group"],
         name_attribute: Some("name"),
+        sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
             a.copy_str(&mut p, "protocol", "protocol");

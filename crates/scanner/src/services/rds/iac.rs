@@ -12,6 +12,7 @@ pub static KINDS: &[KindMapping] = &[
         pulumi: &["aws:rds/cluster:Cluster"],
         terraform: &["aws_rds_cluster"],
         name_attribute: None,
+        sensitive: &["master_password"],
         properties: |a| {
             let mut p = Map::new();
             a.copy_str(&mut p, "engine", "engine");
@@ -45,6 +46,7 @@ pub static KINDS: &[KindMapping] = &[
         ],
         terraform: &["aws_rds_cluster_instance", "aws_db_instance"],
         name_attribute: None,
+        sensitive: &["password"],
         properties: |a| {
             let mut p = Map::new();
             a.copy_str(&mut p, "cluster_identifier", "cluster");

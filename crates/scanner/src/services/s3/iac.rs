@@ -12,6 +12,7 @@ pub static KINDS: &[KindMapping] = &[
         pulumi: &["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
         terraform: &["aws_s3_bucket"],
         name_attribute: Some("bucket"),
+        sensitive: &[],
         // Versioning, encryption, the public access block and the policy are their own
         // resources (below), merged into the bucket they name.
         properties: |_| Map::new(),

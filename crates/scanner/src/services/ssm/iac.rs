@@ -12,6 +12,7 @@ pub static KINDS: &[KindMapping] = &[
         pulumi: &["aws:ssm/parameter:Parameter"],
         terraform: &["aws_ssm_parameter"],
         name_attribute: Some("name"),
+        sensitive: &["value"],
         properties: |a| {
             let mut p = Map::new();
             a.copy_str(&mut p, "type", "type");
