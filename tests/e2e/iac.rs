@@ -244,6 +244,14 @@ fn terraform_resources(resource: &Value) -> Vec<(&'static str, Value)> {
             );
             "aws_elasticache_replication_group"
         }
+        "secret" => {
+            // Its id in both tools is its ARN.
+            extend(
+                json!({"id": arn, "name": id, "description": p["description"], "kms_key_id": p["kms_key_id"],
+                "recovery_window_in_days": 30}),
+            );
+            "aws_secretsmanager_secret"
+        }
         other => panic!("no Terraform type for {other}"),
     };
     vec![(primary, attributes)]
@@ -358,6 +366,7 @@ fn pulumi_export(snapshot: &Value) -> Value {
             "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"),
         ("aws_s3_bucket_public_access_block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"),
         ("aws_elasticache_replication_group", "aws:elasticache/replicationGroup:ReplicationGroup"),
+        ("aws_secretsmanager_secret", "aws:secretsmanager/secret:Secret"),
     ];
     let stack = "urn:pulumi:staging::trading-platform";
     let mut resources = vec![

@@ -30,4 +30,5 @@ mod parity;
 mod publish;
 mod scan;
 mod secrets;
+mod secrets_manager;
 mod snapshot;

@@ -55,7 +55,7 @@ pub fn evaluate(
         findings.extend(run.declared(key, expected, &matches));
     }
     findings.extend(run.unmanaged());
-    findings.extend(rules::evaluate(snapshot, baseline)?);
+    findings.extend(rules::evaluate(snapshot, baseline, today)?);
 
     Ok(Report {
         schema: REPORT_SCHEMA.to_string(),

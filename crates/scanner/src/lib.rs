@@ -34,6 +34,8 @@ macro_rules! with_services {
             s3: S3 = "s3";
             /// ElastiCache (Redis and Valkey).
             elasticache: Elasticache = "elasticache";
+            /// Secrets Manager (metadata only).
+            secretsmanager: Secretsmanager = "secretsmanager";
         }
     };
 }

@@ -49,8 +49,21 @@ pub fn snapshot_with_failures(
     )
 }
 
-/// Runs one rule with `settings` (JSON object) over `resources`.
+/// The day rule tests judge ages and expiry dates by.
+pub const TODAY: crate::rules::Day = (2026, 12, 7);
+
+/// Runs one rule with `settings` (JSON object) over `resources`, on [`TODAY`].
 pub fn run(id: &str, settings: Value, resources: Vec<Resource>) -> Vec<Finding> {
+    run_on(id, settings, resources, TODAY)
+}
+
+/// Runs one rule with `settings` (JSON object) over `resources`, on `today`.
+pub fn run_on(
+    id: &str,
+    settings: Value,
+    resources: Vec<Resource>,
+    today: crate::rules::Day,
+) -> Vec<Finding> {
     let mut baseline = Baseline::empty("prod");
     for def in RULES {
         if def.id != id {
@@ -79,7 +92,7 @@ pub fn run(id: &str, settings: Value, resources: Vec<Resource>) -> Vec<Finding> 
             },
         },
     );
-    evaluate(&snapshot(resources), &baseline).expect("valid settings")
+    evaluate(&snapshot(resources), &baseline, today).expect("valid settings")
 }
 
 /// An Aurora cluster with the given retention, encryption and protection.

@@ -5,12 +5,14 @@
 
 mod finding;
 mod parity;
+mod policy;
 #[macro_use]
 mod resources;
 pub mod secrets;
 
 pub use finding::*;
 pub use parity::*;
+pub use policy::*;
 pub use resources::*;
 
 /// Compiles each service's property types (`services/<service>/model.rs`) as part of the

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{params, Check, RuleDef, Violation};
+use super::{params, Check, Day, RuleDef, Violation};
 use crate::model::{CacheReplicationGroup, Properties, Resource, Severity, Snapshot};
 
 fn groups(snapshot: &Snapshot) -> impl Iterator<Item = (&Resource, &CacheReplicationGroup)> {
@@ -47,7 +47,7 @@ pub const CACHE_ENCRYPTED: RuleDef = RuleDef {
 struct Encrypted(bool);
 
 impl Check for Encrypted {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         if !self.0 {
             return;
         }
@@ -81,7 +81,7 @@ pub const CACHE_AUTH: RuleDef = RuleDef {
 struct Auth(bool);
 
 impl Check for Auth {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         if !self.0 {
             return;
         }
@@ -117,7 +117,7 @@ pub const CACHE_FAILOVER: RuleDef = RuleDef {
 struct Failover(bool);
 
 impl Check for Failover {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         if !self.0 {
             return;
         }
@@ -193,7 +193,7 @@ mod tests {
         let values = settings.as_object().cloned().unwrap_or_default();
         let check = (rule.build)(values).expect("valid settings");
         let mut out = Vec::new();
-        check.check(snapshot, &mut out);
+        check.check(snapshot, crate::testing::TODAY, &mut out);
         out.into_iter().filter_map(|v| v.path).collect()
     }
 

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{params, Check, RuleDef, Violation};
+use super::{params, Check, Day, RuleDef, Violation};
 use crate::model::{Properties, Severity, Snapshot};
 
 fn clusters(
@@ -37,7 +37,7 @@ struct NoParams {}
 struct StorageEncrypted;
 
 impl Check for StorageEncrypted {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         for (resource, cluster) in clusters(snapshot) {
             if !cluster.storage_encrypted {
                 out.push(Violation {
@@ -72,7 +72,7 @@ fn one() -> i32 {
 }
 
 impl Check for BackupRetention {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         for (resource, cluster) in clusters(snapshot) {
             let days = cluster.backup_retention_period.unwrap_or(0);
             if days < self.min_days {
@@ -107,7 +107,7 @@ struct DeletionProtection {
 }
 
 impl Check for DeletionProtection {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         if !self.required {
             return;
         }

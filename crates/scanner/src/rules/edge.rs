@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{params, Check, RuleDef, Violation};
+use super::{params, Check, Day, RuleDef, Violation};
 use crate::model::{
     Listener, ListenerAction, LoadBalancer, Properties, Resource, S3Bucket, Severity, Snapshot,
 };
@@ -70,7 +70,7 @@ pub const HTTP_REDIRECTS_TO_HTTPS: RuleDef = RuleDef {
 struct HttpRedirects(bool);
 
 impl Check for HttpRedirects {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         if !self.0 {
             return;
         }
@@ -126,7 +126,7 @@ fn tls13_policies() -> Vec<String> {
 }
 
 impl Check for TlsPolicy {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         for (resource, listener) in listeners(snapshot) {
             if !matches!(listener.protocol.as_deref(), Some("HTTPS" | "TLS")) {
                 continue;
@@ -164,7 +164,7 @@ pub const LOAD_BALANCER_DELETION_PROTECTION: RuleDef = RuleDef {
 struct LbDeletionProtection(bool);
 
 impl Check for LbDeletionProtection {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         if !self.0 {
             return;
         }
@@ -193,7 +193,7 @@ pub const BUCKET_PUBLIC_ACCESS_BLOCKED: RuleDef = RuleDef {
 struct PublicAccess(bool);
 
 impl Check for PublicAccess {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         if !self.0 {
             return;
         }
@@ -233,7 +233,7 @@ struct BucketEncrypted {
 }
 
 impl Check for BucketEncrypted {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         for (resource, bucket) in buckets(snapshot) {
             let algorithm = bucket.encryption.as_ref().map(|e| e.algorithm.as_str());
             let ok = match algorithm {
@@ -278,7 +278,7 @@ pub const BUCKET_VERSIONING: RuleDef = RuleDef {
 struct Versioning(bool);
 
 impl Check for Versioning {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         if !self.0 {
             return;
         }
@@ -307,7 +307,7 @@ pub const BUCKET_POLICY_NO_PUBLIC_GRANT: RuleDef = RuleDef {
 struct NoPublicGrant(bool);
 
 impl Check for NoPublicGrant {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         if !self.0 {
             return;
         }

@@ -9,6 +9,7 @@ mod data;
 mod edge;
 mod network;
 mod platform;
+mod secrets;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -16,10 +17,14 @@ use serde_json::{Map, Value};
 use crate::baseline::Baseline;
 use crate::model::{Finding, FindingKind, Resource, Severity, Snapshot, SourceRef};
 
+/// A calendar day (UTC) as (year, month, day): the day checks judge ages and expiry dates by,
+/// given once per evaluation so that rules stay pure.
+pub type Day = (i32, u32, u32);
+
 /// A configured rule, ready to check a snapshot.
 pub trait Check: Send + Sync {
-    /// Appends a violation for everything in `snapshot` that breaks the rule.
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>);
+    /// Appends a violation for everything in `snapshot` that breaks the rule on `today`.
+    fn check<'a>(&self, snapshot: &'a Snapshot, today: Day, out: &mut Vec<Violation<'a>>);
 }
 
 /// One broken rule on one resource.
@@ -75,6 +80,8 @@ pub static RULES: &[RuleDef] = &[
     cache::CACHE_ENCRYPTED,
     cache::CACHE_AUTH,
     cache::CACHE_FAILOVER,
+    secrets::SECRET_ROTATION,
+    secrets::SECRET_POLICY_NO_OUTSIDE_GRANT,
 ];
 
 /// The definition of rule `id`.
@@ -166,11 +173,15 @@ fn configure(baseline: &Baseline) -> Result<Vec<Enabled>, RuleConfigError> {
 }
 
 /// Checks every enabled rule against `snapshot`.
-pub fn evaluate(snapshot: &Snapshot, baseline: &Baseline) -> Result<Vec<Finding>, RuleConfigError> {
+pub fn evaluate(
+    snapshot: &Snapshot,
+    baseline: &Baseline,
+    today: Day,
+) -> Result<Vec<Finding>, RuleConfigError> {
     let mut findings = Vec::new();
     for rule in configure(baseline)? {
         let mut violations = Vec::new();
-        rule.check.check(snapshot, &mut violations);
+        rule.check.check(snapshot, today, &mut violations);
         findings.extend(violations.into_iter().map(|v| {
             Finding {
                 fingerprint: String::new(),
@@ -227,7 +238,12 @@ mod tests {
         baseline
             .compliance
             .insert("no-such-rule".into(), settings(serde_json::json!({})));
-        let err = evaluate(&crate::testing::snapshot(vec![]), &baseline).unwrap_err();
+        let err = evaluate(
+            &crate::testing::snapshot(vec![]),
+            &baseline,
+            crate::testing::TODAY,
+        )
+        .unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("prod.yaml:9: compliance.no-such-rule: unknown rule"),
@@ -239,7 +255,12 @@ mod tests {
             "backup-retention".into(),
             settings(serde_json::json!({"min_dayz": 3})),
         );
-        let err = evaluate(&crate::testing::snapshot(vec![]), &baseline).unwrap_err();
+        let err = evaluate(
+            &crate::testing::snapshot(vec![]),
+            &baseline,
+            crate::testing::TODAY,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("min_dayz"), "{err}");
 
         let mut baseline = Baseline::empty("prod");
@@ -247,6 +268,11 @@ mod tests {
             "backup-retention".into(),
             settings(serde_json::json!({"severity": "severe"})),
         );
-        assert!(evaluate(&crate::testing::snapshot(vec![]), &baseline).is_err());
+        assert!(evaluate(
+            &crate::testing::snapshot(vec![]),
+            &baseline,
+            crate::testing::TODAY
+        )
+        .is_err());
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{params, Check, RuleDef, Violation};
+use super::{params, Check, Day, RuleDef, Violation};
 use crate::model::{
     Properties, Resource, ResourceKind, RouteTarget, RulePeer, SecurityGroupRule, Severity,
     Snapshot,
@@ -66,7 +66,7 @@ fn db_ports() -> Vec<i32> {
 }
 
 impl Check for DbIngress {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         for (resource, rule) in ingress(snapshot) {
             if !from_anywhere(rule) {
                 continue;
@@ -133,7 +133,7 @@ fn internet_facing_groups(snapshot: &Snapshot) -> BTreeSet<(&str, &str)> {
 }
 
 impl Check for WorldIngress {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         let attached = internet_facing_groups(snapshot);
         for (resource, rule) in ingress(snapshot) {
             if !from_anywhere(rule) || self.db_ports.iter().any(|p| admits_tcp_port(rule, *p)) {
@@ -226,7 +226,7 @@ fn public_subnets(snapshot: &Snapshot) -> HashMap<&str, bool> {
 }
 
 impl Check for PrivateNetworking {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         if !self.required {
             return;
         }
@@ -286,7 +286,7 @@ fn three() -> usize {
 }
 
 impl Check for AzSpan {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         for vpc in snapshot
             .resources
             .iter()

@@ -4,7 +4,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{params, Check, RuleDef, Violation};
+use super::{params, Check, Day, RuleDef, Violation};
 use crate::model::secrets::{is_redacted, REDACTED_PREFIX};
 use crate::model::{Properties, Severity, Snapshot};
 
@@ -45,7 +45,7 @@ struct ImageTagPolicy {
 }
 
 impl Check for ImageTagPolicy {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         for resource in &snapshot.resources {
             let Properties::EcsTaskDefinition(definition) = &resource.properties else {
                 continue;
@@ -99,7 +99,7 @@ pub const CONTAINER_INSIGHTS: RuleDef = RuleDef {
 struct ContainerInsights;
 
 impl Check for ContainerInsights {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         for resource in &snapshot.resources {
             let Properties::EcsCluster(cluster) = &resource.properties else {
                 continue;
@@ -143,7 +143,7 @@ fn standard_tags() -> Vec<String> {
 }
 
 impl Check for RequiredTags {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         // Kinds whose tags are not read (a parameter's take a call each; a listener belongs
         // with its load balancer) cannot be held to tags.
         for resource in snapshot
@@ -199,7 +199,7 @@ struct AllowedSecret {
 }
 
 impl Check for PlaintextSecret {
-    fn check<'a>(&self, snapshot: &'a Snapshot, out: &mut Vec<Violation<'a>>) {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         for resource in &snapshot.resources {
             // The kind's plain values, read from a copy (the accessor lends them mutably).
             let mut properties = resource.properties.clone();

@@ -1,0 +1,255 @@
+//! Secret rules: Secrets Manager secrets rotate, and their policies grant nobody outside the
+//! account.
+
+use serde::Deserialize;
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+
+use super::{params, Check, Day, RuleDef, Violation};
+use crate::model::{Properties, Resource, SecretsManagerSecret, Severity, Snapshot};
+
+fn secrets(snapshot: &Snapshot) -> impl Iterator<Item = (&Resource, &SecretsManagerSecret)> {
+    snapshot
+        .resources
+        .iter()
+        .filter_map(|r| match &r.properties {
+            Properties::SecretsManagerSecret(s) => Some((r, s)),
+            _ => None,
+        })
+}
+
+/// Days from an RFC 3339 time to `today`; `None` when it does not parse.
+fn days_since(when: &str, today: Day) -> Option<i64> {
+    let then = time::OffsetDateTime::parse(when, &Rfc3339).ok()?.date();
+    let month = time::Month::try_from(u8::try_from(today.1).ok()?).ok()?;
+    let today = time::Date::from_calendar_date(today.0, month, u8::try_from(today.2).ok()?).ok()?;
+    Some((today - then).whole_days())
+}
+
+/// `secret-rotation`: secrets rotate, and did within `max_days`, where the environment
+/// requires it.
+pub const SECRET_ROTATION: RuleDef = RuleDef {
+    id: "secret-rotation",
+    severity: Severity::Medium,
+    rationale: "A credential that never changes outlives every person and system that ever saw it; rotation bounds how long a leaked one works.",
+    build: |values| Ok(Box::new(params::<Rotation>(values)?)),
+};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rotation {
+    #[serde(default)]
+    required: bool,
+    #[serde(default = "ninety")]
+    max_days: i64,
+}
+
+fn ninety() -> i64 {
+    90
+}
+
+impl Check for Rotation {
+    fn check<'a>(&self, snapshot: &'a Snapshot, today: Day, out: &mut Vec<Violation<'a>>) {
+        if !self.required {
+            return;
+        }
+        for (resource, secret) in secrets(snapshot) {
+            if !secret.rotation_enabled {
+                out.push(Violation {
+                    resource,
+                    path: Some("properties.rotation_enabled".into()),
+                    expected: Some(json!(true)),
+                    actual: Some(json!(false)),
+                    message: format!("{} does not rotate", resource.name),
+                });
+                continue;
+            }
+            let last = secret.last_rotated.as_ref().or(secret.created.as_ref());
+            let age = last.and_then(|when| days_since(when, today));
+            if age.is_some_and(|days| days > self.max_days) {
+                out.push(Violation {
+                    resource,
+                    path: Some("properties.last_rotated".into()),
+                    expected: Some(json!({"within_days": self.max_days})),
+                    actual: Some(json!(last)),
+                    message: format!(
+                        "{} was last rotated {} days ago (at most {})",
+                        resource.name,
+                        age.unwrap_or_default(),
+                        self.max_days
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// `secret-policy-no-outside-grant`: no policy statement allows anyone unconditionally, or a
+/// principal of another account.
+pub const SECRET_POLICY_NO_OUTSIDE_GRANT: RuleDef = RuleDef {
+    id: "secret-policy-no-outside-grant",
+    severity: Severity::Critical,
+    rationale: "A secret's policy is the one place a credential is shared beyond its account; a grant to `*` or to a foreign account hands the credential out.",
+    build: |values| Ok(Box::new(params::<OutsideGrant>(values)?)),
+};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutsideGrant {
+    /// Other accounts that may be granted access (a shared-services account).
+    #[serde(default)]
+    allowed_accounts: Vec<String>,
+}
+
+/// The account of an `AWS:` principal (`AWS:123456789012`, `AWS:arn:aws:iam::123456789012:...`).
+fn principal_account(principal: &str) -> Option<&str> {
+    let aws = principal.strip_prefix("AWS:")?;
+    let account = match aws.strip_prefix("arn:") {
+        Some(arn) => arn.split(':').nth(3)?,
+        None => aws,
+    };
+    (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())).then_some(account)
+}
+
+impl Check for OutsideGrant {
+    fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
+        for (resource, secret) in secrets(snapshot) {
+            let own = resource.arn.as_deref().and_then(|a| a.split(':').nth(4));
+            for statement in secret.policy.iter().flatten() {
+                let outside: Vec<&str> = statement
+                    .principals
+                    .iter()
+                    .filter_map(|p| principal_account(p))
+                    .filter(|a| Some(*a) != own && !self.allowed_accounts.iter().any(|x| x == a))
+                    .collect();
+                let public = statement.allows_anyone_unconditionally();
+                let foreign =
+                    statement.effect == "Allow" && !statement.not_principal && !outside.is_empty();
+                if public || foreign {
+                    let who = if public {
+                        "anyone".to_string()
+                    } else {
+                        outside.join(", ")
+                    };
+                    out.push(Violation {
+                        resource,
+                        path: Some("properties.policy".into()),
+                        expected: Some(json!("no grant to anyone or to another account")),
+                        actual: serde_json::to_value(statement).ok(),
+                        message: format!("{}'s policy grants {who}", resource.name),
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{parse_policy, ResourceKind, Selection};
+
+    fn secret(edit: impl FnOnce(&mut SecretsManagerSecret)) -> Snapshot {
+        let mut properties = SecretsManagerSecret {
+            description: None,
+            kms_key_id: None,
+            rotation_enabled: true,
+            rotation_function: Some("arn:aws:lambda:us-east-1:123456789012:function:rotate".into()),
+            rotation_days: Some(30),
+            rotation_schedule: None,
+            last_rotated: Some("2026-11-20T08:00:00Z".into()),
+            last_changed: None,
+            created: Some("2025-01-01T00:00:00Z".into()),
+            current_version: Some("v-1".into()),
+            owning_service: None,
+            policy: None,
+            replicas: vec![],
+        };
+        edit(&mut properties);
+        let resource = Resource {
+            kind: ResourceKind::SecretsManagerSecret,
+            region: "us-east-1".into(),
+            id: "prod/db-credentials".into(),
+            name: "prod/db-credentials".into(),
+            logical_name: "{env}/db-credentials".into(),
+            arn: Some(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-credentials-AbCdEf"
+                    .into(),
+            ),
+            tags: Default::default(),
+            properties: Properties::SecretsManagerSecret(properties),
+        };
+        let selection = Selection {
+            tag_key: "Environment".into(),
+            ssm_paths: vec![],
+        };
+        Snapshot::new("prod".into(), vec![], selection, vec![], vec![resource])
+    }
+
+    fn paths(rule: &RuleDef, settings: serde_json::Value, snapshot: &Snapshot) -> Vec<String> {
+        let values = settings.as_object().cloned().unwrap_or_default();
+        let check = (rule.build)(values).expect("valid settings");
+        let mut out = Vec::new();
+        check.check(snapshot, crate::testing::TODAY, &mut out);
+        out.into_iter().filter_map(|v| v.path).collect()
+    }
+
+    #[test]
+    fn rotation_is_checked_only_where_required_and_by_its_age() {
+        let required = json!({"required": true, "max_days": 30});
+        assert!(paths(&SECRET_ROTATION, required.clone(), &secret(|_| {})).is_empty());
+        let off = secret(|s| s.rotation_enabled = false);
+        assert!(
+            paths(&SECRET_ROTATION, json!({}), &off).is_empty(),
+            "off by default"
+        );
+        assert_eq!(
+            paths(&SECRET_ROTATION, required.clone(), &off),
+            ["properties.rotation_enabled"]
+        );
+        // 2026-10-01 is 67 days before 2026-12-07.
+        let stale = secret(|s| s.last_rotated = Some("2026-10-01T00:00:00Z".into()));
+        assert_eq!(
+            paths(&SECRET_ROTATION, required, &stale),
+            ["properties.last_rotated"]
+        );
+        let generous = json!({"required": true, "max_days": 90});
+        assert!(paths(&SECRET_ROTATION, generous, &stale).is_empty());
+        let never_rotated = secret(|s| s.last_rotated = None);
+        let required = json!({"required": true});
+        assert_eq!(
+            paths(&SECRET_ROTATION, required, &never_rotated),
+            ["properties.last_rotated"],
+            "created 2025-01-01"
+        );
+    }
+
+    #[test]
+    fn public_and_foreign_grants_break_the_policy_rule_own_account_ones_do_not() {
+        let with =
+            |policy: &str| secret(|s| s.policy = Some(parse_policy(policy).expect("a policy")));
+        let own = with(
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/app"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}}"#,
+        );
+        assert!(paths(&SECRET_POLICY_NO_OUTSIDE_GRANT, json!({}), &own).is_empty());
+        let foreign = with(
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"999999999999"},"Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"x"}}}}"#,
+        );
+        assert_eq!(
+            paths(&SECRET_POLICY_NO_OUTSIDE_GRANT, json!({}), &foreign),
+            ["properties.policy"]
+        );
+        let allowed = json!({"allowed_accounts": ["999999999999"]});
+        assert!(paths(&SECRET_POLICY_NO_OUTSIDE_GRANT, allowed, &foreign).is_empty());
+        let public = with(
+            r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}}"#,
+        );
+        assert_eq!(
+            paths(&SECRET_POLICY_NO_OUTSIDE_GRANT, json!({}), &public),
+            ["properties.policy"]
+        );
+        let denied =
+            with(r#"{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}}"#);
+        assert!(paths(&SECRET_POLICY_NO_OUTSIDE_GRANT, json!({}), &denied).is_empty());
+    }
+}
