@@ -4,38 +4,12 @@
 
 use scanner::model::{FindingKind, Severity};
 
-use crate::support::{block_on, json_report, shipped_baselines, Moto};
+use crate::support::{
+    block_on, finding_row as row, finding_rows, json_report, shipped_baselines,
+    sorted_rows as sorted, FindingRow as Row, Moto,
+};
 
 const REGION: &str = "us-east-1";
-
-type Row = (
-    FindingKind,
-    String,
-    Option<String>,
-    Severity,
-    Option<String>,
-);
-
-fn row(
-    kind: FindingKind,
-    resource: &str,
-    path: &str,
-    severity: Severity,
-    rule: Option<&str>,
-) -> Row {
-    (
-        kind,
-        resource.to_string(),
-        Some(path.to_string()).filter(|p| !p.is_empty()),
-        severity,
-        rule.map(str::to_string),
-    )
-}
-
-fn sorted(mut rows: Vec<Row>) -> Vec<Row> {
-    rows.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-    rows
-}
 
 /// `scan --env prod` against `baselines`: exit code and findings, sorted.
 fn scan(moto: &Moto, baselines: &str) -> (i32, Vec<Row>) {
@@ -50,20 +24,7 @@ fn scan(moto: &Moto, baselines: &str) -> (i32, Vec<Row>) {
     ];
     let (code, report, stderr) = json_report(moto, &args);
     assert!(report.complete, "{stderr}");
-    let rows = report
-        .findings
-        .iter()
-        .map(|f| {
-            (
-                f.kind,
-                format!("{}/{}", f.resource_type, f.logical_name),
-                f.path.clone(),
-                f.severity,
-                f.rule_id.clone(),
-            )
-        })
-        .collect();
-    (code, sorted(rows))
+    (code, finding_rows(&report))
 }
 
 #[test]
@@ -80,20 +41,7 @@ fn each_cache_change_is_exactly_its_findings() {
     );
 
     // Captured, then scanned against the capture: nothing.
-    let captured = tempfile::tempdir().unwrap();
-    let capture = moto
-        .driftscan()
-        .args([
-            "baseline", "capture", "--env", "prod", "--region", REGION, "-o",
-        ])
-        .arg(captured.path())
-        .output()
-        .unwrap();
-    assert!(
-        capture.status.success(),
-        "{}",
-        String::from_utf8_lossy(&capture.stderr)
-    );
+    let captured = crate::support::captured_baselines(&moto, "prod", REGION);
     let own = captured.path().display().to_string();
     assert_eq!(scan(&moto, &own).1, vec![], "nothing right after capture");
 

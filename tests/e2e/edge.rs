@@ -7,36 +7,15 @@ use aws_sdk_elasticloadbalancingv2::types as elb;
 use aws_sdk_s3::types as s3;
 use scanner::model::{FindingKind, Severity};
 
-use crate::support::{block_on, json_report, shipped_baselines, Moto};
+use crate::support::{
+    block_on, finding_row as row, finding_rows, json_report, shipped_baselines,
+    sorted_rows as sorted, FindingRow, Moto,
+};
 
 const REGION: &str = "us-east-1";
 
-type Row = (
-    FindingKind,
-    String,
-    Option<String>,
-    Severity,
-    Option<String>,
-);
-
-fn row(
-    kind: FindingKind,
-    resource: &str,
-    path: &str,
-    severity: Severity,
-    rule: Option<&str>,
-) -> Row {
-    (
-        kind,
-        resource.to_string(),
-        Some(path.to_string()).filter(|p| !p.is_empty()),
-        severity,
-        rule.map(str::to_string),
-    )
-}
-
 /// `scan` against the shipped baselines: exit code and findings, sorted.
-fn scan(moto: &Moto, env: &str) -> (i32, Vec<Row>) {
+fn scan(moto: &Moto, env: &str) -> (i32, Vec<FindingRow>) {
     let baselines = shipped_baselines().display().to_string();
     let (code, report, _) = json_report(
         moto,
@@ -50,26 +29,7 @@ fn scan(moto: &Moto, env: &str) -> (i32, Vec<Row>) {
             &baselines,
         ],
     );
-    let mut rows: Vec<Row> = report
-        .findings
-        .iter()
-        .map(|f| {
-            (
-                f.kind,
-                format!("{}/{}", f.resource_type, f.logical_name),
-                f.path.clone(),
-                f.severity,
-                f.rule_id.clone(),
-            )
-        })
-        .collect();
-    rows.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-    (code, rows)
-}
-
-fn sorted(mut rows: Vec<Row>) -> Vec<Row> {
-    rows.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-    rows
+    (code, finding_rows(&report))
 }
 
 async fn listener_on(

@@ -4,35 +4,13 @@
 
 use scanner::model::{FindingKind, Severity};
 
-use crate::support::{block_on, json_report, shipped_baselines, Moto};
+use crate::support::{
+    block_on, finding_row as row, finding_rows, json_report, shipped_baselines, FindingRow as Row,
+    Moto,
+};
 
 const REGION: &str = "us-east-1";
 const NEW_VALUE: &str = "hand-set-Value-8812-zzQ";
-
-type Row = (
-    FindingKind,
-    String,
-    Option<String>,
-    Severity,
-    Option<String>,
-);
-
-fn row(
-    kind: FindingKind,
-    resource: &str,
-    path: &str,
-    severity: Severity,
-    rule: Option<&str>,
-) -> Row {
-    let path = Some(path.to_string()).filter(|p| !p.is_empty());
-    (
-        kind,
-        resource.to_string(),
-        path,
-        severity,
-        rule.map(str::to_string),
-    )
-}
 
 /// `scan --env prod` against `baselines`: findings, sorted, and the raw output.
 fn scan(moto: &Moto, baselines: &str) -> (Vec<Row>, String) {
@@ -47,21 +25,7 @@ fn scan(moto: &Moto, baselines: &str) -> (Vec<Row>, String) {
     ];
     let (_, report, stderr) = json_report(moto, &args);
     assert!(report.complete, "{stderr}");
-    let mut rows: Vec<Row> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let resource = format!("{}/{}", f.resource_type, f.logical_name);
-            (
-                f.kind,
-                resource,
-                f.path.clone(),
-                f.severity,
-                f.rule_id.clone(),
-            )
-        })
-        .collect();
-    rows.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    let rows = finding_rows(&report);
     let raw = serde_json::to_string(&report).unwrap_or_default();
     (rows, raw + &stderr)
 }
@@ -92,20 +56,7 @@ fn secrets_are_metadata_and_each_change_is_exactly_its_findings() {
     assert!(read, "the AUTH token's secret is read: {snapshot}");
     outputs.push(snapshot);
 
-    let captured = tempfile::tempdir().unwrap();
-    let capture = moto
-        .driftscan()
-        .args([
-            "baseline", "capture", "--env", "prod", "--region", REGION, "-o",
-        ])
-        .arg(captured.path())
-        .output()
-        .unwrap();
-    assert!(
-        capture.status.success(),
-        "{}",
-        String::from_utf8_lossy(&capture.stderr)
-    );
+    let captured = crate::support::captured_baselines(&moto, "prod", REGION);
     let own = captured.path().display().to_string();
     let (rows, raw) = scan(&moto, &own);
     assert_eq!(rows, vec![], "nothing right after capture");
@@ -193,8 +144,7 @@ fn secrets_are_metadata_and_each_change_is_exactly_its_findings() {
             None,
         ),
     ]);
-    expected.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-    assert_eq!(rows, expected);
+    assert_eq!(rows, crate::support::sorted_rows(expected));
     outputs.push(raw);
 
     for text in &outputs {

@@ -136,6 +136,75 @@ pub fn json_report(moto: &Moto, args: &[&str]) -> (i32, scanner::model::Report, 
     (output.status.code().unwrap_or(-1), report, stderr)
 }
 
+/// A finding as the "exactly its findings" tests compare them: kind, `<kind>/<logical name>`,
+/// path, severity, rule.
+pub type FindingRow = (
+    scanner::model::FindingKind,
+    String,
+    Option<String>,
+    scanner::model::Severity,
+    Option<String>,
+);
+
+/// A [`FindingRow`]; an empty `path` is none.
+pub fn finding_row(
+    kind: scanner::model::FindingKind,
+    resource: &str,
+    path: &str,
+    severity: scanner::model::Severity,
+    rule: Option<&str>,
+) -> FindingRow {
+    let path = Some(path.to_string()).filter(|p| !p.is_empty());
+    (
+        kind,
+        resource.to_string(),
+        path,
+        severity,
+        rule.map(str::to_string),
+    )
+}
+
+/// `rows` in one order, whatever order they were found in.
+pub fn sorted_rows(mut rows: Vec<FindingRow>) -> Vec<FindingRow> {
+    rows.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    rows
+}
+
+/// The findings of `report` as sorted [`FindingRow`]s.
+pub fn finding_rows(report: &scanner::model::Report) -> Vec<FindingRow> {
+    let rows = report
+        .findings
+        .iter()
+        .map(|f| {
+            let resource = format!("{}/{}", f.resource_type, f.logical_name);
+            (
+                f.kind,
+                resource,
+                f.path.clone(),
+                f.severity,
+                f.rule_id.clone(),
+            )
+        })
+        .collect();
+    sorted_rows(rows)
+}
+
+/// A directory holding `env`'s baseline as `baseline capture` writes it now.
+pub fn captured_baselines(moto: &Moto, env: &str, region: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let capture = moto
+        .driftscan()
+        .args([
+            "baseline", "capture", "--env", env, "--region", region, "-o",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("driftscan runs");
+    let stderr = String::from_utf8_lossy(&capture.stderr);
+    assert!(capture.status.success(), "capture of {env}: {stderr}");
+    dir
+}
+
 /// `driftscan` pointed at `endpoint`, with the environment cleared of real AWS settings.
 pub fn driftscan_command(endpoint: &str) -> assert_cmd::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_driftscan"));

@@ -144,3 +144,17 @@ pub fn security_group(name: &str, ingress: Vec<SecurityGroupRule>) -> Resource {
         }),
     )
 }
+
+/// The paths of the violations `rule` (built from `settings`) finds in `snapshot` on
+/// [`TODAY`].
+pub fn violation_paths(
+    rule: &crate::rules::RuleDef,
+    settings: Value,
+    snapshot: &Snapshot,
+) -> Vec<String> {
+    let values = settings.as_object().cloned().unwrap_or_default();
+    let check = (rule.build)(values).expect("valid settings");
+    let mut out = Vec::new();
+    check.check(snapshot, TODAY, &mut out);
+    out.into_iter().filter_map(|v| v.path).collect()
+}

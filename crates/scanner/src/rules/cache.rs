@@ -1,39 +1,15 @@
 //! Cache rules: how ElastiCache replication groups protect the data in them and stay up.
 
-use serde::Deserialize;
 use serde_json::json;
 
-use super::{params, Check, Day, RuleDef, Violation};
+use super::{of_kind, required, required_where_said, Check, Day, RuleDef, Violation};
 use crate::model::{CacheReplicationGroup, Properties, Resource, Severity, Snapshot};
 
 fn groups(snapshot: &Snapshot) -> impl Iterator<Item = (&Resource, &CacheReplicationGroup)> {
-    snapshot
-        .resources
-        .iter()
-        .filter_map(|r| match &r.properties {
-            Properties::CacheReplicationGroup(g) => Some((r, g)),
-            _ => None,
-        })
-}
-
-/// A rule that is on unless its `required` parameter says otherwise.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Required {
-    #[serde(default = "yes")]
-    required: bool,
-}
-
-/// A rule that is off unless its `required` parameter turns it on (prod's).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RequiredWhereSaid {
-    #[serde(default)]
-    required: bool,
-}
-
-fn yes() -> bool {
-    true
+    of_kind(snapshot, |p| match p {
+        Properties::CacheReplicationGroup(g) => Some(g),
+        _ => None,
+    })
 }
 
 /// `cache-encrypted`: replication groups encrypt in transit and at rest.
@@ -41,7 +17,7 @@ pub const CACHE_ENCRYPTED: RuleDef = RuleDef {
     id: "cache-encrypted",
     severity: Severity::High,
     rationale: "Sessions and cached records travel and rest in Redis; without transit encryption anyone on the VPC path reads them, and neither setting can be turned on without replacing the group.",
-    build: |values| Ok(Box::new(Encrypted(params::<Required>(values)?.required))),
+    build: |values| Ok(Box::new(Encrypted(required(values)?))),
 };
 
 struct Encrypted(bool);
@@ -75,7 +51,7 @@ pub const CACHE_AUTH: RuleDef = RuleDef {
     id: "cache-auth",
     severity: Severity::High,
     rationale: "Without an AUTH token or an RBAC user group, anything that reaches the port can read, write and flush the cache.",
-    build: |values| Ok(Box::new(Auth(params::<Required>(values)?.required))),
+    build: |values| Ok(Box::new(Auth(required(values)?))),
 };
 
 struct Auth(bool);
@@ -109,7 +85,7 @@ pub const CACHE_FAILOVER: RuleDef = RuleDef {
     rationale: "Without automatic failover a primary's failure stops writes until someone promotes a replica by hand; Multi-AZ keeps a replica out of the failed zone.",
     build: |values| {
         Ok(Box::new(Failover(
-            params::<RequiredWhereSaid>(values)?.required,
+            required_where_said(values)?,
         )))
     },
 };
@@ -147,7 +123,8 @@ impl Check for Failover {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Resource, Selection};
+    use crate::model::Resource;
+    use crate::testing::violation_paths as paths;
 
     fn group(edit: impl FnOnce(&mut CacheReplicationGroup)) -> Snapshot {
         let mut properties = CacheReplicationGroup {
@@ -182,19 +159,7 @@ mod tests {
             tags: Default::default(),
             properties: Properties::CacheReplicationGroup(properties),
         };
-        let selection = Selection {
-            tag_key: "Environment".into(),
-            ssm_paths: vec![],
-        };
-        Snapshot::new("prod".into(), vec![], selection, vec![], vec![resource])
-    }
-
-    fn paths(rule: &RuleDef, settings: serde_json::Value, snapshot: &Snapshot) -> Vec<String> {
-        let values = settings.as_object().cloned().unwrap_or_default();
-        let check = (rule.build)(values).expect("valid settings");
-        let mut out = Vec::new();
-        check.check(snapshot, crate::testing::TODAY, &mut out);
-        out.into_iter().filter_map(|v| v.path).collect()
+        crate::testing::snapshot(vec![resource])
     }
 
     #[test]

@@ -4,59 +4,30 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{params, Check, Day, RuleDef, Violation};
+use super::{of_kind, params, required, required_where_said, Check, Day, RuleDef, Violation};
 use crate::model::{
     Listener, ListenerAction, LoadBalancer, Properties, Resource, S3Bucket, Severity, Snapshot,
 };
 
 fn listeners(snapshot: &Snapshot) -> impl Iterator<Item = (&Resource, &Listener)> {
-    snapshot
-        .resources
-        .iter()
-        .filter_map(|r| match &r.properties {
-            Properties::Listener(l) => Some((r, l)),
-            _ => None,
-        })
+    of_kind(snapshot, |p| match p {
+        Properties::Listener(l) => Some(l),
+        _ => None,
+    })
 }
 
 fn load_balancers(snapshot: &Snapshot) -> impl Iterator<Item = (&Resource, &LoadBalancer)> {
-    snapshot
-        .resources
-        .iter()
-        .filter_map(|r| match &r.properties {
-            Properties::LoadBalancer(b) => Some((r, b)),
-            _ => None,
-        })
+    of_kind(snapshot, |p| match p {
+        Properties::LoadBalancer(b) => Some(b),
+        _ => None,
+    })
 }
 
 fn buckets(snapshot: &Snapshot) -> impl Iterator<Item = (&Resource, &S3Bucket)> {
-    snapshot
-        .resources
-        .iter()
-        .filter_map(|r| match &r.properties {
-            Properties::S3Bucket(b) => Some((r, b)),
-            _ => None,
-        })
-}
-
-/// A rule that is on unless its `required` parameter says otherwise.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Required {
-    #[serde(default = "yes")]
-    required: bool,
-}
-
-/// A rule that is off unless its `required` parameter turns it on (prod's).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RequiredWhereSaid {
-    #[serde(default)]
-    required: bool,
-}
-
-fn yes() -> bool {
-    true
+    of_kind(snapshot, |p| match p {
+        Properties::S3Bucket(b) => Some(b),
+        _ => None,
+    })
 }
 
 /// `http-redirects-to-https`: a plain-HTTP listener only redirects to HTTPS.
@@ -64,7 +35,7 @@ pub const HTTP_REDIRECTS_TO_HTTPS: RuleDef = RuleDef {
     id: "http-redirects-to-https",
     severity: Severity::High,
     rationale: "An HTTP listener that forwards serves the application in clear text; port 80 exists only to send browsers to 443.",
-    build: |values| Ok(Box::new(HttpRedirects(params::<Required>(values)?.required))),
+    build: |values| Ok(Box::new(HttpRedirects(required(values)?))),
 };
 
 struct HttpRedirects(bool);
@@ -156,7 +127,7 @@ pub const LOAD_BALANCER_DELETION_PROTECTION: RuleDef = RuleDef {
     rationale: "Deleting the load balancer takes the environment off the internet and changes its DNS name; protection turns the mistake into an error.",
     build: |values| {
         Ok(Box::new(LbDeletionProtection(
-            params::<RequiredWhereSaid>(values)?.required,
+            required_where_said(values)?,
         )))
     },
 };
@@ -187,7 +158,7 @@ pub const BUCKET_PUBLIC_ACCESS_BLOCKED: RuleDef = RuleDef {
     id: "bucket-public-access-blocked",
     severity: Severity::Critical,
     rationale: "The public access block is the one switch that keeps a bucket private whatever its policy and ACLs say; lifting it is how data leaks start.",
-    build: |values| Ok(Box::new(PublicAccess(params::<Required>(values)?.required))),
+    build: |values| Ok(Box::new(PublicAccess(required(values)?))),
 };
 
 struct PublicAccess(bool);
@@ -270,7 +241,7 @@ pub const BUCKET_VERSIONING: RuleDef = RuleDef {
     rationale: "Versioning is what turns an overwrite or a delete into something that can be undone; suspending it quietly removes that.",
     build: |values| {
         Ok(Box::new(Versioning(
-            params::<RequiredWhereSaid>(values)?.required,
+            required_where_said(values)?,
         )))
     },
 };
@@ -301,7 +272,7 @@ pub const BUCKET_POLICY_NO_PUBLIC_GRANT: RuleDef = RuleDef {
     id: "bucket-policy-no-public-grant",
     severity: Severity::Critical,
     rationale: "A statement that allows any principal with no condition opens the bucket to the internet as soon as the public access block is lifted.",
-    build: |values| Ok(Box::new(NoPublicGrant(params::<Required>(values)?.required))),
+    build: |values| Ok(Box::new(NoPublicGrant(required(values)?))),
 };
 
 struct NoPublicGrant(bool);

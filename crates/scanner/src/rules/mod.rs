@@ -108,6 +108,47 @@ pub(crate) fn params<T: DeserializeOwned>(values: Map<String, Value>) -> Result<
     serde_json::from_value(Value::Object(values)).map_err(|e| e.to_string())
 }
 
+/// The parameters of a rule that is on unless its `required` parameter says otherwise.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Required {
+    #[serde(default = "yes")]
+    required: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The parameters of a rule that is off unless its `required` parameter turns it on (prod's).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequiredWhereSaid {
+    #[serde(default)]
+    required: bool,
+}
+
+/// Whether a rule with `required` semantics is on (default on).
+fn required(values: Map<String, Value>) -> Result<bool, String> {
+    Ok(params::<Required>(values)?.required)
+}
+
+/// Whether a rule that is off unless turned on is on.
+fn required_where_said(values: Map<String, Value>) -> Result<bool, String> {
+    Ok(params::<RequiredWhereSaid>(values)?.required)
+}
+
+/// Every resource of one kind with its properties: `pick` answers the kind's properties type.
+fn of_kind<'a, T: 'a>(
+    snapshot: &'a Snapshot,
+    pick: fn(&'a crate::model::Properties) -> Option<&'a T>,
+) -> impl Iterator<Item = (&'a Resource, &'a T)> {
+    snapshot
+        .resources
+        .iter()
+        .filter_map(move |r| pick(&r.properties).map(|p| (r, p)))
+}
+
 struct Enabled {
     def: &'static RuleDef,
     severity: Severity,

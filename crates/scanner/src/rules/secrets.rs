@@ -5,17 +5,14 @@ use serde::Deserialize;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
-use super::{params, Check, Day, RuleDef, Violation};
+use super::{of_kind, params, Check, Day, RuleDef, Violation};
 use crate::model::{Properties, Resource, SecretsManagerSecret, Severity, Snapshot};
 
 fn secrets(snapshot: &Snapshot) -> impl Iterator<Item = (&Resource, &SecretsManagerSecret)> {
-    snapshot
-        .resources
-        .iter()
-        .filter_map(|r| match &r.properties {
-            Properties::SecretsManagerSecret(s) => Some((r, s)),
-            _ => None,
-        })
+    of_kind(snapshot, |p| match p {
+        Properties::SecretsManagerSecret(s) => Some(s),
+        _ => None,
+    })
 }
 
 /// Days from an RFC 3339 time to `today`; `None` when it does not parse.
@@ -147,7 +144,8 @@ impl Check for OutsideGrant {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{parse_policy, ResourceKind, Selection};
+    use crate::model::{parse_policy, ResourceKind};
+    use crate::testing::violation_paths as paths;
 
     fn secret(edit: impl FnOnce(&mut SecretsManagerSecret)) -> Snapshot {
         let mut properties = SecretsManagerSecret {
@@ -179,19 +177,7 @@ mod tests {
             tags: Default::default(),
             properties: Properties::SecretsManagerSecret(properties),
         };
-        let selection = Selection {
-            tag_key: "Environment".into(),
-            ssm_paths: vec![],
-        };
-        Snapshot::new("prod".into(), vec![], selection, vec![], vec![resource])
-    }
-
-    fn paths(rule: &RuleDef, settings: serde_json::Value, snapshot: &Snapshot) -> Vec<String> {
-        let values = settings.as_object().cloned().unwrap_or_default();
-        let check = (rule.build)(values).expect("valid settings");
-        let mut out = Vec::new();
-        check.check(snapshot, crate::testing::TODAY, &mut out);
-        out.into_iter().filter_map(|v| v.path).collect()
+        crate::testing::snapshot(vec![resource])
     }
 
     #[test]
