@@ -1,4 +1,5 @@
-//! Removing an environment, in dependency order: what runs (service, task definitions, cluster),
+//! Removing an environment, in dependency order: what runs (service, task definitions, its log
+//! group when empty, cluster),
 //! the database, the cache, the parameters, the security groups (rules first, so no group is still
 //! referenced), then the network from the NAT gateway down to the VPC. A preview removes only its
 //! own service, task definitions, group and parameters: dev's VPC and cluster stay.
@@ -24,6 +25,7 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
     let cluster = cluster_name(spec.network_owner());
     destroy_service(ctx, &cluster).await?;
     deregister_task_definitions(ctx).await?;
+    crate::logs::destroy(ctx).await?;
     if full {
         destroy_cluster(ctx, &cluster).await?;
         destroy_database(ctx, options).await?;

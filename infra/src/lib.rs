@@ -21,6 +21,7 @@ mod destroy;
 pub mod edge;
 mod from_baseline;
 mod iam;
+mod logs;
 pub mod member_roles;
 mod network;
 mod parameters;
@@ -117,6 +118,8 @@ pub struct EnvironmentSpec {
     pub certificate: Option<String>,
     /// The Redis replication group (full environments; previews use dev's).
     pub cache: Option<CacheSpec>,
+    /// Days the app's log group keeps its events.
+    pub log_retention_days: i32,
 }
 
 /// An environment's Redis replication group.
@@ -162,6 +165,7 @@ impl EnvironmentSpec {
                     failover: false,
                     snapshot_days: 1,
                 }),
+                log_retention_days: 7,
             },
             "staging" => EnvironmentSpec {
                 name: "staging".into(),
@@ -188,6 +192,7 @@ impl EnvironmentSpec {
                     failover: true,
                     snapshot_days: 7,
                 }),
+                log_retention_days: 30,
             },
             "prod" => EnvironmentSpec {
                 name: "prod".into(),
@@ -214,6 +219,7 @@ impl EnvironmentSpec {
                     failover: true,
                     snapshot_days: 14,
                 }),
+                log_retention_days: 90,
             },
             other => match preview_number(other) {
                 Some(number) => EnvironmentSpec {
@@ -236,6 +242,7 @@ impl EnvironmentSpec {
                     tls_policy: DEFAULT_TLS_POLICY.into(),
                     certificate: None,
                     cache: None,
+                    log_retention_days: 7,
                 },
                 None => {
                     return Err(InfraError::Refused(format!(
@@ -492,6 +499,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) ssm: aws_sdk_ssm::Client,
     pub(crate) elb: aws_sdk_elasticloadbalancingv2::Client,
     pub(crate) elasticache: aws_sdk_elasticache::Client,
+    pub(crate) logs: aws_sdk_cloudwatchlogs::Client,
     pub(crate) secrets: aws_sdk_secretsmanager::Client,
     pub(crate) s3: aws_sdk_s3::Client,
     /// The account the environment lives in.
@@ -526,6 +534,7 @@ impl<'a> Ctx<'a> {
             ssm: aws_sdk_ssm::Client::new(&config),
             elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             elasticache: aws_sdk_elasticache::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
             s3,
             account,
@@ -635,6 +644,7 @@ pub async fn converge(
     }
     Box::pin(security::converge(&ctx, &mut out)).await?;
     Box::pin(edge::converge(&ctx, &mut out)).await?;
+    Box::pin(logs::converge(&ctx)).await?;
     Box::pin(compute::converge(&ctx, &mut out)).await?;
     if spec.preview.is_none() {
         Box::pin(database::converge(&ctx, &mut out)).await?;

@@ -252,6 +252,13 @@ fn terraform_resources(resource: &Value) -> Vec<(&'static str, Value)> {
             );
             "aws_secretsmanager_secret"
         }
+        "log-group" => {
+            extend(
+                json!({"name": id, "retention_in_days": p["retention_days"], "kms_key_id": p["kms_key_id"],
+                "log_group_class": p["class"]}),
+            );
+            "aws_cloudwatch_log_group"
+        }
         other => panic!("no Terraform type for {other}"),
     };
     vec![(primary, attributes)]
@@ -367,6 +374,7 @@ fn pulumi_export(snapshot: &Value) -> Value {
         ("aws_s3_bucket_public_access_block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"),
         ("aws_elasticache_replication_group", "aws:elasticache/replicationGroup:ReplicationGroup"),
         ("aws_secretsmanager_secret", "aws:secretsmanager/secret:Secret"),
+        ("aws_cloudwatch_log_group", "aws:cloudwatch/logGroup:LogGroup"),
     ];
     let stack = "urn:pulumi:staging::trading-platform";
     let mut resources = vec![

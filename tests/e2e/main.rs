@@ -25,6 +25,7 @@ mod iac;
 mod infra;
 mod lambda;
 mod least_privilege;
+mod logs;
 mod organization;
 mod parity;
 mod publish;

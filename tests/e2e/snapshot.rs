@@ -159,6 +159,7 @@ fn staging_snapshot_holds_all_of_staging_and_nothing_else() {
         (S3Bucket, 1),
         (CacheReplicationGroup, 1),
         (SecretsManagerSecret, 1), // the Redis AUTH token's
+        (LogGroup, 1),             // the app's
     ]);
     assert_eq!(counts(&snapshot, "us-east-1"), expected);
 
@@ -287,7 +288,7 @@ fn several_regions_are_scanned_at_once() {
     // first, and each region's scan reads only the buckets located there.
     assert_eq!(east.remove(&ResourceKind::S3Bucket), Some(1));
     assert_eq!(east, west, "the same environment shape in both regions");
-    assert_eq!(east.values().sum::<usize>(), 37);
+    assert_eq!(east.values().sum::<usize>(), 38);
     assert!(snapshot.resources.iter().all(|r| !r.name.contains("prod")));
 }
 

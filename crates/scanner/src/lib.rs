@@ -36,6 +36,8 @@ macro_rules! with_services {
             elasticache: Elasticache = "elasticache";
             /// Secrets Manager (metadata only).
             secretsmanager: Secretsmanager = "secretsmanager";
+            /// CloudWatch Logs.
+            logs: Logs = "logs";
         }
     };
 }

@@ -7,6 +7,7 @@
 mod cache;
 mod data;
 mod edge;
+mod logs;
 mod network;
 mod platform;
 mod secrets;
@@ -82,6 +83,8 @@ pub static RULES: &[RuleDef] = &[
     cache::CACHE_FAILOVER,
     secrets::SECRET_ROTATION,
     secrets::SECRET_POLICY_NO_OUTSIDE_GRANT,
+    logs::LOG_RETENTION,
+    logs::LOG_ENCRYPTED,
 ];
 
 /// The definition of rule `id`.
