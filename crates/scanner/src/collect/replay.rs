@@ -40,6 +40,26 @@ pub fn json(patterns: &[&str], status: u16, body: &str) -> Recorded {
     }
 }
 
+/// Asserts that `collected` failed once, on `operation` answered `code`, naming the IAM
+/// `action` the read needs, and kept nothing of the kinds it left unknown.
+pub fn assert_refused(collected: &super::Collected, operation: &str, code: &str, action: &str) {
+    assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
+    let failure = &collected.failures[0];
+    assert_eq!(
+        (failure.operation.as_str(), failure.code.as_str()),
+        (operation, code)
+    );
+    let named = format!("(this read needs the IAM action {action})");
+    assert!(failure.message.ends_with(&named), "{}", failure.message);
+    assert!(
+        collected
+            .resources
+            .iter()
+            .all(|r| !failure.kinds.contains(&r.kind)),
+        "unknown, not empty"
+    );
+}
+
 /// A running replay server.
 pub struct Replay {
     /// `http://127.0.0.1:<port>`.

@@ -196,7 +196,7 @@ fn group_resource(
 #[cfg(test)]
 mod recorded {
     use super::*;
-    use crate::collect::replay::{xml, Recorded, Replay};
+    use crate::collect::replay::{assert_refused, xml, Recorded, Replay};
 
     const NS: &str = "http://elasticache.amazonaws.com/doc/2015-02-02/";
 
@@ -287,19 +287,7 @@ mod recorded {
             &denied,
         )]));
         let collected = collect(&replay.region_context()).await;
-        assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
-        let failure = &collected.failures[0];
-        assert_eq!(
-            (failure.operation.as_str(), failure.code.as_str()),
-            ("ListTagsForResource", "AccessDenied")
-        );
-        assert!(
-            failure
-                .message
-                .ends_with("(this read needs the IAM action elasticache:ListTagsForResource)"),
-            "{}",
-            failure.message
-        );
+        assert_refused(&collected, "ListTagsForResource", "AccessDenied", "elasticache:ListTagsForResource");
         assert!(collected.resources.is_empty(), "unknown, not empty");
     }
 

@@ -125,7 +125,7 @@ fn group_resource(
 #[cfg(test)]
 mod recorded {
     use super::*;
-    use crate::collect::replay::{json, Recorded, Replay};
+    use crate::collect::replay::{assert_refused, json, Recorded, Replay};
 
     fn group(name: &str, retention: Option<i32>) -> String {
         let retention = retention
@@ -196,19 +196,7 @@ mod recorded {
             denied,
         )]));
         let collected = collect(&replay.region_context()).await;
-        assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
-        let failure = &collected.failures[0];
-        assert_eq!(
-            (failure.operation.as_str(), failure.code.as_str()),
-            ("ListTagsForResource", "AccessDeniedException")
-        );
-        assert!(
-            failure
-                .message
-                .ends_with("(this read needs the IAM action logs:ListTagsForResource)"),
-            "{}",
-            failure.message
-        );
+        assert_refused(&collected, "ListTagsForResource", "AccessDeniedException", "logs:ListTagsForResource");
         assert!(collected.resources.is_empty(), "unknown, not empty");
     }
 }

@@ -184,7 +184,7 @@ fn secret_resource(
 #[cfg(test)]
 mod recorded {
     use super::*;
-    use crate::collect::replay::{json, Recorded, Replay};
+    use crate::collect::replay::{assert_refused, json, Recorded, Replay};
 
     fn entry(name: &str, environment: Option<&str>) -> String {
         let tags = environment
@@ -261,19 +261,7 @@ mod recorded {
             denied,
         )]));
         let collected = collect(&replay.region_context()).await;
-        assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
-        let failure = &collected.failures[0];
-        assert_eq!(
-            (failure.operation.as_str(), failure.code.as_str()),
-            ("GetResourcePolicy", "AccessDeniedException")
-        );
-        assert!(
-            failure
-                .message
-                .ends_with("(this read needs the IAM action secretsmanager:GetResourcePolicy)"),
-            "{}",
-            failure.message
-        );
+        assert_refused(&collected, "GetResourcePolicy", "AccessDeniedException", "secretsmanager:GetResourcePolicy");
         assert!(collected.resources.is_empty(), "unknown, not empty");
     }
 
