@@ -17,6 +17,8 @@ use aws_types::SdkConfig;
 use futures::future::BoxFuture;
 
 use crate::aws::{error_chain, error_code};
+use futures::StreamExt;
+
 use crate::digest::DigestKey;
 use crate::kinds::Read;
 use crate::model::{
@@ -176,6 +178,23 @@ impl Collected {
         self.failures.extend(part.failures);
         self.deleted.extend(part.deleted);
         value
+    }
+
+    /// Runs per-item reads, `concurrency` at a time, keeping each resource one found and taking
+    /// in what each failed or found gone.
+    pub async fn gather<F>(&mut self, reads: Vec<F>, concurrency: usize)
+    where
+        F: std::future::Future<Output = (Option<Resource>, Collected)>,
+    {
+        let parts: Vec<_> = futures::stream::iter(reads)
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+        for part in parts {
+            if let Some(resource) = self.absorb(part) {
+                self.resources.push(resource);
+            }
+        }
     }
 
     /// Files the error of a per-item read: an answer among `read.gone`, the service's own "not

@@ -700,7 +700,7 @@ mod tests {
 #[cfg(test)]
 mod recorded {
     use super::*;
-    use crate::collect::replay::{xml, Recorded, Replay};
+    use crate::collect::replay::{assert_refused, xml, Recorded, Replay};
 
     fn ec2_answer(operation: &str, body: &str) -> String {
         format!(
@@ -792,17 +792,8 @@ mod recorded {
             denied,
         )]));
         let collected = collect(&replay.region_context()).await;
-        assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
+        assert_refused(&collected, "DescribeSecurityGroups", "UnauthorizedOperation", "ec2:DescribeSecurityGroups");
         let failure = &collected.failures[0];
-        assert_eq!(
-            (failure.operation.as_str(), failure.code.as_str()),
-            ("DescribeSecurityGroups", "UnauthorizedOperation")
-        );
-        assert!(
-            failure.message.ends_with("(this read needs the IAM action ec2:DescribeSecurityGroups)"),
-            "{}",
-            failure.message
-        );
         assert_eq!(failure.kinds, [K::SecurityGroup]);
         assert_eq!(collected.resources.len(), 1, "the VPC is still known");
     }

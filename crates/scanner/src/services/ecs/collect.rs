@@ -502,7 +502,7 @@ mod recorded {
     use serde_json::json;
 
     use super::*;
-    use crate::collect::replay::{json as answer, Recorded, Replay};
+    use crate::collect::replay::{assert_refused, json as answer, Recorded, Replay};
 
     const ARN: &str = "arn:aws:ecs:us-east-1:123456789012";
     const TARGET: &str = "AmazonEC2ContainerServiceV20141113";
@@ -594,17 +594,8 @@ mod recorded {
             &denied.to_string(),
         )]));
         let collected = collect(&replay.region_context()).await;
-        assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
+        assert_refused(&collected, "DescribeTaskDefinition", "AccessDeniedException", "ecs:DescribeTaskDefinition");
         let failure = &collected.failures[0];
-        assert_eq!(
-            (failure.operation.as_str(), failure.code.as_str()),
-            ("DescribeTaskDefinition", "AccessDeniedException")
-        );
-        assert!(
-            failure.message.ends_with("(this read needs the IAM action ecs:DescribeTaskDefinition)"),
-            "{}",
-            failure.message
-        );
         assert_eq!(failure.kinds, [K::EcsTaskDefinition]);
         assert_eq!(collected.resources.len(), 2, "the cluster and service are known");
     }

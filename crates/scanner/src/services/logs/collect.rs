@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use aws_sdk_cloudwatchlogs::types as cw;
 use aws_sdk_cloudwatchlogs::Client;
-use futures::{stream, StreamExt};
 
 use crate::collect::{display_name, Collected, FnCollector, ItemRead, RegionContext};
 use crate::model::{LogGroup, Properties, Resource, ResourceKind as K};
@@ -52,15 +51,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
         .into_iter()
         .map(|group| read_group(ctx, &client, group))
         .collect();
-    let read = stream::iter(reads)
-        .buffer_unordered(CONCURRENCY)
-        .collect::<Vec<_>>()
-        .await;
-    for part in read {
-        if let Some(resource) = out.absorb(part) {
-            out.resources.push(resource);
-        }
-    }
+    out.gather(reads, CONCURRENCY).await;
     out.finish()
 }
 

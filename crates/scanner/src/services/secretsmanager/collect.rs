@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use aws_sdk_secretsmanager::types as sm;
 use aws_sdk_secretsmanager::Client;
 use aws_smithy_types::date_time::Format;
-use futures::{stream, StreamExt};
 
 use crate::collect::{display_name, Collected, FnCollector, ItemRead, RegionContext};
 use crate::model::{
@@ -46,15 +45,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
     };
     let owned = secrets.into_iter().filter(|s| belongs(ctx, s));
     let reads: Vec<_> = owned.map(|secret| read_secret(ctx, &client, secret)).collect();
-    let read = stream::iter(reads)
-        .buffer_unordered(CONCURRENCY)
-        .collect::<Vec<_>>()
-        .await;
-    for part in read {
-        if let Some(resource) = out.absorb(part) {
-            out.resources.push(resource);
-        }
-    }
+    out.gather(reads, CONCURRENCY).await;
     out.finish()
 }
 

@@ -465,7 +465,7 @@ mod tests {
 #[cfg(test)]
 mod recorded {
     use super::*;
-    use crate::collect::replay::{json, Replay};
+    use crate::collect::replay::{assert_refused, json, Replay};
 
     fn described(names: &[&str], next: Option<&str>) -> String {
         let parameters: Vec<serde_json::Value> = names
@@ -541,17 +541,8 @@ mod recorded {
             denied,
         )]));
         let collected = collect(&staging(&replay)).await;
-        assert_eq!(collected.failures.len(), 1, "{:?}", collected.failures);
+        assert_refused(&collected, "GetParameters", "AccessDeniedException", "ssm:GetParameters");
         let failure = &collected.failures[0];
-        assert_eq!(
-            (failure.operation.as_str(), failure.code.as_str()),
-            ("GetParameters", "AccessDeniedException")
-        );
-        assert!(
-            failure.message.ends_with("(this read needs the IAM action ssm:GetParameters)"),
-            "{}",
-            failure.message
-        );
         assert!(failure.message.contains("ssm:GetParameters"));
         assert!(
             collected.resources.is_empty(),
