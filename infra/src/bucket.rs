@@ -21,6 +21,8 @@ pub(crate) struct SecureBucket<'a> {
     pub tls_only: bool,
     /// Objects under each prefix expire after this many days (old versions a day later).
     pub expire: Vec<(String, i32)>,
+    /// The KMS key (ARN) new objects are encrypted with; `None`: the account's `aws/s3` key.
+    pub kms_key: Option<String>,
 }
 
 /// A builder's error (a required field left out) as a refusal.
@@ -92,9 +94,13 @@ pub(crate) async fn converge(
         )
         .await?;
     }
-    if !live.encrypted {
-        let detail = "default encryption aws:kms";
-        rec.change(Action::Update, &resource, detail, encrypt(client, name))
+    if live.kms_key.as_ref() != Some(&bucket.kms_key) {
+        let detail = match &bucket.kms_key {
+            Some(key) => format!("default encryption aws:kms with {key}"),
+            None => "default encryption aws:kms".to_string(),
+        };
+        let encrypt = encrypt(client, name, bucket.kms_key.as_deref());
+        rec.change(Action::Update, &resource, detail, encrypt)
             .await?;
     }
     if !live.blocked {
@@ -205,12 +211,17 @@ async fn version(client: &aws_sdk_s3::Client, name: &str) -> Result<(), InfraErr
     Ok(())
 }
 
-/// Default encryption with KMS, bucket keys on.
-async fn encrypt(client: &aws_sdk_s3::Client, name: &str) -> Result<(), InfraError> {
+/// Default encryption with KMS (`key`, or the account's `aws/s3` key), bucket keys on.
+async fn encrypt(
+    client: &aws_sdk_s3::Client,
+    name: &str,
+    key: Option<&str>,
+) -> Result<(), InfraError> {
     let rule = s3::ServerSideEncryptionRule::builder()
         .apply_server_side_encryption_by_default(
             s3::ServerSideEncryptionByDefault::builder()
                 .sse_algorithm(s3::ServerSideEncryption::AwsKms)
+                .set_kms_master_key_id(key.map(str::to_string))
                 .build()
                 .map_err(refused)?,
         )
@@ -323,8 +334,9 @@ pub(crate) async fn remove_if_empty(
 pub(crate) struct BucketSettings {
     /// Versioning on.
     pub versioned: bool,
-    /// KMS default encryption.
-    pub encrypted: bool,
+    /// KMS default encryption, with its key (`None`: the account's `aws/s3` key); `None`
+    /// when new objects are not encrypted with KMS.
+    pub kms_key: Option<Option<String>>,
     /// Every public access blocked.
     pub blocked: bool,
     /// Its policy, if any.
@@ -353,13 +365,14 @@ pub(crate) async fn settings(
         .map_err(call_error("GetBucketVersioning", bucket))?
         .status()
         == Some(&s3::BucketVersioningStatus::Enabled);
-    let encrypted = match client.get_bucket_encryption().bucket(bucket).send().await {
+    let kms_key = match client.get_bucket_encryption().bucket(bucket).send().await {
         Ok(found) => found
             .server_side_encryption_configuration()
             .and_then(|c| c.rules().first())
             .and_then(|r| r.apply_server_side_encryption_by_default())
-            .is_some_and(|d| d.sse_algorithm() == &s3::ServerSideEncryption::AwsKms),
-        Err(e) if code(&e) == Some("ServerSideEncryptionConfigurationNotFoundError") => false,
+            .filter(|d| d.sse_algorithm() == &s3::ServerSideEncryption::AwsKms)
+            .map(|d| d.kms_master_key_id().map(str::to_string)),
+        Err(e) if code(&e) == Some("ServerSideEncryptionConfigurationNotFoundError") => None,
         Err(e) => return Err(call_error("GetBucketEncryption", bucket)(e)),
     };
     let blocked = match client.get_public_access_block().bucket(bucket).send().await {
@@ -397,7 +410,7 @@ pub(crate) async fn settings(
     };
     Ok(BucketSettings {
         versioned,
-        encrypted,
+        kms_key,
         blocked,
         policy,
         expiry,

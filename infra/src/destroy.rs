@@ -48,7 +48,10 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
     if !full {
         return Ok(());
     }
-    destroy_network(ctx, &vpc_id).await
+    destroy_network(ctx, &vpc_id).await?;
+
+    // 5. The key, last, and only once nothing kept is encrypted with it.
+    crate::keys::destroy(ctx).await
 }
 
 /// The environment's service, scaled to zero and then deleted.

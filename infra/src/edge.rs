@@ -167,7 +167,7 @@ pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(),
     converge_http_listener(ctx, &name, &balancer, on_port(80)).await?;
     out.https_listener =
         converge_https_listener(ctx, (&name, &balancer), &out.target_group, on_port(443)).await?;
-    converge_bucket(ctx).await
+    converge_bucket(ctx, &out.kms_key).await
 }
 
 /// The internet-facing balancer in the public subnets, answering its ARN.
@@ -491,8 +491,9 @@ pub(crate) async fn find_preview_rule(
         .map(str::to_string))
 }
 
-/// The data bucket: SSE-KMS, versioned, every public access blocked, owner-enforced.
-async fn converge_bucket(ctx: &Ctx<'_>) -> Result<(), InfraError> {
+/// The data bucket: SSE-KMS with the environment's key, versioned, every public access
+/// blocked, owner-enforced.
+async fn converge_bucket(ctx: &Ctx<'_>, kms_key: &str) -> Result<(), InfraError> {
     let spec = ctx.spec;
     let bucket = bucket_name(&spec.name, &ctx.account);
     let tags = spec
@@ -510,6 +511,7 @@ async fn converge_bucket(ctx: &Ctx<'_>) -> Result<(), InfraError> {
             tags,
             tls_only: false,
             expire: Vec::new(),
+            kms_key: (!kms_key.is_empty()).then(|| kms_key.to_string()),
         },
     )
     .await

@@ -21,6 +21,7 @@ mod destroy;
 pub mod edge;
 mod from_baseline;
 mod iam;
+mod keys;
 mod logs;
 pub mod member_roles;
 mod network;
@@ -120,6 +121,8 @@ pub struct EnvironmentSpec {
     pub cache: Option<CacheSpec>,
     /// Days the app's log group keeps its events.
     pub log_retention_days: i32,
+    /// Whether the app's log group is encrypted with the environment's KMS key.
+    pub logs_encrypted: bool,
 }
 
 /// An environment's Redis replication group.
@@ -166,6 +169,7 @@ impl EnvironmentSpec {
                     snapshot_days: 1,
                 }),
                 log_retention_days: 7,
+                logs_encrypted: false,
             },
             "staging" => EnvironmentSpec {
                 name: "staging".into(),
@@ -193,6 +197,7 @@ impl EnvironmentSpec {
                     snapshot_days: 7,
                 }),
                 log_retention_days: 30,
+                logs_encrypted: false,
             },
             "prod" => EnvironmentSpec {
                 name: "prod".into(),
@@ -220,6 +225,7 @@ impl EnvironmentSpec {
                     snapshot_days: 14,
                 }),
                 log_retention_days: 90,
+                logs_encrypted: true,
             },
             other => match preview_number(other) {
                 Some(number) => EnvironmentSpec {
@@ -243,6 +249,7 @@ impl EnvironmentSpec {
                     certificate: None,
                     cache: None,
                     log_retention_days: 7,
+                    logs_encrypted: false,
                 },
                 None => {
                     return Err(InfraError::Refused(format!(
@@ -339,6 +346,8 @@ pub struct Provisioned {
     pub https_listener: String,
     /// The app's target group ARN.
     pub target_group: String,
+    /// The environment's KMS key's ARN (full environments).
+    pub kms_key: String,
 }
 
 /// What a change does.
@@ -485,6 +494,16 @@ impl Recorder {
         Ok(())
     }
 
+    /// Whether this run chose to keep `resource` (a bucket holding objects), in a plan as in
+    /// an apply.
+    pub(crate) fn kept(&self, resource: &str) -> bool {
+        self.changes
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .any(|c| c.action == Action::Keep && c.resource == resource)
+    }
+
     pub(crate) fn into_changes(self) -> Vec<Change> {
         self.changes.into_inner().expect("not poisoned")
     }
@@ -500,6 +519,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) elb: aws_sdk_elasticloadbalancingv2::Client,
     pub(crate) elasticache: aws_sdk_elasticache::Client,
     pub(crate) logs: aws_sdk_cloudwatchlogs::Client,
+    pub(crate) kms: aws_sdk_kms::Client,
     pub(crate) secrets: aws_sdk_secretsmanager::Client,
     pub(crate) s3: aws_sdk_s3::Client,
     /// The account the environment lives in.
@@ -535,6 +555,7 @@ impl<'a> Ctx<'a> {
             elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             elasticache: aws_sdk_elasticache::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
             s3,
             account,
@@ -643,8 +664,11 @@ pub async fn converge(
         Box::pin(network::converge(&ctx, &mut out)).await?;
     }
     Box::pin(security::converge(&ctx, &mut out)).await?;
+    if spec.preview.is_none() {
+        out.kms_key = Box::pin(keys::converge(&ctx)).await?;
+    }
     Box::pin(edge::converge(&ctx, &mut out)).await?;
-    Box::pin(logs::converge(&ctx)).await?;
+    Box::pin(logs::converge(&ctx, &out)).await?;
     Box::pin(compute::converge(&ctx, &mut out)).await?;
     if spec.preview.is_none() {
         Box::pin(database::converge(&ctx, &mut out)).await?;

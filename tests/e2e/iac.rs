@@ -259,6 +259,23 @@ fn terraform_resources(resource: &Value) -> Vec<(&'static str, Value)> {
             );
             "aws_cloudwatch_log_group"
         }
+        "kms-key" => {
+            // The key's policy is left to its default; its alias is a resource of its own.
+            extend(
+                json!({"key_id": id, "description": p["description"], "customer_master_key_spec": p["key_spec"],
+                "key_usage": p["key_usage"], "is_enabled": p["state"] == "Enabled",
+                "enable_key_rotation": p["rotation_enabled"], "rotation_period_in_days": p["rotation_period_days"],
+                "multi_region": p["multi_region"], "deletion_window_in_days": 30}),
+            );
+            let aliases = p["aliases"].as_array().unwrap().iter().map(|alias| {
+                let attributes = json!({"id": alias, "name": alias, "target_key_id": id,
+                    "target_key_arn": arn, "arn": format!("{}:{}", arn.as_str().unwrap().rsplit_once(':').unwrap().0, alias.as_str().unwrap())});
+                ("aws_kms_alias", attributes)
+            });
+            let mut resources = vec![("aws_kms_key", attributes)];
+            resources.extend(aliases);
+            return resources;
+        }
         other => panic!("no Terraform type for {other}"),
     };
     vec![(primary, attributes)]
@@ -375,6 +392,7 @@ fn pulumi_export(snapshot: &Value) -> Value {
         ("aws_elasticache_replication_group", "aws:elasticache/replicationGroup:ReplicationGroup"),
         ("aws_secretsmanager_secret", "aws:secretsmanager/secret:Secret"),
         ("aws_cloudwatch_log_group", "aws:cloudwatch/logGroup:LogGroup"),
+        ("aws_kms_key", "aws:kms/key:Key"), ("aws_kms_alias", "aws:kms/alias:Alias"),
     ];
     let stack = "urn:pulumi:staging::trading-platform";
     let mut resources = vec![

@@ -23,6 +23,7 @@ mod fan_out;
 mod faults;
 mod iac;
 mod infra;
+mod keys;
 mod lambda;
 mod least_privilege;
 mod logs;

@@ -248,7 +248,8 @@ fn every_environment_of_the_organization_in_its_own_account_with_one_role_assump
         matrix["environments"],
         serde_json::json!(["dev", "pr-9", "prod", "staging"])
     );
-    assert_eq!(run["reports"][0]["findings"].as_array().unwrap().len(), 0);
+    let findings = &run["reports"][0]["findings"];
+    assert_eq!(findings.as_array().unwrap().len(), 0, "{findings:#}");
 }
 
 #[test]

@@ -160,6 +160,7 @@ fn staging_snapshot_holds_all_of_staging_and_nothing_else() {
         (CacheReplicationGroup, 1),
         (SecretsManagerSecret, 1), // the Redis AUTH token's
         (LogGroup, 1),             // the app's
+        (KmsKey, 1),               // alias/trading-staging, which its bucket uses
     ]);
     assert_eq!(counts(&snapshot, "us-east-1"), expected);
 
@@ -288,7 +289,7 @@ fn several_regions_are_scanned_at_once() {
     // first, and each region's scan reads only the buckets located there.
     assert_eq!(east.remove(&ResourceKind::S3Bucket), Some(1));
     assert_eq!(east, west, "the same environment shape in both regions");
-    assert_eq!(east.values().sum::<usize>(), 38);
+    assert_eq!(east.values().sum::<usize>(), 39);
     assert!(snapshot.resources.iter().all(|r| !r.name.contains("prod")));
 }
 

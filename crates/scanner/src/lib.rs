@@ -38,6 +38,8 @@ macro_rules! with_services {
             secretsmanager: Secretsmanager = "secretsmanager";
             /// CloudWatch Logs.
             logs: Logs = "logs";
+            /// Key Management Service (the keys the others use).
+            kms: Kms = "kms";
         }
     };
 }

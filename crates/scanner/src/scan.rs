@@ -1,6 +1,8 @@
 //! The snapshot orchestrator: every (region, service) read concurrently under a bound, merged
 //! into one deterministic [`Snapshot`] that says exactly what could not be read.
 
+use std::sync::Arc;
+
 use aws_types::SdkConfig;
 use futures::{stream, StreamExt};
 
@@ -8,7 +10,8 @@ use crate::collect::{Collected, RegionContext, ServiceReader};
 use crate::config::{ConfigFile, EnvironmentSettings, ScanPlan};
 use crate::digest::DigestKey;
 use crate::error::ConfigError;
-use crate::model::{ReadFailure, Service, Snapshot};
+use crate::kinds::{Scope, GLOBAL_REGION};
+use crate::model::{ReadFailure, Resource, Service, Snapshot};
 use crate::resolve::{name_implicit_resources, name_references};
 
 /// Receives progress while a snapshot is taken (the CLI draws a progress bar from it).
@@ -128,18 +131,17 @@ fn unreadable(
     message: &str,
     progress: &dyn Progress,
 ) -> Snapshot {
-    progress.start(plan.regions.len() * collectors.len());
+    let reads = read_regions(plan, collectors);
+    progress.start(reads.len());
     let mut results = Vec::new();
-    for region in &plan.regions {
-        for (service, _) in collectors {
-            let collected = Collected {
-                resources: Vec::new(),
-                failures: vec![whole_read_failed(region, *service, code, message)],
-                ..Default::default()
-            };
-            progress.finished(region, *service, &collected);
-            results.push(collected);
-        }
+    for (region, (service, _)) in reads {
+        let collected = Collected {
+            resources: Vec::new(),
+            failures: vec![whole_read_failed(&region, service, code, message)],
+            ..Default::default()
+        };
+        progress.finished(&region, service, &collected);
+        results.push(collected);
     }
     tracing::info!(
         code,
@@ -149,39 +151,106 @@ fn unreadable(
     assemble(plan, results)
 }
 
-/// Snapshots with the given collectors (tests pass fakes).
+/// Every read a scan of `plan` makes, by region: each regional service in each region, each
+/// global one once (in [`GLOBAL_REGION`]).
+fn read_regions(plan: &ScanPlan, collectors: &[ServiceReader]) -> Vec<(String, ServiceReader)> {
+    let (global, regional): (Vec<ServiceReader>, Vec<ServiceReader>) = collectors
+        .iter()
+        .partition(|(service, _)| scope(*service) == Scope::Global);
+    let regional = plan
+        .regions
+        .iter()
+        .flat_map(|region| regional.iter().map(move |reader| (region.clone(), *reader)));
+    let global = global
+        .into_iter()
+        .map(|reader| (GLOBAL_REGION.to_string(), reader));
+    regional.chain(global).collect()
+}
+
+/// The region a read in `region` calls from: a global service's from the plan's first region,
+/// whose partition its endpoint resolves in (IAM's is `iam.amazonaws.com` from any commercial
+/// region).
+fn sdk_region<'a>(plan: &'a ScanPlan, region: &'a str) -> &'a str {
+    match plan.regions.first() {
+        Some(first) if region == GLOBAL_REGION => first,
+        _ => region,
+    }
+}
+
+fn scope(service: Service) -> Scope {
+    crate::services::service(service).scope
+}
+
+/// Snapshots with the given collectors (tests pass fakes), in two phases: the regional
+/// services in every region first, then the services that follow them (KMS in each region,
+/// the global services once), which see what the first phase found.
 pub async fn snapshot_with(
     plan: &ScanPlan,
     base: &SdkConfig,
     collectors: &[ServiceReader],
     progress: &dyn Progress,
 ) -> Snapshot {
-    let contexts: Vec<RegionContext> = plan
+    progress.start(read_regions(plan, collectors).len());
+    let context = |region: &str, found: Vec<Resource>| RegionContext {
+        environment: plan.environment.clone(),
+        region: region.to_string(),
+        selection: plan.selection.clone(),
+        sdk_config: crate::aws::for_region(base, sdk_region(plan, region)),
+        secure_digest: plan.secure_digest.clone(),
+        found: Arc::new(found),
+    };
+    let (first, following): (Vec<ServiceReader>, Vec<ServiceReader>) = collectors
+        .iter()
+        .partition(|(service, _)| !scope(*service).follows());
+    let first_reads: Vec<_> = plan
         .regions
         .iter()
-        .map(|region| RegionContext {
-            environment: plan.environment.clone(),
-            region: region.clone(),
-            selection: plan.selection.clone(),
-            sdk_config: crate::aws::for_region(base, region),
-            secure_digest: plan.secure_digest.clone(),
+        .flat_map(|region| {
+            first
+                .iter()
+                .map(|reader| (context(region, Vec::new()), *reader))
         })
         .collect();
-    progress.start(contexts.len() * collectors.len());
+    let mut results = run_reads(plan, first_reads, progress).await;
+    let found: Vec<Resource> = results.iter().flat_map(|c| c.resources.clone()).collect();
+    let in_region = |region: &str| {
+        found
+            .iter()
+            .filter(|r| r.region == region)
+            .cloned()
+            .collect()
+    };
+    let mut follow_reads = Vec::new();
+    for reader in following {
+        match scope(reader.0) {
+            Scope::Global => follow_reads.push((context(GLOBAL_REGION, found.clone()), reader)),
+            _ => follow_reads.extend(
+                plan.regions
+                    .iter()
+                    .map(|region| (context(region, in_region(region)), reader)),
+            ),
+        }
+    }
+    results.extend(run_reads(plan, follow_reads, progress).await);
+    assemble(plan, results)
+}
 
-    let reads = contexts
-        .iter()
-        .flat_map(|ctx| collectors.iter().map(move |reader| (ctx, *reader)));
-    let results: Vec<Collected> = stream::iter(reads)
+/// Runs `reads` under the plan's concurrency bound and deadline.
+async fn run_reads(
+    plan: &ScanPlan,
+    reads: Vec<(RegionContext, ServiceReader)>,
+    progress: &dyn Progress,
+) -> Vec<Collected> {
+    stream::iter(reads)
         .map(|(ctx, (service, collector))| async move {
             let started = std::time::Instant::now();
             let collected = match plan.deadline {
-                None => collector.collect(ctx).await,
+                None => collector.collect(&ctx).await,
                 Some(deadline) => {
                     let deadline = tokio::time::Instant::from_std(deadline);
-                    match tokio::time::timeout_at(deadline, collector.collect(ctx)).await {
+                    match tokio::time::timeout_at(deadline, collector.collect(&ctx)).await {
                         Ok(collected) => collected,
-                        Err(_) => cut_short(ctx, service),
+                        Err(_) => cut_short(&ctx, service),
                     }
                 }
             };
@@ -201,8 +270,7 @@ pub async fn snapshot_with(
         })
         .buffer_unordered(plan.concurrency)
         .collect()
-        .await;
-    assemble(plan, results)
+        .await
 }
 
 /// Merges what every read collected into the plan's snapshot, naming implicit resources and
@@ -276,6 +344,47 @@ mod tests {
                 }
             })
         }
+    }
+
+    /// Notes, per region, how many resources the services before it found.
+    struct Follower(std::sync::Mutex<Vec<(String, usize)>>);
+
+    impl Collector for Follower {
+        fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
+            let seen = (ctx.region.clone(), ctx.found.len());
+            self.0.lock().expect("not poisoned").push(seen);
+            Box::pin(async { Collected::default() })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_following_service_reads_each_region_after_the_others_seeing_what_they_found() {
+        let config = ConfigFile::parse("", std::path::Path::new("t.yaml")).expect("config");
+        let mut plan = config
+            .plan(
+                "dev",
+                EnvironmentSettings::default(),
+                Some("us-east-1".into()),
+                None,
+            )
+            .expect("plan");
+        plan.regions = vec!["us-east-1".into(), "us-west-2".into()];
+        let follower: &'static Follower = Box::leak(Box::new(Follower(Default::default())));
+        assert_eq!(
+            crate::services::service(Service::Kms).scope,
+            Scope::RegionalFollowing
+        );
+        let readers: [ServiceReader; 2] = [(Service::Kms, follower), (Service::Ssm, &Quick)];
+        let snapshot =
+            snapshot_with(&plan, &SdkConfig::builder().build(), &readers, &NoProgress).await;
+        assert_eq!(snapshot.resources.len(), 2, "one parameter per region");
+        let mut seen = follower.0.lock().expect("not poisoned").clone();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [("us-east-1".to_string(), 1), ("us-west-2".to_string(), 1)],
+            "listed first, it still reads after SSM, once per region, seeing that region's find"
+        );
     }
 
     impl Collector for Stuck {

@@ -27,6 +27,7 @@ pub(super) async fn run_bucket(
             tags: vec![("ManagedBy".into(), "driftscan".into())],
             tls_only: true,
             expire: vec![("runs/".into(), spec.run_retention_days)],
+            kms_key: None,
         },
     )
     .await

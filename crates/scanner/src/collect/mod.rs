@@ -39,6 +39,10 @@ pub struct RegionContext {
     pub sdk_config: SdkConfig,
     /// Key for SecureString digests; `None` never asks for a SecureString's value.
     pub secure_digest: Option<DigestKey>,
+    /// What the regional services found, for a service that follows them
+    /// ([`crate::kinds::Scope::follows`]): in this region, or every region for a global one.
+    /// Empty for the regional services themselves.
+    pub found: std::sync::Arc<Vec<Resource>>,
 }
 
 impl RegionContext {
@@ -317,6 +321,7 @@ mod tests {
             },
             sdk_config: SdkConfig::builder().build(),
             secure_digest: None,
+            found: Default::default(),
         }
     }
 

@@ -109,6 +109,7 @@ impl Replay {
             },
             sdk_config: self.sdk_config(),
             secure_digest: None,
+            found: Default::default(),
         }
     }
 

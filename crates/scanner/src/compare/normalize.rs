@@ -217,10 +217,19 @@ fn accounts() -> &'static Regex {
 }
 
 /// `us-east-2` -> `{region}`, `us-east-2a` -> `{region}a`, the region field of every ARN in
-/// `text` -> `{region}`; anything else unchanged.
+/// `text` and of a regional service principal (`Service:logs.us-east-2.amazonaws.com`) ->
+/// `{region}`; anything else unchanged.
 fn region_aside(text: String, region: &str) -> String {
     if text == region {
         return REGION_PLACEHOLDER.to_string();
+    }
+    // A regional service principal (`Service:logs.us-east-2.amazonaws.com`). Other hosts are
+    // left alone: an image's registry may sit in another region than the scan's.
+    if let Some(service) = text
+        .strip_prefix("Service:")
+        .and_then(|host| host.strip_suffix(&format!(".{region}.amazonaws.com")))
+    {
+        return format!("Service:{service}.{REGION_PLACEHOLDER}.amazonaws.com");
     }
     if let Some(zone) = text.strip_prefix(region) {
         if zone.len() == 1 && zone.bytes().all(|b| b.is_ascii_lowercase()) {
@@ -285,6 +294,10 @@ mod tests {
         }
         assert_eq!(dev.string("us-east-2b"), "{region}b");
         assert_eq!(dev.string("us-east-2"), "{region}");
+        assert_eq!(
+            dev.string("Service:logs.us-east-2.amazonaws.com"),
+            "Service:logs.{region}.amazonaws.com"
+        );
         // A shared registry in another region, or the region inside a host name: the value.
         let registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com/trading-app";
         assert_eq!(prod.string(registry), dev.string(registry));

@@ -24,7 +24,35 @@ pub struct ServiceDef {
     pub iac_kinds: &'static [KindMapping],
     /// Provider types that declare part of one of its kinds (rules, bucket settings).
     pub iac_parts: &'static [PartMapping],
+    /// Where its resources live, and so when and how often a scan reads it.
+    pub scope: Scope,
 }
+
+/// Where a service's resources live, which decides when a scan reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// In a region: read in each of the environment's regions, alongside the other services.
+    Regional,
+    /// In a region, used by other services' resources (KMS keys): read in each region once the
+    /// regional services have been, seeing what they found there
+    /// ([`crate::collect::RegionContext::found`]).
+    RegionalFollowing,
+    /// Global to the account (IAM, CloudFront, Route 53): read once per scan, after every
+    /// region, seeing everything the regional services found. Its resources' region is
+    /// [`GLOBAL_REGION`].
+    Global,
+}
+
+impl Scope {
+    /// Whether the service is read after the regional services, seeing what they found.
+    pub fn follows(self) -> bool {
+        self != Scope::Regional
+    }
+}
+
+/// The region of a global service's resources and failures (as AWS Config and Steampipe
+/// name it).
+pub const GLOBAL_REGION: &str = "global";
 
 impl ServiceDef {
     /// The IAM action prefix and EventBridge `aws.<prefix>` source (`ec2`).

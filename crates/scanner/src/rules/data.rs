@@ -24,15 +24,10 @@ pub const STORAGE_ENCRYPTED: RuleDef = RuleDef {
     severity: Severity::High,
     rationale: "Unencrypted storage exposes data in snapshots and on disk; encryption cannot be turned on later without a restore.",
     build: |values| {
-        params::<NoParams>(values)?;
+        params::<super::NoParams>(values)?;
         Ok(Box::new(StorageEncrypted))
     },
 };
-
-/// No parameters.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoParams {}
 
 struct StorageEncrypted;
 

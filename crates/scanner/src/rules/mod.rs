@@ -7,6 +7,8 @@
 mod cache;
 mod data;
 mod edge;
+mod grants;
+mod keys;
 mod logs;
 mod network;
 mod platform;
@@ -85,6 +87,9 @@ pub static RULES: &[RuleDef] = &[
     secrets::SECRET_POLICY_NO_OUTSIDE_GRANT,
     logs::LOG_RETENTION,
     logs::LOG_ENCRYPTED,
+    keys::KMS_KEY_ROTATION,
+    keys::KMS_KEY_PENDING_DELETION,
+    keys::KMS_KEY_POLICY_NO_OUTSIDE_GRANT,
 ];
 
 /// The definition of rule `id`.
@@ -140,6 +145,11 @@ fn required(values: Map<String, Value>) -> Result<bool, String> {
 fn required_where_said(values: Map<String, Value>) -> Result<bool, String> {
     Ok(params::<RequiredWhereSaid>(values)?.required)
 }
+
+/// The parameters of a rule that takes none.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
 
 /// Every resource of one kind with its properties: `pick` answers the kind's properties type.
 fn of_kind<'a, T: 'a>(

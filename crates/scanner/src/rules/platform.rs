@@ -88,10 +88,7 @@ pub const CONTAINER_INSIGHTS: RuleDef = RuleDef {
     severity: Severity::Low,
     rationale: "Without Container Insights there are no task-level CPU, memory and network metrics to debug an incident with.",
     build: |values| {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct NoParams {}
-        params::<NoParams>(values)?;
+        params::<super::NoParams>(values)?;
         Ok(Box::new(ContainerInsights))
     },
 };

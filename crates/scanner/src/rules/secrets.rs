@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
+use super::grants::Grants;
 use super::{of_kind, params, Check, Day, RuleDef, Violation};
 use crate::model::{Properties, Resource, SecretsManagerSecret, Severity, Snapshot};
 
@@ -87,56 +88,16 @@ pub const SECRET_POLICY_NO_OUTSIDE_GRANT: RuleDef = RuleDef {
     id: "secret-policy-no-outside-grant",
     severity: Severity::Critical,
     rationale: "A secret's policy is the one place a credential is shared beyond its account; a grant to `*` or to a foreign account hands the credential out.",
-    build: |values| Ok(Box::new(params::<OutsideGrant>(values)?)),
+    build: |values| Ok(Box::new(OutsideGrant(params::<Grants>(values)?))),
 };
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OutsideGrant {
-    /// Other accounts that may be granted access (a shared-services account).
-    #[serde(default)]
-    allowed_accounts: Vec<String>,
-}
-
-/// The account of an `AWS:` principal (`AWS:123456789012`, `AWS:arn:aws:iam::123456789012:...`).
-fn principal_account(principal: &str) -> Option<&str> {
-    let aws = principal.strip_prefix("AWS:")?;
-    let account = match aws.strip_prefix("arn:") {
-        Some(arn) => arn.split(':').nth(3)?,
-        None => aws,
-    };
-    (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())).then_some(account)
-}
+struct OutsideGrant(Grants);
 
 impl Check for OutsideGrant {
     fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         for (resource, secret) in secrets(snapshot) {
-            let own = resource.arn.as_deref().and_then(|a| a.split(':').nth(4));
-            for statement in secret.policy.iter().flatten() {
-                let outside: Vec<&str> = statement
-                    .principals
-                    .iter()
-                    .filter_map(|p| principal_account(p))
-                    .filter(|a| Some(*a) != own && !self.allowed_accounts.iter().any(|x| x == a))
-                    .collect();
-                let public = statement.allows_anyone_unconditionally();
-                let foreign =
-                    statement.effect == "Allow" && !statement.not_principal && !outside.is_empty();
-                if public || foreign {
-                    let who = if public {
-                        "anyone".to_string()
-                    } else {
-                        outside.join(", ")
-                    };
-                    out.push(Violation {
-                        resource,
-                        path: Some("properties.policy".into()),
-                        expected: Some(json!("no grant to anyone or to another account")),
-                        actual: serde_json::to_value(statement).ok(),
-                        message: format!("{}'s policy grants {who}", resource.name),
-                    });
-                }
-            }
+            self.0
+                .check_policy(resource, secret.policy.as_deref().unwrap_or_default(), out);
         }
     }
 }

@@ -5,7 +5,7 @@ pub mod collect;
 pub mod iac;
 // Its property types (`model.rs`) are compiled as part of `crate::model`.
 
-use crate::kinds::{unchanged, KindDef, Read, ServiceDef};
+use crate::kinds::{Scope, unchanged, KindDef, Read, ServiceDef};
 use crate::model::{ResourceKind as K, Service};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
@@ -30,6 +30,7 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
     ],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
+    scope: Scope::Regional,
 };
 
 // Its reads: the read-only policy and the failures' operation names come from these.

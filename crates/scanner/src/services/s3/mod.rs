@@ -7,7 +7,7 @@ pub mod iac;
 
 use serde_json::Value;
 
-use crate::kinds::{unchanged, KindDef, Read, ServiceDef};
+use crate::kinds::{Scope, unchanged, KindDef, Read, ServiceDef};
 use crate::model::{ResourceKind, ResourceKind as K, Service};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
@@ -44,6 +44,7 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
     ],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
+    scope: Scope::Regional,
 };
 
 // Its reads: the read-only policy and the failures' operation names come from these. S3's

@@ -8,7 +8,7 @@ pub mod iac;
 
 use serde_json::{Map, Value};
 
-use crate::kinds::{KindDef, Read, ServiceDef};
+use crate::kinds::{Scope, KindDef, Read, ServiceDef};
 use crate::model::{ResourceKind as K, Service};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
@@ -34,6 +34,7 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
     reads: &[&LIST_SECRETS, &DESCRIBE_SECRET, &GET_RESOURCE_POLICY],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
+    scope: Scope::Regional,
 };
 
 /// What Secrets Manager answers a per-secret read of a secret deleted since it was listed

@@ -7,7 +7,7 @@ pub mod iac;
 
 use serde_json::{Map, Value};
 
-use crate::kinds::{KindDef, Read, ServiceDef};
+use crate::kinds::{Scope, KindDef, Read, ServiceDef};
 use crate::model::{ResourceKind, Service, SECURE_STRING};
 
 pub(super) static SERVICE: ServiceDef = ServiceDef {
@@ -17,6 +17,7 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
     reads: &[&DESCRIBE_PARAMETERS, &GET_PARAMETERS],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
+    scope: Scope::Regional,
 };
 
 // Its reads: the read-only policy and the failures' operation names come from these.
