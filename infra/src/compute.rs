@@ -106,8 +106,11 @@ async fn converge_task_definition(ctx: &Ctx<'_>) -> Result<String, InfraError> {
     let current = active_task_definition(ctx, &family).await?;
     let image = spec.image();
     let (cpu, memory) = (spec.task_size.0.to_string(), spec.task_size.1.to_string());
+    let (task_role, execution_role) = crate::roles::role_arns(&ctx.account, &spec.name);
     let matches = current.as_ref().is_some_and(|d| {
-        d.cpu() == Some(cpu.as_str())
+        d.task_role_arn() == Some(task_role.as_str())
+            && d.execution_role_arn() == Some(execution_role.as_str())
+            && d.cpu() == Some(cpu.as_str())
             && d.memory() == Some(memory.as_str())
             && d.container_definitions().len() == 1
             && d.container_definitions()[0].image() == Some(image.as_str())
@@ -127,7 +130,7 @@ async fn converge_task_definition(ctx: &Ctx<'_>) -> Result<String, InfraError> {
             action,
             format!("task-definition {family}"),
             detail,
-            register_app_task_definition(&ctx.ecs, spec, &image),
+            register_app_task_definition(&ctx.ecs, spec, (&ctx.account, &image)),
         )
         .await?;
     Ok(registered.unwrap_or_else(|| crate::planned_id(&family)))

@@ -21,11 +21,13 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
     let spec = ctx.spec;
     let full = spec.preview.is_none();
 
-    // 1. ECS: the service (scaled to zero, then deleted), every revision, the cluster.
+    // 1. ECS: the service (scaled to zero, then deleted), every revision, the app's log group
+    // and roles, the cluster.
     let cluster = cluster_name(spec.network_owner());
     destroy_service(ctx, &cluster).await?;
     deregister_task_definitions(ctx).await?;
     crate::logs::destroy(ctx).await?;
+    crate::roles::destroy(ctx).await?;
     if full {
         destroy_cluster(ctx, &cluster).await?;
         destroy_database(ctx, options).await?;

@@ -16,6 +16,8 @@ pub(crate) struct Role<'a> {
     /// How the change is named, and what it says of who may assume it.
     pub label: String,
     pub who: String,
+    /// Tags it carries (set at creation, added when missing).
+    pub tags: Vec<(String, String)>,
 }
 
 /// Creates the role, or updates its trust policy when it differs. Answers whether it existed.
@@ -40,6 +42,7 @@ pub(crate) async fn converge_role(
                 .role_name(role.name)
                 .assume_role_policy_document(role.trust.to_string())
                 .description(role.description)
+                .set_tags(Some(tags(&role.tags)?))
                 .send()
                 .await
                 .map_err(call_error("CreateRole", role.name))?;
@@ -54,7 +57,7 @@ pub(crate) async fn converge_role(
     if current.as_ref() != Some(role.trust) {
         rec.change(
             Action::Update,
-            role.label,
+            role.label.clone(),
             format!("trust: {}", role.who),
             async {
                 iam.update_assume_role_policy()
@@ -68,7 +71,40 @@ pub(crate) async fn converge_role(
         )
         .await?;
     }
+    let missing: Vec<(String, String)> = role
+        .tags
+        .iter()
+        .filter(|(k, v)| {
+            !existing
+                .tags()
+                .iter()
+                .any(|t| t.key() == k && t.value() == v)
+        })
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let keys: Vec<&str> = missing.iter().map(|(k, _)| k.as_str()).collect();
+        let detail = format!("tags {}", keys.join(", "));
+        rec.change(Action::Update, role.label, detail, async {
+            iam.tag_role()
+                .role_name(role.name)
+                .set_tags(Some(tags(&missing)?))
+                .send()
+                .await
+                .map_err(call_error("TagRole", role.name))?;
+            Ok(())
+        })
+        .await?;
+    }
     Ok(true)
+}
+
+fn tags(pairs: &[(String, String)]) -> Result<Vec<aws_sdk_iam::types::Tag>, InfraError> {
+    pairs
+        .iter()
+        .map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build())
+        .collect::<Result<_, _>>()
+        .map_err(|e| InfraError::Refused(e.to_string()))
 }
 
 /// A policy document as IAM returns it (URL-encoded JSON), parsed.

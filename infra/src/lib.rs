@@ -26,6 +26,7 @@ mod logs;
 pub mod member_roles;
 mod network;
 mod parameters;
+mod roles;
 mod scanner_stack;
 mod secrets;
 mod security;
@@ -522,6 +523,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) kms: aws_sdk_kms::Client,
     pub(crate) secrets: aws_sdk_secretsmanager::Client,
     pub(crate) s3: aws_sdk_s3::Client,
+    pub(crate) iam: aws_sdk_iam::Client,
     /// The account the environment lives in.
     pub(crate) account: String,
     recorder: Recorder,
@@ -558,6 +560,7 @@ impl<'a> Ctx<'a> {
             kms: aws_sdk_kms::Client::new(&config),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
             s3,
+            iam: aws_sdk_iam::Client::new(&config),
             account,
             recorder: Recorder::new(mode),
         })
@@ -669,6 +672,7 @@ pub async fn converge(
     }
     Box::pin(edge::converge(&ctx, &mut out)).await?;
     Box::pin(logs::converge(&ctx, &out)).await?;
+    Box::pin(roles::converge(&ctx)).await?;
     Box::pin(compute::converge(&ctx, &mut out)).await?;
     if spec.preview.is_none() {
         Box::pin(database::converge(&ctx, &mut out)).await?;
@@ -799,13 +803,15 @@ pub fn ecs_tags(spec: &EnvironmentSpec) -> Vec<ecs::Tag> {
         .collect()
 }
 
-/// Registers a revision of the environment's trading-app task definition running `image`;
-/// returns its ARN. (A deploy is a new revision plus a service update.)
+/// Registers a revision of the environment's trading-app task definition running `image` as
+/// the environment's roles in `account`; returns its ARN. (A deploy is a new revision plus a
+/// service update.)
 pub async fn register_app_task_definition(
     client: &aws_sdk_ecs::Client,
     spec: &EnvironmentSpec,
-    image: &str,
+    (account, image): (&str, &str),
 ) -> Result<String, InfraError> {
+    let (task_role, execution_role) = roles::role_arns(account, &spec.name);
     let env = &spec.name;
     let family = format!("trading-app-{env}");
     let container = ecs::ContainerDefinition::builder()
@@ -847,8 +853,8 @@ pub async fn register_app_task_definition(
         .requires_compatibilities(ecs::Compatibility::Fargate)
         .cpu(spec.task_size.0.to_string())
         .memory(spec.task_size.1.to_string())
-        .execution_role_arn("arn:aws:iam::123456789012:role/trading-app-execution")
-        .task_role_arn(format!("arn:aws:iam::123456789012:role/trading-app-{env}"))
+        .execution_role_arn(execution_role)
+        .task_role_arn(task_role)
         .container_definitions(container)
         .set_tags(Some(ecs_tags(spec)))
         .send()

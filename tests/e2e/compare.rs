@@ -6,7 +6,7 @@ use aws_sdk_ec2::types as ec2;
 use predicates::str::contains;
 use scanner::model::{Report, Severity};
 
-use crate::support::{block_on, shipped_baselines, Moto};
+use crate::support::{block_on, shipped_baselines, Moto, ACCOUNT};
 
 fn compare(moto: &Moto, extra: &[&str]) -> (i32, Report) {
     let output = moto
@@ -160,7 +160,7 @@ fn staging_and_prod_differ_only_where_they_should_then_exactly_where_injected() 
         let arn = infra::register_app_task_definition(
             &ecsc,
             &spec,
-            "registry.example.com/forked/trading-app:v1.4.2",
+            (ACCOUNT, "registry.example.com/forked/trading-app:v1.4.2"),
         )
         .await
         .unwrap();

@@ -259,6 +259,27 @@ fn terraform_resources(resource: &Value) -> Vec<(&'static str, Value)> {
             );
             "aws_cloudwatch_log_group"
         }
+        "iam-role" => {
+            let name = resource["id"].as_str().unwrap();
+            extend(
+                json!({"name": name, "path": p["path"], "description": p["description"],
+                "max_session_duration": p["max_session_duration"], "permissions_boundary": p["permissions_boundary"],
+                "assume_role_policy": policy_document(&p["trust_policy"]).to_string(), "force_detach_policies": false}),
+            );
+            let inline = p["inline_policies"].as_object().unwrap().iter().map(|(policy, statements)| {
+                let attributes = json!({"id": format!("{name}:{policy}"), "role": name, "name": policy,
+                    "policy": policy_document(statements).to_string()});
+                ("aws_iam_role_policy", attributes)
+            });
+            let attached = p["managed_policies"].as_array().unwrap().iter().map(|arn| {
+                let attributes = json!({"id": format!("{name}-{}", arn.as_str().unwrap()), "role": name, "policy_arn": arn});
+                ("aws_iam_role_policy_attachment", attributes)
+            });
+            let mut resources = vec![("aws_iam_role", attributes)];
+            resources.extend(inline);
+            resources.extend(attached);
+            return resources;
+        }
         "kms-key" => {
             // The key's policy is left to its default; its alias is a resource of its own.
             extend(
@@ -279,6 +300,43 @@ fn terraform_resources(resource: &Value) -> Vec<(&'static str, Value)> {
         other => panic!("no Terraform type for {other}"),
     };
     vec![(primary, attributes)]
+}
+
+/// A policy document, as the tools write it, of a snapshot's normalized statements.
+fn policy_document(statements: &Value) -> Value {
+    let statements: Vec<Value> = statements
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let mut statement = json!({"Effect": s["effect"], "Action": s["actions"]});
+            let principals = s["principals"].as_array().unwrap();
+            if !principals.is_empty() {
+                let mut by_type = serde_json::Map::new();
+                for principal in principals {
+                    let (kind, who) = principal.as_str().unwrap().split_once(':').unwrap();
+                    by_type
+                        .entry(kind)
+                        .or_insert_with(|| json!([]))
+                        .as_array_mut()
+                        .unwrap()
+                        .push(json!(who));
+                }
+                statement["Principal"] = Value::Object(by_type);
+            }
+            if !s["resources"].as_array().unwrap().is_empty() {
+                statement["Resource"] = s["resources"].clone();
+            }
+            if let Some(sid) = s.get("sid") {
+                statement["Sid"] = sid.clone();
+            }
+            if !s["conditions"].as_object().unwrap().is_empty() {
+                statement["Condition"] = s["conditions"].clone();
+            }
+            statement
+        })
+        .collect();
+    json!({"Version": "2012-10-17", "Statement": statements})
 }
 
 /// A Terraform state (format 4) of the snapshot's resources: modules, indexes, sensitive
@@ -393,6 +451,8 @@ fn pulumi_export(snapshot: &Value) -> Value {
         ("aws_secretsmanager_secret", "aws:secretsmanager/secret:Secret"),
         ("aws_cloudwatch_log_group", "aws:cloudwatch/logGroup:LogGroup"),
         ("aws_kms_key", "aws:kms/key:Key"), ("aws_kms_alias", "aws:kms/alias:Alias"),
+        ("aws_iam_role", "aws:iam/role:Role"), ("aws_iam_role_policy", "aws:iam/rolePolicy:RolePolicy"),
+        ("aws_iam_role_policy_attachment", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
     ];
     let stack = "urn:pulumi:staging::trading-platform";
     let mut resources = vec![

@@ -30,6 +30,7 @@ mod logs;
 mod organization;
 mod parity;
 mod publish;
+mod roles;
 mod scan;
 mod secrets;
 mod secrets_manager;

@@ -8,7 +8,7 @@ use aws_sdk_ssm::types::ParameterType;
 use predicates::str::contains;
 use scanner::model::{FindingKind, Report, Severity};
 
-use crate::support::{block_on, free_port, shipped_baselines, Moto};
+use crate::support::{block_on, free_port, shipped_baselines, Moto, ACCOUNT};
 
 const SECRET: &str = "s3cr3t-do-not-print-4821";
 
@@ -301,7 +301,7 @@ fn capture_round_trip_and_out_of_band_changes() {
     block_on(async {
         let spec = infra::EnvironmentSpec::reference("staging", None).unwrap();
         let image = format!("{}:staging-deadbee", infra::IMAGE_REPOSITORY);
-        let arn = infra::register_app_task_definition(&ecsc, &spec, &image)
+        let arn = infra::register_app_task_definition(&ecsc, &spec, (ACCOUNT, &image))
             .await
             .unwrap();
         ecsc.update_service()

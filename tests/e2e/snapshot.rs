@@ -163,9 +163,12 @@ fn staging_snapshot_holds_all_of_staging_and_nothing_else() {
         (KmsKey, 1),               // alias/trading-staging, which its bucket uses
     ]);
     assert_eq!(counts(&snapshot, "us-east-1"), expected);
+    let global = BTreeMap::from([(IamRole, 2)]); // the app's task and execution roles
+    assert_eq!(counts(&snapshot, "global"), global);
 
     for resource in &snapshot.resources {
-        assert_eq!(resource.region, "us-east-1");
+        let global = resource.kind == ResourceKind::IamRole;
+        assert_eq!(resource.region, if global { "global" } else { "us-east-1" });
         if let Some(env) = resource.tags.get("Environment") {
             assert_eq!(env, "staging", "{} {}", resource.kind, resource.name);
         }

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The account moto puts everything in unless a role in another is assumed.
+pub const ACCOUNT: &str = "123456789012";
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 /// The moto server the project's scripts install (`scripts/setup-emulators.sh`).

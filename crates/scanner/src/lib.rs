@@ -40,6 +40,8 @@ macro_rules! with_services {
             logs: Logs = "logs";
             /// Key Management Service (the keys the others use).
             kms: Kms = "kms";
+            /// Identity and Access Management (global: the roles the environment uses).
+            iam: Iam = "iam";
         }
     };
 }

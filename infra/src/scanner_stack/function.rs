@@ -64,6 +64,7 @@ pub(super) async fn role(
             description: "driftscan: read-only scans, alerts, metrics",
             label: format!("iam-role {}", spec.role),
             who: "assumed by lambda.amazonaws.com".into(),
+            tags: Vec::new(),
         },
     )
     .await?;

@@ -60,6 +60,9 @@ pub struct Context {
     /// different regions compare. Elsewhere (an image registry's host in a shared region) the
     /// region is part of the value.
     pub region: Option<String>,
+    /// Every region the environment was scanned in: a global resource (an IAM role naming the
+    /// environment's parameters) has each set aside in it.
+    pub regions: Vec<String>,
 }
 
 impl Context {
@@ -85,6 +88,7 @@ impl Context {
                 [region] => Some(region.clone()),
                 _ => None,
             },
+            regions: snapshot.regions.clone(),
         }
     }
 
@@ -154,7 +158,14 @@ impl Context {
         document.insert("properties".into(), properties);
         document.insert("tags".into(), tags);
         let mut document = Value::Object(document);
-        // Each resource's own region is set aside in it (an environment may span regions).
+        // Each resource's own region is set aside in it (an environment may span regions); a
+        // global one has every scanned region set aside.
+        if resource.region == crate::kinds::GLOBAL_REGION {
+            for region in &self.regions {
+                self.rewrite(&mut document, Some(region));
+            }
+            return document;
+        }
         let region = Some(resource.region.as_str())
             .filter(|r| !r.is_empty())
             .or(self.region.as_deref());
@@ -274,6 +285,7 @@ mod tests {
             vpcs: vec![Network::parse(vpc).unwrap()],
             generated: vec![],
             region: None,
+            regions: vec![],
         }
     }
 

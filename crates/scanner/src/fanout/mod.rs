@@ -313,6 +313,16 @@ pub fn combine(environment: &str, parts: Vec<Snapshot>) -> Snapshot {
         resources.extend(part.resources);
         deleted.extend(part.deleted_during_scan);
     }
+    // Every region's item reads the global services (for what its region uses): each global
+    // resource and failure once.
+    let mut seen = std::collections::BTreeSet::new();
+    resources.retain(|r: &crate::model::Resource| {
+        r.region != crate::kinds::GLOBAL_REGION || seen.insert((r.kind, r.id.clone()))
+    });
+    let mut seen = std::collections::BTreeSet::new();
+    failures.retain(|f: &crate::model::ReadFailure| {
+        f.region != crate::kinds::GLOBAL_REGION || seen.insert(f.to_string())
+    });
     Snapshot::new(
         environment.to_string(),
         regions,

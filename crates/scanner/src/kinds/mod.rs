@@ -50,9 +50,7 @@ impl Scope {
     }
 }
 
-/// The region of a global service's resources and failures (as AWS Config and Steampipe
-/// name it).
-pub const GLOBAL_REGION: &str = "global";
+pub use crate::model::GLOBAL_REGION;
 
 impl ServiceDef {
     /// The IAM action prefix and EventBridge `aws.<prefix>` source (`ec2`).

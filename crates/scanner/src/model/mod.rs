@@ -191,9 +191,11 @@ impl Snapshot {
             .any(|f| f.region == region && f.kinds.contains(&kind))
     }
 
-    /// Whether `kind` was read completely in every scanned region.
+    /// Whether `kind` was read completely in every scanned region, and, for a global kind,
+    /// in [`GLOBAL_REGION`].
     pub fn kind_is_complete_everywhere(&self, kind: ResourceKind) -> bool {
         self.regions.iter().all(|r| self.kind_is_complete(r, kind))
+            && self.kind_is_complete(GLOBAL_REGION, kind)
     }
 
     /// Resource counts per kind, for summaries.
@@ -205,6 +207,10 @@ impl Snapshot {
         counts
     }
 }
+
+/// The region of a global service's resources and failures (IAM's roles), as AWS Config and
+/// Steampipe name it.
+pub const GLOBAL_REGION: &str = "global";
 
 /// How an environment's resources are found: by tag, by SSM path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ mod keys;
 mod logs;
 mod network;
 mod platform;
+mod roles;
 mod secrets;
 
 use serde::de::DeserializeOwned;
@@ -90,6 +91,9 @@ pub static RULES: &[RuleDef] = &[
     keys::KMS_KEY_ROTATION,
     keys::KMS_KEY_PENDING_DELETION,
     keys::KMS_KEY_POLICY_NO_OUTSIDE_GRANT,
+    roles::IAM_NO_ADMIN_WILDCARD,
+    roles::IAM_TRUST_NO_WILDCARD,
+    roles::IAM_PASSROLE_WILDCARD,
 ];
 
 /// The definition of rule `id`.
