@@ -12,6 +12,7 @@ mod support;
 
 mod bad_input;
 mod cache;
+mod certificates;
 mod cli;
 mod cli_output;
 mod compare;

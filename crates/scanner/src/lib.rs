@@ -42,6 +42,8 @@ macro_rules! with_services {
             kms: Kms = "kms";
             /// Identity and Access Management (global: the roles the environment uses).
             iam: Iam = "iam";
+            /// Certificate Manager.
+            acm: Acm = "acm";
         }
     };
 }

@@ -5,6 +5,7 @@
 //! severity and rationale. Rules read the snapshot only; they never call AWS.
 
 mod cache;
+mod certificates;
 mod data;
 mod edge;
 mod grants;
@@ -94,6 +95,8 @@ pub static RULES: &[RuleDef] = &[
     roles::IAM_NO_ADMIN_WILDCARD,
     roles::IAM_TRUST_NO_WILDCARD,
     roles::IAM_PASSROLE_WILDCARD,
+    certificates::CERTIFICATE_EXPIRY,
+    certificates::CERTIFICATE_EXPIRY_CRITICAL,
 ];
 
 /// The definition of rule `id`.
@@ -148,6 +151,16 @@ fn required(values: Map<String, Value>) -> Result<bool, String> {
 /// Whether a rule that is off unless turned on is on.
 fn required_where_said(values: Map<String, Value>) -> Result<bool, String> {
     Ok(params::<RequiredWhereSaid>(values)?.required)
+}
+
+/// Days from an RFC 3339 time to `today`; `None` when it does not parse.
+pub(super) fn days_since(when: &str, today: Day) -> Option<i64> {
+    let then = time::OffsetDateTime::parse(when, &time::format_description::well_known::Rfc3339)
+        .ok()?
+        .date();
+    let month = time::Month::try_from(u8::try_from(today.1).ok()?).ok()?;
+    let today = time::Date::from_calendar_date(today.0, month, u8::try_from(today.2).ok()?).ok()?;
+    Some((today - then).whole_days())
 }
 
 /// The parameters of a rule that takes none.

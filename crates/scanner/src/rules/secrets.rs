@@ -3,10 +3,9 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 
 use super::grants::Grants;
-use super::{of_kind, params, Check, Day, RuleDef, Violation};
+use super::{days_since, of_kind, params, Check, Day, RuleDef, Violation};
 use crate::model::{Properties, Resource, SecretsManagerSecret, Severity, Snapshot};
 
 fn secrets(snapshot: &Snapshot) -> impl Iterator<Item = (&Resource, &SecretsManagerSecret)> {
@@ -14,14 +13,6 @@ fn secrets(snapshot: &Snapshot) -> impl Iterator<Item = (&Resource, &SecretsMana
         Properties::SecretsManagerSecret(s) => Some(s),
         _ => None,
     })
-}
-
-/// Days from an RFC 3339 time to `today`; `None` when it does not parse.
-fn days_since(when: &str, today: Day) -> Option<i64> {
-    let then = time::OffsetDateTime::parse(when, &Rfc3339).ok()?.date();
-    let month = time::Month::try_from(u8::try_from(today.1).ok()?).ok()?;
-    let today = time::Date::from_calendar_date(today.0, month, u8::try_from(today.2).ok()?).ok()?;
-    Some((today - then).whole_days())
 }
 
 /// `secret-rotation`: secrets rotate, and did within `max_days`, where the environment
