@@ -8,27 +8,14 @@ use std::process::Command;
 use scanner::model::{FindingKind, Severity};
 
 use crate::support::{
-    block_on, finding_row as row, finding_rows, json_report, shipped_baselines, sorted_rows,
-    FindingRow, Moto,
+    block_on, finding_row as row, shipped_scan_rows, sorted_rows, FindingRow, Moto,
 };
 
 const REGION: &str = "us-east-1";
 const DOMAIN: &str = "staging.trading.example.com";
 
 fn scan(moto: &Moto) -> Vec<FindingRow> {
-    let baselines = shipped_baselines().display().to_string();
-    let args = [
-        "scan",
-        "--env",
-        "staging",
-        "--region",
-        REGION,
-        "--baselines",
-        &baselines,
-    ];
-    let (_, report, stderr) = json_report(moto, &args);
-    assert!(report.complete, "{stderr}");
-    finding_rows(&report)
+    shipped_scan_rows(moto, "staging", REGION)
 }
 
 /// A self-signed certificate for [`DOMAIN`] valid for `days` from now, and its key (PEM).
@@ -116,7 +103,10 @@ fn a_certificate_near_expiry_is_exactly_its_window_s_finding() {
         .private_key(aws_smithy_types::Blob::new(key));
     block_on(reimport.send()).unwrap();
     // AWS keeps a certificate's tags when it is re-imported; moto drops them: put them back.
-    let retag = acm.add_tags_to_certificate().certificate_arn(&arn).set_tags(Some(tags));
+    let retag = acm
+        .add_tags_to_certificate()
+        .certificate_arn(&arn)
+        .set_tags(Some(tags));
     block_on(retag.send()).unwrap();
     let week = vec![
         unmanaged,

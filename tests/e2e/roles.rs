@@ -5,27 +5,14 @@
 use scanner::model::{FindingKind, Severity};
 
 use crate::support::{
-    block_on, finding_row as row, finding_rows, json_report, shipped_baselines, sorted_rows,
-    FindingRow, Moto,
+    block_on, finding_row as row, shipped_scan_rows, sorted_rows, FindingRow, Moto,
 };
 
 const REGION: &str = "us-east-1";
 const TASK_ROLE: &str = "trading-app-task-staging";
 
 fn scan(moto: &Moto) -> Vec<FindingRow> {
-    let baselines = shipped_baselines().display().to_string();
-    let args = [
-        "scan",
-        "--env",
-        "staging",
-        "--region",
-        REGION,
-        "--baselines",
-        &baselines,
-    ];
-    let (_, report, stderr) = json_report(moto, &args);
-    assert!(report.complete, "{stderr}");
-    finding_rows(&report)
+    shipped_scan_rows(moto, "staging", REGION)
 }
 
 #[test]

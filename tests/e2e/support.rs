@@ -173,6 +173,24 @@ pub fn sorted_rows(mut rows: Vec<FindingRow>) -> Vec<FindingRow> {
     rows
 }
 
+/// The findings of a complete `driftscan scan --env <env> --region <region>` against the
+/// shipped baselines, as sorted rows.
+pub fn shipped_scan_rows(moto: &Moto, env: &str, region: &str) -> Vec<FindingRow> {
+    let baselines = shipped_baselines().display().to_string();
+    let args = [
+        "scan",
+        "--env",
+        env,
+        "--region",
+        region,
+        "--baselines",
+        &baselines,
+    ];
+    let (_, report, stderr) = json_report(moto, &args);
+    assert!(report.complete, "{stderr}");
+    finding_rows(&report)
+}
+
 /// The findings of `report` as sorted [`FindingRow`]s.
 pub fn finding_rows(report: &scanner::model::Report) -> Vec<FindingRow> {
     let rows = report
