@@ -93,6 +93,11 @@ pub(crate) async fn converge(ctx: &Ctx<'_>) -> Result<String, InfraError> {
     let update = repair(ctx, current.as_ref(), key_id.as_deref().unwrap_or_default());
     ctx.converge(format!("kms-key {alias}"), live, created, update)
         .await?;
+    // A key that existed keeps its ARN; only one just created (or, in a plan, to be) is looked
+    // up again.
+    if let Some(arn) = current.as_ref().and_then(|k| k.arn()) {
+        return Ok(arn.to_string());
+    }
     Ok(match find(ctx, &alias).await? {
         Some(key) => key.arn().unwrap_or_default().to_string(),
         None => crate::planned_id(&alias),

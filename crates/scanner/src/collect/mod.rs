@@ -120,6 +120,25 @@ impl RegionContext {
             message,
         }
     }
+
+    /// A [`ReadFailure`] for a policy document `read` returned that does not parse: the item
+    /// (`bucket `b``) is unknown, and so are `kinds`.
+    pub fn malformed_policy(
+        &self,
+        read: &Read,
+        kinds: &[ResourceKind],
+        item: &str,
+        message: &str,
+    ) -> ReadFailure {
+        ReadFailure {
+            region: self.region.clone(),
+            service: read.service,
+            operation: read.operation.to_string(),
+            kinds: kinds.to_vec(),
+            code: "MalformedPolicy".into(),
+            message: format!("{item}: {message}"),
+        }
+    }
 }
 
 /// The codes AWS answers a call its caller may not make with (EC2's `UnauthorizedOperation`;

@@ -10,9 +10,8 @@ use aws_sdk_iam::Client;
 
 use crate::collect::{display_name, Collected, FnCollector, ItemRead, RegionContext};
 use crate::model::{
-    parse_policy, IamRole, PolicyStatement, Properties, ReadFailure, Resource, ResourceKind as K,
-    Service,
-};
+    parse_policy, IamRole, PolicyStatement, Properties, Resource, ResourceKind as K,
+    };
 
 /// Page size of IAM's listings (`MaxItems`, at most 1,000).
 const PAGE_SIZE: i32 = 1000;
@@ -133,7 +132,7 @@ async fn read_role(
     match role_resource(ctx, &role, managed, inline, tags) {
         Ok(resource) => (Some(resource), out),
         Err(message) => {
-            out.fail(malformed_policy(ctx, &name, &message));
+            out.fail(ctx.malformed_policy(&super::GET_ROLE, KINDS, &format!("role `{name}`"), &message));
             (None, out)
         }
     }
@@ -181,17 +180,6 @@ async fn inline_policies(client: &Client, role: &str) -> Result<BTreeMap<String,
 fn document(text: &str) -> Result<Vec<PolicyStatement>, String> {
     let decoded = urlencoding::decode(text).map_err(|e| format!("not URL-encoded UTF-8: {e}"))?;
     parse_policy(&decoded)
-}
-
-fn malformed_policy(ctx: &RegionContext, role: &str, message: &str) -> ReadFailure {
-    ReadFailure {
-        region: ctx.region.clone(),
-        service: Service::Iam,
-        operation: super::GET_ROLE.operation.into(),
-        kinds: KINDS.to_vec(),
-        code: "MalformedPolicy".into(),
-        message: format!("role `{role}`: {message}"),
-    }
 }
 
 fn role_resource(

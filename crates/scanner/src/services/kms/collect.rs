@@ -10,7 +10,7 @@ use aws_smithy_types::date_time::Format;
 
 use super::{key_reference, referenced_keys, KeyReference};
 use crate::collect::{display_name, Collected, FnCollector, ItemRead, RegionContext};
-use crate::model::{parse_policy, KmsKey, Properties, ReadFailure, Resource, ResourceKind as K, Service};
+use crate::model::{parse_policy, KmsKey, Properties, Resource, ResourceKind as K};
 
 /// Page size of `ListAliases` (the API's maximum).
 const PAGE_SIZE: i32 = 100;
@@ -149,7 +149,8 @@ async fn read_key(
     let policy = match policy {
         Ok(policy) => policy.unwrap_or_default(),
         Err(message) => {
-            out.fail(malformed_policy(ctx, &candidate.id, &message));
+            let key = format!("key `{}`", candidate.id);
+            out.fail(ctx.malformed_policy(&super::GET_KEY_POLICY, KINDS, &key, &message));
             return (None, out);
         }
     };
@@ -189,17 +190,6 @@ async fn rotation(client: &Client, metadata: &kms::KeyMetadata) -> RotationAnswe
         .send()
         .await?;
     Ok(Some((status.key_rotation_enabled(), status.rotation_period_in_days())))
-}
-
-fn malformed_policy(ctx: &RegionContext, key: &str, message: &str) -> ReadFailure {
-    ReadFailure {
-        region: ctx.region.clone(),
-        service: Service::Kms,
-        operation: super::GET_KEY_POLICY.operation.into(),
-        kinds: KINDS.to_vec(),
-        code: "MalformedPolicy".into(),
-        message: format!("key `{key}`: {message}"),
-    }
 }
 
 /// What was read of one key.

@@ -24,7 +24,7 @@ use crate::collect::{FnCollector, display_name, Collected, RegionContext};
 use crate::kinds::Read;
 use crate::model::{
     parse_policy, BucketEncryption, BucketLogging, LifecycleRule, Properties, PublicAccessBlock,
-    ReadFailure, Resource, ResourceKind as K, S3Bucket, Service,
+    ReadFailure, Resource, ResourceKind as K, S3Bucket,
 };
 
 /// Buckets read at once within one region.
@@ -212,14 +212,8 @@ async fn read_bucket(
 
     let policy = match policy.as_ref().and_then(|p| p.policy()) {
         Some(document) => Some(parse_policy(document).map_err(|message| {
-            Box::new(ReadFailure {
-                region: ctx.region.clone(),
-                service: Service::S3,
-                operation: super::GET_BUCKET_POLICY.operation.into(),
-                kinds: KINDS.to_vec(),
-                code: "MalformedPolicy".into(),
-                message: format!("bucket `{name}`: {message}"),
-            })
+            let item = format!("bucket `{name}`");
+            Box::new(ctx.malformed_policy(&super::GET_BUCKET_POLICY, KINDS, &item, &message))
         })?),
         None => None,
     };

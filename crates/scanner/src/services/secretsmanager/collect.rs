@@ -10,8 +10,8 @@ use aws_smithy_types::date_time::Format;
 
 use crate::collect::{display_name, Collected, FnCollector, ItemRead, RegionContext};
 use crate::model::{
-    parse_policy, Properties, ReadFailure, Resource, ResourceKind as K, SecretReplica,
-    SecretsManagerSecret, Service,
+    parse_policy, Properties, Resource, ResourceKind as K, SecretReplica,
+    SecretsManagerSecret,
 };
 
 /// Page size of `ListSecrets` (the API's maximum).
@@ -101,7 +101,8 @@ async fn read_secret(
     let policy = match policy.as_deref().map(parse_policy).transpose() {
         Ok(policy) => policy,
         Err(message) => {
-            out.fail(malformed_policy(ctx, &secret, &message));
+            let item = format!("secret `{}`", secret.name().unwrap_or_default());
+            out.fail(ctx.malformed_policy(&super::GET_RESOURCE_POLICY, KINDS, &item, &message));
             return (None, out);
         }
     };
@@ -117,17 +118,6 @@ fn replicas(statuses: &[sm::ReplicationStatusType]) -> Vec<SecretReplica> {
             status: r.status().map(|s| s.as_str().to_string()),
         })
         .collect()
-}
-
-fn malformed_policy(ctx: &RegionContext, secret: &sm::SecretListEntry, message: &str) -> ReadFailure {
-    ReadFailure {
-        region: ctx.region.clone(),
-        service: Service::Secretsmanager,
-        operation: super::GET_RESOURCE_POLICY.operation.into(),
-        kinds: KINDS.to_vec(),
-        code: "MalformedPolicy".into(),
-        message: format!("secret `{}`: {message}", secret.name().unwrap_or_default()),
-    }
 }
 
 fn date(value: Option<&aws_smithy_types::DateTime>) -> Option<String> {
