@@ -44,6 +44,8 @@ macro_rules! with_services {
             iam: Iam = "iam";
             /// Certificate Manager.
             acm: Acm = "acm";
+            /// Elastic Container Registry (the repositories the task definitions pull from).
+            ecr: Ecr = "ecr";
         }
     };
 }

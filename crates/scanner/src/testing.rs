@@ -158,3 +158,11 @@ pub fn violation_paths(
     check.check(snapshot, TODAY, &mut out);
     out.into_iter().filter_map(|v| v.path).collect()
 }
+
+/// prod's trading-app task definition with one container running `image`.
+pub fn task_definition(image: &str) -> Resource {
+    resource(
+        "trading-app-prod",
+        Properties::EcsTaskDefinition(crate::model::EcsTaskDefinition::running("trading-app-prod", image)),
+    )
+}

@@ -141,6 +141,85 @@ impl RegionContext {
     }
 }
 
+/// What a per-item read of configuration answered ([`RegionContext::answer`]).
+#[derive(Debug)]
+pub enum Answer<T> {
+    /// The configuration.
+    Some(T),
+    /// One of the read's declared "not configured" answers ([`Read::none`]).
+    None,
+    /// The item is gone: the code that said so ([`Read::gone`]).
+    Gone(String),
+}
+
+impl RegionContext {
+    /// Sorts what a per-item read of `read` answered into configuration, "not configured" and
+    /// "gone"; any other error is a failure leaving `kinds` unknown.
+    pub fn answer<T, E>(
+        &self,
+        read: &'static Read,
+        kinds: &[ResourceKind],
+        result: Result<T, SdkError<E, HttpResponse>>,
+    ) -> Result<Answer<T>, Box<ReadFailure>>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        match result {
+            Ok(value) => Ok(Answer::Some(value)),
+            Err(e) => {
+                let code = error_code(&e);
+                if read.gone.contains(&code.as_str()) {
+                    Ok(Answer::Gone(code))
+                } else if read.none.contains(&code.as_str()) {
+                    Ok(Answer::None)
+                } else {
+                    Err(Box::new(self.failure(read, kinds, &e)))
+                }
+            }
+        }
+    }
+}
+
+/// Why a per-item read gave no configuration ([`RegionContext::configured`]).
+#[derive(Debug)]
+pub enum Unread {
+    /// The read failed: the item's kinds are unknown.
+    Failed(Box<ReadFailure>),
+    /// The item is gone: the read that found it so, and the code it answered.
+    Gone(&'static Read, String),
+}
+
+impl RegionContext {
+    /// What a per-item read of `read` answered: the configuration, `None` for a declared "not
+    /// configured" answer, or why there is none (failed, or the item gone).
+    pub fn configured<T, E>(
+        &self,
+        read: &'static Read,
+        kinds: &[ResourceKind],
+        result: Result<T, SdkError<E, HttpResponse>>,
+    ) -> Result<Option<T>, Unread>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        match self.answer(read, kinds, result) {
+            Ok(Answer::Some(value)) => Ok(Some(value)),
+            Ok(Answer::None) => Ok(None),
+            Ok(Answer::Gone(code)) => Err(Unread::Gone(read, code)),
+            Err(failure) => Err(Unread::Failed(failure)),
+        }
+    }
+}
+
+impl Collected {
+    /// Files why an item (kind, id) was not read: a failure, or gone since it was listed.
+    pub fn unread(&mut self, ctx: &RegionContext, item: (ResourceKind, &str), why: Unread) {
+        match why {
+            Unread::Failed(failure) => self.fail(*failure),
+            Unread::Gone(read, code) => self.deleted_during_scan(ctx, item, read.operation, &code),
+        }
+    }
+}
+
 /// The codes AWS answers a call its caller may not make with (EC2's `UnauthorizedOperation`;
 /// the query protocols' `AccessDenied`; the JSON protocols' `AccessDeniedException`).
 const ACCESS_DENIED_CODES: &[&str] = &[

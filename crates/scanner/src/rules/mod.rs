@@ -9,6 +9,7 @@ mod certificates;
 mod data;
 mod edge;
 mod grants;
+mod images;
 mod keys;
 mod logs;
 mod network;
@@ -97,6 +98,11 @@ pub static RULES: &[RuleDef] = &[
     roles::IAM_PASSROLE_WILDCARD,
     certificates::CERTIFICATE_EXPIRY,
     certificates::CERTIFICATE_EXPIRY_CRITICAL,
+    images::ECR_TAG_IMMUTABILITY,
+    images::ECR_IMAGE_SCANNING,
+    images::ECR_LIFECYCLE_POLICY,
+    images::ECR_REPOSITORY_POLICY_NO_OUTSIDE_GRANT,
+    images::TASK_IMAGE_REPOSITORY_EXISTS,
 ];
 
 /// The definition of rule `id`.

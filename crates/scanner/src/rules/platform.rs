@@ -239,37 +239,8 @@ impl Check for PlaintextSecret {
 mod tests {
     use serde_json::json;
 
-    use crate::model::ImageRef;
     use crate::model::*;
-    use crate::testing::{resource, run};
-
-    fn task(image: &str) -> Resource {
-        resource(
-            "trading-app-prod",
-            Properties::EcsTaskDefinition(EcsTaskDefinition {
-                family: "trading-app-prod".into(),
-                revision: 1,
-                cpu: None,
-                memory: None,
-                network_mode: None,
-                requires_compatibilities: vec![],
-                task_role: None,
-                execution_role: None,
-                containers: vec![Container {
-                    name: "app".into(),
-                    image: image.into(),
-                    image_ref: ImageRef::parse(image),
-                    essential: true,
-                    cpu: None,
-                    memory: None,
-                    port_mappings: vec![],
-                    environment: Default::default(),
-                    secrets: Default::default(),
-                    log_configuration: None,
-                }],
-            }),
-        )
-    }
+    use crate::testing::{resource, run, task_definition as task};
 
     #[test]
     fn image_tags() {

@@ -182,6 +182,35 @@ pub struct ImageRef {
     pub digest: Option<String>,
 }
 
+#[cfg(test)]
+impl EcsTaskDefinition {
+    /// A task definition of `family` with one container, `app`, running `image` (for tests).
+    pub(crate) fn running(family: &str, image: &str) -> EcsTaskDefinition {
+        EcsTaskDefinition {
+            family: family.into(),
+            revision: 1,
+            cpu: None,
+            memory: None,
+            network_mode: None,
+            requires_compatibilities: vec![],
+            task_role: None,
+            execution_role: None,
+            containers: vec![Container {
+                name: "app".into(),
+                image: image.into(),
+                image_ref: ImageRef::parse(image),
+                essential: true,
+                cpu: None,
+                memory: None,
+                port_mappings: vec![],
+                environment: Default::default(),
+                secrets: Default::default(),
+                log_configuration: None,
+            }],
+        }
+    }
+}
+
 impl ImageRef {
     /// Splits an image reference into repository, tag and digest. A `:` belongs to the tag only
     /// after the last `/` (`registry:5000/app` has no tag).

@@ -14,13 +14,9 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_resourcegroupstagging::Client as TaggingClient;
 use aws_sdk_s3::types as s3;
 use aws_sdk_s3::Client;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::{stream, StreamExt};
 
-use crate::aws::error_code;
-use crate::collect::{FnCollector, display_name, Collected, RegionContext};
+use crate::collect::{display_name, Answer, Collected, FnCollector, RegionContext};
 use crate::kinds::Read;
 use crate::model::{
     parse_policy, BucketEncryption, BucketLogging, LifecycleRule, Properties, PublicAccessBlock,
@@ -123,16 +119,6 @@ fn bucket_of_arn(arn: &str) -> Option<&str> {
         .filter(|b| !b.is_empty() && !b.contains('/'))
 }
 
-/// What a per-bucket call answered.
-enum Answer<T> {
-    /// The configuration.
-    Some(T),
-    /// A declared "not configured" answer.
-    None,
-    /// The bucket is gone (the code that said so).
-    Gone(String),
-}
-
 /// What reading one listed bucket gave.
 enum BucketRead {
     /// The bucket.
@@ -145,32 +131,9 @@ enum BucketRead {
     },
 }
 
-fn answer<T, E>(
-    ctx: &RegionContext,
-    read: &'static Read,
-    result: Result<T, SdkError<E, HttpResponse>>,
-) -> Result<Answer<T>, Box<ReadFailure>>
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    match result {
-        Ok(value) => Ok(Answer::Some(value)),
-        Err(e) => {
-            let code = error_code(&e);
-            if read.gone.contains(&code.as_str()) {
-                Ok(Answer::Gone(code))
-            } else if read.none.contains(&code.as_str()) {
-                Ok(Answer::None)
-            } else {
-                Err(Box::new(ctx.failure(read, KINDS, &e)))
-            }
-        }
-    }
-}
-
 macro_rules! read {
     ($ctx:expr, $name:expr, $read:expr, $call:expr) => {
-        match answer($ctx, &$read, $call)? {
+        match $ctx.answer(&$read, KINDS, $call)? {
             Answer::Some(value) => Some(value),
             Answer::None => None,
             Answer::Gone(code) => {
