@@ -6,6 +6,10 @@
 2. DeleteCacheSubnetGroup: moto does not implement it (AWS does:
    https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DeleteCacheSubnetGroup.html),
    so an environment's teardown could not remove its cache subnet group.
+3. PutImageScanningConfiguration: the Rust SDK leaves `scanOnPush: false` out of the request
+   (false is the member's default), and moto ignores a configuration without members, so scanning
+   could never be turned off; AWS reads the missing member as false
+   (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageScanningConfiguration.html).
 
 Idempotent; fails loudly when moto's code is neither the known original nor already patched, so
 a moto upgrade is noticed rather than silently unpatched.
@@ -52,6 +56,18 @@ PATCHES = [
             raise CacheSubnetGroupNotFound(name)
         del groups[name]
         return EmptyResult()
+''',
+    ),
+    (
+        "ecr/models.py",
+        "PutImageScanningConfiguration",
+        '''        if image_scanning_configuration:
+            self.image_scanning_configuration = image_scanning_configuration
+''',
+        '''        # driftscan: a missing scanOnPush is false, as on AWS (scripts/patch-moto.py).
+        if image_scanning_configuration is not None:
+            on = bool(image_scanning_configuration.get("scanOnPush", False))
+            self.image_scanning_configuration = {"scanOnPush": on}
 ''',
     ),
 ]

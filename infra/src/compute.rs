@@ -104,7 +104,7 @@ async fn converge_task_definition(ctx: &Ctx<'_>) -> Result<String, InfraError> {
     let spec = ctx.spec;
     let family = format!("trading-app-{}", spec.name);
     let current = active_task_definition(ctx, &family).await?;
-    let image = spec.image();
+    let image = spec.image(&ctx.account);
     let (cpu, memory) = (spec.task_size.0.to_string(), spec.task_size.1.to_string());
     let (task_role, execution_role) = crate::roles::role_arns(&ctx.account, &spec.name);
     let matches = current.as_ref().is_some_and(|d| {

@@ -34,8 +34,9 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
         crate::cache::destroy(ctx, options).await?;
     }
 
-    // 2. The edge: a preview's rule and target group; the load balancer, target group and an
-    // empty data bucket.
+    // 2. The edge: the DNS records first (none is left at a deleted load balancer), then a
+    // preview's rule and target group; the load balancer, target group and an empty data bucket.
+    Box::pin(crate::dns::destroy(ctx)).await?;
     Box::pin(crate::edge::destroy(ctx)).await?;
 
     // 3. Parameters (never /shared/: other environments read them).

@@ -18,9 +18,11 @@ mod cache;
 mod compute;
 mod database;
 mod destroy;
+pub mod dns;
 pub mod edge;
 mod from_baseline;
 mod iam;
+mod images;
 mod keys;
 mod logs;
 pub mod member_roles;
@@ -31,6 +33,7 @@ mod scanner_stack;
 mod secrets;
 mod security;
 
+pub use images::repository_uri;
 pub use parameters::SHARED_PARAMETERS;
 pub use scanner_stack::{
     change_event_pattern, converge_scanner, dashboard_body, destroy_scanner, key_policy,
@@ -55,8 +58,6 @@ pub const MANAGED_BY: &str = "driftscan";
 pub const COST_CENTER: &str = "platform";
 /// The application's container port.
 pub const APP_PORT: i32 = 8080;
-/// The image repository of the trading app (a placeholder account).
-pub const IMAGE_REPOSITORY: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/trading-app";
 /// Aurora PostgreSQL engine version.
 pub const AURORA_ENGINE_VERSION: &str = "15.4";
 
@@ -124,6 +125,9 @@ pub struct EnvironmentSpec {
     pub log_retention_days: i32,
     /// Whether the app's log group is encrypted with the environment's KMS key.
     pub logs_encrypted: bool,
+    /// Whether the environment requires the account's image repository to refuse a tag pushed
+    /// twice (prod); no environment's apply makes it mutable again.
+    pub immutable_tags: bool,
 }
 
 /// An environment's Redis replication group.
@@ -171,6 +175,7 @@ impl EnvironmentSpec {
                 }),
                 log_retention_days: 7,
                 logs_encrypted: false,
+                immutable_tags: false,
             },
             "staging" => EnvironmentSpec {
                 name: "staging".into(),
@@ -199,6 +204,7 @@ impl EnvironmentSpec {
                 }),
                 log_retention_days: 30,
                 logs_encrypted: false,
+                immutable_tags: false,
             },
             "prod" => EnvironmentSpec {
                 name: "prod".into(),
@@ -227,6 +233,7 @@ impl EnvironmentSpec {
                 }),
                 log_retention_days: 90,
                 logs_encrypted: true,
+                immutable_tags: true,
             },
             other => match preview_number(other) {
                 Some(number) => EnvironmentSpec {
@@ -251,6 +258,7 @@ impl EnvironmentSpec {
                     cache: None,
                     log_retention_days: 7,
                     logs_encrypted: false,
+                    immutable_tags: false,
                 },
                 None => {
                     return Err(InfraError::Refused(format!(
@@ -308,9 +316,13 @@ impl EnvironmentSpec {
         })
     }
 
-    /// The app image.
-    pub fn image(&self) -> String {
-        format!("{IMAGE_REPOSITORY}:{}", self.image_tag)
+    /// The app image in `account`: the account's repository in the environment's region.
+    pub fn image(&self, account: &str) -> String {
+        format!(
+            "{}:{}",
+            repository_uri(account, &self.region),
+            self.image_tag
+        )
     }
 }
 
@@ -524,6 +536,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) secrets: aws_sdk_secretsmanager::Client,
     pub(crate) s3: aws_sdk_s3::Client,
     pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) ecr: aws_sdk_ecr::Client,
+    pub(crate) route53: aws_sdk_route53::Client,
     /// The account the environment lives in.
     pub(crate) account: String,
     recorder: Recorder,
@@ -561,6 +575,8 @@ impl<'a> Ctx<'a> {
             secrets: aws_sdk_secretsmanager::Client::new(&config),
             s3,
             iam: aws_sdk_iam::Client::new(&config),
+            ecr: aws_sdk_ecr::Client::new(&config),
+            route53: aws_sdk_route53::Client::new(&config),
             account,
             recorder: Recorder::new(mode),
         })
@@ -671,8 +687,10 @@ pub async fn converge(
         out.kms_key = Box::pin(keys::converge(&ctx)).await?;
     }
     Box::pin(edge::converge(&ctx, &mut out)).await?;
+    Box::pin(dns::converge(&ctx)).await?;
     Box::pin(logs::converge(&ctx, &out)).await?;
     Box::pin(roles::converge(&ctx)).await?;
+    Box::pin(images::converge(&ctx)).await?;
     Box::pin(compute::converge(&ctx, &mut out)).await?;
     if spec.preview.is_none() {
         Box::pin(database::converge(&ctx, &mut out)).await?;
@@ -907,7 +925,10 @@ mod tests {
         );
         assert_eq!(preview.tags("x")["PullRequest"], "7");
         assert_eq!(preview.tags("x")["AutoShutdown"], "true");
-        assert!(preview.image().ends_with(":pr-7-head"));
+        assert_eq!(
+            preview.image("123456789012"),
+            "123456789012.dkr.ecr.us-east-2.amazonaws.com/trading-app:pr-7-head"
+        );
     }
 
     #[test]
@@ -929,6 +950,6 @@ mod tests {
             "~ security-group db-staging: revoke tcp 5432 from 0.0.0.0/0"
         );
         assert!(is_planned(&planned_id("vpc vpc-staging")));
-        assert!(spec.image().ends_with(":staging-4f2a9c1"));
+        assert!(spec.image("123456789012").ends_with(":staging-4f2a9c1"));
     }
 }

@@ -297,6 +297,45 @@ fn terraform_resources(resource: &Value) -> Vec<(&'static str, Value)> {
             resources.extend(aliases);
             return resources;
         }
+        "ecr-repository" => {
+            // Its id in both tools is its name; lifecycle and policy are resources of their own.
+            extend(
+                json!({"name": id, "repository_url": p["uri"], "image_tag_mutability": p["tag_mutability"],
+                "image_scanning_configuration": [{"scan_on_push": p["scan_on_push"]}],
+                "encryption_configuration": [{"encryption_type": p["encryption"], "kms_key": p["kms_key"]}]}),
+            );
+            let rules: Vec<Value> = p["lifecycle_rules"].as_array().unwrap().iter().map(|r| {
+                let patterns = r["tag_patterns"].as_array().unwrap();
+                json!({"rulePriority": r["priority"], "selection": {"tagStatus": r["tag_status"],
+                    "tagPatternList": patterns, "countType": r["count_type"], "countNumber": r["count_number"]},
+                    "action": {"type": r["action"]}})
+            }).collect();
+            let mut resources = vec![("aws_ecr_repository", attributes)];
+            if !rules.is_empty() {
+                let document = json!({"rules": rules}).to_string();
+                resources.push((
+                    "aws_ecr_lifecycle_policy",
+                    json!({"id": id, "repository": id, "policy": document}),
+                ));
+            }
+            return resources;
+        }
+        "dns-zone" => {
+            extend(json!({"zone_id": id, "name": p["domain"], "comment": p["comment"]}));
+            "aws_route53_zone"
+        }
+        "dns-record" => {
+            // Its id in both tools is `<zone id>_<name>_<type>`; the collector's is `<name> <type>`.
+            let alias: Vec<Value> = p["alias"].as_object().map(|a| {
+                json!({"name": a["dns_name"], "zone_id": a["hosted_zone_id"], "evaluate_target_health": a["evaluate_target_health"]})
+            }).into_iter().collect();
+            extend(
+                json!({"id": format!("Z0_{}_{}", p["name"].as_str().unwrap(), p["record_type"].as_str().unwrap()),
+                "name": p["name"], "type": p["record_type"], "ttl": p["ttl"], "records": p["values"], "alias": alias,
+                "set_identifier": p["set_identifier"]}),
+            );
+            "aws_route53_record"
+        }
         other => panic!("no Terraform type for {other}"),
     };
     vec![(primary, attributes)]
@@ -451,6 +490,9 @@ fn pulumi_export(snapshot: &Value) -> Value {
         ("aws_secretsmanager_secret", "aws:secretsmanager/secret:Secret"),
         ("aws_cloudwatch_log_group", "aws:cloudwatch/logGroup:LogGroup"),
         ("aws_kms_key", "aws:kms/key:Key"), ("aws_kms_alias", "aws:kms/alias:Alias"),
+        ("aws_ecr_repository", "aws:ecr/repository:Repository"),
+        ("aws_route53_zone", "aws:route53/zone:Zone"), ("aws_route53_record", "aws:route53/record:Record"),
+        ("aws_ecr_lifecycle_policy", "aws:ecr/lifecyclePolicy:LifecyclePolicy"),
         ("aws_iam_role", "aws:iam/role:Role"), ("aws_iam_role_policy", "aws:iam/rolePolicy:RolePolicy"),
         ("aws_iam_role_policy_attachment", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
     ];

@@ -358,13 +358,13 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
     let run = response(api.invoke(&scheduled(), Duration::from_millis(60)));
     for report in run["reports"].as_array().unwrap() {
         assert_eq!(report["complete"], false, "{report}");
-        assert!(
-            report["failures"][0]
-                .as_str()
-                .unwrap()
-                .contains("DeadlineExceeded"),
-            "{report}"
-        );
+        // What is not cut short is not read at all: what selects it was cut short.
+        let cut = |f: &serde_json::Value| {
+            let f = f.as_str().unwrap();
+            f.contains("DeadlineExceeded") || f.contains(scanner::scan::SELECTION_UNREAD)
+        };
+        let failures = report["failures"].as_array().unwrap();
+        assert!(!failures.is_empty() && failures.iter().all(cut), "{report}");
     }
     let (raw, envelopes) = block_on(inbox.drain());
     assert_eq!(raw.len(), 1);

@@ -111,10 +111,15 @@ fn enforce_iam(moto: &Moto) {
     );
 }
 
-/// `driftscan snapshot` of staging as the user with `key`: (exit code, snapshot).
-fn snapshot_as(moto: &Moto, key: &(String, String)) -> (i32, scanner::Snapshot) {
+/// `driftscan snapshot` of staging as the user with `key`: (exit code, snapshot). CloudFront
+/// and Route 53 are read from `unenforced`: moto 5.2.5 cannot check a signature of those
+/// REST-XML global services (it answers `SignatureDoesNotMatch` to botocore too), so their
+/// actions are proven by the registry's policy test alone.
+fn snapshot_as(moto: &Moto, key: &(String, String), unenforced: &Moto) -> (i32, scanner::Snapshot) {
     let output = moto
         .driftscan()
+        .env("AWS_ENDPOINT_URL_CLOUDFRONT", &unenforced.endpoint)
+        .env("AWS_ENDPOINT_URL_ROUTE_53", &unenforced.endpoint)
         .env("AWS_ACCESS_KEY_ID", &key.0)
         .env("AWS_SECRET_ACCESS_KEY", &key.1)
         .args([
@@ -136,6 +141,7 @@ fn snapshot_as(moto: &Moto, key: &(String, String)) -> (i32, scanner::Snapshot) 
 #[test]
 fn a_scan_holding_exactly_the_printed_policy_is_complete_and_one_action_less_is_not() {
     let moto = Moto::start();
+    let unenforced = Moto::start();
     let printed = printed_policy(&moto);
     let (full, withholding) = block_on(async {
         moto.provision("staging", "us-east-1").await;
@@ -150,7 +156,7 @@ fn a_scan_holding_exactly_the_printed_policy_is_complete_and_one_action_less_is_
     });
     enforce_iam(&moto);
 
-    let (code, snapshot) = snapshot_as(&moto, &full);
+    let (code, snapshot) = snapshot_as(&moto, &full, &unenforced);
     assert!(
         snapshot.complete,
         "the printed policy is enough: {:#?}",
@@ -160,26 +166,31 @@ fn a_scan_holding_exactly_the_printed_policy_is_complete_and_one_action_less_is_
     assert!(snapshot.resources.len() > 20, "the estate was read");
 
     let outsider = ("AKIAOUTSIDER00000000".to_string(), "nope".to_string());
-    let (code, snapshot) = snapshot_as(&moto, &outsider);
+    let (code, snapshot) = snapshot_as(&moto, &outsider, &unenforced);
     assert_eq!(code, 2, "enforcement is on: an unknown key reads nothing");
     assert!(!snapshot.complete);
 
     for (action, operation, key) in &withholding {
-        let (code, snapshot) = snapshot_as(&moto, key);
+        let (code, snapshot) = snapshot_as(&moto, key, &unenforced);
         assert_eq!(code, 2, "without {action} the scan is incomplete");
         assert!(!snapshot.complete);
-        let refused: Vec<_> = snapshot
+        // The services selected by what is refused are not read, and say so.
+        let failures: Vec<_> = snapshot
             .failures
+            .iter()
+            .filter(|f| f.code != scanner::scan::SELECTION_UNREAD)
+            .collect();
+        let refused: Vec<_> = failures
             .iter()
             .map(|f| (f.operation.as_str(), f.code.as_str()))
             .collect();
         assert!(
-            snapshot.failures.iter().all(|f| f.operation == *operation),
+            !failures.is_empty() && failures.iter().all(|f| f.operation == *operation),
             "without {action} only {operation} is refused: {refused:?}"
         );
         let needs = format!("this read needs the IAM action {action}");
         assert!(
-            snapshot.failures.iter().all(|f| f.message.contains(&needs)),
+            failures.iter().all(|f| f.message.contains(&needs)),
             "the failure names {action}: {:#?}",
             snapshot.failures
         );

@@ -300,7 +300,10 @@ fn capture_round_trip_and_out_of_band_changes() {
     // 4. The service switched to another image tag.
     block_on(async {
         let spec = infra::EnvironmentSpec::reference("staging", None).unwrap();
-        let image = format!("{}:staging-deadbee", infra::IMAGE_REPOSITORY);
+        let image = format!(
+            "{}:staging-deadbee",
+            infra::repository_uri(ACCOUNT, "us-east-1")
+        );
         let arn = infra::register_app_task_definition(&ecsc, &spec, (ACCOUNT, &image))
             .await
             .unwrap();

@@ -161,16 +161,25 @@ fn staging_snapshot_holds_all_of_staging_and_nothing_else() {
         (SecretsManagerSecret, 1), // the Redis AUTH token's
         (LogGroup, 1),             // the app's
         (KmsKey, 1),               // alias/trading-staging, which its bucket uses
+        (EcrRepository, 1),        // the account's trading-app, which its tasks pull from
     ]);
     assert_eq!(counts(&snapshot, "us-east-1"), expected);
-    let global = BTreeMap::from([(IamRole, 2)]); // the app's task and execution roles
+    // The app's task and execution roles; staging's zone and the record at its apex.
+    let global = BTreeMap::from([(IamRole, 2), (DnsZone, 1), (DnsRecord, 1)]);
     assert_eq!(counts(&snapshot, "global"), global);
 
     for resource in &snapshot.resources {
-        let global = resource.kind == ResourceKind::IamRole;
+        let global = [IamRole, DnsZone, DnsRecord].contains(&resource.kind);
         assert_eq!(resource.region, if global { "global" } else { "us-east-1" });
         if let Some(env) = resource.tags.get("Environment") {
-            assert_eq!(env, "staging", "{} {}", resource.kind, resource.name);
+            // The account's image repository is shared, and staging's because it pulls from it.
+            let shared = resource.kind == ResourceKind::EcrRepository && env == "shared";
+            assert!(
+                env == "staging" || shared,
+                "{} {}",
+                resource.kind,
+                resource.name
+            );
         }
         for other in ["prod", "dev", "pr-7"] {
             assert!(
@@ -292,7 +301,7 @@ fn several_regions_are_scanned_at_once() {
     // first, and each region's scan reads only the buckets located there.
     assert_eq!(east.remove(&ResourceKind::S3Bucket), Some(1));
     assert_eq!(east, west, "the same environment shape in both regions");
-    assert_eq!(east.values().sum::<usize>(), 39);
+    assert_eq!(east.values().sum::<usize>(), 40);
     assert!(snapshot.resources.iter().all(|r| !r.name.contains("prod")));
 }
 

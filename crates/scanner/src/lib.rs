@@ -46,6 +46,10 @@ macro_rules! with_services {
             acm: Acm = "acm";
             /// Elastic Container Registry (the repositories the task definitions pull from).
             ecr: Ecr = "ecr";
+            /// CloudFront (global: the distributions in front of the environment).
+            cloudfront: Cloudfront = "cloudfront";
+            /// Route 53 (global: the environment's zones and records).
+            route53: Route53 = "route53";
         }
     };
 }

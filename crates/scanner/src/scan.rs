@@ -11,7 +11,7 @@ use crate::config::{ConfigFile, EnvironmentSettings, ScanPlan};
 use crate::digest::DigestKey;
 use crate::error::ConfigError;
 use crate::kinds::{Scope, GLOBAL_REGION};
-use crate::model::{ReadFailure, Resource, Service, Snapshot};
+use crate::model::{ReadFailure, Resource, ResourceKind, Service, Snapshot};
 use crate::resolve::{name_implicit_resources, name_references};
 
 /// Receives progress while a snapshot is taken (the CLI draws a progress bar from it).
@@ -156,7 +156,7 @@ fn unreadable(
 fn read_regions(plan: &ScanPlan, collectors: &[ServiceReader]) -> Vec<(String, ServiceReader)> {
     let (global, regional): (Vec<ServiceReader>, Vec<ServiceReader>) = collectors
         .iter()
-        .partition(|(service, _)| scope(*service) == Scope::Global);
+        .partition(|(service, _)| scope(*service).is_global());
     let regional = plan
         .regions
         .iter()
@@ -213,6 +213,7 @@ pub async fn snapshot_with(
         .collect();
     let mut results = run_reads(plan, first_reads, progress).await;
     let found: Vec<Resource> = results.iter().flat_map(|c| c.resources.clone()).collect();
+    let unread: Vec<&ReadFailure> = results.iter().flat_map(|c| &c.failures).collect();
     let in_region = |region: &str| {
         found
             .iter()
@@ -221,19 +222,66 @@ pub async fn snapshot_with(
             .collect()
     };
     let mut follow_reads = Vec::new();
+    let mut unselectable = Vec::new();
     for reader in following {
-        match scope(reader.0) {
-            Scope::Global => follow_reads.push((context(GLOBAL_REGION, found.clone()), reader)),
-            _ => follow_reads.extend(
-                plan.regions
-                    .iter()
-                    .map(|region| (context(region, in_region(region)), reader)),
-            ),
+        let regions: Vec<&str> = match scope(reader.0) {
+            s if s.is_global() => vec![GLOBAL_REGION],
+            _ => plan.regions.iter().map(String::as_str).collect(),
+        };
+        for region in regions {
+            match selection_unread(reader.0, region, &unread) {
+                Some(failure) => unselectable.push((region.to_string(), reader.0, failure)),
+                None if region == GLOBAL_REGION => {
+                    follow_reads.push((context(region, found.clone()), reader))
+                }
+                None => follow_reads.push((context(region, in_region(region)), reader)),
+            }
         }
+    }
+    for (region, service, failure) in unselectable {
+        let collected = Collected {
+            failures: vec![failure],
+            ..Default::default()
+        };
+        progress.finished(&region, service, &collected);
+        results.push(collected);
     }
     results.extend(run_reads(plan, follow_reads, progress).await);
     assemble(plan, results)
 }
+
+/// The failure of a following service that is not read in `region` because a kind deciding
+/// what it selects ([`Scope::selected_by`]) is unread there (anywhere, for a global one): an
+/// ECR listing without the task definitions cannot tell which repositories are the
+/// environment's, so its kinds are unknown rather than empty.
+fn selection_unread(
+    service: Service,
+    region: &str,
+    unread: &[&ReadFailure],
+) -> Option<ReadFailure> {
+    let selected_by = scope(service).selected_by();
+    let missing: Vec<ResourceKind> = selected_by
+        .iter()
+        .copied()
+        .filter(|kind| {
+            unread
+                .iter()
+                .any(|f| (region == GLOBAL_REGION || f.region == region) && f.kinds.contains(kind))
+        })
+        .collect();
+    let names: Vec<&str> = missing.iter().map(|k| k.as_str()).collect();
+    (!missing.is_empty()).then(|| {
+        let message = format!(
+            "not read: which of its resources are the environment's depends on {}, which could not be read",
+            names.join(", ")
+        );
+        whole_read_failed(region, service, SELECTION_UNREAD, &message)
+    })
+}
+
+/// The failure code of a following service left unread because what selects its resources
+/// could not be read.
+pub const SELECTION_UNREAD: &str = "SelectionUnread";
 
 /// Runs `reads` under the plan's concurrency bound and deadline.
 async fn run_reads(
@@ -370,10 +418,10 @@ mod tests {
             .expect("plan");
         plan.regions = vec!["us-east-1".into(), "us-west-2".into()];
         let follower: &'static Follower = Box::leak(Box::new(Follower(Default::default())));
-        assert_eq!(
+        assert!(matches!(
             crate::services::service(Service::Kms).scope,
-            Scope::RegionalFollowing
-        );
+            Scope::RegionalFollowing { .. }
+        ));
         let readers: [ServiceReader; 2] = [(Service::Kms, follower), (Service::Ssm, &Quick)];
         let snapshot =
             snapshot_with(&plan, &SdkConfig::builder().build(), &readers, &NoProgress).await;
@@ -385,6 +433,47 @@ mod tests {
             [("us-east-1".to_string(), 1), ("us-west-2".to_string(), 1)],
             "listed first, it still reads after SSM, once per region, seeing that region's find"
         );
+    }
+
+    /// Refuses every read of SSM parameters.
+    struct Refused;
+
+    impl Collector for Refused {
+        fn collect<'a>(&'a self, ctx: &'a RegionContext) -> BoxFuture<'a, Collected> {
+            Box::pin(async move {
+                let failure = whole_read_failed(&ctx.region, Service::Ssm, "AccessDenied", "no");
+                Collected {
+                    failures: vec![failure],
+                    ..Default::default()
+                }
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_following_service_whose_selecting_kind_is_unread_is_unknown_not_read() {
+        let config = ConfigFile::parse("", std::path::Path::new("t.yaml")).expect("config");
+        let plan = config
+            .plan(
+                "dev",
+                EnvironmentSettings::default(),
+                Some("us-east-1".into()),
+                None,
+            )
+            .expect("plan");
+        let follower: &'static Follower = Box::leak(Box::new(Follower(Default::default())));
+        let readers: [ServiceReader; 2] = [(Service::Kms, follower), (Service::Ssm, &Refused)];
+        let snapshot =
+            snapshot_with(&plan, &SdkConfig::builder().build(), &readers, &NoProgress).await;
+        assert!(
+            follower.0.lock().expect("not poisoned").is_empty(),
+            "KMS is not read"
+        );
+        let kms = snapshot.failures.iter().find(|f| f.service == Service::Kms);
+        let kms = kms.expect("KMS's kinds are unknown");
+        assert_eq!(kms.code, SELECTION_UNREAD);
+        assert!(kms.message.contains("ssm-parameter"), "{}", kms.message);
+        assert!(!snapshot.kind_is_complete("us-east-1", ResourceKind::KmsKey));
     }
 
     impl Collector for Stuck {

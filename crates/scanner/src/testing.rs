@@ -163,6 +163,9 @@ pub fn violation_paths(
 pub fn task_definition(image: &str) -> Resource {
     resource(
         "trading-app-prod",
-        Properties::EcsTaskDefinition(crate::model::EcsTaskDefinition::running("trading-app-prod", image)),
+        Properties::EcsTaskDefinition(crate::model::EcsTaskDefinition::running(
+            "trading-app-prod",
+            image,
+        )),
     )
 }

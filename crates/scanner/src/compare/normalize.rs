@@ -57,8 +57,8 @@ pub struct Context {
     /// The one region the environment was scanned in, for strings outside a resource (a
     /// resource's own region is used for its document): `{region}` where a value is the region
     /// itself, one of its availability zones, or the region of an ARN, so environments in
-    /// different regions compare. Elsewhere (an image registry's host in a shared region) the
-    /// region is part of the value.
+    /// different regions compare (an ECR registry's host has its region set aside wherever
+    /// it is). Elsewhere (the region inside another host name) the region is part of the value.
     pub region: Option<String>,
     /// Every region the environment was scanned in: a global resource (an IAM role naming the
     /// environment's parameters) has each set aside in it.
@@ -119,6 +119,15 @@ impl Context {
             accounts().replace_all(&text, "{account}").into_owned()
         } else {
             text.into_owned()
+        };
+        // An ECR registry host: the account is set aside above, and so is its region (each
+        // account's registry in its own region, or one shared registry: the same topology).
+        let text = if text.contains(".dkr.ecr.") {
+            registries()
+                .replace_all(&text, REGISTRY_PLACEHOLDER)
+                .into_owned()
+        } else {
+            text
         };
         let text = match region {
             Some(region) if text.contains(region) => region_aside(text, region),
@@ -272,6 +281,18 @@ fn region_aside(text: String, region: &str) -> String {
     out
 }
 
+/// An ECR registry host, `<account>.dkr.ecr.<region>.amazonaws.com` (the account already
+/// `{account}`).
+fn registries() -> &'static Regex {
+    static REGISTRIES: OnceLock<Regex> = OnceLock::new();
+    REGISTRIES.get_or_init(|| {
+        Regex::new(r"\{account\}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com").expect("valid regex")
+    })
+}
+
+/// What an ECR registry host becomes.
+const REGISTRY_PLACEHOLDER: &str = "{account}.dkr.ecr.{region}.amazonaws.com";
+
 /// What a region set aside becomes.
 const REGION_PLACEHOLDER: &str = "{region}";
 
@@ -310,12 +331,18 @@ mod tests {
             dev.string("Service:logs.us-east-2.amazonaws.com"),
             "Service:logs.{region}.amazonaws.com"
         );
-        // A shared registry in another region, or the region inside a host name: the value.
-        let registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com/trading-app";
-        assert_eq!(prod.string(registry), dev.string(registry));
+        // An image registry, shared or each account's own in its region: the same topology.
+        let shared = "123456789012.dkr.ecr.us-east-1.amazonaws.com/trading-app";
+        let own = "210987654321.dkr.ecr.us-east-2.amazonaws.com/trading-app";
+        assert_eq!(prod.string(shared), dev.string(shared));
+        assert_eq!(prod.string(shared), dev.string(own));
         assert_eq!(
-            prod.string(registry),
-            "{account}.dkr.ecr.us-east-1.amazonaws.com/trading-app"
+            prod.string(shared),
+            "{account}.dkr.ecr.{region}.amazonaws.com/trading-app"
+        );
+        assert_eq!(
+            dev.string("registry.example.com/trading-app"),
+            "registry.example.com/trading-app"
         );
         assert_eq!(
             prod.string(

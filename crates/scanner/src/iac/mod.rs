@@ -271,6 +271,14 @@ fn managed(mapping: &KindMapping, resource: &StateResource, environment: &str) -
     let fallback = match mapping.kind {
         // As the collector names them: `<load balancer>:<port>`, a rule `<listener>/<priority>`.
         ResourceKind::Listener => listener_name(attrs.str("load_balancer_arn"), attrs.int("port")),
+        // A record: `<name> <type>`.
+        ResourceKind::DnsRecord => match (attrs.str("name"), attrs.str("type")) {
+            (Some(name), Some(kind)) => Some(format!(
+                "{} {kind}",
+                crate::services::route53::dns_name(name)
+            )),
+            _ => None,
+        },
         _ => None,
     }
     .unwrap_or_else(|| {
@@ -295,6 +303,10 @@ fn managed(mapping: &KindMapping, resource: &StateResource, environment: &str) -
         if let Some(value) = attrs.str(key) {
             identifiers.insert(value.to_string());
         }
+    }
+    if mapping.kind == ResourceKind::DnsRecord {
+        // Live, a record is known by `<name> <type>`, the name it was given above.
+        identifiers.insert(name.clone());
     }
     if mapping.kind == ResourceKind::EcsService {
         if let (Some(cluster), Some(service)) = (attrs.str("cluster"), attrs.str("name")) {

@@ -33,20 +33,40 @@ pub struct ServiceDef {
 pub enum Scope {
     /// In a region: read in each of the environment's regions, alongside the other services.
     Regional,
-    /// In a region, used by other services' resources (KMS keys): read in each region once the
-    /// regional services have been, seeing what they found there
+    /// In a region, used by other services' resources (KMS keys, ECR repositories): read in
+    /// each region once the regional services have been, seeing what they found there
     /// ([`crate::collect::RegionContext::found`]).
-    RegionalFollowing,
+    RegionalFollowing {
+        /// The kinds whose resources decide which of its resources are the environment's: when
+        /// one of them is unread in the region, so are this service's kinds, and it is not read.
+        selected_by: &'static [ResourceKind],
+    },
     /// Global to the account (IAM, CloudFront, Route 53): read once per scan, after every
     /// region, seeing everything the regional services found. Its resources' region is
     /// [`GLOBAL_REGION`].
-    Global,
+    Global {
+        /// As for [`Scope::RegionalFollowing`], in any scanned region.
+        selected_by: &'static [ResourceKind],
+    },
 }
 
 impl Scope {
     /// Whether the service is read after the regional services, seeing what they found.
     pub fn follows(self) -> bool {
         self != Scope::Regional
+    }
+
+    /// Whether the service is global to the account.
+    pub fn is_global(self) -> bool {
+        matches!(self, Scope::Global { .. })
+    }
+
+    /// The kinds whose resources decide what the service selects (none for a regional one).
+    pub fn selected_by(self) -> &'static [ResourceKind] {
+        match self {
+            Scope::Regional => &[],
+            Scope::RegionalFollowing { selected_by } | Scope::Global { selected_by } => selected_by,
+        }
     }
 }
 

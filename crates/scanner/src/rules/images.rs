@@ -69,7 +69,10 @@ impl Check for TagImmutability {
                 // Nothing runs from it here: its setting as a whole.
                 true if !repository.tag_mutability.starts_with("IMMUTABLE") => vec!["*"],
                 true => vec![],
-                false => run.into_iter().filter(|t| !tag_is_immutable(repository, t)).collect(),
+                false => run
+                    .into_iter()
+                    .filter(|t| !tag_is_immutable(repository, t))
+                    .collect(),
             };
             if !movable.is_empty() {
                 out.push(Violation {
@@ -145,7 +148,10 @@ impl Check for Lifecycle {
                     path: Some("properties.lifecycle_rules".into()),
                     expected: Some(json!("at least one rule")),
                     actual: Some(json!([])),
-                    message: format!("{} has no lifecycle policy: no image ever expires", resource.name),
+                    message: format!(
+                        "{} has no lifecycle policy: no image ever expires",
+                        resource.name
+                    ),
                 });
             }
         }
@@ -191,7 +197,9 @@ impl Check for RepositoryExists {
         if !self.0 {
             return;
         }
-        let existing: BTreeSet<&str> = repositories(snapshot).map(|(_, r)| r.uri.as_str()).collect();
+        let existing: BTreeSet<&str> = repositories(snapshot)
+            .map(|(_, r)| r.uri.as_str())
+            .collect();
         let definitions = of_kind(snapshot, |p| match p {
             Properties::EcsTaskDefinition(d) => Some(d),
             _ => None,
@@ -230,8 +238,8 @@ impl Check for RepositoryExists {
 mod tests {
     use super::*;
     use crate::model::ReadFailure;
-    use crate::testing::{resource, snapshot, snapshot_with_failures, task_definition};
     use crate::testing::violation_paths as paths;
+    use crate::testing::{resource, snapshot, snapshot_with_failures, task_definition};
 
     const URI: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/trading-app";
 
@@ -265,7 +273,8 @@ mod tests {
     /// prod's task definition (in account 123456789012) running `image`.
     fn task(image: &str) -> Resource {
         let mut t = task_definition(image);
-        t.arn = Some("arn:aws:ecs:us-east-1:123456789012:task-definition/trading-app-prod:1".into());
+        t.arn =
+            Some("arn:aws:ecs:us-east-1:123456789012:task-definition/trading-app-prod:1".into());
         t
     }
 
@@ -274,10 +283,17 @@ mod tests {
         let required = json!({"required": true});
         let run = |edit: fn(&mut EcrRepository), tag: &str| {
             let resources = vec![repository(edit), task(&format!("{URI}:{tag}"))];
-            paths(&ECR_TAG_IMMUTABILITY, required.clone(), &snapshot(resources))
+            paths(
+                &ECR_TAG_IMMUTABILITY,
+                required.clone(),
+                &snapshot(resources),
+            )
         };
         assert!(run(|_| {}, "v1.4.2").is_empty());
-        assert_eq!(run(|r| r.tag_mutability = "MUTABLE".into(), "v1.4.2"), ["properties.tag_mutability"]);
+        assert_eq!(
+            run(|r| r.tag_mutability = "MUTABLE".into(), "v1.4.2"),
+            ["properties.tag_mutability"]
+        );
         let except_latest = |r: &mut EcrRepository| {
             r.tag_mutability = "IMMUTABLE_WITH_EXCLUSION".into();
             r.tag_mutability_exclusions = vec!["latest".into()];
@@ -288,17 +304,34 @@ mod tests {
             r.tag_mutability = "MUTABLE_WITH_EXCLUSION".into();
             r.tag_mutability_exclusions = vec!["v*".into()];
         };
-        assert!(run(only_releases, "v1.4.2").is_empty(), "the release line is fixed");
+        assert!(
+            run(only_releases, "v1.4.2").is_empty(),
+            "the release line is fixed"
+        );
         assert_eq!(run(only_releases, "staging-4f2a9c1").len(), 1);
         let mutable = snapshot(vec![repository(|r| r.tag_mutability = "MUTABLE".into())]);
-        assert!(paths(&ECR_TAG_IMMUTABILITY, json!({}), &mutable).is_empty(), "off unless required");
-        assert_eq!(paths(&ECR_TAG_IMMUTABILITY, required, &mutable).len(), 1, "nothing runs: the setting");
+        assert!(
+            paths(&ECR_TAG_IMMUTABILITY, json!({}), &mutable).is_empty(),
+            "off unless required"
+        );
+        assert_eq!(
+            paths(&ECR_TAG_IMMUTABILITY, required, &mutable).len(),
+            1,
+            "nothing runs: the setting"
+        );
     }
 
     #[test]
     fn scanning_is_the_repository_setting_or_a_registry_rule() {
         let off = |r: &mut EcrRepository| r.scan_on_push = false;
-        assert_eq!(paths(&ECR_IMAGE_SCANNING, json!({}), &snapshot(vec![repository(off)])), ["properties.scan_on_push"]);
+        assert_eq!(
+            paths(
+                &ECR_IMAGE_SCANNING,
+                json!({}),
+                &snapshot(vec![repository(off)])
+            ),
+            ["properties.scan_on_push"]
+        );
         let registry = repository(|r| {
             r.scan_on_push = false;
             r.registry_scan_frequency = Some("CONTINUOUS_SCAN".into());
@@ -310,9 +343,17 @@ mod tests {
 
     #[test]
     fn a_repository_without_lifecycle_rules_is_found() {
-        assert!(paths(&ECR_LIFECYCLE_POLICY, json!({}), &snapshot(vec![repository(|_| {})])).is_empty());
+        assert!(paths(
+            &ECR_LIFECYCLE_POLICY,
+            json!({}),
+            &snapshot(vec![repository(|_| {})])
+        )
+        .is_empty());
         let none = snapshot(vec![repository(|r| r.lifecycle_rules.clear())]);
-        assert_eq!(paths(&ECR_LIFECYCLE_POLICY, json!({}), &none), ["properties.lifecycle_rules"]);
+        assert_eq!(
+            paths(&ECR_LIFECYCLE_POLICY, json!({}), &none),
+            ["properties.lifecycle_rules"]
+        );
     }
 
     #[test]
@@ -323,13 +364,28 @@ mod tests {
             ))
             .expect("a policy")
         };
-        let with = |principal: &'static str| snapshot(vec![repository(|r| r.policy = Some(policy(principal)))]);
+        let with = |principal: &'static str| {
+            snapshot(vec![repository(|r| r.policy = Some(policy(principal)))])
+        };
         let rule = &ECR_REPOSITORY_POLICY_NO_OUTSIDE_GRANT;
-        assert!(paths(rule, json!({}), &with(r#"{"AWS":"arn:aws:iam::123456789012:root"}"#)).is_empty());
-        assert_eq!(paths(rule, json!({}), &with(r#""*""#)), ["properties.policy"]);
+        assert!(paths(
+            rule,
+            json!({}),
+            &with(r#"{"AWS":"arn:aws:iam::123456789012:root"}"#)
+        )
+        .is_empty());
+        assert_eq!(
+            paths(rule, json!({}), &with(r#""*""#)),
+            ["properties.policy"]
+        );
         let tools = r#"{"AWS":"arn:aws:iam::210987654321:root"}"#;
         assert_eq!(paths(rule, json!({}), &with(tools)).len(), 1);
-        assert!(paths(rule, json!({"allowed_accounts": ["210987654321"]}), &with(tools)).is_empty());
+        assert!(paths(
+            rule,
+            json!({"allowed_accounts": ["210987654321"]}),
+            &with(tools)
+        )
+        .is_empty());
     }
 
     #[test]
@@ -345,7 +401,10 @@ mod tests {
             "123456789012.dkr.ecr.us-west-2.amazonaws.com/trading-app:v1",
             "public.ecr.aws/nginx/nginx:1",
         ] {
-            assert!(paths(rule, json!({}), &snapshot(vec![task(elsewhere)])).is_empty(), "{elsewhere}");
+            assert!(
+                paths(rule, json!({}), &snapshot(vec![task(elsewhere)])).is_empty(),
+                "{elsewhere}"
+            );
         }
         let unread = ReadFailure {
             region: "us-east-1".into(),
@@ -356,6 +415,9 @@ mod tests {
             message: "denied".into(),
         };
         let unknown = snapshot_with_failures(vec![task(&format!("{URI}:v1"))], vec![unread]);
-        assert!(paths(rule, json!({}), &unknown).is_empty(), "never judged on an unread registry");
+        assert!(
+            paths(rule, json!({}), &unknown).is_empty(),
+            "never judged on an unread registry"
+        );
     }
 }

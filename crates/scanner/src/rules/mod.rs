@@ -5,8 +5,10 @@
 //! severity and rationale. Rules read the snapshot only; they never call AWS.
 
 mod cache;
+mod cdn;
 mod certificates;
 mod data;
+mod dns;
 mod edge;
 mod grants;
 mod images;
@@ -103,6 +105,11 @@ pub static RULES: &[RuleDef] = &[
     images::ECR_LIFECYCLE_POLICY,
     images::ECR_REPOSITORY_POLICY_NO_OUTSIDE_GRANT,
     images::TASK_IMAGE_REPOSITORY_EXISTS,
+    cdn::CDN_VIEWER_HTTPS,
+    cdn::CDN_TLS_MINIMUM,
+    cdn::CDN_ORIGIN_HTTPS,
+    cdn::CDN_WEB_ACL,
+    dns::DNS_DANGLING,
 ];
 
 /// The definition of rule `id`.

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{params, Check, Day, RuleDef, Violation};
 use crate::model::secrets::{is_redacted, REDACTED_PREFIX};
-use crate::model::{Properties, Severity, Snapshot};
+use crate::model::{Properties, Resource, Severity, Snapshot};
 
 /// `image-tag-policy`: containers run image tags the environment allows (prod never `:latest`).
 pub const IMAGE_TAG_POLICY: RuleDef = RuleDef {
@@ -142,11 +142,19 @@ fn standard_tags() -> Vec<String> {
 impl Check for RequiredTags {
     fn check<'a>(&self, snapshot: &'a Snapshot, _today: Day, out: &mut Vec<Violation<'a>>) {
         // Kinds whose tags are not read (a parameter's take a call each; a listener belongs
-        // with its load balancer) cannot be held to tags.
+        // with its load balancer) cannot be held to tags. A resource tagged for another
+        // environment, in the snapshot because this one uses it (the account's shared image
+        // repository, `Environment=shared`), is held to tags by its own environment.
+        let tag_key = &snapshot.selection.tag_key;
+        let another_environments = |r: &Resource| {
+            r.tags
+                .get(tag_key)
+                .is_some_and(|e| !e.eq_ignore_ascii_case(&snapshot.environment))
+        };
         for resource in snapshot
             .resources
             .iter()
-            .filter(|r| crate::services::kind(r.kind).tags_are_read)
+            .filter(|r| crate::services::kind(r.kind).tags_are_read && !another_environments(r))
         {
             let missing: Vec<&str> = self
                 .tags
@@ -358,8 +366,14 @@ mod tests {
         assert!(run(
             "required-tags",
             json!({"tags": ["Environment"]}),
-            vec![untagged]
+            vec![untagged.clone()]
         )
         .is_empty());
+        untagged.tags.insert("Environment".into(), "shared".into());
+        let preview_tags = json!({"tags": ["Environment", "CostCenter", "PullRequest"]});
+        assert!(
+            run("required-tags", preview_tags, vec![untagged]).is_empty(),
+            "another environment's (shared) resource is held to its own tags"
+        );
     }
 }

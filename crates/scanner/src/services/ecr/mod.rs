@@ -40,7 +40,9 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
     ],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
-    scope: Scope::RegionalFollowing,
+    scope: Scope::RegionalFollowing {
+        selected_by: &[K::EcsTaskDefinition],
+    },
 };
 
 /// What ECR answers a per-repository read of one deleted since it was listed

@@ -39,7 +39,9 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
     ],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
-    scope: Scope::Global,
+    scope: Scope::Global {
+        selected_by: &[K::EcsTaskDefinition],
+    },
 };
 
 /// What IAM answers a per-role read of a role deleted since it was listed

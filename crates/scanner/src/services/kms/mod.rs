@@ -44,7 +44,17 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
     ],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
-    scope: Scope::RegionalFollowing,
+    scope: Scope::RegionalFollowing {
+        // The kinds whose properties name the keys they use.
+        selected_by: &[
+            K::S3Bucket,
+            K::DbCluster,
+            K::CacheReplicationGroup,
+            K::SecretsManagerSecret,
+            K::LogGroup,
+            K::SsmParameter,
+        ],
+    },
 };
 
 /// What KMS answers a per-key read of a key that no longer exists

@@ -1,0 +1,86 @@
+//! CloudFront: the distributions in front of the environment's load balancers, and those
+//! whose alternate domain names carry the environment unless tagged for another. Global: read
+//! once per scan, after the regional services, whose load balancers it looks for among the
+//! origins.
+
+#[cfg(feature = "aws")]
+pub mod collect;
+pub mod iac;
+// Its property types (`model.rs`) are compiled as part of `crate::model`.
+
+use serde_json::{Map, Value};
+
+use crate::kinds::{unchanged, KindDef, Read, Scope, ServiceDef};
+use crate::model::{ResourceKind as K, Service};
+
+pub(super) static SERVICE: ServiceDef = ServiceDef {
+    service: Service::Cloudfront,
+    // The calls that change a distribution or its tags
+    // (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_Operations_Amazon_CloudFront.html).
+    change_events: &[
+        "CreateDistribution",
+        "CreateDistributionWithTags",
+        "UpdateDistribution",
+        "DeleteDistribution",
+        "AssociateAlias",
+        "TagResource",
+        "UntagResource",
+    ],
+    kinds: &[&DISTRIBUTION],
+    reads: &[&LIST_DISTRIBUTIONS, &GET_DISTRIBUTION_CONFIG, &LIST_TAGS_FOR_RESOURCE],
+    iac_kinds: iac::KINDS,
+    iac_parts: iac::PARTS,
+    scope: Scope::Global {
+        selected_by: &[K::LoadBalancer],
+    },
+};
+
+/// What CloudFront answers a read of a distribution deleted since it was listed
+/// (<https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetDistributionConfig.html#API_GetDistributionConfig_Errors>).
+const GONE: &[&str] = &["NoSuchDistribution", "NoSuchResource"];
+// Its reads: the read-only policy and the failures' operation names come from these.
+pub(crate) static LIST_DISTRIBUTIONS: Read = crate::read!(
+    Service::Cloudfront,
+    "cloudfront",
+    "ListDistributions",
+    [K::CloudfrontDistribution]
+);
+pub(crate) static GET_DISTRIBUTION_CONFIG: Read = crate::read!(
+    Service::Cloudfront,
+    "cloudfront",
+    "GetDistributionConfig",
+    [K::CloudfrontDistribution]
+)
+.gone(GONE);
+pub(crate) static LIST_TAGS_FOR_RESOURCE: Read = crate::read!(
+    Service::Cloudfront,
+    "cloudfront",
+    "ListTagsForResource",
+    [K::CloudfrontDistribution]
+)
+.gone(GONE);
+
+pub(super) static DISTRIBUTION: KindDef = KindDef {
+    kind: K::CloudfrontDistribution,
+    tags_are_read: true,
+    name_fields: &[],
+    changes_without_drift: &["domain_name"],
+    following_fields: &[],
+    capture: unchanged,
+    compare: origins_by_role,
+};
+
+/// Each environment has its own distribution in front of its own load balancer: compared by
+/// what fronts what, not by the generated host names.
+fn origins_by_role(properties: &mut Map<String, Value>) {
+    properties.remove("domain_name");
+    if let Some(Value::Array(origins)) = properties.get_mut("origins") {
+        for origin in origins {
+            if let Some(Value::String(domain)) = origin.get_mut("domain") {
+                if domain.ends_with(".elb.amazonaws.com") {
+                    *domain = "{load-balancer}".into();
+                }
+            }
+        }
+    }
+}
