@@ -37,6 +37,7 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
     // 2. The edge: the DNS records first (none is left at a deleted load balancer), then a
     // preview's rule and target group; the load balancer, target group and an empty data bucket.
     Box::pin(crate::dns::destroy(ctx)).await?;
+    Box::pin(crate::waf::destroy(ctx)).await?;
     Box::pin(crate::edge::destroy(ctx)).await?;
 
     // 3. Parameters (never /shared/: other environments read them).

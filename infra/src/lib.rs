@@ -32,6 +32,7 @@ mod roles;
 mod scanner_stack;
 mod secrets;
 mod security;
+mod waf;
 
 pub use images::repository_uri;
 pub use parameters::SHARED_PARAMETERS;
@@ -128,6 +129,8 @@ pub struct EnvironmentSpec {
     /// Whether the environment requires the account's image repository to refuse a tag pushed
     /// twice (prod); no environment's apply makes it mutable again.
     pub immutable_tags: bool,
+    /// Whether a regional web ACL sits in front of the load balancer (staging, prod).
+    pub web_acl: bool,
 }
 
 /// An environment's Redis replication group.
@@ -176,6 +179,7 @@ impl EnvironmentSpec {
                 log_retention_days: 7,
                 logs_encrypted: false,
                 immutable_tags: false,
+                web_acl: false,
             },
             "staging" => EnvironmentSpec {
                 name: "staging".into(),
@@ -205,6 +209,7 @@ impl EnvironmentSpec {
                 log_retention_days: 30,
                 logs_encrypted: false,
                 immutable_tags: false,
+                web_acl: true,
             },
             "prod" => EnvironmentSpec {
                 name: "prod".into(),
@@ -234,6 +239,7 @@ impl EnvironmentSpec {
                 log_retention_days: 90,
                 logs_encrypted: true,
                 immutable_tags: true,
+                web_acl: true,
             },
             other => match preview_number(other) {
                 Some(number) => EnvironmentSpec {
@@ -259,6 +265,7 @@ impl EnvironmentSpec {
                     log_retention_days: 7,
                     logs_encrypted: false,
                     immutable_tags: false,
+                    web_acl: false,
                 },
                 None => {
                     return Err(InfraError::Refused(format!(
@@ -538,6 +545,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) iam: aws_sdk_iam::Client,
     pub(crate) ecr: aws_sdk_ecr::Client,
     pub(crate) route53: aws_sdk_route53::Client,
+    pub(crate) waf: aws_sdk_wafv2::Client,
     /// The account the environment lives in.
     pub(crate) account: String,
     recorder: Recorder,
@@ -577,6 +585,7 @@ impl<'a> Ctx<'a> {
             iam: aws_sdk_iam::Client::new(&config),
             ecr: aws_sdk_ecr::Client::new(&config),
             route53: aws_sdk_route53::Client::new(&config),
+            waf: aws_sdk_wafv2::Client::new(&config),
             account,
             recorder: Recorder::new(mode),
         })
@@ -688,6 +697,7 @@ pub async fn converge(
     }
     Box::pin(edge::converge(&ctx, &mut out)).await?;
     Box::pin(dns::converge(&ctx)).await?;
+    Box::pin(waf::converge(&ctx)).await?;
     Box::pin(logs::converge(&ctx, &out)).await?;
     Box::pin(roles::converge(&ctx)).await?;
     Box::pin(images::converge(&ctx)).await?;

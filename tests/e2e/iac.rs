@@ -336,6 +336,36 @@ fn terraform_resources(resource: &Value) -> Vec<(&'static str, Value)> {
             );
             "aws_route53_record"
         }
+        "web-acl" => {
+            // The rules as blocks, each choosing its action or override by a sub-block; the
+            // association is a resource of its own, naming the web ACL by ARN.
+            let chosen = |name: &Value| match name.as_str() {
+                Some(name) => json!([{name: [{}]}]),
+                None => json!([]),
+            };
+            let rules: Vec<Value> = p["rules"].as_array().unwrap().iter().map(|r| {
+                let (vendor, group) = r["managed_rule_group"].as_str().unwrap().split_once('/').unwrap();
+                json!({"name": r["name"], "priority": r["priority"], "action": chosen(&r["action"]),
+                "override_action": chosen(&r["override_action"]),
+                "statement": [{"managed_rule_group_statement": [{"vendor_name": vendor, "name": group, "version": r["version"]}]}]})
+            }).collect();
+            let default = if p["default_action"] == "allow" {
+                json!([{"allow": [{}]}])
+            } else {
+                json!([{"block": [{}]}])
+            };
+            extend(
+                json!({"name": resource["name"], "scope": "REGIONAL", "description": p["description"],
+                "default_action": default, "rule": rules}),
+            );
+            let mut resources = vec![("aws_wafv2_web_acl", attributes)];
+            for target in p["associations"].as_array().unwrap() {
+                let association = json!({"id": format!("{},{}", arn.as_str().unwrap(), target.as_str().unwrap()),
+                    "web_acl_arn": arn, "resource_arn": target});
+                resources.push(("aws_wafv2_web_acl_association", association));
+            }
+            return resources;
+        }
         other => panic!("no Terraform type for {other}"),
     };
     vec![(primary, attributes)]
@@ -492,6 +522,8 @@ fn pulumi_export(snapshot: &Value) -> Value {
         ("aws_kms_key", "aws:kms/key:Key"), ("aws_kms_alias", "aws:kms/alias:Alias"),
         ("aws_ecr_repository", "aws:ecr/repository:Repository"),
         ("aws_route53_zone", "aws:route53/zone:Zone"), ("aws_route53_record", "aws:route53/record:Record"),
+        ("aws_wafv2_web_acl", "aws:wafv2/webAcl:WebAcl"),
+        ("aws_wafv2_web_acl_association", "aws:wafv2/webAclAssociation:WebAclAssociation"),
         ("aws_ecr_lifecycle_policy", "aws:ecr/lifecyclePolicy:LifecyclePolicy"),
         ("aws_iam_role", "aws:iam/role:Role"), ("aws_iam_role_policy", "aws:iam/rolePolicy:RolePolicy"),
         ("aws_iam_role_policy_attachment", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),

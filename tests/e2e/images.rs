@@ -17,6 +17,14 @@ fn scan(moto: &Moto, env: &str) -> Vec<FindingRow> {
     shipped_scan_rows(moto, env, REGION)
 }
 
+/// The repository's drift at `path` and the rule that judges it: what each change gives.
+fn drift_and_rule(path: &str, severity: Severity, rule: Option<&str>) -> Vec<FindingRow> {
+    sorted_rows(vec![
+        row(FindingKind::Drift, KEY, path, Severity::Medium, None),
+        row(FindingKind::Compliance, KEY, path, severity, rule),
+    ])
+}
+
 #[test]
 fn each_repository_change_is_exactly_its_findings() {
     let moto = Moto::start();
@@ -44,17 +52,10 @@ fn each_repository_change_is_exactly_its_findings() {
     };
     mutability(aws_sdk_ecr::types::ImageTagMutability::Mutable);
     let path = "properties.tag_mutability";
-    let expected = vec![
-        row(FindingKind::Drift, KEY, path, Severity::Medium, None),
-        row(
-            FindingKind::Compliance,
-            KEY,
-            path,
-            Severity::High,
-            Some("ecr-tag-immutability"),
-        ),
-    ];
-    assert_eq!(scan(&moto, "prod"), sorted_rows(expected));
+    assert_eq!(
+        scan(&moto, "prod"),
+        drift_and_rule(path, Severity::High, Some("ecr-tag-immutability"))
+    );
     assert_eq!(scan(&moto, "staging"), vec![]);
     mutability(aws_sdk_ecr::types::ImageTagMutability::Immutable);
 
@@ -73,17 +74,10 @@ fn each_repository_change_is_exactly_its_findings() {
     };
     scanning(false);
     let path = "properties.scan_on_push";
-    let expected = vec![
-        row(FindingKind::Drift, KEY, path, Severity::Medium, None),
-        row(
-            FindingKind::Compliance,
-            KEY,
-            path,
-            Severity::High,
-            Some("ecr-image-scanning"),
-        ),
-    ];
-    assert_eq!(scan(&moto, "staging"), sorted_rows(expected));
+    assert_eq!(
+        scan(&moto, "staging"),
+        drift_and_rule(path, Severity::High, Some("ecr-image-scanning"))
+    );
     scanning(true);
 
     // 3. The lifecycle policy deleted: drift and ECR.3.
@@ -100,17 +94,10 @@ fn each_repository_change_is_exactly_its_findings() {
     )
     .unwrap();
     let path = "properties.lifecycle_rules";
-    let expected = vec![
-        row(FindingKind::Drift, KEY, path, Severity::Medium, None),
-        row(
-            FindingKind::Compliance,
-            KEY,
-            path,
-            Severity::Low,
-            Some("ecr-lifecycle-policy"),
-        ),
-    ];
-    assert_eq!(scan(&moto, "staging"), sorted_rows(expected));
+    assert_eq!(
+        scan(&moto, "staging"),
+        drift_and_rule(path, Severity::Low, Some("ecr-lifecycle-policy"))
+    );
     let text = policy.lifecycle_policy_text.unwrap();
     block_on(
         ecr.put_lifecycle_policy()
@@ -131,17 +118,10 @@ fn each_repository_change_is_exactly_its_findings() {
     .unwrap();
     let path = "properties.policy";
     let grant = Some("ecr-repository-policy-no-outside-grant");
-    let expected = vec![
-        row(FindingKind::Drift, KEY, path, Severity::Medium, None),
-        row(
-            FindingKind::Compliance,
-            KEY,
-            path,
-            Severity::Critical,
-            grant,
-        ),
-    ];
-    assert_eq!(scan(&moto, "staging"), sorted_rows(expected));
+    assert_eq!(
+        scan(&moto, "staging"),
+        drift_and_rule(path, Severity::Critical, grant)
+    );
     block_on(
         ecr.delete_repository_policy()
             .repository_name(REPOSITORY)

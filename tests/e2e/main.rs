@@ -24,6 +24,7 @@ mod exact_maps;
 mod failures;
 mod fan_out;
 mod faults;
+mod firewall;
 mod iac;
 mod images;
 mod infra;

@@ -162,6 +162,7 @@ fn staging_snapshot_holds_all_of_staging_and_nothing_else() {
         (LogGroup, 1),             // the app's
         (KmsKey, 1),               // alias/trading-staging, which its bucket uses
         (EcrRepository, 1),        // the account's trading-app, which its tasks pull from
+        (WafWebAcl, 1),            // trading-staging, in front of its load balancer
     ]);
     assert_eq!(counts(&snapshot, "us-east-1"), expected);
     // The app's task and execution roles; staging's zone and the record at its apex.
@@ -301,7 +302,7 @@ fn several_regions_are_scanned_at_once() {
     // first, and each region's scan reads only the buckets located there.
     assert_eq!(east.remove(&ResourceKind::S3Bucket), Some(1));
     assert_eq!(east, west, "the same environment shape in both regions");
-    assert_eq!(east.values().sum::<usize>(), 40);
+    assert_eq!(east.values().sum::<usize>(), 41);
     assert!(snapshot.resources.iter().all(|r| !r.name.contains("prod")));
 }
 

@@ -50,6 +50,8 @@ macro_rules! with_services {
             cloudfront: Cloudfront = "cloudfront";
             /// Route 53 (global: the environment's zones and records).
             route53: Route53 = "route53";
+            /// WAFv2 (the web ACLs in front of the environment's load balancers).
+            wafv2: Wafv2 = "wafv2";
         }
     };
 }

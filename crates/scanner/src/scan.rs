@@ -405,17 +405,17 @@ mod tests {
         }
     }
 
+    /// dev's plan in us-east-1, from an empty config file.
+    fn dev_plan() -> ScanPlan {
+        let config = ConfigFile::parse("", std::path::Path::new("t.yaml")).expect("config");
+        let region = Some("us-east-1".into());
+        let plan = config.plan("dev", EnvironmentSettings::default(), region, None);
+        plan.expect("plan")
+    }
+
     #[tokio::test]
     async fn a_following_service_reads_each_region_after_the_others_seeing_what_they_found() {
-        let config = ConfigFile::parse("", std::path::Path::new("t.yaml")).expect("config");
-        let mut plan = config
-            .plan(
-                "dev",
-                EnvironmentSettings::default(),
-                Some("us-east-1".into()),
-                None,
-            )
-            .expect("plan");
+        let mut plan = dev_plan();
         plan.regions = vec!["us-east-1".into(), "us-west-2".into()];
         let follower: &'static Follower = Box::leak(Box::new(Follower(Default::default())));
         assert!(matches!(
@@ -452,15 +452,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_following_service_whose_selecting_kind_is_unread_is_unknown_not_read() {
-        let config = ConfigFile::parse("", std::path::Path::new("t.yaml")).expect("config");
-        let plan = config
-            .plan(
-                "dev",
-                EnvironmentSettings::default(),
-                Some("us-east-1".into()),
-                None,
-            )
-            .expect("plan");
+        let plan = dev_plan();
         let follower: &'static Follower = Box::leak(Box::new(Follower(Default::default())));
         let readers: [ServiceReader; 2] = [(Service::Kms, follower), (Service::Ssm, &Refused)];
         let snapshot =
@@ -484,15 +476,7 @@ mod tests {
 
     #[tokio::test]
     async fn reads_running_at_the_deadline_become_failures_and_finished_ones_are_kept() {
-        let config = ConfigFile::parse("", std::path::Path::new("t.yaml")).expect("config");
-        let mut plan = config
-            .plan(
-                "dev",
-                EnvironmentSettings::default(),
-                Some("us-east-1".into()),
-                None,
-            )
-            .expect("plan");
+        let mut plan = dev_plan();
         plan.deadline = Some(Instant::now() + Duration::from_millis(200));
         let base = SdkConfig::builder().build();
         let snapshot = snapshot_with(

@@ -40,7 +40,10 @@ impl ExpectedDifferences {
                     .filter(|(_, field)| !field.from_base())
                     .map(|(path, field)| (path.as_ref(), field.own_declaration()))
                     .collect();
-                if !declared.fields.is_empty() && own.len() == declared.fields.len() {
+                // Declared by the environment alone, or declared absent (dev's web ACL): that
+                // it exists here and not there is meant.
+                let own_only = !declared.fields.is_empty() && own.len() == declared.fields.len();
+                if own_only || !declared.exists {
                     expected.resources.insert(key.clone());
                 }
                 let paths = expected.fields.entry(key.clone()).or_default();

@@ -18,6 +18,7 @@ mod network;
 mod platform;
 mod roles;
 mod secrets;
+mod waf;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -110,6 +111,7 @@ pub static RULES: &[RuleDef] = &[
     cdn::CDN_ORIGIN_HTTPS,
     cdn::CDN_WEB_ACL,
     dns::DNS_DANGLING,
+    waf::LOAD_BALANCER_WEB_ACL,
 ];
 
 /// The definition of rule `id`.

@@ -7,7 +7,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_cloudfront::types as cf;
+use aws_sdk_cloudfront::operation::list_distributions::ListDistributionsError;
 use aws_sdk_cloudfront::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 
 use crate::collect::{display_name, Collected, FnCollector, RegionContext, Unread};
 use crate::model::{
@@ -24,13 +27,8 @@ pub(crate) static COLLECTOR: FnCollector = FnCollector(|ctx| Box::pin(collect(ct
 async fn collect(ctx: &RegionContext) -> Collected {
     let client = Client::new(&ctx.sdk_config);
     let mut out = Collected::default();
-    let pages: Result<Vec<_>, _> = client.list_distributions().into_paginator().send().try_collect().await;
-    let summaries: Vec<cf::DistributionSummary> = match pages {
-        Ok(pages) => pages
-            .into_iter()
-            .filter_map(|page| page.distribution_list)
-            .flat_map(|list| list.items.unwrap_or_default())
-            .collect(),
+    let summaries = match list_distributions(&client).await {
+        Ok(summaries) => summaries,
         Err(e) => {
             out.fail(ctx.failure(&super::LIST_DISTRIBUTIONS, KINDS, &e));
             return out;
@@ -51,6 +49,18 @@ async fn collect(ctx: &RegionContext) -> Collected {
         .collect();
     out.gather(reads, CONCURRENCY).await;
     out.finish()
+}
+
+/// Every distribution of the account, all pages (Route 53 checks its records' targets with it).
+pub(crate) async fn list_distributions(
+    client: &Client,
+) -> Result<Vec<cf::DistributionSummary>, SdkError<ListDistributionsError, HttpResponse>> {
+    let pages: Vec<_> = client.list_distributions().into_paginator().send().try_collect().await?;
+    Ok(pages
+        .into_iter()
+        .filter_map(|page| page.distribution_list)
+        .flat_map(|list| list.items.unwrap_or_default())
+        .collect())
 }
 
 /// The DNS names of the load balancers the scan found, lower case.

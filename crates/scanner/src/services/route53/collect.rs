@@ -2,7 +2,8 @@
 //! (`ListTagsForResources`, ten zones a call), and the records of the environment's zones (of
 //! every zone, for a preview, whose records live in its parent's zone). Then the targets'
 //! existence, one listing each where a record needs it: `DescribeLoadBalancers` in each region
-//! a record's load balancer is in, `ListDistributions`, `ListBuckets`. A failed existence read
+//! a record's load balancer is in (unless the scan found that load balancer itself),
+//! `ListDistributions`, `ListBuckets`. A failed existence read
 //! leaves the records unknown: a record is never reported dangling, nor fine, on a guess.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -215,12 +216,16 @@ impl Targets {
     async fn check(ctx: &RegionContext, records: &mut [Resource]) -> Result<(), Box<ReadFailure>> {
         let targets: Vec<&DnsTarget> = records.iter().filter_map(target_of).collect();
         let wanted = |kind: &str| targets.iter().any(|t| t.kind == kind);
+        // The load balancers the scan itself found exist: only the others are looked for.
+        let mut existing = Targets {
+            load_balancers: found_load_balancers(ctx),
+            ..Targets::default()
+        };
         let regions: BTreeSet<String> = targets
             .iter()
-            .filter(|t| t.kind == "load-balancer")
+            .filter(|t| t.kind == "load-balancer" && !existing.load_balancers.contains(&t.name))
             .filter_map(|t| t.region.clone())
             .collect();
-        let mut existing = Targets::default();
         for region in regions {
             existing.load_balancers.extend(load_balancers(ctx, &region).await?);
         }
@@ -243,6 +248,17 @@ impl Targets {
     }
 }
 
+/// The DNS names of the load balancers the scan found.
+fn found_load_balancers(ctx: &RegionContext) -> BTreeSet<String> {
+    ctx.found
+        .iter()
+        .filter_map(|r| match &r.properties {
+            Properties::LoadBalancer(lb) => lb.dns_name.as_deref().map(dns_name),
+            _ => None,
+        })
+        .collect()
+}
+
 fn target_of(resource: &Resource) -> Option<&DnsTarget> {
     match &resource.properties {
         Properties::DnsRecord(record) => record.target.as_ref(),
@@ -261,15 +277,11 @@ async fn load_balancers(ctx: &RegionContext, region: &str) -> Result<Vec<String>
 
 async fn distributions(ctx: &RegionContext) -> Result<BTreeSet<String>, Box<ReadFailure>> {
     let client = aws_sdk_cloudfront::Client::new(&ctx.sdk_config);
-    let pages: Result<Vec<_>, _> = client.list_distributions().into_paginator().send().try_collect().await;
     let read = &crate::services::cloudfront::LIST_DISTRIBUTIONS;
-    let pages = pages.map_err(|e| Box::new(ctx.failure(read, RECORD_KINDS, &e)))?;
-    Ok(pages
-        .into_iter()
-        .filter_map(|page| page.distribution_list)
-        .flat_map(|list| list.items.unwrap_or_default())
-        .map(|d| dns_name(d.domain_name()))
-        .collect())
+    let listed = crate::services::cloudfront::collect::list_distributions(&client)
+        .await
+        .map_err(|e| Box::new(ctx.failure(read, RECORD_KINDS, &e)))?;
+    Ok(listed.iter().map(|d| dns_name(d.domain_name())).collect())
 }
 
 async fn buckets(ctx: &RegionContext) -> Result<BTreeSet<String>, Box<ReadFailure>> {
