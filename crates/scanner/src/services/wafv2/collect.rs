@@ -141,3 +141,82 @@ fn rule(r: &waf::Rule) -> WafRule {
             .map(|g| g.arn().to_string()),
     }
 }
+
+#[cfg(test)]
+mod recorded {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::collect::replay::{assert_refused, json, Recorded, Replay};
+    use crate::model::LoadBalancer;
+
+    const TARGET: &str = "AWSWAF_20190729";
+
+    fn balancer(ctx: &RegionContext, name: &str, scheme: &str) -> Resource {
+        let properties = LoadBalancer {
+            load_balancer_type: "application".into(),
+            scheme: scheme.into(),
+            ip_address_type: None,
+            state: None,
+            dns_name: None,
+            vpc: None,
+            subnets: vec![],
+            security_groups: vec![],
+            deletion_protection: false,
+            access_logs: None,
+            drop_invalid_header_fields: None,
+            idle_timeout_seconds: None,
+        };
+        let arn = format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/{name}/1");
+        ctx.resource(name, name, Some(arn), BTreeMap::new(), Properties::LoadBalancer(properties))
+    }
+
+    /// staging's internet-facing balancer behind `trading-staging`, its internal one not read.
+    fn context(replay: &Replay) -> RegionContext {
+        let mut ctx = replay.region_context();
+        let found = vec![balancer(&ctx, "alb-staging", "internet-facing"), balancer(&ctx, "internal-staging", "internal")];
+        ctx.found = Arc::new(found);
+        ctx
+    }
+
+    fn answers(extra: Vec<Recorded>) -> Vec<Recorded> {
+        let mut all = extra;
+        all.extend([
+            json(
+                &[&format!("{TARGET}.GetWebACLForResource")],
+                200,
+                r#"{"WebACL":{"Name":"trading-staging","Id":"a1","ARN":"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/trading-staging/a1","DefaultAction":{"Allow":{}},"VisibilityConfig":{"SampledRequestsEnabled":true,"CloudWatchMetricsEnabled":true,"MetricName":"m"},"Rules":[{"Name":"AWSManagedRulesCommonRuleSet","Priority":0,"Statement":{"ManagedRuleGroupStatement":{"VendorName":"AWS","Name":"AWSManagedRulesCommonRuleSet","Version":"Version_1.12"}},"OverrideAction":{"None":{}},"VisibilityConfig":{"SampledRequestsEnabled":true,"CloudWatchMetricsEnabled":true,"MetricName":"c"}}]}}"#,
+            ),
+            json(
+                &[&format!("{TARGET}.ListTagsForResource")],
+                200,
+                r#"{"TagInfoForResource":{"ResourceARN":"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/trading-staging/a1","TagList":[{"Key":"Environment","Value":"staging"}]}}"#,
+            ),
+        ]);
+        all
+    }
+
+    #[tokio::test]
+    async fn the_web_acl_of_each_internet_facing_balancer_is_read_with_its_managed_rules() {
+        let replay = Replay::start(answers(vec![]));
+        let collected = collect(&context(&replay)).await;
+        assert!(collected.failures.is_empty(), "{:?}", collected.failures);
+        assert_eq!(replay.count("GetWebACLForResource"), 1, "not the internal balancer");
+        assert_eq!(collected.resources.len(), 1);
+        let Properties::WafWebAcl(acl) = &collected.resources[0].properties else { panic!("a web ACL") };
+        assert_eq!(acl.default_action, "allow");
+        assert_eq!(acl.associations, ["arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alb-staging/1"]);
+        let rule = &acl.rules[0];
+        assert_eq!(rule.managed_rule_group.as_deref(), Some("AWS/AWSManagedRulesCommonRuleSet"));
+        assert_eq!((rule.version.as_deref(), rule.override_action.as_deref()), (Some("Version_1.12"), Some("none")));
+    }
+
+    #[tokio::test]
+    async fn a_refused_lookup_leaves_web_acls_unknown_and_names_the_action() {
+        let denied = r#"{"__type":"AccessDeniedException","message":"User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: wafv2:GetWebACLForResource"}"#;
+        let op = format!("{TARGET}.GetWebACLForResource");
+        let replay = Replay::start(answers(vec![json(&[&op], 400, denied)]));
+        let collected = collect(&context(&replay)).await;
+        assert_refused(&collected, "GetWebACLForResource", "AccessDeniedException", "wafv2:GetWebACLForResource");
+    }
+}
