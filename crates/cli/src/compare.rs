@@ -40,7 +40,12 @@ pub async fn run(args: CompareArgs, settings: &Settings) -> anyhow::Result<Outco
         (files, given) => saved_snapshots(&args, files, given).await?,
     };
     if !args.from.is_empty() {
-        adopt_state_identities(&args, &mut snapshots, settings).await?;
+        let access = (
+            args.aws.profile.as_deref(),
+            args.aws.regions.first().map(String::as_str),
+        );
+        scanner::run::adopt_state_identities(&mut snapshots, &args.from, &settings.file, access)
+            .await?;
     }
     let compared: Vec<&Snapshot> = snapshots.iter().collect();
     let report = scanner::run::compare_report(
@@ -131,46 +136,6 @@ async fn saved_snapshots(
         );
     }
     Ok(snapshots)
-}
-
-/// `--from`: every compared environment's resources take their identities from its states.
-async fn adopt_state_identities(
-    args: &CompareArgs,
-    snapshots: &mut [Snapshot],
-    settings: &Settings,
-) -> anyhow::Result<()> {
-    for env in args.from.iter().map(|(env, _)| env) {
-        anyhow::ensure!(
-            snapshots.iter().any(|s| &s.environment == env),
-            "--from {env}=...: `{env}` is not one of the compared environments"
-        );
-    }
-    for snapshot in snapshots {
-        let sources: Vec<scanner::iac::Source> = args
-            .from
-            .iter()
-            .filter(|(env, _)| env == &snapshot.environment)
-            .map(|(_, source)| source.clone())
-            .collect();
-        anyhow::ensure!(
-            !sources.is_empty(),
-            "--from names states for some environments only: give `{}`'s too, so every side is matched alike",
-            snapshot.environment
-        );
-        let states = scanner::iac::read_states(
-            &sources,
-            args.aws.profile.as_deref(),
-            args.aws.regions.first().map(String::as_str),
-        )
-        .await?;
-        scanner::iac::import(
-            &states,
-            &snapshot.environment,
-            &crate::baseline::suffixes_for(&snapshot.environment, settings)?,
-        )?
-        .adopt_identities(snapshot);
-    }
-    Ok(())
 }
 
 /// Delivers the comparison (two environments: a unified diff per differing resource after the

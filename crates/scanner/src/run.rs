@@ -218,6 +218,46 @@ impl From<SnapshotError> for RunError {
     }
 }
 
+/// `compare --from`: each compared snapshot's resources take their identities from its
+/// environment's states (`(environment, source)` pairs, read with the credentials of
+/// `state_access`'s profile and region). Every compared environment needs states, so every side
+/// is matched alike.
+pub async fn adopt_state_identities(
+    snapshots: &mut [Snapshot],
+    states: &[(String, Source)],
+    config: &ConfigFile,
+    state_access: (Option<&str>, Option<&str>),
+) -> Result<(), RunError> {
+    if let Some((env, _)) = states
+        .iter()
+        .find(|(env, _)| !snapshots.iter().any(|s| &s.environment == env))
+    {
+        return Err(RunError::Request(format!(
+            "--from {env}=...: `{env}` is not one of the compared environments"
+        )));
+    }
+    for snapshot in snapshots {
+        let env = snapshot.environment.clone();
+        let sources: Vec<Source> = states
+            .iter()
+            .filter(|(named, _)| named == &env)
+            .map(|(_, source)| source.clone())
+            .collect();
+        if sources.is_empty() {
+            return Err(RunError::Request(format!(
+                "--from names states for some environments only: give `{env}`'s too, so every side is matched alike"
+            )));
+        }
+        let (profile, region) = state_access;
+        let read = crate::iac::read_states(&sources, profile, region).await?;
+        let suffixes = config.generated_suffixes(&env)?;
+        crate::iac::import(&read, &env, &suffixes)
+            .map_err(StateBaselineError::from)?
+            .adopt_identities(snapshot);
+    }
+    Ok(())
+}
+
 /// Checks `snapshot` against `baseline`: drift, missing, unmanaged and compliance findings.
 pub fn scan_report(
     snapshot: &Snapshot,

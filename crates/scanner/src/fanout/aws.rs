@@ -442,16 +442,16 @@ impl S3SnapshotStore {
 }
 
 /// An S3 failure as the engine reports it.
-fn s3_failed(operation: &'static str, message: String) -> FanOutError {
-    let code = message
-        .rsplit_once('(')
-        .map(|(_, code)| code.trim_end_matches(')').to_string())
-        .unwrap_or_default();
+fn s3_failed(operation: &'static str, error: crate::aws::ObjectError) -> FanOutError {
+    let code = match &error.problem {
+        crate::aws::ObjectProblem::Call { code, .. } => code.clone(),
+        _ => String::new(),
+    };
     FanOutError::Call {
         service: "s3",
         operation,
         code,
-        message,
+        message: error.to_string(),
     }
 }
 

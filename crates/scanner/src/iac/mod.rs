@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::kinds::iac::{Attrs, KindMapping};
+use crate::kinds::iac::{Attrs, KindMapping, Naming};
 use crate::model::{Finding, FindingKind, Report, Resource, ResourceKind, Snapshot};
 use crate::naming::{logical_name, GENERATED_PLACEHOLDER};
 #[cfg(feature = "aws")]
@@ -268,26 +268,12 @@ fn managed(mapping: &KindMapping, resource: &StateResource, environment: &str) -
     }
     redact(&mut properties);
     let tags = attrs.tags();
-    let fallback = match mapping.kind {
-        // As the collector names them: `<load balancer>:<port>`, a rule `<listener>/<priority>`.
-        ResourceKind::Listener => listener_name(attrs.str("load_balancer_arn"), attrs.int("port")),
-        // A record: `<name> <type>`.
-        ResourceKind::DnsRecord => match (attrs.str("name"), attrs.str("type")) {
-            (Some(name), Some(kind)) => Some(format!(
-                "{} {kind}",
-                crate::services::route53::dns_name(name)
-            )),
-            _ => None,
-        },
-        _ => None,
+    let fallback = match mapping.name {
+        Naming::Id => None,
+        Naming::Attribute(attribute) => attrs.str(attribute).map(str::to_string),
+        Naming::Composed(compose) => compose(&attrs),
     }
-    .unwrap_or_else(|| {
-        mapping
-            .name_attribute
-            .and_then(|a| attrs.str(a))
-            .unwrap_or(&resource.id)
-            .to_string()
-    });
+    .unwrap_or_else(|| resource.id.clone());
     let name = tags
         .as_ref()
         .and_then(|t| t.get("Name"))
@@ -304,15 +290,8 @@ fn managed(mapping: &KindMapping, resource: &StateResource, environment: &str) -
             identifiers.insert(value.to_string());
         }
     }
-    if mapping.kind == ResourceKind::DnsRecord {
-        // Live, a record is known by `<name> <type>`, the name it was given above.
-        identifiers.insert(name.clone());
-    }
-    if mapping.kind == ResourceKind::EcsService {
-        if let (Some(cluster), Some(service)) = (attrs.str("cluster"), attrs.str("name")) {
-            let cluster = cluster.rsplit('/').next().unwrap_or(cluster);
-            identifiers.insert(format!("{cluster}/{service}"));
-        }
+    if let Some(live_id) = mapping.live_id.and_then(|id| id(&attrs)) {
+        identifiers.insert(live_id);
     }
     Managed {
         kind: mapping.kind,
@@ -324,15 +303,6 @@ fn managed(mapping: &KindMapping, resource: &StateResource, environment: &str) -
         tags,
         identifiers,
     }
-}
-
-/// `<load balancer>:<port>` from a load balancer's or a listener's ARN
-/// (`...:listener/app/alb-prod/<id>/<id>`).
-fn listener_name(arn: Option<&str>, port: Option<i64>) -> Option<String> {
-    // `loadbalancer/app/<name>/<id>` or `listener/app/<name>/<id>/<id>`.
-    let resource = arn?.rsplit(':').next()?;
-    let name = resource.split('/').nth(2)?;
-    Some(format!("{name}:{}", port?))
 }
 
 /// A rule without a `Name` tag is named as the collector names it, `<listener>/<priority>`,

@@ -92,7 +92,7 @@ pub async fn read_states(
                 let config = config.as_ref().expect("loaded above");
                 crate::aws::get_text_object(config, bucket, key)
                     .await
-                    .map_err(|e| unreadable(source, e))?
+                    .map_err(|e| unreadable(source, e.to_string()))?
             }
         };
         states.push((source.to_string(), text));

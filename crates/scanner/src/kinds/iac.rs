@@ -21,14 +21,28 @@ pub struct KindMapping {
     pub pulumi: &'static [&'static str],
     /// Terraform types.
     pub terraform: &'static [&'static str],
-    /// The attribute the collector names the resource by when it has no `Name` tag (`None`:
-    /// the id).
-    pub name_attribute: Option<&'static str>,
+    /// How the collector names the resource when it has no `Name` tag.
+    pub name: Naming,
+    /// How the collector identifies the resource when neither its id nor its `arn`, `name`,
+    /// `bucket` or `family` attribute does (a record's `<name> <type>`).
+    pub live_id: Option<fn(&Attrs) -> Option<String>>,
     /// Attributes the provider's schema marks `Sensitive` (a password, an AUTH token): set
     /// aside and never read, even from a Terraform 0.12 to 0.14 state that does not say so.
     pub sensitive: &'static [&'static str],
     /// The declared properties.
     pub properties: fn(&Attrs) -> Map<String, Value>,
+}
+
+/// How a resource without a `Name` tag is named, as its collector names it.
+#[derive(Debug, Clone, Copy)]
+pub enum Naming {
+    /// By its id.
+    Id,
+    /// By one attribute (falling back to the id).
+    Attribute(&'static str),
+    /// Composed from several attributes (falling back to the id): a listener's
+    /// `<load balancer>:<port>`, a record's `<name> <type>`.
+    Composed(fn(&Attrs) -> Option<String>),
 }
 
 /// Resources that declare part of another: security group rules, bucket settings.

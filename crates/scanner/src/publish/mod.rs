@@ -4,7 +4,7 @@
 //! behind small traits, one per service, implemented in [`aws`].
 
 pub mod aws;
-pub mod ledger;
+pub use aws::ledger;
 
 use futures::future::BoxFuture;
 

@@ -491,20 +491,9 @@ mod tests {
         let lb = || {
             resource(
                 "alb-prod",
-                Properties::LoadBalancer(crate::model::LoadBalancer {
-                    load_balancer_type: "application".into(),
-                    scheme: "internet-facing".into(),
-                    ip_address_type: None,
-                    state: None,
-                    dns_name: None,
-                    vpc: None,
-                    subnets: vec![],
-                    security_groups: vec![],
-                    deletion_protection: false,
-                    access_logs: None,
-                    drop_invalid_header_fields: None,
-                    idle_timeout_seconds: None,
-                }),
+                Properties::LoadBalancer(crate::model::LoadBalancer::application(
+                    "internet-facing",
+                )),
             )
         };
         let id = "load-balancer-deletion-protection";

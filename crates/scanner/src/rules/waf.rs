@@ -55,3 +55,73 @@ impl Check for WebAcl {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LoadBalancer, ReadFailure, Resource, Service, WafWebAcl};
+    use crate::testing::{resource, snapshot, snapshot_with_failures};
+
+    const ARN: &str =
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alb-prod/1";
+
+    fn balancer(scheme: &str) -> Resource {
+        let mut r = resource(
+            "alb-prod",
+            Properties::LoadBalancer(LoadBalancer::application(scheme)),
+        );
+        r.arn = Some(ARN.into());
+        r
+    }
+
+    fn web_acl(associations: Vec<String>) -> Resource {
+        let acl = WafWebAcl {
+            description: None,
+            default_action: "allow".into(),
+            rules: vec![],
+            associations,
+        };
+        resource("trading-prod", Properties::WafWebAcl(acl))
+    }
+
+    #[test]
+    fn only_an_internet_facing_balancer_read_completely_needs_a_web_acl() {
+        let protected = snapshot(vec![balancer("internet-facing"), web_acl(vec![ARN.into()])]);
+        assert_eq!(rule_findings(&protected, json!({})), 0);
+        let open = snapshot(vec![balancer("internet-facing"), web_acl(vec![])]);
+        assert_eq!(
+            rule_findings(&open, json!({})),
+            1,
+            "the web ACL protects something else"
+        );
+        assert_eq!(
+            rule_findings(&snapshot(vec![balancer("internal")]), json!({})),
+            0
+        );
+        assert_eq!(rule_findings(&open, json!({"required": false})), 0);
+        let unread = ReadFailure {
+            region: "us-east-1".into(),
+            service: Service::Wafv2,
+            operation: "GetWebACLForResource".into(),
+            kinds: vec![ResourceKind::WafWebAcl],
+            code: "AccessDeniedException".into(),
+            message: "denied".into(),
+        };
+        let unknown = snapshot_with_failures(vec![balancer("internet-facing")], vec![unread]);
+        assert_eq!(
+            rule_findings(&unknown, json!({})),
+            0,
+            "never judged on unread web ACLs"
+        );
+    }
+
+    /// How many findings the rule, with `settings`, has on `snapshot` (its violations are
+    /// about the whole load balancer: no path to compare).
+    fn rule_findings(snapshot: &Snapshot, settings: serde_json::Value) -> usize {
+        let values = settings.as_object().cloned().unwrap_or_default();
+        let check = (LOAD_BALANCER_WEB_ACL.build)(values).expect("valid settings");
+        let mut out = Vec::new();
+        check.check(snapshot, crate::testing::TODAY, &mut out);
+        out.len()
+    }
+}

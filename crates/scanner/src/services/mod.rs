@@ -21,6 +21,9 @@ macro_rules! registry {
         /// Every service driftscan reads, in snapshot order.
         pub static SERVICES: &[&ServiceDef] = &[$(&$service::SERVICE),*];
 
+        /// Each service's folder under `services/`, in registry order.
+        pub static FOLDERS: &[&str] = &[$(stringify!($service)),*];
+
         /// The collector of `service`.
         #[cfg(feature = "aws")]
         pub fn collector(service: Service) -> &'static dyn crate::collect::Collector {

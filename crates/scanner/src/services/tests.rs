@@ -227,3 +227,69 @@ fn the_pages_name_exactly_the_watched_event_sources() {
         );
     }
 }
+
+/// The words of `page` after `marker` up to the closing parenthesis, without `/`.
+fn listed_after(page: &str, marker: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(page),
+    )
+    .unwrap_or_else(|e| panic!("{page}: {e}"));
+    let list = text
+        .split(marker)
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("{page} has no `{marker}` list"));
+    list.split_whitespace()
+        .map(|word| word.trim_end_matches('/').to_string())
+        .collect()
+}
+
+#[test]
+fn the_architecture_page_names_every_service_folder_and_infra_module() {
+    let folders = listed_after("docs/architecture.md", "(service folders:");
+    assert_eq!(
+        folders, FOLDERS,
+        "docs/architecture.md's service folders and the registry differ"
+    );
+    let services = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/services");
+    for folder in FOLDERS {
+        for file in ["mod.rs", "model.rs", "collect.rs", "iac.rs"] {
+            assert!(
+                services.join(folder).join(file).is_file(),
+                "services/{folder}/{file}"
+            );
+        }
+    }
+    let infra = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/src");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&infra)
+        .expect("infra/src")
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .into_string()
+                .ok()?
+                .strip_suffix(".rs")
+                .map(String::from)
+        })
+        .filter(|m| {
+            ![
+                "lib",
+                "main",
+                "destroy",
+                "from_baseline",
+                "member_roles",
+                "iam",
+            ]
+            .contains(&m.as_str())
+        })
+        .collect();
+    on_disk.sort();
+    let mut listed = listed_after("docs/architecture.md", "(infra modules:");
+    listed.sort();
+    assert_eq!(
+        listed, on_disk,
+        "docs/architecture.md's infra modules and infra/src differ"
+    );
+}

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map};
 
-use crate::kinds::iac::{KindMapping, PartMapping};
+use crate::kinds::iac::{KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings.
@@ -11,7 +11,8 @@ pub static KINDS: &[KindMapping] = &[KindMapping {
     kind: K::AcmCertificate,
     pulumi: &["aws:acm/certificate:Certificate"],
     terraform: &["aws_acm_certificate"],
-    name_attribute: Some("domain_name"),
+    name: Naming::Attribute("domain_name"),
+    live_id: None,
     sensitive: &["private_key"],
     properties: |a| {
         let mut p = Map::new();

@@ -4,7 +4,7 @@
 //! load balancer the scan found (read whatever its tags say), or when an alternate domain name
 //! carries the environment and no tag gives it to another.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use aws_sdk_cloudfront::types as cf;
 use aws_sdk_cloudfront::operation::list_distributions::ListDistributionsError;
@@ -34,7 +34,7 @@ async fn collect(ctx: &RegionContext) -> Collected {
             return out;
         }
     };
-    let fronted = load_balancer_names(ctx);
+    let fronted = crate::services::elbv2::found_dns_names(&ctx.found);
     let reads: Vec<_> = summaries
         .into_iter()
         .filter_map(|s| {
@@ -61,18 +61,6 @@ pub(crate) async fn list_distributions(
         .filter_map(|page| page.distribution_list)
         .flat_map(|list| list.items.unwrap_or_default())
         .collect())
-}
-
-/// The DNS names of the load balancers the scan found, lower case.
-fn load_balancer_names(ctx: &RegionContext) -> BTreeSet<String> {
-    ctx.found
-        .iter()
-        .filter_map(|r| match &r.properties {
-            Properties::LoadBalancer(lb) => lb.dns_name.as_deref(),
-            _ => None,
-        })
-        .map(str::to_ascii_lowercase)
-        .collect()
 }
 
 /// One distribution with its configuration and tags; `None` when another environment's, gone,
@@ -195,4 +183,92 @@ fn behaviors(config: &cf::DistributionConfig) -> Vec<CdnBehavior> {
         allowed_methods: methods(b.allowed_methods()),
     });
     default.into_iter().chain(ordered).collect()
+}
+
+#[cfg(test)]
+mod recorded {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::collect::replay::{assert_refused, xml, Recorded, Replay};
+    use crate::model::LoadBalancer;
+
+    const NS: &str = "xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\"";
+    const ALB: &str = "alb-staging-1.us-east-1.elb.amazonaws.com";
+
+    /// A distribution summary: its id, origin and alias.
+    fn summary(id: &str, origin: &str, alias: &str) -> String {
+        format!(
+            "<DistributionSummary><Id>{id}</Id><ARN>arn:aws:cloudfront::123456789012:distribution/{id}</ARN><Status>Deployed</Status><DomainName>{id}.cloudfront.net</DomainName><Aliases><Quantity>1</Quantity><Items><CNAME>{alias}</CNAME></Items></Aliases><Origins><Quantity>1</Quantity><Items><Origin><Id>o</Id><DomainName>{origin}</DomainName></Origin></Items></Origins><Enabled>true</Enabled></DistributionSummary>"
+        )
+    }
+
+    fn config(origin: &str, alias: &str) -> String {
+        format!(
+            "<DistributionConfig {NS}><CallerReference>r</CallerReference><Aliases><Quantity>1</Quantity><Items><CNAME>{alias}</CNAME></Items></Aliases><Origins><Quantity>1</Quantity><Items><Origin><Id>o</Id><DomainName>{origin}</DomainName><CustomOriginConfig><HTTPPort>80</HTTPPort><HTTPSPort>443</HTTPSPort><OriginProtocolPolicy>https-only</OriginProtocolPolicy><OriginSslProtocols><Quantity>1</Quantity><Items><SslProtocol>TLSv1.2</SslProtocol></Items></OriginSslProtocols></CustomOriginConfig></Origin></Items></Origins><DefaultCacheBehavior><TargetOriginId>o</TargetOriginId><ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy></DefaultCacheBehavior><Comment></Comment><Enabled>true</Enabled><ViewerCertificate><CloudFrontDefaultCertificate>true</CloudFrontDefaultCertificate><MinimumProtocolVersion>TLSv1</MinimumProtocolVersion></ViewerCertificate><WebACLId></WebACLId></DistributionConfig>"
+        )
+    }
+
+    /// Three distributions on two pages: E1 in front of staging's balancer, E2 named for
+    /// staging, E3 prod's (never read further than its summary).
+    fn answers(e2_config: Recorded) -> Vec<Recorded> {
+        let first = format!(
+            "<DistributionList {NS}><Marker></Marker><NextMarker>E2</NextMarker><MaxItems>1</MaxItems><IsTruncated>true</IsTruncated><Quantity>1</Quantity><Items>{}</Items></DistributionList>",
+            summary("E1", ALB, "cdn.example.com")
+        );
+        let second = format!(
+            "<DistributionList {NS}><Marker>E2</Marker><MaxItems>2</MaxItems><IsTruncated>false</IsTruncated><Quantity>2</Quantity><Items>{}{}</Items></DistributionList>",
+            summary("E2", "assets.s3.amazonaws.com", "static.staging.trading.example.com"),
+            summary("E3", "alb-prod-1.us-east-1.elb.amazonaws.com", "prod.trading.example.com"),
+        );
+        let no_tags = format!("<Tags {NS}><Items></Items></Tags>");
+        // First match wins: the configurations and tags before the listing they extend.
+        vec![
+            xml(&["/distribution/E1/config"], 200, &config(ALB, "cdn.example.com")),
+            e2_config,
+            xml(&["/tagging"], 200, &no_tags),
+            xml(&["GET /2020-05-31/distribution", "Marker=E2"], 200, &second),
+            xml(&["GET /2020-05-31/distribution"], 200, &first),
+        ]
+    }
+
+    fn context(replay: &Replay) -> RegionContext {
+        let mut ctx = replay.region_context();
+        ctx.region = crate::kinds::GLOBAL_REGION.into();
+        let mut balancer = LoadBalancer::application("internet-facing");
+        balancer.dns_name = Some(ALB.to_ascii_uppercase());
+        let arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alb-staging/1";
+        let found = ctx.resource("alb-staging", "alb-staging", Some(arn.into()), BTreeMap::new(), Properties::LoadBalancer(balancer));
+        ctx.found = Arc::new(vec![found]);
+        ctx
+    }
+
+    #[tokio::test]
+    async fn both_pages_are_listed_and_only_the_environments_distributions_read() {
+        let e2 = xml(&["/distribution/E2/config"], 200, &config("assets.s3.amazonaws.com", "static.staging.trading.example.com"));
+        let replay = Replay::start(answers(e2));
+        let collected = collect(&context(&replay)).await;
+        assert!(collected.failures.is_empty(), "{:?}", collected.failures);
+        let listings = replay.requests().iter().filter(|r| r.contains("GET /2020-05-31/distribution") && !r.contains("/config")).count();
+        assert_eq!(listings, 2, "both pages");
+        assert_eq!(replay.count("/distribution/E3/config"), 0, "prod's distribution is not read");
+        let mut ids: Vec<&str> = collected.resources.iter().map(|r| r.id.as_str()).collect();
+        ids.sort();
+        assert_eq!(ids, ["E1", "E2"], "in front of the balancer (any case), or named for staging");
+        let e1 = collected.resources.iter().find(|r| r.id == "E1").expect("E1");
+        let Properties::CloudfrontDistribution(e1) = &e1.properties else { panic!("a distribution") };
+        assert_eq!(e1.origins[0].protocol_policy.as_deref(), Some("https-only"));
+        assert_eq!(e1.behaviors[0].viewer_protocol_policy, "redirect-to-https");
+        assert_eq!(e1.minimum_protocol_version.as_deref(), Some("TLSv1"));
+        assert_eq!(e1.web_acl, None, "an empty WebACLId is none");
+    }
+
+    #[tokio::test]
+    async fn a_refused_configuration_leaves_distributions_unknown_and_names_the_action() {
+        let denied = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: cloudfront:GetDistributionConfig</Message></Error></ErrorResponse>";
+        let replay = Replay::start(answers(xml(&["/distribution/E2/config"], 403, denied)));
+        let collected = collect(&context(&replay)).await;
+        // A kind is returned whole or not at all: E1 is dropped with it.
+        assert_refused(&collected, "GetDistributionConfig", "AccessDenied", "cloudfront:GetDistributionConfig");
+    }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::kinds::iac::{Attrs, KindMapping, PartMapping};
+use crate::kinds::iac::{Attrs, KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings.
@@ -10,7 +10,8 @@ pub static KINDS: &[KindMapping] = &[KindMapping {
     kind: K::CloudfrontDistribution,
     pulumi: &["aws:cloudfront/distribution:Distribution"],
     terraform: &["aws_cloudfront_distribution"],
-    name_attribute: None,
+    name: Naming::Id,
+    live_id: None,
     sensitive: &[],
     properties: |a| {
         let mut p = Map::new();

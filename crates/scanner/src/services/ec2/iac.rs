@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::kinds::iac::{Attrs, KindMapping, PartMapping};
+use crate::kinds::iac::{Attrs, KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings.
@@ -12,7 +12,8 @@ pub static KINDS: &[KindMapping] = &[
         // The default VPC and its siblings are the same AWS objects, adopted by the tool.
         pulumi: &["aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc"],
         terraform: &["aws_vpc", "aws_default_vpc"],
-        name_attribute: None,
+        name: Naming::Id,
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -32,7 +33,8 @@ pub static KINDS: &[KindMapping] = &[
             "aws:ec2/defaultSubnet:DefaultSubnet",
         ],
         terraform: &["aws_subnet", "aws_default_subnet"],
-        name_attribute: None,
+        name: Naming::Id,
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -50,7 +52,8 @@ pub static KINDS: &[KindMapping] = &[
             "aws:ec2/defaultRouteTable:DefaultRouteTable",
         ],
         terraform: &["aws_route_table", "aws_default_route_table"],
-        name_attribute: None,
+        name: Naming::Id,
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -62,7 +65,8 @@ pub static KINDS: &[KindMapping] = &[
         kind: K::InternetGateway,
         pulumi: &["aws:ec2/internetGateway:InternetGateway"],
         terraform: &["aws_internet_gateway"],
-        name_attribute: None,
+        name: Naming::Id,
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -76,7 +80,8 @@ pub static KINDS: &[KindMapping] = &[
         kind: K::NatGateway,
         pulumi: &["aws:ec2/natGateway:NatGateway"],
         terraform: &["aws_nat_gateway"],
-        name_attribute: None,
+        name: Naming::Id,
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -92,7 +97,8 @@ pub static KINDS: &[KindMapping] = &[
             "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
         ],
         terraform: &["aws_security_group", "aws_default_security_group"],
-        name_attribute: Some("name"),
+        name: Naming::Attribute("name"),
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -112,7 +118,8 @@ pub static KINDS: &[KindMapping] = &[
         kind: K::VpcPeeringConnection,
         pulumi: &["aws:ec2/vpcPeeringConnection:VpcPeeringConnection"],
         terraform: &["aws_vpc_peering_connection"],
-        name_attribute: None,
+        name: Naming::Id,
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::kinds::iac::{Attrs, KindMapping, PartMapping};
+use crate::kinds::iac::{Attrs, KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings (`aws_ecr_repository`).
@@ -11,7 +11,8 @@ pub static KINDS: &[KindMapping] = &[KindMapping {
     kind: K::EcrRepository,
     pulumi: &["aws:ecr/repository:Repository"],
     terraform: &["aws_ecr_repository"],
-    name_attribute: Some("name"),
+    name: Naming::Attribute("name"),
+    live_id: None,
     sensitive: &[],
     properties: |a| {
         let mut p = Map::new();

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::kinds::iac::{KindMapping, PartMapping};
+use crate::kinds::iac::{KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings.
@@ -11,7 +11,8 @@ pub static KINDS: &[KindMapping] = &[
         kind: K::EcsCluster,
         pulumi: &["aws:ecs/cluster:Cluster"],
         terraform: &["aws_ecs_cluster"],
-        name_attribute: Some("name"),
+        name: Naming::Attribute("name"),
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -30,7 +31,13 @@ pub static KINDS: &[KindMapping] = &[
         kind: K::EcsService,
         pulumi: &["aws:ecs/service:Service"],
         terraform: &["aws_ecs_service"],
-        name_attribute: Some("name"),
+        name: Naming::Attribute("name"),
+        // Live, a service is known by `<cluster>/<service>`.
+        live_id: Some(|a| {
+            let cluster = a.str("cluster")?;
+            let cluster = cluster.rsplit('/').next().unwrap_or(cluster);
+            Some(format!("{cluster}/{}", a.str("name")?))
+        }),
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -64,7 +71,8 @@ pub static KINDS: &[KindMapping] = &[
         kind: K::EcsTaskDefinition,
         pulumi: &["aws:ecs/taskDefinition:TaskDefinition"],
         terraform: &["aws_ecs_task_definition"],
-        name_attribute: Some("family"),
+        name: Naming::Attribute("family"),
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();

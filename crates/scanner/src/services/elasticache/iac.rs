@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::kinds::iac::{KindMapping, PartMapping};
+use crate::kinds::iac::{KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings (`aws_elasticache_replication_group`,
@@ -12,7 +12,8 @@ pub static KINDS: &[KindMapping] = &[KindMapping {
     kind: K::CacheReplicationGroup,
     pulumi: &["aws:elasticache/replicationGroup:ReplicationGroup"],
     terraform: &["aws_elasticache_replication_group"],
-    name_attribute: None,
+    name: Naming::Id,
+    live_id: None,
     sensitive: &["auth_token"],
     properties: |a| {
         let mut p = Map::new();

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::kinds::iac::{Attrs, KindMapping, PartMapping};
+use crate::kinds::iac::{Attrs, KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings.
@@ -14,7 +14,8 @@ pub static KINDS: &[KindMapping] = &[
             "aws:alb/loadBalancer:LoadBalancer",
         ],
         terraform: &["aws_lb", "aws_alb"],
-        name_attribute: Some("name"),
+        name: Naming::Attribute("name"),
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -57,7 +58,9 @@ pub static KINDS: &[KindMapping] = &[
         kind: K::Listener,
         pulumi: &["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
         terraform: &["aws_lb_listener", "aws_alb_listener"],
-        name_attribute: None,
+        // As the collector names it: `<load balancer>:<port>`.
+        name: Naming::Composed(|a| super::listener_name(a.str("load_balancer_arn")?, a.int("port")?)),
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -86,7 +89,8 @@ pub static KINDS: &[KindMapping] = &[
             "aws:alb/listenerRule:ListenerRule",
         ],
         terraform: &["aws_lb_listener_rule", "aws_alb_listener_rule"],
-        name_attribute: None,
+        name: Naming::Id,
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -116,7 +120,8 @@ pub static KINDS: &[KindMapping] = &[
             "aws:alb/targetGroup:TargetGroup",
         ],
         terraform: &["aws_lb_target_group", "aws_alb_target_group"],
-        name_attribute: Some("name"),
+        name: Naming::Attribute("name"),
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();

@@ -126,3 +126,24 @@ pub(super) static TARGET_GROUP: KindDef = KindDef {
     capture: unchanged,
     compare: unchanged,
 };
+
+/// The DNS names of the load balancers among `found`, as Route 53 compares names (lower case,
+/// no trailing dot): what a CloudFront origin or a DNS record names when it fronts one.
+pub fn found_dns_names(found: &[crate::model::Resource]) -> std::collections::BTreeSet<String> {
+    found
+        .iter()
+        .filter_map(|r| match &r.properties {
+            crate::model::Properties::LoadBalancer(lb) => lb.dns_name.as_deref(),
+            _ => None,
+        })
+        .map(crate::services::route53::dns_name)
+        .collect()
+}
+
+/// A listener's name as the collector gives it, `<load balancer>:<port>`, from its load
+/// balancer's or its own ARN (`...:loadbalancer/app/<name>/<id>`, `...:listener/app/<name>/<id>/<id>`).
+pub fn listener_name(arn: &str, port: i64) -> Option<String> {
+    let resource = arn.rsplit(':').next()?;
+    let name = resource.split('/').nth(2)?;
+    Some(format!("{name}:{port}"))
+}

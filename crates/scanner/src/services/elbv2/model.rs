@@ -56,6 +56,27 @@ pub struct LoadBalancer {
     pub idle_timeout_seconds: Option<i32>,
 }
 
+#[cfg(test)]
+impl LoadBalancer {
+    /// An Application Load Balancer with `scheme` and nothing else set (for tests).
+    pub(crate) fn application(scheme: &str) -> LoadBalancer {
+        LoadBalancer {
+            load_balancer_type: "application".into(),
+            scheme: scheme.into(),
+            ip_address_type: None,
+            state: None,
+            dns_name: None,
+            vpc: None,
+            subnets: vec![],
+            security_groups: vec![],
+            deletion_protection: false,
+            access_logs: None,
+            drop_invalid_header_fields: None,
+            idle_timeout_seconds: None,
+        }
+    }
+}
+
 /// A load balancer's access logs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::kinds::iac::{KindMapping, PartMapping};
+use crate::kinds::iac::{KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings (`aws_kms_key`).
@@ -10,7 +10,8 @@ pub static KINDS: &[KindMapping] = &[KindMapping {
     kind: K::KmsKey,
     pulumi: &["aws:kms/key:Key"],
     terraform: &["aws_kms_key"],
-    name_attribute: None,
+    name: Naming::Id,
+    live_id: None,
     sensitive: &[],
     properties: |a| {
         let mut p = Map::new();

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::kinds::iac::{KindMapping, PartMapping};
+use crate::kinds::iac::{KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings (`aws_cloudwatch_log_group`).
@@ -10,7 +10,8 @@ pub static KINDS: &[KindMapping] = &[KindMapping {
     kind: K::LogGroup,
     pulumi: &["aws:cloudwatch/logGroup:LogGroup"],
     terraform: &["aws_cloudwatch_log_group"],
-    name_attribute: None,
+    name: Naming::Id,
+    live_id: None,
     sensitive: &[],
     properties: |a| {
         let mut p = Map::new();

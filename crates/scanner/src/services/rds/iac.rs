@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::kinds::iac::{KindMapping, PartMapping};
+use crate::kinds::iac::{KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings.
@@ -11,7 +11,8 @@ pub static KINDS: &[KindMapping] = &[
         kind: K::DbCluster,
         pulumi: &["aws:rds/cluster:Cluster"],
         terraform: &["aws_rds_cluster"],
-        name_attribute: None,
+        name: Naming::Id,
+        live_id: None,
         sensitive: &["master_password"],
         properties: |a| {
             let mut p = Map::new();
@@ -45,7 +46,8 @@ pub static KINDS: &[KindMapping] = &[
             "aws:rds/instance:Instance",
         ],
         terraform: &["aws_rds_cluster_instance", "aws_db_instance"],
-        name_attribute: None,
+        name: Naming::Id,
+        live_id: None,
         sensitive: &["password"],
         properties: |a| {
             let mut p = Map::new();

@@ -218,7 +218,7 @@ impl Targets {
         let wanted = |kind: &str| targets.iter().any(|t| t.kind == kind);
         // The load balancers the scan itself found exist: only the others are looked for.
         let mut existing = Targets {
-            load_balancers: found_load_balancers(ctx),
+            load_balancers: crate::services::elbv2::found_dns_names(&ctx.found),
             ..Targets::default()
         };
         let regions: BTreeSet<String> = targets
@@ -249,16 +249,6 @@ impl Targets {
 }
 
 /// The DNS names of the load balancers the scan found.
-fn found_load_balancers(ctx: &RegionContext) -> BTreeSet<String> {
-    ctx.found
-        .iter()
-        .filter_map(|r| match &r.properties {
-            Properties::LoadBalancer(lb) => lb.dns_name.as_deref().map(dns_name),
-            _ => None,
-        })
-        .collect()
-}
-
 fn target_of(resource: &Resource) -> Option<&DnsTarget> {
     match &resource.properties {
         Properties::DnsRecord(record) => record.target.as_ref(),

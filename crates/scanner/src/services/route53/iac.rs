@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map};
 
-use crate::kinds::iac::{KindMapping, PartMapping};
+use crate::kinds::iac::{Attrs, KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings.
@@ -12,7 +12,8 @@ pub static KINDS: &[KindMapping] = &[
         kind: K::DnsZone,
         pulumi: &["aws:route53/zone:Zone"],
         terraform: &["aws_route53_zone"],
-        name_attribute: Some("name"),
+        name: Naming::Attribute("name"),
+        live_id: None,
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -28,7 +29,9 @@ pub static KINDS: &[KindMapping] = &[
         kind: K::DnsRecord,
         pulumi: &["aws:route53/record:Record"],
         terraform: &["aws_route53_record"],
-        name_attribute: None,
+        // As the collector names and identifies it: `<name> <type>`.
+        name: Naming::Composed(record_name),
+        live_id: Some(record_name),
         sensitive: &[],
         properties: |a| {
             let mut p = Map::new();
@@ -55,6 +58,11 @@ pub static KINDS: &[KindMapping] = &[
         },
     },
 ];
+
+/// A record's `<name> <type>`.
+fn record_name(a: &Attrs) -> Option<String> {
+    Some(format!("{} {}", super::dns_name(a.str("name")?), a.str("type")?))
+}
 
 /// Resources that declare part of a zone or record: none.
 pub static PARTS: &[PartMapping] = &[];

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::kinds::iac::{KindMapping, PartMapping};
+use crate::kinds::iac::{KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings.
@@ -11,7 +11,8 @@ pub static KINDS: &[KindMapping] = &[
         kind: K::S3Bucket,
         pulumi: &["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
         terraform: &["aws_s3_bucket"],
-        name_attribute: Some("bucket"),
+        name: Naming::Attribute("bucket"),
+        live_id: None,
         sensitive: &[],
         // Versioning, encryption, the public access block and the policy are their own
         // resources (below), merged into the bucket they name.

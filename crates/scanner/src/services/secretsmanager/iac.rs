@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::kinds::iac::{KindMapping, PartMapping};
+use crate::kinds::iac::{KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings (`aws_secretsmanager_secret`).
@@ -11,7 +11,8 @@ pub static KINDS: &[KindMapping] = &[KindMapping {
     kind: K::SecretsManagerSecret,
     pulumi: &["aws:secretsmanager/secret:Secret"],
     terraform: &["aws_secretsmanager_secret"],
-    name_attribute: None,
+    name: Naming::Id,
+    live_id: None,
     sensitive: &[],
     properties: |a| {
         let mut p = Map::new();

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map};
 
-use crate::kinds::iac::{KindMapping, PartMapping};
+use crate::kinds::iac::{KindMapping, Naming, PartMapping};
 use crate::model::ResourceKind as K;
 
 /// Its kinds' mappings.
@@ -11,7 +11,8 @@ pub static KINDS: &[KindMapping] = &[
         kind: K::SsmParameter,
         pulumi: &["aws:ssm/parameter:Parameter"],
         terraform: &["aws_ssm_parameter"],
-        name_attribute: Some("name"),
+        name: Naming::Attribute("name"),
+        live_id: None,
         sensitive: &["value"],
         properties: |a| {
             let mut p = Map::new();

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use aws_sdk_wafv2::types as waf;
 use aws_sdk_wafv2::Client;
 
-use crate::collect::{display_name, Collected, FnCollector, RegionContext};
+use crate::collect::{display_name, Answer, Collected, FnCollector, RegionContext};
 use crate::model::{Properties, ReadFailure, Resource, ResourceKind as K, WafRule, WafWebAcl};
 
 const KINDS: &[K] = &[K::WafWebAcl];
@@ -69,20 +69,11 @@ async fn web_acl_of(
     balancer: &str,
 ) -> Result<Option<waf::WebAcl>, Box<ReadFailure>> {
     let answer = client.get_web_acl_for_resource().resource_arn(balancer).send().await;
-    let answer = ctx
-        .configured(&super::GET_WEB_ACL_FOR_RESOURCE, KINDS, answer)
-        .map_err(|why| match why {
-            crate::collect::Unread::Failed(failure) => failure,
-            crate::collect::Unread::Gone(read, code) => Box::new(ReadFailure {
-                region: ctx.region.clone(),
-                service: read.service,
-                operation: read.operation.to_string(),
-                kinds: KINDS.to_vec(),
-                code,
-                message: format!("{balancer}: gone"),
-            }),
-        })?;
-    Ok(answer.and_then(|a| a.web_acl))
+    // No gone codes are declared: a balancer deleted meanwhile answers "no web ACL".
+    Ok(match ctx.answer(&super::GET_WEB_ACL_FOR_RESOURCE, KINDS, answer)? {
+        Answer::Some(found) => found.web_acl,
+        Answer::None | Answer::Gone(_) => None,
+    })
 }
 
 fn web_acl_resource(
@@ -153,20 +144,7 @@ mod recorded {
     const TARGET: &str = "AWSWAF_20190729";
 
     fn balancer(ctx: &RegionContext, name: &str, scheme: &str) -> Resource {
-        let properties = LoadBalancer {
-            load_balancer_type: "application".into(),
-            scheme: scheme.into(),
-            ip_address_type: None,
-            state: None,
-            dns_name: None,
-            vpc: None,
-            subnets: vec![],
-            security_groups: vec![],
-            deletion_protection: false,
-            access_logs: None,
-            drop_invalid_header_fields: None,
-            idle_timeout_seconds: None,
-        };
+        let properties = LoadBalancer::application(scheme);
         let arn = format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/{name}/1");
         ctx.resource(name, name, Some(arn), BTreeMap::new(), Properties::LoadBalancer(properties))
     }

@@ -24,10 +24,10 @@ use futures::future::BoxFuture;
 use crate::aws::{ddb_n as n, ddb_s as s};
 use crate::clock::epoch_secs as now_secs;
 
-use super::aws::{failure, SsmAlertState};
-use super::{AlertStateStore, PublishError};
+use super::{failure, SsmAlertState};
 use crate::alert::{Remembered, ReportState};
 use crate::model::ResourceKind;
+use crate::publish::{AlertStateStore, PublishError};
 
 /// How long a resolved finding's item is kept (DynamoDB TTL), in seconds: 90 days.
 pub const RESOLVED_TTL_SECS: u64 = 90 * 24 * 3600;
