@@ -205,8 +205,10 @@ pub(crate) mod policy_checks {
     }
 
     /// Whether `action` is one of the reads the services declare (never merely any `Get*` of
-    /// a scanned service: `secretsmanager:GetSecretValue` would pass such a test).
+    /// a scanned service: `secretsmanager:GetSecretValue` would pass such a test), or the one
+    /// read attribution adds (`cloudtrail:LookupEvents`).
     pub(crate) fn is_collector_read(action: &str) -> bool {
         scanner::services::read_actions().contains(action)
+            || action == scanner::services::ATTRIBUTION_ACTION
     }
 }

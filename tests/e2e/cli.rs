@@ -186,7 +186,13 @@ fn completions_man_page_iam_policy_and_validate_need_no_aws() {
         }),
         "read-only: {actions:?}"
     );
-    assert_eq!(policy["Statement"].as_array().unwrap().len(), 1);
+    // The reads, then attribution's one optional action in a statement of its own.
+    assert_eq!(policy["Statement"].as_array().unwrap().len(), 2);
+    assert_eq!(policy["Statement"][1]["Sid"], "AttributeChanges");
+    assert_eq!(
+        policy["Statement"][1]["Action"],
+        serde_json::json!(["cloudtrail:LookupEvents"])
+    );
     let with_digest: serde_json::Value = serde_json::from_slice(
         &driftscan()
             .args(["iam-policy", "--secure-digest"])
@@ -195,7 +201,7 @@ fn completions_man_page_iam_policy_and_validate_need_no_aws() {
             .stdout,
     )
     .unwrap();
-    assert_eq!(with_digest["Statement"][1]["Action"][0], "kms:Decrypt");
+    assert_eq!(with_digest["Statement"][2]["Action"][0], "kms:Decrypt");
 
     // The shipped baselines are valid; a broken one is named with its line.
     driftscan()

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::cloudtrail::{CloudTrail, History};
 use crate::runtime_api::{Answer, RuntimeApi};
 use crate::support::{
     block_on, metric_stats, world_open_database_port, AlertInbox, LocalStack, Moto,
@@ -33,6 +34,9 @@ pub fn lambda_binary() -> PathBuf {
 struct Function {
     child: Child,
     started: Instant,
+    /// CloudTrail's event history, which has no event of its own: only the triggering event
+    /// attributes.
+    _trail: CloudTrail,
 }
 
 impl Drop for Function {
@@ -80,6 +84,8 @@ pub fn function_env(
             crate::support::REPORT_BUCKET.into(),
         ),
         ("DRIFTSCAN_LOG", "info".into()),
+        // No emulator has CloudTrail's event history: on where a test gives a stand-in.
+        ("DRIFTSCAN_ATTRIBUTE", "off".into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -88,17 +94,25 @@ pub fn function_env(
 
 fn start_function(api: &RuntimeApi, moto: &Moto, cloudwatch: &str, topic_arn: &str) -> Function {
     let log = moto.dir.path().join("lambda.log");
+    let trail = CloudTrail::start(History::default());
     let started = Instant::now();
     let child = Command::new(lambda_binary())
         .current_dir(moto.dir.path())
         .env_clear()
         .envs(function_env(api, moto, cloudwatch, topic_arn))
+        // Lookups on, as deployed, against an event history with no events.
+        .env("DRIFTSCAN_ATTRIBUTE", "on")
+        .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &trail.endpoint)
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&log).expect("log"))
         .stderr(std::fs::File::create(log.with_extension("err")).expect("log"))
         .spawn()
         .expect("driftscan-lambda starts");
-    Function { child, started }
+    Function {
+        child,
+        started,
+        _trail: trail,
+    }
 }
 
 fn response(answer: Answer) -> Value {
@@ -120,11 +134,28 @@ fn cloudtrail(source: &str, name: &str, request: Value) -> Value {
         "resources": [],
         "detail": {
             "eventVersion": "1.08",
+            "userIdentity": {
+                "type": "AssumedRole",
+                "principalId": "AROAEXAMPLE:alice@example.com",
+                "arn": "arn:aws:sts::123456789012:assumed-role/PlatformAdmin/alice@example.com",
+                "accountId": "123456789012",
+                "sessionContext": {"sessionIssuer": {
+                    "type": "Role",
+                    "arn": "arn:aws:iam::123456789012:role/PlatformAdmin",
+                    "userName": "PlatformAdmin"
+                }}
+            },
+            "eventTime": "2026-11-26T09:59:30Z",
             "eventSource": source,
             "eventName": name,
             "awsRegion": "us-east-1",
+            "sourceIPAddress": "203.0.113.7",
+            "userAgent": "AWS Internal",
             "requestParameters": request,
-            "responseElements": {"_return": true}
+            "responseElements": {"_return": true},
+            "eventID": "0f9d1a5e-1c0b-4f6e-9d62-3c2a8d1b7e55",
+            "readOnly": false,
+            "sessionCredentialFromConsole": "true"
         }
     })
 }
@@ -312,6 +343,43 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
     assert_eq!(
         envelopes[0]["MessageAttributes"]["severity"]["Value"],
         "critical"
+    );
+    // Who did it, from the triggering event itself: the role session, the call, the console.
+    let group_finding = raw[0]["reports"][0]["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "db-ingress-from-anywhere")
+        .unwrap()
+        .clone();
+    let attribution = &group_finding["attribution"];
+    assert_eq!(attribution["status"], "attributed", "{group_finding}");
+    assert_eq!(attribution["principal"]["session"], "alice@example.com");
+    assert_eq!(
+        attribution["principal"]["role"],
+        "arn:aws:iam::123456789012:role/PlatformAdmin"
+    );
+    assert_eq!(
+        attribution["event"]["name"],
+        "AuthorizeSecurityGroupIngress"
+    );
+    assert_eq!(attribution["source"], "console");
+    assert_eq!(attribution["deployer"], false);
+    assert_eq!(
+        envelopes[0]["MessageAttributes"]["changed_by"]["Value"],
+        r#"["by-hand"]"#
+    );
+    // The parameter no event names was looked up, and its finding says why it is unexplained.
+    let parameter = raw[0]["reports"][0]["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["logical_name"] == "/{env}/db-password")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        parameter["attribution"]["status"], "unattributed",
+        "{parameter}"
     );
 
     // 3. The next schedule: prod's drift is known; the comparison's difference is new.

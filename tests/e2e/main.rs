@@ -6,10 +6,12 @@
 #![allow(unsafe_code)]
 
 mod browser;
+mod cloudtrail;
 mod fault_proxy;
 mod runtime_api;
 mod support;
 
+mod attribution;
 mod bad_input;
 mod cache;
 mod cdn;

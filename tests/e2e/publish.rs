@@ -223,6 +223,7 @@ fn a_huge_drift_is_delivered_summarised_and_whole() {
                 rule_id: None,
                 message: "ingress differs".into(),
                 source: None,
+                attribution: None,
             }
             .with_fingerprint()
         })

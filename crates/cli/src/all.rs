@@ -90,6 +90,8 @@ pub struct AllRun<'a> {
     pub baselines: &'a Path,
     /// Environments snapshotted at once.
     pub parallel: usize,
+    /// What the scans attribute.
+    pub attribution: scanner::run::AttributionRequest,
 }
 
 /// Runs every configured environment and delivers the run.
@@ -116,6 +118,7 @@ pub async fn run(
     } else {
         RunRequest {
             scan: environments,
+            attribution: all.attribution.clone(),
             ..Default::default()
         }
     };

@@ -220,6 +220,29 @@ pub struct ScanArgs {
     /// With --all: environments snapshotted at once (each keeps its own --concurrency).
     #[arg(long, value_name = "N", default_value_t = scanner::run::DEFAULT_PARALLEL, value_parser = parse_parallel)]
     pub parallel: usize,
+    /// Say who changed each drifted resource, when and how: one CloudTrail `LookupEvents` per
+    /// drifted resource (`cloudtrail:LookupEvents`, at most 2 per second per account and
+    /// region). A lookup that fails leaves its findings unattributed with the reason; the scan
+    /// stays complete.
+    #[arg(
+        long,
+        overrides_with = "no_attribute",
+        conflicts_with = "from_snapshot"
+    )]
+    pub attribute: bool,
+    /// Do not attribute findings (the default; overrides an earlier --attribute).
+    #[arg(long, overrides_with = "attribute")]
+    pub no_attribute: bool,
+}
+
+impl ScanArgs {
+    /// What the run attributes: lookups with --attribute.
+    pub fn attribution(&self) -> scanner::run::AttributionRequest {
+        scanner::run::AttributionRequest {
+            changes: vec![],
+            lookup: self.attribute && !self.no_attribute,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

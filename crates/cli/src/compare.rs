@@ -19,6 +19,8 @@ pub async fn run(args: CompareArgs, settings: &Settings) -> anyhow::Result<Outco
             aws: &args.aws,
             baselines: &args.baselines,
             parallel: args.parallel,
+            // A comparison's differences are judged between environments, not changes.
+            attribution: Default::default(),
         };
         return crate::all::run(
             all,

@@ -64,6 +64,7 @@ pub fn overrides(aws: &AwsArgs) -> EnvironmentSettings {
         concurrency: aws.concurrency,
         operation_timeout_secs: aws.operation_timeout,
         generated_suffixes: None,
+        deployers: None,
     }
 }
 

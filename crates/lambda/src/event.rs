@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use scanner::attribution::ChangeRecord;
 use scanner::iac::Source;
 use scanner::naming::validate_environment_name;
 use scanner::run::RunRequest;
@@ -56,6 +57,7 @@ impl RequestBody {
             compare_options: Default::default(),
             states: self.from,
             unmanaged_only: self.unmanaged_only,
+            attribution: Default::default(),
         })
     }
 }
@@ -261,13 +263,17 @@ fn change(detail: &Value, defaults: &RequestBody) -> Result<Invocation, String> 
         from,
         unmanaged_only: false,
     };
+    let mut request = body.into_request()?;
+    // The event says who changed what: the rescan's findings on what it names are attributed
+    // to it, with no extra call.
+    request.attribution.changes = ChangeRecord::from_record(detail).into_iter().collect();
     Ok(Invocation {
         trigger: Trigger::Change {
             source: source.into(),
             event_name: event_name.into(),
             region: region.into(),
         },
-        request: body.into_request()?,
+        request,
     })
 }
 

@@ -47,6 +47,9 @@ struct Settings {
     publish: PublishSettings,
     publish_reserve: Duration,
     fan_out: Option<queue::FanOutSettings>,
+    /// Whether findings the triggering event does not explain are looked up in CloudTrail
+    /// (`DRIFTSCAN_ATTRIBUTE`, on unless `off`).
+    attribute: bool,
 }
 
 impl Settings {
@@ -101,6 +104,11 @@ impl Settings {
             None => DEFAULT_PUBLISH_RESERVE,
         };
         let fan_out = queue::FanOutSettings::from_env(var)?;
+        let attribute = match var("DRIFTSCAN_ATTRIBUTE").as_deref().map(str::trim) {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => anyhow::bail!("DRIFTSCAN_ATTRIBUTE: `{other}` is neither on nor off"),
+        };
         Ok(Settings {
             config,
             defaults,
@@ -108,6 +116,7 @@ impl Settings {
             publish,
             publish_reserve,
             fan_out,
+            attribute,
         })
     }
 }
@@ -317,7 +326,9 @@ async fn run(
         // The function's own credentials read states in S3.
         state_access: (None, None),
     };
-    Ok(scanner::run::execute(request, &ctx).await?)
+    let mut request = request.clone();
+    request.attribution.lookup = settings.attribute;
+    Ok(scanner::run::execute(&request, &ctx).await?)
 }
 
 /// `DRIFTSCAN_FROM`'s `env=source` pairs (`prod=tfstate:s3://acme-tfstate/prod.tfstate`):

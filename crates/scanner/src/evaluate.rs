@@ -365,6 +365,7 @@ fn finding(
     key: &ResourceKey,
 ) -> Finding {
     Finding {
+        attribution: None,
         fingerprint: String::new(),
         kind,
         severity,

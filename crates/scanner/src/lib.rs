@@ -57,6 +57,7 @@ macro_rules! with_services {
 }
 
 pub mod alert;
+pub mod attribution;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod baseline;

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use crate::attribution::lookup::Lookup;
+use crate::attribution::ChangeRecord;
 use crate::baseline::{today_utc, Baseline, BaselineDir, BaselineError};
 use crate::compare::{compare_environments, CompareOptions, ExpectedDifferences};
 use crate::config::{ConfigFile, EnvironmentSettings};
@@ -32,6 +34,17 @@ pub struct RunRequest {
     pub states: BTreeMap<String, Vec<Source>>,
     /// With states: report only what no state manages and what a state declares that is gone.
     pub unmanaged_only: bool,
+    /// Whether and how the scans' findings are attributed to the changes behind them.
+    pub attribution: AttributionRequest,
+}
+
+/// How a run attributes its scans' findings ([`crate::attribution`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttributionRequest {
+    /// CloudTrail records already in hand: the event that triggered a rescan.
+    pub changes: Vec<ChangeRecord>,
+    /// Look what they do not explain up in CloudTrail's event history (`LookupEvents`).
+    pub lookup: bool,
 }
 
 impl RunRequest {
@@ -373,8 +386,49 @@ pub async fn execute_with_snapshots(
     .await
     .into_iter()
     .collect::<Result<Vec<Snapshot>, SnapshotError>>()?;
-    let reports = reports_from_snapshots(request, &baselines, &snapshots, ctx.baselines, started)?;
+    let mut reports =
+        reports_from_snapshots(request, &baselines, &snapshots, ctx.baselines, started)?;
+    attribute_scans(request, ctx, &mut reports, &snapshots).await?;
     Ok((reports, snapshots))
+}
+
+/// Attributes the scans' findings (the first `request.scan.len()` reports): to the changes in
+/// hand, then, with `lookup`, through each environment's CloudTrail event history, read with
+/// the credentials its snapshot was read with. A lookup that cannot even start leaves the
+/// findings unattributed with the reason; the scan stays as complete as it was.
+async fn attribute_scans(
+    request: &RunRequest,
+    ctx: &RunContext<'_>,
+    reports: &mut [Report],
+    snapshots: &[Snapshot],
+) -> Result<(), RunError> {
+    let asked = &request.attribution;
+    if asked.changes.is_empty() && !asked.lookup {
+        return Ok(());
+    }
+    for (env, report) in request.scan.iter().zip(reports.iter_mut()) {
+        let Some(snapshot) = snapshots.iter().find(|s| &s.environment == env) else {
+            continue;
+        };
+        let deployers = ctx.config.deployers(env)?;
+        crate::attribution::attribute_report(report, snapshot, &asked.changes, &deployers);
+        if !asked.lookup {
+            continue;
+        }
+        let overrides = EnvironmentSettings {
+            regions: Some(snapshot.regions.clone()),
+            ..ctx.overrides.clone()
+        };
+        let plan = ctx.config.plan(env, overrides, None, None)?;
+        match crate::aws::load(&plan).await {
+            Ok(config) => {
+                let lookup = Lookup::new(&config, Lookup::HISTORY, ctx.deadline);
+                lookup.attribute_report(report, snapshot, &deployers).await;
+            }
+            Err(e) => crate::attribution::leave_unattributed(report, &e.to_string()),
+        }
+    }
+    Ok(())
 }
 
 /// The reports of `request` from its snapshots (one per environment of

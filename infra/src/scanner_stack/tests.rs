@@ -147,7 +147,12 @@ fn the_policy_grants_nothing_beyond_the_list() {
         }),
         "only the alert key, only through SNS"
     );
-    let metrics = &policy["Statement"][2];
+    let metrics = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "PutDriftscanMetrics")
+        .expect("the metrics statement");
     assert_eq!(
         metrics["Condition"]["StringEquals"]["cloudwatch:namespace"],
         "Driftscan"

@@ -287,7 +287,8 @@ pub struct AlertMessage {
     pub text: String,
     /// The machine-readable alert (what the `sqs` and `lambda` variants carry).
     pub json: String,
-    /// Message attributes: `environment`, `severity`, `kind`, `event`.
+    /// Message attributes: `environment`, `severity`, `kind`, `event` and, when a finding is
+    /// attributed, `changed_by` (`by-hand`, `deployed`).
     pub attributes: BTreeMap<String, Attribute>,
     /// Findings listed in full; the others are counted only (the message was summarised).
     pub findings_listed: usize,
@@ -371,6 +372,9 @@ struct FindingDocument<'a> {
     actual: Option<Value>,
     message: &'a str,
     source: Option<String>,
+    /// Who changed it, when and how, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attribution: Option<&'a crate::model::attribution::Attribution>,
 }
 
 #[derive(Serialize)]
@@ -415,6 +419,7 @@ fn finding_document(f: &Finding) -> FindingDocument<'_> {
         actual: shown(f.actual.as_ref()),
         message: &f.message,
         source: f.source.as_ref().map(|s| format!("{}:{}", s.file, s.line)),
+        attribution: f.attribution.as_ref(),
     }
 }
 
@@ -463,6 +468,7 @@ fn render(news: &[&ReportDelta<'_>], cap: usize) -> AlertMessage {
     let mut environments = BTreeSet::new();
     let mut kinds = BTreeSet::new();
     let mut events = BTreeSet::new();
+    let mut changed_by: BTreeSet<&str> = BTreeSet::new();
     for delta in news {
         let report = delta.report;
         for env in report.environments() {
@@ -495,6 +501,12 @@ fn render(news: &[&ReportDelta<'_>], cap: usize) -> AlertMessage {
         if !delta.resolved.is_empty() {
             events.insert("resolved");
         }
+        let attributed = delta.new.iter().chain(&delta.changed).filter_map(|f| {
+            f.attribution
+                .as_ref()
+                .and_then(crate::model::attribution::Attribution::change)
+        });
+        changed_by.extend(attributed.map(crate::model::attribution::ChangeAttribution::changed_by));
         let listed = |n: usize| n.min(cap);
         let failures: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
         summary.listed +=
@@ -561,16 +573,42 @@ fn render(news: &[&ReportDelta<'_>], cap: usize) -> AlertMessage {
     })
     .to_string();
 
+    let attributes = message_attributes(
+        &environments,
+        document.summary.highest_severity,
+        &kinds,
+        &events,
+        &changed_by,
+    );
+    AlertMessage {
+        subject: subject(&document),
+        structured,
+        text,
+        json,
+        attributes,
+        findings_listed: document.summary.listed,
+        findings_total: total,
+    }
+}
+
+/// The SNS message attributes subscription filters match on.
+fn message_attributes(
+    environments: &BTreeSet<String>,
+    highest_severity: Option<Severity>,
+    kinds: &BTreeSet<&str>,
+    events: &BTreeSet<&str>,
+    changed_by: &BTreeSet<&str>,
+) -> BTreeMap<String, Attribute> {
     let mut attributes = BTreeMap::new();
     let array = |set: &BTreeSet<&str>| serde_json::to_string(set).expect("strings serialize");
     attributes.insert(
         "environment".to_string(),
         Attribute {
             data_type: "String.Array",
-            value: serde_json::to_string(&environments).expect("strings serialize"),
+            value: serde_json::to_string(environments).expect("strings serialize"),
         },
     );
-    if let Some(severity) = document.summary.highest_severity {
+    if let Some(severity) = highest_severity {
         attributes.insert(
             "severity".to_string(),
             Attribute {
@@ -584,7 +622,7 @@ fn render(news: &[&ReportDelta<'_>], cap: usize) -> AlertMessage {
             "kind".to_string(),
             Attribute {
                 data_type: "String.Array",
-                value: array(&kinds),
+                value: array(kinds),
             },
         );
     }
@@ -592,18 +630,20 @@ fn render(news: &[&ReportDelta<'_>], cap: usize) -> AlertMessage {
         "event".to_string(),
         Attribute {
             data_type: "String.Array",
-            value: array(&events),
+            value: array(events),
         },
     );
-    AlertMessage {
-        subject: subject(&document),
-        structured,
-        text,
-        json,
-        attributes,
-        findings_listed: document.summary.listed,
-        findings_total: total,
+    if !changed_by.is_empty() {
+        // `by-hand` and/or `deployed`: a subscription filter can page on changes by hand.
+        attributes.insert(
+            "changed_by".to_string(),
+            Attribute {
+                data_type: "String.Array",
+                value: array(changed_by),
+            },
+        );
     }
+    attributes
 }
 
 /// `driftscan: staging: 3 new (highest critical), 1 resolved; prod: scan INCOMPLETE`.
@@ -728,6 +768,9 @@ fn text_body(document: &AlertDocument<'_>) -> String {
                     f.physical_id.unwrap_or("absent")
                 );
                 let _ = writeln!(out, "  {}", f.message);
+                if let Some(attribution) = f.attribution {
+                    let _ = writeln!(out, "  changed:  {}", attribution.describe());
+                }
                 if let Some(path) = f.path {
                     let _ = writeln!(out, "  field:    {path}");
                 }

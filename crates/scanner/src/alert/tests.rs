@@ -5,6 +5,7 @@ use crate::model::{ReadFailure, ResourceKind, Service, SourceRef};
 
 fn finding(name: &str, path: &str, actual: Value, severity: Severity) -> Finding {
     Finding {
+        attribution: None,
         fingerprint: String::new(),
         kind: FindingKind::Drift,
         severity,
@@ -384,4 +385,41 @@ fn a_run_over_fewer_regions_resolves_nothing_elsewhere() {
     let d = delta(&east_only, &state, Severity::Low);
     assert!(d.resolved.is_empty());
     assert_eq!(d.next_state, state);
+}
+
+#[test]
+fn an_attributed_finding_says_who_and_is_routable_by_changed_by() {
+    let mut findings = two_findings();
+    findings[0].attribution = Some(crate::report::fixtures::changed_by_hand());
+    findings[1].attribution = Some(crate::model::attribution::Attribution::Unattributed {
+        reason: "CloudTrail refused LookupEvents (AccessDeniedException)".into(),
+    });
+    let run = report(findings, vec![]);
+    let d = delta(&run, &ReportState::default(), Severity::Low);
+    let message = alert_message(std::slice::from_ref(&d)).expect("news");
+    assert!(
+        message.text.contains("  changed:  changed by hand by Admin/alice<b>@example.com from the console: AuthorizeSecurityGroupIngress at 2026-12-06T10:15:00Z"),
+        "{}",
+        message.text
+    );
+    assert!(message
+        .text
+        .contains("  changed:  not attributed: CloudTrail refused LookupEvents"));
+    assert_eq!(message.attributes["changed_by"].value, r#"["by-hand"]"#);
+    let machine: Value = serde_json::from_str(&message.json).expect("json");
+    let new = &machine["reports"][0]["new"];
+    assert_eq!(
+        new[0]["attribution"]["principal"]["session"],
+        "alice<b>@example.com"
+    );
+    assert_eq!(new[0]["attribution"]["source"], "console");
+    assert_eq!(new[1]["attribution"]["status"], "unattributed");
+
+    let quiet = report(two_findings(), vec![]);
+    let d = delta(&quiet, &ReportState::default(), Severity::Low);
+    let message = alert_message(std::slice::from_ref(&d)).expect("news");
+    assert!(
+        !message.attributes.contains_key("changed_by"),
+        "no attribution, no attribute"
+    );
 }

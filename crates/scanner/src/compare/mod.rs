@@ -192,6 +192,7 @@ pub fn compare_environments(
                 matrix::against_majority(draft, &environments, reference)
             };
             Finding {
+                attribution: None,
                 fingerprint: String::new(),
                 kind: FindingKind::Difference,
                 severity: if draft.row.expected {

@@ -16,9 +16,11 @@
 //! ```
 
 pub mod accounts;
+mod deployers;
 mod plan;
 mod publish;
 
+pub use deployers::Deployers;
 pub use plan::{validate_region, ScanPlan};
 pub use publish::{MetricsMode, PublishSettings, DEFAULT_STATE_PATH};
 
@@ -91,6 +93,9 @@ pub struct EnvironmentSettings {
     /// Shapes of generated name suffixes beyond Pulumi's, CloudFormation's and Terraform's:
     /// regexes for the token after the last dash (`[0-9a-z]{8}`).
     pub generated_suffixes: Option<Vec<String>>,
+    /// The principals whose changes are deployments (the CI deploy role): role or user ARNs, or
+    /// patterns with `*`. Anyone else's change is "changed by hand".
+    pub deployers: Option<Vec<String>>,
 }
 
 impl EnvironmentSettings {
@@ -111,6 +116,7 @@ impl EnvironmentSettings {
             generated_suffixes: self
                 .generated_suffixes
                 .or_else(|| fallback.generated_suffixes.clone()),
+            deployers: self.deployers.or_else(|| fallback.deployers.clone()),
         }
     }
 }
@@ -142,6 +148,14 @@ impl ConfigFile {
                 .map_err(located)?;
         }
         config.validate_accounts().map_err(located)?;
+        let settings = std::iter::once(("defaults", &config.defaults))
+            .chain(config.environments.iter().map(|(n, s)| (n.as_str(), s)));
+        for (name, settings) in settings {
+            let patterns = settings.deployers.as_deref().unwrap_or_default();
+            Deployers::new(patterns)
+                .map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))
+                .map_err(located)?;
+        }
         if let Some(organization) = &config.organization {
             organization.validate().map_err(located)?;
         }

@@ -32,6 +32,12 @@ impl ConfigFile {
             .or_else(|| self.configured(environment).profile)
     }
 
+    /// The deployers declared for `environment` (its own, else the defaults').
+    pub fn deployers(&self, environment: &str) -> Result<super::Deployers, ConfigError> {
+        let patterns = self.configured(environment).deployers.unwrap_or_default();
+        super::Deployers::new(&patterns)
+    }
+
     /// The generated-suffix shapes configured for `environment` (its own, else the defaults').
     pub fn generated_suffixes(
         &self,

@@ -177,6 +177,9 @@ impl RunRecord {
             compare_options: Default::default(),
             states: self.states.clone(),
             unmanaged_only: self.unmanaged_only,
+            // A fanned-out run's reports are made at fan-in, from stored snapshots: they are
+            // not attributed (yet).
+            attribution: Default::default(),
         }
     }
 }

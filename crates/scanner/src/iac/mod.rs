@@ -515,6 +515,7 @@ impl Imported {
             }
             findings.push(
                 Finding {
+                    attribution: None,
                     fingerprint: String::new(),
                     kind: FindingKind::Unmanaged,
                     severity,
@@ -550,6 +551,7 @@ impl Imported {
             }
             findings.push(
                 Finding {
+                    attribution: None,
                     fingerprint: String::new(),
                     kind: FindingKind::Missing,
                     severity: crate::evaluate::MISSING_SEVERITY,

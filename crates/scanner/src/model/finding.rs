@@ -148,6 +148,10 @@ pub struct Finding {
     pub message: String,
     /// Where the expectation was declared.
     pub source: Option<SourceRef>,
+    /// Who changed the resource, when and how (a drift, unmanaged or compliance finding on a
+    /// resource that exists), or why that is not known; absent when not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<super::attribution::Attribution>,
 }
 
 impl Finding {
@@ -160,6 +164,13 @@ impl Finding {
         ]);
         self.fingerprint = short_digest(&Value::Array(identity));
         self
+    }
+
+    /// Who changed the resource, one line for people, when attribution was asked for.
+    pub fn attribution_line(&self) -> Option<String> {
+        self.attribution
+            .as_ref()
+            .map(super::attribution::Attribution::describe)
     }
 
     /// What the finding is about, without its values: the same for a drift whose actual value
@@ -289,6 +300,7 @@ mod tests {
 
     fn finding(actual: i64) -> Finding {
         Finding {
+            attribution: None,
             fingerprint: String::new(),
             kind: FindingKind::Drift,
             severity: Severity::Medium,

@@ -3,6 +3,7 @@
 //! SDK types stop at `collect/`: everything here is plain serde data, so snapshots can be saved,
 //! committed, diffed and read back instead of a live scan.
 
+pub mod attribution;
 mod finding;
 mod parity;
 mod policy;

@@ -20,6 +20,7 @@ struct Spec<'a> {
 
 fn finding(spec: Spec<'_>) -> Finding {
     Finding {
+        attribution: None,
         fingerprint: String::new(),
         kind: spec.kind,
         severity: spec.severity,
@@ -39,6 +40,33 @@ fn finding(spec: Spec<'_>) -> Finding {
         }),
     }
     .with_fingerprint()
+}
+
+/// A console session opening the database group; its session name holds markup (escaped where
+/// rendered).
+pub fn changed_by_hand() -> crate::model::attribution::Attribution {
+    use crate::model::attribution::*;
+    Attribution::Attributed(Box::new(ChangeAttribution {
+        principal: Principal {
+            arn: Some("arn:aws:sts::111111111111:assumed-role/Admin/alice<b>@example.com".into()),
+            identity_type: Some("AssumedRole".into()),
+            account: Some("111111111111".into()),
+            role: Some("arn:aws:iam::111111111111:role/Admin".into()),
+            session: Some("alice<b>@example.com".into()),
+        },
+        event: ChangeEvent {
+            name: "AuthorizeSecurityGroupIngress".into(),
+            service: "ec2.amazonaws.com".into(),
+            time: "2026-12-06T10:15:00Z".into(),
+            id: "e-1".into(),
+            region: "us-east-1".into(),
+        },
+        source: ChangeSource::Console,
+        invoked_by: None,
+        source_ip: Some("203.0.113.7".into()),
+        deployer: false,
+        events: 1,
+    }))
 }
 
 /// A report with one finding of each kind and a failed read.
@@ -109,6 +137,13 @@ pub fn report(complete: bool) -> Report {
             line: None,
         }),
     ];
+    let mut findings = findings;
+    findings[1].attribution = Some(changed_by_hand());
+    findings[2].attribution = Some(crate::model::attribution::Attribution::Unattributed {
+        reason:
+            "no write event names aurora-cluster-prod in CloudTrail's event history (last 90 days)"
+                .into(),
+    });
     let failures = if complete {
         vec![]
     } else {

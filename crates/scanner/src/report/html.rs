@@ -41,6 +41,7 @@ tr.unexpected td.differs { background: var(--bad-bg); color: var(--bad); font-we
 tr.expected td { color: var(--grey); } tr.expected td.differs { background: #f6f8fa; }
 td.absent, td.unknown { font-style: italic; }
 .tag { font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
+.changed-by { font-size: 12px; color: var(--muted); }
 .legend span { margin-right: 16px; }
 .swatch { display: inline-block; width: 12px; height: 12px; vertical-align: -1px; border: 1px solid var(--line); }
 table.diff { table-layout: fixed; } table.diff th:first-child { width: 26%; }
@@ -436,10 +437,14 @@ fn findings(report: &Report, out: &mut String) {
                     )
                 })
                 .unwrap_or_default();
+            let changed = f
+                .attribution_line()
+                .map(|line| format!("<br><span class=\"changed-by\">{}</span>", escape(&line)))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "<tr class=\"unexpected\"><td><span class=\"sev sev-{sev}\">{sev}</span></td><td>{}</td><td><code>{}</code></td>\
-                 <td><pre>{}</pre></td><td class=\"differs\"><pre>{}</pre></td><td>{}{source}</td></tr>",
+                 <td><pre>{}</pre></td><td class=\"differs\"><pre>{}</pre></td><td>{}{changed}{source}</td></tr>",
                 escape(&rule_id(f)),
                 escape(f.path.as_deref().unwrap_or("")),
                 escape(&pretty(f.expected.as_ref())),

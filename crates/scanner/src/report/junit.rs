@@ -57,8 +57,12 @@ fn suite(report: &Report, options: &RenderOptions) -> TestSuite {
             let detail: String = findings
                 .iter()
                 .map(|f| {
+                    let attribution = f
+                        .attribution_line()
+                        .map(|line| format!("  {line}\n"))
+                        .unwrap_or_default();
                     format!(
-                        "[{}] {}/{} {}: {} (expected {}, actual {})\n",
+                        "[{}] {}/{} {}: {} (expected {}, actual {})\n{attribution}",
                         f.severity,
                         f.resource_type,
                         f.logical_name,

@@ -64,7 +64,10 @@ pub fn render(report: &Report) -> String {
                 .unwrap_or_default(),
             text(&compact(f.expected.as_ref())),
             text(&compact(f.actual.as_ref())),
-            text(&f.message),
+            text(&match f.attribution_line() {
+                Some(line) => format!("{} ({line})", f.message),
+                None => f.message.clone(),
+            }),
         );
     }
     if !report.expired_ignores.is_empty() {

@@ -72,7 +72,10 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
             let mut result = json!({
                 "ruleId": id,
                 "level": level(f.severity),
-                "message": {"text": format!("[{}] {}/{}: {}", f.environment, f.resource_type, f.logical_name, f.message)},
+                "message": {"text": match f.attribution_line() {
+                    Some(line) => format!("[{}] {}/{}: {} ({line})", f.environment, f.resource_type, f.logical_name, f.message),
+                    None => format!("[{}] {}/{}: {}", f.environment, f.resource_type, f.logical_name, f.message),
+                }},
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": uri},
@@ -97,6 +100,9 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
                     "security-severity": score(f.severity),
                 },
             });
+            if let Some(attribution) = &f.attribution {
+                result["properties"]["attribution"] = json!(attribution);
+            }
             if let Some(index) = rule_ids.iter().position(|r| *r == id) {
                 result["ruleIndex"] = json!(index);
             }

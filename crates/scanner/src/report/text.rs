@@ -124,6 +124,9 @@ fn render_findings(report: &Report, color: bool, out: &mut String) {
                 f.kind
             );
             let _ = writeln!(out, "           {}", f.message);
+            if let Some(line) = f.attribution_line() {
+                let _ = writeln!(out, "           {line}");
+            }
             if f.expected.is_some() || f.actual.is_some() {
                 // A comparison's two sides are its two environments.
                 let (left, right) = match report.environment.split_once("..") {

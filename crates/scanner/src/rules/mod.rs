@@ -270,6 +270,7 @@ pub fn evaluate(
         rule.check.check(snapshot, today, &mut violations);
         findings.extend(violations.into_iter().map(|v| {
             Finding {
+                attribution: None,
                 fingerprint: String::new(),
                 kind: FindingKind::Compliance,
                 severity: rule.severity,

@@ -124,12 +124,22 @@ pub fn read_actions() -> std::collections::BTreeSet<&'static str> {
     reads().map(|r| r.action).collect()
 }
 
-/// The IAM statements a scan needs: every declared read's action and, for `--secure-digest`,
-/// `kms:Decrypt` through SSM only.
+/// The one action attribution needs beyond the reads: CloudTrail's event history. Optional:
+/// without it a scan is just as complete, and its findings say they are unattributed and why.
+pub const ATTRIBUTION_ACTION: &str = "cloudtrail:LookupEvents";
+
+/// The IAM statements a scan needs: every declared read's action, the optional
+/// [`ATTRIBUTION_ACTION`] in a statement of its own (`AttributeChanges`, to drop if attribution
+/// is not wanted) and, for `--secure-digest`, `kms:Decrypt` through SSM only.
 pub fn read_statements(secure_digest: bool) -> Vec<Value> {
-    let mut statements = vec![serde_json::json!({
-        "Sid": "ReadScannedServices", "Effect": "Allow", "Action": read_actions(), "Resource": "*"
-    })];
+    let mut statements = vec![
+        serde_json::json!({
+            "Sid": "ReadScannedServices", "Effect": "Allow", "Action": read_actions(), "Resource": "*"
+        }),
+        serde_json::json!({
+            "Sid": "AttributeChanges", "Effect": "Allow", "Action": [ATTRIBUTION_ACTION], "Resource": "*"
+        }),
+    ];
     if secure_digest {
         statements.push(serde_json::json!({
             "Sid": "DigestSecureStrings", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": "*",

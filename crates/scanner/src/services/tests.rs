@@ -125,7 +125,12 @@ fn the_policy_grants_exactly_the_declared_reads() {
     assert!(actions.contains("ssm:GetParameters"));
     assert!(actions.contains("secretsmanager:DescribeSecret"));
     assert!(!actions.contains("secretsmanager:GetSecretValue"));
-    assert_eq!(read_statements(true).len(), 2);
+    assert_eq!(policy["Statement"][1]["Sid"], "AttributeChanges");
+    assert_eq!(
+        policy["Statement"][1]["Action"],
+        serde_json::json!([ATTRIBUTION_ACTION])
+    );
+    assert_eq!(read_statements(true).len(), 3);
 }
 
 #[test]

@@ -1,0 +1,254 @@
+//! `driftscan scan --attribute` end to end: staging in moto drifted on five resources, CloudTrail's
+//! event history answered by the local stand-in (`cloudtrail.rs`, since no emulator implements
+//! `LookupEvents`). Each drifted resource is looked up once, at most two lookups a second, with
+//! paging and a throttled call retried; a console change reads as changed by hand, a deployer's
+//! as deployed; an event of another resource is not used; a refused lookup leaves the scan
+//! complete and its findings unattributed with the reason; a clean scan looks nothing up.
+
+use std::time::Duration;
+
+use scanner::model::attribution::{Attribution, ChangeSource};
+use scanner::model::{FindingKind, Report};
+
+use crate::cloudtrail::{record, CloudTrail, History};
+use crate::support::{block_on, shipped_baselines, world_open_database_port, Moto};
+
+const REGION: &str = "us-east-1";
+const DEPLOYER: &str = "arn:aws:iam::123456789012:user/ci-deployer";
+
+/// `scan --env staging --attribute` against moto, CloudTrail at `trail`.
+fn attributed_scan(moto: &Moto, trail: &CloudTrail) -> (i32, Report, String) {
+    std::fs::write(
+        moto.dir.path().join("driftscan.yaml"),
+        "environments:\n  staging:\n    deployers: [\"arn:aws:iam::*:user/ci-deployer\"]\n",
+    )
+    .expect("config");
+    let baselines = shipped_baselines().display().to_string();
+    let output = moto
+        .driftscan()
+        .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &trail.endpoint)
+        .args([
+            "scan",
+            "--env",
+            "staging",
+            "--region",
+            REGION,
+            "--baselines",
+            &baselines,
+        ])
+        .args(["--attribute", "--format", "json"])
+        .output()
+        .expect("driftscan runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let report: Report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("a JSON report: {e}\n{stderr}"));
+    (output.status.code().unwrap_or(-1), report, stderr)
+}
+
+/// Opens the four security groups to the world and shortens Aurora's backups: five drifted
+/// resources.
+fn drift_five(moto: &Moto, staging: &infra::Provisioned) {
+    let config = block_on(moto.sdk_config(REGION));
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    for role in ["db", "app", "lb", "cache"] {
+        let open = ec2
+            .authorize_security_group_ingress()
+            .group_id(&staging.security_groups[role])
+            .ip_permissions(world_open_database_port());
+        block_on(open.send()).unwrap_or_else(|e| panic!("{role}: {e:?}"));
+    }
+    let rds = aws_sdk_rds::Client::new(&config);
+    let shorten = rds
+        .modify_db_cluster()
+        .db_cluster_identifier(&staging.db_cluster)
+        .backup_retention_period(1)
+        .apply_immediately(true);
+    block_on(shorten.send()).expect("modified");
+}
+
+fn attribution_of<'a>(report: &'a Report, id: &str) -> Vec<&'a Attribution> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.physical_id.as_deref() == Some(id))
+        .filter_map(|f| f.attribution.as_ref())
+        .collect()
+}
+
+#[test]
+fn each_drifted_resource_is_looked_up_once_at_cloudtrails_rate() {
+    let moto = Moto::start();
+    let staging = block_on(moto.provision("staging", REGION));
+    let (db, app) = (
+        &staging.security_groups["db"],
+        &staging.security_groups["app"],
+    );
+    let mut history = History {
+        page_size: 2,
+        throttle_first: 1,
+        ..History::default()
+    };
+    let console = "console.amazonaws.com";
+    let terraform = "Terraform/1.9.5 terraform-provider-aws/5.70.0 aws-sdk-go-v2/1.32.2";
+    let mut read_only = record(
+        "DescribeSecurityGroups",
+        db,
+        "arn:aws:iam::123456789012:user/eve",
+        "2026-12-06T11:00:00Z",
+        console,
+    );
+    read_only["readOnly"] = true.into();
+    history.events.insert(
+        db.clone(),
+        vec![
+            read_only,
+            record(
+                "AuthorizeSecurityGroupIngress",
+                "sg-another",
+                "arn:aws:iam::123456789012:user/mallory",
+                "2026-12-06T10:30:00Z",
+                console,
+            ),
+            record(
+                "AuthorizeSecurityGroupIngress",
+                db,
+                "arn:aws:iam::123456789012:user/alice",
+                "2026-12-06T10:00:00Z",
+                console,
+            ),
+            record(
+                "CreateSecurityGroup",
+                db,
+                DEPLOYER,
+                "2026-12-01T08:00:00Z",
+                terraform,
+            ),
+        ],
+    );
+    history.events.insert(
+        app.clone(),
+        vec![record(
+            "AuthorizeSecurityGroupIngress",
+            app,
+            DEPLOYER,
+            "2026-12-06T09:00:00Z",
+            terraform,
+        )],
+    );
+    let trail = CloudTrail::start(history);
+
+    let (_, clean, stderr) = attributed_scan(&moto, &trail);
+    assert!(clean.complete && clean.findings.is_empty(), "{stderr}");
+    assert!(
+        trail.calls().is_empty(),
+        "nothing is looked up for a clean scan"
+    );
+
+    drift_five(&moto, &staging);
+    let (code, report, stderr) = attributed_scan(&moto, &trail);
+    assert!(
+        report.complete,
+        "attribution never makes a scan incomplete: {stderr}"
+    );
+    assert_eq!(code, 1, "the gate is the findings' own: {stderr}");
+
+    let db_changes = attribution_of(&report, db);
+    assert!(
+        db_changes.len() >= 2,
+        "the drift and the rule, both attributed: {db_changes:?}"
+    );
+    for attribution in db_changes {
+        let change = attribution
+            .change()
+            .unwrap_or_else(|| panic!("attributed: {attribution:?}"));
+        assert_eq!(
+            change.principal.arn.as_deref(),
+            Some("arn:aws:iam::123456789012:user/alice"),
+            "not mallory's other group"
+        );
+        assert_eq!(
+            (change.source, change.deployer, change.events),
+            (ChangeSource::Console, false, 2)
+        );
+        assert_eq!(change.event.name, "AuthorizeSecurityGroupIngress");
+    }
+    let app_change = attribution_of(&report, app)[0]
+        .change()
+        .expect("attributed");
+    assert!(app_change.deployer, "the deployer's change is a deployment");
+    assert_eq!(app_change.source, ChangeSource::Terraform);
+    let unexplained = report
+        .findings
+        .iter()
+        .filter(|f| f.physical_id.as_deref() == Some(&staging.security_groups["lb"]))
+        .filter_map(|f| f.attribution.as_ref())
+        .map(Attribution::describe)
+        .collect::<Vec<_>>();
+    assert!(
+        unexplained
+            .iter()
+            .all(|d| d.starts_with("not attributed: no write event names sg-")),
+        "{unexplained:?}"
+    );
+
+    let calls = trail.calls();
+    let looked_up: std::collections::BTreeSet<&str> =
+        calls.iter().map(|c| c.resource.as_str()).collect();
+    assert_eq!(
+        looked_up.len(),
+        5,
+        "one lookup per drifted resource: {calls:?}"
+    );
+    assert_eq!(
+        calls.iter().filter(|c| c.next_page).count(),
+        1,
+        "the db group's second page"
+    );
+    assert_eq!(
+        calls.len(),
+        5 + 1 + 1,
+        "five resources, one second page, one throttled call retried"
+    );
+    for pair in calls.windows(3) {
+        let span = pair[2].at.duration_since(pair[0].at);
+        assert!(
+            span >= Duration::from_millis(900),
+            "three calls within {span:?}: at most two a second"
+        );
+    }
+}
+
+#[test]
+fn a_refused_lookup_leaves_the_scan_complete_and_says_why() {
+    let moto = Moto::start();
+    let staging = block_on(moto.provision("staging", REGION));
+    drift_five(&moto, &staging);
+    let trail = CloudTrail::start(History {
+        deny: true,
+        ..History::default()
+    });
+    let (code, report, stderr) = attributed_scan(&moto, &trail);
+    assert!(report.complete, "{stderr}");
+    assert_eq!(code, 1, "{stderr}");
+    let attributable: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| {
+            matches!(f.kind, FindingKind::Drift | FindingKind::Compliance)
+                && f.physical_id.is_some()
+        })
+        .collect();
+    assert!(!attributable.is_empty());
+    for finding in attributable {
+        let attribution = finding.attribution.as_ref().expect("said");
+        assert!(
+            attribution.describe().contains("CloudTrail refused LookupEvents (AccessDeniedException): attribution needs cloudtrail:LookupEvents"),
+            "{attribution:?}"
+        );
+    }
+    assert_eq!(
+        trail.calls().len(),
+        5,
+        "one refused call per resource, none retried"
+    );
+}
