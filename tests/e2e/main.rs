@@ -38,6 +38,7 @@ mod organization;
 mod parity;
 mod publish;
 mod roles;
+mod sarif;
 mod scan;
 mod secrets;
 mod secrets_manager;

@@ -1,5 +1,8 @@
 //! One way out of every command that reports: each output written, then the exit status.
 
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 use scanner::model::Report;
 use scanner::report::{Format, RenderOptions};
 
@@ -8,7 +11,8 @@ use crate::settings::Settings;
 use crate::{output, Outcome};
 
 /// Writes one rendering per output target (`render` makes it from the format and options),
-/// then gates `reports`. Answers the exit status.
+/// then gates `reports`. Answers the exit status. Everything is rendered and checked first
+/// (a SARIF file GitHub would reject is refused), so bad output writes nothing.
 pub fn deliver(
     reports: &[&Report],
     default_format: Format,
@@ -18,6 +22,7 @@ pub fn deliver(
     render: impl Fn(Format, &RenderOptions) -> String,
 ) -> anyhow::Result<Outcome> {
     let mut failures_shown = false;
+    let mut writes: Vec<(Option<PathBuf>, String)> = Vec::new();
     for target in output_targets(targets)? {
         let format = target.format.unwrap_or(default_format);
         let path = target.path.as_deref();
@@ -28,9 +33,65 @@ pub fn deliver(
             version: env!("CARGO_PKG_VERSION").to_string(),
             wide: settings.wide,
         };
-        output::write(path, &render(format, &options))?;
+        match path {
+            Some(dir) if format == Format::Sarif && is_directory(dir) => {
+                for report in reports {
+                    let file = dir.join(sarif_file_name(report));
+                    let text = scanner::report::render(report, Format::Sarif, &options);
+                    check_sarif(&text, &file)?;
+                    writes.push((Some(file), text));
+                }
+            }
+            _ => {
+                let text = render(format, &options);
+                if format == Format::Sarif {
+                    check_sarif(&text, path.unwrap_or(Path::new("-")))?;
+                }
+                writes.push((path.map(Path::to_path_buf), text));
+            }
+        }
+    }
+    for (path, text) in &writes {
+        if let Some(dir) = path
+            .as_deref()
+            .and_then(Path::parent)
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        output::write(path.as_deref(), text)?;
     }
     Ok(gate(reports, fail_on, failures_shown))
+}
+
+/// Whether a SARIF target names a directory: it ends in `/`, or is one.
+fn is_directory(path: &Path) -> bool {
+    path.as_os_str().to_string_lossy().ends_with('/') || path.is_dir()
+}
+
+/// One report's SARIF file in a directory target: `<command>-<environment>.sarif`.
+fn sarif_file_name(report: &Report) -> String {
+    format!("{}-{}.sarif", report.command, report.environment)
+}
+
+/// Refuses a SARIF file GitHub code scanning would reject whole, saying how to split it.
+fn check_sarif(text: &str, path: &Path) -> anyhow::Result<()> {
+    use scanner::report::github_limits;
+    let gzipped = scanner::aws::gzip(text.as_bytes()).len();
+    let Some(problem) = github_limits::exceeded(text, gzipped) else {
+        return Ok(());
+    };
+    let runs = text.matches("\"automationDetails\"").count();
+    let hint = if runs > 1 {
+        "give a directory (`--output sarif=DIR/`) for one file per report"
+    } else {
+        "one report is too large for GitHub code scanning: write it as json or html, or scan fewer regions at a time"
+    };
+    anyhow::bail!(
+        "{}: the SARIF would have {problem}; {hint}. Nothing was written",
+        path.display()
+    )
 }
 
 /// The exit status of `reports`: incomplete when any could not read everything, whatever

@@ -196,11 +196,18 @@ pub fn delta<'r>(
         (_, Some(_)) => Completeness::Incomplete,
     };
 
-    // A finding stays as old as its identity: a change of values does not reset its age.
+    // A finding stays as old as its identity: a change of values does not reset its age, and
+    // its first attribution stays with it.
     let first_seen: BTreeMap<&str, u64> = previous
         .findings
         .values()
         .filter_map(|r| Some((r.identity.as_str(), r.first_seen?)))
+        .collect();
+    let first_attribution: BTreeMap<&str, &Remembered> = previous
+        .findings
+        .values()
+        .filter(|r| r.attribution.is_some())
+        .map(|r| (r.identity.as_str(), r))
         .collect();
     let mut next_state = ReportState {
         findings: current
@@ -208,6 +215,9 @@ pub fn delta<'r>(
             .map(|f| {
                 let mut remembered = Remembered::of(f);
                 remembered.first_seen = first_seen.get(remembered.identity.as_str()).copied();
+                if let Some(earlier) = first_attribution.get(remembered.identity.as_str()) {
+                    remembered.attribution = earlier.attribution.clone();
+                }
                 (f.fingerprint.clone(), remembered)
             })
             .collect(),

@@ -47,6 +47,9 @@ pub struct Remembered {
     /// When it was first seen open (seconds since the epoch), where the store keeps it (the
     /// DynamoDB ledger does, the SSM chunks do not): a finding's drift age.
     pub first_seen: Option<u64>,
+    /// Who made the change, as first attributed, where the store keeps it (the ledger does):
+    /// a later unattributed sighting does not erase it.
+    pub attribution: Option<Box<crate::model::attribution::ChangeAttribution>>,
 }
 
 impl Remembered {
@@ -68,6 +71,11 @@ impl Remembered {
             resource_type: finding.resource_type,
             label: clip(&label.replace(['\n', '\r'], " "), LABEL_CHARS),
             first_seen: None,
+            attribution: finding
+                .attribution
+                .as_ref()
+                .and_then(|a| a.change())
+                .map(|change| Box::new(change.clone())),
         }
     }
 }
@@ -244,6 +252,7 @@ impl ReportState {
                     resource_type,
                     label,
                     first_seen: None,
+                    attribution: None,
                 },
             );
         }
@@ -276,6 +285,7 @@ mod tests {
             resource_type: ResourceKind::SecurityGroup,
             label: format!("drift sg-app-{{env}} properties.ingress[{i}] with spaces"),
             first_seen: None,
+            attribution: None,
         }
     }
 

@@ -423,3 +423,27 @@ fn an_attributed_finding_says_who_and_is_routable_by_changed_by() {
         "no attribution, no attribute"
     );
 }
+
+#[test]
+fn the_first_attribution_stays_with_an_open_finding() {
+    let mut findings = two_findings();
+    findings[0].attribution = Some(crate::report::fixtures::changed_by_hand());
+    let first = report(findings, vec![]);
+    let d = delta(&first, &ReportState::default(), Severity::Low);
+    let remembered = |state: &ReportState| {
+        state
+            .findings
+            .values()
+            .find(|r| r.label.contains("sg-db-"))
+            .and_then(|r| r.attribution.clone())
+    };
+    let known = remembered(&d.next_state).expect("remembered with its attribution");
+    assert_eq!(
+        known.principal.session.as_deref(),
+        Some("alice<b>@example.com")
+    );
+    // A later scan without attribution (the CLI without --attribute) keeps it.
+    let later = report(two_findings(), vec![]);
+    let d2 = delta(&later, &d.next_state, Severity::Low);
+    assert_eq!(remembered(&d2.next_state), Some(known));
+}

@@ -9,6 +9,7 @@ mod sarif;
 mod text;
 
 pub use run::{render_run, RunSummary, SummaryRow, RUN_SCHEMA};
+pub use sarif::github_limits;
 pub use text::diff as text_diff;
 
 use std::fmt;

@@ -26,6 +26,53 @@ fn score(severity: Severity) -> &'static str {
     }
 }
 
+/// A rule's `name`: its id in PascalCase (`DbIngressFromAnywhere`). SARIF wants the name
+/// readable and different from the stable id (SARIF 2.1.0 §3.49.7; the SARIF validator's
+/// SARIF1001).
+fn display_name(id: &str) -> String {
+    id.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// A baseline file's path as an artifact URI: relative as given (`baselines/prod.yaml`, which
+/// GitHub resolves against the repository), an absolute path as a `file://` URI (SARIF 2.1.0
+/// §3.4.3: a relative reference must not begin with a slash; the validator's SARIF1004), with
+/// `.` and `..` segments resolved (SARIF1002).
+fn artifact_uri(path: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "." => {}
+            ".." if segments.last().is_some_and(|s| !s.is_empty() && *s != "..") => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    let path = segments.join("/");
+    let encoded: String = path
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    if path.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        encoded
+    }
+}
+
 /// Renders the SARIF log.
 pub fn render(report: &Report, options: &RenderOptions) -> String {
     let mut rules: Vec<Value> = KIND_RULES
@@ -33,7 +80,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         .map(|(kind, text)| {
             json!({
                 "id": kind.as_str(),
-                "name": kind.as_str(),
+                "name": format!("{}Finding", display_name(kind.as_str())),
                 "shortDescription": {"text": text},
                 "defaultConfiguration": {"level": "warning"},
                 "properties": {"tags": ["drift"]},
@@ -43,7 +90,7 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     rules.extend(RULES.iter().map(|rule| {
         json!({
             "id": rule.id,
-            "name": rule.id,
+            "name": display_name(rule.id),
             "shortDescription": {"text": rule.id.replace('-', " ")},
             "fullDescription": {"text": rule.rationale},
             "defaultConfiguration": {"level": level(rule.severity)},
@@ -66,8 +113,8 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         .map(|f| {
             let id = rule_id(f);
             let (uri, line) = match &f.source {
-                Some(source) => (source.file.to_string(), source.line.max(1)),
-                None => (fallback.clone(), 1),
+                Some(source) => (artifact_uri(&source.file), source.line.max(1)),
+                None => (artifact_uri(&fallback), 1),
             };
             let mut result = json!({
                 "ruleId": id,
@@ -142,4 +189,89 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     let mut out = serde_json::to_string_pretty(&log).expect("SARIF serializes");
     out.push('\n');
     out
+}
+
+/// GitHub code scanning's hard limits on one uploaded SARIF file: 20 runs per file, 25,000
+/// results and 25,000 rules per run
+/// (<https://docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/results-exceed-limit>),
+/// and 10 MB gzip-compressed
+/// (<https://docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/file-too-large>).
+/// A file beyond any of them is rejected whole.
+pub mod github_limits {
+    use serde_json::Value;
+
+    /// Runs per file.
+    pub const RUNS_PER_FILE: usize = 20;
+    /// Results per run.
+    pub const RESULTS_PER_RUN: usize = 25_000;
+    /// Rules per run.
+    pub const RULES_PER_RUN: usize = 25_000;
+    /// Bytes of the gzip-compressed file.
+    pub const GZIPPED_BYTES: usize = 10 * 1024 * 1024;
+
+    /// What in the SARIF log `text` (`gzipped_bytes` compressed) breaks a limit, if anything.
+    pub fn exceeded(text: &str, gzipped_bytes: usize) -> Option<String> {
+        let log: Value = serde_json::from_str(text).ok()?;
+        let runs = log["runs"].as_array().map_or(&[][..], Vec::as_slice);
+        if runs.len() > RUNS_PER_FILE {
+            return Some(format!(
+                "{} runs (one per report), where GitHub code scanning takes at most {RUNS_PER_FILE} per file",
+                runs.len()
+            ));
+        }
+        let count = |run: &Value, pointer: &str| {
+            run.pointer(pointer)
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        };
+        for run in runs {
+            let id = run
+                .pointer("/automationDetails/id")
+                .and_then(Value::as_str)
+                .unwrap_or("a run");
+            let results = count(run, "/results");
+            if results > RESULTS_PER_RUN {
+                return Some(format!(
+                    "{id}: {results} results, where GitHub takes at most {RESULTS_PER_RUN} per run"
+                ));
+            }
+            let rules = count(run, "/tool/driver/rules");
+            if rules > RULES_PER_RUN {
+                return Some(format!(
+                    "{id}: {rules} rules, where GitHub takes at most {RULES_PER_RUN} per run"
+                ));
+            }
+        }
+        (gzipped_bytes > GZIPPED_BYTES).then(|| {
+            format!(
+                "{gzipped_bytes} bytes gzip-compressed, where GitHub takes at most {GZIPPED_BYTES}"
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn baseline_paths_are_uri_references_and_rule_names_differ_from_ids() {
+        assert_eq!(artifact_uri("baselines/prod.yaml"), "baselines/prod.yaml");
+        assert_eq!(
+            artifact_uri("/srv/my repo/baselines/prod#1.yaml"),
+            "file:///srv/my%20repo/baselines/prod%231.yaml"
+        );
+        assert_eq!(
+            artifact_uri("/work/repo/crates/cli/../../baselines/./base.yaml"),
+            "file:///work/repo/baselines/base.yaml"
+        );
+        assert_eq!(
+            artifact_uri("../baselines/prod.yaml"),
+            "../baselines/prod.yaml"
+        );
+        assert_eq!(
+            display_name("db-ingress-from-anywhere"),
+            "DbIngressFromAnywhere"
+        );
+    }
 }

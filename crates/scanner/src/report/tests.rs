@@ -368,3 +368,35 @@ fn junit_is_well_formed_xml_with_one_case_per_rule() {
         assert!(xml.contains(&format!("failures=\"{failures}\"")));
     }
 }
+
+#[test]
+fn github_limits_name_what_a_sarif_file_breaks() {
+    use super::github_limits::{exceeded, GZIPPED_BYTES, RESULTS_PER_RUN, RUNS_PER_FILE};
+    let run = |results: usize| {
+        serde_json::json!({
+            "automationDetails": {"id": "driftscan/scan/prod/"},
+            "tool": {"driver": {"rules": []}},
+            "results": vec![serde_json::json!({}); results],
+        })
+    };
+    let log = |runs: Vec<serde_json::Value>| {
+        serde_json::json!({"version": "2.1.0", "runs": runs}).to_string()
+    };
+    assert_eq!(
+        exceeded(&log(vec![run(1); RUNS_PER_FILE]), 1_000),
+        None,
+        "20 runs is fine"
+    );
+    assert_eq!(
+        exceeded(&log(vec![run(1); RUNS_PER_FILE + 1]), 1_000).as_deref(),
+        Some("21 runs (one per report), where GitHub code scanning takes at most 20 per file")
+    );
+    assert_eq!(
+        exceeded(&log(vec![run(RESULTS_PER_RUN + 1)]), 1_000).as_deref(),
+        Some("driftscan/scan/prod/: 25001 results, where GitHub takes at most 25000 per run")
+    );
+    assert!(exceeded(&log(vec![run(1)]), GZIPPED_BYTES + 1).is_some_and(|p| p.contains("gzip")));
+    // The fixture's own SARIF is well within them.
+    let ours = render(&fixtures::report(true), Format::Sarif, &options());
+    assert_eq!(exceeded(&ours, ours.len()), None);
+}

@@ -45,7 +45,7 @@ pub fn partition(report_key: &str) -> String {
 
 /// A finding's item; `first_seen` defaults to `now` for a finding never seen before.
 pub fn finding_item(report_key: &str, remembered: &Remembered, now: u64) -> Item {
-    HashMap::from([
+    let mut item = HashMap::from([
         ("pk".into(), s(partition(report_key))),
         (
             "sk".into(),
@@ -59,7 +59,12 @@ pub fn finding_item(report_key: &str, remembered: &Remembered, now: u64) -> Item
         ("label".into(), s(&remembered.label)),
         ("first_seen".into(), n(remembered.first_seen.unwrap_or(now))),
         ("last_alerted".into(), n(now)),
-    ])
+    ]);
+    if let Some(change) = &remembered.attribution {
+        let json = serde_json::to_string(change).expect("an attribution serializes");
+        item.insert("attribution".into(), s(json));
+    }
+    item
 }
 
 /// An open finding's item read back (`None` for a resolved one, or one this version cannot
@@ -77,6 +82,8 @@ pub fn remembered_from_item(item: &Item) -> Option<Remembered> {
         resource_type: ResourceKind::from_name(&text("resource_type")?)?,
         label: text("label").unwrap_or_default(),
         first_seen: item.get("first_seen")?.as_n().ok()?.parse().ok(),
+        // Unreadable (another version's), it is left out: the finding is still remembered.
+        attribution: text("attribution").and_then(|json| serde_json::from_str(&json).ok()),
     })
 }
 
@@ -104,6 +111,10 @@ pub fn writes(report_key: &str, open: &[Item], next: &ReportState, now: u64) -> 
             .is_some_and(|stored| {
                 Remembered {
                     first_seen: remembered.first_seen.or(stored.first_seen),
+                    attribution: remembered
+                        .attribution
+                        .clone()
+                        .or(stored.attribution.clone()),
                     ..remembered.clone()
                 } == stored
             });
@@ -356,6 +367,7 @@ mod tests {
             resource_type: ResourceKind::SecurityGroup,
             label: "drift sg-app-{env} properties.ingress".into(),
             first_seen,
+            attribution: None,
         }
     }
 
@@ -420,5 +432,43 @@ mod tests {
         let out = writes("scan/prod", &open, &state(&[changed]), 9_000);
         let put = out.iter().find(|i| sk(i) == "finding#f9").unwrap();
         assert_eq!(put["first_seen"].as_n().unwrap(), "1000");
+    }
+
+    #[test]
+    fn an_attribution_is_kept_with_the_first_sighting_and_not_erased_by_a_later_scan() {
+        let crate::model::attribution::Attribution::Attributed(change) =
+            crate::report::fixtures::changed_by_hand()
+        else {
+            panic!("attributed")
+        };
+        let first = Remembered {
+            attribution: Some(change.clone()),
+            ..remembered("f1", "i1", Some(1_000))
+        };
+        let item = finding_item("scan/prod", &first, 1_000);
+        assert_eq!(
+            remembered_from_item(&item),
+            Some(first.clone()),
+            "round trip"
+        );
+        // Seen again without attribution: nothing to write, the stored one stays.
+        let again = remembered("f1", "i1", Some(1_000));
+        let out = writes(
+            "scan/prod",
+            std::slice::from_ref(&item),
+            &state(&[again]),
+            2_000,
+        );
+        assert!(
+            out.iter().all(|i| i["sk"].as_s().unwrap() == "#head"),
+            "{out:?}"
+        );
+        // An item whose attribution this version cannot read is still a finding.
+        let mut odd = item.clone();
+        odd.insert("attribution".into(), s("{not json"));
+        assert_eq!(
+            remembered_from_item(&odd).map(|r| r.attribution),
+            Some(None)
+        );
     }
 }
