@@ -11,7 +11,7 @@ use scanner::model::attribution::{Attribution, ChangeSource};
 use scanner::model::{FindingKind, Report};
 
 use crate::cloudtrail::{record, CloudTrail, History};
-use crate::support::{block_on, shipped_baselines, world_open_database_port, Moto};
+use crate::support::{block_on, open_to_the_world, shipped_baselines, Moto};
 
 const REGION: &str = "us-east-1";
 const DEPLOYER: &str = "arn:aws:iam::123456789012:user/ci-deployer";
@@ -48,15 +48,10 @@ fn attributed_scan(moto: &Moto, trail: &CloudTrail) -> (i32, Report, String) {
 /// Opens the four security groups to the world and shortens Aurora's backups: five drifted
 /// resources.
 fn drift_five(moto: &Moto, staging: &infra::Provisioned) {
-    let config = block_on(moto.sdk_config(REGION));
-    let ec2 = aws_sdk_ec2::Client::new(&config);
     for role in ["db", "app", "lb", "cache"] {
-        let open = ec2
-            .authorize_security_group_ingress()
-            .group_id(&staging.security_groups[role])
-            .ip_permissions(world_open_database_port());
-        block_on(open.send()).unwrap_or_else(|e| panic!("{role}: {e:?}"));
+        block_on(open_to_the_world(moto, &staging.security_groups[role]));
     }
+    let config = block_on(moto.sdk_config(REGION));
     let rds = aws_sdk_rds::Client::new(&config);
     let shorten = rds
         .modify_db_cluster()

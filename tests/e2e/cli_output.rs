@@ -3,7 +3,7 @@
 //! it. Ids, accounts and times the emulator makes up are filtered out; a change to any of these
 //! outputs is a reviewed change to its snapshot under `tests/e2e/snapshots/`.
 
-use crate::support::{block_on, shipped_baselines, world_open_database_port, Moto};
+use crate::support::{block_on, open_to_the_world, shipped_baselines, Moto};
 
 /// Filters for what differs between runs: resource ids, account ids, timings.
 fn filtered() -> insta::Settings {
@@ -58,13 +58,7 @@ fn a_scan_that_finds_a_database_port_opened_by_hand() {
     let moto = Moto::start();
     block_on(async {
         let staging = moto.provision("staging", "us-east-1").await;
-        let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config("us-east-1").await);
-        ec2.authorize_security_group_ingress()
-            .group_id(&staging.security_groups["db"])
-            .ip_permissions(world_open_database_port())
-            .send()
-            .await
-            .expect("the port is opened");
+        open_to_the_world(&moto, &staging.security_groups["db"]).await;
     });
     let (code, text) = stdout_of(
         moto.driftscan()

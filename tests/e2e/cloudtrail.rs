@@ -10,7 +10,7 @@
 //! can measure the rate driftscan keeps to.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -93,8 +93,8 @@ pub fn record(name: &str, resource: &str, principal_arn: &str, time: &str, agent
 fn serve(stream: TcpStream, history: &Mutex<History>, calls: &Mutex<Vec<Call>>) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
     let mut writer = stream;
-    while let Some(body) = read_request(&mut reader) {
-        let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    while let Some(http) = crate::support::read_http_request(&mut reader) {
+        let request: Value = serde_json::from_str(&http.body).unwrap_or(Value::Null);
         let resource = request
             .pointer("/LookupAttributes/0/AttributeValue")
             .and_then(Value::as_str)
@@ -170,31 +170,4 @@ fn event(record: &Value) -> Value {
         "Resources": [{"ResourceType": "AWS::EC2::SecurityGroup", "ResourceName": resource}],
         "CloudTrailEvent": record.to_string(),
     })
-}
-
-/// The body of the next request on the connection; `None` when it closed.
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<String> {
-    let mut line = String::new();
-    if reader.read_line(&mut line).ok()? == 0 {
-        return None;
-    }
-    let mut length = 0usize;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).ok()? == 0 {
-            return None;
-        }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    Some(String::from_utf8_lossy(&body).to_string())
 }

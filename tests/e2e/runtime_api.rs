@@ -2,7 +2,7 @@
 //! a time, with a request id and a deadline, and collects its responses and errors. The real
 //! `driftscan-lambda` binary runs against it exactly as it would in Lambda.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -106,39 +106,8 @@ fn serve(
 ) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
     let mut writer = stream;
-    loop {
-        // Request line and headers.
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let (method, path) = (
-            parts.next().unwrap_or_default().to_string(),
-            parts.next().unwrap_or_default().to_string(),
-        );
-        let mut length = 0usize;
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let body = String::from_utf8_lossy(&body).to_string();
-
+    while let Some(request) = crate::support::read_http_request(&mut reader) {
+        let (method, path, body) = (request.method, request.path, request.body);
         let reply = if method == "GET" && path == "/2018-06-01/runtime/invocation/next" {
             *next_count.lock().expect("lock") += 1;
             let Ok(event) = pending.lock().expect("lock").recv() else {

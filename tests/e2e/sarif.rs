@@ -131,15 +131,10 @@ fn validate(sarif: &std::path::Path) -> Vec<(String, String, String)> {
 
 #[test]
 fn the_sarif_of_a_drifted_environment_passes_microsofts_validator() {
-    use crate::support::{block_on, world_open_database_port};
+    use crate::support::{block_on, open_to_the_world};
     let moto = Moto::start();
     let staging = block_on(moto.provision("staging", "us-east-1"));
-    let ec2 = aws_sdk_ec2::Client::new(&block_on(moto.sdk_config("us-east-1")));
-    let open = ec2
-        .authorize_security_group_ingress()
-        .group_id(&staging.security_groups["db"])
-        .ip_permissions(world_open_database_port());
-    block_on(open.send()).expect("opened");
+    block_on(open_to_the_world(&moto, &staging.security_groups["db"]));
     let sarif = moto.dir.path().join("staging.sarif");
     let output = moto
         .driftscan()

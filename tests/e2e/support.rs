@@ -1,7 +1,7 @@
 //! The test harness: a moto server per test, SDK clients for seeding it, and `driftscan` runs
 //! pointed at it.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -628,6 +628,17 @@ pub fn shipped_baselines() -> PathBuf {
 }
 
 /// An ingress rule opening the database port to the world: the drift most tests make by hand.
+/// Opens `group` to the world on the database port, out of band (in us-east-1).
+pub async fn open_to_the_world(moto: &Moto, group: &str) {
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config("us-east-1").await);
+    ec2.authorize_security_group_ingress()
+        .group_id(group)
+        .ip_permissions(world_open_database_port())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("opening {group}: {e:?}"));
+}
+
 pub fn world_open_database_port() -> aws_sdk_ec2::types::IpPermission {
     use aws_sdk_ec2::types::{IpPermission, IpRange};
     IpPermission::builder()
@@ -733,4 +744,49 @@ pub async fn stored_reports(config: &SdkConfig) -> Vec<(String, String, String)>
         ));
     }
     out
+}
+
+/// One HTTP/1.1 request read off a connection.
+pub struct HttpRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The request target.
+    pub path: String,
+    /// The body (`Content-Length` bytes), as text.
+    pub body: String,
+}
+
+/// The next request on the connection (its line, headers and body); `None` when it closed.
+/// The loopback servers of the tests share it (the CloudTrail stand-in, the Runtime API).
+pub fn read_http_request(reader: &mut BufReader<TcpStream>) -> Option<HttpRequest> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let mut length = 0usize;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).ok()? == 0 {
+            return None;
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(HttpRequest {
+        method,
+        path,
+        body: String::from_utf8_lossy(&body).to_string(),
+    })
 }

@@ -180,10 +180,12 @@ async fn handler(
             }
         };
         tracing::info!(trigger, scan = ?invocation.request.scan, compare = ?invocation.request.compare, "run started");
+        let mut request = invocation.request;
+        request.attribution.lookup = settings.attribute;
         if let Some(fan_out) = settings.fan_out.as_ref().filter(|f| f.queue_url.is_some()) {
-            return queue::coordinate(settings, fan_out, publishers, &invocation.request, &trigger, &event.context.request_id, deadline).await;
+            return queue::coordinate(settings, fan_out, publishers, &request, &trigger, &event.context.request_id, deadline).await;
         }
-        let reports = run(settings, publishers, &invocation.request, deadline).await?;
+        let reports = run(settings, publishers, &request, deadline).await?;
         respond(settings, publishers, trigger, &reports).await
 
     }
@@ -326,9 +328,7 @@ async fn run(
         // The function's own credentials read states in S3.
         state_access: (None, None),
     };
-    let mut request = request.clone();
-    request.attribution.lookup = settings.attribute;
-    Ok(scanner::run::execute(&request, &ctx).await?)
+    Ok(scanner::run::execute(request, &ctx).await?)
 }
 
 /// `DRIFTSCAN_FROM`'s `env=source` pairs (`prod=tfstate:s3://acme-tfstate/prod.tfstate`):

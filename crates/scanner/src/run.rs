@@ -38,12 +38,15 @@ pub struct RunRequest {
     pub attribution: AttributionRequest,
 }
 
-/// How a run attributes its scans' findings ([`crate::attribution`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// How a run attributes its scans' findings ([`crate::attribution`]); kept in a fanned-out
+/// run's record, so its fan-in attributes alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AttributionRequest {
     /// CloudTrail records already in hand: the event that triggered a rescan.
+    #[serde(default)]
     pub changes: Vec<ChangeRecord>,
     /// Look what they do not explain up in CloudTrail's event history (`LookupEvents`).
+    #[serde(default)]
     pub lookup: bool,
 }
 
@@ -392,41 +395,55 @@ pub async fn execute_with_snapshots(
     Ok((reports, snapshots))
 }
 
-/// Attributes the scans' findings (the first `request.scan.len()` reports): to the changes in
-/// hand, then, with `lookup`, through each environment's CloudTrail event history, read with
-/// the credentials its snapshot was read with. A lookup that cannot even start leaves the
-/// findings unattributed with the reason; the scan stays as complete as it was.
+/// Attributes the scans' findings (the first `request.scan.len()` reports), each with its
+/// environment's snapshot ([`attribute_scan`]).
 async fn attribute_scans(
     request: &RunRequest,
     ctx: &RunContext<'_>,
     reports: &mut [Report],
     snapshots: &[Snapshot],
 ) -> Result<(), RunError> {
-    let asked = &request.attribution;
+    for (env, report) in request.scan.iter().zip(reports.iter_mut()) {
+        if let Some(snapshot) = snapshots.iter().find(|s| &s.environment == env) {
+            let settings = (ctx.config, &ctx.overrides, ctx.deadline);
+            attribute_scan(&request.attribution, settings, report, snapshot).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Attributes one scan's findings: to the changes in hand, then, with `lookup`, through the
+/// environment's CloudTrail event history, read with the credentials its snapshot was read
+/// with (`settings`: the config, the command line's overrides, the run's deadline). A lookup
+/// that cannot even start leaves the findings unattributed with the reason; the scan stays as
+/// complete as it was.
+pub async fn attribute_scan(
+    asked: &AttributionRequest,
+    settings: (&ConfigFile, &EnvironmentSettings, Option<Instant>),
+    report: &mut Report,
+    snapshot: &Snapshot,
+) -> Result<(), RunError> {
     if asked.changes.is_empty() && !asked.lookup {
         return Ok(());
     }
-    for (env, report) in request.scan.iter().zip(reports.iter_mut()) {
-        let Some(snapshot) = snapshots.iter().find(|s| &s.environment == env) else {
-            continue;
-        };
-        let deployers = ctx.config.deployers(env)?;
-        crate::attribution::attribute_report(report, snapshot, &asked.changes, &deployers);
-        if !asked.lookup {
-            continue;
+    let (config, overrides, deadline) = settings;
+    let env = &snapshot.environment;
+    let deployers = config.deployers(env)?;
+    crate::attribution::attribute_report(report, snapshot, &asked.changes, &deployers);
+    if !asked.lookup {
+        return Ok(());
+    }
+    let overrides = EnvironmentSettings {
+        regions: Some(snapshot.regions.clone()),
+        ..overrides.clone()
+    };
+    let plan = config.plan(env, overrides, None, None)?;
+    match crate::aws::load(&plan).await {
+        Ok(sdk) => {
+            let lookup = Lookup::new(&sdk, Lookup::HISTORY, deadline);
+            lookup.attribute_report(report, snapshot, &deployers).await;
         }
-        let overrides = EnvironmentSettings {
-            regions: Some(snapshot.regions.clone()),
-            ..ctx.overrides.clone()
-        };
-        let plan = ctx.config.plan(env, overrides, None, None)?;
-        match crate::aws::load(&plan).await {
-            Ok(config) => {
-                let lookup = Lookup::new(&config, Lookup::HISTORY, ctx.deadline);
-                lookup.attribute_report(report, snapshot, &deployers).await;
-            }
-            Err(e) => crate::attribution::leave_unattributed(report, &e.to_string()),
-        }
+        Err(e) => crate::attribution::leave_unattributed(report, &e.to_string()),
     }
     Ok(())
 }

@@ -26,7 +26,7 @@ const MAX_IDENTIFIER_LEN: usize = 2048;
 const MAX_TEXT_LEN: usize = 1024;
 
 /// One recorded call, reduced to what attribution needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChangeRecord {
     /// Who made it.
     pub principal: Principal,

@@ -180,6 +180,7 @@ pub fn record_item(record: &RunRecord, now_secs: u64) -> HashMap<String, Attribu
         "compare": record.compare,
         "states": record.states,
         "unmanaged_only": record.unmanaged_only,
+        "attribution": record.attribution,
     });
     item.insert("run_id".into(), s(&record.run_id));
     item.insert("trigger".into(), s(&record.trigger));
@@ -223,6 +224,8 @@ pub fn record_from_item(item: &HashMap<String, AttributeValue>) -> Result<RunRec
         states: BTreeMap<String, Vec<crate::iac::Source>>,
         #[serde(default)]
         unmanaged_only: bool,
+        #[serde(default)]
+        attribution: crate::run::AttributionRequest,
     }
     let request: Request =
         serde_json::from_str(&text("request")?).map_err(|e| bad(&format!("request: {e}")))?;
@@ -246,6 +249,7 @@ pub fn record_from_item(item: &HashMap<String, AttributeValue>) -> Result<RunRec
         published: item.contains_key("published_at"),
         states: request.states,
         unmanaged_only: request.unmanaged_only,
+        attribution: request.attribution,
     })
 }
 

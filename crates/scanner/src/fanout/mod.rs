@@ -160,6 +160,9 @@ pub struct RunRecord {
     /// See [`RunRequest::unmanaged_only`].
     #[serde(default)]
     pub unmanaged_only: bool,
+    /// See [`RunRequest::attribution`]: the fan-in attributes the scans' findings.
+    #[serde(default)]
+    pub attribution: crate::run::AttributionRequest,
 }
 
 impl RunRecord {
@@ -177,9 +180,7 @@ impl RunRecord {
             compare_options: Default::default(),
             states: self.states.clone(),
             unmanaged_only: self.unmanaged_only,
-            // A fanned-out run's reports are made at fan-in, from stored snapshots: they are
-            // not attributed (yet).
-            attribution: Default::default(),
+            attribution: self.attribution.clone(),
         }
     }
 }
@@ -389,6 +390,7 @@ pub async fn coordinate(
         items: items.iter().map(WorkItem::id).collect(),
         states: request.states.clone(),
         unmanaged_only: request.unmanaged_only,
+        attribution: request.attribution.clone(),
         ..Default::default()
     };
     ledger.create(&record).await?;
@@ -594,7 +596,10 @@ pub async fn fan_in(record: &RunRecord, ctx: &WorkContext<'_>) -> Result<Vec<Rep
     let mut reports = Vec::with_capacity(request.scan.len() + request.compare.len());
     for (env, baseline) in request.scan.iter().zip(&scan_baselines) {
         let snapshot = stored_snapshot(record, env, ctx).await?;
-        reports.push(baseline.report(&snapshot, request.unmanaged_only, started)?);
+        let mut report = baseline.report(&snapshot, request.unmanaged_only, started)?;
+        let settings = (ctx.config, &EnvironmentSettings::default(), ctx.deadline);
+        crate::run::attribute_scan(&request.attribution, settings, &mut report, &snapshot).await?;
+        reports.push(report);
     }
     for group in &request.compare {
         let mut snapshots = Vec::with_capacity(group.len());

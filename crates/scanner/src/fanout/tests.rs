@@ -449,6 +449,24 @@ async fn an_item_that_cannot_be_queued_is_settled_failed_and_the_run_still_compl
     assert!(dead_letter(&stranger, 3, &ledger, LEASE).await.is_err());
 }
 
+/// What a fan-in reads with: `config`, the baselines in `dir`, memory store and ledger.
+fn fan_in_context<'a>(
+    config: &'a ConfigFile,
+    dir: &'a std::path::Path,
+    store: &'a MemoryStore,
+    ledger: &'a MemoryLedger,
+) -> WorkContext<'a> {
+    WorkContext {
+        config,
+        baselines: crate::baseline::BaselineDir::new(dir),
+        deadline: None,
+        secure_digest: None,
+        store,
+        ledger,
+        fan_in_lease_secs: LEASE,
+    }
+}
+
 #[tokio::test]
 async fn fan_in_reads_the_stored_snapshots_and_reports_failed_items_unread() {
     let dir = tempfile::tempdir().unwrap();
@@ -496,15 +514,7 @@ async fn fan_in_reads_the_stored_snapshots_and_reports_failed_items_unread() {
             .unwrap();
     }
     let config = config();
-    let ctx = WorkContext {
-        config: &config,
-        baselines: crate::baseline::BaselineDir::new(dir.path()),
-        deadline: None,
-        secure_digest: None,
-        store: &store,
-        ledger: &ledger,
-        fan_in_lease_secs: LEASE,
-    };
+    let ctx = fan_in_context(&config, dir.path(), &store, &ledger);
     let reports = fan_in(&record, &ctx).await.unwrap();
     assert_eq!(reports.len(), 1);
     let report = &reports[0];
@@ -589,4 +599,92 @@ fn a_run_record_keeps_its_states_through_the_table() {
         .expect("a record without states reads back")
         .states
         .is_empty());
+}
+
+#[test]
+fn a_run_record_keeps_the_triggering_event_and_the_lookup_for_its_fan_in() {
+    let detail = serde_json::json!({
+        "eventName": "AuthorizeSecurityGroupIngress", "eventSource": "ec2.amazonaws.com",
+        "eventTime": "2026-12-06T10:00:00Z", "awsRegion": "us-east-1",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/alice"},
+        "requestParameters": {"groupId": "sg-0db"}
+    });
+    let change = crate::attribution::ChangeRecord::from_record(&detail).expect("a record");
+    let record = RunRecord {
+        run_id: "r-2".into(),
+        trigger: "change".into(),
+        scan: vec!["prod".into()],
+        attribution: crate::run::AttributionRequest {
+            changes: vec![change],
+            lookup: true,
+        },
+        ..Default::default()
+    };
+    let item = super::aws::record_item(&record, 1_795_770_900);
+    let back = super::aws::record_from_item(&item).expect("read back");
+    assert_eq!(back.request().attribution, record.attribution);
+    // A record written before attribution reads back without it.
+    let mut old = item.clone();
+    let request: serde_json::Value =
+        serde_json::from_str(old["request"].as_s().expect("text")).expect("json");
+    let mut request = request.as_object().expect("an object").clone();
+    request.remove("attribution");
+    old.insert(
+        "request".into(),
+        aws_sdk_dynamodb::types::AttributeValue::S(serde_json::Value::Object(request).to_string()),
+    );
+    let before = super::aws::record_from_item(&old).expect("reads back");
+    assert_eq!(before.request().attribution, Default::default());
+}
+
+#[tokio::test]
+async fn fan_in_attributes_a_scan_to_the_event_that_triggered_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("prod.yaml"),
+        "driftscan: baseline/v1\nresources: {}\n",
+    )
+    .unwrap();
+    let (ledger, store) = (MemoryLedger::default(), MemoryStore::default());
+    let detail = serde_json::json!({
+        "eventName": "CreateSecurityGroup", "eventSource": "ec2.amazonaws.com",
+        "eventTime": "2026-12-06T10:00:00Z", "awsRegion": "us-east-1",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/alice"},
+        "userAgent": "aws-cli/2.17.0", "responseElements": {"groupId": "app"}
+    });
+    let mut record = RunRecord {
+        run_id: "r-3".into(),
+        trigger: "change".into(),
+        scan: vec!["prod".into()],
+        attribution: crate::run::AttributionRequest {
+            changes: crate::attribution::ChangeRecord::from_record(&detail)
+                .into_iter()
+                .collect(),
+            lookup: false,
+        },
+        ..Default::default()
+    };
+    record.items.insert("prod/us-east-1".into());
+    record.settled.insert("prod/us-east-1".into());
+    let mut part = snapshot(vec![security_group("app", vec![])]);
+    part.regions = vec!["us-east-1".into()];
+    store
+        .put(&snapshot_key("r-3", "prod", "us-east-1"), &part)
+        .await
+        .unwrap();
+    let config = config();
+    let ctx = fan_in_context(&config, dir.path(), &store, &ledger);
+    let reports = fan_in(&record, &ctx).await.unwrap();
+    let unmanaged = reports[0]
+        .findings
+        .iter()
+        .find(|f| f.physical_id.as_deref() == Some("app"))
+        .expect("the group no baseline declares");
+    let change = unmanaged
+        .attribution
+        .as_ref()
+        .and_then(|a| a.change())
+        .expect("attributed");
+    assert_eq!(change.principal.short_name(), "user/alice");
+    assert_eq!(change.event.name, "CreateSecurityGroup");
 }

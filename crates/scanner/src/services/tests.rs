@@ -209,17 +209,7 @@ fn the_docs_list_exactly_the_declared_read_actions() {
 fn the_pages_name_exactly_the_watched_event_sources() {
     let watched: BTreeSet<String> = SERVICES.iter().map(|s| s.event_source()).collect();
     for page in ["docs/lambda.md", "docs/infra.md"] {
-        let text = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../..")
-                .join(page),
-        )
-        .unwrap_or_else(|e| panic!("{page}: {e}"));
-        let list = text
-            .split("watched event sources:")
-            .nth(1)
-            .and_then(|rest| rest.split(')').next())
-            .unwrap_or_else(|| panic!("{page} has no `watched event sources:` list"));
+        let list = list_after(page, "watched event sources:");
         let named: BTreeSet<String> = list
             .split('`')
             .skip(1)
@@ -233,20 +223,25 @@ fn the_pages_name_exactly_the_watched_event_sources() {
     }
 }
 
-/// The words of `page` after `marker` up to the closing parenthesis, without `/`.
-fn listed_after(page: &str, marker: &str) -> Vec<String> {
+/// The text of `page` after `marker` up to the closing parenthesis.
+fn list_after(page: &str, marker: &str) -> String {
     let text = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../..")
             .join(page),
     )
     .unwrap_or_else(|e| panic!("{page}: {e}"));
-    let list = text
-        .split(marker)
+    text.split(marker)
         .nth(1)
         .and_then(|rest| rest.split(')').next())
-        .unwrap_or_else(|| panic!("{page} has no `{marker}` list"));
-    list.split_whitespace()
+        .unwrap_or_else(|| panic!("{page} has no `{marker}` list"))
+        .to_string()
+}
+
+/// The words of `page` after `marker` up to the closing parenthesis, without `/`.
+fn listed_after(page: &str, marker: &str) -> Vec<String> {
+    list_after(page, marker)
+        .split_whitespace()
         .map(|word| word.trim_end_matches('/').to_string())
         .collect()
 }
