@@ -2,7 +2,7 @@
 
 use scanner::model::{ResourceKind, Service};
 
-use crate::support::{block_on, driftscan_command, free_port, parse_snapshot, CannedServer, Moto};
+use crate::support::{block_on, driftscan_command, parse_snapshot, CannedServer, ClosedPort, Moto};
 
 /// Runs `driftscan snapshot --env <env> --region us-east-1 --max-attempts <attempts>` and checks
 /// the fail-closed contract: exit 2, `INCOMPLETE` on stderr, a snapshot marked incomplete.
@@ -31,7 +31,8 @@ fn expect_incomplete(
 
 #[test]
 fn an_unreachable_endpoint_is_an_incomplete_snapshot_not_an_empty_one() {
-    let closed = format!("http://127.0.0.1:{}", free_port());
+    let refused = ClosedPort::reserve();
+    let closed = &refused.endpoint;
     let (snapshot, _) = expect_incomplete(driftscan_command(&closed), "staging", "1");
     assert!(snapshot.resources.is_empty());
     let mut services: Vec<Service> = snapshot.failures.iter().map(|f| f.service).collect();
@@ -65,7 +66,8 @@ fn an_unreachable_endpoint_is_an_incomplete_snapshot_not_an_empty_one() {
 fn one_failing_service_leaves_the_others_read_and_says_which() {
     let moto = Moto::start();
     block_on(moto.provision("staging", "us-east-1"));
-    let closed = format!("http://127.0.0.1:{}", free_port());
+    let refused = ClosedPort::reserve();
+    let closed = &refused.endpoint;
     let mut command = moto.driftscan();
     command.env("AWS_ENDPOINT_URL_SSM", &closed);
     let (snapshot, stderr) = expect_incomplete(command, "staging", "2");
@@ -102,7 +104,8 @@ fn one_failing_service_leaves_the_others_read_and_says_which() {
 
 #[test]
 fn an_incomplete_snapshot_written_to_a_file_still_exits_2() {
-    let closed = format!("http://127.0.0.1:{}", free_port());
+    let refused = ClosedPort::reserve();
+    let closed = &refused.endpoint;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("snap.json");
     driftscan_command(&closed)

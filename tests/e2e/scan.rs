@@ -8,7 +8,7 @@ use aws_sdk_ssm::types::ParameterType;
 use predicates::str::contains;
 use scanner::model::{FindingKind, Report, Severity};
 
-use crate::support::{block_on, free_port, shipped_baselines, Moto, ACCOUNT};
+use crate::support::{block_on, shipped_baselines, ClosedPort, Moto, ACCOUNT};
 
 const SECRET: &str = "s3cr3t-do-not-print-4821";
 
@@ -453,7 +453,8 @@ fn capture_round_trip_and_out_of_band_changes() {
 fn an_incomplete_scan_exits_2_in_every_format_even_without_a_gate() {
     let moto = Moto::start();
     block_on(moto.provision("prod", "us-east-1"));
-    let closed = format!("http://127.0.0.1:{}", free_port());
+    let refused = ClosedPort::reserve();
+    let closed = &refused.endpoint;
     for format in ["text", "json", "markdown", "sarif", "junit"] {
         let output = moto
             .driftscan()

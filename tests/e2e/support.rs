@@ -20,12 +20,73 @@ fn moto_server_binary() -> PathBuf {
     cache_dir().join("venv-moto/bin/moto_server")
 }
 
-/// A free loopback port (the listener is dropped just before the server binds it).
+/// A free loopback port (the listener is dropped just before the server binds it). Another
+/// test's server may take it first: servers started on it are only trusted once they are seen
+/// listening on it themselves ([`wait_http_ok`]).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free loopback port")
+}
+
+/// A loopback port that refuses connections for as long as this value lives: bound, never
+/// listening, and without `SO_REUSEADDR`, so no other test's server can take it meanwhile.
+pub struct ClosedPort {
+    _socket: socket2::Socket,
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+}
+
+impl ClosedPort {
+    /// Reserves a port that refuses every connection.
+    pub fn reserve() -> ClosedPort {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .expect("a socket");
+        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        socket.bind(&loopback.into()).expect("bind loopback");
+        let port = socket
+            .local_addr()
+            .ok()
+            .and_then(|a| a.as_socket())
+            .map(|a| a.port())
+            .expect("a bound port");
+        ClosedPort {
+            _socket: socket,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+/// Whether process `pid` itself holds the socket listening on `127.0.0.1:<port>` (Linux: the
+/// socket's inode in `/proc/net/tcp` among the process's open files). A server that lost the
+/// race for its port exits while another test's server answers there; a server listening on
+/// every interface instead of loopback is never taken as ready either.
+fn listens_on(pid: u32, port: u16) -> bool {
+    let Some(inode) = listening_inode(port) else {
+        return false;
+    };
+    let wanted = format!("socket:[{inode}]");
+    let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| std::fs::read_link(entry.path()).ok())
+        .any(|target| target.as_os_str() == wanted.as_str())
+}
+
+/// The inode of the socket listening on `127.0.0.1:<port>`, from `/proc/net/tcp`.
+fn listening_inode(port: u16) -> Option<String> {
+    const LISTEN: &str = "0A";
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    let local = format!("0100007F:{port:04X}");
+    table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        (fields.get(1) == Some(&local.as_str()) && fields.get(3) == Some(&LISTEN))
+            .then(|| fields.get(9).map(|inode| inode.to_string()))
+            .flatten()
+    })
 }
 
 /// A running moto server, killed on drop.
@@ -376,6 +437,9 @@ impl LocalStack {
                 .args(["-m", "localstack.runtime.main"])
                 .current_dir(dir.path())
                 .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
+                // Hypercorn binds the address given; the default (Twisted) listens on 0.0.0.0
+                // whatever GATEWAY_LISTEN names.
+                .env("GATEWAY_SERVER", "hypercorn")
                 .env("SERVICES", "cloudwatch")
                 // Nothing leaves the machine: no DNS server, no certificate download, no
                 // analytics.
@@ -442,12 +506,16 @@ fn cache_dir() -> PathBuf {
         })
 }
 
-/// Waits until `GET path` on the loopback port answers 200.
+/// Waits until `child` listens on the loopback port and `GET path` there answers 200.
 fn wait_http_ok(port: u16, path: &str, child: &mut Child, limit: Duration) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
             return false;
+        }
+        if !listens_on(child.id(), port) {
+            std::thread::sleep(Duration::from_millis(200));
+            continue;
         }
         if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
