@@ -33,7 +33,7 @@ fn expect_incomplete(
 fn an_unreachable_endpoint_is_an_incomplete_snapshot_not_an_empty_one() {
     let refused = ClosedPort::reserve();
     let closed = &refused.endpoint;
-    let (snapshot, _) = expect_incomplete(driftscan_command(&closed), "staging", "1");
+    let (snapshot, _) = expect_incomplete(driftscan_command(closed), "staging", "1");
     assert!(snapshot.resources.is_empty());
     let mut services: Vec<Service> = snapshot.failures.iter().map(|f| f.service).collect();
     services.sort();
@@ -69,7 +69,7 @@ fn one_failing_service_leaves_the_others_read_and_says_which() {
     let refused = ClosedPort::reserve();
     let closed = &refused.endpoint;
     let mut command = moto.driftscan();
-    command.env("AWS_ENDPOINT_URL_SSM", &closed);
+    command.env("AWS_ENDPOINT_URL_SSM", closed);
     let (snapshot, stderr) = expect_incomplete(command, "staging", "2");
     assert!(stderr.contains("us-east-1 ssm:"), "{stderr}");
     // KMS is not read either: an unread SecureString may be what uses a key.
@@ -108,7 +108,7 @@ fn an_incomplete_snapshot_written_to_a_file_still_exits_2() {
     let closed = &refused.endpoint;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("snap.json");
-    driftscan_command(&closed)
+    driftscan_command(closed)
         .args([
             "snapshot",
             "--env",

@@ -458,7 +458,7 @@ fn an_incomplete_scan_exits_2_in_every_format_even_without_a_gate() {
     for format in ["text", "json", "markdown", "sarif", "junit"] {
         let output = moto
             .driftscan()
-            .env("AWS_ENDPOINT_URL_SSM", &closed)
+            .env("AWS_ENDPOINT_URL_SSM", closed)
             .args([
                 "scan",
                 "--env",
