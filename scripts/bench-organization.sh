@@ -28,7 +28,7 @@ fi
 out="$(mktemp -d -t driftscan-bench-org.XXXXXX)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 moto_port=$(free_port)
-"$DRIFTSCAN_MOTO_SERVER" -H 127.0.0.1 -p "$moto_port" >"$out/moto.log" 2>&1 &
+MOTO_ACM_VALIDATION_WAIT=0 "$DRIFTSCAN_MOTO_SERVER" -H 127.0.0.1 -p "$moto_port" >"$out/moto.log" 2>&1 &
 pids=($!)
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

@@ -21,7 +21,7 @@ bin="$CARGO_TARGET_DIR/debug"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 out="${DRIFTSCAN_DEMO_DIR:-$(mktemp -d -t driftscan-demo.XXXXXX)}"
 mkdir -p "$out"
-"$DRIFTSCAN_MOTO_SERVER" -H 127.0.0.1 -p "$port" >"$out/moto.log" 2>&1 &
+MOTO_ACM_VALIDATION_WAIT=0 "$DRIFTSCAN_MOTO_SERVER" -H 127.0.0.1 -p "$port" >"$out/moto.log" 2>&1 &
 moto_pid=$!
 trap 'kill $moto_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

@@ -34,11 +34,15 @@ pub(crate) async fn run(ctx: &Ctx<'_>, options: &DestroyOptions) -> Result<(), I
         crate::cache::destroy(ctx, options).await?;
     }
 
-    // 2. The edge: the DNS records first (none is left at a deleted load balancer), then a
-    // preview's rule and target group; the load balancer, target group and an empty data bucket.
+    // 2. The edge: the DNS records first (none is left at a deleted load balancer or
+    // distribution), then the distribution, a preview's rule and target group; the load
+    // balancer, target group and an empty data bucket; then the certificates nothing uses any
+    // more.
     Box::pin(crate::dns::destroy(ctx)).await?;
+    Box::pin(crate::cdn::destroy(ctx)).await?;
     Box::pin(crate::waf::destroy(ctx)).await?;
     Box::pin(crate::edge::destroy(ctx)).await?;
+    Box::pin(crate::certificates::destroy(ctx)).await?;
 
     // 3. Parameters (never /shared/: other environments read them).
     let vpc_id = find_vpc(ctx, spec.network_owner()).await?;

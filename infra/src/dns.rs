@@ -1,7 +1,8 @@
 //! The environment's DNS: a public hosted zone `<env>.trading.example.com` per full
 //! environment, with an alias A record at its apex to the environment's load balancer; a
 //! preview gets its own record, `pr-<n>.dev.trading.example.com`, aliased to dev's load
-//! balancer in dev's zone, and loses it on destroy. Destroy removes a full environment's
+//! balancer in dev's zone, and loses it on destroy. The zone also holds the CNAME records ACM
+//! validates the environment's certificate by. Destroy removes a full environment's
 //! records, then its zone, before its load balancer goes, so no record is ever left dangling.
 
 use aws_sdk_route53::types as r53;
@@ -47,18 +48,19 @@ async fn find_zone(ctx: &Ctx<'_>, domain: &str) -> Result<Option<String>, InfraE
         .map(|z| z.id().to_string()))
 }
 
-/// The record set `name` of `kind` in `zone`, if any.
+/// The record set `name` of type `kind` in `zone`, if any.
 async fn find_record(
     ctx: &Ctx<'_>,
     zone: &str,
     name: &str,
+    kind: r53::RrType,
 ) -> Result<Option<r53::ResourceRecordSet>, InfraError> {
     let found = ctx
         .route53
         .list_resource_record_sets()
         .hosted_zone_id(zone)
         .start_record_name(fqdn(name))
-        .start_record_type(r53::RrType::A)
+        .start_record_type(kind.clone())
         .max_items(1)
         .send()
         .await
@@ -66,22 +68,65 @@ async fn find_record(
     Ok(found
         .resource_record_sets()
         .iter()
-        .find(|r| r.name() == fqdn(name) && r.r#type() == &r53::RrType::A)
+        .find(|r| r.name() == fqdn(name) && r.r#type() == &kind)
         .cloned())
 }
 
-/// Creates the environment's zone (a full environment's) and its alias record to the load
-/// balancer, or brings the record back to the load balancer.
-pub(crate) async fn converge(ctx: &Ctx<'_>) -> Result<(), InfraError> {
-    let zone_domain = zone_domain(ctx.spec.network_owner());
-    let zone = match (find_zone(ctx, &zone_domain).await?, ctx.spec.preview) {
-        (Some(zone), _) => zone,
-        (None, Some(_)) => {
-            return Err(InfraError::Refused(format!(
-                "dev's hosted zone {zone_domain} does not exist: apply dev first"
-            )))
+/// A full environment's hosted zone, created when missing: its id (a placeholder in a plan).
+pub(crate) async fn converge_zone(ctx: &Ctx<'_>) -> Result<String, InfraError> {
+    let domain = zone_domain(&ctx.spec.name);
+    match find_zone(ctx, &domain).await? {
+        Some(zone) => Ok(zone),
+        None => create_zone(ctx, &domain).await,
+    }
+}
+
+/// The CNAME record `name` in `zone` holding exactly `value` (TTL 300), made or corrected.
+pub(crate) async fn upsert_record(
+    ctx: &Ctx<'_>,
+    zone: &str,
+    name: &str,
+    value: r53::ResourceRecord,
+) -> Result<(), InfraError> {
+    let current = if is_planned(zone) {
+        None
+    } else {
+        find_record(ctx, zone, name, r53::RrType::Cname).await?
+    };
+    let wanted = value.value().to_string();
+    let live = Live::of(current.as_ref(), |r| {
+        let values: Vec<&str> = r.resource_records().iter().map(|v| v.value()).collect();
+        if values == [wanted.as_str()] {
+            vec![]
+        } else {
+            vec![format!("CNAME to {wanted}")]
         }
-        (None, None) => create_zone(ctx, &zone_domain).await?,
+    });
+    let record = r53::ResourceRecordSet::builder()
+        .name(fqdn(name))
+        .r#type(r53::RrType::Cname)
+        .ttl(300)
+        .resource_records(value)
+        .build()
+        .map_err(|e| InfraError::Refused(e.to_string()))?;
+    let upsert = || change(ctx, zone, r53::ChangeAction::Upsert, record.clone());
+    let resource = format!("dns-record {} CNAME", name.trim_end_matches('.'));
+    let detail = format!("CNAME to {wanted}");
+    ctx.converge(resource, live, (detail, upsert()), upsert())
+        .await
+}
+
+/// The environment's alias record to its load balancer, in its own zone (`zone`, made by
+/// [`converge_zone`]) or, for a preview, in dev's.
+pub(crate) async fn converge(ctx: &Ctx<'_>, zone: Option<String>) -> Result<(), InfraError> {
+    let zone_domain = zone_domain(ctx.spec.network_owner());
+    let zone = match zone {
+        Some(zone) => zone,
+        None => find_zone(ctx, &zone_domain).await?.ok_or_else(|| {
+            InfraError::Refused(format!(
+                "dev's hosted zone {zone_domain} does not exist: apply dev first"
+            ))
+        })?,
     };
     let name = record_name(ctx);
     let balancer_name = load_balancer_name(ctx.spec.network_owner());
@@ -106,23 +151,33 @@ pub(crate) async fn converge(ctx: &Ctx<'_>) -> Result<(), InfraError> {
         .evaluate_target_health(false)
         .build()
         .map_err(|e| InfraError::Refused(e.to_string()))?;
-    let current = if is_planned(&zone) {
+    upsert_alias(ctx, &zone, &name, target).await
+}
+
+/// The alias A record `name` in `zone` to `target`, made or brought back to it.
+pub(crate) async fn upsert_alias(
+    ctx: &Ctx<'_>,
+    zone: &str,
+    name: &str,
+    target: r53::AliasTarget,
+) -> Result<(), InfraError> {
+    let current = if is_planned(zone) {
         None
     } else {
-        find_record(ctx, &zone, &name).await?
+        find_record(ctx, zone, name, r53::RrType::A).await?
     };
     let live = Live::of(current.as_ref(), |r| match r.alias_target() {
         Some(a) if a.dns_name().eq_ignore_ascii_case(target.dns_name()) => vec![],
         _ => vec![format!("alias to {}", target.dns_name())],
     });
+    let detail = format!("alias A to {}", target.dns_name());
     let record = r53::ResourceRecordSet::builder()
-        .name(fqdn(&name))
+        .name(fqdn(name))
         .r#type(r53::RrType::A)
-        .alias_target(target.clone())
+        .alias_target(target)
         .build()
         .map_err(|e| InfraError::Refused(e.to_string()))?;
-    let upsert = || change(ctx, &zone, r53::ChangeAction::Upsert, record.clone());
-    let detail = format!("alias A to {}", target.dns_name());
+    let upsert = || change(ctx, zone, r53::ChangeAction::Upsert, record.clone());
     ctx.converge(
         format!("dns-record {name}"),
         live,
@@ -202,7 +257,7 @@ pub(crate) async fn destroy(ctx: &Ctx<'_>) -> Result<(), InfraError> {
     };
     if ctx.spec.preview.is_some() {
         let name = record_name(ctx);
-        if let Some(record) = find_record(ctx, &zone, &name).await? {
+        if let Some(record) = find_record(ctx, &zone, &name, r53::RrType::A).await? {
             let delete = change(ctx, &zone, r53::ChangeAction::Delete, record);
             ctx.change(Action::Delete, format!("dns-record {name}"), "", delete)
                 .await?;

@@ -165,8 +165,9 @@ pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(),
     };
     let on_port = |port: i32| live.iter().find(|l| l.port() == Some(port));
     converge_http_listener(ctx, &name, &balancer, on_port(80)).await?;
+    let routes = (out.target_group.as_str(), out.certificate.as_str());
     out.https_listener =
-        converge_https_listener(ctx, (&name, &balancer), &out.target_group, on_port(443)).await?;
+        converge_https_listener(ctx, (&name, &balancer), routes, on_port(443)).await?;
     converge_bucket(ctx, &out.kms_key).await
 }
 
@@ -321,17 +322,16 @@ async fn converge_http_listener(
         .await
 }
 
-/// HTTPS:443 with the environment's TLS policy and certificate, forwarding to the app;
-/// answers the listener's ARN.
+/// HTTPS:443 with the environment's TLS policy and certificate, forwarding to the app
+/// (`target_group`); answers the listener's ARN.
 async fn converge_https_listener(
     ctx: &Ctx<'_>,
     (name, balancer): (&str, &str),
-    target_group: &str,
+    (target_group, certificate): (&str, &str),
     found: Option<&elb::Listener>,
 ) -> Result<String, InfraError> {
     let spec = ctx.spec;
     let Some(listener) = found else {
-        let certificate = spec.certificate_arn(&ctx.account);
         let create = async {
             let created = ctx
                 .elb
@@ -342,7 +342,7 @@ async fn converge_https_listener(
                 .ssl_policy(&spec.tls_policy)
                 .certificates(
                     elb::Certificate::builder()
-                        .certificate_arn(&certificate)
+                        .certificate_arn(certificate)
                         .build(),
                 )
                 .default_actions(forward_to(target_group))
@@ -366,7 +366,20 @@ async fn converge_https_listener(
             .await;
     };
     let arn = listener.listener_arn().unwrap_or_default().to_string();
-    if listener.ssl_policy() == Some(spec.tls_policy.as_str()) {
+    let serving = listener
+        .certificates()
+        .first()
+        .and_then(|c| c.certificate_arn())
+        .unwrap_or("none");
+    let mut differences = Vec::new();
+    if listener.ssl_policy() != Some(spec.tls_policy.as_str()) {
+        let policy = listener.ssl_policy().unwrap_or("none");
+        differences.push(format!("TLS policy {policy} -> {}", spec.tls_policy));
+    }
+    if serving != certificate {
+        differences.push(format!("certificate {serving} -> {certificate}"));
+    }
+    if differences.is_empty() {
         return Ok(arn);
     }
     let modify = async {
@@ -374,16 +387,17 @@ async fn converge_https_listener(
             .modify_listener()
             .listener_arn(&arn)
             .ssl_policy(&spec.tls_policy)
+            .certificates(
+                elb::Certificate::builder()
+                    .certificate_arn(certificate)
+                    .build(),
+            )
             .send()
             .await
             .map_err(call_error("ModifyListener", &arn))?;
         Ok(())
     };
-    let detail = format!(
-        "TLS policy {} -> {}",
-        listener.ssl_policy().unwrap_or("none"),
-        spec.tls_policy
-    );
+    let detail = differences.join(", ");
     ctx.change(
         Action::Update,
         format!("listener {name}:443"),

@@ -15,6 +15,8 @@
 
 mod bucket;
 mod cache;
+pub mod cdn;
+mod certificates;
 mod compute;
 mod database;
 mod destroy;
@@ -117,8 +119,8 @@ pub struct EnvironmentSpec {
     pub preview: Option<u32>,
     /// The HTTPS listener's TLS policy.
     pub tls_policy: String,
-    /// The HTTPS listener's certificate; `None`: the IAM server certificate
-    /// `trading-<env>` of the account (upload or import one under that name, or give an ARN).
+    /// The HTTPS listener's certificate ARN; `None`: an ACM certificate for the environment's
+    /// domain and every name beneath it, requested and DNS-validated through its zone.
     pub certificate: Option<String>,
     /// The Redis replication group (full environments; previews use dev's).
     pub cache: Option<CacheSpec>,
@@ -313,16 +315,6 @@ impl EnvironmentSpec {
         ["a", "b", "c"].map(|z| format!("{}{z}", self.region))
     }
 
-    /// The HTTPS listener's certificate ARN in `account`.
-    pub fn certificate_arn(&self, account: &str) -> String {
-        self.certificate.clone().unwrap_or_else(|| {
-            format!(
-                "arn:aws:iam::{account}:server-certificate/trading-{}",
-                self.network_owner()
-            )
-        })
-    }
-
     /// The app image in `account`: the account's repository in the environment's region.
     pub fn image(&self, account: &str) -> String {
         format!(
@@ -368,6 +360,8 @@ pub struct Provisioned {
     pub target_group: String,
     /// The environment's KMS key's ARN (full environments).
     pub kms_key: String,
+    /// The HTTPS listener's certificate ARN (full environments).
+    pub certificate: String,
 }
 
 /// What a change does.
@@ -530,6 +524,31 @@ impl Recorder {
 }
 
 /// Clients, the spec, and the record of changes.
+/// Clients in us-east-1, where CloudFront, its certificates and its web ACLs are managed
+/// (<https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html>).
+pub(crate) struct GlobalClients {
+    pub(crate) cloudfront: aws_sdk_cloudfront::Client,
+    pub(crate) acm: aws_sdk_acm::Client,
+    pub(crate) waf: aws_sdk_wafv2::Client,
+}
+
+impl GlobalClients {
+    /// The region CloudFront's certificates and web ACLs live in.
+    pub(crate) const REGION: &'static str = "us-east-1";
+
+    fn new(config: &SdkConfig) -> Self {
+        let config = config
+            .to_builder()
+            .region(aws_config::Region::new(Self::REGION))
+            .build();
+        GlobalClients {
+            cloudfront: aws_sdk_cloudfront::Client::new(&config),
+            acm: aws_sdk_acm::Client::new(&config),
+            waf: aws_sdk_wafv2::Client::new(&config),
+        }
+    }
+}
+
 pub(crate) struct Ctx<'a> {
     pub(crate) spec: &'a EnvironmentSpec,
     pub(crate) ec2: aws_sdk_ec2::Client,
@@ -546,6 +565,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) ecr: aws_sdk_ecr::Client,
     pub(crate) route53: aws_sdk_route53::Client,
     pub(crate) waf: aws_sdk_wafv2::Client,
+    pub(crate) acm: aws_sdk_acm::Client,
+    /// Clients of the APIs CloudFront's resources live behind (us-east-1).
+    pub(crate) global: GlobalClients,
     /// The account the environment lives in.
     pub(crate) account: String,
     recorder: Recorder,
@@ -586,6 +608,8 @@ impl<'a> Ctx<'a> {
             ecr: aws_sdk_ecr::Client::new(&config),
             route53: aws_sdk_route53::Client::new(&config),
             waf: aws_sdk_wafv2::Client::new(&config),
+            acm: aws_sdk_acm::Client::new(&config),
+            global: GlobalClients::new(&config),
             account,
             recorder: Recorder::new(mode),
         })
@@ -594,6 +618,11 @@ impl<'a> Ctx<'a> {
     /// The recorder changes go through.
     pub(crate) fn recorder(&self) -> &Recorder {
         &self.recorder
+    }
+
+    /// Whether changes are made (not only planned).
+    pub(crate) fn is_applying(&self) -> bool {
+        self.recorder.mode == Mode::Apply
     }
 
     /// Records a change and, when applying, makes it: the only way this crate changes anything.
@@ -692,11 +721,18 @@ pub async fn converge(
         Box::pin(network::converge(&ctx, &mut out)).await?;
     }
     Box::pin(security::converge(&ctx, &mut out)).await?;
+    let mut zone = None;
     if spec.preview.is_none() {
         out.kms_key = Box::pin(keys::converge(&ctx)).await?;
+        let own_zone = Box::pin(dns::converge_zone(&ctx)).await?;
+        out.certificate = Box::pin(certificates::converge(&ctx, &own_zone)).await?;
+        zone = Some(own_zone);
     }
     Box::pin(edge::converge(&ctx, &mut out)).await?;
-    Box::pin(dns::converge(&ctx)).await?;
+    Box::pin(dns::converge(&ctx, zone.clone())).await?;
+    if let Some(zone) = &zone {
+        Box::pin(cdn::converge(&ctx, &out, zone)).await?;
+    }
     Box::pin(waf::converge(&ctx)).await?;
     Box::pin(logs::converge(&ctx, &out)).await?;
     Box::pin(roles::converge(&ctx)).await?;

@@ -19,12 +19,37 @@ fn refused(e: impl std::fmt::Display) -> InfraError {
     InfraError::Refused(e.to_string())
 }
 
+/// Where a web ACL lives: a region's regional scope, or CloudFront's scope (served by
+/// us-east-1's endpoint, <https://docs.aws.amazon.com/waf/latest/APIReference/API_CreateWebACL.html>).
+pub(crate) struct AclScope<'c> {
+    client: &'c aws_sdk_wafv2::Client,
+    scope: waf::Scope,
+}
+
+impl<'c> AclScope<'c> {
+    /// The environment's region, for load balancers.
+    fn regional(ctx: &'c Ctx<'_>) -> Self {
+        AclScope {
+            client: &ctx.waf,
+            scope: waf::Scope::Regional,
+        }
+    }
+
+    /// CloudFront's, for distributions.
+    pub(crate) fn cloudfront(ctx: &'c Ctx<'_>) -> Self {
+        AclScope {
+            client: &ctx.global.waf,
+            scope: waf::Scope::Cloudfront,
+        }
+    }
+}
+
 /// The web ACL named `name`, if any.
-async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<waf::WebAclSummary>, InfraError> {
-    let listed = ctx
-        .waf
+async fn find(at: &AclScope<'_>, name: &str) -> Result<Option<waf::WebAclSummary>, InfraError> {
+    let listed = at
+        .client
         .list_web_acls()
-        .scope(waf::Scope::Regional)
+        .scope(at.scope.clone())
         .send()
         .await
         .map_err(call_error("ListWebACLs", name))?;
@@ -33,6 +58,19 @@ async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<waf::WebAclSummary>, I
         .iter()
         .find(|a| a.name() == Some(name))
         .cloned())
+}
+
+/// The web ACL `name` (AWS's managed common rule set, requests allowed otherwise), made when
+/// missing: its ARN (a placeholder in a plan).
+pub(crate) async fn converge_acl(
+    ctx: &Ctx<'_>,
+    at: &AclScope<'_>,
+    name: &str,
+) -> Result<String, InfraError> {
+    match find(at, name).await? {
+        Some(found) => Ok(found.arn().unwrap_or_default().to_string()),
+        None => create(ctx, at, name).await,
+    }
 }
 
 fn visibility(name: &str) -> Result<waf::VisibilityConfig, InfraError> {
@@ -76,10 +114,7 @@ pub(crate) async fn converge(ctx: &Ctx<'_>) -> Result<(), InfraError> {
         return Ok(());
     }
     let name = web_acl_name(&ctx.spec.name);
-    let arn = match find(ctx, &name).await? {
-        Some(found) => found.arn().unwrap_or_default().to_string(),
-        None => create(ctx, &name).await?,
-    };
+    let arn = converge_acl(ctx, &AclScope::regional(ctx), &name).await?;
     let resource = format!("web-acl-association {name}");
     let detail = format!("{name} in front of {}", load_balancer_name(&ctx.spec.name));
     let balancer = find_load_balancer(ctx, &load_balancer_name(&ctx.spec.name)).await?;
@@ -121,7 +156,7 @@ pub(crate) async fn converge(ctx: &Ctx<'_>) -> Result<(), InfraError> {
         .await
 }
 
-async fn create(ctx: &Ctx<'_>, name: &str) -> Result<String, InfraError> {
+async fn create(ctx: &Ctx<'_>, at: &AclScope<'_>, name: &str) -> Result<String, InfraError> {
     let tags: Vec<waf::Tag> = ctx
         .spec
         .tags(name)
@@ -131,11 +166,11 @@ async fn create(ctx: &Ctx<'_>, name: &str) -> Result<String, InfraError> {
     let allow = waf::DefaultAction::builder()
         .allow(waf::AllowAction::builder().build())
         .build();
-    let request = ctx
-        .waf
+    let request = at
+        .client
         .create_web_acl()
         .name(name)
-        .scope(waf::Scope::Regional)
+        .scope(at.scope.clone())
         .default_action(allow)
         .rules(common_rules()?)
         .visibility_config(visibility(name)?)
@@ -162,7 +197,8 @@ async fn create(ctx: &Ctx<'_>, name: &str) -> Result<String, InfraError> {
 /// Disassociates the environment's web ACL from its load balancer and deletes it.
 pub(crate) async fn destroy(ctx: &Ctx<'_>) -> Result<(), InfraError> {
     let name = web_acl_name(&ctx.spec.name);
-    let Some(found) = find(ctx, &name).await? else {
+    let at = AclScope::regional(ctx);
+    let Some(found) = find(&at, &name).await? else {
         return Ok(());
     };
     if let Some(balancer) = find_load_balancer(ctx, &load_balancer_name(&ctx.spec.name)).await? {
@@ -180,19 +216,41 @@ pub(crate) async fn destroy(ctx: &Ctx<'_>) -> Result<(), InfraError> {
         ctx.change(Action::Delete, resource, "", disassociate)
             .await?;
     }
+    delete(ctx, &at, &found).await
+}
+
+/// Deletes the web ACL `found` (nothing may use it any more).
+async fn delete(
+    ctx: &Ctx<'_>,
+    at: &AclScope<'_>,
+    found: &waf::WebAclSummary,
+) -> Result<(), InfraError> {
+    let name = found.name().unwrap_or_default();
     let delete = async {
-        ctx.waf
+        at.client
             .delete_web_acl()
-            .name(&name)
-            .scope(waf::Scope::Regional)
+            .name(name)
+            .scope(at.scope.clone())
             .id(found.id().unwrap_or_default())
             .lock_token(found.lock_token().unwrap_or_default())
             .send()
             .await
-            .map_err(call_error("DeleteWebACL", &name))?;
+            .map_err(call_error("DeleteWebACL", name))?;
         Ok(())
     };
     ctx.change(Action::Delete, format!("web-acl {name}"), "", delete)
         .await?;
     Ok(())
+}
+
+/// Deletes the web ACL `name` in `at`, if it exists.
+pub(crate) async fn delete_named(
+    ctx: &Ctx<'_>,
+    at: &AclScope<'_>,
+    name: &str,
+) -> Result<(), InfraError> {
+    match find(at, name).await? {
+        Some(found) => delete(ctx, at, &found).await,
+        None => Ok(()),
+    }
 }

@@ -1,6 +1,7 @@
-//! CloudFront end to end: a distribution made by hand in front of staging's load balancer is
-//! staging's (found by its origin), unmanaged and otherwise compliant; weakened by hand in four
-//! ways, it is exactly those four rules' findings.
+//! CloudFront end to end: staging's distribution, as provisioned, scans clean; one made by hand
+//! in front of staging's load balancer is staging's (found by its origin), unmanaged and
+//! otherwise compliant; staging's own, weakened by hand in four ways, is exactly those four
+//! rules' findings and the four drifts from its baseline.
 
 use aws_sdk_cloudfront::types as cf;
 use scanner::model::{FindingKind, Severity};
@@ -8,7 +9,10 @@ use scanner::model::{FindingKind, Severity};
 use crate::support::{block_on, finding_row as row, shipped_scan_rows, sorted_rows, Moto};
 
 const REGION: &str = "us-east-1";
+/// Staging's own distribution, which `driftscan-infra` makes.
 const KEY: &str = "cloudfront-distribution/cdn.{env}.trading.example.com";
+/// One made by hand in front of staging's load balancer.
+const BY_HAND: &str = "cloudfront-distribution/assets.{env}.trading.example.com";
 
 /// A distribution in front of `origin`, compliant unless `weak`.
 fn config(origin: &str, weak: bool) -> cf::DistributionConfig {
@@ -59,7 +63,7 @@ fn config(origin: &str, weak: bool) -> cf::DistributionConfig {
         .aliases(
             cf::Aliases::builder()
                 .quantity(1)
-                .items("cdn.staging.trading.example.com")
+                .items("assets.staging.trading.example.com")
                 .build()
                 .unwrap(),
         )
@@ -79,10 +83,32 @@ fn config(origin: &str, weak: bool) -> cf::DistributionConfig {
         .unwrap()
 }
 
+/// Staging's own distribution (the one `driftscan-infra` made): its id and configuration.
+fn provisioned(
+    cloudfront: &aws_sdk_cloudfront::Client,
+) -> (String, cf::DistributionConfig, String) {
+    let listed = block_on(cloudfront.list_distributions().send()).unwrap();
+    let own = listed
+        .distribution_list()
+        .unwrap()
+        .items()
+        .iter()
+        .find(|d| d.aliases().unwrap().items() == ["cdn.staging.trading.example.com"])
+        .expect("staging's distribution");
+    let id = own.id().to_string();
+    let got = block_on(cloudfront.get_distribution_config().id(&id).send()).unwrap();
+    (id, got.distribution_config.unwrap(), got.e_tag.unwrap())
+}
+
 #[test]
 fn a_distribution_in_front_of_the_load_balancer_is_the_environment_s_and_each_weakness_its_rule() {
     let moto = Moto::start();
     let staging = block_on(moto.provision("staging", REGION));
+    assert_eq!(
+        shipped_scan_rows(&moto, "staging", REGION),
+        vec![],
+        "provisioned: clean"
+    );
     let sdk = block_on(moto.sdk_config(REGION));
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
     let balancer = block_on(
@@ -93,19 +119,20 @@ fn a_distribution_in_front_of_the_load_balancer_is_the_environment_s_and_each_we
     .unwrap();
     let origin = balancer.load_balancers()[0].dns_name().unwrap().to_string();
     let cloudfront = aws_sdk_cloudfront::Client::new(&sdk);
-    let created = block_on(
+
+    // 1. A second distribution made by hand in front of the same load balancer: staging's (found
+    // by its origin), unmanaged, and without the standard tags.
+    block_on(
         cloudfront
             .create_distribution()
             .distribution_config(config(&origin, false))
             .send(),
     )
     .unwrap();
-    let id = created.distribution().unwrap().id().to_string();
-    // Made by hand: unmanaged, and without the standard tags.
-    let unmanaged = row(FindingKind::Unmanaged, KEY, "", Severity::Medium, None);
+    let unmanaged = row(FindingKind::Unmanaged, BY_HAND, "", Severity::Medium, None);
     let untagged = row(
         FindingKind::Compliance,
-        KEY,
+        BY_HAND,
         "tags",
         Severity::Low,
         Some("required-tags"),
@@ -117,18 +144,28 @@ fn a_distribution_in_front_of_the_load_balancer_is_the_environment_s_and_each_we
         "found by its origin"
     );
 
-    let etag = block_on(cloudfront.get_distribution_config().id(&id).send())
-        .unwrap()
-        .e_tag
-        .unwrap();
+    // 2. Staging's own weakened by hand in four ways: each is its baseline's drift and its rule.
+    let (id, mut weak, etag) = provisioned(&cloudfront);
+    if let Some(behavior) = weak.default_cache_behavior.as_mut() {
+        behavior.viewer_protocol_policy = cf::ViewerProtocolPolicy::AllowAll;
+    }
+    if let Some(origins) = weak.origins.as_mut() {
+        let custom = origins.items[0].custom_origin_config.as_mut().unwrap();
+        custom.origin_protocol_policy = cf::OriginProtocolPolicy::HttpOnly;
+    }
+    if let Some(certificate) = weak.viewer_certificate.as_mut() {
+        certificate.minimum_protocol_version = Some(cf::MinimumProtocolVersion::TlSv12016);
+    }
+    weak.web_acl_id = Some(String::new());
     let update = cloudfront
         .update_distribution()
         .id(&id)
         .if_match(etag)
-        .distribution_config(config(&origin, true));
+        .distribution_config(weak);
     block_on(update.send()).unwrap();
     let rule =
         |path: &str, severity, id| row(FindingKind::Compliance, KEY, path, severity, Some(id));
+    let drift = |path: &str| row(FindingKind::Drift, KEY, path, Severity::Medium, None);
     let expected = vec![
         unmanaged,
         untagged,
@@ -148,6 +185,10 @@ fn a_distribution_in_front_of_the_load_balancer_is_the_environment_s_and_each_we
             "cdn-origin-https",
         ),
         rule("properties.web_acl", Severity::Medium, "cdn-web-acl"),
+        drift("properties.behaviors"),
+        drift("properties.minimum_protocol_version"),
+        drift("properties.origins"),
+        drift("properties.web_acl"),
     ];
     assert_eq!(
         shipped_scan_rows(&moto, "staging", REGION),

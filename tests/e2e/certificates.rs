@@ -12,7 +12,7 @@ use crate::support::{
 };
 
 const REGION: &str = "us-east-1";
-const DOMAIN: &str = "staging.trading.example.com";
+const DOMAIN: &str = "api.staging.trading.example.com";
 
 fn scan(moto: &Moto) -> Vec<FindingRow> {
     shipped_scan_rows(moto, "staging", REGION)
@@ -62,7 +62,7 @@ fn a_certificate_near_expiry_is_exactly_its_window_s_finding() {
             .unwrap()
     })
     .collect();
-    let certificate = "acm-certificate/{env}.trading.example.com";
+    let certificate = "acm-certificate/api.{env}.trading.example.com";
     let unmanaged = row(
         FindingKind::Unmanaged,
         certificate,

@@ -280,6 +280,56 @@ fn terraform_resources(resource: &Value) -> Vec<(&'static str, Value)> {
             resources.extend(attached);
             return resources;
         }
+        "cloudfront-distribution" => {
+            // Origins and behaviours as blocks; the default behaviour has no path pattern.
+            let origins: Vec<Value> = p["origins"].as_array().unwrap().iter().map(|o| {
+                json!({"origin_id": o["id"], "domain_name": o["domain"], "custom_origin_config": [{"http_port": 80,
+                "https_port": 443, "origin_protocol_policy": o["protocol_policy"], "origin_ssl_protocols": o["ssl_protocols"]}]})
+            }).collect();
+            let behavior = |b: &Value| {
+                json!({"target_origin_id": b["target_origin"],
+                "viewer_protocol_policy": b["viewer_protocol_policy"], "allowed_methods": b["allowed_methods"],
+                "cached_methods": ["GET", "HEAD"]})
+            };
+            let behaviors = p["behaviors"].as_array().unwrap();
+            let default: Vec<Value> = behaviors
+                .iter()
+                .filter(|b| b["path_pattern"] == "*")
+                .map(behavior)
+                .collect();
+            let ordered: Vec<Value> = behaviors
+                .iter()
+                .filter(|b| b["path_pattern"] != "*")
+                .map(|b| {
+                    let mut ordered = behavior(b);
+                    ordered["path_pattern"] = b["path_pattern"].clone();
+                    ordered
+                })
+                .collect();
+            extend(
+                json!({"aliases": p["aliases"], "enabled": p["enabled"], "comment": p["comment"], "web_acl_id": p["web_acl"],
+                "price_class": p["price_class"], "http_version": p["http_version"], "domain_name": p["domain_name"],
+                "origin": origins, "default_cache_behavior": default, "ordered_cache_behavior": ordered,
+                "viewer_certificate": [{"acm_certificate_arn": p["certificate"], "cloudfront_default_certificate": false,
+                "minimum_protocol_version": p["minimum_protocol_version"], "ssl_support_method": p["ssl_support_method"]}]}),
+            );
+            "aws_cloudfront_distribution"
+        }
+        "acm-certificate" => {
+            // The names beside the domain; ACM's validation records are resources of their own.
+            let names: Vec<&Value> = p["alternative_names"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| **n != p["domain"])
+                .collect();
+            extend(
+                json!({"domain_name": p["domain"], "subject_alternative_names": names,
+                "key_algorithm": p["key_algorithm"], "validation_method": p["validation_method"],
+                "status": p["status"], "private_key": null}),
+            );
+            "aws_acm_certificate"
+        }
         "kms-key" => {
             // The key's policy is left to its default; its alias is a resource of its own.
             extend(
@@ -520,6 +570,8 @@ fn pulumi_export(snapshot: &Value) -> Value {
         ("aws_secretsmanager_secret", "aws:secretsmanager/secret:Secret"),
         ("aws_cloudwatch_log_group", "aws:cloudwatch/logGroup:LogGroup"),
         ("aws_kms_key", "aws:kms/key:Key"), ("aws_kms_alias", "aws:kms/alias:Alias"),
+        ("aws_acm_certificate", "aws:acm/certificate:Certificate"),
+        ("aws_cloudfront_distribution", "aws:cloudfront/distribution:Distribution"),
         ("aws_ecr_repository", "aws:ecr/repository:Repository"),
         ("aws_route53_zone", "aws:route53/zone:Zone"), ("aws_route53_record", "aws:route53/record:Record"),
         ("aws_wafv2_web_acl", "aws:wafv2/webAcl:WebAcl"),

@@ -161,16 +161,23 @@ fn staging_snapshot_holds_all_of_staging_and_nothing_else() {
         (SecretsManagerSecret, 1), // the Redis AUTH token's
         (LogGroup, 1),             // the app's
         (KmsKey, 1),               // alias/trading-staging, which its bucket uses
+        (AcmCertificate, 1),       // the load balancer's, DNS-validated
         (EcrRepository, 1),        // the account's trading-app, which its tasks pull from
         (WafWebAcl, 1),            // trading-staging, in front of its load balancer
     ]);
     assert_eq!(counts(&snapshot, "us-east-1"), expected);
-    // The app's task and execution roles; staging's zone and the record at its apex.
-    let global = BTreeMap::from([(IamRole, 2), (DnsZone, 1), (DnsRecord, 1)]);
+    // The app's task and execution roles; staging's zone, the records at its apex and at its
+    // CDN's host, and the one ACM validates its certificate by; the distribution.
+    let global = BTreeMap::from([
+        (IamRole, 2),
+        (DnsZone, 1),
+        (DnsRecord, 3),
+        (CloudfrontDistribution, 1),
+    ]);
     assert_eq!(counts(&snapshot, "global"), global);
 
     for resource in &snapshot.resources {
-        let global = [IamRole, DnsZone, DnsRecord].contains(&resource.kind);
+        let global = [IamRole, DnsZone, DnsRecord, CloudfrontDistribution].contains(&resource.kind);
         assert_eq!(resource.region, if global { "global" } else { "us-east-1" });
         if let Some(env) = resource.tags.get("Environment") {
             // The account's image repository is shared, and staging's because it pulls from it.
@@ -302,7 +309,7 @@ fn several_regions_are_scanned_at_once() {
     // first, and each region's scan reads only the buckets located there.
     assert_eq!(east.remove(&ResourceKind::S3Bucket), Some(1));
     assert_eq!(east, west, "the same environment shape in both regions");
-    assert_eq!(east.values().sum::<usize>(), 41);
+    assert_eq!(east.values().sum::<usize>(), 42);
     assert!(snapshot.resources.iter().all(|r| !r.name.contains("prod")));
 }
 

@@ -70,10 +70,22 @@ pub(super) static DISTRIBUTION: KindDef = KindDef {
     compare: origins_by_role,
 };
 
-/// Each environment has its own distribution in front of its own load balancer: compared by
-/// what fronts what, not by the generated host names.
+/// Each environment has its own distribution in front of its own load balancer, serving its
+/// own certificate behind its own web ACL: compared by what fronts what, whether a certificate
+/// of its own is served and which web ACL (by name) guards it, not by generated names and ids.
 fn origins_by_role(properties: &mut Map<String, Value>) {
     properties.remove("domain_name");
+    if let Some(Value::String(certificate)) = properties.get_mut("certificate") {
+        if certificate.starts_with("arn:") {
+            *certificate = "{certificate}".into();
+        }
+    }
+    // arn:aws:wafv2:<region>:<account>:global/webacl/<name>/<id>: the id is generated.
+    if let Some(Value::String(web_acl)) = properties.get_mut("web_acl") {
+        if let Some((named, _id)) = web_acl.rsplit_once('/') {
+            *web_acl = format!("{named}/{{id}}");
+        }
+    }
     if let Some(Value::Array(origins)) = properties.get_mut("origins") {
         for origin in origins {
             if let Some(Value::String(domain)) = origin.get_mut("domain") {
