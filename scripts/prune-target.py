@@ -5,9 +5,12 @@ Cargo keeps every variant it ever built: each source change of a workspace crate
 of a dependency's features or of the lock file leaves another `<crate>-<hash>` beside the
 current one in `<profile>/deps`. Over a day of work the shared target directory grew to 60 GB
 (six variants of aws-sdk-ec2 at 650 MB each, ten end-to-end test binaries at 200 MB). This
-keeps, per crate name and deps directory, the variant built last and removes the others. Where
-two variants are both current (a crate built with two feature sets), the older is rebuilt once
-by the next build: it costs time, never correctness.
+keeps, per crate name, kind of artifact and deps directory, the variant built last and removes
+the others. The kind keeps what one `scripts/test` builds side by side: clippy's metadata-only
+variant (`.rmeta`), the build's library (`.rlib`), a proc-macro or cdylib (`.so`) and an
+executable (a binary or test). Pruning them against each other made every run re-check the
+whole SDK. Where two variants of one kind are both current (a crate built with two feature
+sets), the older is rebuilt once by the next build: it costs time, never correctness.
 
 Usage: prune-target.py TARGET_DIR   (prints what it freed)
 """
@@ -19,12 +22,34 @@ import sys
 ARTIFACT = re.compile(r"^(?P<name>.+)-(?P<hash>[0-9a-f]{16})(?:\..+)?$")
 
 
+def kind(entries):
+    """What a variant's files make it: a library, clippy's metadata, a shared object, or a
+    binary (anything else, an executable beside its `.d` file)."""
+    suffixes = {os.path.splitext(e.name)[1] for e in entries}
+    for suffix in (".rlib", ".so", ".rmeta"):
+        if suffix in suffixes:
+            return suffix
+    return "binary"
+
+
+def crate_name(entry, name):
+    """A library's files carry `lib` before the crate's name; its `.d` file does not."""
+    library = os.path.splitext(entry.name)[1] in (".rlib", ".rmeta", ".so")
+    return name[3:] if library and name.startswith("lib") else name
+
+
 def prune(deps):
-    variants = collections.defaultdict(lambda: collections.defaultdict(list))
+    # One variant is one hash: a library's `.rlib`, `.rmeta` and `.d` together.
+    by_hash = collections.defaultdict(list)
+    names = {}
     for entry in os.scandir(deps):
         match = ARTIFACT.match(entry.name)
         if match and entry.is_file(follow_symlinks=False):
-            variants[match["name"]][match["hash"]].append(entry)
+            by_hash[match["hash"]].append(entry)
+            names.setdefault(match["hash"], crate_name(entry, match["name"]))
+    variants = collections.defaultdict(dict)
+    for digest, entries in by_hash.items():
+        variants[(names[digest], kind(entries))][digest] = entries
     freed = removed = 0
     for by_hash in variants.values():
         if len(by_hash) < 2:

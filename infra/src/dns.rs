@@ -48,13 +48,16 @@ async fn find_zone(ctx: &Ctx<'_>, domain: &str) -> Result<Option<String>, InfraE
         .map(|z| z.id().to_string()))
 }
 
-/// The record set `name` of type `kind` in `zone`, if any.
+/// The record set `name` of type `kind` in `zone`, if any (none in a zone a plan would make).
 async fn find_record(
     ctx: &Ctx<'_>,
     zone: &str,
     name: &str,
     kind: r53::RrType,
 ) -> Result<Option<r53::ResourceRecordSet>, InfraError> {
+    if is_planned(zone) {
+        return Ok(None);
+    }
     let found = ctx
         .route53
         .list_resource_record_sets()
@@ -88,11 +91,7 @@ pub(crate) async fn upsert_record(
     name: &str,
     value: r53::ResourceRecord,
 ) -> Result<(), InfraError> {
-    let current = if is_planned(zone) {
-        None
-    } else {
-        find_record(ctx, zone, name, r53::RrType::Cname).await?
-    };
+    let current = find_record(ctx, zone, name, r53::RrType::Cname).await?;
     let wanted = value.value().to_string();
     let live = Live::of(current.as_ref(), |r| {
         let values: Vec<&str> = r.resource_records().iter().map(|v| v.value()).collect();
@@ -161,11 +160,7 @@ pub(crate) async fn upsert_alias(
     name: &str,
     target: r53::AliasTarget,
 ) -> Result<(), InfraError> {
-    let current = if is_planned(zone) {
-        None
-    } else {
-        find_record(ctx, zone, name, r53::RrType::A).await?
-    };
+    let current = find_record(ctx, zone, name, r53::RrType::A).await?;
     let live = Live::of(current.as_ref(), |r| match r.alias_target() {
         Some(a) if a.dns_name().eq_ignore_ascii_case(target.dns_name()) => vec![],
         _ => vec![format!("alias to {}", target.dns_name())],

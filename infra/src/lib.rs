@@ -40,7 +40,7 @@ pub use images::repository_uri;
 pub use parameters::SHARED_PARAMETERS;
 pub use scanner_stack::{
     change_event_pattern, converge_scanner, dashboard_body, destroy_scanner, key_policy,
-    policy_document, topic_policy, ScannerSpec,
+    policy_document, topic_policy, ScannerSpec, DEAD_LETTER_CONCURRENCY, DEFAULT_CONCURRENCY,
 };
 
 use std::collections::BTreeMap;

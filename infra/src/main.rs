@@ -131,6 +131,12 @@ struct Target {
     /// reports (under `reports/`) and the alert links to them (--scanner).
     #[arg(long, value_name = "BUCKET", requires = "scanner")]
     report_bucket: Option<String>,
+    /// Work items the function works at once, at most (--scanner): the work queue's maximum
+    /// concurrency, 2 to 1000 as AWS allows; the function reserves 3 more (dead letters, the
+    /// schedule and change events).
+    #[arg(long, value_name = "N", requires = "scanner", default_value_t = infra::DEFAULT_CONCURRENCY,
+          value_parser = clap::value_parser!(i32).range(2..=1000))]
+    concurrency: i32,
     /// Baseline directory: `<env>.yaml` there pins what is built (sizes, counts, ranges,
     /// retention, parameters); previews without one use the reference spec.
     #[arg(long, value_name = "DIR", default_value = "baselines")]
@@ -184,6 +190,7 @@ impl Target {
             .with_env(|_| None)?;
         }
         spec.report_bucket = self.report_bucket.clone();
+        spec.concurrency = self.concurrency;
         let accounts = self.driftscan_config()?;
         spec.member_roles = accounts.accounts.iter().map(|a| a.role_arn()).collect();
         spec.organization_role = accounts.organization.as_ref().map(|o| o.role.clone());

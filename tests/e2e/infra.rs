@@ -248,6 +248,38 @@ fn apply_converges_plans_remediates_and_destroys() {
     }
 }
 
+/// The scanner stack's concurrency: the work queue's and the dead-letter queue's mappings'
+/// maximum, and the function's reservation.
+async fn footprint(config: &aws_config::SdkConfig) -> (Option<i32>, Option<i32>, Option<i32>) {
+    let lambda = aws_sdk_lambda::Client::new(config);
+    let mappings = lambda
+        .list_event_source_mappings()
+        .function_name("driftscan")
+        .send()
+        .await
+        .unwrap();
+    let maximum = |queue: &str| {
+        mappings
+            .event_source_mappings()
+            .iter()
+            .find(|m| m.event_source_arn().is_some_and(|a| a.ends_with(queue)))
+            .and_then(|m| m.scaling_config())
+            .and_then(|s| s.maximum_concurrency())
+    };
+    let reserved = lambda
+        .get_function_concurrency()
+        .function_name("driftscan")
+        .send()
+        .await
+        .unwrap()
+        .reserved_concurrent_executions();
+    (
+        maximum(":driftscan-work"),
+        maximum(":driftscan-work-dlq"),
+        reserved,
+    )
+}
+
 /// The debug build of the function, zipped as `bootstrap` (the emulator stores it; it does not
 /// run it).
 fn function_package(dir: &Path) -> PathBuf {
@@ -325,6 +357,22 @@ fn the_scanner_stack_converges_with_least_privilege_and_a_dashboard_of_real_metr
     }
     let again = block_on(infra::converge_scanner(&config, &spec, Mode::Apply)).unwrap();
     assert!(again.is_empty(), "converged: {again:#?}");
+    // A bounded footprint: 10 workers on the work queue, 2 on the dead letters, 13 reserved.
+    assert_eq!(block_on(footprint(&config)), (Some(10), Some(2), Some(13)));
+    let mut narrower = spec.clone();
+    narrower.concurrency = 4;
+    let rescaled = block_on(infra::converge_scanner(&config, &narrower, Mode::Apply)).unwrap();
+    let details: Vec<String> = rescaled.iter().map(|c| format!("{c}")).collect();
+    assert_eq!(
+        details,
+        [
+            "~ lambda-function driftscan: reserved concurrency 13 -> 7",
+            "~ lambda-event-source-mapping driftscan-work: at most 10 -> 4 at once",
+        ],
+        "in place, nothing else"
+    );
+    assert_eq!(block_on(footprint(&config)), (Some(4), Some(2), Some(7)));
+    block_on(infra::converge_scanner(&config, &spec, Mode::Apply)).unwrap();
 
     block_on(async {
         let topic = "arn:aws:sns:us-east-1:123456789012:driftscan-alerts";

@@ -82,8 +82,7 @@ fn check_sarif(text: &str, path: &Path) -> anyhow::Result<()> {
     let Some(problem) = github_limits::exceeded(text, gzipped) else {
         return Ok(());
     };
-    let runs = text.matches("\"automationDetails\"").count();
-    let hint = if runs > 1 {
+    let hint = if problem.splits_by_report() {
         "give a directory (`--output sarif=DIR/`) for one file per report"
     } else {
         "one report is too large for GitHub code scanning: write it as json or html, or scan fewer regions at a time"

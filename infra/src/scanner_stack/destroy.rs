@@ -155,7 +155,8 @@ async fn delete_function(
     spec: &ScannerSpec,
     rec: &Recorder,
 ) -> Result<(), InfraError> {
-    for (source, uuid) in super::queue::mappings(c, spec).await? {
+    for mapping in super::queue::mappings(c, spec).await? {
+        let (source, uuid) = (mapping.source, mapping.uuid);
         rec.change(
             Action::Delete,
             format!(

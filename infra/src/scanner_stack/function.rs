@@ -115,35 +115,35 @@ pub(super) async fn function(
             spec.timeout_secs,
             package.len()
         );
-        return rec
-            .change(
-                Action::Create,
-                format!("lambda-function {}", spec.function),
-                detail,
-                async {
-                    c.lambda
-                        .create_function()
-                        .function_name(&spec.function)
-                        .runtime(Runtime::Providedal2023)
-                        .architectures(Architecture::X8664)
-                        .handler("bootstrap")
-                        .role(role_arn)
-                        .timeout(spec.timeout_secs)
-                        .memory_size(spec.memory_mb)
-                        .environment(environment())
-                        .code(
-                            FunctionCode::builder()
-                                .zip_file(Blob::new(package.clone()))
-                                .build(),
-                        )
-                        .send()
-                        .await
-                        .map_err(call_error("CreateFunction", &spec.function))?;
-                    Ok(())
-                },
-            )
-            .await
-            .map(|_| ());
+        rec.change(
+            Action::Create,
+            format!("lambda-function {}", spec.function),
+            detail,
+            async {
+                c.lambda
+                    .create_function()
+                    .function_name(&spec.function)
+                    .runtime(Runtime::Providedal2023)
+                    .architectures(Architecture::X8664)
+                    .handler("bootstrap")
+                    .role(role_arn)
+                    .timeout(spec.timeout_secs)
+                    .memory_size(spec.memory_mb)
+                    .environment(environment())
+                    .code(
+                        FunctionCode::builder()
+                            .zip_file(Blob::new(package.clone()))
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(call_error("CreateFunction", &spec.function))?;
+                Ok(())
+            },
+        )
+        .await?;
+        // A new function has no reservation yet.
+        return reserve_concurrency(c, spec, rec, None).await;
     };
     if current.code_sha256() != Some(sha.as_str()) {
         rec.change(
@@ -169,6 +169,7 @@ pub(super) async fn function(
         .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
     let wanted_env: BTreeSet<(String, String)> = spec.function_environment().into_iter().collect();
+    converge_reserved_concurrency(c, spec, rec).await?;
     if live_env != wanted_env
         || current.timeout() != Some(spec.timeout_secs)
         || current.memory_size() != Some(spec.memory_mb)
@@ -194,5 +195,57 @@ pub(super) async fn function(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// The function's reserved concurrency ([`ScannerSpec::reserved_concurrency`]): its ceiling,
+/// and what it keeps of the account's, so a run neither starves other functions nor is starved
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html>).
+async fn converge_reserved_concurrency(
+    c: &Clients,
+    spec: &ScannerSpec,
+    rec: &Recorder,
+) -> Result<(), InfraError> {
+    let wanted = spec.reserved_concurrency();
+    let live = c
+        .lambda
+        .get_function_concurrency()
+        .function_name(&spec.function)
+        .send()
+        .await
+        .map_err(call_error("GetFunctionConcurrency", &spec.function))?
+        .reserved_concurrent_executions();
+    if live == Some(wanted) {
+        return Ok(());
+    }
+    reserve_concurrency(c, spec, rec, live).await
+}
+
+/// Reserves the spec's concurrency for the function (`live`: its reservation now, if any).
+async fn reserve_concurrency(
+    c: &Clients,
+    spec: &ScannerSpec,
+    rec: &Recorder,
+    live: Option<i32>,
+) -> Result<(), InfraError> {
+    let wanted = spec.reserved_concurrency();
+    let live = live.map_or("none".to_string(), |n| n.to_string());
+    let reserve = async {
+        c.lambda
+            .put_function_concurrency()
+            .function_name(&spec.function)
+            .reserved_concurrent_executions(wanted)
+            .send()
+            .await
+            .map_err(call_error("PutFunctionConcurrency", &spec.function))?;
+        Ok(())
+    };
+    rec.change(
+        Action::Update,
+        format!("lambda-function {}", spec.function),
+        format!("reserved concurrency {live} -> {wanted}"),
+        reserve,
+    )
+    .await?;
     Ok(())
 }

@@ -88,7 +88,18 @@ pub struct ScannerSpec {
     pub table: String,
     /// Days the function's logs are kept.
     pub log_retention_days: i32,
+    /// Work items worked at once, at most: the work queue's mapping's maximum concurrency
+    /// (2 to 1,000,
+    /// <https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html>). The function's
+    /// reserved concurrency is [`ScannerSpec::reserved_concurrency`], so a run can never take
+    /// the account's other functions' share.
+    pub concurrency: i32,
 }
+
+/// The dead-letter queue's mapping's maximum concurrency: the least AWS allows.
+pub const DEAD_LETTER_CONCURRENCY: i32 = 2;
+/// The concurrency a stack gets unless told otherwise.
+pub const DEFAULT_CONCURRENCY: i32 = 10;
 
 impl ScannerSpec {
     /// The reference stack: scans dev, staging and prod, compares staging with prod, every 15
@@ -118,7 +129,15 @@ impl ScannerSpec {
             run_retention_days: 30,
             table: "driftscan".into(),
             log_retention_days: 30,
+            concurrency: DEFAULT_CONCURRENCY,
         }
+    }
+
+    /// The function's reserved concurrency: the work queue's workers, the dead-letter queue's,
+    /// and one for the schedule's and change events' invocations (beyond it, EventBridge retries
+    /// them; <https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html>).
+    pub fn reserved_concurrency(&self) -> i32 {
+        self.concurrency + DEAD_LETTER_CONCURRENCY + 1
     }
 
     /// The alias of the alert topic's KMS key.

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{json, Value};
 
-use super::{Clients, ScannerSpec};
+use aws_sdk_lambda::types::{FunctionResponseType, ScalingConfig};
+
+use super::{Clients, ScannerSpec, DEAD_LETTER_CONCURRENCY};
 use crate::{call_error, Action, InfraError, Recorder};
 
 /// Seconds the dead-letter queue keeps a message: 14 days, SQS's most.
@@ -145,11 +147,18 @@ pub(super) async fn queues(
     Ok(())
 }
 
-/// The event sources mapped to the function: (queue ARN, mapping UUID).
-pub(super) async fn mappings(
-    c: &Clients,
-    spec: &ScannerSpec,
-) -> Result<Vec<(String, String)>, InfraError> {
+/// An event source mapped to the function.
+pub(super) struct Mapping {
+    /// The queue's ARN.
+    pub(super) source: String,
+    /// The mapping's id.
+    pub(super) uuid: String,
+    /// Its maximum concurrency, when one is set.
+    pub(super) maximum_concurrency: Option<i32>,
+}
+
+/// The event sources mapped to the function.
+pub(super) async fn mappings(c: &Clients, spec: &ScannerSpec) -> Result<Vec<Mapping>, InfraError> {
     let mut found = Vec::new();
     let mut pages = c
         .lambda
@@ -160,10 +169,13 @@ pub(super) async fn mappings(
         .send();
     while let Some(mapping) = pages.next().await {
         match mapping {
-            Ok(mapping) => found.push((
-                mapping.event_source_arn().unwrap_or_default().to_string(),
-                mapping.uuid().unwrap_or_default().to_string(),
-            )),
+            Ok(mapping) => found.push(Mapping {
+                source: mapping.event_source_arn().unwrap_or_default().to_string(),
+                uuid: mapping.uuid().unwrap_or_default().to_string(),
+                maximum_concurrency: mapping
+                    .scaling_config()
+                    .and_then(|s| s.maximum_concurrency()),
+            }),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_resource_not_found_exception()) =>
@@ -176,41 +188,94 @@ pub(super) async fn mappings(
     Ok(found)
 }
 
-/// Each queue mapped to the function, with partial batch responses.
+/// Each queue mapped to the function, with partial batch responses and a maximum concurrency:
+/// the spec's for the work queue, [`DEAD_LETTER_CONCURRENCY`] for the dead-letter queue.
 pub(super) async fn event_source_mappings(
     c: &Clients,
     spec: &ScannerSpec,
     rec: &Recorder,
 ) -> Result<(), InfraError> {
-    use aws_sdk_lambda::types::FunctionResponseType;
     let existing = mappings(c, spec).await?;
-    for queue in [spec.queue.clone(), spec.dead_letter_queue()] {
+    let queues = [
+        (spec.queue.clone(), spec.concurrency),
+        (spec.dead_letter_queue(), DEAD_LETTER_CONCURRENCY),
+    ];
+    for (queue, concurrency) in queues {
         let arn = spec.queue_arn(&queue);
-        if existing.iter().any(|(source, _)| *source == arn) {
-            continue;
+        match existing.iter().find(|m| m.source == arn) {
+            Some(mapping) if mapping.maximum_concurrency == Some(concurrency) => {}
+            Some(mapping) => {
+                rescale(
+                    c,
+                    rec,
+                    (&queue, &mapping.uuid),
+                    mapping.maximum_concurrency,
+                    concurrency,
+                )
+                .await?
+            }
+            None => map_queue(c, spec, rec, (&queue, &arn), concurrency).await?,
         }
-        rec.change(
-            Action::Create,
-            format!("lambda-event-source-mapping {queue}"),
-            format!(
-                "to {}, {BATCH_SIZE} per batch, partial batch responses",
-                spec.function
-            ),
-            async {
-                c.lambda
-                    .create_event_source_mapping()
-                    .function_name(&spec.function)
-                    .event_source_arn(&arn)
-                    .batch_size(BATCH_SIZE)
-                    .function_response_types(FunctionResponseType::ReportBatchItemFailures)
-                    .send()
-                    .await
-                    .map_err(call_error("CreateEventSourceMapping", &queue))?;
-                Ok(())
-            },
-        )
-        .await?;
     }
+    Ok(())
+}
+
+fn scaling(concurrency: i32) -> ScalingConfig {
+    ScalingConfig::builder()
+        .maximum_concurrency(concurrency)
+        .build()
+}
+
+async fn map_queue(
+    c: &Clients,
+    spec: &ScannerSpec,
+    rec: &Recorder,
+    (queue, arn): (&str, &str),
+    concurrency: i32,
+) -> Result<(), InfraError> {
+    let detail = format!(
+        "to {}, {BATCH_SIZE} per batch, at most {concurrency} at once, partial batch responses",
+        spec.function
+    );
+    let create = async {
+        c.lambda
+            .create_event_source_mapping()
+            .function_name(&spec.function)
+            .event_source_arn(arn)
+            .batch_size(BATCH_SIZE)
+            .scaling_config(scaling(concurrency))
+            .function_response_types(FunctionResponseType::ReportBatchItemFailures)
+            .send()
+            .await
+            .map_err(call_error("CreateEventSourceMapping", queue))?;
+        Ok(())
+    };
+    let resource = format!("lambda-event-source-mapping {queue}");
+    rec.change(Action::Create, resource, detail, create).await?;
+    Ok(())
+}
+
+async fn rescale(
+    c: &Clients,
+    rec: &Recorder,
+    (queue, uuid): (&str, &str),
+    live: Option<i32>,
+    concurrency: i32,
+) -> Result<(), InfraError> {
+    let live = live.map_or("unbounded".to_string(), |n| n.to_string());
+    let detail = format!("at most {live} -> {concurrency} at once");
+    let update = async {
+        c.lambda
+            .update_event_source_mapping()
+            .uuid(uuid)
+            .scaling_config(scaling(concurrency))
+            .send()
+            .await
+            .map_err(call_error("UpdateEventSourceMapping", queue))?;
+        Ok(())
+    };
+    let resource = format!("lambda-event-source-mapping {queue}");
+    rec.change(Action::Update, resource, detail, update).await?;
     Ok(())
 }
 

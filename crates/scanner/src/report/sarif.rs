@@ -209,15 +209,80 @@ pub mod github_limits {
     /// Bytes of the gzip-compressed file.
     pub const GZIPPED_BYTES: usize = 10 * 1024 * 1024;
 
+    /// A SARIF file GitHub would reject: which limit it breaks, and how many runs it holds.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Exceeded {
+        /// The runs (reports) in the file.
+        pub runs: usize,
+        /// The limit broken.
+        pub limit: Limit,
+    }
+
+    /// One of GitHub's limits, broken: by how much, and where.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Limit {
+        /// More runs than [`RUNS_PER_FILE`].
+        Runs(usize),
+        /// A run with more results than [`RESULTS_PER_RUN`].
+        Results {
+            /// The run's `automationDetails.id`.
+            run: String,
+            /// Its results.
+            count: usize,
+        },
+        /// A run with more rules than [`RULES_PER_RUN`].
+        Rules {
+            /// The run's `automationDetails.id`.
+            run: String,
+            /// Its rules.
+            count: usize,
+        },
+        /// More compressed bytes than [`GZIPPED_BYTES`].
+        Gzipped(usize),
+    }
+
+    impl Exceeded {
+        /// Whether one file per report would be within the limits as far as this one goes.
+        pub fn splits_by_report(&self) -> bool {
+            self.runs > 1
+        }
+    }
+
+    impl std::fmt::Display for Exceeded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match &self.limit {
+                Limit::Runs(runs) => write!(
+                    f,
+                    "{runs} runs (one per report), where GitHub code scanning takes at most {RUNS_PER_FILE} per file"
+                ),
+                Limit::Results { run, count } => write!(
+                    f,
+                    "{run}: {count} results, where GitHub takes at most {RESULTS_PER_RUN} per run"
+                ),
+                Limit::Rules { run, count } => write!(
+                    f,
+                    "{run}: {count} rules, where GitHub takes at most {RULES_PER_RUN} per run"
+                ),
+                Limit::Gzipped(bytes) => write!(
+                    f,
+                    "{bytes} bytes gzip-compressed, where GitHub takes at most {GZIPPED_BYTES}"
+                ),
+            }
+        }
+    }
+
     /// What in the SARIF log `text` (`gzipped_bytes` compressed) breaks a limit, if anything.
-    pub fn exceeded(text: &str, gzipped_bytes: usize) -> Option<String> {
+    pub fn exceeded(text: &str, gzipped_bytes: usize) -> Option<Exceeded> {
         let log: Value = serde_json::from_str(text).ok()?;
         let runs = log["runs"].as_array().map_or(&[][..], Vec::as_slice);
+        let broken = |limit| {
+            Some(Exceeded {
+                runs: runs.len(),
+                limit,
+            })
+        };
         if runs.len() > RUNS_PER_FILE {
-            return Some(format!(
-                "{} runs (one per report), where GitHub code scanning takes at most {RUNS_PER_FILE} per file",
-                runs.len()
-            ));
+            return broken(Limit::Runs(runs.len()));
         }
         let count = |run: &Value, pointer: &str| {
             run.pointer(pointer)
@@ -228,25 +293,27 @@ pub mod github_limits {
             let id = run
                 .pointer("/automationDetails/id")
                 .and_then(Value::as_str)
-                .unwrap_or("a run");
+                .unwrap_or("a run")
+                .to_string();
             let results = count(run, "/results");
             if results > RESULTS_PER_RUN {
-                return Some(format!(
-                    "{id}: {results} results, where GitHub takes at most {RESULTS_PER_RUN} per run"
-                ));
+                return broken(Limit::Results {
+                    run: id,
+                    count: results,
+                });
             }
             let rules = count(run, "/tool/driver/rules");
             if rules > RULES_PER_RUN {
-                return Some(format!(
-                    "{id}: {rules} rules, where GitHub takes at most {RULES_PER_RUN} per run"
-                ));
+                return broken(Limit::Rules {
+                    run: id,
+                    count: rules,
+                });
             }
         }
-        (gzipped_bytes > GZIPPED_BYTES).then(|| {
-            format!(
-                "{gzipped_bytes} bytes gzip-compressed, where GitHub takes at most {GZIPPED_BYTES}"
-            )
-        })
+        if gzipped_bytes > GZIPPED_BYTES {
+            return broken(Limit::Gzipped(gzipped_bytes));
+        }
+        None
     }
 }
 

@@ -371,7 +371,7 @@ fn junit_is_well_formed_xml_with_one_case_per_rule() {
 
 #[test]
 fn github_limits_name_what_a_sarif_file_breaks() {
-    use super::github_limits::{exceeded, GZIPPED_BYTES, RESULTS_PER_RUN, RUNS_PER_FILE};
+    use super::github_limits::{exceeded, Limit, GZIPPED_BYTES, RESULTS_PER_RUN, RUNS_PER_FILE};
     let run = |results: usize| {
         serde_json::json!({
             "automationDetails": {"id": "driftscan/scan/prod/"},
@@ -388,14 +388,28 @@ fn github_limits_name_what_a_sarif_file_breaks() {
         "20 runs is fine"
     );
     assert_eq!(
-        exceeded(&log(vec![run(1); RUNS_PER_FILE + 1]), 1_000).as_deref(),
+        exceeded(&log(vec![run(1); RUNS_PER_FILE + 1]), 1_000)
+            .map(|e| e.to_string())
+            .as_deref(),
         Some("21 runs (one per report), where GitHub code scanning takes at most 20 per file")
     );
     assert_eq!(
-        exceeded(&log(vec![run(RESULTS_PER_RUN + 1)]), 1_000).as_deref(),
+        exceeded(&log(vec![run(RESULTS_PER_RUN + 1)]), 1_000)
+            .map(|e| e.to_string())
+            .as_deref(),
         Some("driftscan/scan/prod/: 25001 results, where GitHub takes at most 25000 per run")
     );
-    assert!(exceeded(&log(vec![run(1)]), GZIPPED_BYTES + 1).is_some_and(|p| p.contains("gzip")));
+    let too_big = exceeded(&log(vec![run(1), run(1)]), GZIPPED_BYTES + 1).unwrap();
+    assert_eq!(too_big.limit, Limit::Gzipped(GZIPPED_BYTES + 1));
+    assert!(
+        too_big.splits_by_report(),
+        "two reports can go in two files"
+    );
+    let one = exceeded(&log(vec![run(RESULTS_PER_RUN + 1)]), 1_000).unwrap();
+    assert!(
+        !one.splits_by_report(),
+        "one report is one run whatever the split"
+    );
     // The fixture's own SARIF is well within them.
     let ours = render(&fixtures::report(true), Format::Sarif, &options());
     assert_eq!(exceeded(&ours, ours.len()), None);
