@@ -5,8 +5,9 @@ Cargo keeps every variant it ever built: each source change of a workspace crate
 of a dependency's features or of the lock file leaves another `<crate>-<hash>` beside the
 current one in `<profile>/deps`. Over a day of work the shared target directory grew to 60 GB
 (six variants of aws-sdk-ec2 at 650 MB each, ten end-to-end test binaries at 200 MB). This
-keeps, per crate name, kind of artifact and deps directory, the variant built last and removes
-the others. The kind keeps what one `scripts/test` builds side by side: clippy's metadata-only
+keeps, per crate, package (its version: syn 2 and syn 3 are both current), kind of artifact and
+deps directory, the variant built last and removes the others. The kind keeps what one
+`scripts/test` builds side by side: clippy's metadata-only
 variant (`.rmeta`), the build's library (`.rlib`), a proc-macro or cdylib (`.so`) and an
 executable (a binary or test). Pruning them against each other made every run re-check the
 whole SDK. Where two variants of one kind are both current (a crate built with two feature
@@ -38,6 +39,25 @@ def crate_name(entry, name):
     return name[3:] if library and name.startswith("lib") else name
 
 
+def package_of(entries, name):
+    """The package a variant was built from: the directory of the first source file its `.d`
+    file names (`.../syn-2.0.119/src/lib.rs` gives `.../syn-2.0.119`). Two versions of one
+    crate (syn 2 and 3, http 0.2 and 1) are both current and share a name."""
+    for entry in entries:
+        if entry.name.endswith(".d"):
+            try:
+                with open(entry.path, encoding="utf-8", errors="replace") as dep_info:
+                    first = dep_info.readline()
+            except OSError:
+                break
+            sources = first.partition(": ")[2].split()
+            if sources:
+                source = sources[0]
+                return source.split("/src/")[0] if "/src/" in source else os.path.dirname(source)
+            break
+    return name
+
+
 def prune(deps):
     # One variant is one hash: a library's `.rlib`, `.rmeta` and `.d` together.
     by_hash = collections.defaultdict(list)
@@ -49,7 +69,8 @@ def prune(deps):
             names.setdefault(match["hash"], crate_name(entry, match["name"]))
     variants = collections.defaultdict(dict)
     for digest, entries in by_hash.items():
-        variants[(names[digest], kind(entries))][digest] = entries
+        package = package_of(entries, names[digest])
+        variants[(names[digest], package, kind(entries))][digest] = entries
     freed = removed = 0
     for by_hash in variants.values():
         if len(by_hash) < 2:
