@@ -7,7 +7,7 @@
 use aws_sdk_s3::types as s3;
 use serde_json::{json, Value};
 
-use crate::{call_error, Action, InfraError, Recorder};
+use crate::{call_error, refused, Action, InfraError, Recorder};
 
 /// A bucket and the settings it must have.
 pub(crate) struct SecureBucket<'a> {
@@ -23,11 +23,6 @@ pub(crate) struct SecureBucket<'a> {
     pub expire: Vec<(String, i32)>,
     /// The KMS key (ARN) new objects are encrypted with; `None`: the account's `aws/s3` key.
     pub kms_key: Option<String>,
-}
-
-/// A builder's error (a required field left out) as a refusal.
-fn refused(e: impl std::fmt::Display) -> InfraError {
-    InfraError::Refused(e.to_string())
 }
 
 /// The policy that refuses requests without TLS.

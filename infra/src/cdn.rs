@@ -14,7 +14,7 @@ use crate::certificates;
 use crate::dns::{upsert_alias, zone_domain};
 use crate::edge::{find_load_balancer, load_balancer_name};
 use crate::waf::{converge_acl, delete_named, AclScope};
-use crate::{call_error, Action, Ctx, InfraError, Live, Provisioned};
+use crate::{call_error, refused, Action, Ctx, InfraError, Live, Provisioned};
 
 /// The hosted zone id every alias to a CloudFront distribution names
 /// (<https://docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html>).
@@ -42,10 +42,6 @@ pub fn cdn_host(env: &str) -> String {
 /// Its web ACL's name.
 fn web_acl_name(env: &str) -> String {
     format!("trading-{env}-cdn")
-}
-
-fn refused(e: impl std::fmt::Display) -> InfraError {
-    InfraError::Refused(e.to_string())
 }
 
 /// The distribution, its web ACL and certificate and its alias record, made or brought back.

@@ -10,7 +10,7 @@ use aws_sdk_acm::client::Waiters;
 use aws_sdk_acm::types as acm;
 
 use crate::dns::{upsert_record, zone_domain};
-use crate::{call_error, is_planned, Action, Ctx, GlobalClients, InfraError};
+use crate::{call_error, is_planned, refused, Action, Ctx, GlobalClients, InfraError};
 
 /// How long an apply waits for ACM to issue a DNS-validated certificate. ACM checks the
 /// validation record itself; it usually issues within minutes of the record appearing
@@ -107,7 +107,7 @@ fn acm_cname(value: String) -> Result<aws_sdk_route53::types::ResourceRecord, In
     aws_sdk_route53::types::ResourceRecord::builder()
         .value(value)
         .build()
-        .map_err(|e| InfraError::Refused(e.to_string()))
+        .map_err(refused)
 }
 
 /// The environment's usable certificate for `domain`, if any.
@@ -139,7 +139,7 @@ async fn request(ctx: &Ctx<'_>, at: &AcmAt<'_>) -> Result<String, InfraError> {
         .into_iter()
         .map(|(k, v)| acm::Tag::builder().key(k).value(v).build())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| InfraError::Refused(e.to_string()))?;
+        .map_err(refused)?;
     // Requests repeated with one token within an hour are one request.
     let token: String = format!("driftscan{}", ctx.spec.name)
         .chars()

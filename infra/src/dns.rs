@@ -8,7 +8,7 @@
 use aws_sdk_route53::types as r53;
 
 use crate::edge::{find_load_balancer, load_balancer_name, preview_host};
-use crate::{call_error, is_planned, Action, Ctx, InfraError, Live};
+use crate::{call_error, is_planned, refused, Action, Ctx, InfraError, Live};
 
 /// The domain the reference platform's zones sit under.
 pub const DOMAIN: &str = "trading.example.com";
@@ -107,7 +107,7 @@ pub(crate) async fn upsert_record(
         .ttl(300)
         .resource_records(value)
         .build()
-        .map_err(|e| InfraError::Refused(e.to_string()))?;
+        .map_err(refused)?;
     let upsert = || change(ctx, zone, r53::ChangeAction::Upsert, record.clone());
     let resource = format!("dns-record {} CNAME", name.trim_end_matches('.'));
     let detail = format!("CNAME to {wanted}");
@@ -149,7 +149,7 @@ pub(crate) async fn converge(ctx: &Ctx<'_>, zone: Option<String>) -> Result<(), 
         .hosted_zone_id(balancer.canonical_hosted_zone_id().unwrap_or_default())
         .evaluate_target_health(false)
         .build()
-        .map_err(|e| InfraError::Refused(e.to_string()))?;
+        .map_err(refused)?;
     upsert_alias(ctx, &zone, &name, target).await
 }
 
@@ -171,7 +171,7 @@ pub(crate) async fn upsert_alias(
         .r#type(r53::RrType::A)
         .alias_target(target)
         .build()
-        .map_err(|e| InfraError::Refused(e.to_string()))?;
+        .map_err(refused)?;
     let upsert = || change(ctx, zone, r53::ChangeAction::Upsert, record.clone());
     ctx.converge(
         format!("dns-record {name}"),
@@ -229,11 +229,11 @@ async fn change(
         .action(action)
         .resource_record_set(record)
         .build()
-        .map_err(|e| InfraError::Refused(e.to_string()))?;
+        .map_err(refused)?;
     let batch = r53::ChangeBatch::builder()
         .changes(change)
         .build()
-        .map_err(|e| InfraError::Refused(e.to_string()))?;
+        .map_err(refused)?;
     ctx.route53
         .change_resource_record_sets()
         .hosted_zone_id(zone)

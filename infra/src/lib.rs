@@ -846,6 +846,11 @@ pub(crate) fn filter(name: &str, value: &str) -> ec2::Filter {
     ec2::Filter::builder().name(name).values(value).build()
 }
 
+/// A builder's error (a required field left out) as a refusal.
+pub(crate) fn refused(e: impl std::fmt::Display) -> InfraError {
+    InfraError::Refused(e.to_string())
+}
+
 pub(crate) fn call_error<E: std::error::Error + 'static>(
     operation: &'static str,
     resource: &str,

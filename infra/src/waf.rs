@@ -5,7 +5,7 @@
 use aws_sdk_wafv2::types as waf;
 
 use crate::edge::{find_load_balancer, load_balancer_name};
-use crate::{call_error, Action, Ctx, InfraError, Live};
+use crate::{call_error, refused, Action, Ctx, InfraError, Live};
 
 /// The web ACL of `env`.
 fn web_acl_name(env: &str) -> String {
@@ -14,10 +14,6 @@ fn web_acl_name(env: &str) -> String {
 
 /// The managed rule group every web ACL runs (`<vendor>`, `<name>`).
 const COMMON_RULES: (&str, &str) = ("AWS", "AWSManagedRulesCommonRuleSet");
-
-fn refused(e: impl std::fmt::Display) -> InfraError {
-    InfraError::Refused(e.to_string())
-}
 
 /// Where a web ACL lives: a region's regional scope, or CloudFront's scope (served by
 /// us-east-1's endpoint, <https://docs.aws.amazon.com/waf/latest/APIReference/API_CreateWebACL.html>).
