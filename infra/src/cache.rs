@@ -133,10 +133,19 @@ async fn converge_group(
                 "{id} is not encrypted in transit and at rest, which cannot be turned on in place: create an encrypted group from a snapshot"
             )));
         }
+        // The at-rest key is set only at creation
+        // (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/at-rest-encryption.html).
+        if live.kms_key_id() != Some(out.kms_key.as_str()) {
+            return Err(crate::refused(format!(
+                "{id} is encrypted at rest with {} rather than {}, which cannot be changed in place: create a group from a snapshot with that key",
+                live.kms_key_id().unwrap_or("ElastiCache's default key"),
+                out.kms_key
+            )));
+        }
     }
     let live = Live::of(current.as_ref(), |live| group_differences(live, cache));
     let create = async {
-        let token = new_auth_token(ctx).await?;
+        let token = new_auth_token(ctx, &out.kms_key).await?;
         create_group(ctx, out, cache, subnet_group, &token).await
     };
     let update = async {
@@ -154,9 +163,10 @@ async fn converge_group(
         Ok(())
     };
     let detail = format!(
-        "redis, {} with {} replica(s), encrypted in transit and at rest, AUTH token in {}",
+        "redis, {} with {} replica(s), encrypted in transit and at rest (with {}), AUTH token in {}",
         cache.node_type,
         cache.replicas,
+        crate::keys::alias_name(&ctx.spec.name),
         auth_secret_name(&ctx.spec.name)
     );
     let resource = format!("cache-replication-group {id}");
@@ -217,6 +227,7 @@ async fn create_group(
         .multi_az_enabled(cache.failover)
         .transit_encryption_enabled(true)
         .at_rest_encryption_enabled(true)
+        .kms_key_id(&out.kms_key)
         .auth_token(token)
         .snapshot_retention_limit(cache.snapshot_days)
         .cache_subnet_group_name(subnet_group)
@@ -231,8 +242,8 @@ async fn create_group(
 /// A new AUTH token, made by Secrets Manager and stored as the environment's `redis-auth`
 /// secret (a new version when the secret exists; restored first when it is scheduled for
 /// deletion). Redis AUTH tokens take printable characters other than `@`, `"` and `/`: no
-/// punctuation at all, 64 characters.
-async fn new_auth_token(ctx: &Ctx<'_>) -> Result<String, InfraError> {
+/// punctuation at all, 64 characters. The secret is encrypted with `kms_key`.
+async fn new_auth_token(ctx: &Ctx<'_>, kms_key: &str) -> Result<String, InfraError> {
     let name = auth_secret_name(&ctx.spec.name);
     let token = ctx
         .secrets
@@ -245,10 +256,20 @@ async fn new_auth_token(ctx: &Ctx<'_>) -> Result<String, InfraError> {
         .random_password
         .ok_or_else(|| InfraError::Refused("GetRandomPassword answered no password".into()))?;
     match crate::secrets::find_secret(ctx, &name).await? {
-        None => crate::secrets::create_secret(ctx, &name, "Redis AUTH token", &token).await?,
+        None => {
+            let secret = crate::secrets::NewSecret {
+                name: &name,
+                description: "Redis AUTH token",
+                kms_key,
+            };
+            crate::secrets::create_secret(ctx, secret, &token).await?
+        }
         Some(found) => {
             if found.deleted_date().is_some() {
                 crate::secrets::restore_secret(ctx, &name).await?;
+            }
+            if found.kms_key_id() != Some(kms_key) {
+                crate::secrets::encrypt_with(ctx, &name, kms_key).await?;
             }
             crate::secrets::put_secret_value(ctx, &name, &token).await?;
         }

@@ -63,7 +63,28 @@ pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(),
     let subnet_group = converge_subnet_group(ctx, out).await?;
     out.db_cluster = format!("aurora-cluster-{}", ctx.spec.name);
     converge_cluster(ctx, out, &subnet_group).await?;
+    converge_master_secret(ctx, &out.db_cluster).await?;
     converge_instances(ctx, &out.db_cluster).await
+}
+
+/// The name the environment's tags give the master password RDS keeps for `cluster` (RDS
+/// names it `rds!cluster-<uuid>`, new with every cluster); the scanner names it the same way.
+pub(crate) fn master_secret_name(cluster: &str) -> String {
+    format!("{cluster}/master-password")
+}
+
+/// Tags the master password RDS made for the cluster as the environment's.
+async fn converge_master_secret(ctx: &Ctx<'_>, cluster: &str) -> Result<(), InfraError> {
+    let live = find_cluster(ctx, cluster).await?;
+    let secret = live
+        .as_ref()
+        .and_then(|c| c.master_user_secret())
+        .and_then(|s| s.secret_arn());
+    if live.is_some() && secret.is_none() {
+        // Refused earlier: a cluster whose password RDS does not manage never gets here.
+        return Ok(());
+    }
+    crate::secrets::converge_tags(ctx, secret, &master_secret_name(cluster)).await
 }
 
 /// The DB subnet group over the private subnets, answering its name.
@@ -102,14 +123,8 @@ async fn converge_cluster(
     let db_group = &out.security_groups["db"];
     // Looked up first: moto's CreateDBCluster replaces an existing cluster.
     let current = find_cluster(ctx, cluster).await?;
-    if current
-        .as_ref()
-        .is_some_and(|c| c.storage_encrypted() != Some(true))
-    {
-        // Encryption cannot be changed in place: say so rather than pretend.
-        return Err(InfraError::Refused(format!(
-            "{cluster} is not encrypted and encryption cannot be turned on in place: restore an encrypted copy from a snapshot"
-        )));
+    if let Some(live) = &current {
+        refuse_unchangeable_encryption(live, &out.kms_key)?;
     }
     let live = Live::of(current.as_ref(), |live| {
         cluster_differences(live, spec, db_group)
@@ -124,7 +139,9 @@ async fn converge_cluster(
             // RDS generates the password and keeps it in Secrets Manager: none here or in
             // output.
             .manage_master_user_password(true)
+            .master_user_secret_kms_key_id(&out.kms_key)
             .storage_encrypted(true)
+            .kms_key_id(&out.kms_key)
             .backup_retention_period(spec.backup_retention_days)
             .deletion_protection(spec.deletion_protection)
             .db_subnet_group_name(subnet_group)
@@ -149,11 +166,41 @@ async fn converge_cluster(
         Ok(())
     };
     let detail = format!(
-        "aurora-postgresql {AURORA_ENGINE_VERSION}, encrypted, {} day(s) of backups",
+        "aurora-postgresql {AURORA_ENGINE_VERSION}, encrypted with {}, master password in Secrets Manager, {} day(s) of backups",
+        crate::keys::alias_name(&spec.name),
         spec.backup_retention_days
     );
     let resource = format!("db-cluster {cluster}");
     ctx.converge(resource, live, (detail, create), update).await
+}
+
+/// Refuses a cluster whose storage is unencrypted or encrypted with another key than the
+/// environment's, or whose master password RDS does not manage under that key: none of these
+/// can be changed in place
+/// (<https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBCluster.html>), so
+/// say so rather than pretend.
+fn refuse_unchangeable_encryption(live: &rds::DbCluster, key: &str) -> Result<(), InfraError> {
+    let cluster = live.db_cluster_identifier().unwrap_or_default();
+    if live.storage_encrypted() != Some(true) {
+        return Err(crate::refused(format!(
+            "{cluster} is not encrypted and encryption cannot be turned on in place: restore an encrypted copy from a snapshot"
+        )));
+    }
+    if live.kms_key_id() != Some(key) {
+        return Err(crate::refused(format!(
+            "{cluster} is encrypted with {} rather than {key}, which cannot be changed in place: restore a copy from a snapshot with that key",
+            live.kms_key_id().unwrap_or("an unnamed key")
+        )));
+    }
+    match live.master_user_secret().and_then(|s| s.kms_key_id()) {
+        Some(secret_key) if secret_key == key => Ok(()),
+        Some(other) => Err(crate::refused(format!(
+            "{cluster}'s master password is encrypted with {other} rather than {key}, which RDS cannot change in place: turn ManageMasterUserPassword off, then on with that key"
+        ))),
+        None => Err(crate::refused(format!(
+            "{cluster}'s master password is not managed by RDS in Secrets Manager: turn ManageMasterUserPassword on with {key}"
+        ))),
+    }
 }
 
 /// How the live cluster differs from the spec.
@@ -277,4 +324,46 @@ async fn converge_instances(ctx: &Ctx<'_>, cluster: &str) -> Result<(), InfraErr
         .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/5eed0000-0000-4000-8000-000000000001";
+
+    fn cluster(encrypted: bool, key: Option<&str>, secret_key: Option<&str>) -> rds::DbCluster {
+        let secret = secret_key.map(|k| {
+            rds::MasterUserSecret::builder()
+                .kms_key_id(k)
+                .build()
+        });
+        rds::DbCluster::builder()
+            .db_cluster_identifier("aurora-cluster-prod")
+            .storage_encrypted(encrypted)
+            .set_kms_key_id(key.map(str::to_string))
+            .set_master_user_secret(secret)
+            .build()
+    }
+
+    #[test]
+    fn encryption_that_cannot_change_in_place_is_refused_with_the_way_out() {
+        assert!(refuse_unchangeable_encryption(&cluster(true, Some(KEY), Some(KEY)), KEY).is_ok());
+        let other = "arn:aws:kms:us-east-1:123456789012:key/other";
+        for (live, says) in [
+            (cluster(false, None, Some(KEY)), "not encrypted"),
+            (
+                cluster(true, Some(other), Some(KEY)),
+                "restore a copy from a snapshot",
+            ),
+            (
+                cluster(true, Some(KEY), Some(other)),
+                "turn ManageMasterUserPassword off",
+            ),
+            (cluster(true, Some(KEY), None), "not managed by RDS"),
+        ] {
+            let refused = refuse_unchangeable_encryption(&live, KEY).expect_err(says);
+            assert!(refused.to_string().contains(says), "{refused}");
+        }
+    }
 }

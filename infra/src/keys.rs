@@ -1,5 +1,6 @@
-//! The environment's customer-managed KMS key, `alias/trading-<env>`: its data bucket and (where
-//! the environment says so) its log group are encrypted with it, and its key material rotates.
+//! The environment's customer-managed KMS key, `alias/trading-<env>`: its data bucket, database,
+//! cache, secrets and (where the environment says so) its log group are encrypted with it, and
+//! its key material rotates.
 //! Destroy only ever schedules its deletion, with the longest waiting period KMS allows.
 
 use aws_sdk_kms::types as kms;

@@ -29,7 +29,10 @@ fn ecs_tasks_trust() -> Value {
     })
 }
 
-/// The app reads its own parameters (`/<env>/...`) and secrets (`<env>/...`), nothing else.
+/// The app reads its own parameters (`/<env>/...`) and secrets (`<env>/...`), nothing else,
+/// and decrypts with the environment's key only what Secrets Manager hands it (the secrets are
+/// encrypted with that key; `kms:ViaService` and `kms:ResourceAliases` as in
+/// <https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html>).
 pub(crate) fn task_policy(account: &str, region: &str, env: &str) -> Value {
     json!({
         "Version": "2012-10-17",
@@ -38,7 +41,13 @@ pub(crate) fn task_policy(account: &str, region: &str, env: &str) -> Value {
                 "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
                 "Resource": format!("arn:aws:ssm:{region}:{account}:parameter/{env}/*")},
             {"Sid": "OwnSecrets", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
-                "Resource": format!("arn:aws:secretsmanager:{region}:{account}:secret:{env}/*")}
+                "Resource": format!("arn:aws:secretsmanager:{region}:{account}:secret:{env}/*")},
+            {"Sid": "DecryptOwnSecrets", "Effect": "Allow", "Action": ["kms:Decrypt"],
+                "Resource": format!("arn:aws:kms:{region}:{account}:key/*"),
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": format!("secretsmanager.{region}.amazonaws.com")},
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": crate::keys::alias_name(env)}
+                }}
         ]
     })
 }
@@ -199,8 +208,23 @@ mod tests {
                     || (action == "secretsmanager:GetSecretValue"
                         && resource
                             == "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/*")
+                    || (action == "kms:Decrypt"
+                        && resource == "arn:aws:kms:us-east-1:123456789012:key/*")
             }),
             "{task:?}"
+        );
+        let policy = task_policy("123456789012", "us-east-1", "prod");
+        let decrypt = &policy["Statement"][2];
+        assert_eq!(decrypt["Action"][0], "kms:Decrypt");
+        assert_eq!(
+            decrypt["Condition"]["StringEquals"]["kms:ViaService"],
+            "secretsmanager.us-east-1.amazonaws.com",
+            "only through Secrets Manager"
+        );
+        assert_eq!(
+            decrypt["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"],
+            "alias/trading-prod",
+            "only the environment's key"
         );
         let execution = crate::iam::policy_checks::granted(&execution_policy(
             "123456789012",

@@ -54,6 +54,7 @@ fn secrets_are_metadata_and_each_change_is_exactly_its_findings() {
         .flatten()
         .any(|r| r["kind"] == "secret" && r["id"] == "prod/redis-auth");
     assert!(read, "the AUTH token's secret is read: {snapshot}");
+    assert_encrypted_with_the_environment_key(&parsed);
     outputs.push(snapshot);
 
     let captured = crate::support::captured_baselines(&moto, "prod", REGION);
@@ -144,6 +145,38 @@ fn secrets_are_metadata_and_each_change_is_exactly_its_findings() {
             None,
         ),
     ]);
+    assert_eq!(rows, crate::support::sorted_rows(expected.clone()));
+    outputs.push(raw);
+
+    // 4. The master password RDS keeps, shared with another account by hand: found under its
+    // cluster's name, not RDS's random one.
+    let master = master_password_arn(&parsed);
+    block_on(
+        secrets
+            .put_resource_policy()
+            .secret_id(&master)
+            .resource_policy(policy)
+            .send(),
+    )
+    .unwrap();
+    let (rows, raw) = scan(&moto, &shipped);
+    let master = "secret/aurora-cluster-{env}/master-password";
+    expected.extend([
+        row(
+            FindingKind::Compliance,
+            master,
+            "properties.policy",
+            Severity::Critical,
+            Some("secret-policy-no-outside-grant"),
+        ),
+        row(
+            FindingKind::Drift,
+            master,
+            "properties.policy",
+            Severity::Medium,
+            None,
+        ),
+    ]);
     assert_eq!(rows, crate::support::sorted_rows(expected));
     outputs.push(raw);
 
@@ -153,4 +186,43 @@ fn secrets_are_metadata_and_each_change_is_exactly_its_findings() {
             "a secret value reached an output"
         );
     }
+}
+
+/// The snapshot's resources of `kind`.
+fn of_kind<'a>(snapshot: &'a serde_json::Value, kind: &str) -> Vec<&'a serde_json::Value> {
+    let resources = snapshot["resources"].as_array().into_iter().flatten();
+    resources.filter(|r| r["kind"] == kind).collect()
+}
+
+/// The database, the cache and both secrets are encrypted with the environment's own key.
+fn assert_encrypted_with_the_environment_key(snapshot: &serde_json::Value) {
+    let keys = of_kind(snapshot, "kms-key");
+    let [key] = keys.as_slice() else {
+        panic!("one key: {keys:?}")
+    };
+    assert_eq!(key["name"], "alias/trading-prod");
+    let arn = &key["arn"];
+    for kind in ["db-cluster", "cache-replication-group", "secret"] {
+        for resource in of_kind(snapshot, kind) {
+            let name = &resource["name"];
+            assert_eq!(&resource["properties"]["kms_key_id"], arn, "{kind} {name}");
+        }
+    }
+    let secrets = of_kind(snapshot, "secret");
+    let mut named: Vec<&str> = secrets.iter().filter_map(|s| s["name"].as_str()).collect();
+    named.sort_unstable();
+    assert_eq!(
+        named,
+        ["aurora-cluster-prod/master-password", "prod/redis-auth"]
+    );
+}
+
+/// The ARN of the master password RDS keeps for prod's cluster.
+fn master_password_arn(snapshot: &serde_json::Value) -> String {
+    let secrets = of_kind(snapshot, "secret");
+    let master = secrets
+        .iter()
+        .find(|s| s["properties"]["owning_service"] == "rds");
+    let arn = master.and_then(|s| s["arn"].as_str());
+    arn.expect("the master password is read").to_string()
 }

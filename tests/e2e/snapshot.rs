@@ -158,7 +158,7 @@ fn staging_snapshot_holds_all_of_staging_and_nothing_else() {
         (TargetGroup, 1),
         (S3Bucket, 1),
         (CacheReplicationGroup, 1),
-        (SecretsManagerSecret, 1), // the Redis AUTH token's
+        (SecretsManagerSecret, 2), // the Redis AUTH token's and the master password RDS keeps
         (LogGroup, 1),             // the app's
         (KmsKey, 1),               // alias/trading-staging, which its bucket uses
         (AcmCertificate, 1),       // the load balancer's, DNS-validated
@@ -309,7 +309,7 @@ fn several_regions_are_scanned_at_once() {
     // first, and each region's scan reads only the buckets located there.
     assert_eq!(east.remove(&ResourceKind::S3Bucket), Some(1));
     assert_eq!(east, west, "the same environment shape in both regions");
-    assert_eq!(east.values().sum::<usize>(), 42);
+    assert_eq!(east.values().sum::<usize>(), 43);
     assert!(snapshot.resources.iter().all(|r| !r.name.contains("prod")));
 }
 

@@ -243,13 +243,17 @@ fn region_aside(text: String, region: &str) -> String {
     if text == region {
         return REGION_PLACEHOLDER.to_string();
     }
-    // A regional service principal (`Service:logs.us-east-2.amazonaws.com`). Other hosts are
-    // left alone: an image's registry may sit in another region than the scan's.
-    if let Some(service) = text
-        .strip_prefix("Service:")
-        .and_then(|host| host.strip_suffix(&format!(".{region}.amazonaws.com")))
-    {
-        return format!("Service:{service}.{REGION_PLACEHOLDER}.amazonaws.com");
+    // A regional service principal (`Service:logs.us-east-2.amazonaws.com`) or endpoint (a
+    // `kms:ViaService` value, `secretsmanager.us-east-2.amazonaws.com`) of the resource's own
+    // region. Other hosts are left alone: an image's registry may sit in another region.
+    let (principal, host) = match text.strip_prefix("Service:") {
+        Some(host) => ("Service:", host),
+        None => ("", text.as_str()),
+    };
+    if let Some(service) = host.strip_suffix(&format!(".{region}.amazonaws.com")) {
+        if !service.contains('/') {
+            return format!("{principal}{service}.{REGION_PLACEHOLDER}.amazonaws.com");
+        }
     }
     if let Some(zone) = text.strip_prefix(region) {
         if zone.len() == 1 && zone.bytes().all(|b| b.is_ascii_lowercase()) {
@@ -327,6 +331,11 @@ mod tests {
         }
         assert_eq!(dev.string("us-east-2b"), "{region}b");
         assert_eq!(dev.string("us-east-2"), "{region}");
+        assert_eq!(
+            dev.string("secretsmanager.us-east-2.amazonaws.com"),
+            "secretsmanager.{region}.amazonaws.com",
+            "a kms:ViaService value"
+        );
         assert_eq!(
             dev.string("Service:logs.us-east-2.amazonaws.com"),
             "Service:logs.{region}.amazonaws.com"

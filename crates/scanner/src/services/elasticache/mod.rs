@@ -66,5 +66,6 @@ pub(super) static REPLICATION_GROUP: KindDef = KindDef {
     changes_without_drift: &["status"],
     following_fields: &[],
     capture: unchanged,
-    compare: unchanged,
+    // Each environment has its own key.
+    compare: crate::services::kms::compare_key_by_presence,
 };

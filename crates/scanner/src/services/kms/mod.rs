@@ -9,7 +9,7 @@ pub mod iac;
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::kinds::{KindDef, Read, Scope, ServiceDef};
 use crate::model::{ResourceKind as K, Service};
@@ -85,6 +85,17 @@ pub(super) static KEY: KindDef = KindDef {
     capture: crate::kinds::unchanged,
     compare: crate::kinds::unchanged,
 };
+
+/// What a compared resource's key becomes: each environment has its own KMS key, so a key is
+/// compared by whether one is named, not which.
+pub(crate) const COMPARED_KEY: &str = "{kms-key}";
+
+/// The compare normalization of a kind whose `kms_key_id` names its encryption key.
+pub(crate) fn compare_key_by_presence(properties: &mut Map<String, Value>) {
+    if let Some(key @ Value::String(_)) = properties.get_mut("kms_key_id") {
+        *key = Value::String(COMPARED_KEY.into());
+    }
+}
 
 /// The keys `properties` (a resource's, as JSON) refer to: every KMS ARN or alias anywhere in
 /// it, and the value of any field named for a key (`kms_key_id`, `kms_key`, `key_id`), which
@@ -163,6 +174,20 @@ fn is_key_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compared_resources_name_a_key_or_none_never_which() {
+        let compared = |value: Value| {
+            let Value::Object(mut properties) = value else { panic!("an object") };
+            compare_key_by_presence(&mut properties);
+            properties.get("kms_key_id").cloned()
+        };
+        let staging = serde_json::json!({"kms_key_id": "arn:aws:kms:us-east-1:111111111111:key/a"});
+        let prod = serde_json::json!({"kms_key_id": "arn:aws:kms:us-east-1:222222222222:key/b"});
+        assert_eq!(compared(staging), compared(prod));
+        let none = compared(serde_json::json!({"kms_key_id": null}));
+        assert_eq!(none, Some(Value::Null), "no key stays no key");
+    }
 
     #[test]
     fn references_are_found_anywhere_and_resolved_in_their_region() {

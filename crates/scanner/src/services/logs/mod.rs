@@ -46,5 +46,6 @@ pub(super) static LOG_GROUP: KindDef = KindDef {
     changes_without_drift: &[],
     following_fields: &[],
     capture: unchanged,
-    compare: unchanged,
+    // Each environment has its own key.
+    compare: crate::services::kms::compare_key_by_presence,
 };

@@ -39,7 +39,8 @@ const fn database(kind: ResourceKind) -> KindDef {
         changes_without_drift: &["status"],
         following_fields: &[],
         capture: unchanged,
-        compare: unchanged,
+        // Each environment has its own key.
+    compare: crate::services::kms::compare_key_by_presence,
     }
 }
 

@@ -83,7 +83,7 @@ pub(super) static BUCKET: KindDef = KindDef {
     compare: |p| {
         if let Some(Value::Object(encryption)) = p.get_mut("encryption") {
             if let Some(key @ Value::String(_)) = encryption.get_mut("kms_key") {
-                *key = Value::String("{kms-key}".into());
+                *key = Value::String(crate::services::kms::COMPARED_KEY.into());
             }
         }
     },

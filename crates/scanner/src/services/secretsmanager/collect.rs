@@ -50,13 +50,34 @@ async fn collect(ctx: &RegionContext) -> Collected {
 }
 
 /// Whether a listed secret is the environment's: by its tag, or untagged, by a name under
-/// `<env>/`.
+/// `<env>/` or (a master password RDS manages) by the DB cluster or instance it belongs to.
 fn belongs(ctx: &RegionContext, secret: &sm::SecretListEntry) -> bool {
     let tags = tags(secret.tags());
     let prefixed = secret
         .name()
         .is_some_and(|n| n.starts_with(&format!("{}/", ctx.environment)));
-    ctx.owns(&tags, prefixed)
+    let database = rds_primary(&tags).is_some_and(|id| ctx.names_environment(id));
+    ctx.owns(&tags, prefixed || database)
+}
+
+/// The tags with which RDS marks the master password it manages for a DB cluster or instance
+/// (<https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html>).
+const RDS_PRIMARY_TAGS: [&str; 2] = ["aws:rds:primaryDBClusterArn", "aws:rds:primaryDBInstanceArn"];
+
+/// The identifier of the DB cluster or instance whose master password the secret is: the last
+/// part of the ARN RDS tags it with (`arn:aws:rds:<region>:<account>:cluster:<id>`).
+fn rds_primary(tags: &BTreeMap<String, String>) -> Option<&str> {
+    let arn = RDS_PRIMARY_TAGS.iter().find_map(|key| tags.get(*key))?;
+    arn.rsplit(':').next().filter(|id| !id.is_empty())
+}
+
+/// A secret's display name: its `Name` tag, for an RDS-managed master password (whose name is
+/// `rds!cluster-<uuid>`, new with every cluster) `<cluster>/master-password`, else its name.
+fn secret_display_name(tags: &BTreeMap<String, String>, name: &str) -> String {
+    match rds_primary(tags) {
+        Some(primary) if !tags.contains_key("Name") => format!("{primary}/master-password"),
+        _ => display_name(tags, name),
+    }
 }
 
 fn tags(tags: &[sm::Tag]) -> BTreeMap<String, String> {
@@ -141,7 +162,7 @@ fn secret_resource(
     });
     ctx.resource(
         name,
-        display_name(&tags, name),
+        secret_display_name(&tags, name),
         secret.arn().map(str::to_string),
         tags,
         Properties::SecretsManagerSecret(SecretsManagerSecret {
@@ -176,6 +197,14 @@ mod recorded {
         )
     }
 
+    /// A master password RDS manages for `cluster`, tagged as RDS tags it (no `Environment`).
+    fn rds_entry(uuid: &str, cluster: &str) -> String {
+        let name = format!("rds!cluster-{uuid}");
+        format!(
+            r#"{{"ARN":"arn:aws:secretsmanager:us-east-1:123456789012:secret:{name}-AbCdEf","Name":"{name}","OwningService":"rds","RotationEnabled":true,"RotationRules":{{"AutomaticallyAfterDays":7}},"Tags":[{{"Key":"aws:rds:primaryDBClusterArn","Value":"arn:aws:rds:us-east-1:123456789012:cluster:{cluster}"}},{{"Key":"aws:secretsmanager:owningService","Value":"rds"}}]}}"#
+        )
+    }
+
     fn page(entries: &[String], next: Option<&str>) -> String {
         let next = next.map(|t| format!(r#","NextToken":"{t}""#)).unwrap_or_default();
         format!(r#"{{"SecretList":[{}]{next}}}"#, entries.join(","))
@@ -189,7 +218,15 @@ mod recorded {
             json(
                 &["secretsmanager.ListSecrets", "\"NextToken\":\"p2\""],
                 200,
-                &page(&[entry("staging/by-prefix", None), entry("prod/db", Some("prod"))], None),
+                &page(
+                    &[
+                        entry("staging/by-prefix", None),
+                        entry("prod/db", Some("prod")),
+                        rds_entry("5eed-1", "aurora-cluster-staging"),
+                        rds_entry("5eed-2", "aurora-cluster-prod"),
+                    ],
+                    None,
+                ),
             ),
             json(
                 &["secretsmanager.ListSecrets"],
@@ -221,7 +258,21 @@ mod recorded {
         assert_eq!(replay.count("GetSecretValue"), 0, "no value is ever asked for");
         let mut ids: Vec<&str> = collected.resources.iter().map(|r| r.id.as_str()).collect();
         ids.sort_unstable();
-        assert_eq!(ids, ["redis-auth", "staging/by-prefix"], "by tag, and by name prefix");
+        assert_eq!(
+            ids,
+            ["rds!cluster-5eed-1", "redis-auth", "staging/by-prefix"],
+            "by tag, by name prefix, and by the DB cluster whose master password it is"
+        );
+        let master = collected.resources.iter().find(|r| r.id == "rds!cluster-5eed-1");
+        let master = master.map(|r| (r.name.as_str(), r.logical_name.as_str()));
+        assert_eq!(
+            master,
+            Some((
+                "aurora-cluster-staging/master-password",
+                "aurora-cluster-{env}/master-password"
+            )),
+            "named after its cluster, not RDS's random name"
+        );
         let tagged = collected.resources.iter().find(|r| r.id == "redis-auth");
         let Some(Properties::SecretsManagerSecret(secret)) = tagged.map(|r| &r.properties) else {
             panic!("a secret")
@@ -257,7 +308,8 @@ mod recorded {
         let collected = collect(&replay.region_context()).await;
         assert!(collected.failures.is_empty(), "{:?}", collected.failures);
         assert_eq!(collected.deleted.len(), 1);
-        let ids: Vec<&str> = collected.resources.iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(ids, ["redis-auth"]);
+        let mut ids: Vec<&str> = collected.resources.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["rds!cluster-5eed-1", "redis-auth"]);
     }
 }

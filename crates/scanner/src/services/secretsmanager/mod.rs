@@ -83,7 +83,8 @@ fn capture_version_unless_rotated(properties: &mut Map<String, Value>) {
     }
 }
 
-/// Two environments' secrets never share a version id.
+/// Two environments' secrets never share a version id, nor a key.
 fn drop_version(properties: &mut Map<String, Value>) {
     properties.remove("current_version");
+    crate::services::kms::compare_key_by_presence(properties);
 }
