@@ -333,11 +333,7 @@ mod tests {
     const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/5eed0000-0000-4000-8000-000000000001";
 
     fn cluster(encrypted: bool, key: Option<&str>, secret_key: Option<&str>) -> rds::DbCluster {
-        let secret = secret_key.map(|k| {
-            rds::MasterUserSecret::builder()
-                .kms_key_id(k)
-                .build()
-        });
+        let secret = secret_key.map(|k| rds::MasterUserSecret::builder().kms_key_id(k).build());
         rds::DbCluster::builder()
             .db_cluster_identifier("aurora-cluster-prod")
             .storage_encrypted(encrypted)

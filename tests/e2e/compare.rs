@@ -98,6 +98,19 @@ fn staging_and_prod_differ_only_where_they_should_then_exactly_where_injected() 
         )]
     );
     assert_eq!(code, 1, "a difference fails the default gate (medium)");
+    // docs/compare.md shows this comparison: its figures are as the run now reads.
+    let docs = crate::support::shipped_baselines().join("../docs/compare.md");
+    let docs = std::fs::read_to_string(docs).expect("docs/compare.md");
+    let figures = [
+        format!(
+            "driftscan compare: staging..prod in us-east-1 — 1 finding (1 medium), {} resources checked",
+            report.counts.resources
+        ),
+        format!("({} expected differences with", shown.findings.len()),
+    ];
+    for figure in figures {
+        assert!(docs.contains(&figure), "docs/compare.md lacks {figure}");
+    }
 
     // A parameter missing in prod.
     block_on(ssm.delete_parameter().name("/prod/api-timeout").send()).unwrap();

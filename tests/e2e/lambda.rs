@@ -174,6 +174,21 @@ fn scheduled() -> Value {
     })
 }
 
+/// docs/lambda.md shows a scheduled run's response: its counts are as the run now reads.
+fn assert_documented(run: &Value) {
+    let docs = crate::support::shipped_baselines().join("../docs/lambda.md");
+    let docs = std::fs::read_to_string(docs).expect("docs/lambda.md");
+    let datums = format!("\"datums\":{},", run["published"]["datums"]);
+    assert!(docs.contains(&datums), "docs/lambda.md lacks {datums}");
+    for report in run["reports"].as_array().into_iter().flatten() {
+        let counted = format!(
+            "\"environment\":{},\"failures\":[],\"findings\":0,\"regions\":[\"us-east-1\"],\"resources\":{}}}",
+            report["environment"], report["resources"]
+        );
+        assert!(docs.contains(&counted), "docs/lambda.md lacks {counted}");
+    }
+}
+
 fn environments(alert: &Value) -> Vec<String> {
     alert["reports"]
         .as_array()
@@ -247,6 +262,7 @@ fn the_function_scans_compares_alerts_once_and_fails_closed_at_its_deadline() {
         run["published"]["datums"],
         (8 + services) * 2 + 4 + services + 1
     );
+    assert_documented(&run);
     assert_eq!(block_on(inbox.drain()).0.len(), 0);
     // Each report kept as a page in the bucket, under the run's time.
     let stored = run["published"]["stored_reports"].as_array().unwrap();

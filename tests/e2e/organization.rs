@@ -221,11 +221,23 @@ fn every_environment_of_the_organization_in_its_own_account_with_one_role_assump
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
-    eprintln!("{text}"); // the documentation's example
     assert!(
         text.contains("driftscan run: 4 reports, 4 accounts, 1 incomplete"),
         "{text}"
     );
+    // docs/organizations.md shows this run: its report lines are as the run now reads.
+    let docs = shipped_baselines().join("../docs/organizations.md");
+    let docs = std::fs::read_to_string(docs).expect("docs/organizations.md");
+    let reports = text
+        .lines()
+        .filter(|l| l.contains("driftscan scan: "))
+        .filter(|l| l.contains(": dev in ") || l.contains(": pr-9 in "));
+    for line in reports {
+        assert!(
+            docs.contains(line),
+            "docs/organizations.md lacks:\n{line}\n\n{text}"
+        );
+    }
     let row = text
         .lines()
         .find(|l| l.starts_with("pr-9"))

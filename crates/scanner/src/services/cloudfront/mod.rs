@@ -80,9 +80,12 @@ fn origins_by_role(properties: &mut Map<String, Value>) {
             *certificate = "{certificate}".into();
         }
     }
-    // arn:aws:wafv2:<region>:<account>:global/webacl/<name>/<id>: the id is generated.
+    // arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>: the id is generated, and a
+    // CLOUDFRONT-scope web ACL is always in us-east-1, whatever the environment's region
+    // (https://docs.aws.amazon.com/waf/latest/APIReference/API_WebACL.html): compared by name.
     if let Some(Value::String(web_acl)) = properties.get_mut("web_acl") {
-        if let Some((named, _id)) = web_acl.rsplit_once('/') {
+        if let Some(at) = web_acl.find("webacl/") {
+            let named = web_acl[at..].rsplit_once('/').map_or(&web_acl[at..], |(n, _)| n);
             *web_acl = format!("{named}/{{id}}");
         }
     }
@@ -94,5 +97,25 @@ fn origins_by_role(properties: &mut Map<String, Value>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_web_acl_is_compared_by_name_whatever_the_environment_region() {
+        let compared = |arn: &str| {
+            let mut properties = Map::new();
+            properties.insert("web_acl".into(), Value::String(arn.into()));
+            origins_by_role(&mut properties);
+            properties["web_acl"].clone()
+        };
+        // CloudFront's web ACLs are all in us-east-1, for dev in us-east-2 too.
+        let dev = compared("arn:aws:wafv2:us-east-1:111111111111:global/webacl/trading-cdn/a1b2");
+        let prod = compared("arn:aws:wafv2:us-east-1:222222222222:global/webacl/trading-cdn/c3d4");
+        assert_eq!(dev, prod);
+        assert_eq!(dev, "webacl/trading-cdn/{id}");
     }
 }
