@@ -18,12 +18,21 @@ const DEPLOYER: &str = "arn:aws:iam::123456789012:user/ci-deployer";
 
 /// `scan --env staging --attribute` against moto, CloudTrail at `trail`.
 fn attributed_scan(moto: &Moto, trail: &CloudTrail) -> (i32, Report, String) {
+    attributed_scan_against(moto, trail, &shipped_baselines())
+}
+
+/// [`attributed_scan`] against the baselines in `baselines`.
+fn attributed_scan_against(
+    moto: &Moto,
+    trail: &CloudTrail,
+    baselines: &std::path::Path,
+) -> (i32, Report, String) {
     std::fs::write(
         moto.dir.path().join("driftscan.yaml"),
         "environments:\n  staging:\n    deployers: [\"arn:aws:iam::*:user/ci-deployer\"]\n",
     )
     .expect("config");
-    let baselines = shipped_baselines().display().to_string();
+    let baselines = baselines.display().to_string();
     let output = moto
         .driftscan()
         .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &trail.endpoint)
@@ -245,5 +254,45 @@ fn a_refused_lookup_leaves_the_scan_complete_and_says_why() {
         trail.calls().len(),
         5,
         "one refused call per resource, none retried"
+    );
+}
+
+/// A lookup reaches back to when the baseline was captured (its `captured:` line), not over the
+/// whole 90 days; a baseline that does not say is looked up over the 90 days.
+#[test]
+fn the_lookup_reaches_back_to_the_capture_of_the_baseline() {
+    let moto = Moto::start();
+    let staging = block_on(moto.provision("staging", REGION));
+    let captured = crate::support::captured_baselines(&moto, "staging", REGION);
+    let baseline = scanner::baseline::Baseline::load(captured.path(), "staging").expect("loads");
+    let at = baseline.captured.expect("a live capture says when");
+    block_on(open_to_the_world(&moto, &staging.security_groups["app"]));
+    let trail = CloudTrail::start(History::default());
+    let (code, report, stderr) = attributed_scan_against(&moto, &trail, captured.path());
+    assert!(report.complete, "{stderr}");
+    assert_eq!(code, 1, "the open group fails the default gate: {stderr}");
+    let calls = trail.calls();
+    assert_eq!(calls.len(), 1, "one drifted resource: {calls:?}");
+    let (start, end) = calls[0].window;
+    let start = start.expect("a StartTime");
+    assert!(
+        (start - at.unix_timestamp() as f64).abs() < 1.0,
+        "from the capture at {at}, not {start}"
+    );
+    assert!(end.is_some_and(|end| end > start));
+    let said = attribution_of(&report, &staging.security_groups["app"]);
+    assert!(
+        said.iter()
+            .all(|a| a.describe().contains("since the baseline was captured")),
+        "{said:?}"
+    );
+
+    let trail = CloudTrail::start(History::default());
+    attributed_scan(&moto, &trail);
+    let (start, end) = trail.calls()[0].window;
+    let days = (end.unwrap_or_default() - start.unwrap_or_default()) / 86_400.0;
+    assert!(
+        (days - 90.0).abs() < 0.01,
+        "the shipped baselines do not say: {days} days"
     );
 }

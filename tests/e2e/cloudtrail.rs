@@ -39,6 +39,8 @@ pub struct Call {
     pub resource: String,
     /// Whether it carried a `NextToken`.
     pub next_page: bool,
+    /// Its `StartTime` and `EndTime`, epoch seconds.
+    pub window: (Option<f64>, Option<f64>),
 }
 
 /// The running stand-in.
@@ -107,6 +109,10 @@ fn serve(stream: TcpStream, history: &Mutex<History>, calls: &Mutex<Vec<Call>>) 
                 at: Instant::now(),
                 resource: resource.clone(),
                 next_page: token.is_some(),
+                window: (
+                    request.get("StartTime").and_then(Value::as_f64),
+                    request.get("EndTime").and_then(Value::as_f64),
+                ),
             });
             calls.len()
         };

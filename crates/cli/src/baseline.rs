@@ -10,6 +10,8 @@ use crate::{output, snapshot, Outcome};
 
 /// Captures a baseline from the live environment or a saved snapshot.
 pub async fn capture(args: CaptureArgs, settings: &Settings) -> anyhow::Result<Outcome> {
+    // Taken before the read: attribution then looks a little further back, never too little.
+    let started = std::time::SystemTime::now();
     let snapshot = snapshot::obtain(&args.state, settings).await?;
     if !snapshot.complete {
         eprintln!("driftscan: the snapshot is INCOMPLETE; no baseline was written:");
@@ -18,7 +20,9 @@ pub async fn capture(args: CaptureArgs, settings: &Settings) -> anyhow::Result<O
         }
         return Ok(Outcome::Incomplete);
     }
-    let text = scanner::capture::capture(&snapshot, env!("CARGO_PKG_VERSION"))?;
+    // A saved snapshot does not say when it was read: its baseline says no capture time.
+    let captured = args.state.from_snapshot.is_none().then_some(started);
+    let text = scanner::capture::capture_at(&snapshot, env!("CARGO_PKG_VERSION"), captured)?;
     let target = target(args.output, &snapshot.environment, args.force)?;
     output::write(target.as_deref(), &text).context("cannot write the baseline")?;
     if let (Some(path), false) = (&target, settings.quiet) {

@@ -25,8 +25,19 @@ pub enum CaptureError {
     Serialize(String),
 }
 
-/// Writes the YAML baseline of `snapshot`.
+/// Writes the YAML baseline of `snapshot`, saying no capture time.
 pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureError> {
+    capture_at(snapshot, version, None)
+}
+
+/// Writes the YAML baseline of `snapshot`, with `captured:` when it is known when the
+/// snapshot was read (a live read, not a saved snapshot): attribution then looks for changes
+/// only since.
+pub fn capture_at(
+    snapshot: &Snapshot,
+    version: &str,
+    captured: Option<std::time::SystemTime>,
+) -> Result<String, CaptureError> {
     if !snapshot.complete {
         return Err(CaptureError::Incomplete(snapshot.environment.clone()));
     }
@@ -65,6 +76,15 @@ pub fn capture(snapshot: &Snapshot, version: &str) -> Result<String, CaptureErro
     }
     let mut document = Map::new();
     document.insert("driftscan".into(), Value::String(BASELINE_MARKER.into()));
+    if let Some(at) = captured {
+        // Whole seconds, rounded down: the window reaches back a little further, never less.
+        let at = time::OffsetDateTime::from(at).replace_nanosecond(0);
+        let at = at
+            .map_err(|e| CaptureError::Serialize(e.to_string()))?
+            .format(&time::format_description::well_known::Rfc3339);
+        let at = at.map_err(|e| CaptureError::Serialize(e.to_string()))?;
+        document.insert("captured".into(), Value::String(at));
+    }
     document.insert("resources".into(), Value::Object(resources));
     let body = serde_saphyr::to_string(&Value::Object(document))
         .map_err(|e| CaptureError::Serialize(e.to_string()))?;
@@ -204,6 +224,33 @@ mod tests {
             .map(|f| (f.logical_name.as_str(), f.path.as_deref()))
             .collect();
         assert_eq!(paths, [("/{env}/db-password", Some("properties.version"))]);
+    }
+
+    #[test]
+    fn a_live_capture_says_when_and_the_baseline_reads_it_back() {
+        let live = snapshot(vec![subnet()]);
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_659_200);
+        let text = capture_at(&live, "test", Some(at)).unwrap();
+        assert!(
+            text.contains("captured: \"2026-12-07T16:00:00Z\""),
+            "{text}"
+        );
+        let baseline = Baseline::parse_str(&text, Path::new("prod.yaml"), "prod").unwrap();
+        assert_eq!(
+            baseline.captured.map(time::OffsetDateTime::unix_timestamp),
+            Some(1_796_659_200)
+        );
+        let unsaid = capture(&live, "test").unwrap();
+        assert!(!unsaid.contains("captured:"), "{unsaid}");
+
+        let wrong = text.replace("2026-12-07T16:00:00Z", "yesterday");
+        let error = Baseline::parse_str(&wrong, Path::new("prod.yaml"), "prod").unwrap_err();
+        let error = error.to_string();
+        assert!(
+            error.contains("prod.yaml")
+                && error.contains("`captured: yesterday` is not an RFC 3339 time"),
+            "{error}"
+        );
     }
 
     #[test]

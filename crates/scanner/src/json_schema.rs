@@ -83,6 +83,11 @@ pub fn baseline_schema() -> Value {
             "driftscan": {"const": "baseline/v1"},
             "extends": {"type": "string", "description": "A baseline file this one refines (base.yaml)."},
             "description": {"type": "string"},
+            "captured": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When `driftscan baseline capture` wrote it (RFC 3339): attribution looks for changes since.",
+            },
             "resources": {
                 "type": "object",
                 "patternProperties": per_kind,

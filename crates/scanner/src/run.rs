@@ -391,22 +391,25 @@ pub async fn execute_with_snapshots(
     .collect::<Result<Vec<Snapshot>, SnapshotError>>()?;
     let mut reports =
         reports_from_snapshots(request, &baselines, &snapshots, ctx.baselines, started)?;
-    attribute_scans(request, ctx, &mut reports, &snapshots).await?;
+    attribute_scans(request, ctx, &baselines, &mut reports, &snapshots).await?;
     Ok((reports, snapshots))
 }
 
 /// Attributes the scans' findings (the first `request.scan.len()` reports), each with its
-/// environment's snapshot ([`attribute_scan`]).
+/// environment's snapshot and baseline ([`attribute_scan`]).
 async fn attribute_scans(
     request: &RunRequest,
     ctx: &RunContext<'_>,
+    baselines: &[ScanBaseline],
     reports: &mut [Report],
     snapshots: &[Snapshot],
 ) -> Result<(), RunError> {
-    for (env, report) in request.scan.iter().zip(reports.iter_mut()) {
+    let scans = request.scan.iter().zip(baselines).zip(reports.iter_mut());
+    for ((env, baseline), report) in scans {
         if let Some(snapshot) = snapshots.iter().find(|s| &s.environment == env) {
             let settings = (ctx.config, &ctx.overrides, ctx.deadline);
-            attribute_scan(&request.attribution, settings, report, snapshot).await?;
+            let since = baseline.baseline.captured;
+            attribute_scan(&request.attribution, settings, report, snapshot, since).await?;
         }
     }
     Ok(())
@@ -416,12 +419,14 @@ async fn attribute_scans(
 /// environment's CloudTrail event history, read with the credentials its snapshot was read
 /// with (`settings`: the config, the command line's overrides, the run's deadline). A lookup
 /// that cannot even start leaves the findings unattributed with the reason; the scan stays as
-/// complete as it was.
+/// complete as it was. The history is read back to `since` (when the baseline was captured:
+/// what changed before is in it), or over the whole of it when the baseline does not say.
 pub async fn attribute_scan(
     asked: &AttributionRequest,
     settings: (&ConfigFile, &EnvironmentSettings, Option<Instant>),
     report: &mut Report,
     snapshot: &Snapshot,
+    since: Option<time::OffsetDateTime>,
 ) -> Result<(), RunError> {
     if asked.changes.is_empty() && !asked.lookup {
         return Ok(());
@@ -440,7 +445,7 @@ pub async fn attribute_scan(
     let plan = config.plan(env, overrides, None, None)?;
     match crate::aws::load(&plan).await {
         Ok(sdk) => {
-            let lookup = Lookup::new(&sdk, Lookup::HISTORY, deadline);
+            let lookup = Lookup::new(&sdk, since, deadline);
             lookup.attribute_report(report, snapshot, &deployers).await;
         }
         Err(e) => crate::attribution::leave_unattributed(report, &e.to_string()),

@@ -62,11 +62,26 @@ impl TokenBucket {
 /// others are left unattributed, saying so.
 pub const MAX_LOOKUPS_PER_REPORT: usize = 100;
 
+/// The window, as a finding says it: `last 90 days`, or `since the baseline was captured,
+/// 3 hours ago`.
+fn window_text(window: Duration) -> String {
+    if window >= Lookup::HISTORY {
+        return format!("last {HISTORY_DAYS} days");
+    }
+    let hours = window.as_secs() / 3_600;
+    let ago = match hours {
+        0..=1 => format!("{} minutes ago", window.as_secs() / 60),
+        2..=47 => format!("{hours} hours ago"),
+        _ => format!("{} days ago", hours / 24),
+    };
+    format!("since the baseline was captured, {ago}")
+}
+
 /// Looks changes up in one account's event history, per region, at the API's rate.
 pub struct Lookup {
     config: SdkConfig,
     buckets: Mutex<BTreeMap<String, std::sync::Arc<TokenBucket>>>,
-    window: Duration,
+    captured: Option<time::OffsetDateTime>,
     deadline: Option<std::time::Instant>,
 }
 
@@ -74,17 +89,31 @@ impl Lookup {
     /// The whole event history: the last 90 days.
     pub const HISTORY: Duration = Duration::from_secs(HISTORY_DAYS as u64 * 86_400);
 
-    /// Lookups with `config`'s credentials over the last `window` (at most 90 days), none
-    /// started after `deadline`.
+    /// How far back to look at `now` for a baseline captured at `captured`: since then (what
+    /// changed before is in the baseline), at most the whole history; the whole history when
+    /// the baseline does not say when it was captured, or says a time not yet come.
+    pub fn window_since(
+        captured: Option<time::OffsetDateTime>,
+        now: time::OffsetDateTime,
+    ) -> Duration {
+        match captured {
+            Some(captured) if captured < now => Duration::try_from(now - captured)
+                .map_or(Self::HISTORY, |since| since.min(Self::HISTORY)),
+            _ => Self::HISTORY,
+        }
+    }
+
+    /// Lookups with `config`'s credentials back to `captured`, when the baseline was captured
+    /// (at most 90 days: [`Lookup::window_since`]), none started after `deadline`.
     pub fn new(
         config: &SdkConfig,
-        window: Duration,
+        captured: Option<time::OffsetDateTime>,
         deadline: Option<std::time::Instant>,
     ) -> Lookup {
         Lookup {
             config: config.clone(),
             buckets: Mutex::new(BTreeMap::new()),
-            window: window.min(Self::HISTORY),
+            captured,
             deadline,
         }
     }
@@ -119,10 +148,11 @@ impl Lookup {
             .build()
             .map_err(|e| format!("cannot ask CloudTrail: {e}"))?;
         let end = std::time::SystemTime::now();
+        let window = Self::window_since(self.captured, end.into());
         let request = client
             .lookup_events()
             .lookup_attributes(attribute)
-            .start_time((end - self.window).into())
+            .start_time((end - window).into())
             .end_time(end.into())
             .max_results(PAGE_SIZE);
         let mut records = Vec::new();
@@ -233,13 +263,18 @@ impl Lookup {
             }
             let ids = identifiers(finding, snapshot);
             finding.attribution = Some(match &answers[&key] {
-                Err(reason) => Attribution::Unattributed { reason: reason.clone() },
+                Err(reason) => Attribution::Unattributed {
+                    reason: reason.clone(),
+                },
                 Ok(records) => match super::explain(&ids, records, deployers) {
                     Some(change) => Attribution::Attributed(Box::new(change)),
                     None => Attribution::Unattributed {
                         reason: format!(
-                            "no write event names {id} in CloudTrail's event history (last {} days)",
-                            self.window.as_secs() / 86_400
+                            "no write event names {id} in CloudTrail's event history ({})",
+                            window_text(Self::window_since(
+                                self.captured,
+                                time::OffsetDateTime::now_utc()
+                            ))
                         ),
                     },
                 },
@@ -272,6 +307,33 @@ impl Lookup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_reaches_back_to_the_capture_and_never_past_the_history() {
+        let at = |seconds: i64| time::OffsetDateTime::from_unix_timestamp(seconds).ok();
+        let now = at(1_796_659_200).expect("a time");
+        let three_hours = Duration::from_secs(3 * 3_600);
+        let captured = at(1_796_659_200 - 3 * 3_600);
+        assert_eq!(Lookup::window_since(captured, now), three_hours);
+        assert_eq!(
+            window_text(three_hours),
+            "since the baseline was captured, 3 hours ago"
+        );
+        let long_ago = at(1_700_000_000);
+        assert_eq!(Lookup::window_since(long_ago, now), Lookup::HISTORY);
+        assert_eq!(Lookup::window_since(None, now), Lookup::HISTORY, "not said");
+        let ahead = at(1_796_659_200 + 60);
+        assert_eq!(
+            Lookup::window_since(ahead, now),
+            Lookup::HISTORY,
+            "a clock ahead"
+        );
+        assert_eq!(window_text(Lookup::HISTORY), "last 90 days");
+        assert_eq!(
+            window_text(Duration::from_secs(5 * 86_400)),
+            "since the baseline was captured, 5 days ago"
+        );
+    }
 
     /// A lower bound only: slots cannot come sooner than the rate allows.
     #[tokio::test]

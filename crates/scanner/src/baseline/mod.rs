@@ -127,6 +127,9 @@ struct BaselineFile {
     #[serde(default)]
     #[allow(dead_code)]
     description: Option<String>,
+    /// When `baseline capture` wrote it (RFC 3339, UTC).
+    #[serde(default)]
+    captured: Option<Spanned<String>>,
     #[serde(default)]
     resources: BTreeMap<String, Spanned<ResourceDecl>>,
     #[serde(default)]
@@ -431,6 +434,9 @@ pub struct Baseline {
     pub unmanaged_ignore: Vec<Regex>,
     /// The directory files are read from and the name findings show it by.
     shown_as: Option<(PathBuf, String)>,
+    /// When the newest of its files that says so (`captured:`) was captured: drift is what
+    /// changed since, so attribution looks no further back.
+    pub captured: Option<time::OffsetDateTime>,
 }
 
 impl Baseline {
@@ -446,6 +452,7 @@ impl Baseline {
             unmanaged_severity: Severity::Medium,
             unmanaged_ignore: Vec::new(),
             shown_as: None,
+            captured: None,
         }
     }
 
@@ -618,6 +625,10 @@ impl Baseline {
             index: u16::try_from(self.files.len() - 1).unwrap_or(u16::MAX),
             environment,
         };
+        if let Some(captured) = &file.captured {
+            let at = parse_captured(path, captured)?;
+            self.captured = self.captured.max(Some(at));
+        }
         self.apply_resources(&at, file.resources)?;
         self.apply_compliance(&at, file.compliance)?;
         self.apply_ignores(&at, file.ignore)?;
@@ -821,6 +832,25 @@ impl Baseline {
         let text = key.to_string();
         self.unmanaged_ignore.iter().any(|r| r.is_match(&text))
     }
+}
+
+/// A file's `captured:` time, or an error at it saying what is expected.
+fn parse_captured(
+    path: &Path,
+    captured: &Spanned<String>,
+) -> Result<time::OffsetDateTime, BaselineError> {
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::parse(&captured.value, rfc3339).map_err(|e| {
+        BaselineError::at(
+            path,
+            captured.referenced.line(),
+            captured.referenced.column(),
+            format!(
+                "`captured: {}` is not an RFC 3339 time such as 2026-12-07T16:00:00Z ({e})",
+                captured.value
+            ),
+        )
+    })
 }
 
 fn read_bounded(path: &Path) -> Result<String, BaselineError> {

@@ -598,7 +598,15 @@ pub async fn fan_in(record: &RunRecord, ctx: &WorkContext<'_>) -> Result<Vec<Rep
         let snapshot = stored_snapshot(record, env, ctx).await?;
         let mut report = baseline.report(&snapshot, request.unmanaged_only, started)?;
         let settings = (ctx.config, &EnvironmentSettings::default(), ctx.deadline);
-        crate::run::attribute_scan(&request.attribution, settings, &mut report, &snapshot).await?;
+        let since = baseline.baseline.captured;
+        crate::run::attribute_scan(
+            &request.attribution,
+            settings,
+            &mut report,
+            &snapshot,
+            since,
+        )
+        .await?;
         reports.push(report);
     }
     for group in &request.compare {
