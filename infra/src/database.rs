@@ -62,20 +62,22 @@ pub(crate) async fn find_cluster(
 pub(crate) async fn converge(ctx: &Ctx<'_>, out: &mut Provisioned) -> Result<(), InfraError> {
     let subnet_group = converge_subnet_group(ctx, out).await?;
     out.db_cluster = format!("aurora-cluster-{}", ctx.spec.name);
-    converge_cluster(ctx, out, &subnet_group).await?;
-    converge_master_secret(ctx, &out.db_cluster).await?;
+    let found = converge_cluster(ctx, out, &subnet_group).await?;
+    converge_master_secret(ctx, &out.db_cluster, found).await?;
     converge_instances(ctx, &out.db_cluster).await
 }
 
-/// The name the environment's tags give the master password RDS keeps for `cluster` (RDS
-/// names it `rds!cluster-<uuid>`, new with every cluster); the scanner names it the same way.
-pub(crate) fn master_secret_name(cluster: &str) -> String {
-    format!("{cluster}/master-password")
-}
-
-/// Tags the master password RDS made for the cluster as the environment's.
-async fn converge_master_secret(ctx: &Ctx<'_>, cluster: &str) -> Result<(), InfraError> {
-    let live = find_cluster(ctx, cluster).await?;
+/// Tags the master password RDS made for the cluster as the environment's. `found` is the
+/// cluster as it was before converging; one just created is looked up again.
+async fn converge_master_secret(
+    ctx: &Ctx<'_>,
+    cluster: &str,
+    found: Option<rds::DbCluster>,
+) -> Result<(), InfraError> {
+    let live = match found {
+        Some(found) => Some(found),
+        None => find_cluster(ctx, cluster).await?,
+    };
     let secret = live
         .as_ref()
         .and_then(|c| c.master_user_secret())
@@ -84,7 +86,8 @@ async fn converge_master_secret(ctx: &Ctx<'_>, cluster: &str) -> Result<(), Infr
         // Refused earlier: a cluster whose password RDS does not manage never gets here.
         return Ok(());
     }
-    crate::secrets::converge_tags(ctx, secret, &master_secret_name(cluster)).await
+    let name = scanner::services::secretsmanager::master_password_name(cluster);
+    crate::secrets::converge_tags(ctx, secret, &name).await
 }
 
 /// The DB subnet group over the private subnets, answering its name.
@@ -112,12 +115,13 @@ async fn converge_subnet_group(ctx: &Ctx<'_>, out: &Provisioned) -> Result<Strin
     Ok(subnet_group)
 }
 
-/// The encrypted cluster: backups, deletion protection, its security group.
+/// The encrypted cluster: backups, deletion protection, its security group. Answers the
+/// cluster as it was found (`None`: it is created, or in a plan would be).
 async fn converge_cluster(
     ctx: &Ctx<'_>,
     out: &Provisioned,
     subnet_group: &str,
-) -> Result<(), InfraError> {
+) -> Result<Option<rds::DbCluster>, InfraError> {
     let spec = ctx.spec;
     let cluster = &out.db_cluster;
     let db_group = &out.security_groups["db"];
@@ -171,7 +175,9 @@ async fn converge_cluster(
         spec.backup_retention_days
     );
     let resource = format!("db-cluster {cluster}");
-    ctx.converge(resource, live, (detail, create), update).await
+    ctx.converge(resource, live, (detail, create), update)
+        .await?;
+    Ok(current)
 }
 
 /// Refuses a cluster whose storage is unencrypted or encrypted with another key than the

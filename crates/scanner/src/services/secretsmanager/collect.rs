@@ -75,7 +75,7 @@ fn rds_primary(tags: &BTreeMap<String, String>) -> Option<&str> {
 /// `rds!cluster-<uuid>`, new with every cluster) `<cluster>/master-password`, else its name.
 fn secret_display_name(tags: &BTreeMap<String, String>, name: &str) -> String {
     match rds_primary(tags) {
-        Some(primary) if !tags.contains_key("Name") => format!("{primary}/master-password"),
+        Some(primary) if !tags.contains_key("Name") => super::master_password_name(primary),
         _ => display_name(tags, name),
     }
 }

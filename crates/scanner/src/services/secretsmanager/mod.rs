@@ -37,6 +37,13 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
     scope: Scope::Regional,
 };
 
+/// The name a master password RDS manages for DB cluster or instance `primary` goes by (RDS
+/// names it `rds!cluster-<uuid>`, new with every cluster): the scanner shows it so, and the
+/// provisioner tags it so.
+pub fn master_password_name(primary: &str) -> String {
+    format!("{primary}/master-password")
+}
+
 /// What Secrets Manager answers a per-secret read of a secret deleted since it was listed
 /// (<https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html#API_DescribeSecret_Errors>).
 const GONE: &[&str] = &["ResourceNotFoundException"];
