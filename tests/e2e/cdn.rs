@@ -189,6 +189,15 @@ fn a_distribution_in_front_of_the_load_balancer_is_the_environment_s_and_each_we
         drift("properties.minimum_protocol_version"),
         drift("properties.origins"),
         drift("properties.web_acl"),
+        // Detached, its web ACL is no longer in front of anything of staging's: the global
+        // read no longer finds it.
+        row(
+            FindingKind::Missing,
+            "web-acl/trading-{env}-cdn",
+            "",
+            Severity::High,
+            None,
+        ),
     ];
     assert_eq!(
         shipped_scan_rows(&moto, "staging", REGION),

@@ -646,3 +646,103 @@ fn items_deleted_while_the_scan_runs_are_absent_not_unread() {
         );
     }
 }
+
+/// `driftscan snapshot --env staging` in us-east-1 only, through `proxy`.
+fn snapshot_of_one_region(proxy: &FaultProxy) -> (i32, Snapshot, String) {
+    let output = driftscan_command(&proxy.endpoint)
+        .args(["snapshot", "--env", "staging", "--region", "us-east-1"])
+        .args(["--max-attempts", "2"])
+        .output()
+        .expect("driftscan runs");
+    (
+        output.status.code().unwrap_or(-1),
+        parse_snapshot(&output.stdout),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Every service of the registry, refused on every call: the scan is incomplete and names it
+/// wherever it reads (its region, and the global region for a global read), keeps nothing of
+/// what it could not read (its kinds, and those of the services it selects for), and keeps
+/// exactly the fault-free snapshot's resources of everything else. A clean read of Secrets
+/// Manager never asks for a value.
+#[test]
+fn every_service_refused_is_named_and_nothing_it_left_unknown_is_kept() {
+    let moto = Moto::start();
+    block_on(moto.provision("staging", "us-east-1"));
+    let clean = FaultProxy::start(&moto.endpoint, vec![]);
+    let (code, reference, stderr) = snapshot_of_one_region(&clean);
+    assert_eq!(code, 0, "{stderr}");
+    let calls = clean.calls();
+    assert!(calls.keys().any(|(service, _)| service == "secretsmanager"));
+    let values: Vec<_> = calls
+        .keys()
+        .filter(|(_, op)| op.contains("SecretValue"))
+        .collect();
+    assert!(
+        values.is_empty(),
+        "a secret's value was asked for: {values:?}"
+    );
+    let identity = |r: &scanner::Resource| (r.region.clone(), r.kind, r.id.clone());
+    for declared in scanner::services::SERVICES {
+        let service = declared.service;
+        let deny = Rule {
+            service: declared.iam_prefix(),
+            operation: None,
+            region: None,
+            fault: Fault::AccessDenied,
+            calls: Calls::All,
+            body_contains: None,
+        };
+        let proxy = FaultProxy::start(&moto.endpoint, vec![deny]);
+        let (code, snapshot, stderr) = snapshot_of_one_region(&proxy);
+        assert_eq!(code, 2, "{service}: incomplete, never clean: {stderr}");
+        let mut regions = Vec::new();
+        if !declared.scope.is_global() {
+            regions.push("us-east-1");
+        }
+        if declared.scope.reads_globally() {
+            regions.push(scanner::kinds::GLOBAL_REGION);
+        }
+        for region in regions {
+            let failure = snapshot
+                .failures
+                .iter()
+                .find(|f| f.region == region && f.service == service)
+                .unwrap_or_else(|| panic!("{service} in {region}: {:#?}", snapshot.failures));
+            assert!(
+                [
+                    "AccessDenied",
+                    "AccessDeniedException",
+                    "UnauthorizedOperation"
+                ]
+                .contains(&failure.code.as_str()),
+                "{service} in {region}: refused, not left unselected: {failure}"
+            );
+            for kind in declared.kinds {
+                assert!(
+                    !snapshot.kind_is_complete(region, kind.kind),
+                    "{service}: {}",
+                    kind.kind
+                );
+            }
+        }
+        let unread = |r: &scanner::Resource| !snapshot.kind_is_complete(&r.region, r.kind);
+        assert!(
+            !snapshot.resources.iter().any(unread),
+            "{service}: unknown, not kept"
+        );
+        let read: Vec<_> = reference
+            .resources
+            .iter()
+            .filter(|r| !unread(r))
+            .map(identity)
+            .collect();
+        let got: Vec<_> = snapshot.resources.iter().map(identity).collect();
+        assert_eq!(
+            got, read,
+            "{service}: everything else as the fault-free snapshot"
+        );
+        assert!(proxy.faulted() > 0, "{service}: called, and refused");
+    }
+}

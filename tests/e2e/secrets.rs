@@ -55,6 +55,10 @@ fn no_command_format_message_or_log_carries_a_secret() {
             .unwrap();
     });
     let config_file = inbox.config_file(moto.dir.path());
+    // The values Secrets Manager keeps for both environments (the AUTH token, and the database's
+    // master password where the emulator keeps one): read here, by the test, never by driftscan.
+    let kept = block_on(secrets_manager_values(&config));
+    assert!(!kept.is_empty(), "the environments' secrets have values");
 
     let mut seen: Vec<(String, Vec<u8>)> = Vec::new();
     let mut run = |label: String, args: Vec<String>, digest: bool| {
@@ -177,8 +181,13 @@ fn no_command_format_message_or_log_carries_a_secret() {
 
     let total: usize = seen.iter().map(|(_, bytes)| bytes.len()).sum();
     assert!(total > 100_000, "the outputs were produced ({total} bytes)");
+    let needles: Vec<&str> = SECRETS
+        .iter()
+        .copied()
+        .chain(kept.iter().map(String::as_str))
+        .collect();
     for (label, bytes) in &seen {
-        for secret in SECRETS {
+        for secret in &needles {
             assert!(
                 !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
                 "{label} contains the plaintext {secret}"
@@ -189,6 +198,39 @@ fn no_command_format_message_or_log_carries_a_secret() {
     let all: Vec<u8> = seen.iter().flat_map(|(_, b)| b.clone()).collect();
     let text = String::from_utf8_lossy(&all);
     assert!(text.contains("db-password") && text.contains("DB_PASSWORD"));
+}
+
+/// Every value Secrets Manager keeps in the account (strings of 8 characters or more, which
+/// cannot occur by chance in an output).
+async fn secrets_manager_values(config: &aws_config::SdkConfig) -> Vec<String> {
+    let client = aws_sdk_secretsmanager::Client::new(config);
+    let listed = client.list_secrets().send().await.expect("ListSecrets");
+    let mut values = Vec::new();
+    for secret in listed.secret_list() {
+        let id = secret.arn().unwrap_or_default();
+        let value = client.get_secret_value().secret_id(id).send().await;
+        if let Some(text) = value
+            .ok()
+            .and_then(|v| v.secret_string().map(str::to_string))
+        {
+            values.extend(std::iter::once(text.clone()).chain(json_strings(&text)));
+        }
+    }
+    values.retain(|v| v.len() >= 8);
+    values.sort();
+    values.dedup();
+    values
+}
+
+/// The string values inside a JSON secret (`{"username": ..., "password": ...}`).
+fn json_strings(text: &str) -> Vec<String> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(fields)) => fields
+            .values()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Plain values that are secrets: a password in a container's environment, an access key in a

@@ -167,17 +167,20 @@ fn staging_snapshot_holds_all_of_staging_and_nothing_else() {
     ]);
     assert_eq!(counts(&snapshot, "us-east-1"), expected);
     // The app's task and execution roles; staging's zone, the records at its apex and at its
-    // CDN's host, and the one ACM validates its certificate by; the distribution.
+    // CDN's host, and the one ACM validates its certificate by; the distribution, and the web
+    // ACL in front of it (CloudFront's scope).
     let global = BTreeMap::from([
         (IamRole, 2),
         (DnsZone, 1),
         (DnsRecord, 3),
         (CloudfrontDistribution, 1),
+        (WafWebAcl, 1),
     ]);
     assert_eq!(counts(&snapshot, "global"), global);
 
     for resource in &snapshot.resources {
-        let global = [IamRole, DnsZone, DnsRecord, CloudfrontDistribution].contains(&resource.kind);
+        let global = [IamRole, DnsZone, DnsRecord, CloudfrontDistribution].contains(&resource.kind)
+            || resource.name == "trading-staging-cdn";
         assert_eq!(resource.region, if global { "global" } else { "us-east-1" });
         if let Some(env) = resource.tags.get("Environment") {
             // The account's image repository is shared, and staging's because it pulls from it.

@@ -152,19 +152,25 @@ fn unreadable(
 }
 
 /// Every read a scan of `plan` makes, by region: each regional service in each region, each
-/// global one once (in [`GLOBAL_REGION`]).
+/// global one once (in [`GLOBAL_REGION`]), and a regional one some global kinds select once
+/// more there.
 fn read_regions(plan: &ScanPlan, collectors: &[ServiceReader]) -> Vec<(String, ServiceReader)> {
-    let (global, regional): (Vec<ServiceReader>, Vec<ServiceReader>) = collectors
+    collectors
         .iter()
-        .partition(|(service, _)| scope(*service).is_global());
-    let regional = plan
-        .regions
-        .iter()
-        .flat_map(|region| regional.iter().map(move |reader| (region.clone(), *reader)));
-    let global = global
-        .into_iter()
-        .map(|reader| (GLOBAL_REGION.to_string(), reader));
-    regional.chain(global).collect()
+        .flat_map(|reader| {
+            let scope = scope(reader.0);
+            let regional = match scope.is_global() {
+                true => &[][..],
+                false => plan.regions.as_slice(),
+            };
+            let global = scope.reads_globally().then(|| GLOBAL_REGION.to_string());
+            regional
+                .iter()
+                .cloned()
+                .chain(global)
+                .map(move |region| (region, *reader))
+        })
+        .collect()
 }
 
 /// The region a read in `region` calls from: a global service's from the plan's first region,
@@ -181,85 +187,84 @@ fn scope(service: Service) -> Scope {
     crate::services::service(service).scope
 }
 
-/// Snapshots with the given collectors (tests pass fakes), in two phases: the regional
-/// services in every region first, then the services that follow them (KMS in each region,
-/// the global services once), which see what the first phase found.
+/// When a (region, service) read runs: after the reads whose kinds select what it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Wave {
+    /// The regional services, which select by tags and containers.
+    Regional,
+    /// The services that follow them: KMS and ECR in each region, the global services once.
+    Following,
+    /// A regional service's read in [`GLOBAL_REGION`], selected by the global services' kinds.
+    AfterGlobal,
+}
+
+fn wave(service: Service, region: &str) -> Wave {
+    match scope(service) {
+        Scope::Regional => Wave::Regional,
+        s if region == GLOBAL_REGION && s.follows_the_global_services() => Wave::AfterGlobal,
+        _ => Wave::Following,
+    }
+}
+
+/// Snapshots with the given collectors (tests pass fakes), in waves: the regional services in
+/// every region first, then the services that follow them (KMS in each region, the global
+/// services once), then the regional reads that follow the global services (WAFv2's
+/// CLOUDFRONT scope). Each wave sees what the earlier ones found.
 pub async fn snapshot_with(
     plan: &ScanPlan,
     base: &SdkConfig,
     collectors: &[ServiceReader],
     progress: &dyn Progress,
 ) -> Snapshot {
-    progress.start(read_regions(plan, collectors).len());
-    let context = |region: &str, found: Vec<Resource>| RegionContext {
+    let reads = read_regions(plan, collectors);
+    progress.start(reads.len());
+    let mut results: Vec<Collected> = Vec::new();
+    for current in [Wave::Regional, Wave::Following, Wave::AfterGlobal] {
+        let found: Vec<Resource> = results.iter().flat_map(|c| c.resources.clone()).collect();
+        let unread: Vec<ReadFailure> = results.iter().flat_map(|c| c.failures.clone()).collect();
+        let mut wave_reads = Vec::new();
+        for (region, reader) in reads.iter().filter(|(r, (s, _))| wave(*s, r) == current) {
+            if let Some(failure) = selection_unread(reader.0, region, &unread) {
+                let collected = Collected {
+                    failures: vec![failure],
+                    ..Default::default()
+                };
+                progress.finished(region, reader.0, &collected);
+                results.push(collected);
+                continue;
+            }
+            let seen = found
+                .iter()
+                .filter(|_| current != Wave::Regional)
+                .filter(|r| region == GLOBAL_REGION || r.region == *region)
+                .cloned()
+                .collect();
+            wave_reads.push((context(plan, base, region, seen), *reader));
+        }
+        results.extend(run_reads(plan, wave_reads, progress).await);
+    }
+    assemble(plan, results)
+}
+
+/// What a read of `region` is given: the plan's selection and secrets key, an SDK
+/// configuration calling from the right region, and what the earlier waves found.
+fn context(plan: &ScanPlan, base: &SdkConfig, region: &str, found: Vec<Resource>) -> RegionContext {
+    RegionContext {
         environment: plan.environment.clone(),
         region: region.to_string(),
         selection: plan.selection.clone(),
         sdk_config: crate::aws::for_region(base, sdk_region(plan, region)),
         secure_digest: plan.secure_digest.clone(),
         found: Arc::new(found),
-    };
-    let (first, following): (Vec<ServiceReader>, Vec<ServiceReader>) = collectors
-        .iter()
-        .partition(|(service, _)| !scope(*service).follows());
-    let first_reads: Vec<_> = plan
-        .regions
-        .iter()
-        .flat_map(|region| {
-            first
-                .iter()
-                .map(|reader| (context(region, Vec::new()), *reader))
-        })
-        .collect();
-    let mut results = run_reads(plan, first_reads, progress).await;
-    let found: Vec<Resource> = results.iter().flat_map(|c| c.resources.clone()).collect();
-    let unread: Vec<&ReadFailure> = results.iter().flat_map(|c| &c.failures).collect();
-    let in_region = |region: &str| {
-        found
-            .iter()
-            .filter(|r| r.region == region)
-            .cloned()
-            .collect()
-    };
-    let mut follow_reads = Vec::new();
-    let mut unselectable = Vec::new();
-    for reader in following {
-        let regions: Vec<&str> = match scope(reader.0) {
-            s if s.is_global() => vec![GLOBAL_REGION],
-            _ => plan.regions.iter().map(String::as_str).collect(),
-        };
-        for region in regions {
-            match selection_unread(reader.0, region, &unread) {
-                Some(failure) => unselectable.push((region.to_string(), reader.0, failure)),
-                None if region == GLOBAL_REGION => {
-                    follow_reads.push((context(region, found.clone()), reader))
-                }
-                None => follow_reads.push((context(region, in_region(region)), reader)),
-            }
-        }
     }
-    for (region, service, failure) in unselectable {
-        let collected = Collected {
-            failures: vec![failure],
-            ..Default::default()
-        };
-        progress.finished(&region, service, &collected);
-        results.push(collected);
-    }
-    results.extend(run_reads(plan, follow_reads, progress).await);
-    assemble(plan, results)
 }
 
 /// The failure of a following service that is not read in `region` because a kind deciding
-/// what it selects ([`Scope::selected_by`]) is unread there (anywhere, for a global one): an
+/// what it selects ([`Scope::selected_by`]) is unread there (anywhere, for a global read): an
 /// ECR listing without the task definitions cannot tell which repositories are the
 /// environment's, so its kinds are unknown rather than empty.
-fn selection_unread(
-    service: Service,
-    region: &str,
-    unread: &[&ReadFailure],
-) -> Option<ReadFailure> {
-    let selected_by = scope(service).selected_by();
+fn selection_unread(service: Service, region: &str, unread: &[ReadFailure]) -> Option<ReadFailure> {
+    let selected_by = scope(service).selected_by(region);
     let missing: Vec<ResourceKind> = selected_by
         .iter()
         .copied()
@@ -432,6 +437,40 @@ mod tests {
             seen,
             [("us-east-1".to_string(), 1), ("us-west-2".to_string(), 1)],
             "listed first, it still reads after SSM, once per region, seeing that region's find"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_regional_service_global_kinds_select_reads_once_more_after_the_global_services() {
+        let mut plan = dev_plan();
+        plan.regions = vec!["us-east-1".into(), "us-west-2".into()];
+        let follower: &'static Follower = Box::leak(Box::new(Follower(Default::default())));
+        assert!(crate::services::service(Service::Wafv2)
+            .scope
+            .follows_the_global_services());
+        let readers: [ServiceReader; 3] = [
+            (Service::Wafv2, follower),
+            (Service::Cloudfront, &Quick),
+            (Service::Ssm, &Quick),
+        ];
+        let snapshot =
+            snapshot_with(&plan, &SdkConfig::builder().build(), &readers, &NoProgress).await;
+        assert_eq!(
+            snapshot.resources.len(),
+            3,
+            "a parameter per region, one global"
+        );
+        let mut seen = follower.0.lock().expect("not poisoned").clone();
+        seen.sort();
+        let mut expected = vec![
+            (GLOBAL_REGION.to_string(), 3),
+            ("us-east-1".to_string(), 1),
+            ("us-west-2".to_string(), 1),
+        ];
+        expected.sort();
+        assert_eq!(
+            seen, expected,
+            "in each region after SSM, and globally after CloudFront, seeing everything"
         );
     }
 

@@ -537,18 +537,7 @@ impl Imported {
                 .with_fingerprint(),
             );
         }
-        for managed in &self.resources {
-            let complete = snapshot
-                .regions
-                .iter()
-                .all(|region| snapshot.kind_is_complete(region, managed.kind));
-            let live = snapshot
-                .resources
-                .iter()
-                .any(|r| r.kind == managed.kind && identifies(managed, r));
-            if live || !complete {
-                continue;
-            }
+        for managed in self.resources.iter().filter(|m| gone(snapshot, m)) {
             findings.push(
                 Finding {
                     attribution: None,
@@ -586,6 +575,17 @@ impl Imported {
     }
 }
 
+/// Whether `managed` is no live resource of `snapshot`, which read its kind everywhere: in
+/// every region, and in the global region for a global kind (IAM, CloudFront, a
+/// distribution's web ACL). Unread, it is not known to be gone.
+fn gone(snapshot: &Snapshot, managed: &Managed) -> bool {
+    snapshot.kind_is_complete_everywhere(managed.kind)
+        && !snapshot
+            .resources
+            .iter()
+            .any(|r| r.kind == managed.kind && identifies(managed, r))
+}
+
 fn identifies(managed: &Managed, resource: &Resource) -> bool {
     let family = (resource.kind == ResourceKind::EcsTaskDefinition)
         .then(|| resource.id.rsplit_once(':').map(|(f, _)| f))
@@ -601,6 +601,35 @@ fn identifies(managed: &Managed, resource: &Resource) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_managed_global_resource_is_gone_only_when_the_global_region_was_read() {
+        let managed = Managed {
+            kind: ResourceKind::IamRole,
+            id: "app-task-prod".into(),
+            identity: "aws_iam_role.task".into(),
+            display_name: "app-task-prod".into(),
+            logical_name: "iam-role/app-task-{env}".into(),
+            properties: Map::new(),
+            tags: None,
+            identifiers: BTreeSet::from(["app-task-prod".to_string()]),
+        };
+        let read = crate::testing::snapshot(vec![]);
+        assert!(gone(&read, &managed), "read everywhere, and not there");
+        let failure = crate::model::ReadFailure {
+            region: crate::kinds::GLOBAL_REGION.into(),
+            service: crate::model::Service::Iam,
+            operation: "ListRoles".into(),
+            code: "AccessDenied".into(),
+            message: "denied".into(),
+            kinds: vec![ResourceKind::IamRole],
+        };
+        let unread = crate::testing::snapshot_with_failures(vec![], vec![failure]);
+        assert!(
+            !gone(&unread, &managed),
+            "its region (us-east-1) read, the global one not"
+        );
+    }
 
     #[test]
     fn sources_are_named_by_scheme() {

@@ -40,6 +40,10 @@ pub enum Scope {
         /// The kinds whose resources decide which of its resources are the environment's: when
         /// one of them is unread in the region, so are this service's kinds, and it is not read.
         selected_by: &'static [ResourceKind],
+        /// Global kinds that select some of its resources too (a distribution's web ACL lives
+        /// in WAFv2's CLOUDFRONT scope): when not empty, it is also read once per scan in
+        /// [`GLOBAL_REGION`], after the global services, seeing everything found.
+        also_global_by: &'static [ResourceKind],
     },
     /// Global to the account (IAM, CloudFront, Route 53): read once per scan, after every
     /// region, seeing everything the regional services found. Its resources' region is
@@ -61,11 +65,33 @@ impl Scope {
         matches!(self, Scope::Global { .. })
     }
 
-    /// The kinds whose resources decide what the service selects (none for a regional one).
-    pub fn selected_by(self) -> &'static [ResourceKind] {
+    /// Whether the service is read in [`GLOBAL_REGION`] (a global one, or a regional one some
+    /// global resources select).
+    pub fn reads_globally(self) -> bool {
+        match self {
+            Scope::Regional => false,
+            Scope::RegionalFollowing { also_global_by, .. } => !also_global_by.is_empty(),
+            Scope::Global { .. } => true,
+        }
+    }
+
+    /// Whether its read in [`GLOBAL_REGION`] waits for the global services' (it is selected by
+    /// their kinds).
+    pub fn follows_the_global_services(self) -> bool {
+        self.reads_globally() && !self.is_global()
+    }
+
+    /// The kinds whose resources decide what the service selects in `region` (none for a
+    /// regional one).
+    pub fn selected_by(self, region: &str) -> &'static [ResourceKind] {
         match self {
             Scope::Regional => &[],
-            Scope::RegionalFollowing { selected_by } | Scope::Global { selected_by } => selected_by,
+            Scope::RegionalFollowing { also_global_by, .. } if region == GLOBAL_REGION => {
+                also_global_by
+            }
+            Scope::RegionalFollowing { selected_by, .. } | Scope::Global { selected_by } => {
+                selected_by
+            }
         }
     }
 }

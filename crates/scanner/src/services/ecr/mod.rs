@@ -42,6 +42,7 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
     iac_parts: iac::PARTS,
     scope: Scope::RegionalFollowing {
         selected_by: &[K::EcsTaskDefinition],
+        also_global_by: &[],
     },
 };
 

@@ -54,6 +54,7 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
             K::LogGroup,
             K::SsmParameter,
         ],
+        also_global_by: &[],
     },
 };
 

@@ -1,7 +1,9 @@
-//! WAFv2 through its API: for each internet-facing load balancer the region's scan found, the
-//! web ACL associated with it (`GetWebACLForResource`, which answers the whole web ACL), then
-//! each web ACL's tags. A load balancer without one answers an empty web ACL. The load
-//! balancers' own web ACLs are the environment's whatever their tags say.
+//! WAFv2 through its API. In each region: for each internet-facing load balancer the region's
+//! scan found, the web ACL associated with it (`GetWebACLForResource`, which answers the whole
+//! web ACL); a load balancer without one answers an empty web ACL. Once per scan (in
+//! [`GLOBAL_REGION`]): the CLOUDFRONT-scope web ACL each distribution found names
+//! (`GetWebACL`, from us-east-1). Then each web ACL's tags. The web ACLs in front of the
+//! environment's load balancers and distributions are the environment's whatever their tags say.
 
 use std::collections::BTreeMap;
 
@@ -9,31 +11,95 @@ use aws_sdk_wafv2::types as waf;
 use aws_sdk_wafv2::Client;
 
 use crate::collect::{display_name, Answer, Collected, FnCollector, RegionContext};
+use crate::kinds::GLOBAL_REGION;
 use crate::model::{Properties, ReadFailure, Resource, ResourceKind as K, WafRule, WafWebAcl};
 
 const KINDS: &[K] = &[K::WafWebAcl];
+
+/// The region CLOUDFRONT-scope web ACLs are managed from
+/// (<https://docs.aws.amazon.com/waf/latest/APIReference/API_GetWebACL.html>: "CloudFront
+/// distributions ... must also specify the Region US East (N. Virginia)").
+const CLOUDFRONT_SCOPE_REGION: &str = "us-east-1";
+
+/// Web ACL ARN -> (the web ACL, the ARNs of the environment's resources it protects).
+type WebAcls = BTreeMap<String, (waf::WebAcl, Vec<String>)>;
 
 /// Reads WAFv2.
 pub(crate) static COLLECTOR: FnCollector = FnCollector(|ctx| Box::pin(collect(ctx)));
 
 async fn collect(ctx: &RegionContext) -> Collected {
-    let client = Client::new(&ctx.sdk_config);
-    let mut out = Collected::default();
-    // Web ACL ARN -> (the web ACL, the load balancers it is associated with).
-    let mut acls: BTreeMap<String, (waf::WebAcl, Vec<String>)> = BTreeMap::new();
+    let (client, found) = match ctx.region == GLOBAL_REGION {
+        true => {
+            let config = crate::aws::for_region(&ctx.sdk_config, CLOUDFRONT_SCOPE_REGION);
+            let client = Client::new(&config);
+            let found = of_distributions(ctx, &client).await;
+            (client, found)
+        }
+        false => {
+            let client = Client::new(&ctx.sdk_config);
+            let found = of_load_balancers(ctx, &client).await;
+            (client, found)
+        }
+    };
+    match found {
+        Ok(acls) => tagged(ctx, &client, acls).await,
+        Err(failure) => {
+            let mut out = Collected::default();
+            out.fail(*failure);
+            out.finish()
+        }
+    }
+}
+
+/// The web ACLs of the region's internet-facing load balancers.
+async fn of_load_balancers(ctx: &RegionContext, client: &Client) -> Result<WebAcls, Box<ReadFailure>> {
+    let mut acls = WebAcls::new();
     for balancer in internet_facing(ctx) {
-        match web_acl_of(ctx, &client, &balancer).await {
-            Ok(Some(acl)) => {
-                let entry = acls.entry(acl.arn().to_string()).or_insert_with(|| (acl, Vec::new()));
-                entry.1.push(balancer);
-            }
-            Ok(None) => {}
-            Err(failure) => {
-                out.fail(*failure);
-                return out.finish();
+        if let Some(acl) = web_acl_of(ctx, client, &balancer).await? {
+            let entry = acls.entry(acl.arn().to_string()).or_insert_with(|| (acl, Vec::new()));
+            entry.1.push(balancer);
+        }
+    }
+    Ok(acls)
+}
+
+/// The CLOUDFRONT-scope web ACLs the scan's distributions name. A WAF Classic web ACL (an id,
+/// not an ARN) is not WAFv2's and is not read; one deleted since is not there to read.
+async fn of_distributions(ctx: &RegionContext, client: &Client) -> Result<WebAcls, Box<ReadFailure>> {
+    let mut protected: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for resource in ctx.found.iter() {
+        if let (Properties::CloudfrontDistribution(d), Some(arn)) = (&resource.properties, &resource.arn) {
+            if let Some(acl) = d.web_acl.as_deref().filter(|a| cloudfront_acl_name_id(a).is_some()) {
+                protected.entry(acl).or_default().push(arn.clone());
             }
         }
     }
+    let mut acls = WebAcls::new();
+    for (arn, distributions) in protected {
+        let Some((name, id)) = cloudfront_acl_name_id(arn) else { continue };
+        let answer = client.get_web_acl().scope(waf::Scope::Cloudfront).name(name).id(id).send().await;
+        if let Answer::Some(found) = ctx.answer(&super::GET_WEB_ACL, KINDS, answer)? {
+            if let Some(acl) = found.web_acl {
+                acls.insert(acl.arn().to_string(), (acl, distributions));
+            }
+        }
+    }
+    Ok(acls)
+}
+
+/// The name and id in a CLOUDFRONT-scope web ACL's ARN
+/// (`arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>`).
+fn cloudfront_acl_name_id(arn: &str) -> Option<(&str, &str)> {
+    let resource = arn.strip_prefix("arn:")?.splitn(5, ':').nth(4)?;
+    match resource.split('/').collect::<Vec<_>>().as_slice() {
+        ["global", "webacl", name, id] if !name.is_empty() && !id.is_empty() => Some((name, id)),
+        _ => None,
+    }
+}
+
+/// Each web ACL as a resource, with its tags.
+async fn tagged(ctx: &RegionContext, client: &Client, acls: WebAcls) -> Collected {
+    let mut out = Collected::default();
     for (arn, (acl, associations)) in acls {
         let tags = client.list_tags_for_resource().resource_arn(&arn).send().await;
         let item = crate::collect::ItemRead {
@@ -187,6 +253,58 @@ mod recorded {
         let rule = &acl.rules[0];
         assert_eq!(rule.managed_rule_group.as_deref(), Some("AWS/AWSManagedRulesCommonRuleSet"));
         assert_eq!((rule.version.as_deref(), rule.override_action.as_deref()), (Some("Version_1.12"), Some("none")));
+    }
+
+    /// A distribution naming `web_acl`, as the global read sees it.
+    fn distribution(ctx: &RegionContext, id: &str, web_acl: &str) -> Resource {
+        let properties = serde_json::json!({
+            "aliases": [], "domain_name": format!("{id}.cloudfront.net"), "enabled": true,
+            "comment": null, "origins": [], "behaviors": [], "certificate": "cloudfront-default",
+            "minimum_protocol_version": null, "ssl_support_method": null, "web_acl": web_acl,
+            "logging_bucket": null, "price_class": null, "http_version": null,
+        });
+        let properties = serde_json::from_value(properties).expect("a distribution");
+        let arn = format!("arn:aws:cloudfront::123456789012:distribution/{id}");
+        ctx.resource(id, id, Some(arn), BTreeMap::new(), Properties::CloudfrontDistribution(properties))
+    }
+
+    #[tokio::test]
+    async fn once_per_scan_the_web_acl_each_distribution_names_is_read_from_cloudfront_scope() {
+        let cdn_acl = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/trading-staging-cdn/c1";
+        let body = format!(
+            r#"{{"WebACL":{{"Name":"trading-staging-cdn","Id":"c1","ARN":"{cdn_acl}","DefaultAction":{{"Block":{{}}}},"VisibilityConfig":{{"SampledRequestsEnabled":true,"CloudWatchMetricsEnabled":true,"MetricName":"m"}},"Rules":[]}},"LockToken":"t"}}"#
+        );
+        let replay = Replay::start(answers(vec![json(&[&format!("{TARGET}.GetWebACL\r\n"), "CLOUDFRONT", "\"c1\""], 200, &body)]));
+        let mut ctx = replay.region_context();
+        ctx.region = GLOBAL_REGION.into();
+        ctx.found = Arc::new(vec![
+            distribution(&ctx, "E1", cdn_acl),
+            distribution(&ctx, "E2", cdn_acl),
+            // WAF Classic's web ACLs are ids, not WAFv2's: not read.
+            distribution(&ctx, "E3", "d6b3e5c2-0b9a-4a1e-9f0e-1a2b3c4d5e6f"),
+            // What the regional read sees is not read again.
+            balancer(&ctx, "alb-staging", "internet-facing"),
+        ]);
+        let collected = collect(&ctx).await;
+        assert!(collected.failures.is_empty(), "{:?}", collected.failures);
+        assert_eq!((replay.count("GetWebACL\r\n"), replay.count("GetWebACLForResource")), (1, 0));
+        assert_eq!(collected.resources.len(), 1);
+        let acl = &collected.resources[0];
+        assert_eq!((acl.region.as_str(), acl.id.as_str()), (GLOBAL_REGION, "c1"));
+        let Properties::WafWebAcl(acl) = &acl.properties else { panic!("a web ACL") };
+        assert_eq!(acl.default_action, "block");
+        let distributions: Vec<String> =
+            ["E1", "E2"].iter().map(|id| format!("arn:aws:cloudfront::123456789012:distribution/{id}")).collect();
+        assert_eq!(acl.associations, distributions);
+    }
+
+    #[test]
+    fn only_a_cloudfront_scope_web_acl_arn_is_read_globally() {
+        let name_id = cloudfront_acl_name_id;
+        assert_eq!(name_id("arn:aws:wafv2:us-east-1:1:global/webacl/cdn/c1"), Some(("cdn", "c1")));
+        assert_eq!(name_id("arn:aws:wafv2:us-east-1:1:regional/webacl/alb/a1"), None);
+        assert_eq!(name_id("arn:aws:wafv2:us-east-1:1:global/webacl//c1"), None);
+        assert_eq!(name_id("d6b3e5c2-0b9a-4a1e-9f0e-1a2b3c4d5e6f"), None);
     }
 
     #[tokio::test]

@@ -1,7 +1,8 @@
-//! WAFv2: the regional web ACLs associated with the environment's internet-facing load
-//! balancers, each read with its rules, managed rule groups and versions. It follows the
-//! regional services: the load balancers say which web ACLs are the environment's. A
-//! distribution's web ACL is its `web_acl` (CloudFront).
+//! WAFv2: the web ACLs in front of the environment: the regional ones associated with its
+//! internet-facing load balancers, and the CLOUDFRONT-scope ones its distributions name, each
+//! read with its rules, managed rule groups and versions. It follows the services whose
+//! resources say which web ACLs are the environment's: the load balancers in each region, and
+//! once per scan (after the global services) the distributions.
 
 #[cfg(feature = "aws")]
 pub mod collect;
@@ -27,11 +28,12 @@ pub(super) static SERVICE: ServiceDef = ServiceDef {
         "UntagResource",
     ],
     kinds: &[&WEB_ACL],
-    reads: &[&GET_WEB_ACL_FOR_RESOURCE, &LIST_TAGS_FOR_RESOURCE],
+    reads: &[&GET_WEB_ACL_FOR_RESOURCE, &GET_WEB_ACL, &LIST_TAGS_FOR_RESOURCE],
     iac_kinds: iac::KINDS,
     iac_parts: iac::PARTS,
     scope: Scope::RegionalFollowing {
         selected_by: &[K::LoadBalancer],
+        also_global_by: &[K::CloudfrontDistribution],
     },
 };
 
@@ -41,6 +43,11 @@ pub(crate) static GET_WEB_ACL_FOR_RESOURCE: Read =
         // The load balancer was deleted since it was listed: it has no web ACL to read
         // (https://docs.aws.amazon.com/waf/latest/APIReference/API_GetWebACLForResource.html#API_GetWebACLForResource_Errors).
         .none(&["WAFNonexistentItemException"]);
+pub(crate) static GET_WEB_ACL: Read =
+    crate::read!(Service::Wafv2, "wafv2", "GetWebACL", [K::WafWebAcl])
+        // The web ACL a distribution names was deleted since
+        // (https://docs.aws.amazon.com/waf/latest/APIReference/API_GetWebACL.html#API_GetWebACL_Errors).
+        .gone(&["WAFNonexistentItemException"]);
 pub(crate) static LIST_TAGS_FOR_RESOURCE: Read =
     crate::read!(Service::Wafv2, "wafv2", "ListTagsForResource", [K::WafWebAcl])
         .gone(&["WAFNonexistentItemException"]);

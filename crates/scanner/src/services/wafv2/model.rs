@@ -18,7 +18,8 @@ macro_rules! kinds {
 }
 pub(crate) use kinds;
 
-/// A regional WAFv2 web ACL in front of the environment's load balancers.
+/// A WAFv2 web ACL in front of the environment's load balancers (regional) or distributions
+/// (CLOUDFRONT scope, in the global region).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WafWebAcl {
