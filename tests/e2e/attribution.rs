@@ -296,3 +296,78 @@ fn the_lookup_reaches_back_to_the_capture_of_the_baseline() {
         "the shipped baselines do not say: {days} days"
     );
 }
+
+/// The scheduled function with the findings ledger: its first run looks the drifted group up
+/// and alerts who opened it; the next run takes that from the ledger and asks CloudTrail
+/// nothing, at two lookups a second the time a drifted estate would otherwise spend again on
+/// every run.
+#[test]
+fn a_scheduled_run_takes_what_the_ledger_remembers_instead_of_asking_cloudtrail_again() {
+    let moto = Moto::start();
+    let staging = block_on(moto.provision("staging", REGION));
+    let db = &staging.security_groups["db"];
+    block_on(open_to_the_world(&moto, db));
+    let mut history = History::default();
+    let alice = "arn:aws:iam::123456789012:user/alice";
+    let opened = record(
+        "AuthorizeSecurityGroupIngress",
+        db,
+        alice,
+        "2026-12-06T10:00:00Z",
+        "console.amazonaws.com",
+    );
+    history.events.insert(db.clone(), vec![opened]);
+    let trail = CloudTrail::start(history);
+    let config = block_on(moto.sdk_config(REGION));
+    let inbox = block_on(crate::support::AlertInbox::create(&config));
+    block_on(crate::fan_out::create_table(&config));
+    let vars = [
+        ("DRIFTSCAN_SCAN", "staging".to_string()),
+        (
+            "DRIFTSCAN_BASELINES",
+            shipped_baselines().display().to_string(),
+        ),
+        // The ledger's table, with the run bucket the deployed stack names beside it (no work
+        // queue: the scheduled run is done in the function itself).
+        ("DRIFTSCAN_TABLE", crate::fan_out::TABLE.to_string()),
+        ("DRIFTSCAN_RUN_BUCKET", "driftscan-runs-test".to_string()),
+        ("DRIFTSCAN_ATTRIBUTE", "on".to_string()),
+        ("DRIFTSCAN_LOG", "debug".to_string()),
+        ("AWS_ENDPOINT_URL_CLOUDTRAIL", trail.endpoint.clone()),
+    ];
+    let log = moto.dir.path().join("lambda.log");
+    let scheduled = crate::lambda::scheduled();
+    let run = |label: &str| {
+        let answer = crate::lambda::invoke_once(&moto, &inbox, &vars, &scheduled);
+        let findings = answer["reports"][0]["findings"].as_u64().unwrap_or(0);
+        assert!(findings > 0, "{label}: the drift is found: {answer}");
+        std::fs::read_to_string(&log).expect("the function's log")
+    };
+
+    let first = run("first run");
+    let lookups = trail.calls().len();
+    assert_eq!(lookups, 1, "the one drifted group, looked up once");
+    let (raw, _) = block_on(inbox.drain());
+    let alert = raw.iter().map(|m| m.to_string()).collect::<String>();
+    assert!(alert.contains("alice"), "the alert says who: {alert}");
+    assert_eq!(recalled(&first), Some(0), "nothing remembered yet");
+
+    let second = run("second run");
+    assert_eq!(
+        trail.calls().len(),
+        lookups,
+        "nothing asked of CloudTrail again"
+    );
+    let findings_of_the_group = recalled(&second).unwrap_or(0);
+    assert!(
+        findings_of_the_group >= 1,
+        "the group's findings taken from the ledger: {second}"
+    );
+}
+
+/// How many attributions the function's debug log (JSON lines) says it took from the ledger.
+fn recalled(log: &str) -> Option<u64> {
+    log.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find_map(|line| line["fields"]["recalled"].as_u64())
+}

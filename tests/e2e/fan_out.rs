@@ -19,7 +19,7 @@ use crate::runtime_api::{Answer, RuntimeApi};
 use crate::support::{block_on, shipped_baselines, AlertInbox, Moto};
 
 const RUN_BUCKET: &str = "driftscan-runs-test";
-const TABLE: &str = "driftscan";
+pub const TABLE: &str = "driftscan";
 
 struct Queues {
     work_url: String,
@@ -78,7 +78,7 @@ async fn engine(config: &aws_config::SdkConfig) -> Queues {
     }
 }
 
-async fn create_table(config: &aws_config::SdkConfig) {
+pub async fn create_table(config: &aws_config::SdkConfig) {
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     };

@@ -160,7 +160,7 @@ fn cloudtrail(source: &str, name: &str, request: Value) -> Value {
     })
 }
 
-fn scheduled() -> Value {
+pub fn scheduled() -> Value {
     json!({
         "version": "0",
         "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",

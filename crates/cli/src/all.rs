@@ -74,6 +74,8 @@ pub async fn execute_live(
             aws.profile.as_deref(),
             aws.regions.first().map(String::as_str),
         ),
+        // `--publish` connects after the report is out: every drift is looked up.
+        alert_state: None,
     };
     let result = scanner::run::execute_with_snapshots(request, &ctx).await;
     bar.finish();

@@ -327,6 +327,7 @@ async fn run(
         overrides: Default::default(),
         // The function's own credentials read states in S3.
         state_access: (None, None),
+        alert_state: publishers.alert_state(),
     };
     Ok(scanner::run::execute(request, &ctx).await?)
 }

@@ -94,12 +94,14 @@ impl Engine {
         }
     }
 
-    /// What a worker needs, with `config` and `baselines`, within `deadline`.
+    /// What a worker needs, with `config` and `baselines`, within `deadline`, and the alert
+    /// state of `publishers` (asked before CloudTrail at the fan-in).
     fn context<'a>(
         &'a self,
         config: &'a ConfigFile,
         baselines: &'a crate::Baselines,
         deadline: Instant,
+        publishers: &'a AwsPublishers,
     ) -> WorkContext<'a> {
         WorkContext {
             config,
@@ -108,6 +110,7 @@ impl Engine {
             secure_digest: None,
             store: &self.store,
             ledger: &self.ledger,
+            alert_state: publishers.alert_state(),
             fan_in_lease_secs: self.fan_in_lease_secs,
         }
     }
@@ -151,7 +154,7 @@ pub async fn coordinate(
     let mut published = Published::default();
     if !to_publish.is_empty() {
         let baselines = crate::baselines(settings, publishers).await?;
-        let ctx = engine.context(&config, &baselines, deadline);
+        let ctx = engine.context(&config, &baselines, deadline, publishers);
         published = publish_runs(settings, publishers, &to_publish, &ctx).await;
     }
     let this_run = published.take(&run_id);
@@ -237,7 +240,7 @@ pub async fn handle_messages(
     let baselines = crate::baselines(settings, publishers).await?;
     let config = crate::current_config(settings, publishers).await?;
     let engine = Engine::new(publishers, fan_out);
-    let ctx = engine.context(&config, &baselines, deadline);
+    let ctx = engine.context(&config, &baselines, deadline, publishers);
     // Items of a batch are worked a few at a time: each within its own account's limits, all
     // within the invocation's deadline.
     let outcomes: Vec<Outcome> = futures::stream::iter(&messages)

@@ -13,6 +13,7 @@ use crate::digest::DigestKey;
 use crate::error::ConfigError;
 use crate::iac::{Imported, Source, StateBaselineError, StateReadError};
 use crate::model::Report;
+use crate::publish::AlertStateStore;
 use crate::rules::RuleConfigError;
 use crate::scan::{snapshot_environment, Progress, SnapshotError};
 use crate::Snapshot;
@@ -334,6 +335,9 @@ pub struct RunContext<'a> {
     pub overrides: EnvironmentSettings,
     /// The profile and region whose credentials read states in S3 (`None`: the defaults).
     pub state_access: (Option<&'a str>, Option<&'a str>),
+    /// Where alerted findings are remembered: a store that keeps their attributions (the
+    /// findings ledger) is asked before CloudTrail.
+    pub alert_state: Option<&'a dyn AlertStateStore>,
 }
 
 /// Environments snapshotted at once by default.
@@ -407,23 +411,40 @@ async fn attribute_scans(
     let scans = request.scan.iter().zip(baselines).zip(reports.iter_mut());
     for ((env, baseline), report) in scans {
         if let Some(snapshot) = snapshots.iter().find(|s| &s.environment == env) {
-            let settings = (ctx.config, &ctx.overrides, ctx.deadline);
+            let settings = AttributeSettings {
+                config: ctx.config,
+                overrides: &ctx.overrides,
+                deadline: ctx.deadline,
+                alert_state: ctx.alert_state,
+            };
             let since = baseline.baseline.captured;
-            attribute_scan(&request.attribution, settings, report, snapshot, since).await?;
+            attribute_scan(&request.attribution, &settings, report, snapshot, since).await?;
         }
     }
     Ok(())
 }
 
-/// Attributes one scan's findings: to the changes in hand, then, with `lookup`, through the
-/// environment's CloudTrail event history, read with the credentials its snapshot was read
-/// with (`settings`: the config, the command line's overrides, the run's deadline). A lookup
-/// that cannot even start leaves the findings unattributed with the reason; the scan stays as
-/// complete as it was. The history is read back to `since` (when the baseline was captured:
-/// what changed before is in it), or over the whole of it when the baseline does not say.
+/// What attributing a scan's findings reads with, besides its snapshot.
+pub struct AttributeSettings<'a> {
+    /// Scan settings per environment: its deployers and credentials.
+    pub config: &'a ConfigFile,
+    /// Settings over the configured ones (the command line's).
+    pub overrides: &'a EnvironmentSettings,
+    /// When the run must be done.
+    pub deadline: Option<Instant>,
+    /// The alert state, asked before CloudTrail when it keeps attributions.
+    pub alert_state: Option<&'a dyn AlertStateStore>,
+}
+
+/// Attributes one scan's findings: to the changes in hand, then, with `lookup`, to what the
+/// findings ledger remembers of them, then through the environment's CloudTrail event
+/// history, read with the credentials its snapshot was read with. A lookup that cannot even
+/// start leaves the findings unattributed with the reason; the scan stays as complete as it
+/// was. The history is read back to `since` (when the baseline was captured: what changed
+/// before is in it), or over the whole of it when the baseline does not say.
 pub async fn attribute_scan(
     asked: &AttributionRequest,
-    settings: (&ConfigFile, &EnvironmentSettings, Option<Instant>),
+    settings: &AttributeSettings<'_>,
     report: &mut Report,
     snapshot: &Snapshot,
     since: Option<time::OffsetDateTime>,
@@ -431,21 +452,28 @@ pub async fn attribute_scan(
     if asked.changes.is_empty() && !asked.lookup {
         return Ok(());
     }
-    let (config, overrides, deadline) = settings;
     let env = &snapshot.environment;
-    let deployers = config.deployers(env)?;
+    let deployers = settings.config.deployers(env)?;
     crate::attribution::attribute_report(report, snapshot, &asked.changes, &deployers);
     if !asked.lookup {
         return Ok(());
     }
+    if let Some(ledger) = settings.alert_state.filter(|s| s.keeps_attributions()) {
+        match crate::attribution::recall::recall(report, ledger).await {
+            Ok(recalled) => tracing::debug!(recalled, env, "attributions taken from the ledger"),
+            Err(error) => {
+                tracing::warn!(%error, env, "the ledger could not be read; every drift is looked up")
+            }
+        }
+    }
     let overrides = EnvironmentSettings {
         regions: Some(snapshot.regions.clone()),
-        ..overrides.clone()
+        ..settings.overrides.clone()
     };
-    let plan = config.plan(env, overrides, None, None)?;
+    let plan = settings.config.plan(env, overrides, None, None)?;
     match crate::aws::load(&plan).await {
         Ok(sdk) => {
-            let lookup = Lookup::new(&sdk, since, deadline);
+            let lookup = Lookup::new(&sdk, since, settings.deadline);
             lookup.attribute_report(report, snapshot, &deployers).await;
         }
         Err(e) => crate::attribution::leave_unattributed(report, &e.to_string()),
@@ -560,6 +588,7 @@ mod tests {
             parallel: DEFAULT_PARALLEL,
             overrides: EnvironmentSettings::default(),
             state_access: (None, None),
+            alert_state: None,
         };
         let nothing = execute(&RunRequest::default(), &ctx).await;
         assert!(matches!(nothing, Err(RunError::Request(_))));

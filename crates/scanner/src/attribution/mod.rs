@@ -11,6 +11,8 @@
 pub mod cloudtrail;
 #[cfg(feature = "aws")]
 pub mod lookup;
+#[cfg(feature = "aws")]
+pub mod recall;
 
 use std::collections::BTreeSet;
 

@@ -351,6 +351,8 @@ pub struct WorkContext<'a> {
     pub store: &'a dyn SnapshotStore,
     /// Where runs are recorded.
     pub ledger: &'a dyn RunLedger,
+    /// Where alerted findings are remembered: asked before CloudTrail at the fan-in.
+    pub alert_state: Option<&'a dyn crate::publish::AlertStateStore>,
     /// How long a fan-in claim holds ([`FAN_IN_LEASE_SECS`] on AWS).
     pub fan_in_lease_secs: u64,
 }
@@ -597,11 +599,17 @@ pub async fn fan_in(record: &RunRecord, ctx: &WorkContext<'_>) -> Result<Vec<Rep
     for (env, baseline) in request.scan.iter().zip(&scan_baselines) {
         let snapshot = stored_snapshot(record, env, ctx).await?;
         let mut report = baseline.report(&snapshot, request.unmanaged_only, started)?;
-        let settings = (ctx.config, &EnvironmentSettings::default(), ctx.deadline);
+        let overrides = EnvironmentSettings::default();
+        let settings = crate::run::AttributeSettings {
+            config: ctx.config,
+            overrides: &overrides,
+            deadline: ctx.deadline,
+            alert_state: ctx.alert_state,
+        };
         let since = baseline.baseline.captured;
         crate::run::attribute_scan(
             &request.attribution,
-            settings,
+            &settings,
             &mut report,
             &snapshot,
             since,

@@ -463,6 +463,7 @@ fn fan_in_context<'a>(
         secure_digest: None,
         store,
         ledger,
+        alert_state: None,
         fan_in_lease_secs: LEASE,
     }
 }

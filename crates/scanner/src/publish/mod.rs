@@ -58,6 +58,12 @@ pub trait AlertStateStore: Send + Sync {
     fn keeps_first_sightings(&self) -> bool {
         false
     }
+    /// Whether the store keeps each open finding's attribution (the ledger does), so a run
+    /// can take it from there rather than from CloudTrail
+    /// ([`crate::attribution::recall::recall`]).
+    fn keeps_attributions(&self) -> bool {
+        false
+    }
     /// Lets go of what [`AlertStateStore::hold`] held.
     fn release<'a>(&'a self, keys: &'a [String]) -> BoxFuture<'a, Result<(), PublishError>> {
         let _ = keys;

@@ -284,6 +284,10 @@ impl AlertStateStore for DynamoAlertLedger {
         true
     }
 
+    fn keeps_attributions(&self) -> bool {
+        true
+    }
+
     fn hold<'a>(&'a self, keys: &'a [String]) -> BoxFuture<'a, Result<(), PublishError>> {
         Box::pin(async move {
             let started = std::time::Instant::now();

@@ -104,6 +104,11 @@ impl AwsPublishers {
         &self.config
     }
 
+    /// Where alerted findings are remembered, when alerts are published.
+    pub fn alert_state(&self) -> Option<&dyn AlertStateStore> {
+        self.alerts.as_ref().map(|(_, state)| state.as_ref())
+    }
+
     /// A publisher over these clients.
     pub fn publisher<'a>(&'a self, settings: &'a PublishSettings) -> Publisher<'a> {
         Publisher {
