@@ -371,3 +371,58 @@ fn recalled(log: &str) -> Option<u64> {
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .find_map(|line| line["fields"]["recalled"].as_u64())
 }
+
+/// `compare --attribute`: staging's database group opened by hand is the one difference from
+/// prod; each environment's group is looked up in its own event history (compared pairwise,
+/// either may be the one that changed), and the difference is attributed to the change.
+#[test]
+fn a_difference_between_environments_names_the_change_that_made_it() {
+    let moto = Moto::start();
+    let staging = block_on(moto.provision("staging", REGION));
+    let prod = block_on(moto.provision("prod", REGION));
+    let (opened, kept) = (&staging.security_groups["db"], &prod.security_groups["db"]);
+    block_on(open_to_the_world(&moto, opened));
+    let mut history = History::default();
+    let alice = "arn:aws:iam::123456789012:user/alice";
+    let change = record(
+        "AuthorizeSecurityGroupIngress",
+        opened,
+        alice,
+        "2026-12-06T10:00:00Z",
+        "console.amazonaws.com",
+    );
+    history.events.insert(opened.clone(), vec![change]);
+    let trail = CloudTrail::start(history);
+    let baselines = shipped_baselines().display().to_string();
+    let output = moto
+        .driftscan()
+        .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &trail.endpoint)
+        .args(["compare", "staging", "prod", "--region", REGION])
+        .args(["--baselines", &baselines, "--attribute", "--format", "json"])
+        .output()
+        .expect("driftscan runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "one medium difference: {stderr}"
+    );
+    let report: Report = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    let differences: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Difference)
+        .collect();
+    assert_eq!(differences.len(), 1, "{differences:#?}");
+    let attribution = differences[0].attribution.as_ref().expect("attributed");
+    let change = attribution
+        .change()
+        .unwrap_or_else(|| panic!("{attribution:?}"));
+    assert_eq!(change.principal.arn.as_deref(), Some(alice));
+    assert_eq!(change.source, ChangeSource::Console);
+    let mut looked_up: Vec<String> = trail.calls().into_iter().map(|c| c.resource).collect();
+    looked_up.sort();
+    let mut both = vec![opened.clone(), kept.clone()];
+    both.sort();
+    assert_eq!(looked_up, both, "each environment's group, once");
+}

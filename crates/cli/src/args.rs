@@ -220,10 +220,17 @@ pub struct ScanArgs {
     /// With --all: environments snapshotted at once (each keeps its own --concurrency).
     #[arg(long, value_name = "N", default_value_t = scanner::run::DEFAULT_PARALLEL, value_parser = parse_parallel)]
     pub parallel: usize,
-    /// Say who changed each drifted resource, when and how: one CloudTrail `LookupEvents` per
-    /// drifted resource (`cloudtrail:LookupEvents`, at most 2 per second per account and
-    /// region). A lookup that fails leaves its findings unattributed with the reason; the scan
-    /// stays complete.
+    #[command(flatten)]
+    pub attribution: AttributeArgs,
+}
+
+/// `--attribute` and `--no-attribute`, for `scan` and `compare`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AttributeArgs {
+    /// Say who changed each drifted (or, comparing, differing) resource, when and how: one
+    /// CloudTrail `LookupEvents` per resource (`cloudtrail:LookupEvents`, at most 2 per second
+    /// per account and region); comparing, in each environment that disagrees. A lookup that
+    /// fails leaves its findings unattributed with the reason; the run stays complete.
     #[arg(
         long,
         overrides_with = "no_attribute",
@@ -235,9 +242,9 @@ pub struct ScanArgs {
     pub no_attribute: bool,
 }
 
-impl ScanArgs {
+impl AttributeArgs {
     /// What the run attributes: lookups with --attribute.
-    pub fn attribution(&self) -> scanner::run::AttributionRequest {
+    pub fn request(&self) -> scanner::run::AttributionRequest {
         scanner::run::AttributionRequest {
             changes: vec![],
             lookup: self.attribute && !self.no_attribute,
@@ -284,6 +291,8 @@ pub struct CompareArgs {
     /// Also publish the SNS alert and the CloudWatch metrics (see `scan --publish`).
     #[arg(long)]
     pub publish: bool,
+    #[command(flatten)]
+    pub attribution: AttributeArgs,
     /// Every environment of driftscan.yaml's `accounts`, `organization` and `environments` in
     /// one parity matrix.
     #[arg(long, conflicts_with_all = ["environments", "from_snapshot", "from", "role_arn"])]

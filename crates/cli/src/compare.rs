@@ -19,8 +19,7 @@ pub async fn run(args: CompareArgs, settings: &Settings) -> anyhow::Result<Outco
             aws: &args.aws,
             baselines: &args.baselines,
             parallel: args.parallel,
-            // A comparison's differences are judged between environments, not changes.
-            attribution: Default::default(),
+            attribution: args.attribution.request(),
         };
         return crate::all::run(
             all,
@@ -50,12 +49,21 @@ pub async fn run(args: CompareArgs, settings: &Settings) -> anyhow::Result<Outco
             .await?;
     }
     let compared: Vec<&Snapshot> = snapshots.iter().collect();
-    let report = scanner::run::compare_report(
+    let mut report = scanner::run::compare_report(
         &compared,
         scanner::baseline::BaselineDir::new(&args.baselines),
         &options(&args),
         started,
     )?;
+    let overrides = snapshot::overrides(&args.aws);
+    let attribute = scanner::run::AttributeSettings {
+        config: &settings.file,
+        overrides: &overrides,
+        deadline: None,
+        alert_state: None,
+    };
+    let asked = args.attribution.request();
+    scanner::run::attribute_comparison(&asked, &attribute, &mut report, &compared).await?;
     deliver_and_publish(&report, &compared, &args, settings).await
 }
 
@@ -75,6 +83,7 @@ async fn run_live(
     let request = scanner::run::RunRequest {
         compare: vec![environments.to_vec()],
         compare_options: options(args),
+        attribution: args.attribution.request(),
         ..Default::default()
     };
     let config = crate::all::config_for(environments, settings, &args.aws).await?;

@@ -20,7 +20,7 @@ pub async fn run(args: ScanArgs, settings: &Settings) -> anyhow::Result<Outcome>
             aws: &args.state.aws,
             baselines: &args.baselines,
             parallel: args.parallel,
-            attribution: args.attribution(),
+            attribution: args.attribution.request(),
         };
         return crate::all::run(
             all,
@@ -44,7 +44,7 @@ pub async fn run(args: ScanArgs, settings: &Settings) -> anyhow::Result<Outcome>
             )?;
             let request = scanner::run::RunRequest {
                 scan: vec![env],
-                attribution: args.attribution(),
+                attribution: args.attribution.request(),
                 ..Default::default()
             };
             let config = crate::all::config_for(&request.scan, settings, &args.state.aws).await?;
@@ -96,7 +96,7 @@ async fn run_from_state(
         scan: vec![environment.clone()],
         states: [(environment.clone(), args.from.clone())].into(),
         unmanaged_only: args.unmanaged,
-        attribution: args.attribution(),
+        attribution: args.attribution.request(),
         ..Default::default()
     };
     let report = if args.state.from_snapshot.is_none() {

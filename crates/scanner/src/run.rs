@@ -396,7 +396,33 @@ pub async fn execute_with_snapshots(
     let mut reports =
         reports_from_snapshots(request, &baselines, &snapshots, ctx.baselines, started)?;
     attribute_scans(request, ctx, &baselines, &mut reports, &snapshots).await?;
+    attribute_comparisons(request, ctx, &mut reports, &snapshots).await?;
     Ok((reports, snapshots))
+}
+
+/// Attributes the comparisons' differences (the reports after the scans', in
+/// `request.compare` order), each with its environments' snapshots ([`attribute_comparison`]).
+async fn attribute_comparisons(
+    request: &RunRequest,
+    ctx: &RunContext<'_>,
+    reports: &mut [Report],
+    snapshots: &[Snapshot],
+) -> Result<(), RunError> {
+    let settings = AttributeSettings {
+        config: ctx.config,
+        overrides: &ctx.overrides,
+        deadline: ctx.deadline,
+        alert_state: None,
+    };
+    let comparisons = reports.iter_mut().skip(request.scan.len());
+    for (group, report) in request.compare.iter().zip(comparisons) {
+        let compared: Vec<&Snapshot> = group
+            .iter()
+            .filter_map(|env| snapshots.iter().find(|s| &s.environment == env))
+            .collect();
+        attribute_comparison(&request.attribution, &settings, report, &compared).await?;
+    }
+    Ok(())
 }
 
 /// Attributes the scans' findings (the first `request.scan.len()` reports), each with its
@@ -466,19 +492,55 @@ pub async fn attribute_scan(
             }
         }
     }
+    match lookup_for(settings, snapshot, since).await? {
+        Ok(lookup) => lookup.attribute_report(report, snapshot, &deployers).await,
+        Err(reason) => crate::attribution::leave_unattributed(report, &reason),
+    }
+    Ok(())
+}
+
+/// Attributes a comparison's unexpected differences, with `lookup`: the resource of each
+/// environment that disagrees is looked up in that environment's event history, with the
+/// credentials its snapshot was read with ([`crate::attribution::parity`]).
+pub async fn attribute_comparison(
+    asked: &AttributionRequest,
+    settings: &AttributeSettings<'_>,
+    report: &mut Report,
+    snapshots: &[&Snapshot],
+) -> Result<(), RunError> {
+    if !asked.lookup {
+        return Ok(());
+    }
+    let mut sides = Vec::with_capacity(snapshots.len());
+    for snapshot in snapshots {
+        sides.push(crate::attribution::parity::ComparedSide {
+            snapshot,
+            deployers: settings.config.deployers(&snapshot.environment)?,
+            lookup: lookup_for(settings, snapshot, None).await?,
+        });
+    }
+    crate::attribution::parity::attribute_comparison(report, &sides).await;
+    Ok(())
+}
+
+/// The event history of `snapshot`'s environment, read with the credentials it was read with
+/// back to `since`, or why it cannot be read.
+async fn lookup_for(
+    settings: &AttributeSettings<'_>,
+    snapshot: &Snapshot,
+    since: Option<time::OffsetDateTime>,
+) -> Result<Result<Lookup, String>, RunError> {
     let overrides = EnvironmentSettings {
         regions: Some(snapshot.regions.clone()),
         ..settings.overrides.clone()
     };
-    let plan = settings.config.plan(env, overrides, None, None)?;
-    match crate::aws::load(&plan).await {
-        Ok(sdk) => {
-            let lookup = Lookup::new(&sdk, since, settings.deadline);
-            lookup.attribute_report(report, snapshot, &deployers).await;
-        }
-        Err(e) => crate::attribution::leave_unattributed(report, &e.to_string()),
-    }
-    Ok(())
+    let plan = settings
+        .config
+        .plan(&snapshot.environment, overrides, None, None)?;
+    Ok(match crate::aws::load(&plan).await {
+        Ok(sdk) => Ok(Lookup::new(&sdk, since, settings.deadline)),
+        Err(e) => Err(e.to_string()),
+    })
 }
 
 /// The reports of `request` from its snapshots (one per environment of

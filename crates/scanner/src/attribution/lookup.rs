@@ -282,6 +282,17 @@ impl Lookup {
         }
     }
 
+    /// The write events of resource `id` in `region`, as [`Lookup::attribute_report`] looks a
+    /// resource up; `done` lookups of the report so far count against its budget.
+    pub async fn changes_to(
+        &self,
+        region: &str,
+        id: &str,
+        done: usize,
+    ) -> Result<Vec<ChangeRecord>, String> {
+        self.answer(region, id, done).await
+    }
+
     /// The lookup of one resource, unless the report's budget or the run's deadline is spent.
     async fn answer(
         &self,

@@ -12,6 +12,8 @@ pub mod cloudtrail;
 #[cfg(feature = "aws")]
 pub mod lookup;
 #[cfg(feature = "aws")]
+pub mod parity;
+#[cfg(feature = "aws")]
 pub mod recall;
 
 use std::collections::BTreeSet;

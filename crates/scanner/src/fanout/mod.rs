@@ -623,12 +623,22 @@ pub async fn fan_in(record: &RunRecord, ctx: &WorkContext<'_>) -> Result<Vec<Rep
             snapshots.push(stored_snapshot(record, env, ctx).await?);
         }
         let snapshots: Vec<&Snapshot> = snapshots.iter().collect();
-        reports.push(crate::run::compare_report(
+        let mut report = crate::run::compare_report(
             &snapshots,
             ctx.baselines,
             &request.compare_options,
             started,
-        )?);
+        )?;
+        let overrides = EnvironmentSettings::default();
+        let settings = crate::run::AttributeSettings {
+            config: ctx.config,
+            overrides: &overrides,
+            deadline: ctx.deadline,
+            alert_state: None,
+        };
+        crate::run::attribute_comparison(&request.attribution, &settings, &mut report, &snapshots)
+            .await?;
+        reports.push(report);
     }
     Ok(reports)
 }
