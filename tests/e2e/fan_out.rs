@@ -693,3 +693,62 @@ fn a_publish_that_fails_after_the_fan_in_claim_is_retried_until_the_run_is_publi
     );
     assert_eq!(proxy.faulted(), 3, "only the first publish failed");
 }
+
+/// A change fanned out: the coordinator keeps the CloudTrail record in the run, a worker
+/// rescans the environment, and the fan-in's alert names who made the change from the event
+/// itself (lookups are off: no call to CloudTrail).
+#[test]
+fn a_change_fanned_out_is_attributed_from_its_own_event_at_the_fan_in() {
+    let moto = Moto::start();
+    let staging = block_on(moto.provision("staging", "us-east-1"));
+    let group = staging.security_groups["db"].clone();
+    block_on(crate::support::open_to_the_world(&moto, &group));
+    let management = block_on(moto.sdk_config("us-east-1"));
+    let queues = block_on(engine(&management));
+    let inbox = block_on(AlertInbox::create(&management));
+    let config = moto.dir.path().join("fan-out.yaml");
+    std::fs::write(
+        &config,
+        "environments:\n  staging:\n    regions: [us-east-1]\n",
+    )
+    .unwrap();
+    let (mut api, _function) = fan_out_function(
+        &moto,
+        &moto.endpoint,
+        &queues,
+        &inbox.topic_arn,
+        &config,
+        "staging",
+        &[],
+    );
+    let opened = json!({"groupId": group, "ipPermissions": {"items": [{"ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432}]}});
+    let change =
+        crate::lambda::cloudtrail("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", opened);
+    let coordinated = match api.invoke(&change, Duration::from_secs(60)) {
+        Answer::Response(value) => value,
+        Answer::Error(error) => panic!("coordination failed: {error}"),
+    };
+    assert_eq!(coordinated["coordinated"]["items"], 1, "{coordinated}");
+
+    let sqs = aws_sdk_sqs::Client::new(&management);
+    let worked = deliver(&mut api, &sqs, &queues.work_url, &queues.work_arn);
+    assert_eq!(listed(&worked, "worked").len(), 1, "{worked:?}");
+    let (raw, _) = block_on(inbox.drain());
+    assert_eq!(raw.len(), 1, "one alert for the run");
+    let new = raw[0]["reports"][0]["new"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let finding = new
+        .iter()
+        .find(|f| f["rule_id"] == "db-ingress-from-anywhere")
+        .unwrap_or_else(|| panic!("the opened group alerted: {}", raw[0]));
+    let attribution = &finding["attribution"];
+    assert_eq!(attribution["status"], "attributed", "{finding}");
+    assert_eq!(attribution["principal"]["session"], "alice@example.com");
+    assert_eq!(
+        attribution["event"]["name"],
+        "AuthorizeSecurityGroupIngress"
+    );
+    assert_eq!(attribution["source"], "console");
+}

@@ -122,7 +122,7 @@ fn response(answer: Answer) -> Value {
     }
 }
 
-fn cloudtrail(source: &str, name: &str, request: Value) -> Value {
+pub fn cloudtrail(source: &str, name: &str, request: Value) -> Value {
     json!({
         "version": "0",
         "id": "7bf73129-1428-4cd3-a780-95db273d1602",
