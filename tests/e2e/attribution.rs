@@ -307,7 +307,11 @@ fn a_scheduled_run_takes_what_the_ledger_remembers_instead_of_asking_cloudtrail_
     let staging = block_on(moto.provision("staging", REGION));
     let db = &staging.security_groups["db"];
     block_on(open_to_the_world(&moto, db));
-    let mut history = History::default();
+    // A page holds every event of the group, as AWS's 50 would.
+    let mut history = History {
+        page_size: 50,
+        ..History::default()
+    };
     let alice = "arn:aws:iam::123456789012:user/alice";
     let opened = record(
         "AuthorizeSecurityGroupIngress",
@@ -363,6 +367,53 @@ fn a_scheduled_run_takes_what_the_ledger_remembers_instead_of_asking_cloudtrail_
         findings_of_the_group >= 1,
         "the group's findings taken from the ledger: {second}"
     );
+
+    // Bob closes the group by hand: the next run's alert says the findings resolved, and who
+    // resolved them (the write since they were first seen).
+    block_on(close_to_the_world(&moto, db));
+    let now = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+    let closed_at = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a time");
+    let bob = "arn:aws:iam::123456789012:user/bob";
+    let closed = record(
+        "RevokeSecurityGroupIngress",
+        db,
+        bob,
+        &closed_at,
+        "console.amazonaws.com",
+    );
+    trail.record_latest(db, closed);
+    let answer = crate::lambda::invoke_once(&moto, &inbox, &vars, &scheduled);
+    assert_eq!(answer["reports"][0]["findings"], 0, "{answer}");
+    let (raw, _) = block_on(inbox.drain());
+    let resolved = raw[0]["reports"][0]["resolved"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!resolved.is_empty(), "{}", raw[0]);
+    for finding in &resolved {
+        let by = &finding["resolved_by"];
+        assert_eq!(by["principal"]["arn"], bob, "{finding}");
+        assert_eq!(by["event"]["name"], "RevokeSecurityGroupIngress");
+    }
+    let calls: Vec<String> = trail.calls().into_iter().map(|c| c.resource).collect();
+    assert_eq!(
+        calls.len(),
+        lookups + 1,
+        "the group, looked up once for all of them: {calls:?}"
+    );
+}
+
+/// Takes back what [`open_to_the_world`] opened.
+async fn close_to_the_world(moto: &Moto, group: &str) {
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config(REGION).await);
+    ec2.revoke_security_group_ingress()
+        .group_id(group)
+        .ip_permissions(crate::support::world_open_database_port())
+        .send()
+        .await
+        .expect("revoked");
 }
 
 /// How many attributions the function's debug log (JSON lines) says it took from the ledger.

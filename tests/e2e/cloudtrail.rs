@@ -48,6 +48,7 @@ pub struct CloudTrail {
     /// `http://127.0.0.1:<port>`.
     pub endpoint: String,
     calls: Arc<Mutex<Vec<Call>>>,
+    history: Arc<Mutex<History>>,
 }
 
 impl CloudTrail {
@@ -57,14 +58,28 @@ impl CloudTrail {
         let endpoint = format!("http://{}", listener.local_addr().expect("address"));
         let calls = Arc::new(Mutex::new(Vec::new()));
         let history = Arc::new(Mutex::new(history));
-        let seen = calls.clone();
+        let (served, seen) = (history.clone(), calls.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (history, seen) = (history.clone(), seen.clone());
+                let (history, seen) = (served.clone(), seen.clone());
                 std::thread::spawn(move || serve(stream, &history, &seen));
             }
         });
-        CloudTrail { endpoint, calls }
+        CloudTrail {
+            endpoint,
+            calls,
+            history,
+        }
+    }
+
+    /// Records `event` on `resource` as the latest there (a change made since it started).
+    pub fn record_latest(&self, resource: &str, event: Value) {
+        let mut history = self.history.lock().expect("lock");
+        history
+            .events
+            .entry(resource.to_string())
+            .or_default()
+            .insert(0, event);
     }
 
     /// Every call so far.

@@ -242,6 +242,7 @@ fn a_huge_drift_is_delivered_summarised_and_whole() {
         duration_ms: 1,
         findings,
         parity: None,
+        resolved_by: Default::default(),
     }
     .finalize(1500);
     let settings = PublishSettings {

@@ -71,6 +71,7 @@ pub fn evaluate(
         duration_ms: 0,
         findings,
         parity: None,
+        resolved_by: Default::default(),
     }
     .finalize(snapshot.resources.len()))
 }

@@ -335,6 +335,7 @@ mod tests {
             duration_ms: 1234,
             findings: vec![],
             parity: None,
+            resolved_by: Default::default(),
         }
     }
 

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use crate::alert::ReportState;
 use crate::attribution::lookup::Lookup;
+use crate::attribution::recall;
 use crate::attribution::ChangeRecord;
 use crate::baseline::{today_utc, Baseline, BaselineDir, BaselineError};
 use crate::compare::{compare_environments, CompareOptions, ExpectedDifferences};
@@ -484,19 +486,36 @@ pub async fn attribute_scan(
     if !asked.lookup {
         return Ok(());
     }
-    if let Some(ledger) = settings.alert_state.filter(|s| s.keeps_attributions()) {
-        match crate::attribution::recall::recall(report, ledger).await {
-            Ok(recalled) => tracing::debug!(recalled, env, "attributions taken from the ledger"),
-            Err(error) => {
-                tracing::warn!(%error, env, "the ledger could not be read; every drift is looked up")
-            }
-        }
+    let remembered = ledger_state(settings, report).await;
+    if let Some(state) = &remembered {
+        let recalled = recall::recall(report, state);
+        tracing::debug!(recalled, env, "attributions taken from the ledger");
     }
     match lookup_for(settings, snapshot, since).await? {
-        Ok(lookup) => lookup.attribute_report(report, snapshot, &deployers).await,
+        Ok(lookup) => {
+            lookup.attribute_report(report, snapshot, &deployers).await;
+            if let Some(state) = &remembered {
+                let gone = recall::gone(report, state, snapshot);
+                recall::look_up_resolutions(report, &gone, &lookup, &deployers).await;
+            }
+        }
         Err(reason) => crate::attribution::leave_unattributed(report, &reason),
     }
     Ok(())
+}
+
+/// What the findings ledger remembers of `report`, where the alert state keeps attributions
+/// and can be read (an unreadable one is logged: every drift is then looked up).
+async fn ledger_state(settings: &AttributeSettings<'_>, report: &Report) -> Option<ReportState> {
+    let ledger = settings.alert_state.filter(|s| s.keeps_attributions())?;
+    match recall::remembered(report, ledger).await {
+        Ok(state) => state,
+        Err(error) => {
+            let env = &report.environment;
+            tracing::warn!(%error, env, "the ledger could not be read; every drift is looked up");
+            None
+        }
+    }
 }
 
 /// Attributes a comparison's unexpected differences, with `lookup`: the resource of each

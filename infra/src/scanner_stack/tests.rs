@@ -189,6 +189,7 @@ fn every_dashboard_metric_is_one_the_function_publishes() {
         duration_ms: 0,
         findings: vec![],
         parity: None,
+        resolved_by: Default::default(),
     };
     let reports: Vec<Report> = spec
         .scan

@@ -397,6 +397,9 @@ struct ResolvedDocument<'a> {
     /// Days it was open (from its first sighting to this run), where known.
     #[serde(skip_serializing_if = "Option::is_none")]
     open_days: Option<f64>,
+    /// The change that resolved it, where the ledger and CloudTrail show it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved_by: Option<&'a crate::model::attribution::ChangeAttribution>,
 }
 
 /// A value as shown in an alert: elided past [`VALUE_MAX_BYTES`] of JSON.
@@ -559,6 +562,7 @@ fn render(news: &[&ReportDelta<'_>], cap: usize) -> AlertMessage {
                     resource_type: r.resource_type.as_str(),
                     what: &r.label,
                     open_days: open_days(r, delta.now_secs),
+                    resolved_by: delta.report.resolved_by.get(&r.identity),
                 })
                 .collect(),
         });
@@ -814,6 +818,9 @@ fn text_body(document: &AlertDocument<'_>) -> String {
                     "RESOLVED [{}] {} {} ({}, fingerprint {}){open}",
                     r.severity, r.resource_type, r.what, r.region, r.fingerprint
                 );
+                if let Some(change) = r.resolved_by {
+                    let _ = writeln!(out, "  {}", change.describe_resolution());
+                }
             }
             if report.omitted.resolved > 0 {
                 let _ = writeln!(out, "RESOLVED: {} more not listed", report.omitted.resolved);

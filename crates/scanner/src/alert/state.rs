@@ -50,6 +50,9 @@ pub struct Remembered {
     /// Who made the change, as first attributed, where the store keeps it (the ledger does):
     /// a later unattributed sighting does not erase it.
     pub attribution: Option<Box<crate::model::attribution::ChangeAttribution>>,
+    /// The id of its resource, where the store keeps it (the ledger does): once the finding
+    /// is gone, who resolved it is looked up by it.
+    pub physical_id: Option<String>,
 }
 
 impl Remembered {
@@ -76,6 +79,7 @@ impl Remembered {
                 .as_ref()
                 .and_then(|a| a.change())
                 .map(|change| Box::new(change.clone())),
+            physical_id: finding.physical_id.clone(),
         }
     }
 }
@@ -253,6 +257,7 @@ impl ReportState {
                     label,
                     first_seen: None,
                     attribution: None,
+                    physical_id: None,
                 },
             );
         }
@@ -286,6 +291,7 @@ mod tests {
             label: format!("drift sg-app-{{env}} properties.ingress[{i}] with spaces"),
             first_seen: None,
             attribution: None,
+            physical_id: None,
         }
     }
 

@@ -42,6 +42,7 @@ fn report(findings: Vec<Finding>, failures: Vec<ReadFailure>) -> Report {
         duration_ms: 0,
         findings,
         parity: None,
+        resolved_by: Default::default(),
     }
     .finalize(10)
 }
@@ -446,4 +447,31 @@ fn the_first_attribution_stays_with_an_open_finding() {
     let later = report(two_findings(), vec![]);
     let d2 = delta(&later, &d.next_state, Severity::Low);
     assert_eq!(remembered(&d2.next_state), Some(known));
+}
+
+#[test]
+fn a_resolved_finding_says_who_resolved_it_where_the_report_knows() {
+    let first = report(two_findings(), vec![]);
+    let state = delta(&first, &ReportState::default(), Severity::Low).next_state;
+    let mut second = report(vec![two_findings()[0].clone()], vec![]);
+    let gone = two_findings()[1].identity();
+    let crate::model::attribution::Attribution::Attributed(change) =
+        crate::report::fixtures::changed_by_hand()
+    else {
+        panic!("attributed")
+    };
+    second.resolved_by.insert(gone, *change);
+    let d = delta(&second, &state, Severity::Low);
+    assert_eq!(d.resolved.len(), 1);
+    let message = alert_message(std::slice::from_ref(&d)).unwrap();
+    assert!(
+        message
+            .text
+            .contains("\n  resolved by hand by Admin/alice<b>@example.com from the console"),
+        "{}",
+        message.text
+    );
+    let document: Value = serde_json::from_str(&message.json).unwrap();
+    let resolved = &document["reports"][0]["resolved"][0];
+    assert_eq!(resolved["resolved_by"]["source"], "console", "{resolved}");
 }

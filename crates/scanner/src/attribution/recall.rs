@@ -1,25 +1,31 @@
-//! The findings ledger before CloudTrail: an open finding the ledger remembers with the same
-//! values was explained by a change then, and that change still explains it, so its
-//! attribution is taken from the ledger instead of looked up again. At CloudTrail's two
-//! lookups a second per account and region, a scheduled run over a drifted estate otherwise
-//! spends its time asking what it already knows.
+//! The findings ledger and CloudTrail together. An open finding the ledger remembers with the
+//! same values was explained by a change then, and that change still explains it: its
+//! attribution is taken from the ledger instead of looked up again (at CloudTrail's two lookups
+//! a second per account and region, a scheduled run over a drifted estate otherwise spends its
+//! time asking what it already knows). A finding the ledger remembers that is gone now is
+//! looked up by its resource's id: the write since its first sighting says who resolved it.
 
-use crate::alert::report_key;
-use crate::model::attribution::Attribution;
-use crate::model::Report;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::lookup::{Lookup, MAX_LOOKUPS_PER_REPORT};
+use super::{explain, Deployers};
+use crate::alert::{report_key, Remembered, ReportState};
+use crate::model::attribution::{Attribution, ChangeAttribution};
+use crate::model::{Report, Snapshot};
 use crate::publish::{AlertStateStore, PublishError};
 
-/// Gives each unattributed finding of `report` the attribution `ledger` kept for it, where it
-/// remembers the finding by its fingerprint (identity and values: a change of values since
-/// is a new change, looked up). Answers how many it gave. A state that cannot be read back
-/// gives none.
-pub async fn recall(
-    report: &mut Report,
+/// What the ledger remembers of `report`'s last alert; `None` when it cannot be read back.
+pub async fn remembered(
+    report: &Report,
     ledger: &dyn AlertStateStore,
-) -> Result<usize, PublishError> {
-    let Some(state) = ledger.load(&report_key(report)).await? else {
-        return Ok(0);
-    };
+) -> Result<Option<ReportState>, PublishError> {
+    ledger.load(&report_key(report)).await
+}
+
+/// Gives each unattributed finding of `report` the attribution `state` kept for it, where it
+/// remembers the finding by its fingerprint (identity and values: a change of values since
+/// is a new change, looked up). Answers how many it gave.
+pub fn recall(report: &mut Report, state: &ReportState) -> usize {
     let mut recalled = 0;
     for finding in report
         .findings
@@ -32,52 +38,79 @@ pub async fn recall(
             recalled += 1;
         }
     }
-    Ok(recalled)
+    recalled
+}
+
+/// The findings `state` remembers that `report` no longer has, where `snapshot` read their
+/// kind in their region (an unread one is not resolved) and the ledger kept their resource's id.
+pub fn gone<'a>(
+    report: &Report,
+    state: &'a ReportState,
+    snapshot: &Snapshot,
+) -> Vec<&'a Remembered> {
+    let open: BTreeSet<String> = report.findings.iter().map(|f| f.identity()).collect();
+    state
+        .findings
+        .values()
+        .filter(|r| !open.contains(&r.identity) && r.physical_id.is_some())
+        .filter(|r| !r.region.is_empty() && snapshot.kind_is_complete(&r.region, r.resource_type))
+        .collect()
+}
+
+/// Says in `report.resolved_by` who resolved each of `gone`: the latest write event naming its
+/// resource since it was first seen (a revert by hand, or a deploy), one lookup per resource.
+/// Nothing is said where no event shows it or the lookup fails: a resolution is good news
+/// either way.
+pub async fn look_up_resolutions(
+    report: &mut Report,
+    gone: &[&Remembered],
+    lookup: &Lookup,
+    deployers: &Deployers,
+) {
+    let mut answers: BTreeMap<(String, String), Option<ChangeAttribution>> = BTreeMap::new();
+    for remembered in gone.iter().take(MAX_LOOKUPS_PER_REPORT) {
+        let Some(id) = remembered.physical_id.clone() else {
+            continue;
+        };
+        let key = (remembered.region.clone(), id.clone());
+        if !answers.contains_key(&key) {
+            let records = lookup
+                .changes_to(&remembered.region, &id, answers.len())
+                .await;
+            let ids = BTreeSet::from([id]);
+            let change = records
+                .ok()
+                .and_then(|records| explain(&ids, &records, deployers));
+            answers.insert(key.clone(), change);
+        }
+        let resolving = answers[&key]
+            .clone()
+            .filter(|c| after_first_sighting(c, remembered.first_seen));
+        if let Some(change) = resolving {
+            report
+                .resolved_by
+                .insert(remembered.identity.clone(), change);
+        }
+    }
+}
+
+/// Whether `change` came after the first sighting (seconds since the epoch), when that is
+/// known: an earlier write is the one that caused the finding, not the one that resolved it.
+fn after_first_sighting(change: &ChangeAttribution, first_seen: Option<u64>) -> bool {
+    let Some(first_seen) = first_seen else {
+        return true;
+    };
+    let format = time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::parse(&change.event.time, &format)
+        .is_ok_and(|at| at.unix_timestamp() >= first_seen as i64)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::sync::Mutex;
-
-    use futures::future::BoxFuture;
     use serde_json::json;
 
     use super::*;
-    use crate::alert::{Remembered, ReportState};
     use crate::model::{Finding, FindingKind, ResourceKind, Severity};
-
-    /// A ledger in memory.
-    #[derive(Default)]
-    struct Ledger(Mutex<BTreeMap<String, ReportState>>);
-
-    impl AlertStateStore for Ledger {
-        fn load<'a>(
-            &'a self,
-            key: &'a str,
-        ) -> BoxFuture<'a, Result<Option<ReportState>, PublishError>> {
-            let state = self
-                .0
-                .lock()
-                .expect("not poisoned")
-                .get(key)
-                .cloned()
-                .unwrap_or_default();
-            Box::pin(async move { Ok(Some(state)) })
-        }
-
-        fn save<'a>(
-            &'a self,
-            key: &'a str,
-            state: &'a ReportState,
-        ) -> BoxFuture<'a, Result<(), PublishError>> {
-            self.0
-                .lock()
-                .expect("not poisoned")
-                .insert(key.to_string(), state.clone());
-            Box::pin(async { Ok(()) })
-        }
-    }
 
     /// `id`'s ingress drifted to `actual`, in `environment`.
     fn drift(environment: &str, id: &str, actual: i64) -> Finding {
@@ -116,13 +149,13 @@ mod tests {
             duration_ms: 0,
             findings,
             parity: None,
+            resolved_by: Default::default(),
         }
         .finalize(10)
     }
 
-    #[tokio::test]
-    async fn a_finding_remembered_with_the_same_values_keeps_its_change_without_a_lookup() {
-        let ledger = Ledger::default();
+    #[test]
+    fn a_finding_remembered_with_the_same_values_keeps_its_change_without_a_lookup() {
         // Last run: sg-db's drift attributed, and sg-app's with values it has since changed from.
         let mut earlier = report(
             "staging",
@@ -131,24 +164,13 @@ mod tests {
         for finding in &mut earlier.findings {
             finding.attribution = Some(crate::report::fixtures::changed_by_hand());
         }
-        let state = ReportState {
-            findings: earlier
-                .findings
-                .iter()
-                .map(|f| (f.fingerprint.clone(), Remembered::of(f)))
-                .collect(),
-            incomplete: None,
-        };
-        ledger
-            .save(&report_key(&earlier), &state)
-            .await
-            .expect("saved");
+        let state = state_of(&earlier);
 
         let mut now = report(
             "staging",
             vec![drift("staging", "sg-db", 2), drift("staging", "sg-app", 3)],
         );
-        assert_eq!(recall(&mut now, &ledger).await.expect("read"), 1);
+        assert_eq!(recall(&mut now, &state), 1);
         let db = now
             .findings
             .iter()
@@ -168,8 +190,67 @@ mod tests {
             app.attribution, None,
             "changed again since: looked up, not recalled"
         );
-        // Another environment's report is another key: nothing of staging's is given to it.
-        let mut prod = report("prod", vec![drift("prod", "sg-db", 2)]);
-        assert_eq!(recall(&mut prod, &ledger).await.expect("read"), 0);
+    }
+
+    #[test]
+    fn a_finding_is_gone_once_its_kind_was_read_where_it_was() {
+        let earlier = report(
+            "staging",
+            vec![drift("staging", "sg-db", 2), drift("staging", "sg-app", 9)],
+        );
+        let state = state_of(&earlier);
+        // sg-app's drift changed values (still open, another fingerprint); sg-db's is gone.
+        let now = report("staging", vec![drift("staging", "sg-app", 3)]);
+        let read = crate::testing::snapshot(vec![]);
+        let resolved: Vec<_> = gone(&now, &state, &read)
+            .iter()
+            .map(|r| r.physical_id.clone())
+            .collect();
+        assert_eq!(resolved, [Some("sg-db".to_string())]);
+        let failure = crate::model::ReadFailure {
+            region: "us-east-1".into(),
+            service: crate::model::Service::Ec2,
+            operation: "DescribeSecurityGroups".into(),
+            code: "Throttling".into(),
+            message: "Rate exceeded".into(),
+            kinds: vec![ResourceKind::SecurityGroup],
+        };
+        let unread = crate::testing::snapshot_with_failures(vec![], vec![failure]);
+        assert!(
+            gone(&now, &state, &unread).is_empty(),
+            "unread is not resolved"
+        );
+    }
+
+    #[test]
+    fn only_a_change_since_the_first_sighting_resolves() {
+        let crate::model::attribution::Attribution::Attributed(change) =
+            crate::report::fixtures::changed_by_hand()
+        else {
+            panic!("attributed")
+        };
+        let at = time::OffsetDateTime::parse(
+            &change.event.time,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("an RFC 3339 time")
+        .unix_timestamp() as u64;
+        assert!(after_first_sighting(&change, None));
+        assert!(after_first_sighting(&change, Some(at - 60)));
+        assert!(
+            !after_first_sighting(&change, Some(at + 60)),
+            "the change that caused it"
+        );
+    }
+
+    fn state_of(report: &Report) -> ReportState {
+        ReportState {
+            findings: report
+                .findings
+                .iter()
+                .map(|f| (f.fingerprint.clone(), Remembered::of(f)))
+                .collect(),
+            incomplete: None,
+        }
     }
 }

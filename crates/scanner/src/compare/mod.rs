@@ -248,6 +248,7 @@ pub fn compare_environments(
         duration_ms: 0,
         findings,
         parity: Some(parity),
+        resolved_by: Default::default(),
     }
     .finalize(resources)
 }

@@ -154,17 +154,30 @@ impl ChangeAttribution {
 
     /// One line for people: who, how, what and when.
     pub fn describe(&self) -> String {
+        let verdict = if self.deployer {
+            "deployed (baseline not updated yet)"
+        } else {
+            "changed by hand"
+        };
+        self.described(verdict)
+    }
+
+    /// One line for people about the change that resolved a finding.
+    pub fn describe_resolution(&self) -> String {
+        self.described(if self.deployer {
+            "resolved by a deploy"
+        } else {
+            "resolved by hand"
+        })
+    }
+
+    fn described(&self, verdict: &str) -> String {
         let how = match self.source {
             ChangeSource::AwsService => format!(
                 "through {}",
                 self.invoked_by.as_deref().unwrap_or("an AWS service")
             ),
             source => format!("from the {}", source.as_str()),
-        };
-        let verdict = if self.deployer {
-            "deployed (baseline not updated yet)"
-        } else {
-            "changed by hand"
         };
         let more = match self.events {
             0 | 1 => String::new(),

@@ -254,6 +254,11 @@ pub struct Report {
     /// For a comparison: every differing field across the compared environments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parity: Option<super::ParityMatrix>,
+    /// The changes that resolved findings of the last alert which are gone now, by the
+    /// findings' identity: where the findings ledger remembers their resource and CloudTrail
+    /// shows a write to it since they were first seen.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub resolved_by: std::collections::BTreeMap<String, super::attribution::ChangeAttribution>,
 }
 
 impl Report {

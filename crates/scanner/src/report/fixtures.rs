@@ -170,6 +170,7 @@ pub fn report(complete: bool) -> Report {
         duration_ms: 0,
         findings,
         parity: None,
+        resolved_by: Default::default(),
     }
     .finalize(31)
 }

@@ -2,7 +2,8 @@
 //! safely by workers publishing at the same time.
 //!
 //! Items, all under `pk = report#<report key>`:
-//! - `sk = finding#<fingerprint>`: what was alerted (identity, severity, region, kind, label),
+//! - `sk = finding#<fingerprint>`: what was alerted (identity, severity, region, kind, label,
+//!   the resource's id),
 //!   `first_seen` (kept across value changes of the same identity: the finding's drift age) and
 //!   `last_alerted`. A finding that is gone gets `resolved_at` and an `expires_at` (DynamoDB TTL)
 //!   and is no longer loaded.
@@ -64,6 +65,9 @@ pub fn finding_item(report_key: &str, remembered: &Remembered, now: u64) -> Item
         let json = serde_json::to_string(change).expect("an attribution serializes");
         item.insert("attribution".into(), s(json));
     }
+    if let Some(id) = &remembered.physical_id {
+        item.insert("physical_id".into(), s(id));
+    }
     item
 }
 
@@ -84,6 +88,7 @@ pub fn remembered_from_item(item: &Item) -> Option<Remembered> {
         first_seen: item.get("first_seen")?.as_n().ok()?.parse().ok(),
         // Unreadable (another version's), it is left out: the finding is still remembered.
         attribution: text("attribution").and_then(|json| serde_json::from_str(&json).ok()),
+        physical_id: text("physical_id"),
     })
 }
 
@@ -372,6 +377,7 @@ mod tests {
             label: "drift sg-app-{env} properties.ingress".into(),
             first_seen,
             attribution: None,
+            physical_id: Some("sg-0123".into()),
         }
     }
 
