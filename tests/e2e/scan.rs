@@ -574,3 +574,52 @@ fn scan_runs_offline_from_a_saved_snapshot() {
         .stderr(contains("is not a driftscan snapshot"))
         .stderr(contains("line 1"));
 }
+
+/// `--standard fsbp`: only findings of rules that implement an FSBP control fail the gate. A
+/// drift alone (a parameter changed by hand) fails `--fail-on medium` but not under FSBP; the
+/// database port opened to the world (FSBP EC2.19) fails both, and the text names the control.
+#[test]
+fn a_gate_held_to_a_standard_fails_only_on_its_controls() {
+    let moto = Moto::start();
+    let staging = block_on(moto.provision("staging", "us-east-1"));
+    let baselines = crate::support::shipped_baselines().display().to_string();
+    let gate = |extra: &[&str]| {
+        let output = moto
+            .driftscan()
+            .args(["scan", "--env", "staging", "--region", "us-east-1"])
+            .args(["--baselines", &baselines, "--fail-on", "medium"])
+            .args(extra)
+            .output()
+            .expect("driftscan runs");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        (output.status.code(), text)
+    };
+    let config = block_on(moto.sdk_config("us-east-1"));
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    let changed = ssm
+        .put_parameter()
+        .name("/staging/cache-ttl")
+        .value("5")
+        .overwrite(true)
+        .send();
+    block_on(changed).expect("changed by hand");
+    assert_eq!(gate(&[]).0, Some(1), "the drift fails the severity gate");
+    assert_eq!(
+        gate(&["--standard", "fsbp"]).0,
+        Some(0),
+        "no FSBP control is failed"
+    );
+
+    block_on(crate::support::open_to_the_world(
+        &moto,
+        &staging.security_groups["db"],
+    ));
+    let (code, text) = gate(&["--standard", "fsbp"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("db-ingress-from-anywhere [FSBP EC2.19]"),
+        "{text}"
+    );
+    let refused = gate(&["--standard", "pci"]);
+    assert_eq!(refused.0, Some(2), "an unknown standard is bad input");
+}

@@ -193,6 +193,10 @@ pub struct ScanArgs {
     /// Lowest severity that fails the gate (exit 1), or `never`.
     #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
+    /// Only findings of rules that implement a control of this standard fail the gate (`fsbp`:
+    /// AWS Foundational Security Best Practices); --fail-on still sets the severity.
+    #[arg(long, value_name = "STANDARD")]
+    pub standard: Option<scanner::rules::controls::Standard>,
     /// Where the report goes; repeat for several from one run: `FORMAT=FILE` (`sarif=r.sarif`,
     /// `junit=-` for standard output), a bare format (`text`) for standard output, or a FILE in
     /// --format. Files are written atomically. Default: --format on standard output.
@@ -285,6 +289,9 @@ pub struct CompareArgs {
     /// Lowest severity that fails the gate (exit 1), or `never`.
     #[arg(long, value_name = "SEVERITY", default_value = "medium", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
+    /// As for `scan --standard` (differences between environments implement no control).
+    #[arg(long, value_name = "STANDARD")]
+    pub standard: Option<scanner::rules::controls::Standard>,
     /// Where the report goes; repeatable, as for `scan --output`.
     #[arg(long, short, value_name = "[FORMAT=]FILE")]
     pub output: Vec<OutputTarget>,
@@ -329,8 +336,21 @@ fn parse_env_source(text: &str) -> Result<(String, scanner::iac::Source), String
 pub enum FailOn {
     /// Fail on findings at or above this severity.
     AtLeast(scanner::model::Severity),
+    /// Fail on findings at or above this severity of rules that implement a control of the
+    /// standard (`--standard`).
+    AtLeastUnder(scanner::model::Severity, scanner::rules::controls::Standard),
     /// Never fail on findings (an incomplete scan still exits 2).
     Never,
+}
+
+impl FailOn {
+    /// This threshold, held to `standard`'s controls when one is given.
+    pub fn under(self, standard: Option<scanner::rules::controls::Standard>) -> FailOn {
+        match (self, standard) {
+            (FailOn::AtLeast(severity), Some(standard)) => FailOn::AtLeastUnder(severity, standard),
+            (other, _) => other,
+        }
+    }
 }
 
 /// One place a report goes: a format, and a file (`None`: standard output).

@@ -25,7 +25,7 @@ pub async fn run(args: CompareArgs, settings: &Settings) -> anyhow::Result<Outco
             all,
             args.format,
             &args.output,
-            args.fail_on,
+            args.fail_on.under(args.standard),
             args.publish,
             settings,
         )
@@ -166,7 +166,7 @@ async fn deliver_and_publish(
         report,
         args.format,
         &args.output,
-        args.fail_on,
+        args.fail_on.under(args.standard),
         &appendix,
         settings,
     )?;

@@ -107,6 +107,10 @@ pub fn gate(reports: &[&Report], fail_on: FailOn, failures_shown: bool) -> Outco
     let failed = match fail_on {
         FailOn::Never => false,
         FailOn::AtLeast(threshold) => reports.iter().any(|r| r.fails(threshold)),
+        FailOn::AtLeastUnder(threshold, standard) => {
+            let fails = |r: &&Report| scanner::rules::controls::fails_under(r, threshold, standard);
+            reports.iter().any(fails)
+        }
     };
     if failed {
         Outcome::Findings

@@ -26,7 +26,7 @@ pub async fn run(args: ScanArgs, settings: &Settings) -> anyhow::Result<Outcome>
             all,
             args.format,
             &args.output,
-            args.fail_on,
+            args.fail_on.under(args.standard),
             args.publish,
             settings,
         )
@@ -137,7 +137,7 @@ async fn deliver_and_publish(
         report,
         args.format,
         &args.output,
-        args.fail_on,
+        args.fail_on.under(args.standard),
         "",
         settings,
     )?;

@@ -445,7 +445,7 @@ fn findings(report: &Report, out: &mut String) {
                 out,
                 "<tr class=\"unexpected\"><td><span class=\"sev sev-{sev}\">{sev}</span></td><td>{}</td><td><code>{}</code></td>\
                  <td><pre>{}</pre></td><td class=\"differs\"><pre>{}</pre></td><td>{}{changed}{source}</td></tr>",
-                escape(&rule_id(f)),
+                escape(&super::rule_with_controls(&rule_id(f))),
                 escape(f.path.as_deref().unwrap_or("")),
                 escape(&pretty(f.expected.as_ref())),
                 escape(&pretty(f.actual.as_ref())),

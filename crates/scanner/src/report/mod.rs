@@ -266,6 +266,14 @@ pub(crate) fn rule_id(finding: &Finding) -> String {
         .unwrap_or_else(|| finding.kind.as_str().to_string())
 }
 
+/// The finding's rule with the controls it implements: `db-ingress-from-anywhere [FSBP EC2.19]`.
+pub(crate) fn rule_with_controls(rule: &str) -> String {
+    match crate::rules::controls::labels(rule) {
+        Some(labels) => format!("{rule} [{labels}]"),
+        None => rule.to_string(),
+    }
+}
+
 /// Compact one-line JSON for a value in a message or table.
 pub(crate) fn compact(value: Option<&Value>) -> String {
     match value {

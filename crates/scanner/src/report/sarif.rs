@@ -88,14 +88,21 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         })
         .collect();
     rules.extend(RULES.iter().map(|rule| {
-        json!({
+        let controls = crate::rules::controls::controls_of(rule.id);
+        let mut tags = vec!["compliance".to_string()];
+        tags.extend(controls.iter().map(|c| c.label()));
+        let mut described = json!({
             "id": rule.id,
             "name": display_name(rule.id),
             "shortDescription": {"text": rule.id.replace('-', " ")},
             "fullDescription": {"text": rule.rationale},
             "defaultConfiguration": {"level": level(rule.severity)},
-            "properties": {"tags": ["compliance"], "security-severity": score(rule.severity)},
-        })
+            "properties": {"tags": tags, "security-severity": score(rule.severity)},
+        });
+        if let Some(control) = controls.first() {
+            described["helpUri"] = json!(control.url());
+        }
+        described
     }));
     let rule_ids: Vec<String> = rules
         .iter()

@@ -110,7 +110,7 @@ fn render_findings(report: &Report, color: bool, out: &mut String) {
             let rule = f
                 .rule_id
                 .as_deref()
-                .map(|r| format!(" {r}"))
+                .map(|r| format!(" {}", super::rule_with_controls(r)))
                 .unwrap_or_default();
             let path = f
                 .path

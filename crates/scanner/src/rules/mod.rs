@@ -7,6 +7,7 @@
 mod cache;
 mod cdn;
 mod certificates;
+pub mod controls;
 mod data;
 mod dns;
 mod edge;
