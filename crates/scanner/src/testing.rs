@@ -32,6 +32,32 @@ pub fn snapshot(resources: Vec<Resource>) -> Snapshot {
     snapshot_with_failures(resources, vec![])
 }
 
+/// `environment`'s scan report in us-east-1 of 10 resources, with these findings and failed
+/// reads.
+pub fn scan_report(
+    environment: &str,
+    findings: Vec<crate::model::Finding>,
+    failures: Vec<crate::model::ReadFailure>,
+) -> crate::model::Report {
+    crate::model::Report {
+        schema: crate::model::REPORT_SCHEMA.into(),
+        command: "scan".into(),
+        environment: environment.into(),
+        regions: vec!["us-east-1".into()],
+        complete: failures.is_empty(),
+        failures,
+        baseline_files: vec![],
+        deleted_during_scan: vec![],
+        expired_ignores: vec![],
+        counts: Default::default(),
+        duration_ms: 0,
+        findings,
+        parity: None,
+        resolved_by: Default::default(),
+    }
+    .finalize(10)
+}
+
 /// A prod snapshot in us-east-1 with these failed reads.
 pub fn snapshot_with_failures(
     resources: Vec<Resource>,

@@ -28,23 +28,7 @@ fn finding(name: &str, path: &str, actual: Value, severity: Severity) -> Finding
 }
 
 fn report(findings: Vec<Finding>, failures: Vec<ReadFailure>) -> Report {
-    Report {
-        schema: crate::model::REPORT_SCHEMA.into(),
-        command: "scan".into(),
-        environment: "staging".into(),
-        regions: vec!["us-east-1".into()],
-        complete: failures.is_empty(),
-        failures,
-        baseline_files: vec![],
-        deleted_during_scan: vec![],
-        expired_ignores: vec![],
-        counts: Default::default(),
-        duration_ms: 0,
-        findings,
-        parity: None,
-        resolved_by: Default::default(),
-    }
-    .finalize(10)
+    crate::testing::scan_report("staging", findings, failures)
 }
 
 fn ec2_failure() -> ReadFailure {

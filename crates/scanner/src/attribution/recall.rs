@@ -135,23 +135,7 @@ mod tests {
     }
 
     fn report(environment: &str, findings: Vec<Finding>) -> Report {
-        Report {
-            schema: crate::model::REPORT_SCHEMA.into(),
-            command: "scan".into(),
-            environment: environment.into(),
-            regions: vec!["us-east-1".into()],
-            complete: true,
-            failures: vec![],
-            baseline_files: vec![],
-            deleted_during_scan: vec![],
-            expired_ignores: vec![],
-            counts: Default::default(),
-            duration_ms: 0,
-            findings,
-            parity: None,
-            resolved_by: Default::default(),
-        }
-        .finalize(10)
+        crate::testing::scan_report(environment, findings, vec![])
     }
 
     #[test]
