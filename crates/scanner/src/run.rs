@@ -342,6 +342,18 @@ pub struct RunContext<'a> {
     pub alert_state: Option<&'a dyn AlertStateStore>,
 }
 
+impl RunContext<'_> {
+    /// What attributing this run's reports reads with.
+    fn attribute_settings(&self) -> AttributeSettings<'_> {
+        AttributeSettings {
+            config: self.config,
+            overrides: &self.overrides,
+            deadline: self.deadline,
+            alert_state: self.alert_state,
+        }
+    }
+}
+
 /// Environments snapshotted at once by default.
 pub const DEFAULT_PARALLEL: usize = 4;
 
@@ -410,12 +422,7 @@ async fn attribute_comparisons(
     reports: &mut [Report],
     snapshots: &[Snapshot],
 ) -> Result<(), RunError> {
-    let settings = AttributeSettings {
-        config: ctx.config,
-        overrides: &ctx.overrides,
-        deadline: ctx.deadline,
-        alert_state: None,
-    };
+    let settings = ctx.attribute_settings();
     let comparisons = reports.iter_mut().skip(request.scan.len());
     for (group, report) in request.compare.iter().zip(comparisons) {
         let compared: Vec<&Snapshot> = group
@@ -436,15 +443,10 @@ async fn attribute_scans(
     reports: &mut [Report],
     snapshots: &[Snapshot],
 ) -> Result<(), RunError> {
+    let settings = ctx.attribute_settings();
     let scans = request.scan.iter().zip(baselines).zip(reports.iter_mut());
     for ((env, baseline), report) in scans {
         if let Some(snapshot) = snapshots.iter().find(|s| &s.environment == env) {
-            let settings = AttributeSettings {
-                config: ctx.config,
-                overrides: &ctx.overrides,
-                deadline: ctx.deadline,
-                alert_state: ctx.alert_state,
-            };
             let since = baseline.baseline.captured;
             attribute_scan(&request.attribution, &settings, report, snapshot, since).await?;
         }
@@ -452,7 +454,7 @@ async fn attribute_scans(
     Ok(())
 }
 
-/// What attributing a scan's findings reads with, besides its snapshot.
+/// What attributing a run's findings reads with, besides its snapshots.
 pub struct AttributeSettings<'a> {
     /// Scan settings per environment: its deployers and credentials.
     pub config: &'a ConfigFile,

@@ -24,7 +24,7 @@ pub use crate::model::attribution::{
 };
 pub use cloudtrail::ChangeRecord;
 
-use crate::model::{Finding, FindingKind, Report, Snapshot};
+use crate::model::{Finding, FindingKind, Report, Resource, Snapshot};
 
 /// Whether a finding is about a change someone made to a resource that exists: drift,
 /// something unmanaged, or a compliance rule failing on it.
@@ -47,13 +47,23 @@ pub fn identifiers(finding: &Finding, snapshot: &Snapshot) -> BTreeSet<String> {
         .resources
         .iter()
         .find(|r| r.kind == finding.resource_type && (&r.id == id || r.arn.as_ref() == Some(id)));
-    if let Some(resource) = resource {
-        ids.insert(resource.id.clone());
-        ids.extend(resource.arn.clone());
-        ids.insert(resource.name.clone());
-    }
+    ids.extend(resource.into_iter().flat_map(names_of));
     ids.retain(|i| !i.is_empty());
     ids
+}
+
+/// The names CloudTrail may know `resource` by: its id, ARN and name (none empty).
+pub fn names_of(resource: &Resource) -> BTreeSet<String> {
+    [
+        Some(&resource.id),
+        resource.arn.as_ref(),
+        Some(&resource.name),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|name| !name.is_empty())
+    .cloned()
+    .collect()
 }
 
 /// The attribution of a finding known by `ids` among `records`: the latest write event that

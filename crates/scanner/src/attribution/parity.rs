@@ -4,10 +4,10 @@
 //! with its own credentials, and the difference is attributed to the latest write event among
 //! them: the change that made that environment the odd one out.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::lookup::Lookup;
-use super::{explain, Attribution, ChangeAttribution, ChangeRecord, Deployers};
+use super::{explain, names_of, Attribution, ChangeAttribution, ChangeRecord, Deployers};
 use crate::compare::EXPECTED_RULE;
 use crate::model::{Finding, FindingKind, Report, Resource, Snapshot};
 
@@ -57,7 +57,7 @@ pub async fn attribute_comparison(report: &mut Report, sides: &[ComparedSide<'_>
             }
             match &answers[&key] {
                 Ok(records) => {
-                    let change = explain(&identifiers(resource), records, &side.deployers);
+                    let change = explain(&names_of(resource), records, &side.deployers);
                     latest = later(latest, change);
                 }
                 Err(reason) => refusals.push(format!("{}: {reason}", side.snapshot.environment)),
@@ -96,19 +96,6 @@ fn resource_of<'a>(finding: &Finding, snapshot: &'a Snapshot) -> Option<&'a Reso
         .resources
         .iter()
         .find(|r| r.kind == finding.resource_type && r.logical_name == finding.logical_name)
-}
-
-/// The names CloudTrail may know a resource by.
-fn identifiers(resource: &Resource) -> BTreeSet<String> {
-    [
-        Some(resource.id.clone()),
-        resource.arn.clone(),
-        Some(resource.name.clone()),
-    ]
-    .into_iter()
-    .flatten()
-    .filter(|i| !i.is_empty())
-    .collect()
 }
 
 /// The later of two changes (RFC 3339 UTC times, as CloudTrail writes them, sort as text).

@@ -596,16 +596,16 @@ pub async fn fan_in(record: &RunRecord, ctx: &WorkContext<'_>) -> Result<Vec<Rep
         scan_baselines.push(ScanBaseline::load(env, states, config, dir, access).await?);
     }
     let mut reports = Vec::with_capacity(request.scan.len() + request.compare.len());
+    let overrides = EnvironmentSettings::default();
+    let settings = crate::run::AttributeSettings {
+        config: ctx.config,
+        overrides: &overrides,
+        deadline: ctx.deadline,
+        alert_state: ctx.alert_state,
+    };
     for (env, baseline) in request.scan.iter().zip(&scan_baselines) {
         let snapshot = stored_snapshot(record, env, ctx).await?;
         let mut report = baseline.report(&snapshot, request.unmanaged_only, started)?;
-        let overrides = EnvironmentSettings::default();
-        let settings = crate::run::AttributeSettings {
-            config: ctx.config,
-            overrides: &overrides,
-            deadline: ctx.deadline,
-            alert_state: ctx.alert_state,
-        };
         let since = baseline.baseline.captured;
         crate::run::attribute_scan(
             &request.attribution,
@@ -629,13 +629,6 @@ pub async fn fan_in(record: &RunRecord, ctx: &WorkContext<'_>) -> Result<Vec<Rep
             &request.compare_options,
             started,
         )?;
-        let overrides = EnvironmentSettings::default();
-        let settings = crate::run::AttributeSettings {
-            config: ctx.config,
-            overrides: &overrides,
-            deadline: ctx.deadline,
-            alert_state: None,
-        };
         crate::run::attribute_comparison(&request.attribution, &settings, &mut report, &snapshots)
             .await?;
         reports.push(report);

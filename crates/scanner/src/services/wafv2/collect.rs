@@ -66,17 +66,17 @@ async fn of_load_balancers(ctx: &RegionContext, client: &Client) -> Result<WebAc
 /// The CLOUDFRONT-scope web ACLs the scan's distributions name. A WAF Classic web ACL (an id,
 /// not an ARN) is not WAFv2's and is not read; one deleted since is not there to read.
 async fn of_distributions(ctx: &RegionContext, client: &Client) -> Result<WebAcls, Box<ReadFailure>> {
-    let mut protected: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    // (name, id) of each web ACL -> the distributions that name it.
+    let mut protected: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
     for resource in ctx.found.iter() {
         if let (Properties::CloudfrontDistribution(d), Some(arn)) = (&resource.properties, &resource.arn) {
-            if let Some(acl) = d.web_acl.as_deref().filter(|a| cloudfront_acl_name_id(a).is_some()) {
+            if let Some(acl) = d.web_acl.as_deref().and_then(cloudfront_acl_name_id) {
                 protected.entry(acl).or_default().push(arn.clone());
             }
         }
     }
     let mut acls = WebAcls::new();
-    for (arn, distributions) in protected {
-        let Some((name, id)) = cloudfront_acl_name_id(arn) else { continue };
+    for ((name, id), distributions) in protected {
         let answer = client.get_web_acl().scope(waf::Scope::Cloudfront).name(name).id(id).send().await;
         if let Answer::Some(found) = ctx.answer(&super::GET_WEB_ACL, KINDS, answer)? {
             if let Some(acl) = found.web_acl {
