@@ -499,6 +499,7 @@ fn two_workers_publishing_the_same_report_at_once_alert_once() {
             alerts: Some((sns, ledger as &dyn AlertStateStore)),
             metrics: None,
             archive: None,
+            security_hub: None,
             settings,
         }
     }

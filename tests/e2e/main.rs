@@ -42,4 +42,5 @@ mod sarif;
 mod scan;
 mod secrets;
 mod secrets_manager;
+mod security_hub;
 mod snapshot;

@@ -217,6 +217,7 @@ fn a_huge_drift_is_delivered_summarised_and_whole() {
                 resource_type: ResourceKind::SecurityGroup,
                 logical_name: format!("sg-{i}-{{env}}"),
                 physical_id: Some(format!("sg-{i:08x}")),
+                arn: None,
                 path: Some("properties.ingress".into()),
                 expected: Some(serde_json::json!([])),
                 actual: Some(wide.clone()),
@@ -233,6 +234,7 @@ fn a_huge_drift_is_delivered_summarised_and_whole() {
         command: "scan".into(),
         environment: "prod".into(),
         regions: vec!["us-east-1".into()],
+        account: None,
         complete: true,
         failures: vec![],
         deleted_during_scan: vec![],
@@ -256,6 +258,7 @@ fn a_huge_drift_is_delivered_summarised_and_whole() {
         alerts: Some((&sns, &state)),
         metrics: None,
         archive: None,
+        security_hub: None,
         settings: &settings,
     };
     let published = block_on(publish(std::slice::from_ref(&report), &publisher, 0))

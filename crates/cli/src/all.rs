@@ -147,7 +147,7 @@ pub async fn run(
         .collect();
     let outcome = deliver(&reports, &accounts, format, targets, fail_on, settings)?;
     if publish {
-        crate::publish::publish(&reports, settings).await?;
+        crate::publish::publish(&reports, settings, &config, all.aws).await?;
     }
     Ok(outcome)
 }

@@ -171,7 +171,13 @@ async fn deliver_and_publish(
         settings,
     )?;
     if args.publish {
-        crate::publish::publish(std::slice::from_ref(report), settings).await?;
+        crate::publish::publish(
+            std::slice::from_ref(report),
+            settings,
+            &settings.file,
+            &args.aws,
+        )
+        .await?;
     }
     Ok(outcome)
 }

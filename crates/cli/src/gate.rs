@@ -26,12 +26,15 @@ pub fn deliver(
     for target in output_targets(targets)? {
         let format = target.format.unwrap_or(default_format);
         let path = target.path.as_deref();
+        scanner::report::check_renderable(reports, format)
+            .with_context(|| format!("cannot write {format}; nothing was written"))?;
         let on_terminal = format == Format::Text && path.is_none();
         failures_shown |= on_terminal;
         let options = RenderOptions {
             color: on_terminal && settings.color.for_stdout(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             wide: settings.wide,
+            now_ms: scanner::clock::epoch_millis(),
         };
         match path {
             Some(dir) if format == Format::Sarif && is_directory(dir) => {

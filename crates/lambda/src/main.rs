@@ -433,7 +433,8 @@ async fn main() -> Result<(), Error> {
     }
     // Read once per execution environment, lent to every invocation.
     let settings = Settings::from_env(|name| std::env::var(name).ok())?;
-    let publishers = AwsPublishers::connect(&settings.publish).await;
+    let publishers =
+        AwsPublishers::connect(&settings.publish, &settings.config, &Default::default()).await;
     let (settings, publishers) = (&settings, &publishers);
     lambda_runtime::run(service_fn(move |event| async move {
         handler(settings, publishers, event)

@@ -57,6 +57,7 @@ fn parity_5x10k(c: &mut Criterion) {
         color: false,
         version: "bench".into(),
         wide: false,
+        now_ms: 1_796_000_000_000,
     };
     let html = render(&report, Format::Html, &render_options);
     eprintln!(

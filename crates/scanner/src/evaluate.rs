@@ -62,6 +62,7 @@ pub fn evaluate(
         command: "scan".into(),
         environment: snapshot.environment.clone(),
         regions: snapshot.regions.clone(),
+        account: snapshot.account.clone(),
         complete: snapshot.complete,
         failures: snapshot.failures.clone(),
         deleted_during_scan: snapshot.deleted_during_scan.clone(),
@@ -125,6 +126,7 @@ impl Evaluation<'_> {
         let severity = expected.severity.unwrap_or(MISSING_SEVERITY);
         Finding {
             physical_id: Some(resource.id.clone()),
+            arn: resource.arn.clone(),
             expected: Some(json!({"exists": false})),
             actual: Some(json!({"exists": true})),
             message: format!(
@@ -190,6 +192,7 @@ impl Evaluation<'_> {
             findings.push(
                 Finding {
                     physical_id: Some(resource.id.clone()),
+                    arn: resource.arn.clone(),
                     path: Some(path),
                     expected: Some(want),
                     actual: Some(actual.unwrap_or(Value::Null)),
@@ -261,6 +264,7 @@ impl Evaluation<'_> {
                 unmanaged.then(|| {
                     Finding {
                         physical_id: Some(resource.id.clone()),
+                        arn: resource.arn.clone(),
                         message: format!(
                             "{} {} ({}) is declared in no baseline",
                             resource.kind, resource.name, resource.id
@@ -375,6 +379,7 @@ fn finding(
         resource_type: key.kind,
         logical_name: key.logical_name.clone(),
         physical_id: None,
+        arn: None,
         path: None,
         expected: None,
         actual: None,

@@ -321,6 +321,7 @@ mod tests {
             command: command.into(),
             environment: environment.into(),
             regions: vec!["us-east-1".into()],
+            account: None,
             complete,
             failures,
             baseline_files: vec![],

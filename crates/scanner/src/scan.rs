@@ -106,8 +106,27 @@ pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
 pub async fn snapshot(plan: &ScanPlan, base: &SdkConfig, progress: &dyn Progress) -> Snapshot {
     let collectors = &crate::services::collectors();
     match crate::aws::credentials_problem(base).await {
-        None => snapshot_with(plan, base, collectors, progress).await,
+        None => {
+            let snapshot = snapshot_with(plan, base, collectors, progress).await;
+            snapshot.in_account(account_read_in(plan, base).await)
+        }
         Some((code, message)) => unreadable(plan, collectors, code, &message, progress),
+    }
+}
+
+/// The account a snapshot is read in: the configuration's, else the credentials' (a lookup
+/// that fails is logged and leaves it unknown: it names the findings, it is not state).
+async fn account_read_in(plan: &ScanPlan, base: &SdkConfig) -> Option<String> {
+    if plan.account.is_some() {
+        return plan.account.clone();
+    }
+    match crate::aws::caller_account(base).await {
+        Ok(account) => Some(account),
+        Err(error) => {
+            let environment = &plan.environment;
+            tracing::warn!(environment, error, "the account read in is unknown");
+            None
+        }
     }
 }
 
@@ -148,7 +167,7 @@ fn unreadable(
         message,
         "no read was attempted; the snapshot is incomplete"
     );
-    assemble(plan, results)
+    assemble(plan, results).in_account(plan.account.clone())
 }
 
 /// Every read a scan of `plan` makes, by region: each regional service in each region, each

@@ -44,6 +44,7 @@ pub fn scan_report(
         command: "scan".into(),
         environment: environment.into(),
         regions: vec!["us-east-1".into()],
+        account: None,
         complete: failures.is_empty(),
         failures,
         baseline_files: vec![],

@@ -180,6 +180,7 @@ fn every_dashboard_metric_is_one_the_function_publishes() {
         command: command.into(),
         environment,
         regions: vec![],
+        account: None,
         complete: true,
         failures: vec![],
         deleted_during_scan: vec![],

@@ -53,6 +53,9 @@ pub struct Remembered {
     /// The id of its resource, where the store keeps it (the ledger does): once the finding
     /// is gone, who resolved it is looked up by it.
     pub physical_id: Option<String>,
+    /// The ARN of its resource, where the store keeps it (the ledger does): a finding imported
+    /// into Security Hub is archived naming the resource it was imported with.
+    pub arn: Option<String>,
 }
 
 impl Remembered {
@@ -80,6 +83,7 @@ impl Remembered {
                 .and_then(|a| a.change())
                 .map(|change| Box::new(change.clone())),
             physical_id: finding.physical_id.clone(),
+            arn: finding.arn.clone(),
         }
     }
 }
@@ -258,6 +262,7 @@ impl ReportState {
                     first_seen: None,
                     attribution: None,
                     physical_id: None,
+                    arn: None,
                 },
             );
         }
@@ -292,6 +297,7 @@ mod tests {
             first_seen: None,
             attribution: None,
             physical_id: None,
+            arn: None,
         }
     }
 

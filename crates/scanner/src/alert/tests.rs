@@ -14,6 +14,7 @@ fn finding(name: &str, path: &str, actual: Value, severity: Severity) -> Finding
         resource_type: ResourceKind::SecurityGroup,
         logical_name: name.into(),
         physical_id: Some("sg-0123".into()),
+        arn: None,
         path: Some(path.into()),
         expected: Some(json!([])),
         actual: Some(actual),

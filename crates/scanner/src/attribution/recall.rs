@@ -124,6 +124,7 @@ mod tests {
             resource_type: ResourceKind::SecurityGroup,
             logical_name: format!("{id}-{{env}}"),
             physical_id: Some(id.into()),
+            arn: None,
             path: Some("properties.ingress".into()),
             expected: Some(json!(1)),
             actual: Some(json!(actual)),

@@ -26,6 +26,7 @@ fn finding(kind: FindingKind, physical_id: Option<&str>) -> Finding {
         resource_type: ResourceKind::SecurityGroup,
         logical_name: "db-{env}".into(),
         physical_id: physical_id.map(str::to_string),
+        arn: None,
         path: Some("properties.ingress".into()),
         expected: None,
         actual: None,

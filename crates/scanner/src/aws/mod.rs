@@ -18,4 +18,4 @@ pub use objects::{
     get_object, get_snapshot_object, get_text_object, gunzip, gzip, parse_s3_uri, put_object,
     put_snapshot_object, s3_client, ObjectError, ObjectProblem,
 };
-pub use sdk::{assume_role, default_region, for_region, load, load_for};
+pub use sdk::{assume_role, caller_account, default_region, for_region, load, load_for};

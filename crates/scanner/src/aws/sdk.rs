@@ -179,6 +179,29 @@ pub async fn load_for(
     Ok(config)
 }
 
+/// The account `config`'s credentials belong to: the credentials' own account when they carry
+/// it, else STS `GetCallerIdentity` (which needs no permission), or why it could not be told.
+pub async fn caller_account(config: &SdkConfig) -> Result<String, String> {
+    let provider = config
+        .credentials_provider()
+        .ok_or("no credentials provider is configured")?;
+    let credentials = provider
+        .provide_credentials()
+        .await
+        .map_err(|e| super::error_chain(&e))?;
+    if let Some(account) = credentials.account_id() {
+        return Ok(account.as_str().to_string());
+    }
+    let identity = aws_sdk_sts::Client::new(config)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| super::error_chain(&e))?;
+    identity
+        .account
+        .ok_or_else(|| "GetCallerIdentity answered no account".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, SystemTime};

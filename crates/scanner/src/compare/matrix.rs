@@ -14,6 +14,8 @@ pub(super) struct RowDraft {
     pub row: ParityRow,
     pub region: String,
     pub physical_id: Option<String>,
+    /// Its ARN, when it has one.
+    pub arn: Option<String>,
 }
 
 static NULL: Value = Value::Null;
@@ -87,6 +89,7 @@ fn rows_of(
             },
             region: anchor.region.clone(),
             physical_id: Some(anchor.id.clone()),
+            arn: anchor.arn.clone(),
         }
     };
     let mut out = Vec::new();

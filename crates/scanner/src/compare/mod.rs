@@ -205,6 +205,7 @@ pub fn compare_environments(
                 resource_type: draft.row.resource_type,
                 logical_name: draft.row.logical_name.clone(),
                 physical_id: draft.physical_id.clone(),
+                arn: draft.arn.clone(),
                 path: draft.row.path.clone(),
                 expected: expected_value,
                 actual: actual_value,
@@ -233,6 +234,7 @@ pub fn compare_environments(
         command: "compare".into(),
         environment: label,
         regions,
+        account: shared_account(snapshots),
         complete: snapshots.iter().all(|s| s.complete),
         failures: snapshots
             .iter()
@@ -289,6 +291,15 @@ pub fn unified_diffs(a: &Snapshot, b: &Snapshot, report: &Report) -> String {
         );
     }
     out
+}
+
+/// The account every compared environment was read in, when they share one.
+fn shared_account(snapshots: &[&Snapshot]) -> Option<String> {
+    let first = snapshots.first()?.account.as_ref()?;
+    snapshots
+        .iter()
+        .all(|s| s.account.as_ref() == Some(first))
+        .then(|| first.clone())
 }
 
 #[cfg(test)]

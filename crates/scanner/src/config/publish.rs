@@ -28,6 +28,9 @@ pub struct PublishSettings {
     /// safely by concurrent publishers, with drift age. None: the SSM chunks under
     /// `state_path`.
     pub ledger_table: Option<String>,
+    /// Import every scan's findings into AWS Security Hub (`BatchImportFindings`), in each
+    /// finding's own account and region, and archive them there once resolved.
+    pub security_hub: bool,
 }
 
 impl Default for PublishSettings {
@@ -40,6 +43,7 @@ impl Default for PublishSettings {
             min_severity: crate::model::Severity::Low,
             report_bucket: None,
             ledger_table: None,
+            security_hub: false,
         }
     }
 }
@@ -47,7 +51,8 @@ impl Default for PublishSettings {
 impl PublishSettings {
     /// The settings with environment variables applied over them (`DRIFTSCAN_TOPIC_ARN`,
     /// `DRIFTSCAN_PUBLISH_REGION`, `DRIFTSCAN_METRICS`, `DRIFTSCAN_STATE_PATH`,
-    /// `DRIFTSCAN_ALERT_MIN_SEVERITY`, `DRIFTSCAN_REPORT_BUCKET`, `DRIFTSCAN_TABLE`); `var`
+    /// `DRIFTSCAN_ALERT_MIN_SEVERITY`, `DRIFTSCAN_REPORT_BUCKET`, `DRIFTSCAN_TABLE`,
+    /// `DRIFTSCAN_SECURITY_HUB`); `var`
     /// looks one up.
     pub fn with_env(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
@@ -75,6 +80,18 @@ impl PublishSettings {
         }
         if let Some(table) = var("DRIFTSCAN_TABLE") {
             self.ledger_table = Some(table);
+        }
+        if let Some(flag) = var("DRIFTSCAN_SECURITY_HUB") {
+            self.security_hub = match flag.trim() {
+                "1" | "true" => true,
+                "0" | "false" => false,
+                other => {
+                    return Err(invalid(
+                        "DRIFTSCAN_SECURITY_HUB",
+                        format!("`{other}`: expected 1, true, 0 or false"),
+                    ))
+                }
+            };
         }
         if let Some(bucket) = &self.report_bucket {
             // S3's rules for new bucket names: 3-63 characters, lowercase letters, digits,

@@ -311,6 +311,7 @@ pub fn combine(environment: &str, parts: Vec<Snapshot>) -> Snapshot {
     let mut failures = Vec::new();
     let mut resources = Vec::new();
     let mut deleted = Vec::new();
+    let account = parts.iter().find_map(|p| p.account.clone());
     for part in parts {
         regions.extend(part.regions);
         failures.extend(part.failures);
@@ -335,6 +336,7 @@ pub fn combine(environment: &str, parts: Vec<Snapshot>) -> Snapshot {
         resources,
     )
     .with_deleted(deleted)
+    .in_account(account)
 }
 
 /// What a worker needs besides the item.

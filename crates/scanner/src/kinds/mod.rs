@@ -190,6 +190,10 @@ pub type PropertiesHook = fn(&mut Map<String, Value>);
 pub struct KindDef {
     /// The kind.
     pub kind: ResourceKind,
+    /// Its resource type in the AWS Security Finding Format (`AwsEc2SecurityGroup`), or
+    /// `Other` where ASFF has none
+    /// (<https://docs.aws.amazon.com/securityhub/latest/userguide/asff-resources.md>).
+    pub asff_type: &'static str,
     /// Whether snapshots record its tags (an SSM parameter's would take one call each).
     pub tags_are_read: bool,
     /// Top-level properties that hold one of the resource's own AWS names (a security group's

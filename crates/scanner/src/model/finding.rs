@@ -136,6 +136,9 @@ pub struct Finding {
     pub logical_name: String,
     /// The resource's physical id, when it exists.
     pub physical_id: Option<String>,
+    /// The resource's ARN, when it exists and has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
     /// The field path (`properties.backup_retention_period`), when the finding is about a field.
     pub path: Option<String>,
     /// What was expected.
@@ -234,6 +237,10 @@ pub struct Report {
     pub environment: String,
     /// Regions covered.
     pub regions: Vec<String>,
+    /// The AWS account the environment was read in, when its snapshot knew it (a comparison's,
+    /// when every environment it compares shares one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// Whether every read succeeded. An incomplete report never means "no drift".
     pub complete: bool,
     /// Reads that failed.
@@ -314,6 +321,7 @@ mod tests {
             resource_type: ResourceKind::DbCluster,
             logical_name: "aurora-cluster-{env}".into(),
             physical_id: Some("aurora-cluster-prod".into()),
+            arn: None,
             path: Some("properties.backup_retention_period".into()),
             expected: Some(serde_json::json!(30)),
             actual: Some(serde_json::json!(actual)),

@@ -79,6 +79,10 @@ pub struct Snapshot {
     pub environment: String,
     /// The regions that were scanned, sorted.
     pub regions: Vec<String>,
+    /// The AWS account it was read in: the configuration's, else the one the credentials
+    /// belong to (STS `GetCallerIdentity`); absent when neither could tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// How the environment's resources were selected.
     pub selection: Selection,
     /// `true` only when every read in every region succeeded.
@@ -113,12 +117,19 @@ impl Snapshot {
             schema: SNAPSHOT_SCHEMA.to_string(),
             environment,
             regions,
+            account: None,
             selection,
             complete: failures.is_empty(),
             failures,
             resources,
             deleted_during_scan: Vec::new(),
         }
+    }
+
+    /// The snapshot, read in `account`.
+    pub fn in_account(mut self, account: Option<String>) -> Self {
+        self.account = account;
+        self
     }
 
     /// Reads a snapshot written by `driftscan snapshot`, rejecting other schemas and

@@ -1,10 +1,11 @@
 //! Publishing a run: the HTML reports kept in S3 (when a bucket is configured), the SNS alert
 //! (de-duplicated against what was alerted before, linking to those reports) and the CloudWatch
-//! metrics. The decisions are pure ([`crate::alert`], [`crate::metrics`]); the AWS calls sit
+//! metrics, and the findings imported into Security Hub ([`security_hub`]). The decisions are pure ([`crate::alert`], [`crate::metrics`]); the AWS calls sit
 //! behind small traits, one per service, implemented in [`aws`].
 
 pub mod aws;
 pub use aws::ledger;
+pub mod security_hub;
 
 use futures::future::BoxFuture;
 
@@ -95,6 +96,8 @@ pub struct Publisher<'a> {
     pub metrics: Option<&'a dyn MetricSink>,
     /// Where each run's HTML reports are kept; `None` keeps none.
     pub archive: Option<&'a dyn ReportArchive>,
+    /// Security Hub, and where what was imported is remembered; `None` imports nothing.
+    pub security_hub: Option<(&'a dyn security_hub::FindingImport, &'a dyn AlertStateStore)>,
     /// Settings (metrics mode, severity threshold).
     pub settings: &'a PublishSettings,
 }
@@ -129,6 +132,9 @@ pub struct Published {
     /// The HTML reports kept for this run.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stored_reports: Vec<StoredReport>,
+    /// What went to Security Hub, when it is published to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_hub: Option<security_hub::Imported>,
 }
 
 /// A time as `20261127T061500Z` (UTC, to the second): names that list in time order.
@@ -175,6 +181,7 @@ pub async fn publish(
             color: false,
             version: env!("CARGO_PKG_VERSION").to_string(),
             wide: false,
+            now_ms: crate::clock::epoch_millis(),
         };
         for (report, slot) in reports.iter().zip(&mut stored) {
             let html = crate::report::render(report, crate::report::Format::Html, &options);
@@ -208,6 +215,16 @@ pub async fn publish(
             Ok(ages) => drift_ages = ages,
             Err(e) => {
                 tracing::error!(error = %e, "alert not published");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+
+    if let Some((importer, store)) = publisher.security_hub {
+        match security_hub::import(reports, importer, store, timestamp_ms).await {
+            Ok(imported) => published.security_hub = Some(imported),
+            Err(e) => {
+                tracing::error!(error = %e, "findings not imported into Security Hub");
                 first_error.get_or_insert(e);
             }
         }

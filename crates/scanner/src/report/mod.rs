@@ -1,9 +1,11 @@
 //! Rendering a [`Report`]: text for terminals, JSON, Markdown for pull requests, SARIF 2.1.0 for
 //! code scanning, JUnit XML for CI test views.
 
+pub mod asff;
 mod html;
 mod junit;
 mod markdown;
+pub mod ocsf;
 mod run;
 mod sarif;
 mod text;
@@ -34,17 +36,26 @@ pub enum Format {
     Junit,
     /// One self-contained HTML page (no scripts, nothing fetched).
     Html,
+    /// AWS Security Finding Format: a JSON array of findings, as Security Hub imports them.
+    Asff,
+    /// OCSF 1.3 Compliance Finding events: a JSON array.
+    Ocsf,
+    /// OCSF events, one per line (JSON Lines).
+    OcsfJsonl,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 9] = [
         Format::Text,
         Format::Json,
         Format::Markdown,
         Format::Sarif,
         Format::Junit,
         Format::Html,
+        Format::Asff,
+        Format::Ocsf,
+        Format::OcsfJsonl,
     ];
 
     /// The name used on the command line.
@@ -56,7 +67,15 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Junit => "junit",
             Format::Html => "html",
+            Format::Asff => "asff",
+            Format::Ocsf => "ocsf",
+            Format::OcsfJsonl => "ocsf-jsonl",
         }
+    }
+
+    /// A format of one document per finding (ASFF, OCSF), the same for one report or many.
+    pub fn is_per_finding(self) -> bool {
+        matches!(self, Format::Asff | Format::Ocsf | Format::OcsfJsonl)
     }
 }
 
@@ -74,8 +93,10 @@ impl FromStr for Format {
             .into_iter()
             .find(|f| f.as_str() == s)
             .ok_or_else(|| {
+                let known: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
                 format!(
-                    "unknown format `{s}` (expected text, json, markdown, sarif, junit or html)"
+                    "unknown format `{s}` (expected one of {})",
+                    known.join(", ")
                 )
             })
     }
@@ -90,6 +111,8 @@ pub struct RenderOptions {
     pub version: String,
     /// Whole values in the text matrix's cells (`--wide`), not what each adds or lacks.
     pub wide: bool,
+    /// The run's time (milliseconds since the epoch): what ASFF and OCSF stamp findings with.
+    pub now_ms: u64,
 }
 
 /// Renders `report` in `format`.
@@ -105,6 +128,31 @@ pub fn render(report: &Report, format: Format, options: &RenderOptions) -> Strin
         Format::Sarif => sarif::render(report, options),
         Format::Junit => junit::render(report, options),
         Format::Html => html::render(report, options),
+        Format::Asff | Format::Ocsf | Format::OcsfJsonl => {
+            render_findings(&[report], format, options)
+        }
+    }
+}
+
+/// Why reports cannot be written in a format: ASFF needs each scan's account.
+pub fn check_renderable(reports: &[&Report], format: Format) -> Result<(), asff::AsffError> {
+    if format == Format::Asff {
+        for report in reports {
+            asff::account_of(report)?;
+        }
+    }
+    Ok(())
+}
+
+/// The findings of `reports`, one document each, in a per-finding format
+/// ([`Format::is_per_finding`]; anything else renders each report, one after the other).
+/// ASFF leaves out what [`check_renderable`] refuses.
+pub fn render_findings(reports: &[&Report], format: Format, options: &RenderOptions) -> String {
+    match format {
+        Format::Asff => asff::render(reports, options.now_ms),
+        Format::Ocsf => ocsf::render(reports, options.now_ms, options),
+        Format::OcsfJsonl => ocsf::render_lines(reports, options.now_ms, options),
+        other => reports.iter().map(|r| render(r, other, options)).collect(),
     }
 }
 

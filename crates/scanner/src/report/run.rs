@@ -253,5 +253,9 @@ pub fn render_run(
             let (header, rows, total) = summary.cells();
             html::run_page(reports, &header, &rows, &total, options)
         }
+        Format::Asff | Format::Ocsf | Format::OcsfJsonl => {
+            let all: Vec<&Report> = reports.iter().collect();
+            super::render_findings(&all, format, options)
+        }
     }
 }

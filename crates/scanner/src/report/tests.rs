@@ -8,6 +8,7 @@ fn options() -> RenderOptions {
         color: false,
         version: "0.0.0-test".into(),
         wide: false,
+        now_ms: 1_796_000_000_000,
     }
 }
 

@@ -280,6 +280,7 @@ pub fn evaluate(
                 resource_type: v.resource.kind,
                 logical_name: v.resource.logical_name.clone(),
                 physical_id: Some(v.resource.id.clone()),
+                arn: v.resource.arn.clone(),
                 path: v.path,
                 expected: v.expected,
                 actual: v.actual,

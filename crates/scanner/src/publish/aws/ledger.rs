@@ -68,6 +68,9 @@ pub fn finding_item(report_key: &str, remembered: &Remembered, now: u64) -> Item
     if let Some(id) = &remembered.physical_id {
         item.insert("physical_id".into(), s(id));
     }
+    if let Some(arn) = &remembered.arn {
+        item.insert("arn".into(), s(arn));
+    }
     item
 }
 
@@ -89,6 +92,7 @@ pub fn remembered_from_item(item: &Item) -> Option<Remembered> {
         // Unreadable (another version's), it is left out: the finding is still remembered.
         attribution: text("attribution").and_then(|json| serde_json::from_str(&json).ok()),
         physical_id: text("physical_id"),
+        arn: text("arn"),
     })
 }
 
@@ -378,6 +382,7 @@ mod tests {
             first_seen,
             attribution: None,
             physical_id: Some("sg-0123".into()),
+            arn: Some("arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123".into()),
         }
     }
 

@@ -1,16 +1,19 @@
 //! The AWS edge of publishing: SNS for alerts ([`SnsAlerts`]), SSM Parameter Store or the
 //! DynamoDB ledger for alert state ([`SsmAlertState`], [`ledger`]), CloudWatch for metrics
-//! ([`CloudWatchMetrics`]), S3 for the reports kept ([`S3ReportArchive`]).
+//! ([`CloudWatchMetrics`]), S3 for the reports kept ([`S3ReportArchive`]), Security Hub for
+//! findings ([`SecurityHubImport`]).
 
 mod alert_state;
 mod archive;
 pub mod ledger;
 mod metrics;
+mod security_hub;
 mod sns;
 
 pub use alert_state::SsmAlertState;
 pub use archive::S3ReportArchive;
 pub use metrics::CloudWatchMetrics;
+pub use security_hub::SecurityHubImport;
 pub use sns::SnsAlerts;
 
 use aws_config::BehaviorVersion;
@@ -21,7 +24,7 @@ use aws_types::SdkConfig;
 
 use super::{AlertSink, AlertStateStore, PublishError, Publisher, ReportArchive};
 use crate::aws::{error_chain, error_code};
-use crate::config::PublishSettings;
+use crate::config::{ConfigFile, EnvironmentSettings, PublishSettings};
 
 pub(super) fn failure<E, R>(
     service: &'static str,
@@ -68,17 +71,31 @@ pub async fn sdk_config(settings: &PublishSettings) -> SdkConfig {
 /// The AWS destinations the settings name, ready to lend a [`Publisher`].
 pub struct AwsPublishers {
     config: SdkConfig,
-    alerts: Option<(SnsAlerts, Box<dyn AlertStateStore>)>,
+    alerts: Option<SnsAlerts>,
+    /// What was alerted and imported: kept when either is published.
+    state: Option<Box<dyn AlertStateStore>>,
     metrics: CloudWatchMetrics,
     archive: Option<S3ReportArchive>,
+    security_hub: Option<SecurityHubImport>,
 }
 
 impl AwsPublishers {
-    /// Clients for the settings' topic, state path and CloudWatch.
-    pub async fn connect(settings: &PublishSettings) -> Self {
+    /// Clients for the settings' topic, state path, CloudWatch and, when asked, Security Hub
+    /// (whose imports use the credentials `scans`, with `overrides` over it, gives each
+    /// environment: those its scan read with).
+    pub async fn connect(
+        settings: &PublishSettings,
+        scans: &ConfigFile,
+        overrides: &EnvironmentSettings,
+    ) -> Self {
         let config = sdk_config(settings).await;
+        let keeps_state = settings.topic_arn.is_some() || settings.security_hub;
         AwsPublishers {
-            alerts: settings.topic_arn.as_ref().map(|topic| {
+            alerts: settings
+                .topic_arn
+                .as_ref()
+                .map(|topic| SnsAlerts::new(&config, topic)),
+            state: keeps_state.then(|| {
                 let ssm = SsmAlertState::new(&config, &settings.state_path);
                 let state: Box<dyn AlertStateStore> = match &settings.ledger_table {
                     // The ledger, migrating each report's SSM state the first time.
@@ -87,8 +104,11 @@ impl AwsPublishers {
                     }
                     None => Box::new(ssm),
                 };
-                (SnsAlerts::new(&config, topic), state)
+                state
             }),
+            security_hub: settings
+                .security_hub
+                .then(|| SecurityHubImport::new(scans.clone(), overrides.clone())),
             metrics: CloudWatchMetrics::new(&config),
             archive: settings
                 .report_bucket
@@ -106,7 +126,7 @@ impl AwsPublishers {
 
     /// Where alerted findings are remembered, when alerts are published.
     pub fn alert_state(&self) -> Option<&dyn AlertStateStore> {
-        self.alerts.as_ref().map(|(_, state)| state.as_ref())
+        self.alerts.as_ref().and(self.state.as_deref())
     }
 
     /// A publisher over these clients.
@@ -115,9 +135,18 @@ impl AwsPublishers {
             alerts: self
                 .alerts
                 .as_ref()
-                .map(|(sns, state)| (sns as &dyn AlertSink, state.as_ref())),
+                .zip(self.state.as_deref())
+                .map(|(sns, state)| (sns as &dyn AlertSink, state)),
             metrics: Some(&self.metrics),
             archive: self.archive.as_ref().map(|a| a as &dyn ReportArchive),
+            security_hub: self.security_hub.as_ref().zip(self.state.as_deref()).map(
+                |(hub, state)| {
+                    (
+                        hub as &dyn crate::publish::security_hub::FindingImport,
+                        state,
+                    )
+                },
+            ),
             settings,
         }
     }

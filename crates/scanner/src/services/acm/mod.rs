@@ -42,6 +42,7 @@ pub(crate) static LIST_TAGS_FOR_CERTIFICATE: Read =
 
 pub(super) static CERTIFICATE: KindDef = KindDef {
     kind: K::AcmCertificate,
+    asff_type: "AwsCertificateManagerCertificate",
     tags_are_read: true,
     name_fields: &[],
     // Renewal moves the expiry; the rules judge it, drift does not.

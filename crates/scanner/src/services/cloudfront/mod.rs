@@ -62,6 +62,7 @@ pub(crate) static LIST_TAGS_FOR_RESOURCE: Read = crate::read!(
 
 pub(super) static DISTRIBUTION: KindDef = KindDef {
     kind: K::CloudfrontDistribution,
+    asff_type: "AwsCloudFrontDistribution",
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &["domain_name"],

@@ -72,13 +72,19 @@ pub(crate) static DESCRIBE_SECURITY_GROUPS: Read =
 pub(crate) static DESCRIBE_VPC_PEERING_CONNECTIONS: Read =
     crate::read!(Service::Ec2, "ec2", "DescribeVpcPeeringConnections", [K::VpcPeeringConnection]);
 
-const fn network(kind: ResourceKind) -> KindDef {
-    named_network(kind, &[])
+/// A kind of the network whose ASFF resource type is `asff_type`.
+const fn network(kind: ResourceKind, asff_type: &'static str) -> KindDef {
+    named_network(kind, asff_type, &[])
 }
 
-const fn named_network(kind: ResourceKind, name_fields: &'static [&'static str]) -> KindDef {
+const fn named_network(
+    kind: ResourceKind,
+    asff_type: &'static str,
+    name_fields: &'static [&'static str],
+) -> KindDef {
     KindDef {
         kind,
+        asff_type,
         tags_are_read: true,
         name_fields,
         changes_without_drift: &[],
@@ -88,12 +94,12 @@ const fn named_network(kind: ResourceKind, name_fields: &'static [&'static str])
     }
 }
 
-pub(super) static VPC: KindDef = network(ResourceKind::Vpc);
-pub(super) static SUBNET: KindDef = network(ResourceKind::Subnet);
-pub(super) static ROUTE_TABLE: KindDef = network(ResourceKind::RouteTable);
-pub(super) static INTERNET_GATEWAY: KindDef = network(ResourceKind::InternetGateway);
-pub(super) static NAT_GATEWAY: KindDef = network(ResourceKind::NatGateway);
+pub(super) static VPC: KindDef = network(ResourceKind::Vpc, "AwsEc2Vpc");
+pub(super) static SUBNET: KindDef = network(ResourceKind::Subnet, "AwsEc2Subnet");
+pub(super) static ROUTE_TABLE: KindDef = network(ResourceKind::RouteTable, "Other");
+pub(super) static INTERNET_GATEWAY: KindDef = network(ResourceKind::InternetGateway, "Other");
+pub(super) static NAT_GATEWAY: KindDef = network(ResourceKind::NatGateway, "Other");
 /// A group's own name is often generated (`alb-sg-7437b2e`) while its `Name` tag is stable.
 pub(super) static SECURITY_GROUP: KindDef =
-    named_network(ResourceKind::SecurityGroup, &["group_name"]);
-pub(super) static VPC_PEERING_CONNECTION: KindDef = network(ResourceKind::VpcPeeringConnection);
+    named_network(ResourceKind::SecurityGroup, "AwsEc2SecurityGroup", &["group_name"]);
+pub(super) static VPC_PEERING_CONNECTION: KindDef = network(ResourceKind::VpcPeeringConnection, "AwsEc2VpcPeeringConnection");

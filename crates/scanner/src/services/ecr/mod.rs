@@ -71,6 +71,7 @@ pub(crate) static LIST_TAGS_FOR_RESOURCE: Read =
 
 pub(super) static REPOSITORY: KindDef = KindDef {
     kind: K::EcrRepository,
+    asff_type: "AwsEcrRepository",
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &[],

@@ -67,6 +67,7 @@ pub(crate) static LIST_TAGS_FOR_RESOURCE: Read = crate::read!(
 
 pub(super) static CLUSTER: KindDef = KindDef {
     kind: ResourceKind::EcsCluster,
+    asff_type: "AwsEcsCluster",
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &[],
@@ -77,6 +78,7 @@ pub(super) static CLUSTER: KindDef = KindDef {
 
 pub(super) static SERVICE_KIND: KindDef = KindDef {
     kind: ResourceKind::EcsService,
+    asff_type: "AwsEcsService",
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &["status"],
@@ -97,6 +99,7 @@ pub(super) static SERVICE_KIND: KindDef = KindDef {
 
 pub(super) static TASK_DEFINITION: KindDef = KindDef {
     kind: ResourceKind::EcsTaskDefinition,
+    asff_type: "AwsEcsTaskDefinition",
     tags_are_read: true,
     name_fields: &["family"],
     changes_without_drift: &["revision"],

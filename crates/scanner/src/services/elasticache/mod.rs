@@ -61,6 +61,7 @@ pub(crate) static LIST_TAGS_FOR_RESOURCE: Read = crate::read!(
 
 pub(super) static REPLICATION_GROUP: KindDef = KindDef {
     kind: K::CacheReplicationGroup,
+    asff_type: "Other",
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &["status"],

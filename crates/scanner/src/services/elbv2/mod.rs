@@ -82,6 +82,7 @@ pub(crate) static GET_RESOURCES: Read = Read {
 
 pub(super) static LOAD_BALANCER: KindDef = KindDef {
     kind: ResourceKind::LoadBalancer,
+    asff_type: "AwsElbv2LoadBalancer",
     tags_are_read: true,
     name_fields: &[],
     // A replaced load balancer has a new DNS name; provisioning is a state, not drift.
@@ -93,6 +94,7 @@ pub(super) static LOAD_BALANCER: KindDef = KindDef {
 
 pub(super) static LISTENER: KindDef = KindDef {
     kind: ResourceKind::Listener,
+    asff_type: "Other",
     // A listener belongs with its load balancer: its own tags are not read.
     tags_are_read: false,
     name_fields: &[],
@@ -109,6 +111,7 @@ pub(super) static LISTENER: KindDef = KindDef {
 
 pub(super) static LISTENER_RULE: KindDef = KindDef {
     kind: ResourceKind::ListenerRule,
+    asff_type: "Other",
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &[],
@@ -119,6 +122,7 @@ pub(super) static LISTENER_RULE: KindDef = KindDef {
 
 pub(super) static TARGET_GROUP: KindDef = KindDef {
     kind: ResourceKind::TargetGroup,
+    asff_type: "Other",
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &[],

@@ -61,6 +61,7 @@ pub(crate) static GET_ROLE_POLICY: Read =
 
 pub(super) static ROLE: KindDef = KindDef {
     kind: K::IamRole,
+    asff_type: "AwsIamRole",
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &[],

@@ -74,6 +74,7 @@ pub(crate) static LIST_RESOURCE_TAGS: Read =
 
 pub(super) static KEY: KindDef = KindDef {
     kind: K::KmsKey,
+    asff_type: "AwsKmsKey",
     tags_are_read: true,
     name_fields: &[],
     // The date follows the state, which is what drifts.

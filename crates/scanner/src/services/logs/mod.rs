@@ -41,6 +41,7 @@ pub(crate) static LIST_TAGS_FOR_RESOURCE: Read =
 
 pub(super) static LOG_GROUP: KindDef = KindDef {
     kind: K::LogGroup,
+    asff_type: "Other",
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &[],

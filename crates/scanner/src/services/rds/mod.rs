@@ -31,9 +31,10 @@ pub(crate) static DESCRIBE_DB_INSTANCES: Read =
     crate::read!(Service::Rds, "rds", "DescribeDBInstances", [ResourceKind::DbInstance]);
 
 /// Clusters and instances alike: a status that changes on its own, nothing else special.
-const fn database(kind: ResourceKind) -> KindDef {
+const fn database(kind: ResourceKind, asff_type: &'static str) -> KindDef {
     KindDef {
         kind,
+        asff_type,
         tags_are_read: true,
         name_fields: &[],
         changes_without_drift: &["status"],
@@ -44,5 +45,5 @@ const fn database(kind: ResourceKind) -> KindDef {
     }
 }
 
-pub(super) static CLUSTER: KindDef = database(ResourceKind::DbCluster);
-pub(super) static INSTANCE: KindDef = database(ResourceKind::DbInstance);
+pub(super) static CLUSTER: KindDef = database(ResourceKind::DbCluster, "AwsRdsDbCluster");
+pub(super) static INSTANCE: KindDef = database(ResourceKind::DbInstance, "AwsRdsDbInstance");

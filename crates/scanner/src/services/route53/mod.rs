@@ -50,6 +50,7 @@ pub(crate) static LIST_RESOURCE_RECORD_SETS: Read =
 
 pub(super) static ZONE: KindDef = KindDef {
     kind: K::DnsZone,
+    asff_type: "Other",
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &[],
@@ -60,6 +61,7 @@ pub(super) static ZONE: KindDef = KindDef {
 
 pub(super) static RECORD: KindDef = KindDef {
     kind: K::DnsRecord,
+    asff_type: "Other",
     // Records carry no tags.
     tags_are_read: false,
     name_fields: &[],

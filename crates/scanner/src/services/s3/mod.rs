@@ -74,6 +74,7 @@ pub(crate) static GET_BUCKET_LOGGING: Read = s3("s3:GetBucketLogging", "GetBucke
 
 pub(super) static BUCKET: KindDef = KindDef {
     kind: ResourceKind::S3Bucket,
+    asff_type: "AwsS3Bucket",
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &[],

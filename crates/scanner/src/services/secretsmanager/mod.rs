@@ -72,6 +72,7 @@ pub(crate) static GET_RESOURCE_POLICY: Read = crate::read!(
 
 pub(super) static SECRET: KindDef = KindDef {
     kind: K::SecretsManagerSecret,
+    asff_type: "AwsSecretsManagerSecret",
     tags_are_read: true,
     name_fields: &[],
     // Dates move with every rotation and value change; the version id is what says the value

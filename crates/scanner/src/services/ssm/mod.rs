@@ -36,6 +36,7 @@ pub(crate) static GET_PARAMETERS: Read = Read {
 
 pub(super) static PARAMETER: KindDef = KindDef {
     kind: ResourceKind::SsmParameter,
+    asff_type: "Other",
     // A parameter's tags take one call per parameter: not read.
     tags_are_read: false,
     name_fields: &[],

@@ -54,6 +54,7 @@ pub(crate) static LIST_TAGS_FOR_RESOURCE: Read =
 
 pub(super) static WEB_ACL: KindDef = KindDef {
     kind: K::WafWebAcl,
+    asff_type: "AwsWafv2WebAcl",
     tags_are_read: true,
     name_fields: &[],
     changes_without_drift: &[],

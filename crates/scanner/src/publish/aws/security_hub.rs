@@ -1,0 +1,172 @@
+//! Security Hub's `BatchImportFindings`, called in each finding's own account: with the
+//! credentials its environment was scanned with (the member role, in an organization), in the
+//! finding's region. A `ThrottlingException` is retried with the SDK's backoff.
+
+use std::collections::HashMap;
+
+use aws_sdk_securityhub::types as hub;
+use aws_types::SdkConfig;
+use futures::future::BoxFuture;
+use tokio::sync::Mutex;
+
+use super::failure;
+use crate::config::{ConfigFile, EnvironmentSettings};
+use crate::publish::security_hub::{FindingImport, RefusedFinding};
+use crate::publish::PublishError;
+use crate::report::asff::AsffFinding;
+
+/// Imports into the Security Hub of each environment's account.
+pub struct SecurityHubImport {
+    config: ConfigFile,
+    overrides: EnvironmentSettings,
+    /// Each environment's SDK configuration, loaded (its role assumed) once.
+    sessions: Mutex<HashMap<String, SdkConfig>>,
+}
+
+impl SecurityHubImport {
+    /// Imports with the credentials `config` (with `overrides` over it, as the scan had) gives
+    /// each environment.
+    pub fn new(config: ConfigFile, overrides: EnvironmentSettings) -> Self {
+        SecurityHubImport {
+            config,
+            overrides,
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn session(&self, environment: &str) -> Result<SdkConfig, PublishError> {
+        let mut sessions = self.sessions.lock().await;
+        if let Some(config) = sessions.get(environment) {
+            return Ok(config.clone());
+        }
+        let refused = |code: &str, message: String| PublishError {
+            service: "securityhub",
+            operation: "BatchImportFindings",
+            code: code.into(),
+            message: format!("{environment}: {message}"),
+        };
+        let plan = self
+            .config
+            .plan(environment, self.overrides.clone(), None, None)
+            .map_err(|e| refused("InvalidConfiguration", e.to_string()))?;
+        let config = crate::aws::load(&plan)
+            .await
+            .map_err(|e| refused("CredentialsError", e.to_string()))?;
+        sessions.insert(environment.to_string(), config.clone());
+        Ok(config)
+    }
+}
+
+impl FindingImport for SecurityHubImport {
+    fn import<'a>(
+        &'a self,
+        environment: &'a str,
+        region: &'a str,
+        batch: &'a [AsffFinding],
+    ) -> BoxFuture<'a, Result<Vec<RefusedFinding>, PublishError>> {
+        Box::pin(async move {
+            let config = crate::aws::for_region(&self.session(environment).await?, region);
+            let output = aws_sdk_securityhub::Client::new(&config)
+                .batch_import_findings()
+                .set_findings(Some(batch.iter().map(to_sdk).collect()))
+                .send()
+                .await
+                .map_err(|e| failure("securityhub", "BatchImportFindings", &e))?;
+            Ok(output
+                .failed_findings()
+                .iter()
+                .map(|f| RefusedFinding {
+                    id: f.id().unwrap_or_default().to_string(),
+                    code: f.error_code().unwrap_or_default().to_string(),
+                    message: f.error_message().unwrap_or_default().to_string(),
+                })
+                .collect())
+        })
+    }
+}
+
+/// The SDK's type of one of our documents, field for field.
+fn to_sdk(finding: &AsffFinding) -> hub::AwsSecurityFinding {
+    let severity = || {
+        hub::FindingProviderSeverity::builder()
+            .label(hub::SeverityLabel::from(finding.severity.label))
+            .original(finding.severity.original)
+            .build()
+    };
+    let provider_fields = hub::FindingProviderFields::builder()
+        .severity(severity())
+        .set_types(Some(finding.types.clone()))
+        .build();
+    let compliance = hub::Compliance::builder()
+        .status(hub::ComplianceStatus::from(finding.compliance.status))
+        .set_security_control_id(finding.compliance.security_control_id.map(str::to_string))
+        .set_related_requirements(
+            Some(finding.compliance.related_requirements.clone()).filter(|r| !r.is_empty()),
+        )
+        .set_associated_standards(
+            Some(
+                finding
+                    .compliance
+                    .associated_standards
+                    .iter()
+                    .map(|s| {
+                        hub::AssociatedStandard::builder()
+                            .standards_id(s.standards_id)
+                            .build()
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .filter(|s| !s.is_empty()),
+        )
+        .build();
+    let resources = finding
+        .resources
+        .iter()
+        .map(|r| {
+            hub::Resource::builder()
+                .r#type(r.resource_type)
+                .id(&r.id)
+                .partition(hub::Partition::from(r.partition.as_str()))
+                .region(&r.region)
+                .build()
+        })
+        .collect();
+    let recommendation = hub::Recommendation::builder()
+        .text(&finding.remediation.recommendation.text)
+        .set_url(finding.remediation.recommendation.url.clone())
+        .build();
+    hub::AwsSecurityFinding::builder()
+        .schema_version(finding.schema_version)
+        .id(&finding.id)
+        .product_arn(&finding.product_arn)
+        .generator_id(&finding.generator_id)
+        .aws_account_id(&finding.aws_account_id)
+        .region(&finding.region)
+        .set_types(Some(finding.types.clone()))
+        .created_at(&finding.created_at)
+        .updated_at(&finding.updated_at)
+        .severity(
+            hub::Severity::builder()
+                .label(hub::SeverityLabel::from(finding.severity.label))
+                .original(finding.severity.original)
+                .build(),
+        )
+        .finding_provider_fields(provider_fields)
+        .title(&finding.title)
+        .description(&finding.description)
+        .remediation(
+            hub::Remediation::builder()
+                .recommendation(recommendation)
+                .build(),
+        )
+        .set_product_fields(Some(finding.product_fields.clone().into_iter().collect()))
+        .set_resources(Some(resources))
+        .compliance(compliance)
+        .workflow(
+            hub::Workflow::builder()
+                .status(hub::WorkflowStatus::from(finding.workflow.status))
+                .build(),
+        )
+        .record_state(hub::RecordState::from(finding.record_state))
+        .build()
+}
