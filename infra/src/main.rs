@@ -193,6 +193,11 @@ impl Target {
         spec.concurrency = self.concurrency;
         let accounts = self.driftscan_config()?;
         spec.member_roles = accounts.accounts.iter().map(|a| a.role_arn()).collect();
+        spec.security_hub = accounts
+            .publish
+            .clone()
+            .with_env(|name| std::env::var(name).ok())?
+            .security_hub;
         spec.organization_role = accounts.organization.as_ref().map(|o| o.role.clone());
         Ok(spec)
     }
@@ -220,6 +225,11 @@ impl Target {
             .build();
         let file = self.driftscan_config()?;
         let (file, _) = scanner::org::with_organization(file, &config).await?;
+        let imports_findings = file
+            .publish
+            .clone()
+            .with_env(|name| std::env::var(name).ok())?
+            .security_hub;
         anyhow::ensure!(
             !file.accounts.is_empty(),
             "--member-roles: {} lists no accounts (accounts: or organization:)",
@@ -243,7 +253,11 @@ impl Target {
             let member = scanner::aws::assume_role(config.clone(), &admin, "driftscan-infra").await;
             out.push((
                 member,
-                infra::member_roles::MemberRoleSpec::for_account(account, &scanner_role),
+                infra::member_roles::MemberRoleSpec::for_account(
+                    account,
+                    &scanner_role,
+                    imports_findings,
+                ),
             ));
         }
         Ok(out)

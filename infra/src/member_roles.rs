@@ -1,5 +1,6 @@
 //! The read-only role driftscan assumes in each member account: trusted by the scanner stack's
-//! role alone (with the external ID when one is set), allowed the collectors' read actions and
+//! role alone (with the external ID when one is set), allowed the collectors' read actions and,
+//! when findings go to Security Hub, importing them into the account's own default product;
 //! nothing else.
 
 use aws_config::SdkConfig;
@@ -21,6 +22,8 @@ pub struct MemberRoleSpec {
     pub external_id: Option<String>,
     /// The role allowed to assume it: the scanner stack's (`arn:aws:iam::<acct>:role/driftscan-scanner`).
     pub scanner_role_arn: String,
+    /// Whether findings are imported into the account's Security Hub (`publish.security_hub`).
+    pub imports_findings: bool,
 }
 
 impl MemberRoleSpec {
@@ -29,6 +32,7 @@ impl MemberRoleSpec {
     pub fn for_account(
         account: &scanner::config::accounts::AccountSettings,
         scanner_role_arn: &str,
+        imports_findings: bool,
     ) -> Self {
         let role = account
             .role
@@ -41,6 +45,7 @@ impl MemberRoleSpec {
             role,
             external_id: account.external_id.clone(),
             scanner_role_arn: scanner_role_arn.to_string(),
+            imports_findings,
         }
     }
 
@@ -62,14 +67,30 @@ impl MemberRoleSpec {
         json!({"Version": "2012-10-17", "Statement": [statement]})
     }
 
-    /// What the role may do: the collectors' read actions (from the registry), nothing else.
+    /// What the role may do: the collectors' read actions (from the registry), and with
+    /// Security Hub [`import_findings_statement`]; nothing else.
     pub fn permissions(&self) -> Value {
-        json!({
-            "Version": "2012-10-17",
-            "Statement": scanner::services::read_statements(false),
-        })
+        let mut statements = scanner::services::read_statements(false);
+        if self.imports_findings {
+            statements.push(import_findings_statement(&self.account));
+        }
+        json!({"Version": "2012-10-17", "Statement": statements})
     }
 }
+
+/// `securityhub:BatchImportFindings` into `account`'s own default product, in any region, and
+/// nothing else of Security Hub: the product is the resource the action is authorized on
+/// (<https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecurityhub.html>).
+pub fn import_findings_statement(account: &str) -> Value {
+    json!({
+        "Sid": "ImportFindingsIntoSecurityHub",
+        "Effect": "Allow",
+        "Action": ["securityhub:BatchImportFindings"],
+        "Resource": format!("arn:aws:securityhub:*:{account}:product/{account}/default"),
+    })
+}
+
+impl MemberRoleSpec {}
 
 /// Creates or updates the role in the member account `config`'s credentials reach.
 pub async fn converge_member_role(
@@ -106,7 +127,11 @@ pub async fn converge_member_role(
                 "iam-role-policy {}/{POLICY_NAME} in {}",
                 spec.role, spec.account
             ),
-            detail: "the collectors' read actions only",
+            detail: if spec.imports_findings {
+                "the collectors' read actions, and importing findings into Security Hub"
+            } else {
+                "the collectors' read actions only"
+            },
         },
     )
     .await?;
@@ -118,6 +143,10 @@ mod tests {
     use super::*;
 
     fn spec(external_id: Option<&str>) -> MemberRoleSpec {
+        spec_importing(external_id, false)
+    }
+
+    fn spec_importing(external_id: Option<&str>, imports_findings: bool) -> MemberRoleSpec {
         let account = scanner::config::accounts::AccountSettings {
             id: "222222222222".into(),
             role: "arn:aws:iam::222222222222:role/driftscan-readonly".into(),
@@ -126,7 +155,11 @@ mod tests {
             regions: None,
             name: None,
         };
-        MemberRoleSpec::for_account(&account, "arn:aws:iam::111111111111:role/driftscan-scanner")
+        MemberRoleSpec::for_account(
+            &account,
+            "arn:aws:iam::111111111111:role/driftscan-scanner",
+            imports_findings,
+        )
     }
 
     #[test]
@@ -170,5 +203,23 @@ mod tests {
         }
         assert!(actions.iter().any(|a| a == "ec2:DescribeSecurityGroups"));
         assert!(!actions.iter().any(|a| a == "kms:Decrypt"), "no decrypt");
+        assert!(!actions.iter().any(|a| a.starts_with("securityhub:")));
+    }
+
+    #[test]
+    fn with_security_hub_it_may_import_into_its_own_default_product_and_nothing_more() {
+        let policy = spec_importing(None, true).permissions();
+        let granted = crate::iam::policy_checks::granted(&policy);
+        let hub: Vec<&(String, Value)> = granted
+            .iter()
+            .filter(|(action, _)| !crate::iam::policy_checks::is_collector_read(action))
+            .collect();
+        assert_eq!(
+            hub,
+            [&(
+                "securityhub:BatchImportFindings".to_string(),
+                json!("arn:aws:securityhub:*:222222222222:product/222222222222/default")
+            )]
+        );
     }
 }

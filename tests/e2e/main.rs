@@ -30,6 +30,7 @@ mod firewall;
 mod iac;
 mod images;
 mod infra;
+mod interchange;
 mod keys;
 mod lambda;
 mod least_privilege;

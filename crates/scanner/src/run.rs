@@ -188,6 +188,8 @@ impl ScanBaseline {
     ) -> Result<ScanBaseline, RunError> {
         let Some(sources) = states else {
             let baseline = baselines.load(env)?;
+            // Its rule settings too, before anything is read.
+            crate::rules::validate(&baseline)?;
             return Ok(ScanBaseline {
                 baseline,
                 imported: None,

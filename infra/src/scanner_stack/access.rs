@@ -8,7 +8,8 @@ use super::ScannerSpec;
 /// The function's IAM policy: read-only calls of every collector, `sns:Publish` on the alert
 /// topic only, `cloudwatch:PutMetricData` in the `Driftscan` namespace only, its alert state in
 /// SSM, its logs, its work queues, `runs/` of the run bucket, its table, and `s3:PutObject`
-/// under `reports/` of the report bucket when there is one.
+/// under `reports/` of the report bucket when there is one, and with Security Hub
+/// `securityhub:BatchImportFindings` into its own account's default product.
 /// `kms:Decrypt` only with digests.
 pub fn policy_document(spec: &ScannerSpec) -> Value {
     let state = scanner::config::DEFAULT_STATE_PATH.trim_start_matches('/');
@@ -85,6 +86,11 @@ pub fn policy_document(spec: &ScannerSpec) -> Value {
             "Sid": "KeepReports", "Effect": "Allow", "Action": ["s3:PutObject"],
             "Resource": format!("arn:aws:s3:::{bucket}/reports/*")
         }));
+    }
+    if spec.security_hub {
+        statements.push(crate::member_roles::import_findings_statement(
+            &spec.account,
+        ));
     }
     json!({"Version": "2012-10-17", "Statement": statements})
 }

@@ -73,6 +73,10 @@ pub struct ScannerSpec {
     /// The member accounts' read-only roles the function may assume (from driftscan.yaml's
     /// `accounts`).
     pub member_roles: Vec<String>,
+    /// Whether the function imports findings into Security Hub (driftscan.yaml's
+    /// `publish.security_hub`): it is told so, and may import into its own account's default
+    /// product (a member account's findings go in through its member role).
+    pub security_hub: bool,
     /// With `organization:` discovery: the role name assumed in every member account (the
     /// function may then list the organization and assume that role in any account).
     pub organization_role: Option<String>,
@@ -122,6 +126,7 @@ impl ScannerSpec {
             memory_mb: 256,
             report_bucket: None,
             member_roles: Vec::new(),
+            security_hub: false,
             organization_role: None,
             queue: "driftscan-work".into(),
             max_receive_count: 3,
@@ -246,6 +251,10 @@ impl ScannerSpec {
             self.report_bucket
                 .iter()
                 .map(|bucket| ("DRIFTSCAN_REPORT_BUCKET".into(), bucket.clone())),
+        )
+        .chain(
+            self.security_hub
+                .then(|| ("DRIFTSCAN_SECURITY_HUB".into(), "1".into())),
         )
         .collect()
     }

@@ -47,9 +47,15 @@ fn the_policy_grants_nothing_beyond_the_list() {
         report_bucket: Some("driftscan-reports".into()),
         member_roles: vec!["arn:aws:iam::222222222222:role/driftscan-readonly".into()],
         organization_role: Some("driftscan-readonly".into()),
+        security_hub: true,
         ..spec()
     });
     let granted = crate::iam::policy_checks::granted(&policy);
+    assert!(granted
+        .iter()
+        .any(|(a, _)| a == "securityhub:BatchImportFindings"));
+    let without = crate::iam::policy_checks::granted(&policy_document(&spec()));
+    assert!(!without.iter().any(|(a, _)| a.starts_with("securityhub:")));
     for (action, resource) in &granted {
         let (service, verb) = action.split_once(':').unwrap();
         let read_only = ["Describe", "List", "Get"]
@@ -79,6 +85,11 @@ fn the_policy_grants_nothing_beyond_the_list() {
                         ])
             }
             "organizations" => verb.starts_with("List"),
+            // Its own account's default product, nothing else of Security Hub.
+            "securityhub" => {
+                verb == "BatchImportFindings"
+                    && resource == "arn:aws:securityhub:*:123456789012:product/123456789012/default"
+            }
             "s3" => {
                 read_only
                     || (verb == "PutObject"

@@ -92,7 +92,6 @@ pub fn event(report: &Report, finding: &Finding, time_ms: u64, version: &str) ->
     let mut compliance = json!({
         "control": finding.rule_id.as_deref().unwrap_or("baseline"),
         "status_id": 3,
-        "status": "Fail",
         "standards": standards,
         "requirements": controls.iter().map(|c| c.label()).collect::<Vec<_>>(),
     });
