@@ -194,7 +194,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
     /// Only findings of rules that implement a control of this standard fail the gate (`fsbp`:
-    /// AWS Foundational Security Best Practices); --fail-on still sets the severity.
+    /// AWS Foundational Security Best Practices; `cis`: CIS AWS Foundations Benchmark v3.0.0);
+    /// --fail-on still sets the severity.
     #[arg(long, value_name = "STANDARD")]
     pub standard: Option<scanner::rules::controls::Standard>,
     /// Where the report goes; repeat for several from one run: `FORMAT=FILE` (`sarif=r.sarif`,

@@ -388,7 +388,7 @@ fn skeleton(parts: Skeleton<'_>) -> AsffFinding {
     let mut standards: Vec<&'static str> = parts
         .controls
         .iter()
-        .map(|c| standards_id(c.standard))
+        .map(|c| c.standard.security_hub_id())
         .collect();
     standards.dedup();
     AsffFinding {
@@ -415,12 +415,12 @@ fn skeleton(parts: Skeleton<'_>) -> AsffFinding {
         resources: vec![parts.resource],
         compliance: Compliance {
             status: "FAILED",
-            security_control_id: parts.controls.first().map(|c| c.id),
-            related_requirements: parts
+            security_control_id: parts
                 .controls
                 .iter()
-                .map(|c| format!("{} {}", c.standard.title(), c.id))
-                .collect(),
+                .find(|c| c.standard == Standard::Fsbp)
+                .map(|c| c.id),
+            related_requirements: parts.controls.iter().map(Control::requirement).collect(),
             associated_standards: standards
                 .into_iter()
                 .map(|standards_id| AssociatedStandard { standards_id })
@@ -453,20 +453,13 @@ fn types_of(generator: &str, controls: &[Control]) -> Vec<String> {
     for control in controls {
         let path = format!(
             "{CHECKS}/Industry and Regulatory Standards/{}",
-            control.standard.title()
+            control.standard.asff_category()
         );
         if !types.contains(&path) {
             types.push(path);
         }
     }
     types
-}
-
-/// The standard's id in Security Hub (`DescribeStandards`' ARN, its resource part).
-fn standards_id(standard: Standard) -> &'static str {
-    match standard {
-        Standard::Fsbp => "standards/aws-foundational-security-best-practices/v/1.0.0",
-    }
 }
 
 fn severity_label(severity: Severity) -> &'static str {

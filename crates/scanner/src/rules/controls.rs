@@ -1,12 +1,17 @@
 //! The published controls each built-in rule implements, so that findings can be read (and a
 //! gate can be held) against a standard security teams already report on.
 //!
-//! The ids are AWS Security Hub's, each checked against the standard's published control list:
+//! FSBP ids are AWS Security Hub's, each checked against the standard's published control list:
 //! "Controls that apply to FSBP" in the Security Hub user guide
 //! (<https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html>), and each
-//! control's own page (its [`Control::url`]). A rule is mapped only where a control checks the
-//! same setting; rules no control matches (`dns-dangling`, `required-tags`, the policy grant
-//! rules) name none.
+//! control's own page (its [`Control::url`]). CIS ids are the recommendations of the CIS Amazon
+//! Web Services Foundations Benchmark v3.0.0
+//! (<https://www.cisecurity.org/benchmark/amazon_web_services>), as Security Hub's standard of
+//! that version names them
+//! (<https://docs.aws.amazon.com/securityhub/latest/userguide/cis-aws-foundations-benchmark.html>).
+//! A rule is mapped only where a control checks the same setting (or the rule fails whenever
+//! the control does); rules no control matches (`dns-dangling`, `required-tags`, the policy
+//! grant rules) name none.
 
 use crate::model::{Report, Severity};
 
@@ -15,23 +20,27 @@ use crate::model::{Report, Severity};
 pub enum Standard {
     /// AWS Foundational Security Best Practices, Security Hub's own standard.
     Fsbp,
+    /// The CIS Amazon Web Services Foundations Benchmark, version 3.0.0.
+    Cis3,
 }
 
 impl Standard {
     /// Every standard, as `--standard` takes them.
-    pub const ALL: [Standard; 1] = [Standard::Fsbp];
+    pub const ALL: [Standard; 2] = [Standard::Fsbp, Standard::Cis3];
 
-    /// The name `--standard` takes (`fsbp`).
+    /// The name `--standard` takes (`fsbp`, `cis`).
     pub fn as_str(self) -> &'static str {
         match self {
             Standard::Fsbp => "fsbp",
+            Standard::Cis3 => "cis",
         }
     }
 
-    /// How a control id is prefixed where it is shown (`FSBP EC2.19`).
+    /// How a control id is prefixed where it is shown (`FSBP EC2.19`, `CIS 3.0 2.1.4`).
     pub fn short(self) -> &'static str {
         match self {
             Standard::Fsbp => "FSBP",
+            Standard::Cis3 => "CIS 3.0",
         }
     }
 
@@ -39,6 +48,24 @@ impl Standard {
     pub fn title(self) -> &'static str {
         match self {
             Standard::Fsbp => "AWS Foundational Security Best Practices",
+            Standard::Cis3 => "CIS AWS Foundations Benchmark v3.0.0",
+        }
+    }
+
+    /// Its category in the ASFF types taxonomy
+    /// (<https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format-type-taxonomy.html>).
+    pub fn asff_category(self) -> &'static str {
+        match self {
+            Standard::Fsbp => "AWS Foundational Security Best Practices",
+            Standard::Cis3 => "CIS AWS Foundations Benchmark",
+        }
+    }
+
+    /// Its id in Security Hub (the resource part of `DescribeStandards`' ARN).
+    pub fn security_hub_id(self) -> &'static str {
+        match self {
+            Standard::Fsbp => "standards/aws-foundational-security-best-practices/v/1.0.0",
+            Standard::Cis3 => "standards/cis-aws-foundations-benchmark/v/3.0.0",
         }
     }
 }
@@ -72,13 +99,24 @@ impl Control {
         format!("{} {}", self.standard.short(), self.id)
     }
 
-    /// Where AWS documents it: the Security Hub control reference page of its service.
+    /// Where AWS documents it: an FSBP control's Security Hub reference page of its service;
+    /// for a CIS recommendation, Security Hub's page of the benchmark.
     pub fn url(&self) -> String {
-        let (service, number) = self.id.split_once('.').unwrap_or((self.id, ""));
-        let page = service.to_ascii_lowercase();
-        format!(
-            "https://docs.aws.amazon.com/securityhub/latest/userguide/{page}-controls.html#{page}-{number}"
-        )
+        match self.standard {
+            Standard::Fsbp => {
+                let (service, number) = self.id.split_once('.').unwrap_or((self.id, ""));
+                let page = service.to_ascii_lowercase();
+                format!(
+                    "https://docs.aws.amazon.com/securityhub/latest/userguide/{page}-controls.html#{page}-{number}"
+                )
+            }
+            Standard::Cis3 => "https://docs.aws.amazon.com/securityhub/latest/userguide/cis-aws-foundations-benchmark.html".into(),
+        }
+    }
+
+    /// As a requirement in Security Hub's style: `CIS AWS Foundations Benchmark v3.0.0/2.1.4`.
+    pub fn requirement(&self) -> String {
+        format!("{}/{}", self.standard.title(), self.id)
     }
 }
 
@@ -89,18 +127,33 @@ const fn fsbp(id: &'static str) -> Control {
     }
 }
 
+const fn cis(id: &'static str) -> Control {
+    Control {
+        standard: Standard::Cis3,
+        id,
+    }
+}
+
 /// Each mapped rule's controls.
 static CONTROLS: &[(&str, &[Control])] = &[
     ("aurora-storage-encrypted", &[fsbp("RDS.27")]),
     ("db-ingress-from-anywhere", &[fsbp("EC2.19")]),
-    ("world-ingress-web-only", &[fsbp("EC2.18")]),
+    // It fails on any port but 80 and 443 open to 0.0.0.0/0 or ::/0, so whenever CIS 5.2 and
+    // 5.3 (administration ports from the world, IPv4 and IPv6) fail.
+    (
+        "world-ingress-web-only",
+        &[fsbp("EC2.18"), cis("5.2"), cis("5.3")],
+    ),
     ("deletion-protection", &[fsbp("RDS.7")]),
     ("ecs-private-networking", &[fsbp("ECS.2")]),
     ("container-insights", &[fsbp("ECS.12")]),
     ("plaintext-secret", &[fsbp("ECS.8")]),
     ("http-redirects-to-https", &[fsbp("ELB.1")]),
     ("load-balancer-deletion-protection", &[fsbp("ELB.6")]),
-    ("bucket-public-access-blocked", &[fsbp("S3.8")]),
+    (
+        "bucket-public-access-blocked",
+        &[fsbp("S3.8"), cis("2.1.4")],
+    ),
     (
         "bucket-policy-no-public-grant",
         &[fsbp("S3.2"), fsbp("S3.3")],
@@ -116,7 +169,8 @@ static CONTROLS: &[(&str, &[Control])] = &[
         &[fsbp("SecretsManager.1"), fsbp("SecretsManager.4")],
     ),
     ("kms-key-pending-deletion", &[fsbp("KMS.3")]),
-    ("iam-no-admin-wildcard", &[fsbp("IAM.1")]),
+    ("kms-key-rotation", &[cis("3.6")]),
+    ("iam-no-admin-wildcard", &[fsbp("IAM.1"), cis("1.16")]),
     ("certificate-expiry", &[fsbp("ACM.1")]),
     ("certificate-expiry-critical", &[fsbp("ACM.1")]),
     ("ecr-image-scanning", &[fsbp("ECR.1")]),
@@ -177,7 +231,17 @@ mod tests {
 
     #[test]
     fn a_control_id_is_a_service_and_a_number_and_names_its_page() {
-        for control in CONTROLS.iter().flat_map(|(_, c)| c.iter()) {
+        let all = CONTROLS.iter().flat_map(|(_, c)| c.iter());
+        for control in all.clone().filter(|c| c.standard == Standard::Cis3) {
+            let numbers: Vec<&str> = control.id.split('.').collect();
+            assert!(numbers.len() >= 2, "{}", control.id);
+            assert!(
+                numbers.iter().all(|n| n.parse::<u32>().is_ok()),
+                "{}",
+                control.id
+            );
+        }
+        for control in all.filter(|c| c.standard == Standard::Fsbp) {
             let (service, number) = control.id.split_once('.').expect("Service.N");
             assert!(
                 service.chars().all(|c| c.is_ascii_alphanumeric()),
@@ -238,7 +302,18 @@ mod tests {
         assert!(implements("db-ingress-from-anywhere", Standard::Fsbp));
         assert!(!implements("required-tags", Standard::Fsbp));
         assert_eq!("fsbp".parse::<Standard>(), Ok(Standard::Fsbp));
+        assert_eq!("cis".parse::<Standard>(), Ok(Standard::Cis3));
+        assert!(implements("kms-key-rotation", Standard::Cis3));
+        assert!(!implements("kms-key-rotation", Standard::Fsbp));
+        assert_eq!(
+            labels("iam-no-admin-wildcard").as_deref(),
+            Some("FSBP IAM.1, CIS 3.0 1.16")
+        );
+        assert_eq!(
+            cis("2.1.4").requirement(),
+            "CIS AWS Foundations Benchmark v3.0.0/2.1.4"
+        );
         let unknown = "pci".parse::<Standard>().expect_err("unknown");
-        assert!(unknown.contains("known: fsbp"), "{unknown}");
+        assert!(unknown.contains("known: fsbp, cis"), "{unknown}");
     }
 }
