@@ -578,6 +578,7 @@ fn scan_runs_offline_from_a_saved_snapshot() {
 /// `--standard fsbp`: only findings of rules that implement an FSBP control fail the gate. A
 /// drift alone (a parameter changed by hand) fails `--fail-on medium` but not under FSBP; the
 /// database port opened to the world (FSBP EC2.19) fails both, and the text names the control.
+/// `--standard cis` fails on none of that, and on the key's rotation turned off (CIS 3.0 3.6).
 #[test]
 fn a_gate_held_to_a_standard_fails_only_on_its_controls() {
     let moto = Moto::start();
@@ -620,6 +621,18 @@ fn a_gate_held_to_a_standard_fails_only_on_its_controls() {
         text.contains("db-ingress-from-anywhere [FSBP EC2.19]"),
         "{text}"
     );
+    assert_eq!(
+        gate(&["--standard", "cis"]).0,
+        Some(0),
+        "a database port open to the world is no CIS recommendation"
+    );
+
+    // The environment's key no longer rotates: CIS 3.6.
+    let kms = aws_sdk_kms::Client::new(&config);
+    block_on(kms.disable_key_rotation().key_id(&staging.kms_key).send()).expect("rotation off");
+    let (code, text) = gate(&["--standard", "cis"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("kms-key-rotation [CIS 3.0 3.6]"), "{text}");
     let refused = gate(&["--standard", "pci"]);
     assert_eq!(refused.0, Some(2), "an unknown standard is bad input");
 }

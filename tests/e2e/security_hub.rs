@@ -1,13 +1,16 @@
 //! `--publish` into AWS Security Hub (moto's, read back with `GetFindings`): a drift's
 //! findings imported in the scanned account, nothing sent again while nothing changes, the
-//! finding archived once fixed, and 250 findings in three `BatchImportFindings` requests.
+//! finding archived once fixed, and 250 findings in three `BatchImportFindings` requests; and
+//! the scheduled function importing its run's findings.
 
 use std::path::Path;
 
 use aws_sdk_securityhub::types::AwsSecurityFinding;
 use scanner::model::Report;
 
-use crate::support::{block_on, shipped_baselines, world_open_database_port, Moto};
+use crate::support::{
+    block_on, open_to_the_world, shipped_baselines, world_open_database_port, AlertInbox, Moto,
+};
 
 /// moto's default account, which its credentials belong to.
 const ACCOUNT: &str = "123456789012";
@@ -219,4 +222,36 @@ fn two_hundred_fifty_findings_go_in_three_requests() {
         "{stderr}"
     );
     assert_eq!(block_on(hub_findings(&moto)).len(), 250);
+}
+
+#[test]
+fn the_function_imports_a_scheduled_runs_findings() {
+    let moto = Moto::start();
+    let config = block_on(moto.sdk_config("us-east-1"));
+    let prod = block_on(moto.provision("prod", "us-east-1"));
+    let inbox = block_on(AlertInbox::create(&config));
+    block_on(open_to_the_world(&moto, &prod.security_groups["db"]));
+    let vars = [
+        ("DRIFTSCAN_SECURITY_HUB", "1".to_string()),
+        (
+            "DRIFTSCAN_BASELINES",
+            shipped_baselines().display().to_string(),
+        ),
+    ];
+    let run = crate::lambda::invoke_once(&moto, &inbox, &vars, &crate::lambda::scheduled());
+    let imported = &run["published"]["security_hub"];
+    let active = imported["active"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{run}"));
+    assert!(active >= 2, "{run}");
+    assert_eq!(imported["archived"], 0, "{run}");
+    assert_eq!(imported["requests"], 1, "{run}");
+    let findings = block_on(hub_findings(&moto));
+    assert_eq!(findings.len() as u64, active);
+    let rule = findings
+        .iter()
+        .find(|f| f.generator_id() == Some("driftscan/rule/db-ingress-from-anywhere"))
+        .expect("imported by the function");
+    assert_eq!(rule.aws_account_id(), Some(ACCOUNT));
+    assert_eq!(rule.record_state().map(|s| s.as_str()), Some("ACTIVE"));
 }

@@ -9,8 +9,8 @@
 //! (<https://www.cisecurity.org/benchmark/amazon_web_services>), as Security Hub's standard of
 //! that version names them
 //! (<https://docs.aws.amazon.com/securityhub/latest/userguide/cis-aws-foundations-benchmark.html>).
-//! A rule is mapped only where a control checks the same setting (or the rule fails whenever
-//! the control does); rules no control matches (`dns-dangling`, `required-tags`, the policy
+//! A rule is mapped only where a control checks the same setting, so that each of its findings
+//! is a failure of the control; rules no control matches (`dns-dangling`, `required-tags`, the policy
 //! grant rules) name none.
 
 use crate::model::{Report, Severity};
@@ -138,12 +138,8 @@ const fn cis(id: &'static str) -> Control {
 static CONTROLS: &[(&str, &[Control])] = &[
     ("aurora-storage-encrypted", &[fsbp("RDS.27")]),
     ("db-ingress-from-anywhere", &[fsbp("EC2.19")]),
-    // It fails on any port but 80 and 443 open to 0.0.0.0/0 or ::/0, so whenever CIS 5.2 and
-    // 5.3 (administration ports from the world, IPv4 and IPv6) fail.
-    (
-        "world-ingress-web-only",
-        &[fsbp("EC2.18"), cis("5.2"), cis("5.3")],
-    ),
+    // Not CIS 5.2 or 5.3: those fail only on administration ports, this on any but 80 and 443.
+    ("world-ingress-web-only", &[fsbp("EC2.18")]),
     ("deletion-protection", &[fsbp("RDS.7")]),
     ("ecs-private-networking", &[fsbp("ECS.2")]),
     ("container-insights", &[fsbp("ECS.12")]),

@@ -34,7 +34,9 @@ impl SecurityHubImport {
         }
     }
 
-    async fn session(&self, environment: &str) -> Result<SdkConfig, PublishError> {
+    /// The credentials `environment` was scanned with (planned in `region`, one of its
+    /// scan's, as the scan was: no default region needed).
+    async fn session(&self, environment: &str, region: &str) -> Result<SdkConfig, PublishError> {
         let mut sessions = self.sessions.lock().await;
         if let Some(config) = sessions.get(environment) {
             return Ok(config.clone());
@@ -45,9 +47,13 @@ impl SecurityHubImport {
             code: code.into(),
             message: format!("{environment}: {message}"),
         };
+        let overrides = EnvironmentSettings {
+            regions: Some(vec![region.to_string()]),
+            ..self.overrides.clone()
+        };
         let plan = self
             .config
-            .plan(environment, self.overrides.clone(), None, None)
+            .plan(environment, overrides, None, None)
             .map_err(|e| refused("InvalidConfiguration", e.to_string()))?;
         let config = crate::aws::load(&plan)
             .await
@@ -65,7 +71,8 @@ impl FindingImport for SecurityHubImport {
         batch: &'a [AsffFinding],
     ) -> BoxFuture<'a, Result<Vec<RefusedFinding>, PublishError>> {
         Box::pin(async move {
-            let config = crate::aws::for_region(&self.session(environment).await?, region);
+            let session = self.session(environment, region).await?;
+            let config = crate::aws::for_region(&session, region);
             let output = aws_sdk_securityhub::Client::new(&config)
                 .batch_import_findings()
                 .set_findings(Some(batch.iter().map(to_sdk).collect()))
