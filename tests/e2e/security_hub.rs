@@ -9,7 +9,8 @@ use aws_sdk_securityhub::types::AwsSecurityFinding;
 use scanner::model::Report;
 
 use crate::support::{
-    block_on, open_to_the_world, shipped_baselines, world_open_database_port, AlertInbox, Moto,
+    block_on, json_report, open_to_the_world, shipped_baselines, world_open_database_port,
+    AlertInbox, Moto,
 };
 
 /// moto's default account, which its credentials belong to.
@@ -18,29 +19,22 @@ const ACCOUNT: &str = "123456789012";
 /// `driftscan scan --env prod --publish` with Security Hub on: exit code, report, standard
 /// error.
 fn scan_and_import(moto: &Moto, config: &Path) -> (i32, Report, String) {
-    let output = moto
-        .driftscan()
-        .args([
-            "scan",
-            "--env",
-            "prod",
-            "--region",
-            "us-east-1",
-            "--format",
-            "json",
-            "--publish",
-        ])
-        .arg("--config")
-        .arg(config)
-        .arg("--baselines")
-        .arg(shipped_baselines())
-        .output()
-        .expect("driftscan runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let report = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not a report ({e}): {stdout}\n{stderr}"));
-    (output.status.code().unwrap_or(-1), report, stderr)
+    let (config, baselines) = (config.display().to_string(), shipped_baselines());
+    let args = [
+        "scan",
+        "--env",
+        "prod",
+        "--region",
+        "us-east-1",
+        "--publish",
+    ];
+    let files = [
+        "--config",
+        &config,
+        "--baselines",
+        &baselines.display().to_string(),
+    ];
+    json_report(moto, &[&args[..], &files[..]].concat())
 }
 
 /// Every finding in the account's Security Hub in us-east-1, every page.
