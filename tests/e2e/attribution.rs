@@ -477,3 +477,93 @@ fn a_difference_between_environments_names_the_change_that_made_it() {
     both.sort();
     assert_eq!(looked_up, both, "each environment's group, once");
 }
+
+/// The CLI's `scan --publish` with the findings ledger: connected before the run, so a second
+/// run takes the drift's attribution from the ledger rather than CloudTrail, and its OCSF
+/// events say when each finding was first seen (the first run's time).
+#[test]
+fn the_cli_publishing_to_the_ledger_recalls_from_it_and_says_when_a_drift_was_first_seen() {
+    let moto = Moto::start();
+    let staging = block_on(moto.provision("staging", REGION));
+    let db = &staging.security_groups["db"];
+    block_on(open_to_the_world(&moto, db));
+    let alice = "arn:aws:iam::123456789012:user/alice";
+    let opened = record(
+        "AuthorizeSecurityGroupIngress",
+        db,
+        alice,
+        "2026-12-06T10:00:00Z",
+        "console.amazonaws.com",
+    );
+    let mut history = History::default();
+    history.events.insert(db.clone(), vec![opened]);
+    let trail = CloudTrail::start(history);
+    let config = block_on(moto.sdk_config(REGION));
+    let inbox = block_on(crate::support::AlertInbox::create(&config));
+    block_on(crate::fan_out::create_table(&config));
+    let config_file = moto.dir.path().join("driftscan.yaml");
+    let publish = format!(
+        "publish:\n  topic_arn: {}\n  metrics: off\n  ledger_table: {}\n",
+        inbox.topic_arn,
+        crate::fan_out::TABLE
+    );
+    std::fs::write(&config_file, publish).unwrap();
+    let baselines = shipped_baselines().display().to_string();
+    let scan = |ocsf: &std::path::Path| {
+        let output = moto
+            .driftscan()
+            .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &trail.endpoint)
+            .args([
+                "scan",
+                "--env",
+                "staging",
+                "--region",
+                REGION,
+                "--attribute",
+            ])
+            .args(["--publish", "--baselines", &baselines])
+            .arg("--config")
+            .arg(&config_file)
+            .arg("--output")
+            .arg(format!("ocsf={}", ocsf.display()))
+            .output()
+            .expect("driftscan runs");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        let events: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(ocsf).expect("written")).expect("OCSF");
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["unmapped"]["driftscan_kind"] == "compliance")
+            .expect("the open group's event")
+            .clone()
+    };
+
+    let before = scanner::clock::epoch_secs();
+    let first = scan(&moto.dir.path().join("first.json"));
+    assert_eq!(trail.calls().len(), 1, "the drifted group, looked up once");
+    assert!(
+        first["finding_info"].get("first_seen_time").is_none(),
+        "nothing remembered before the first run: {first}"
+    );
+    assert_eq!(first["unmapped"]["attribution"]["principal"]["arn"], alice);
+
+    let second = scan(&moto.dir.path().join("second.json"));
+    assert_eq!(
+        trail.calls().len(),
+        1,
+        "taken from the ledger, not CloudTrail"
+    );
+    assert_eq!(second["unmapped"]["attribution"]["principal"]["arn"], alice);
+    let seen = second["finding_info"]["first_seen_time"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("first seen from the ledger: {second}"));
+    let after = scanner::clock::epoch_secs();
+    assert!(
+        (before * 1000..=after * 1000).contains(&seen),
+        "first seen by the first run: {seen}"
+    );
+    assert!(second["finding_info"]["last_seen_time"].as_u64() >= Some(seen));
+}

@@ -245,6 +245,7 @@ fn a_huge_drift_is_delivered_summarised_and_whole() {
         findings,
         parity: None,
         resolved_by: Default::default(),
+        first_seen: Default::default(),
     }
     .finalize(1500);
     let settings = PublishSettings {

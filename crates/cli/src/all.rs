@@ -60,6 +60,7 @@ pub async fn execute_live(
     baselines: &Path,
     parallel: usize,
     settings: &Settings,
+    alert_state: Option<&dyn scanner::publish::AlertStateStore>,
 ) -> anyhow::Result<(Vec<Report>, Vec<scanner::Snapshot>)> {
     let bar = crate::progress::Bar::new(settings.quiet || request.environments().len() > 1);
     let ctx = RunContext {
@@ -74,8 +75,8 @@ pub async fn execute_live(
             aws.profile.as_deref(),
             aws.regions.first().map(String::as_str),
         ),
-        // `--publish` connects after the report is out: every drift is looked up.
-        alert_state: None,
+        // With `--publish`, the findings ledger is asked before CloudTrail.
+        alert_state,
     };
     let result = scanner::run::execute_with_snapshots(request, &ctx).await;
     bar.finish();
@@ -124,6 +125,8 @@ pub async fn run(
             ..Default::default()
         }
     };
+    let publishing = crate::publish::connect_if(publish, settings, &config, all.aws).await?;
+    let alert_state = publishing.as_ref().and_then(|p| p.alert_state());
     let (reports, _) = execute_live(
         &request,
         &config,
@@ -131,6 +134,7 @@ pub async fn run(
         all.baselines,
         all.parallel,
         settings,
+        alert_state,
     )
     .await?;
     if !settings.quiet {
@@ -146,8 +150,8 @@ pub async fn run(
         .flat_map(|a| a.environments.iter().map(|e| (e.clone(), a.id.clone())))
         .collect();
     let outcome = deliver(&reports, &accounts, format, targets, fail_on, settings)?;
-    if publish {
-        crate::publish::publish(&reports, settings, &config, all.aws).await?;
+    if let Some(publishing) = &publishing {
+        publishing.publish(&reports).await?;
     }
     Ok(outcome)
 }

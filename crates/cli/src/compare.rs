@@ -94,6 +94,7 @@ async fn run_live(
         &args.baselines,
         environments.len(),
         settings,
+        None,
     )
     .await?;
     let report = reports.remove(0);
@@ -170,14 +171,10 @@ async fn deliver_and_publish(
         &appendix,
         settings,
     )?;
-    if args.publish {
-        crate::publish::publish(
-            std::slice::from_ref(report),
-            settings,
-            &settings.file,
-            &args.aws,
-        )
-        .await?;
+    if let Some(publishing) =
+        crate::publish::connect_if(args.publish, settings, &settings.file, &args.aws).await?
+    {
+        publishing.publish(std::slice::from_ref(report)).await?;
     }
     Ok(outcome)
 }

@@ -47,17 +47,22 @@ pub async fn run(args: ScanArgs, settings: &Settings) -> anyhow::Result<Outcome>
                 attribution: args.attribution.request(),
                 ..Default::default()
             };
-            let config = crate::all::config_for(&request.scan, settings, &args.state.aws).await?;
-            let (mut reports, _) = crate::all::execute_live(
+            let aws = &args.state.aws;
+            let config = crate::all::config_for(&request.scan, settings, aws).await?;
+            let publishing = crate::publish::connect_if(args.publish, settings, &config, aws);
+            let publishing = publishing.await?;
+            let ledger = publishing.as_ref().and_then(|p| p.alert_state());
+            let live = crate::all::execute_live(
                 &request,
                 &config,
-                &args.state.aws,
+                aws,
                 &args.baselines,
                 1,
                 settings,
-            )
-            .await?;
-            reports.remove(0)
+                ledger,
+            );
+            let report = live.await?.0.remove(0);
+            return deliver_and_publish(&report, &args, settings, publishing).await;
         }
         Some(_) => {
             // The baseline is checked before the snapshot is read: bad input fails fast.
@@ -75,7 +80,7 @@ pub async fn run(args: ScanArgs, settings: &Settings) -> anyhow::Result<Outcome>
         }
     };
 
-    deliver_and_publish(&report, &args, settings).await
+    deliver_and_publish(&report, &args, settings, None).await
 }
 
 /// `scan --from`: infrastructure code's state is the baseline (its resources), with the rules,
@@ -100,10 +105,14 @@ async fn run_from_state(
         ..Default::default()
     };
     let report = if args.state.from_snapshot.is_none() {
-        let config = crate::all::config_for(&request.scan, settings, &args.state.aws).await?;
         let aws = &args.state.aws;
-        let live = crate::all::execute_live(&request, &config, aws, &args.baselines, 1, settings);
-        live.await?.0.remove(0)
+        let config = crate::all::config_for(&request.scan, settings, aws).await?;
+        let publishing = crate::publish::connect_if(args.publish, settings, &config, aws).await?;
+        let ledger = publishing.as_ref().and_then(|p| p.alert_state());
+        let live =
+            crate::all::execute_live(&request, &config, aws, &args.baselines, 1, settings, ledger);
+        let report = live.await?.0.remove(0);
+        return deliver_and_publish(&report, &args, settings, publishing).await;
     } else {
         // Everything is read and checked before the snapshot is.
         let access = (
@@ -123,15 +132,17 @@ async fn run_from_state(
             .report(&snapshot, args.unmanaged, started)
             .context("invalid compliance settings")?
     };
-    deliver_and_publish(&report, &args, settings).await
+    deliver_and_publish(&report, &args, settings, None).await
 }
 
-/// Delivers `report` to its outputs and the gate, then publishes it when `--publish` asks:
-/// after the report is out, so a failed publish never costs the report.
+/// Delivers `report` to its outputs and the gate, then publishes it when `--publish` asks
+/// (through `publishing` when the run connected it already): after the report is out, so a
+/// failed publish never costs the report.
 async fn deliver_and_publish(
     report: &Report,
     args: &ScanArgs,
     settings: &Settings,
+    publishing: Option<crate::publish::Publishing>,
 ) -> anyhow::Result<Outcome> {
     let outcome = deliver(
         report,
@@ -141,14 +152,13 @@ async fn deliver_and_publish(
         "",
         settings,
     )?;
-    if args.publish {
-        crate::publish::publish(
-            std::slice::from_ref(report),
-            settings,
-            &settings.file,
-            &args.state.aws,
-        )
-        .await?;
+    let aws = &args.state.aws;
+    let publishing = match publishing {
+        Some(connected) => Some(connected),
+        None => crate::publish::connect_if(args.publish, settings, &settings.file, aws).await?,
+    };
+    if let Some(publishing) = publishing {
+        publishing.publish(std::slice::from_ref(report)).await?;
     }
     Ok(outcome)
 }

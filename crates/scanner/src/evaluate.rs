@@ -73,6 +73,7 @@ pub fn evaluate(
         findings,
         parity: None,
         resolved_by: Default::default(),
+        first_seen: Default::default(),
     }
     .finalize(snapshot.resources.len()))
 }

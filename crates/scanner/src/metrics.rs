@@ -337,6 +337,7 @@ mod tests {
             findings: vec![],
             parity: None,
             resolved_by: Default::default(),
+            first_seen: Default::default(),
         }
     }
 

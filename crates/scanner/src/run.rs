@@ -468,7 +468,8 @@ pub struct AttributeSettings<'a> {
     pub alert_state: Option<&'a dyn AlertStateStore>,
 }
 
-/// Attributes one scan's findings: to the changes in hand, then, with `lookup`, to what the
+/// Attributes one scan's findings (and takes their first sightings from the findings ledger,
+/// where one is read): to the changes in hand, then, with `lookup`, to what the
 /// findings ledger remembers of them, then through the environment's CloudTrail event
 /// history, read with the credentials its snapshot was read with. A lookup that cannot even
 /// start leaves the findings unattributed with the reason; the scan stays as complete as it
@@ -481,6 +482,10 @@ pub async fn attribute_scan(
     snapshot: &Snapshot,
     since: Option<time::OffsetDateTime>,
 ) -> Result<(), RunError> {
+    let remembered = ledger_state(settings, report).await;
+    if let Some(state) = &remembered {
+        report.first_seen = recall::first_sightings(report, state);
+    }
     if asked.changes.is_empty() && !asked.lookup {
         return Ok(());
     }
@@ -490,7 +495,6 @@ pub async fn attribute_scan(
     if !asked.lookup {
         return Ok(());
     }
-    let remembered = ledger_state(settings, report).await;
     if let Some(state) = &remembered {
         let recalled = recall::recall(report, state);
         tracing::debug!(recalled, env, "attributions taken from the ledger");

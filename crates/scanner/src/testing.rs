@@ -55,6 +55,7 @@ pub fn scan_report(
         findings,
         parity: None,
         resolved_by: Default::default(),
+        first_seen: Default::default(),
     }
     .finalize(10)
 }

@@ -202,6 +202,7 @@ fn every_dashboard_metric_is_one_the_function_publishes() {
         findings: vec![],
         parity: None,
         resolved_by: Default::default(),
+        first_seen: Default::default(),
     };
     let reports: Vec<Report> = spec
         .scan

@@ -41,6 +41,24 @@ pub fn recall(report: &mut Report, state: &ReportState) -> usize {
     recalled
 }
 
+/// When each of `report`'s findings was first seen, by identity, where `state` remembers it.
+pub fn first_sightings(report: &Report, state: &ReportState) -> BTreeMap<String, u64> {
+    let remembered: BTreeMap<&str, u64> = state
+        .findings
+        .values()
+        .filter_map(|r| Some((r.identity.as_str(), r.first_seen?)))
+        .collect();
+    report
+        .findings
+        .iter()
+        .filter_map(|f| {
+            let identity = f.identity();
+            let seen = remembered.get(identity.as_str()).copied()?;
+            Some((identity, seen))
+        })
+        .collect()
+}
+
 /// The findings `state` remembers that `report` no longer has, where `snapshot` read their
 /// kind in their region (an unread one is not resolved) and the ledger kept their resource's id.
 pub fn gone<'a>(

@@ -251,6 +251,7 @@ pub fn compare_environments(
         findings,
         parity: Some(parity),
         resolved_by: Default::default(),
+        first_seen: Default::default(),
     }
     .finalize(resources)
 }

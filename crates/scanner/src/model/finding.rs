@@ -266,6 +266,10 @@ pub struct Report {
     /// shows a write to it since they were first seen.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub resolved_by: std::collections::BTreeMap<String, super::attribution::ChangeAttribution>,
+    /// When each open finding was first seen (seconds since the epoch), by identity: what the
+    /// findings ledger remembers, where the run read it.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub first_seen: std::collections::BTreeMap<String, u64>,
 }
 
 impl Report {

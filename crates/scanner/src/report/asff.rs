@@ -556,7 +556,13 @@ pub fn render(reports: &[&Report], now_ms: u64) -> String {
         + time::Duration::milliseconds(i64::try_from(now_ms).unwrap_or(i64::MAX));
     let all: Vec<AsffFinding> = reports
         .iter()
-        .filter_map(|report| findings(report, now, &|_| None).ok())
+        .filter_map(|report| {
+            let first_seen = |identity: &str| {
+                let seen = report.first_seen.get(identity)?;
+                time::OffsetDateTime::from_unix_timestamp(i64::try_from(*seen).ok()?).ok()
+            };
+            findings(report, now, &first_seen).ok()
+        })
         .flatten()
         .collect();
     let mut out = serde_json::to_string_pretty(&all).expect("ASFF findings serialize");

@@ -173,6 +173,7 @@ pub fn report(complete: bool) -> Report {
         findings,
         parity: None,
         resolved_by: Default::default(),
+        first_seen: Default::default(),
     }
     .finalize(31)
 }

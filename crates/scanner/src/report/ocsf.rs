@@ -130,12 +130,7 @@ pub fn event(report: &Report, finding: &Finding, time_ms: u64, version: &str) ->
         status_id: 1,
         status: "New",
         message: finding.message.clone(),
-        finding_info: json!({
-            "uid": finding.fingerprint,
-            "title": format!("{rule}: {} {}", finding.resource_type, finding.logical_name),
-            "desc": finding.message,
-            "types": [finding.kind.as_str()],
-        }),
+        finding_info: finding_info(report, finding, &rule, time_ms),
         compliance,
         resources: vec![resource],
         cloud,
@@ -157,6 +152,21 @@ pub fn event(report: &Report, finding: &Finding, time_ms: u64, version: &str) ->
         }),
         unmapped: unmapped(finding),
     }
+}
+
+/// What the finding is; first seen when the findings ledger remembers it, last seen now.
+fn finding_info(report: &Report, finding: &Finding, rule: &str, time_ms: u64) -> Value {
+    let mut info = json!({
+        "uid": finding.fingerprint,
+        "title": format!("{rule}: {} {}", finding.resource_type, finding.logical_name),
+        "desc": finding.message,
+        "types": [finding.kind.as_str()],
+        "last_seen_time": time_ms,
+    });
+    if let Some(seen) = report.first_seen.get(&finding.identity()) {
+        info["first_seen_time"] = json!(seen.saturating_mul(1000));
+    }
+    info
 }
 
 /// The expected and actual values, the path, the finding's kind and identity, and who changed
