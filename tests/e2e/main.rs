@@ -37,6 +37,7 @@ mod least_privilege;
 mod logs;
 mod organization;
 mod parity;
+mod previews;
 mod publish;
 mod roles;
 mod sarif;

@@ -97,6 +97,16 @@ pub enum Command {
     },
     /// Print the manual page (roff), generated from the same definitions as --help.
     Man,
+    /// List the preview environments (`pr-<n>`, `previews:` in driftscan.yaml) in the parent
+    /// environment's account and region: each one's resources, age, pull request state and
+    /// estimated monthly cost, the stale ones (pull request closed, or older than
+    /// `max_age_days`) with the command that removes them (printed, never run), and parts of
+    /// previews left without the rest.
+    ///
+    /// Exit status: 0; 1 with --fail-on-stale when a preview is stale; 2 when something could
+    /// not be read (the list, costs and orphans are then incomplete, never "no leftovers") or
+    /// the input was invalid.
+    Previews(PreviewsArgs),
     /// Print the JSON Schema of driftscan.yaml (`config`) or of a baseline file (`baseline`),
     /// for editors; the repository's schemas/ holds both.
     Schema {
@@ -519,4 +529,35 @@ mod tests {
         assert!(target("json=").is_err());
         assert!(target("").is_err());
     }
+}
+
+/// `driftscan previews`.
+#[derive(Debug, clap::Args)]
+pub struct PreviewsArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// The open pull requests, from a file or `-` (standard input): the JSON
+    /// `gh pr list --state open --json number` prints, or one number per line. Without it
+    /// every preview's pull request state is unknown, and only age makes one stale.
+    #[arg(long, value_name = "FILE|-")]
+    pub open_prs: Option<PathBuf>,
+    /// Exit 1 when a preview is stale.
+    #[arg(long)]
+    pub fail_on_stale: bool,
+    /// Judge ages as of this day (YYYY-MM-DD) instead of today: what will be stale by then.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Prices to estimate with (YAML, the shape of the shipped table), instead of the shipped
+    /// ones.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Output format: text, json or markdown (a pull-request or issue comment).
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = parse_format)]
+    pub format: scanner::report::Format,
+    /// Where the list goes (default: standard output); written atomically.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Preview snapshots read at once.
+    #[arg(long, value_name = "N", default_value_t = scanner::run::DEFAULT_PARALLEL, value_parser = parse_parallel)]
+    pub parallel: usize,
 }

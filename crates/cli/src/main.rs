@@ -10,6 +10,7 @@ mod compare;
 mod gate;
 mod logging;
 mod output;
+mod previews;
 mod progress;
 mod publish;
 mod scan;
@@ -80,6 +81,7 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             baseline::import(args, &settings()?).await
         }
         Command::Validate(args) => baseline::validate(&args, &settings()?),
+        Command::Previews(args) => previews::run(args, &settings()?).await,
         Command::IamPolicy(args) => {
             let policy = scanner::services::read_only_policy(args.secure_digest);
             output::write(None, &format!("{policy:#}\n"))?;

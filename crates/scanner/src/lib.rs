@@ -80,6 +80,7 @@ pub mod model;
 pub mod naming;
 #[cfg(feature = "aws")]
 pub mod org;
+pub mod previews;
 #[cfg(feature = "aws")]
 pub mod publish;
 pub mod report;

@@ -18,6 +18,7 @@
 pub mod accounts;
 mod deployers;
 mod plan;
+pub mod previews;
 mod publish;
 
 pub use deployers::Deployers;
@@ -66,6 +67,9 @@ pub struct ConfigFile {
     /// Accounts found through AWS Organizations, besides those listed in `accounts`.
     #[serde(default)]
     pub organization: Option<OrganizationSettings>,
+    /// How preview environments are found and judged (`driftscan previews`).
+    #[serde(default)]
+    pub previews: previews::PreviewSettings,
 }
 
 /// Settings that may be given per environment or as defaults. Every field is optional.
@@ -159,6 +163,11 @@ impl ConfigFile {
         if let Some(organization) = &config.organization {
             organization.validate().map_err(located)?;
         }
+        config
+            .previews
+            .validate()
+            .map_err(ConfigError::Invalid)
+            .map_err(located)?;
         Ok(config)
     }
 
