@@ -192,7 +192,7 @@ pub struct KindDef {
     pub kind: ResourceKind,
     /// Its resource type in the AWS Security Finding Format (`AwsEc2SecurityGroup`), or
     /// `Other` where ASFF has none
-    /// (<https://docs.aws.amazon.com/securityhub/latest/userguide/asff-resources.md>).
+    /// (<https://docs.aws.amazon.com/securityhub/latest/userguide/asff-resources.html>).
     pub asff_type: &'static str,
     /// Whether snapshots record its tags (an SSM parameter's would take one call each).
     pub tags_are_read: bool,

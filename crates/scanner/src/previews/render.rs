@@ -38,7 +38,7 @@ fn age(preview: &Preview) -> String {
 
 /// The summary line: how many previews are stale and what they cost; incomplete, it says so.
 fn summary(report: &PreviewReport) -> String {
-    let stale = report.previews.iter().filter(|p| p.stale).count();
+    let stale = stale(report).len();
     let head = format!(
         "driftscan previews: {} in {} — {} preview(s), {stale} stale, about ${:.0}/month",
         report.parent,
@@ -66,6 +66,22 @@ fn prices_line(report: &PreviewReport) -> String {
     }
 }
 
+/// Why a preview is stale, and what is left of it without the rest.
+fn why(preview: &Preview) -> String {
+    let said: Vec<&str> = preview
+        .reasons
+        .iter()
+        .chain(&preview.orphans)
+        .map(String::as_str)
+        .collect();
+    said.join("; ")
+}
+
+/// The stale previews.
+fn stale(report: &PreviewReport) -> Vec<&Preview> {
+    report.previews.iter().filter(|p| p.stale).collect()
+}
+
 fn text(report: &PreviewReport) -> String {
     let mut out = summary(report) + "\n";
     let _ = writeln!(out, "{}\n", prices_line(report));
@@ -76,24 +92,18 @@ fn text(report: &PreviewReport) -> String {
     );
     for preview in &report.previews {
         let count: usize = preview.resources.values().sum();
-        let why = preview
-            .reasons
-            .iter()
-            .chain(&preview.orphans)
-            .cloned()
-            .collect::<Vec<_>>();
-        let _ = writeln!(
-            out,
+        let row = format!(
             "{:<10} {:<8} {:>5} {:>10} {:>9}  {}",
             preview.environment,
             state(preview),
             age(preview),
             count,
             money(preview.monthly_usd),
-            why.join("; ")
+            why(preview)
         );
+        let _ = writeln!(out, "{}", row.trim_end());
     }
-    let stale: Vec<&Preview> = report.previews.iter().filter(|p| p.stale).collect();
+    let stale = stale(report);
     if !stale.is_empty() {
         out.push_str(
             "\nTo remove the stale previews (driftscan only reads; run these yourself):\n",
@@ -115,12 +125,6 @@ fn markdown(report: &PreviewReport) -> String {
     );
     for preview in &report.previews {
         let count: usize = preview.resources.values().sum();
-        let why = preview
-            .reasons
-            .iter()
-            .chain(&preview.orphans)
-            .cloned()
-            .collect::<Vec<_>>();
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {count} | {} | {} |",
@@ -128,10 +132,10 @@ fn markdown(report: &PreviewReport) -> String {
             state(preview),
             age(preview),
             money(preview.monthly_usd),
-            why.join("; ")
+            why(preview)
         );
     }
-    let stale: Vec<&Preview> = report.previews.iter().filter(|p| p.stale).collect();
+    let stale = stale(report);
     if !stale.is_empty() {
         out.push_str("\n```sh\n");
         for preview in stale {

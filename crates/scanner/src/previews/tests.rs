@@ -126,6 +126,15 @@ fn a_closed_pull_request_or_an_old_preview_is_stale_and_its_cost_counted() {
     assert!((report.stale_monthly_usd - 2.0 * by(7).monthly_usd.unwrap()).abs() < 1e-9);
     assert_eq!(by(9).destroy, "driftscan-infra destroy --env pr-9 --yes");
     assert!(report.complete);
+    let text = render(&report, crate::report::Format::Text);
+    assert!(
+        text.lines().all(|l| l == l.trim_end()),
+        "no line ends in spaces:\n{text}"
+    );
+    assert!(
+        text.contains("driftscan previews: dev in us-east-2 — 3 preview(s), 2 stale"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -94,50 +94,6 @@ impl FindingImport for SecurityHubImport {
 
 /// The SDK's type of one of our documents, field for field.
 fn to_sdk(finding: &AsffFinding) -> hub::AwsSecurityFinding {
-    let severity = || {
-        hub::FindingProviderSeverity::builder()
-            .label(hub::SeverityLabel::from(finding.severity.label))
-            .original(finding.severity.original)
-            .build()
-    };
-    let provider_fields = hub::FindingProviderFields::builder()
-        .severity(severity())
-        .set_types(Some(finding.types.clone()))
-        .build();
-    let compliance = hub::Compliance::builder()
-        .status(hub::ComplianceStatus::from(finding.compliance.status))
-        .set_security_control_id(finding.compliance.security_control_id.map(str::to_string))
-        .set_related_requirements(
-            Some(finding.compliance.related_requirements.clone()).filter(|r| !r.is_empty()),
-        )
-        .set_associated_standards(
-            Some(
-                finding
-                    .compliance
-                    .associated_standards
-                    .iter()
-                    .map(|s| {
-                        hub::AssociatedStandard::builder()
-                            .standards_id(s.standards_id)
-                            .build()
-                    })
-                    .collect::<Vec<_>>(),
-            )
-            .filter(|s| !s.is_empty()),
-        )
-        .build();
-    let resources = finding
-        .resources
-        .iter()
-        .map(|r| {
-            hub::Resource::builder()
-                .r#type(r.resource_type)
-                .id(&r.id)
-                .partition(hub::Partition::from(r.partition.as_str()))
-                .region(&r.region)
-                .build()
-        })
-        .collect();
     let recommendation = hub::Recommendation::builder()
         .text(&finding.remediation.recommendation.text)
         .set_url(finding.remediation.recommendation.url.clone())
@@ -158,7 +114,7 @@ fn to_sdk(finding: &AsffFinding) -> hub::AwsSecurityFinding {
                 .original(finding.severity.original)
                 .build(),
         )
-        .finding_provider_fields(provider_fields)
+        .finding_provider_fields(provider_fields(finding))
         .title(&finding.title)
         .description(&finding.description)
         .remediation(
@@ -167,8 +123,8 @@ fn to_sdk(finding: &AsffFinding) -> hub::AwsSecurityFinding {
                 .build(),
         )
         .set_product_fields(Some(finding.product_fields.clone().into_iter().collect()))
-        .set_resources(Some(resources))
-        .compliance(compliance)
+        .set_resources(Some(resources(finding)))
+        .compliance(compliance(finding))
         .workflow(
             hub::Workflow::builder()
                 .status(hub::WorkflowStatus::from(finding.workflow.status))
@@ -176,4 +132,52 @@ fn to_sdk(finding: &AsffFinding) -> hub::AwsSecurityFinding {
         )
         .record_state(hub::RecordState::from(finding.record_state))
         .build()
+}
+
+/// `FindingProviderFields`: the severity and types, where Security Hub prefers a provider's.
+fn provider_fields(finding: &AsffFinding) -> hub::FindingProviderFields {
+    let severity = hub::FindingProviderSeverity::builder()
+        .label(hub::SeverityLabel::from(finding.severity.label))
+        .original(finding.severity.original)
+        .build();
+    hub::FindingProviderFields::builder()
+        .severity(severity)
+        .set_types(Some(finding.types.clone()))
+        .build()
+}
+
+/// `Compliance`, its empty lists left out.
+fn compliance(finding: &AsffFinding) -> hub::Compliance {
+    let ours = &finding.compliance;
+    let standards: Vec<hub::AssociatedStandard> = ours
+        .associated_standards
+        .iter()
+        .map(|s| {
+            hub::AssociatedStandard::builder()
+                .standards_id(s.standards_id)
+                .build()
+        })
+        .collect();
+    hub::Compliance::builder()
+        .status(hub::ComplianceStatus::from(ours.status))
+        .set_security_control_id(ours.security_control_id.map(str::to_string))
+        .set_related_requirements(Some(ours.related_requirements.clone()).filter(|r| !r.is_empty()))
+        .set_associated_standards(Some(standards).filter(|s| !s.is_empty()))
+        .build()
+}
+
+/// `Resources`.
+fn resources(finding: &AsffFinding) -> Vec<hub::Resource> {
+    finding
+        .resources
+        .iter()
+        .map(|r| {
+            hub::Resource::builder()
+                .r#type(r.resource_type)
+                .id(&r.id)
+                .partition(hub::Partition::from(r.partition.as_str()))
+                .region(&r.region)
+                .build()
+        })
+        .collect()
 }
