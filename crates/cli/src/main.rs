@@ -114,20 +114,21 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
 mod tests {
     use std::path::Path;
 
-    /// The project's address is one setting (Cargo's `repository`), which the gate example
-    /// installs from.
+    /// The project's address is one setting (Cargo's `repository`), which the gate and
+    /// preview-sweeper examples install from.
     #[test]
-    fn the_gate_example_installs_from_the_repository_cargo_names() {
+    fn the_examples_install_from_the_repository_cargo_names() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let example =
-            std::fs::read_to_string(root.join("examples/github-actions/driftscan-gate.yml"))
-                .expect("the gate example");
-        let line = format!("DRIFTSCAN_REPOSITORY: {}", env!("CARGO_PKG_REPOSITORY"));
-        assert!(example.contains(&line), "the example lacks `{line}`");
-        assert!(
-            example.contains(&format!("DRIFTSCAN_VERSION: {}", env!("CARGO_PKG_VERSION"))),
-            "the example installs another version"
-        );
+        for name in ["driftscan-gate.yml", "preview-sweeper.yml"] {
+            let example = std::fs::read_to_string(root.join("examples/github-actions").join(name))
+                .expect("the example");
+            let line = format!("DRIFTSCAN_REPOSITORY: {}", env!("CARGO_PKG_REPOSITORY"));
+            assert!(example.contains(&line), "{name} lacks `{line}`");
+            assert!(
+                example.contains(&format!("DRIFTSCAN_VERSION: {}", env!("CARGO_PKG_VERSION"))),
+                "{name} installs another version"
+            );
+        }
     }
 
     /// `action.yml` is a composite action whose every `run` step names its shell, whose
