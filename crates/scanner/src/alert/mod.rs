@@ -198,11 +198,7 @@ pub fn delta<'r>(
 
     // A finding stays as old as its identity: a change of values does not reset its age, and
     // its first attribution stays with it.
-    let first_seen: BTreeMap<&str, u64> = previous
-        .findings
-        .values()
-        .filter_map(|r| Some((r.identity.as_str(), r.first_seen?)))
-        .collect();
+    let first_seen = previous.first_sightings();
     let first_attribution: BTreeMap<&str, &Remembered> = previous
         .findings
         .values()

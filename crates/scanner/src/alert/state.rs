@@ -114,6 +114,15 @@ pub enum StateDecodeError {
 }
 
 impl ReportState {
+    /// When each remembered finding was first seen (seconds since the epoch), by identity,
+    /// where the store kept it.
+    pub fn first_sightings(&self) -> std::collections::BTreeMap<&str, u64> {
+        self.findings
+            .values()
+            .filter_map(|r| Some((r.identity.as_str(), r.first_seen?)))
+            .collect()
+    }
+
     /// The state as chunks for storage, each under [`CHUNK_CHARS`]; `generation` tells saves
     /// apart. Entries are most severe first, and past [`MAX_CHUNKS`] the rest are left out.
     pub fn encode(&self, generation: &str) -> Vec<String> {

@@ -43,11 +43,7 @@ pub fn recall(report: &mut Report, state: &ReportState) -> usize {
 
 /// When each of `report`'s findings was first seen, by identity, where `state` remembers it.
 pub fn first_sightings(report: &Report, state: &ReportState) -> BTreeMap<String, u64> {
-    let remembered: BTreeMap<&str, u64> = state
-        .findings
-        .values()
-        .filter_map(|r| Some((r.identity.as_str(), r.first_seen?)))
-        .collect();
+    let remembered = state.first_sightings();
     report
         .findings
         .iter()

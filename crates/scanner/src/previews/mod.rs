@@ -75,7 +75,7 @@ pub struct PreviewReport {
     pub previews: Vec<Preview>,
     /// The monthly cost of the stale previews, where known.
     pub stale_monthly_usd: f64,
-    /// When the prices used were taken (`2026-12-07`), and whether that is over a year ago.
+    /// When the prices used were taken (`2026-12-07`), when the table covers the region.
     pub prices_taken: Option<String>,
     /// Whether the price table is over a year old on `today`.
     pub prices_outdated: bool,

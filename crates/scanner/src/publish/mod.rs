@@ -139,8 +139,7 @@ pub struct Published {
 
 /// A time as `20261127T061500Z` (UTC, to the second): names that list in time order.
 pub fn compact_utc(timestamp_ms: u64) -> String {
-    let at = time::OffsetDateTime::UNIX_EPOCH
-        + time::Duration::milliseconds(i64::try_from(timestamp_ms).unwrap_or(i64::MAX));
+    let at = crate::clock::at_millis(timestamp_ms);
     format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
         at.year(),

@@ -9,7 +9,6 @@
 //! failed import leaves the state as it was, so the next run sends the same findings again
 //! (an import with a known `Id` updates it).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -78,16 +77,10 @@ pub fn documents(
 ) -> Result<(Vec<AsffFinding>, ReportState), asff::AsffError> {
     let account = asff::account_of(report)?;
     let delta = alert::delta(report, previous, Severity::Info);
-    let first_seen: BTreeMap<&str, u64> = previous
-        .findings
-        .values()
-        .filter_map(|r| Some((r.identity.as_str(), r.first_seen?)))
-        .collect();
+    let first_seen = previous.first_sightings();
     let created = |identity: &str| {
-        first_seen
-            .get(identity)
-            .and_then(|s| time::OffsetDateTime::from_unix_timestamp(*s as i64).ok())
-            .unwrap_or(now)
+        let seen = first_seen.get(identity).copied();
+        seen.and_then(crate::clock::at_secs).unwrap_or(now)
     };
     let mut out: Vec<AsffFinding> = delta
         .new
@@ -104,31 +97,28 @@ pub fn documents(
     Ok((out, delta.next_state))
 }
 
-/// `findings` grouped by region, each group cut into batches of at most
+/// `findings` sorted by region (stably), then cut into batches of one region each, of at most
 /// [`MAX_FINDINGS_PER_BATCH`] findings and [`MAX_BATCH_BYTES`] bytes, in order.
-pub fn batches(findings: &[AsffFinding]) -> Vec<(&str, Vec<&AsffFinding>)> {
-    let mut by_region: BTreeMap<&str, Vec<&AsffFinding>> = BTreeMap::new();
-    for finding in findings {
-        by_region.entry(&finding.region).or_default().push(finding);
-    }
+pub fn batches(findings: &mut [AsffFinding]) -> Vec<&[AsffFinding]> {
+    findings.sort_by(|a, b| a.region.cmp(&b.region));
     let mut out = Vec::new();
-    for (region, group) in by_region {
-        let mut batch: Vec<&AsffFinding> = Vec::new();
+    let mut rest: &[AsffFinding] = findings;
+    while !rest.is_empty() {
         let mut bytes = 0;
-        for finding in group {
-            let size = serde_json::to_vec(finding).map_or(0, |v| v.len());
-            if !batch.is_empty()
-                && (batch.len() == MAX_FINDINGS_PER_BATCH || bytes + size > MAX_BATCH_BYTES)
-            {
-                out.push((region, std::mem::take(&mut batch)));
-                bytes = 0;
-            }
-            bytes += size;
-            batch.push(finding);
-        }
-        if !batch.is_empty() {
-            out.push((region, batch));
-        }
+        let taken = rest
+            .iter()
+            .enumerate()
+            .take_while(|(i, finding)| {
+                bytes += serde_json::to_vec(finding).map_or(0, |v| v.len());
+                *i == 0
+                    || (*i < MAX_FINDINGS_PER_BATCH
+                        && finding.region == rest[0].region
+                        && bytes <= MAX_BATCH_BYTES)
+            })
+            .count();
+        let (batch, after) = rest.split_at(taken);
+        out.push(batch);
+        rest = after;
     }
     out
 }
@@ -141,8 +131,7 @@ pub async fn import(
     store: &dyn AlertStateStore,
     now_ms: u64,
 ) -> Result<Imported, PublishError> {
-    let now = time::OffsetDateTime::UNIX_EPOCH
-        + time::Duration::milliseconds(i64::try_from(now_ms).unwrap_or(i64::MAX));
+    let now = crate::clock::at_millis(now_ms);
     let scans: Vec<&Report> = reports.iter().filter(|r| r.command == "scan").collect();
     let mut keys: Vec<String> = scans.iter().map(|r| state_key(r)).collect();
     keys.sort();
@@ -193,17 +182,17 @@ async fn import_report(
 ) -> Result<(), PublishError> {
     let key = state_key(report);
     let previous = store.load(&key).await?.unwrap_or_default();
-    let (documents, next) = documents(report, &previous, now).map_err(|e| PublishError {
+    let (mut documents, next) = documents(report, &previous, now).map_err(|e| PublishError {
         service: "securityhub",
         operation: "BatchImportFindings",
         code: "UnknownAccount".into(),
         message: e.to_string(),
     })?;
     let mut refused = Vec::new();
-    for (region, batch) in batches(&documents) {
+    for batch in batches(&mut documents) {
         pacer.wait().await;
-        let owned: Vec<AsffFinding> = batch.into_iter().cloned().collect();
-        refused.extend(importer.import(&report.environment, region, &owned).await?);
+        let region = &batch[0].region;
+        refused.extend(importer.import(&report.environment, region, batch).await?);
         imported.requests += 1;
     }
     if !refused.is_empty() {

@@ -275,7 +275,7 @@ pub fn open(
             &finding.logical_name,
         ),
         partition: partition_of(&region).to_string(),
-        region: import_region(report, &finding.region).to_string(),
+        region: region.clone(),
     };
     let mut document = skeleton(Skeleton {
         account,
@@ -324,7 +324,7 @@ pub fn archived(
     };
     let created = resolved
         .first_seen
-        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s as i64).ok())
+        .and_then(crate::clock::at_secs)
         .unwrap_or(now);
     let mut document = skeleton(Skeleton {
         account,
@@ -472,12 +472,18 @@ fn severity_label(severity: Severity) -> &'static str {
     }
 }
 
+/// What to do about a finding of a rule that implements `control` (ASFF's recommendation,
+/// OCSF's remediation).
+pub(crate) fn fix_for(control: &Control) -> String {
+    format!(
+        "Fix the setting {} checks, or declare the exception in the baseline.",
+        control.label()
+    )
+}
+
 fn recommendation(controls: &[Control]) -> Recommendation {
     let text = match controls.first() {
-        Some(control) => format!(
-            "Fix the setting {} checks, or declare the exception in the baseline.",
-            control.label()
-        ),
+        Some(control) => fix_for(control),
         None => "Bring the resource back to its baseline, or record the change in the baseline if it was intended.".to_string(),
     };
     Recommendation {
@@ -486,8 +492,8 @@ fn recommendation(controls: &[Control]) -> Recommendation {
     }
 }
 
-/// The resource's ASFF id: its ARN, else its id, else `<kind>/<logical name>`.
-fn resource_id(
+/// The resource's id in ASFF and OCSF: its ARN, else its id, else `<kind>/<logical name>`.
+pub(crate) fn resource_id(
     arn: Option<&str>,
     physical_id: Option<&str>,
     kind: ResourceKind,
@@ -552,15 +558,12 @@ fn clip(text: &str, max: usize) -> String {
 /// `aws securityhub batch-import-findings --findings` takes), at `now_ms`. A report ASFF
 /// cannot name the account of ([`account_of`]) is left out: callers check first.
 pub fn render(reports: &[&Report], now_ms: u64) -> String {
-    let now = time::OffsetDateTime::UNIX_EPOCH
-        + time::Duration::milliseconds(i64::try_from(now_ms).unwrap_or(i64::MAX));
+    let now = crate::clock::at_millis(now_ms);
     let all: Vec<AsffFinding> = reports
         .iter()
         .filter_map(|report| {
-            let first_seen = |identity: &str| {
-                let seen = report.first_seen.get(identity)?;
-                time::OffsetDateTime::from_unix_timestamp(i64::try_from(*seen).ok()?).ok()
-            };
+            let first_seen =
+                |identity: &str| crate::clock::at_secs(*report.first_seen.get(identity)?);
             findings(report, now, &first_seen).ok()
         })
         .flatten()

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::RenderOptions;
-use crate::model::{Finding, FindingKind, Report, Severity, GLOBAL_REGION};
+use crate::model::{Finding, FindingKind, Report, Severity};
 use crate::rules::controls::controls_of;
 
 /// The OCSF version the events follow.
@@ -83,10 +83,7 @@ pub fn event(report: &Report, finding: &Finding, time_ms: u64, version: &str) ->
     let (severity_id, severity_caption) = severity(finding.severity);
     let rule = super::rule_id(finding);
     let controls = finding.rule_id.as_deref().map_or(&[][..], controls_of);
-    let region = match finding.region.as_str() {
-        "" | GLOBAL_REGION => report.regions.first().cloned().unwrap_or_default(),
-        region => region.to_string(),
-    };
+    let region = super::asff::import_region(report, &finding.region).to_string();
     let mut standards: Vec<&str> = controls.iter().map(|c| c.standard.title()).collect();
     standards.dedup();
     let mut compliance = json!({
@@ -99,8 +96,12 @@ pub fn event(report: &Report, finding: &Finding, time_ms: u64, version: &str) ->
         compliance["desc"] = json!(crate::rules::rule(&rule).map(|r| r.rationale));
     }
     let mut resource = json!({
-        "uid": finding.arn.clone().or_else(|| finding.physical_id.clone())
-            .unwrap_or_else(|| format!("{}/{}", finding.resource_type, finding.logical_name)),
+        "uid": super::asff::resource_id(
+            finding.arn.as_deref(),
+            finding.physical_id.as_deref(),
+            finding.resource_type,
+            &finding.logical_name,
+        ),
         "name": finding.logical_name,
         "type": crate::services::kind(finding.resource_type).asff_type,
         "region": region,
@@ -146,7 +147,7 @@ pub fn event(report: &Report, finding: &Finding, time_ms: u64, version: &str) ->
         }),
         remediation: controls.first().map(|c| {
             json!({
-                "desc": format!("Fix the setting {} checks, or declare the exception in the baseline.", c.label()),
+                "desc": super::asff::fix_for(c),
                 "references": controls.iter().map(|c| c.url()).collect::<Vec<_>>(),
             })
         }),

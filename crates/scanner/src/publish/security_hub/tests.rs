@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::*;
@@ -190,32 +191,40 @@ async fn a_refused_finding_fails_the_publish_names_its_id_and_is_sent_again() {
 
 #[test]
 fn batches_keep_to_six_megabytes_and_one_region_each() {
-    let mut big = group(1);
-    big.actual = Some(serde_json::json!("x".repeat(4000)));
     let report = scan(vec![], vec![]);
     let now = time::OffsetDateTime::UNIX_EPOCH;
-    let document = asff::open(&report, "111122223333", &big.with_fingerprint(), now, now);
+    let mut document = asff::open(&report, "111122223333", &group(1), now, now);
+    // Larger than any driftscan writes (its fields are cut to Security Hub's lengths), so that
+    // the byte limit, not the count, ends a batch: 60 of these make 6 MB.
+    document
+        .product_fields
+        .insert("driftscan/Padding".into(), "x".repeat(100_000));
     let size = serde_json::to_vec(&document).unwrap().len();
-    let count = MAX_BATCH_BYTES / size + 5;
-    let mut documents = vec![document; count];
-    let mut elsewhere = documents[0].clone();
+    let count = 2 * MAX_BATCH_BYTES / size + 5;
+    let mut elsewhere = document.clone();
     elsewhere.region = "eu-west-1".into();
-    documents.push(elsewhere);
-    let cut = batches(&documents);
-    assert!(cut.iter().all(|(_, b)| b.len() <= MAX_FINDINGS_PER_BATCH));
+    let mut documents = vec![elsewhere];
+    documents.extend(vec![document; count]);
+    let cut = batches(&mut documents);
     assert!(cut
         .iter()
-        .all(|(_, b)| serde_json::to_vec(b).unwrap().len() <= MAX_BATCH_BYTES + b.len() + 2));
-    assert_eq!(cut.iter().map(|(_, b)| b.len()).sum::<usize>(), count + 1);
-    assert!(cut
-        .iter()
-        .all(|(region, b)| b.iter().all(|d| d.region == *region)));
-    assert_eq!(
+        .all(|b| !b.is_empty() && b.len() <= MAX_FINDINGS_PER_BATCH));
+    let bytes = |b: &[AsffFinding]| {
+        b.iter()
+            .map(|d| serde_json::to_vec(d).unwrap().len())
+            .sum::<usize>()
+    };
+    assert!(cut.iter().all(|b| bytes(b) <= MAX_BATCH_BYTES));
+    assert!(
         cut.iter()
-            .filter(|(region, _)| *region == "eu-west-1")
-            .count(),
-        1
+            .any(|b| b.len() < MAX_FINDINGS_PER_BATCH && b.len() > 1),
+        "bytes end a batch"
     );
+    assert_eq!(cut.iter().map(|b| b.len()).sum::<usize>(), count + 1);
+    assert!(cut
+        .iter()
+        .all(|b| b.iter().all(|d| d.region == b[0].region)));
+    assert_eq!(cut.iter().filter(|b| b[0].region == "eu-west-1").count(), 1);
 }
 
 #[tokio::test]
